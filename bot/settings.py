@@ -1,0 +1,122 @@
+"""Settings read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/hromada-bot.sqlite3"
+PUBLIC_API_URL = "https://api.telegram.org"
+_TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; names match PRODUCT.md."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    telegram_api_url: str = PUBLIC_API_URL
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
+    timezone: str = "Europe/Kyiv"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"  # noqa: S104 - the container's HTTP port
+    webhook_port: int = 8080
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            items = [part.strip() for part in value.split(",") if part.strip()]
+            for item in items:
+                if not item.isdigit():
+                    raise ValueError(
+                        f"ADMIN_IDS must be comma-separated Telegram user ids; {item!r} is not one"
+                    )
+            return frozenset(int(item) for item in items)
+        return value
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _check_token(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip() or None
+            if value is not None and not _TOKEN_RE.match(value):
+                raise ValueError(
+                    "BOT_TOKEN does not look like a token from @BotFather (digits, a colon, "
+                    "then letters, digits, '_' or '-')"
+                )
+        return value
+
+    @field_validator("redis_url", "webhook_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
+            raise ValueError(
+                "DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("REDIS_URL must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _check_api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("TELEGRAM_API_URL must be an http:// or https:// address")
+        return value.rstrip("/")
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"TIMEZONE {value!r} is not an IANA time zone name") from error
+        return value
+
+    @model_validator(mode="after")
+    def _check_webhook(self) -> Settings:
+        if self.webhook_url is not None:
+            if not self.webhook_url.startswith("https://"):
+                raise ValueError("WEBHOOK_URL must be an https:// address")
+            secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+            if not _SECRET_RE.match(secret):
+                raise ValueError(
+                    "WEBHOOK_SECRET is required with WEBHOOK_URL: 1-256 characters of A-Z a-z 0-9 _ -"
+                )
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, when the database is SQLite on disk."""
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix):
+            path = self.database_url[len(prefix):]
+            if path and path != ":memory:":
+                return Path(path)
+        return None
