@@ -1,0 +1,174 @@
+"""The one place that wires the bot: settings → storage → services → dispatcher → runner."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram_dialog import setup_dialogs
+
+from bot.commands import register_commands
+from bot.content import AssociationInfo, load_associations
+from bot.i18n import Translations
+from bot.middlewares import MemberContextMiddleware, UpdateLogMiddleware
+from bot.services.associations import sync_associations
+from bot.services.hromadas import HromadaDirectory, Oblast, load_oblasts
+from bot.services.members import MemberService
+from bot.services.staff import StaffService
+from bot.settings import Settings
+from storage.db import Database
+from storage.fsm import create_fsm_storage
+from storage.migrate import upgrade
+
+logger = logging.getLogger("bot")
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything read from `locales/` and `content/`, validated once at start."""
+
+    translations: Translations
+    associations: list[AssociationInfo]
+    oblasts: list[Oblast]
+
+    @classmethod
+    def load(cls) -> Content:
+        from bot.content import CONTENT_DIR
+
+        return cls(
+            translations=Translations(),
+            associations=load_associations(),
+            oblasts=load_oblasts(CONTENT_DIR / "oblasts.yaml"),
+        )
+
+
+def create_bot(settings: Settings) -> Bot:
+    assert settings.bot_token is not None
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_dispatcher(
+    *,
+    settings: Settings,
+    db: Database,
+    content: Content,
+    storage: BaseStorage,
+    events_isolation: BaseEventIsolation,
+) -> Dispatcher:
+    """A dispatcher with fresh routers and dialogs, its services injected by name."""
+    from dialogs import entry, errors
+    from dialogs.language import language_dialog
+    from dialogs.menu import menu_dialog
+    from dialogs.profile import profile_dialog
+    from dialogs.registration import registration_dialog
+    from dialogs.staff import staff_invites_dialog
+
+    members = MemberService(db)
+    staff = StaffService(db, settings.admin_ids)
+    dp = Dispatcher(
+        storage=storage,
+        events_isolation=events_isolation,
+        settings=settings,
+        db=db,
+        members=members,
+        staff=staff,
+        hromadas=HromadaDirectory(db, content.oblasts),
+        associations=content.associations,
+        translations=content.translations,
+    )
+    dp.update.outer_middleware(UpdateLogMiddleware())
+    dp.update.outer_middleware(MemberContextMiddleware(members, staff, content.translations))
+    errors.register_error_handlers(dp)
+    dp.include_routers(
+        registration_dialog(),
+        menu_dialog(),
+        profile_dialog(),
+        language_dialog(),
+        staff_invites_dialog(),
+    )
+    # Dialog routers first: the entry router's catch-alls see only what no dialog handled.
+    entry_router = entry.create_router()
+    dp.include_router(entry_router)
+    setup_dialogs(dp, events_isolation=events_isolation)
+
+    async def on_startup(bot: Bot) -> None:
+        await register_commands(bot, content.translations, await staff.admin_ids_all())
+        me = await bot.me()
+        logger.info("bot @%s (%s) is up", me.username, me.id)
+
+    dp.startup.register(on_startup)
+    return dp
+
+
+async def prepare_database(settings: Settings, content: Content) -> Database:
+    """Open the database, migrate it to the latest schema and sync content tables."""
+    db = Database.from_url(settings.database_url)
+    await upgrade(db.engine)
+    await sync_associations(db, content.associations)
+    return db
+
+
+async def run_bot(settings: Settings) -> None:
+    """Run until stopped: long polling, or a webhook server when WEBHOOK_URL is set."""
+    content = Content.load()
+    db = await prepare_database(settings, content)
+    storage, isolation = create_fsm_storage(db, settings.redis_url)
+    bot = create_bot(settings)
+    dp = create_dispatcher(
+        settings=settings, db=db, content=content, storage=storage, events_isolation=isolation
+    )
+    try:
+        if settings.webhook_url:
+            await _run_webhook(settings, bot, dp)
+        else:
+            await bot.delete_webhook(drop_pending_updates=False)
+            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+    finally:
+        await bot.session.close()
+        await storage.close()
+        await isolation.close()
+        await db.close()
+
+
+async def _run_webhook(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
+    from aiohttp import web
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    secret = settings.webhook_secret.get_secret_value()
+    path = "/telegram/webhook"
+    app = web.Application()
+    SimpleRequestHandler(dp, bot, secret_token=secret).register(app, path=path)
+    setup_application(app, dp, bot=bot)
+    await bot.set_webhook(
+        settings.webhook_url.rstrip("/") + path,
+        secret_token=secret,
+        allowed_updates=dp.resolve_used_update_types(),
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    logger.info("webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+if __name__ == "__main__":
+    from bot.cli import main
+
+    main()

@@ -1,0 +1,184 @@
+"""`hromada-bot`: the bot's one console script."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.settings import Settings
+
+NO_TOKEN_MESSAGE = """\
+BOT_TOKEN is not set, so the bot cannot connect to Telegram.
+
+  1. In Telegram, open @BotFather, send /newbot and follow the steps; it replies with a token
+     like 123456789:AAH...
+  2. Put it in a file named .env in this folder (or in the environment):
+
+         BOT_TOKEN=123456789:AAH...
+
+  3. Run the bot again.
+"""
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        lines = ["The bot's settings are not valid:"]
+        for problem in error.errors():
+            name = ".".join(str(part) for part in problem["loc"]).upper() or "settings"
+            message = problem["msg"].removeprefix("Value error, ")
+            lines.append(f"  {name}: {message}")
+        lines.append("Fix them in the environment or in .env (see README.md, 'Settings').")
+        raise SystemExit("\n".join(lines)) from None
+
+
+def _configure_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # aiohttp's access log and aiogram's event log would print update contents.
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings.bot_token is None:
+        print(NO_TOKEN_MESSAGE, file=sys.stderr)
+        return 2
+    _configure_logging(args.verbose)
+    from bot.__main__ import run_bot
+    from bot.content import ContentError
+    from bot.i18n import LocaleFilesError
+
+    try:
+        asyncio.run(run_bot(settings))
+    except (ContentError, LocaleFilesError) as error:
+        print(f"The bot's content is not valid, so it will not start:\n  {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _db_upgrade(_args: argparse.Namespace) -> int:
+    settings = _settings()
+
+    async def upgrade_and_sync() -> None:
+        from bot.__main__ import Content, prepare_database
+
+        db = await prepare_database(settings, Content.load())
+        await db.close()
+
+    asyncio.run(upgrade_and_sync())
+    print(f"Database is at the latest schema: {_safe_url(settings.database_url)}")
+    return 0
+
+
+def _hromadas_import(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from bot.services.katottg import CodifierError, import_codifier
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    async def run() -> str:
+        db = Database.from_url(settings.database_url)
+        try:
+            await upgrade(db.engine)
+            report = await import_codifier(db, Path(args.file))
+            return report.format()
+        finally:
+            await db.close()
+
+    try:
+        print(asyncio.run(run()))
+    except CodifierError as error:
+        print(f"Import refused, nothing was changed:\n  {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _admin_grant(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from bot.__main__ import Content, prepare_database
+    from bot.services.staff import StaffService, UnknownAssociation
+    from storage.models import StaffRole
+
+    role = StaffRole(args.role)
+    if role == StaffRole.STAFF and not args.association:
+        print("Staff rights belong to one association: add its code (vag, aotg, uaror).", file=sys.stderr)
+        return 2
+
+    async def run() -> bool:
+        db = await prepare_database(settings, Content.load())
+        try:
+            service = StaffService(db, settings.admin_ids)
+            return await service.grant(
+                args.user_id, role, args.association if role == StaffRole.STAFF else None
+            )
+        finally:
+            await db.close()
+
+    try:
+        created = asyncio.run(run())
+    except UnknownAssociation as error:
+        print(f"No association has the code {error.code!r}.", file=sys.stderr)
+        return 2
+    where = f" of {args.association}" if role == StaffRole.STAFF else ""
+    if created:
+        print(f"User {args.user_id} is now {role.value}{where}.")
+    else:
+        print(f"User {args.user_id} already was {role.value}{where}; nothing changed.")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    """A database URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hromada-bot",
+        description="Telegram bot of Ukraine's national associations of local self-government.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the bot (long polling, or webhook if WEBHOOK_URL)")
+    run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    run.set_defaults(handler=_run)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply migrations and sync content tables").set_defaults(
+        handler=_db_upgrade
+    )
+
+    hromadas = commands.add_parser("hromadas", help="the КАТОТТГ codifier of hromadas")
+    hromada_commands = hromadas.add_subparsers(dest="hromadas_command", required=True, metavar="ACTION")
+    importer = hromada_commands.add_parser("import", help="import the ministry's CSV or XLSX file")
+    importer.add_argument("file", help="path to kodifikator-*.csv or .xlsx")
+    importer.set_defaults(handler=_hromadas_import)
+
+    admin = commands.add_parser("admin", help="staff rights")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
+    grant = admin_commands.add_parser("grant", help="make a Telegram user staff or admin")
+    grant.add_argument("user_id", type=int, help="Telegram user id")
+    grant.add_argument("role", choices=["staff", "admin"])
+    grant.add_argument("association", nargs="?", help="association code (for staff)")
+    grant.set_defaults(handler=_admin_grant)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    sys.exit(args.handler(args))

@@ -1,0 +1,103 @@
+"""Content files under `content/`: loaded and validated at start, with errors naming file and field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import content as _content_package
+
+CONTENT_DIR = Path(_content_package.__file__).resolve().parent
+_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,15}$")
+
+
+class ContentError(ValueError):
+    """A content file is missing, malformed or fails validation."""
+
+
+@dataclass(frozen=True)
+class AssociationInfo:
+    code: str
+    name_uk: str
+    name_en: str
+    short_uk: str
+    short_en: str
+    website: str | None
+    position: int
+
+    def short(self, locale: str) -> str:
+        return self.short_uk if locale == "uk" else self.short_en
+
+    def name(self, locale: str) -> str:
+        return self.name_uk if locale == "uk" else self.name_en
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML content file; ContentError names the file and line on a syntax error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise ContentError(f"{path}: file not found") from error
+    except UnicodeDecodeError as error:
+        raise ContentError(f"{path}: not UTF-8 text ({error.reason})") from error
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ContentError(f"{path}{where}: invalid YAML: {problem}") from error
+
+
+def text_field(path: Path, where: str, entry: dict[str, Any], field: str, limit: int) -> str:
+    value = entry.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise ContentError(f"{path}: {where}.{field} is required and must be text")
+    value = value.strip()
+    if len(value) > limit:
+        raise ContentError(f"{path}: {where}.{field} is longer than {limit} characters")
+    return value
+
+
+def load_associations(path: Path | None = None) -> list[AssociationInfo]:
+    """Read `content/associations.yaml`."""
+    path = path or CONTENT_DIR / "associations.yaml"
+    document = read_yaml(path)
+    items = document.get("associations") if isinstance(document, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ContentError(f"{path}: expected a non-empty list under 'associations'")
+    result: list[AssociationInfo] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(items):
+        where = f"associations[{index}]"
+        if not isinstance(entry, dict):
+            raise ContentError(f"{path}: {where} must be a mapping of fields")
+        code = entry.get("code")
+        if not isinstance(code, str) or not _CODE_RE.match(code):
+            raise ContentError(
+                f"{path}: {where}.code must be 2-16 characters of a-z, 0-9 and _, starting with a letter"
+            )
+        if code in seen:
+            raise ContentError(f"{path}: {where}.code {code!r} is used twice")
+        seen.add(code)
+        website = entry.get("website")
+        if website is not None and (
+            not isinstance(website, str) or not website.startswith(("https://", "http://"))
+        ):
+            raise ContentError(f"{path}: {where}.website must be an http(s) URL")
+        result.append(
+            AssociationInfo(
+                code=code,
+                name_uk=text_field(path, where, entry, "name_uk", 200),
+                name_en=text_field(path, where, entry, "name_en", 200),
+                short_uk=text_field(path, where, entry, "short_uk", 40),
+                short_en=text_field(path, where, entry, "short_en", 40),
+                website=website,
+                position=index,
+            )
+        )
+    return result

@@ -1,0 +1,67 @@
+"""Update-level middlewares: who is writing, in which language, with which rights."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update, User
+
+from bot.i18n import Translations, resolve_locale
+from bot.services.members import MemberService
+from bot.services.staff import Rights, StaffService
+
+logger = logging.getLogger("bot.updates")
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class MemberContextMiddleware(BaseMiddleware):
+    """Puts `member`, `rights`, `locale` and `i18n` into handler data for every update.
+
+    Registered on `dp.update` so that aiogram-dialog's background updates get them too.
+    """
+
+    def __init__(self, members: MemberService, staff: StaffService, translations: Translations):
+        self.members = members
+        self.staff = staff
+        self.translations = translations
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        member = None
+        rights = Rights(0, False, frozenset())
+        if user is not None and not user.is_bot:
+            member = await self.members.get(user.id)
+            rights = await self.staff.rights(user.id)
+        locale = resolve_locale(
+            member.locale if member else None, user.language_code if user else None
+        )
+        data["member"] = member
+        data["rights"] = rights
+        data["locale"] = locale
+        data["i18n"] = self.translations.get(locale)
+        return await handler(event, data)
+
+
+class UpdateLogMiddleware(BaseMiddleware):
+    """Logs each update's id, type, user id and handling time; never its text."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        started = time.perf_counter()
+        user: User | None = data.get("event_from_user")
+        kind = event.event_type if isinstance(event, Update) else type(event).__name__
+        update_id = event.update_id if isinstance(event, Update) else None
+        try:
+            return await handler(event, data)
+        finally:
+            logger.info(
+                "update=%s type=%s user=%s took=%.1fms",
+                update_id,
+                kind,
+                user.id if user else None,
+                (time.perf_counter() - started) * 1000,
+            )

@@ -1,0 +1,258 @@
+"""Members: registration, profile changes, locale and reachability."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from storage.db import Database
+from storage.models import Member, Verification, utcnow
+from storage.repositories import associations as associations_repo
+from storage.repositories import members as repo
+from storage.repositories.audit import add_event
+
+ROLES = (
+    "hromada_head",
+    "hromada_deputy",
+    "council_secretary",
+    "raion_council_head",
+    "raion_council_deputy",
+    "oblast_council_head",
+    "oblast_council_deputy",
+    "other",
+)
+NAME_MIN, NAME_MAX = 2, 100
+HROMADA_TEXT_MIN, HROMADA_TEXT_MAX = 2, 120
+_PHONE_RE = re.compile(r"^\+?\d{7,15}$")
+
+
+class InvalidInput(ValueError):
+    """Input a member typed that breaks a rule; `code` names the rule, `limits` its figures."""
+
+    def __init__(self, code: str, **limits: int) -> None:
+        super().__init__(code)
+        self.code = code
+        self.limits = limits
+
+
+def clean_name(text: str) -> str:
+    """A person's name as typed: trimmed, one space between words, 2-100 characters."""
+    name = " ".join(text.split())
+    if len(name) > NAME_MAX:
+        raise InvalidInput("too-long", limit=NAME_MAX, length=len(name))
+    if len(name) < NAME_MIN or not any(ch.isalpha() for ch in name):
+        raise InvalidInput("too-short", limit=NAME_MIN)
+    return name
+
+
+def clean_hromada_text(text: str) -> str:
+    """A hromada typed as free text (no codifier imported)."""
+    name = " ".join(text.split())
+    if len(name) > HROMADA_TEXT_MAX:
+        raise InvalidInput("too-long", limit=HROMADA_TEXT_MAX, length=len(name))
+    if len(name) < HROMADA_TEXT_MIN or not any(ch.isalpha() for ch in name):
+        raise InvalidInput("too-short", limit=HROMADA_TEXT_MIN)
+    return name
+
+
+def clean_phone(phone: str) -> str:
+    digits = re.sub(r"[\s()-]", "", phone)
+    if not _PHONE_RE.match(digits):
+        raise InvalidInput("bad-phone")
+    return digits if digits.startswith("+") else "+" + digits
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    """What the bot holds about one member, as plain data."""
+
+    telegram_id: int
+    full_name: str | None
+    role: str | None
+    oblast_code: str | None
+    hromada_code: str | None
+    hromada_text: str | None
+    association_codes: tuple[str, ...]
+    associations_unsure: bool
+    locale: str | None
+    consent_at: datetime | None
+    verification: str
+    reachable: bool
+    phone: str | None
+    registered_at: datetime | None
+
+    @property
+    def registered(self) -> bool:
+        return self.registered_at is not None
+
+    @classmethod
+    def from_row(cls, row: Member) -> MemberProfile:
+        return cls(
+            telegram_id=row.telegram_id,
+            full_name=row.full_name,
+            role=row.role,
+            oblast_code=row.oblast_code,
+            hromada_code=row.hromada_code,
+            hromada_text=row.hromada_text,
+            association_codes=tuple(a.code for a in row.associations),
+            associations_unsure=row.associations_unsure,
+            locale=row.locale,
+            consent_at=row.consent_at,
+            verification=row.verification,
+            reachable=row.reachable,
+            phone=row.phone,
+            registered_at=row.registered_at,
+        )
+
+
+@dataclass
+class RegistrationForm:
+    """Answers collected by the registration dialog."""
+
+    full_name: str
+    role: str
+    oblast_code: str
+    hromada_code: str | None
+    hromada_text: str | None
+    association_codes: list[str] = field(default_factory=list)
+    associations_unsure: bool = False
+    phone: str | None = None
+    consent_at: datetime | None = None
+
+
+def _audit_view(row: Member) -> dict[str, Any]:
+    """Profile fields for the audit log; the phone is recorded only as present or absent."""
+    return {
+        "full_name": row.full_name,
+        "role": row.role,
+        "oblast_code": row.oblast_code,
+        "hromada_code": row.hromada_code,
+        "hromada_text": row.hromada_text,
+        "associations": [a.code for a in row.associations],
+        "associations_unsure": row.associations_unsure,
+        "locale": row.locale,
+        "phone": "set" if row.phone else None,
+    }
+
+
+class MemberService:
+    """Use cases on members; each method is one transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, telegram_id: int) -> MemberProfile | None:
+        async with self.db.transaction() as session:
+            row = await repo.get_by_telegram_id(session, telegram_id)
+            return MemberProfile.from_row(row) if row else None
+
+    async def set_locale(self, telegram_id: int, locale: str) -> None:
+        async with self.db.transaction() as session:
+            row = await repo.get_or_create(session, telegram_id)
+            if row.locale != locale:
+                before = row.locale
+                row.locale = locale
+                await add_event(
+                    session,
+                    actor_id=telegram_id,
+                    action="member.locale",
+                    subject_type="member",
+                    subject_id=telegram_id,
+                    before={"locale": before},
+                    after={"locale": locale},
+                )
+
+    async def register(self, telegram_id: int, form: RegistrationForm) -> MemberProfile:
+        """Save a completed registration; the member stays unverified until staff approve."""
+        if form.role not in ROLES:
+            raise InvalidInput("bad-role")
+        async with self.db.transaction() as session:
+            row = await repo.get_or_create(session, telegram_id)
+            before = _audit_view(row) if row.registered_at else None
+            row.full_name = clean_name(form.full_name)
+            row.role = form.role
+            row.oblast_code = form.oblast_code
+            row.hromada_code = form.hromada_code
+            row.hromada_text = form.hromada_text
+            row.associations = await associations_repo.by_codes(session, form.association_codes)
+            row.associations_unsure = form.associations_unsure or not row.associations
+            row.phone = clean_phone(form.phone) if form.phone else None
+            row.consent_at = form.consent_at or utcnow()
+            row.reachable = True
+            if row.registered_at is None:
+                row.registered_at = utcnow()
+                row.verification = Verification.UNVERIFIED
+            await session.flush()
+            await add_event(
+                session,
+                actor_id=telegram_id,
+                action="member.registered",
+                subject_type="member",
+                subject_id=telegram_id,
+                before=before,
+                after=_audit_view(row),
+            )
+            return MemberProfile.from_row(row)
+
+    async def update_profile(self, telegram_id: int, **changes: Any) -> MemberProfile:
+        """Change some profile fields of a registered member (names as in RegistrationForm)."""
+        allowed = {
+            "full_name",
+            "role",
+            "oblast_code",
+            "hromada_code",
+            "hromada_text",
+            "association_codes",
+            "associations_unsure",
+            "phone",
+        }
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"unknown profile fields: {sorted(unknown)}")
+        async with self.db.transaction() as session:
+            row = await repo.get_by_telegram_id(session, telegram_id)
+            if row is None or row.registered_at is None:
+                raise InvalidInput("not-registered")
+            before = _audit_view(row)
+            if "full_name" in changes:
+                row.full_name = clean_name(changes["full_name"])
+            if "role" in changes:
+                if changes["role"] not in ROLES:
+                    raise InvalidInput("bad-role")
+                row.role = changes["role"]
+            if "oblast_code" in changes:
+                row.oblast_code = changes["oblast_code"]
+            if "hromada_code" in changes or "hromada_text" in changes:
+                row.hromada_code = changes.get("hromada_code")
+                row.hromada_text = changes.get("hromada_text")
+            if "association_codes" in changes:
+                row.associations = await associations_repo.by_codes(
+                    session, changes["association_codes"]
+                )
+                row.associations_unsure = bool(changes.get("associations_unsure")) or not (
+                    row.associations
+                )
+            if "phone" in changes:
+                row.phone = clean_phone(changes["phone"]) if changes["phone"] else None
+            await session.flush()
+            after = _audit_view(row)
+            if after != before:
+                changed = [key for key in after if after[key] != before[key]]
+                await add_event(
+                    session,
+                    actor_id=telegram_id,
+                    action="member.updated",
+                    subject_type="member",
+                    subject_id=telegram_id,
+                    before={key: before[key] for key in changed},
+                    after={key: after[key] for key in changed},
+                )
+            return MemberProfile.from_row(row)
+
+    async def set_reachable(self, telegram_id: int, reachable: bool) -> None:
+        async with self.db.transaction() as session:
+            row = await repo.get_by_telegram_id(session, telegram_id)
+            if row is not None and row.reachable != reachable:
+                row.reachable = reachable

@@ -1,0 +1,75 @@
+"""Widgets and helpers shared by every dialog."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from aiogram.types import CallbackQuery
+from aiogram_dialog import DialogManager, StartMode
+from aiogram_dialog.widgets.common import WhenCondition
+from aiogram_dialog.widgets.kbd import Button
+from aiogram_dialog.widgets.text import Text
+
+from bot.i18n import Translations, Translator
+from bot.services.members import MemberService
+from bot.services.staff import Rights, StaffService
+from dialogs.states import Menu
+
+
+class Tr(Text):
+    """A Fluent message in the reader's locale; scalar getter values become its arguments."""
+
+    def __init__(self, message_id: str, when: WhenCondition = None, **fixed: Any) -> None:
+        super().__init__(when=when)
+        self.message_id = message_id
+        self.fixed = fixed
+
+    async def _render_text(self, data: dict[str, Any], manager: DialogManager) -> str:
+        args = {
+            key: value
+            for key, value in data.items()
+            if isinstance(value, str | int | float) and not isinstance(value, bool)
+        }
+        args.update(self.fixed)
+        return translator(manager)(self.message_id, **args)
+
+
+def esc(value: str | None) -> str:
+    """User-provided text made safe for HTML parse mode."""
+    return html.escape(value or "", quote=False)
+
+
+def translator(manager: DialogManager) -> Translator:
+    return manager.middleware_data["i18n"]  # type: ignore[no-any-return]
+
+
+def use_locale(manager: DialogManager, locale: str) -> None:
+    """Render the rest of this update in `locale` (after the member changed language)."""
+    translations: Translations = manager.middleware_data["translations"]
+    manager.middleware_data["i18n"] = translations.get(locale)
+    manager.middleware_data["locale"] = locale
+
+
+def members_of(manager: DialogManager) -> MemberService:
+    return manager.middleware_data["members"]  # type: ignore[no-any-return]
+
+
+def staff_of(manager: DialogManager) -> StaffService:
+    return manager.middleware_data["staff"]  # type: ignore[no-any-return]
+
+
+def user_id(manager: DialogManager) -> int:
+    return manager.middleware_data["event_from_user"].id  # type: ignore[no-any-return]
+
+
+async def current_rights(manager: DialogManager) -> Rights:
+    """Rights read fresh from the database for this update (never trusted from the client)."""
+    return await staff_of(manager).rights(user_id(manager))
+
+
+async def open_menu(_event: CallbackQuery, _button: Button, manager: DialogManager) -> None:
+    await manager.start(Menu.main, mode=StartMode.RESET_STACK)
+
+
+MENU_BUTTON = Button(Tr("common-menu"), id="to_menu", on_click=open_menu)

@@ -1,0 +1,138 @@
+"""Where members land: `/start` and the other commands, and anything no dialog handled."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import DialogManager, ShowMode, StartMode
+
+from bot.i18n import Translator
+from bot.services.members import MemberProfile
+from bot.services.staff import INVITE_PREFIX, RedeemStatus, Rights, StaffService
+from dialogs.states import LanguageChoice, Menu, Profile, Registration, StaffInvites
+
+logger = logging.getLogger(__name__)
+
+async def open_home(
+    manager: DialogManager, member: MemberProfile | None, *, show_mode: ShowMode | None = None
+) -> None:
+    """The main menu for members; registration for everyone else, resumed where they left it."""
+    if member is not None and member.registered:
+        await manager.start(Menu.main, mode=StartMode.RESET_STACK, show_mode=show_mode)
+        return
+    if manager.has_context() and manager.current_context().state.group is Registration:
+        # A member who was mid-registration (even before a restart) continues at the same step.
+        await manager.show(ShowMode.SEND)
+        return
+    await manager.start(Registration.language, mode=StartMode.RESET_STACK, show_mode=show_mode)
+
+
+async def start_with_invite(
+    message: Message,
+    command: CommandObject,
+    dialog_manager: DialogManager,
+    staff: StaffService,
+    i18n: Translator,
+    member: MemberProfile | None,
+    associations: list,  # type: ignore[type-arg]
+) -> None:
+    assert message.from_user is not None and command.args is not None
+    result = await staff.redeem_invite(command.args[len(INVITE_PREFIX):], message.from_user.id)
+    names = {a.code: a.short(i18n.locale) for a in associations}
+    association = names.get(result.association_code or "", "")
+    await message.answer(i18n(f"invite-{result.status}", association=association))
+    if result.status == RedeemStatus.GRANTED:
+        logger.info("staff invite redeemed by %s", message.from_user.id)
+    await open_home(dialog_manager, member)
+
+
+async def start(message: Message, dialog_manager: DialogManager, member: MemberProfile | None) -> None:
+    await open_home(dialog_manager, member)
+
+
+async def menu(message: Message, dialog_manager: DialogManager, member: MemberProfile | None) -> None:
+    await open_home(dialog_manager, member)
+
+
+async def help_command(message: Message, i18n: Translator) -> None:
+    # A plain message: help must not disturb a dialog the member is in the middle of.
+    await message.answer(i18n("help-text"))
+
+
+async def profile(
+    message: Message, dialog_manager: DialogManager, member: MemberProfile | None, i18n: Translator
+) -> None:
+    if member is None or not member.registered:
+        await message.answer(i18n("profile-register-first"))
+        await open_home(dialog_manager, member)
+        return
+    await dialog_manager.start(Profile.view, mode=StartMode.RESET_STACK)
+
+
+async def language(message: Message, dialog_manager: DialogManager) -> None:
+    # On top of the stack: after the choice the member returns to where they were.
+    await dialog_manager.start(LanguageChoice.choose)
+
+
+async def cancel(
+    message: Message, dialog_manager: DialogManager, member: MemberProfile | None, i18n: Translator
+) -> None:
+    if member is not None and member.registered:
+        await message.answer(i18n("cancel-done"))
+        await dialog_manager.start(Menu.main, mode=StartMode.RESET_STACK)
+        return
+    await dialog_manager.reset_stack()
+    await message.answer(i18n("cancel-registration"))
+
+
+async def invite(
+    message: Message, dialog_manager: DialogManager, rights: Rights, i18n: Translator
+) -> None:
+    if not rights.is_admin:
+        await message.answer(i18n("staff-no-rights"))
+        return
+    await dialog_manager.start(StaffInvites.association, mode=StartMode.RESET_STACK)
+
+
+async def unknown_command(message: Message, i18n: Translator) -> None:
+    await message.answer(i18n("error-unknown-command"))
+
+
+async def anything_else(
+    message: Message, dialog_manager: DialogManager, member: MemberProfile | None, i18n: Translator
+) -> None:
+    """A message no dialog expected: say so, and show where the member can go."""
+    await message.answer(i18n("error-not-understood"))
+    await open_home(dialog_manager, member)
+
+
+async def unknown_button(
+    callback: CallbackQuery,
+    dialog_manager: DialogManager,
+    member: MemberProfile | None,
+    i18n: Translator,
+) -> None:
+    """A button no handler knows (forged, or from an old message): answer it, never leave it spinning."""
+    await callback.answer(i18n("error-stale-button"), show_alert=False)
+    await open_home(dialog_manager, member, show_mode=ShowMode.SEND)
+
+
+def create_router() -> Router:
+    """Commands and catch-alls; included after the dialogs so it sees what they left."""
+    router = Router(name="entry")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(start_with_invite, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX)))
+    router.message.register(start, CommandStart())
+    router.message.register(menu, Command("menu"))
+    router.message.register(help_command, Command("help"))
+    router.message.register(profile, Command("profile"))
+    router.message.register(language, Command("language"))
+    router.message.register(cancel, Command("cancel"))
+    router.message.register(invite, Command("invite"))
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(anything_else)
+    router.callback_query.register(unknown_button)
+    return router

@@ -1,0 +1,52 @@
+"""Errors: stale dialog buttons get a polite answer and the menu; anything else is logged."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Dispatcher
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent
+from aiogram_dialog import DialogManager, ShowMode
+from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
+
+from bot.i18n import Translator
+from bot.services.members import MemberProfile
+from dialogs.entry import open_home
+
+logger = logging.getLogger(__name__)
+
+async def on_stale_dialog(
+    event: ErrorEvent,
+    dialog_manager: DialogManager,
+    i18n: Translator,
+    member: MemberProfile | None = None,
+) -> None:
+    logger.info("stale dialog event in update %s: %s", event.update.update_id, type(event.exception).__name__)
+    if event.update.callback_query is not None:
+        await event.update.callback_query.answer(i18n("error-stale-button"))
+    await open_home(dialog_manager, member, show_mode=ShowMode.SEND)
+
+
+async def on_unexpected(event: ErrorEvent, i18n: Translator | None = None) -> None:
+    logger.exception(
+        "update %s failed: %s", event.update.update_id, type(event.exception).__name__,
+        exc_info=event.exception,
+    )
+    if i18n is None:
+        return
+    text = i18n("error-unexpected")
+    try:
+        if event.update.callback_query is not None:
+            await event.update.callback_query.answer(text, show_alert=True)
+        elif event.update.message is not None:
+            await event.update.message.answer(text)
+    except TelegramAPIError as error:
+        logger.warning("could not tell the user about the failure: %s", type(error).__name__)
+
+
+def register_error_handlers(dp: Dispatcher) -> None:
+    """On the dispatcher itself: errors bubble up to it from every router and middleware."""
+    dp.error.register(on_stale_dialog, ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState))
+    dp.error.register(on_unexpected)

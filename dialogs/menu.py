@@ -1,0 +1,58 @@
+"""Main menu and help."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import CallbackQuery
+from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog.widgets.kbd import Button, Start, SwitchTo
+
+from bot.services.staff import Rights
+from dialogs.common import Tr, current_rights, esc, translator
+from dialogs.states import LanguageChoice, Menu, Profile, StaffInvites
+
+
+async def get_menu(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    member = dialog_manager.middleware_data.get("member")
+    rights: Rights | None = dialog_manager.middleware_data.get("rights")
+    start_data = dialog_manager.start_data if isinstance(dialog_manager.start_data, dict) else {}
+    verified = bool(member and member.verification == "verified")
+    return {
+        "name": esc(member.full_name if member else ""),
+        "welcome": bool(start_data.get("welcome")),
+        "unverified": not verified,
+        "is_admin": bool(rights and rights.is_admin),
+    }
+
+
+async def on_staff_invites(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
+    # The button is shown to admins only, but rights are checked again on every press.
+    if not (await current_rights(manager)).is_admin:
+        await callback.answer(translator(manager)("staff-no-rights"), show_alert=True)
+        return
+    await manager.start(StaffInvites.association)
+
+
+main_window = Window(
+    Tr("menu-welcome", when="welcome"),
+    Tr("menu-title"),
+    Tr("menu-unverified", when="unverified"),
+    Start(Tr("menu-profile"), id="profile", state=Profile.view),
+    Start(Tr("menu-language"), id="language", state=LanguageChoice.choose),
+    SwitchTo(Tr("menu-help"), id="help", state=Menu.help),
+    Button(Tr("menu-staff-invites"), id="invites", on_click=on_staff_invites, when="is_admin"),
+    state=Menu.main,
+    getter=get_menu,
+)
+
+help_window = Window(
+    Tr("help-text"),
+    SwitchTo(Tr("common-menu"), id="back", state=Menu.main),
+    state=Menu.help,
+    getter=get_menu,
+)
+
+
+def menu_dialog() -> Dialog:
+    return Dialog(main_window, help_window)

@@ -1,0 +1,56 @@
+"""How members' data is shown: names of roles, oblasts, hromadas and associations per locale."""
+
+from __future__ import annotations
+
+from bot.content import AssociationInfo
+from bot.i18n import Translator
+from bot.services.hromadas import HromadaDirectory, HromadaMatch, Oblast
+from bot.services.members import MemberProfile
+from bot.services.romanization import romanize
+from dialogs.common import esc
+
+KYIV_PREFIX = "UA80"
+
+
+def is_kyiv(oblast_code: str | None) -> bool:
+    return bool(oblast_code and oblast_code.startswith(KYIV_PREFIX))
+
+
+def oblast_name(oblast: Oblast | None, locale: str) -> str:
+    if oblast is None:
+        return ""
+    return oblast.name_uk if locale == "uk" else oblast.name_en
+
+
+def unit_name(name: str, locale: str) -> str:
+    return name if locale == "uk" else romanize(name)
+
+
+def hromada_label(t: Translator, match: HromadaMatch) -> str:
+    """`Андріївська громада (Бахчисарайський р-н)` / `Andriivska hromada (Bakhchysaraiskyi raion)`."""
+    name = unit_name(match.name, t.locale)
+    if match.raion_name:
+        return t("hromada-label-raion", name=name, raion=unit_name(match.raion_name, t.locale))
+    return t("hromada-label", name=name)
+
+
+def association_names(
+    t: Translator, associations: list[AssociationInfo], codes: tuple[str, ...] | list[str], unsure: bool
+) -> str:
+    if unsure or not codes:
+        return t("profile-associations-unsure")
+    by_code = {a.code: a for a in associations}
+    return ", ".join(by_code[c].short(t.locale) for c in codes if c in by_code)
+
+
+async def member_hromada(
+    t: Translator, directory: HromadaDirectory, profile: MemberProfile
+) -> str:
+    """The member's hromada as text (HTML-escaped where the member typed it)."""
+    if is_kyiv(profile.oblast_code):
+        return oblast_name(directory.oblast(profile.oblast_code or ""), t.locale)
+    if profile.hromada_code:
+        match = await directory.get(profile.hromada_code)
+        if match is not None:
+            return esc(hromada_label(t, match))
+    return esc(profile.hromada_text)

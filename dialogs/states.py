@@ -1,0 +1,34 @@
+"""Every dialog's states, in one place."""
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class Registration(StatesGroup):
+    language = State()
+    consent = State()
+    declined = State()
+    name = State()
+    role = State()
+    oblast = State()
+    hromada = State()
+    hromada_pick = State()
+    associations = State()
+    phone = State()
+
+
+class Menu(StatesGroup):
+    main = State()
+    help = State()
+
+
+class Profile(StatesGroup):
+    view = State()
+
+
+class LanguageChoice(StatesGroup):
+    choose = State()
+
+
+class StaffInvites(StatesGroup):
+    association = State()
+    link = State()

@@ -1,0 +1,21 @@
+menu-welcome = 🎉 Registration complete. Thank you!
+menu-title = 🏠 <b>Main menu</b>
+    Welcome, { $name }! What would you like to do?
+menu-unverified = ⏳ Your membership has not been confirmed by an association's secretariat yet. You will be notified once it is.
+menu-profile = 👤 My profile
+menu-language = 🌐 Мова / Language
+menu-help = ❓ Help
+menu-staff-invites = 🔑 Staff invites
+
+help-text =
+    ℹ️ <b>Help</b>
+
+    This bot is the joint platform of Ukraine's three national associations of local self-government: VAG, the ATH Association and UAROR.
+
+    <b>Commands:</b>
+    /start — start or continue registration
+    /menu — main menu
+    /profile — your data, and changing it
+    /language — language
+    /cancel — cancel the current action
+    /help — this help

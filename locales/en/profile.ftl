@@ -1,0 +1,24 @@
+profile-view =
+    👤 <b>My profile</b>
+
+    <b>Name:</b> { $name }
+    <b>Position:</b> { $role }
+    <b>Oblast:</b> { $oblast }
+    <b>Hromada:</b> { $hromada }
+    <b>Associations:</b> { $associations }
+    <b>Phone:</b> { $phone }
+    <b>Language:</b> { $language }
+    <b>Status:</b> { $status }
+profile-not-registered = You have not registered yet. Send /start to begin.
+profile-register-first = Please finish registration first; it takes a minute.
+profile-associations-unsure = not specified
+profile-phone-none = not given
+profile-status-unverified = ⏳ awaiting confirmation by a secretariat
+profile-status-verified = ✅ confirmed
+profile-status-rejected = ❌ not confirmed
+profile-edit-name = ✏️ Name
+profile-edit-role = ✏️ Position
+profile-edit-oblast = ✏️ Oblast and hromada
+profile-edit-associations = ✏️ Associations
+profile-edit-phone = ✏️ Phone
+profile-edit-language = 🌐 Language

@@ -1,0 +1,24 @@
+profile-view =
+    👤 <b>Мій профіль</b>
+
+    <b>Ім'я:</b> { $name }
+    <b>Посада:</b> { $role }
+    <b>Область:</b> { $oblast }
+    <b>Громада:</b> { $hromada }
+    <b>Асоціації:</b> { $associations }
+    <b>Телефон:</b> { $phone }
+    <b>Мова:</b> { $language }
+    <b>Статус:</b> { $status }
+profile-not-registered = Ви ще не зареєструвалися. Надішліть /start, щоб розпочати.
+profile-register-first = Спершу завершіть реєстрацію — це займе хвилину.
+profile-associations-unsure = не визначено
+profile-phone-none = не вказано
+profile-status-unverified = ⏳ очікує підтвердження секретаріатом
+profile-status-verified = ✅ підтверджено
+profile-status-rejected = ❌ не підтверджено
+profile-edit-name = ✏️ Ім'я
+profile-edit-role = ✏️ Посада
+profile-edit-oblast = ✏️ Область і громада
+profile-edit-associations = ✏️ Асоціації
+profile-edit-phone = ✏️ Телефон
+profile-edit-language = 🌐 Мова

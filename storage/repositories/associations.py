@@ -1,0 +1,29 @@
+"""Associations repository."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Association
+
+
+async def all_associations(session: AsyncSession) -> list[Association]:
+    rows = await session.scalars(select(Association).order_by(Association.position))
+    return list(rows)
+
+
+async def by_codes(session: AsyncSession, codes: Iterable[str]) -> list[Association]:
+    codes = list(codes)
+    if not codes:
+        return []
+    rows = await session.scalars(
+        select(Association).where(Association.code.in_(codes)).order_by(Association.position)
+    )
+    return list(rows)
+
+
+async def by_code(session: AsyncSession, code: str) -> Association | None:
+    return await session.scalar(select(Association).where(Association.code == code))
