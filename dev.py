@@ -123,7 +123,7 @@ def ensure_venv(profile: str) -> None:
     why = "first install" if stamp is None else "lock files changed"
     say(f"installing {lock.name} into .venv ({why}); this takes a minute or two")
     STAMP.unlink(missing_ok=True)  # an interrupted install must not look complete
-    pip = [PYTHON, "-m", "pip", "--disable-pip-version-check"]
+    pip: list[str | Path] = [PYTHON, "-m", "pip", "--disable-pip-version-check"]
     say("upgrading pip")
     call([*pip, "install", "--quiet", "--upgrade", "pip"])
     say(f"installing locked packages from {lock.name}")
@@ -186,7 +186,7 @@ def cmd_lock(args: list[str]) -> int:
     # hold only PyPI hashes and no paths of this machine.
     env = {k: v for k, v in os.environ.items() if k not in LOCAL_PIP_ENV}
     env["PIP_CONFIG_FILE"] = os.devnull
-    common = [
+    common: list[str | Path] = [
         BIN / "pip-compile",
         "--quiet",
         "--generate-hashes",
