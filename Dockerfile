@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# Two stages: the builder installs the locked dependencies (hash-checked) and the project's wheel
+# into /opt/venv; the runtime image gets only that venv and runs as the non-root user `bot`.
+
+FROM python:3.11-slim AS builder
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1
+RUN python -m venv /opt/venv
+WORKDIR /src
+# Dependencies first: this layer is reused until requirements.lock changes.
+COPY requirements.lock ./
+RUN /opt/venv/bin/pip install --require-hashes -r requirements.lock
+COPY . .
+RUN pip wheel --no-deps --wheel-dir /wheels . \
+    && /opt/venv/bin/pip install --no-deps /wheels/*.whl
+
+FROM python:3.11-slim AS runtime
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+RUN useradd --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin bot
+COPY --from=builder /opt/venv /opt/venv
+WORKDIR /app
+# The SQLite database lives in ./var/ by default: the only place the bot writes.
+RUN mkdir -p /app/var && chown bot:bot /app/var
+USER bot
+# Webhook mode listens here; polling mode needs no port.
+EXPOSE 8080
+CMD ["hromada-bot", "run"]
