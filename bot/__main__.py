@@ -13,6 +13,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram_dialog import setup_dialogs
+from aiogram_dialog.api.protocols import MessageManagerProtocol
 
 from bot.commands import register_commands
 from bot.content import AssociationInfo, load_associations
@@ -66,9 +67,11 @@ def create_dispatcher(
     content: Content,
     storage: BaseStorage,
     events_isolation: BaseEventIsolation,
+    message_manager: MessageManagerProtocol | None = None,
 ) -> Dispatcher:
     """A dispatcher with fresh routers and dialogs, its services injected by name."""
     from dialogs import entry, errors
+    from dialogs.common import BotMessageManager
     from dialogs.language import language_dialog
     from dialogs.menu import menu_dialog
     from dialogs.profile import profile_dialog
@@ -91,6 +94,7 @@ def create_dispatcher(
     dp.update.outer_middleware(UpdateLogMiddleware())
     dp.update.outer_middleware(MemberContextMiddleware(members, staff, content.translations))
     errors.register_error_handlers(dp)
+    dp.include_router(entry.create_command_router())
     dp.include_routers(
         registration_dialog(),
         menu_dialog(),
@@ -98,10 +102,10 @@ def create_dispatcher(
         language_dialog(),
         staff_invites_dialog(),
     )
-    # Dialog routers first: the entry router's catch-alls see only what no dialog handled.
-    entry_router = entry.create_router()
-    dp.include_router(entry_router)
-    setup_dialogs(dp, events_isolation=events_isolation)
+    dp.include_router(entry.create_fallback_router())
+    message_manager = message_manager or BotMessageManager()
+    dp["message_manager"] = message_manager
+    setup_dialogs(dp, events_isolation=events_isolation, message_manager=message_manager)
 
     async def on_startup(bot: Bot) -> None:
         await register_commands(bot, content.translations, await staff.admin_ids_all())
@@ -143,8 +147,8 @@ async def run_bot(settings: Settings) -> None:
 
 
 async def _run_webhook(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
-    from aiohttp import web
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
 
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()

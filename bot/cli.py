@@ -113,7 +113,10 @@ def _admin_grant(args: argparse.Namespace) -> int:
 
     role = StaffRole(args.role)
     if role == StaffRole.STAFF and not args.association:
-        print("Staff rights belong to one association: add its code (vag, aotg, uaror).", file=sys.stderr)
+        print(
+            "Staff rights belong to one association: add its code (vag, aotg, uaror).",
+            file=sys.stderr,
+        )
         return 2
 
     async def run() -> bool:
@@ -164,7 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     hromadas = commands.add_parser("hromadas", help="the КАТОТТГ codifier of hromadas")
-    hromada_commands = hromadas.add_subparsers(dest="hromadas_command", required=True, metavar="ACTION")
+    hromada_commands = hromadas.add_subparsers(
+        dest="hromadas_command", required=True, metavar="ACTION"
+    )
     importer = hromada_commands.add_parser("import", help="import the ministry's CSV or XLSX file")
     importer.add_argument("file", help="path to kodifikator-*.csv or .xlsx")
     importer.set_defaults(handler=_hromadas_import)

@@ -1,4 +1,4 @@
-"""Content files under `content/`: loaded and validated at start, with errors naming file and field."""
+"""Content files under `content/`: validated at load, errors naming the file and the field."""
 
 from __future__ import annotations
 
@@ -79,7 +79,8 @@ def load_associations(path: Path | None = None) -> list[AssociationInfo]:
         code = entry.get("code")
         if not isinstance(code, str) or not _CODE_RE.match(code):
             raise ContentError(
-                f"{path}: {where}.code must be 2-16 characters of a-z, 0-9 and _, starting with a letter"
+                f"{path}: {where}.code must be 2-16 characters of a-z, 0-9 and _, "
+                "starting with a letter"
             )
         if code in seen:
             raise ContentError(f"{path}: {where}.code {code!r} is used twice")

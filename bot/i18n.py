@@ -69,7 +69,7 @@ def parse_locale_dir(directory: Path) -> dict[str, ast.Message | ast.Term]:
         for entry in resource.body:
             if isinstance(entry, ast.Junk):
                 line = source.count("\n", 0, entry.span.start if entry.span else 0) + 1
-                notes = "; ".join(a.message for a in entry.annotations)
+                notes = "; ".join(str(a.message) for a in entry.annotations)
                 raise LocaleFilesError(f"{path}, line {line}: {notes}")
             if isinstance(entry, ast.Message | ast.Term):
                 key = ("-" if isinstance(entry, ast.Term) else "") + entry.id.name

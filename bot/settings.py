@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/hromada-bot.sqlite3"
 PUBLIC_API_URL = "https://api.telegram.org"
@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Kyiv"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_host: str = "0.0.0.0"  # noqa: S104 - the container's HTTP port
+    webhook_host: str = "0.0.0.0"
     webhook_port: int = 8080
 
     @field_validator("admin_ids", mode="before")
@@ -67,7 +67,9 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
-        if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
+        if not (
+            value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")
+        ):
             raise ValueError(
                 "DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
             )
@@ -104,7 +106,8 @@ class Settings(BaseSettings):
             secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
             if not _SECRET_RE.match(secret):
                 raise ValueError(
-                    "WEBHOOK_SECRET is required with WEBHOOK_URL: 1-256 characters of A-Z a-z 0-9 _ -"
+                    "WEBHOOK_SECRET is required with WEBHOOK_URL: "
+                    "1-256 characters of A-Z a-z 0-9 _ -"
                 )
         return self
 
@@ -116,7 +119,7 @@ class Settings(BaseSettings):
         """The SQLite database file, when the database is SQLite on disk."""
         prefix = "sqlite+aiosqlite:///"
         if self.database_url.startswith(prefix):
-            path = self.database_url[len(prefix):]
+            path = self.database_url[len(prefix) :]
             if path and path != ":memory:":
                 return Path(path)
         return None

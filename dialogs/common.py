@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import html
+from collections import OrderedDict
 from typing import Any
 
+from aiogram import Bot
 from aiogram.types import CallbackQuery
-from aiogram_dialog import DialogManager, StartMode
+from aiogram_dialog import DialogManager, DialogProtocol, StartMode
+from aiogram_dialog import Window as BaseWindow
+from aiogram_dialog.manager.message_manager import MessageManager
 from aiogram_dialog.widgets.common import WhenCondition
 from aiogram_dialog.widgets.kbd import Button
 from aiogram_dialog.widgets.text import Text
@@ -73,3 +77,44 @@ async def open_menu(_event: CallbackQuery, _button: Button, manager: DialogManag
 
 
 MENU_BUTTON = Button(Tr("common-menu"), id="to_menu", on_click=open_menu)
+
+
+class BotMessageManager(MessageManager):
+    """aiogram-dialog's message manager, minus the second answer to a query we answered."""
+
+    def __init__(self, remember: int = 1024) -> None:
+        super().__init__()
+        self._answered: OrderedDict[str, None] = OrderedDict()
+        self._remember = remember
+
+    def mark_answered(self, callback_id: str) -> None:
+        self._answered[callback_id] = None
+        while len(self._answered) > self._remember:
+            self._answered.popitem(last=False)
+
+    async def answer_callback(self, bot: Bot, callback_query: CallbackQuery) -> None:
+        if self._answered.pop(callback_query.id, False) is None:
+            return
+        await super().answer_callback(bot, callback_query)
+
+
+async def answer(
+    manager: DialogManager, callback: CallbackQuery, text: str, *, alert: bool = False
+) -> None:
+    """Answer a button press with a short text (Telegram allows one answer per press)."""
+    await callback.answer(text[:200], show_alert=alert)
+    message_manager = manager.middleware_data.get("message_manager")
+    if message_manager is not None and hasattr(message_manager, "mark_answered"):
+        message_manager.mark_answered(callback.id)
+
+
+class Window(BaseWindow):
+    """A dialog window that answers a press of a button it does not know (forged or stale)."""
+
+    async def process_callback(
+        self, callback: CallbackQuery, dialog: DialogProtocol, manager: DialogManager
+    ) -> bool:
+        processed = await super().process_callback(callback, dialog, manager)
+        if not processed:
+            await answer(manager, callback, translator(manager)("error-stale-button"))
+        return processed

@@ -16,6 +16,7 @@ from dialogs.states import LanguageChoice, Menu, Profile, Registration, StaffInv
 
 logger = logging.getLogger(__name__)
 
+
 async def open_home(
     manager: DialogManager, member: MemberProfile | None, *, show_mode: ShowMode | None = None
 ) -> None:
@@ -40,7 +41,7 @@ async def start_with_invite(
     associations: list,  # type: ignore[type-arg]
 ) -> None:
     assert message.from_user is not None and command.args is not None
-    result = await staff.redeem_invite(command.args[len(INVITE_PREFIX):], message.from_user.id)
+    result = await staff.redeem_invite(command.args[len(INVITE_PREFIX) :], message.from_user.id)
     names = {a.code: a.short(i18n.locale) for a in associations}
     association = names.get(result.association_code or "", "")
     await message.answer(i18n(f"invite-{result.status}", association=association))
@@ -49,11 +50,15 @@ async def start_with_invite(
     await open_home(dialog_manager, member)
 
 
-async def start(message: Message, dialog_manager: DialogManager, member: MemberProfile | None) -> None:
+async def start(
+    message: Message, dialog_manager: DialogManager, member: MemberProfile | None
+) -> None:
     await open_home(dialog_manager, member)
 
 
-async def menu(message: Message, dialog_manager: DialogManager, member: MemberProfile | None) -> None:
+async def menu(
+    message: Message, dialog_manager: DialogManager, member: MemberProfile | None
+) -> None:
     await open_home(dialog_manager, member)
 
 
@@ -115,16 +120,18 @@ async def unknown_button(
     member: MemberProfile | None,
     i18n: Translator,
 ) -> None:
-    """A button no handler knows (forged, or from an old message): answer it, never leave it spinning."""
+    """A button no handler knows (forged or old): answer it, never leave it spinning."""
     await callback.answer(i18n("error-stale-button"), show_alert=False)
     await open_home(dialog_manager, member, show_mode=ShowMode.SEND)
 
 
-def create_router() -> Router:
-    """Commands and catch-alls; included after the dialogs so it sees what they left."""
-    router = Router(name="entry")
+def create_command_router() -> Router:
+    """Commands; included before the dialogs, so a command is never taken for an answer."""
+    router = Router(name="commands")
     router.message.filter(F.chat.type == "private")
-    router.message.register(start_with_invite, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX)))
+    router.message.register(
+        start_with_invite, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX))
+    )
     router.message.register(start, CommandStart())
     router.message.register(menu, Command("menu"))
     router.message.register(help_command, Command("help"))
@@ -133,6 +140,12 @@ def create_router() -> Router:
     router.message.register(cancel, Command("cancel"))
     router.message.register(invite, Command("invite"))
     router.message.register(unknown_command, F.text.startswith("/"))
-    router.message.register(anything_else)
+    return router
+
+
+def create_fallback_router() -> Router:
+    """Catch-alls; included after the dialogs, so they see only what no dialog handled."""
+    router = Router(name="fallback")
+    router.message.register(anything_else, F.chat.type == "private")
     router.callback_query.register(unknown_button)
     return router

@@ -17,13 +17,18 @@ from dialogs.entry import open_home
 
 logger = logging.getLogger(__name__)
 
+
 async def on_stale_dialog(
     event: ErrorEvent,
     dialog_manager: DialogManager,
     i18n: Translator,
     member: MemberProfile | None = None,
 ) -> None:
-    logger.info("stale dialog event in update %s: %s", event.update.update_id, type(event.exception).__name__)
+    logger.info(
+        "stale dialog event in update %s: %s",
+        event.update.update_id,
+        type(event.exception).__name__,
+    )
     if event.update.callback_query is not None:
         await event.update.callback_query.answer(i18n("error-stale-button"))
     await open_home(dialog_manager, member, show_mode=ShowMode.SEND)
@@ -31,7 +36,9 @@ async def on_stale_dialog(
 
 async def on_unexpected(event: ErrorEvent, i18n: Translator | None = None) -> None:
     logger.exception(
-        "update %s failed: %s", event.update.update_id, type(event.exception).__name__,
+        "update %s failed: %s",
+        event.update.update_id,
+        type(event.exception).__name__,
         exc_info=event.exception,
     )
     if i18n is None:
@@ -48,5 +55,7 @@ async def on_unexpected(event: ErrorEvent, i18n: Translator | None = None) -> No
 
 def register_error_handlers(dp: Dispatcher) -> None:
     """On the dispatcher itself: errors bubble up to it from every router and middleware."""
-    dp.error.register(on_stale_dialog, ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState))
+    dp.error.register(
+        on_stale_dialog, ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState)
+    )
     dp.error.register(on_unexpected)

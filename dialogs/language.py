@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aiogram import Bot
 from aiogram.types import BotCommandScopeChat, CallbackQuery
-from aiogram_dialog import Dialog, DialogManager, StartMode, Window
+from aiogram_dialog import Dialog, DialogManager, StartMode
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row
 
 from bot.commands import member_commands
-from dialogs.common import Tr, members_of, translator, use_locale
-from dialogs.states import Menu, LanguageChoice
+from dialogs.common import Tr, Window, answer, members_of, translator, use_locale
+from dialogs.states import LanguageChoice, Menu
 
 
 async def on_choose(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
@@ -23,7 +23,7 @@ async def on_choose(callback: CallbackQuery, button: Button, manager: DialogMana
         await bot.set_my_commands(
             member_commands(t), scope=BotCommandScopeChat(chat_id=callback.message.chat.id)
         )
-    await callback.answer(t("language-changed"))
+    await answer(manager, callback, t("language-changed"))
     member = await members_of(manager).get(callback.from_user.id)
     if len(manager.current_stack().intents) > 1:
         await manager.done()  # back to the dialog the member came from, now in the new language

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.types import CallbackQuery
-from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog import Dialog, DialogManager
 from aiogram_dialog.widgets.kbd import Button, Start, SwitchTo
 
 from bot.services.staff import Rights
-from dialogs.common import Tr, current_rights, esc, translator
+from dialogs.common import Tr, Window, answer, current_rights, esc, translator
 from dialogs.states import LanguageChoice, Menu, Profile, StaffInvites
 
 
@@ -26,10 +26,12 @@ async def get_menu(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     }
 
 
-async def on_staff_invites(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
+async def on_staff_invites(
+    callback: CallbackQuery, _button: Button, manager: DialogManager
+) -> None:
     # The button is shown to admins only, but rights are checked again on every press.
     if not (await current_rights(manager)).is_admin:
-        await callback.answer(translator(manager)("staff-no-rights"), show_alert=True)
+        await answer(manager, callback, translator(manager)("staff-no-rights"), alert=True)
         return
     await manager.start(StaffInvites.association)
 

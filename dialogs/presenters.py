@@ -27,7 +27,7 @@ def unit_name(name: str, locale: str) -> str:
 
 
 def hromada_label(t: Translator, match: HromadaMatch) -> str:
-    """`Андріївська громада (Бахчисарайський р-н)` / `Andriivska hromada (Bakhchysaraiskyi raion)`."""
+    """`Андріївська громада (Бахчисарайський р-н)`, or romanized in English."""
     name = unit_name(match.name, t.locale)
     if match.raion_name:
         return t("hromada-label-raion", name=name, raion=unit_name(match.raion_name, t.locale))
@@ -35,7 +35,10 @@ def hromada_label(t: Translator, match: HromadaMatch) -> str:
 
 
 def association_names(
-    t: Translator, associations: list[AssociationInfo], codes: tuple[str, ...] | list[str], unsure: bool
+    t: Translator,
+    associations: list[AssociationInfo],
+    codes: tuple[str, ...] | list[str],
+    unsure: bool,
 ) -> str:
     if unsure or not codes:
         return t("profile-associations-unsure")
@@ -43,9 +46,7 @@ def association_names(
     return ", ".join(by_code[c].short(t.locale) for c in codes if c in by_code)
 
 
-async def member_hromada(
-    t: Translator, directory: HromadaDirectory, profile: MemberProfile
-) -> str:
+async def member_hromada(t: Translator, directory: HromadaDirectory, profile: MemberProfile) -> str:
     """The member's hromada as text (HTML-escaped where the member typed it)."""
     if is_kyiv(profile.oblast_code):
         return oblast_name(directory.oblast(profile.oblast_code or ""), t.locale)

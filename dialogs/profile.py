@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog import Dialog, DialogManager
 from aiogram_dialog.widgets.kbd import Group, Start
 
 from bot.content import AssociationInfo
 from bot.services.hromadas import HromadaDirectory
-from dialogs.common import MENU_BUTTON, Tr, esc, members_of, translator, user_id
+from dialogs.common import MENU_BUTTON, Tr, Window, esc, members_of, translator, user_id
 from dialogs.presenters import association_names, member_hromada, oblast_name
 from dialogs.states import LanguageChoice, Profile, Registration
 

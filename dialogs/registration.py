@@ -11,7 +11,7 @@ from typing import Any
 
 from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window
+from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
 from aiogram_dialog.widgets.kbd import (
     Back,
@@ -38,7 +38,7 @@ from bot.services.members import (
     clean_hromada_text,
     clean_name,
 )
-from dialogs.common import Tr, esc, members_of, translator, use_locale, user_id
+from dialogs.common import Tr, Window, answer, esc, members_of, translator, use_locale, user_id
 from dialogs.presenters import hromada_label, is_kyiv, oblast_name
 from dialogs.states import Menu, Registration
 
@@ -196,12 +196,18 @@ async def on_name(
     await _advance(manager, Registration.role, full_name=name)
 
 
-async def on_telegram_name(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
+async def on_telegram_name(
+    callback: CallbackQuery, _button: Button, manager: DialogManager
+) -> None:
     name = " ".join(filter(None, [callback.from_user.first_name, callback.from_user.last_name]))
     try:
         cleaned = clean_name(name)
     except InvalidInput as error:
-        await callback.answer(translator(manager)(f"registration-name-{error.code}", **error.limits))
+        await answer(
+            manager,
+            callback,
+            translator(manager)(f"registration-name-{error.code}", **error.limits),
+        )
         return
     await _advance(manager, Registration.role, full_name=cleaned)
 
@@ -213,8 +219,10 @@ async def on_input_error(
     t = translator(manager)
     limits = error.limits if isinstance(error, InvalidInput) else {}
     code = error.code if isinstance(error, InvalidInput) else "too-short"
-    prefix = "registration-name" if manager.current_context().state == Registration.name else (
-        "registration-hromada"
+    prefix = (
+        "registration-name"
+        if manager.current_context().state == Registration.name
+        else ("registration-hromada")
     )
     await message.answer(t(f"{prefix}-{code}", **limits))
     manager.show_mode = ShowMode.NO_UPDATE
@@ -295,15 +303,13 @@ async def on_associations_done(
     widget: ManagedMultiselect[str] = manager.find(ASSOCIATIONS_SELECT)  # type: ignore[assignment]
     checked = widget.get_checked()
     if not checked:
-        await callback.answer(
-            translator(manager)("registration-associations-none"), show_alert=True
+        await answer(
+            manager, callback, translator(manager)("registration-associations-none"), alert=True
         )
         return
     associations = _associations(manager)
     codes = [associations[int(i)].code for i in sorted(checked, key=int)]
-    await _advance(
-        manager, Registration.phone, association_codes=codes, associations_unsure=False
-    )
+    await _advance(manager, Registration.phone, association_codes=codes, associations_unsure=False)
 
 
 async def on_associations_unsure(
@@ -491,7 +497,9 @@ associations_window = Window(
 phone_window = Window(
     Tr("registration-phone-prompt"),
     RequestContact(Tr("registration-phone-share")),
-    Button(Tr("registration-phone-remove"), id="phone_rm", on_click=on_phone_remove, when="has_phone"),
+    Button(
+        Tr("registration-phone-remove"), id="phone_rm", on_click=on_phone_remove, when="has_phone"
+    ),
     Button(Tr("registration-phone-skip"), id="phone_skip", on_click=on_phone_skip),
     BACK,
     MessageInput(on_contact, content_types=ContentType.CONTACT),

@@ -7,13 +7,14 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.types import CallbackQuery
-from aiogram_dialog import Dialog, DialogManager, Window
+from aiogram_dialog import Dialog, DialogManager
 from aiogram_dialog.widgets.kbd import Column, Select, SwitchTo
+from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
 from bot.content import AssociationInfo
 from bot.services.staff import PermissionDenied, UnknownAssociation
-from dialogs.common import MENU_BUTTON, Tr, esc, staff_of, translator, user_id
+from dialogs.common import MENU_BUTTON, Tr, Window, answer, esc, staff_of, translator, user_id
 from dialogs.states import StaffInvites
 
 
@@ -47,11 +48,11 @@ async def on_association(
     try:
         invite = await staff_of(manager).create_invite(user_id(manager), association.code)
     except PermissionDenied:
-        await callback.answer(t("staff-no-rights"), show_alert=True)
+        await answer(manager, callback, t("staff-no-rights"), alert=True)
         await manager.done()
         return
     except UnknownAssociation:
-        await callback.answer(t("staff-unknown-association"), show_alert=True)
+        await answer(manager, callback, t("staff-unknown-association"), alert=True)
         return
     bot: Bot = manager.middleware_data["bot"]
     me = await bot.me()
@@ -82,11 +83,11 @@ association_window = Window(
 
 link_window = Window(
     Tr("invites-link"),
+    LinkPreview(is_disabled=True),
     SwitchTo(Tr("invites-another"), id="another", state=StaffInvites.association),
     MENU_BUTTON,
     state=StaffInvites.link,
     getter=get_link,
-    disable_web_page_preview=True,
 )
 
 

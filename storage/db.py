@@ -25,7 +25,7 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Build an engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
     if is_sqlite(url):
-        path = url[len(SQLITE_PREFIX):] if url.startswith(SQLITE_PREFIX) else ""
+        path = url[len(SQLITE_PREFIX) :] if url.startswith(SQLITE_PREFIX) else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": 30})

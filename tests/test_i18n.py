@@ -16,7 +16,7 @@ def _variables(entry: ast.Message | ast.Term) -> set[str]:
     found: set[str] = set()
 
     class Collector(Visitor):
-        def visit_VariableReference(self, node: ast.VariableReference) -> None:  # noqa: N802
+        def visit_VariableReference(self, node: ast.VariableReference) -> None:
             found.add(node.id.name)
 
     Collector().visit(entry)

@@ -75,7 +75,9 @@ async def test_profile_update_changes_only_given_fields_and_is_audited(synced: D
     assert updated.association_codes == ("aotg",)
     assert updated.full_name == "Олена Петренко"
     async with synced.transaction() as session:
-        event = await session.scalar(select(AuditEvent).where(AuditEvent.action == "member.updated"))
+        event = await session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "member.updated")
+        )
     assert event is not None
     assert event.before == {"role": "hromada_head", "associations": ["vag", "uaror"]}
     assert event.after == {"role": "council_secretary", "associations": ["aotg"]}
@@ -88,8 +90,13 @@ async def test_update_before_registration_is_refused(synced: Database) -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("x" * 101, "too-long"), ("Я" * 5000, "too-long"), ("", "too-short"), ("1", "too-short"),
-     ("42 42", "too-short")],
+    [
+        ("x" * 101, "too-long"),
+        ("Я" * 5000, "too-long"),
+        ("", "too-short"),
+        ("1", "too-short"),
+        ("42 42", "too-short"),
+    ],
 )
 def test_name_rules(text: str, code: str) -> None:
     with pytest.raises(InvalidInput) as error:

@@ -161,9 +161,7 @@ class StaffService:
             invite = await repo.get_invite(session, token)
             if invite is None:
                 return RedeemResult(RedeemStatus.UNKNOWN)
-            association = await session.get(
-                Association, invite.association_id
-            )
+            association = await session.get(Association, invite.association_id)
             code = association.code if association else None
             if invite.used_at is not None:
                 status = RedeemStatus.USED

@@ -33,7 +33,9 @@ async def add_event(
     return event
 
 
-async def events_for(session: AsyncSession, subject_type: str, subject_id: str | int) -> list[AuditEvent]:
+async def events_for(
+    session: AsyncSession, subject_type: str, subject_id: str | int
+) -> list[AuditEvent]:
     rows = await session.scalars(
         select(AuditEvent)
         .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id))

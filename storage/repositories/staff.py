@@ -50,7 +50,9 @@ async def get_invite(session: AsyncSession, token: str) -> StaffInvite | None:
     return await session.scalar(select(StaffInvite).where(StaffInvite.token == token))
 
 
-async def claim_invite(session: AsyncSession, invite_id: int, telegram_id: int, now: datetime) -> bool:
+async def claim_invite(
+    session: AsyncSession, invite_id: int, telegram_id: int, now: datetime
+) -> bool:
     """Mark an invite used, only if nobody used it before (safe against two taps at once)."""
     result = await session.execute(
         update(StaffInvite)
