@@ -36,7 +36,8 @@ __all__ = [
 ]
 
 # A fuzzy match below this score is not shown. Chosen on the real codifier: one or two typos in a
-# name score 85-95, a town's name against its hromada's stem ~80, unrelated words below 70.
+# name score 80-89, a town's name against its hromada's stem 80-89 ("Bila Tserkva" 86), keyboard
+# mashing and most unrelated words stay below 75 (a shared root may pass: машина → Машівська).
 MIN_SCORE = 75.0
 # Queries this short (after cleaning) only match names that start with them.
 PREFIX_ONLY_LENGTH = 2
