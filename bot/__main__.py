@@ -108,7 +108,8 @@ def create_dispatcher(
     setup_dialogs(dp, events_isolation=events_isolation, message_manager=message_manager)
 
     async def on_startup(bot: Bot) -> None:
-        await register_commands(bot, content.translations, await staff.admin_ids_all())
+        admin_chats = await members.known(await staff.admin_ids_all())
+        await register_commands(bot, content.translations, admin_chats)
         me = await bot.me()
         logger.info("bot @%s (%s) is up", me.username, me.id)
 

@@ -26,21 +26,25 @@ def admin_commands(t: Translator) -> list[BotCommand]:
     ]
 
 
-async def register_commands(bot: Bot, translations: Translations, admin_ids: set[int]) -> None:
-    """Ukrainian for Ukrainian clients, English as the default; admins also see admin commands."""
+async def register_commands(bot: Bot, translations: Translations, admin_chats: set[int]) -> None:
+    """Ukrainian for Ukrainian clients, English as the default; admins also see admin commands.
+
+    `admin_chats` are admins who have opened the bot: Telegram knows no chat with the others
+    yet, and they get their list when they first send /start.
+    """
     uk, en = translations.get("uk"), translations.get("en")
     await bot.set_my_commands(
         member_commands(uk), scope=BotCommandScopeDefault(), language_code="uk"
     )
     await bot.set_my_commands(member_commands(en), scope=BotCommandScopeDefault())
-    for admin_id in sorted(admin_ids):
-        try:
-            await bot.set_my_commands(
-                admin_commands(uk), scope=BotCommandScopeChat(chat_id=admin_id), language_code="uk"
-            )
-            await bot.set_my_commands(
-                admin_commands(en), scope=BotCommandScopeChat(chat_id=admin_id)
-            )
-        except TelegramAPIError as error:
-            # An admin who never opened the bot has no chat yet; they get the list later.
-            logger.info("admin commands not set for %s: %s", admin_id, type(error).__name__)
+    for admin_id in sorted(admin_chats):
+        await set_chat_commands(bot, admin_id, en, admin=True)
+
+
+async def set_chat_commands(bot: Bot, chat_id: int, t: Translator, *, admin: bool) -> None:
+    """The command list of one private chat, in the language its member chose."""
+    commands = admin_commands(t) if admin else member_commands(t)
+    try:
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
+    except TelegramAPIError as error:
+        logger.info("commands not set for chat %s: %s", chat_id, type(error).__name__)

@@ -7,11 +7,13 @@ from collections import OrderedDict
 from typing import Any
 
 from aiogram import Bot
-from aiogram.types import CallbackQuery
-from aiogram_dialog import DialogManager, DialogProtocol, StartMode
+from aiogram.enums import ContentType
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import DialogManager, DialogProtocol, ShowMode, StartMode
 from aiogram_dialog import Window as BaseWindow
 from aiogram_dialog.manager.message_manager import MessageManager
 from aiogram_dialog.widgets.common import WhenCondition
+from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 from aiogram_dialog.widgets.text import Text
 
@@ -117,4 +119,14 @@ class Window(BaseWindow):
         processed = await super().process_callback(callback, dialog, manager)
         if not processed:
             await answer(manager, callback, translator(manager)("error-stale-button"))
+            manager.show_mode = ShowMode.NO_UPDATE  # the window pressed is the current one
         return processed
+
+
+async def on_use_buttons(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    """A message where the window expects a button: say so and show the buttons again below."""
+    await message.answer(translator(manager)("error-use-buttons"))
+    manager.show_mode = ShowMode.SEND
+
+
+USE_BUTTONS = MessageInput(on_use_buttons, content_types=ContentType.ANY)

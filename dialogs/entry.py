@@ -9,6 +9,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
+from bot.commands import set_chat_commands
 from bot.i18n import Translator
 from bot.services.members import MemberProfile
 from bot.services.staff import INVITE_PREFIX, RedeemStatus, Rights, StaffService
@@ -51,8 +52,15 @@ async def start_with_invite(
 
 
 async def start(
-    message: Message, dialog_manager: DialogManager, member: MemberProfile | None
+    message: Message,
+    dialog_manager: DialogManager,
+    member: MemberProfile | None,
+    rights: Rights,
+    i18n: Translator,
 ) -> None:
+    if rights.is_admin and message.bot is not None:
+        # Telegram knows this admin's chat now: show them the admin commands too.
+        await set_chat_commands(message.bot, message.chat.id, i18n, admin=True)
     await open_home(dialog_manager, member)
 
 

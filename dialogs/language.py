@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from aiogram import Bot
-from aiogram.types import BotCommandScopeChat, CallbackQuery
+from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, StartMode
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row
 
-from bot.commands import member_commands
-from dialogs.common import Tr, Window, answer, members_of, translator, use_locale
+from bot.commands import set_chat_commands
+from dialogs.common import (
+    USE_BUTTONS,
+    Tr,
+    Window,
+    answer,
+    current_rights,
+    members_of,
+    translator,
+    use_locale,
+)
 from dialogs.states import LanguageChoice, Menu
 
 
@@ -17,12 +25,11 @@ async def on_choose(callback: CallbackQuery, button: Button, manager: DialogMana
     await members_of(manager).set_locale(callback.from_user.id, locale)
     use_locale(manager, locale)
     t = translator(manager)
-    bot: Bot = manager.middleware_data["bot"]
-    if callback.message is not None:
-        # The command list of this chat follows the member's choice, not the app's language.
-        await bot.set_my_commands(
-            member_commands(t), scope=BotCommandScopeChat(chat_id=callback.message.chat.id)
-        )
+    # The command list of this chat follows the member's choice, not the app's language.
+    rights = await current_rights(manager)
+    await set_chat_commands(
+        manager.middleware_data["bot"], callback.from_user.id, t, admin=rights.is_admin
+    )
     await answer(manager, callback, t("language-changed"))
     member = await members_of(manager).get(callback.from_user.id)
     if len(manager.current_stack().intents) > 1:
@@ -40,6 +47,7 @@ language_window = Window(
         Button(Tr("language-en"), id="en", on_click=on_choose),
     ),
     Cancel(Tr("common-back")),
+    USE_BUTTONS,
     state=LanguageChoice.choose,
 )
 

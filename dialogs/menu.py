@@ -9,7 +9,7 @@ from aiogram_dialog import Dialog, DialogManager
 from aiogram_dialog.widgets.kbd import Button, Start, SwitchTo
 
 from bot.services.staff import Rights
-from dialogs.common import Tr, Window, answer, current_rights, esc, translator
+from dialogs.common import USE_BUTTONS, Tr, Window, answer, current_rights, esc, translator
 from dialogs.states import LanguageChoice, Menu, Profile, StaffInvites
 
 
@@ -44,6 +44,7 @@ main_window = Window(
     Start(Tr("menu-language"), id="language", state=LanguageChoice.choose),
     SwitchTo(Tr("menu-help"), id="help", state=Menu.help),
     Button(Tr("menu-staff-invites"), id="invites", on_click=on_staff_invites, when="is_admin"),
+    USE_BUTTONS,
     state=Menu.main,
     getter=get_menu,
 )
@@ -51,6 +52,7 @@ main_window = Window(
 help_window = Window(
     Tr("help-text"),
     SwitchTo(Tr("common-menu"), id="back", state=Menu.main),
+    USE_BUTTONS,
     state=Menu.help,
     getter=get_menu,
 )

@@ -9,7 +9,16 @@ from aiogram_dialog.widgets.kbd import Group, Start
 
 from bot.content import AssociationInfo
 from bot.services.hromadas import HromadaDirectory
-from dialogs.common import MENU_BUTTON, Tr, Window, esc, members_of, translator, user_id
+from dialogs.common import (
+    MENU_BUTTON,
+    USE_BUTTONS,
+    Tr,
+    Window,
+    esc,
+    members_of,
+    translator,
+    user_id,
+)
 from dialogs.presenters import association_names, member_hromada, oblast_name
 from dialogs.states import LanguageChoice, Profile, Registration
 
@@ -54,6 +63,7 @@ profile_window = Window(
         when="registered",
     ),
     MENU_BUTTON,
+    USE_BUTTONS,
     state=Profile.view,
     getter=get_profile,
 )

@@ -38,7 +38,17 @@ from bot.services.members import (
     clean_hromada_text,
     clean_name,
 )
-from dialogs.common import Tr, Window, answer, esc, members_of, translator, use_locale, user_id
+from dialogs.common import (
+    USE_BUTTONS,
+    Tr,
+    Window,
+    answer,
+    esc,
+    members_of,
+    translator,
+    use_locale,
+    user_id,
+)
 from dialogs.presenters import hromada_label, is_kyiv, oblast_name
 from dialogs.states import Menu, Registration
 
@@ -376,7 +386,7 @@ language_window = Window(
         Button(Tr("language-uk"), id="lang_uk", on_click=on_language),
         Button(Tr("language-en"), id="lang_en", on_click=on_language),
     ),
-    MessageInput(on_not_text, content_types=ContentType.ANY),
+    USE_BUTTONS,
     state=Registration.language,
 )
 
@@ -385,14 +395,14 @@ consent_window = Window(
     Button(Tr("registration-consent-agree"), id="agree", on_click=on_consent),
     SwitchTo(Tr("registration-consent-decline"), id="decline", state=Registration.declined),
     Back(Tr("common-back")),
-    NOT_TEXT,
+    USE_BUTTONS,
     state=Registration.consent,
 )
 
 declined_window = Window(
     Tr("registration-consent-declined"),
     SwitchTo(Tr("registration-consent-reconsider"), id="reconsider", state=Registration.consent),
-    NOT_TEXT,
+    USE_BUTTONS,
     state=Registration.declined,
 )
 
@@ -424,7 +434,7 @@ role_window = Window(
         )
     ),
     BACK,
-    NOT_TEXT,
+    USE_BUTTONS,
     state=Registration.role,
     getter=get_roles,
 )
@@ -442,7 +452,7 @@ oblast_window = Window(
         width=2,
     ),
     BACK,
-    NOT_TEXT,
+    USE_BUTTONS,
     state=Registration.oblast,
     getter=get_oblasts,
 )
@@ -489,7 +499,7 @@ associations_window = Window(
     Button(Tr("registration-associations-unsure"), id="unsure", on_click=on_associations_unsure),
     Button(Tr("common-next"), id="assoc_done", on_click=on_associations_done),
     BACK,
-    NOT_TEXT,
+    USE_BUTTONS,
     state=Registration.associations,
     getter=get_associations,
 )

@@ -14,7 +14,17 @@ from aiogram_dialog.widgets.text import Format
 
 from bot.content import AssociationInfo
 from bot.services.staff import PermissionDenied, UnknownAssociation
-from dialogs.common import MENU_BUTTON, Tr, Window, answer, esc, staff_of, translator, user_id
+from dialogs.common import (
+    MENU_BUTTON,
+    USE_BUTTONS,
+    Tr,
+    Window,
+    answer,
+    esc,
+    staff_of,
+    translator,
+    user_id,
+)
 from dialogs.states import StaffInvites
 
 
@@ -77,6 +87,7 @@ association_window = Window(
         )
     ),
     MENU_BUTTON,
+    USE_BUTTONS,
     state=StaffInvites.association,
     getter=get_associations,
 )
@@ -86,6 +97,7 @@ link_window = Window(
     LinkPreview(is_disabled=True),
     SwitchTo(Tr("invites-another"), id="another", state=StaffInvites.association),
     MENU_BUTTON,
+    USE_BUTTONS,
     state=StaffInvites.link,
     getter=get_link,
 )

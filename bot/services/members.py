@@ -251,6 +251,13 @@ class MemberService:
                 )
             return MemberProfile.from_row(row)
 
+    async def known(self, telegram_ids: set[int]) -> set[int]:
+        """Those of `telegram_ids` who have started the bot (and so have a private chat)."""
+        if not telegram_ids:
+            return set()
+        async with self.db.transaction() as session:
+            return await repo.existing_ids(session, telegram_ids)
+
     async def set_reachable(self, telegram_id: int, reachable: bool) -> None:
         async with self.db.transaction() as session:
             row = await repo.get_by_telegram_id(session, telegram_id)

@@ -19,6 +19,7 @@ cancel-done = Cancelled.
 cancel-registration = Registration stopped. Send /start to begin again.
 
 error-text-expected = Please send your answer as text.
+error-use-buttons = At this step, please choose one of the buttons under the message.
 error-unknown-command = There is no such command. See /help for the list.
 error-not-understood = Sorry, I could not understand that message. Please use the buttons below.
 error-stale-button = That button is out of date. Here is the current menu.
