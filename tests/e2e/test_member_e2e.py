@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.services.katottg import import_codifier
 from bot.services.members import MemberService
+from bot.settings import DEFAULT_DATABASE_URL
 from storage.db import Database
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 from tests.fakebot import BotProcess, FakeTelegram, FakeUser
 
 
@@ -224,3 +227,27 @@ async def test_staff_invite_deep_link_is_admin_only_and_one_time(
     await late.wait_for("Це запрошення вже використано")
     await asyncio.sleep(0)
     fake_telegram.assert_no_violations()
+
+
+async def test_default_sqlite_database_is_created_and_migrated_under_var(
+    fake_telegram: FakeTelegram, bot_factory: Callable[..., BotProcess], tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    await started(
+        bot_factory,
+        fake_telegram,
+        database_url=DEFAULT_DATABASE_URL,
+        cwd=home,
+        extra_env={"PYTHONPATH": str(ROOT)},
+    )
+    user = fake_telegram.user(9009, language_code="en")
+    await user.send("/start")
+    await user.wait_for("Choose your language", timeout=20)
+    database = home / "var" / "hromada-bot.sqlite3"
+    assert database.exists()
+    with sqlite3.connect(database) as connection:
+        version = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        codes = [row[0] for row in connection.execute("SELECT code FROM associations")]
+    assert version is not None
+    assert sorted(codes) == ["aotg", "uaror", "vag"]
