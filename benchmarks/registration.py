@@ -1,0 +1,631 @@
+"""Registration throughput of the real bot process over HTTP, against the fake Telegram server.
+
+N simulated members register at once (each one step after another, all of them concurrently);
+the same harness then drives a bare aiogram echo bot with as many updates, the ceiling.
+
+    .venv/bin/python benchmarks/registration.py [--members N] [--concurrency C] [--json]
+
+See benchmarks/README.md for what the figures mean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from tests.fakebot import BotProcess, FakeTelegram, FakeUser  # noqa: E402
+from tests.fakebot.process import DEFAULT_TOKEN  # noqa: E402
+
+ECHO_SCRIPT = Path(__file__).resolve().parent / "echo_bot.py"
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"
+UPDATES_PER_MEMBER = 10
+FIRST_MEMBER_ID = 700_000_001
+# Bot API calls that count as "the bot answered the update" (the first one after it).
+ANSWER_METHODS = (
+    "sendMessage",
+    "editMessageText",
+    "editMessageReplyMarkup",
+    "editMessageCaption",
+    "editMessageMedia",
+    "sendPhoto",
+    "sendDocument",
+    "answerCallbackQuery",
+)
+_TOOK_RE = re.compile(r"update=(\d+) .*took=([\d.]+)ms")
+
+
+# --------------------------------------------------------------------------- the timed fake
+
+
+class TimedTelegram(FakeTelegram):
+    """FakeTelegram that times each update from enqueuing to the bot's first answer to it.
+
+    Members act one step at a time, so each chat has at most one update waiting for an answer.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        # chat id -> (update type, callback query id or None, when enqueued)
+        self.pending: dict[int, tuple[str, str | None, float]] = {}
+        self.latencies: list[float] = []  # seconds
+        self.by_kind: dict[str, list[float]] = {}  # "message" / "callback_query" -> seconds
+        self.pushed = 0
+        for name in ANSWER_METHODS:
+            key = name.lower()
+            self._handlers[key] = self._timed(key, self._handlers[key])
+
+    def reset_measurements(self) -> None:
+        self.pending.clear()
+        self.latencies.clear()
+        self.by_kind.clear()
+        self.pushed = 0
+
+    def _push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        chat = payload.get("chat") or (payload.get("message") or {}).get("chat") or {}
+        if "id" in chat:
+            query_id = payload.get("id") if kind == "callback_query" else None
+            self.pending[chat["id"]] = (kind, query_id, time.perf_counter())
+        self.pushed += 1
+        return super()._push_update(kind, payload)
+
+    def _timed(self, method: str, handler: Callable[..., Any]) -> Callable[..., Any]:
+        async def timed(token: str, params: dict[str, Any], files: Any) -> Any:
+            now = time.perf_counter()
+            query_id = None
+            if method == "answercallbackquery":
+                query_id = str(params.get("callback_query_id"))
+                query = self._callbacks.get(query_id)
+                chat_id: Any = query.chat_id if query else None
+            else:
+                chat_id = params.get("chat_id")
+            waiting = self.pending.get(chat_id) if isinstance(chat_id, int) else None
+            # a late answer to the previous button press does not answer the new update
+            if waiting is not None and (query_id is None or query_id == waiting[1]):
+                del self.pending[chat_id]
+                kind, _, started = waiting
+                self.latencies.append(now - started)
+                self.by_kind.setdefault(kind, []).append(now - started)
+            return await handler(token, params, files)
+
+        return timed
+
+
+# --------------------------------------------------------------------------- the members
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str  # send | click | reply | contact
+    target: str  # text to send, or a regex of the button
+    expect: str  # regex of the bot message to wait for; "button:<text>"; "answer" (callback)
+
+
+REGISTRATION = (
+    Step("send", "/start", "Оберіть мову"),
+    Step("click", "Українська", "Згода на обробку"),
+    Step("click", "Погоджуюся", "Як до вас звертатися"),
+    Step("send", "Олена Петренко", "Оберіть вашу посаду"),
+    Step("click", "^Голова громади$", "Оберіть область"),
+    Step("click", "Вінницька", "Надішліть назву вашої громади"),
+    Step("send", "Іллінецька", "Членом яких асоціацій"),
+    Step("click", "ВАГ$", "button:✅ ВАГ"),
+    Step("click", "Далі", "Останній крок"),
+    Step("reply", "Поділитися номером", "Реєстрацію завершено"),
+)
+# The same mix of 4 messages and 6 button presses, for the echo bot.
+ECHO = (
+    Step("send", "/start", "^echo: /start$"),
+    Step("click", "Далі", "answer"),
+    Step("click", "Далі", "answer"),
+    Step("send", "Олена Петренко", "^echo: Олена Петренко$"),
+    Step("click", "Далі", "answer"),
+    Step("click", "Далі", "answer"),
+    Step("send", "Іллінецька", "^echo: Іллінецька$"),
+    Step("click", "Далі", "answer"),
+    Step("click", "Далі", "answer"),
+    Step("contact", "", "^contact "),
+)
+assert len(REGISTRATION) == len(ECHO) == UPDATES_PER_MEMBER
+
+
+async def run_member(user: FakeUser, steps: tuple[Step, ...], timeout: float) -> list[float]:  # noqa: ASYNC109
+    """Walk the steps; returns each step's time from acting to seeing the expected answer."""
+    durations: list[float] = []
+    for step in steps:
+        started = time.perf_counter()
+        query_id = None
+        if step.action == "send":
+            await user.send(step.target)
+        elif step.action == "click":
+            query_id = await user.click(step.target)
+        elif step.action == "reply":
+            await user.press_reply_button(step.target)
+        else:
+            await user.send_contact()
+        if step.expect == "answer":
+            assert query_id is not None
+            await user.wait_answer(query_id, timeout=timeout)
+        elif step.expect.startswith("button:"):
+            text = step.expect.removeprefix("button:")
+
+            def shown(text: str = text) -> bool | None:
+                return True if text in user.buttons() else None
+
+            try:
+                await user.server._wait_until(shown, timeout)
+            except TimeoutError:
+                raise AssertionError(f"no button {text!r} within {timeout}s") from None
+        else:
+            await user.wait_for(step.expect, timeout=timeout)
+        durations.append(time.perf_counter() - started)
+    return durations
+
+
+# --------------------------------------------------------------------------- process sampling
+
+
+class Sampler:
+    """Peak RSS of a process and its children, sampled every 50 ms in a thread."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        self.process = psutil.Process(pid)
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+    def _rss(self) -> int:
+        total = self.process.memory_info().rss
+        for child in self.process.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += child.memory_info().rss
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak = max(self.peak, self._rss())
+            except psutil.Error:
+                return
+            self._stop.wait(self.interval)
+
+    def cpu_seconds(self) -> float:
+        try:
+            times = self.process.cpu_times()
+            total = times.user + times.system
+            for child in self.process.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    child_times = child.cpu_times()
+                    total += child_times.user + child_times.system
+            return total
+        except psutil.Error:
+            return 0.0
+
+
+# --------------------------------------------------------------------------- profiling
+
+
+async def start_py_spy(
+    profile_dir: Path | None, backend: str, pid: int
+) -> tuple[asyncio.subprocess.Process, Path] | None:
+    """py-spy sampling the bot during the measured phase (collapsed stacks), if asked for."""
+    if profile_dir is None:
+        return None
+    spy = Path(sys.executable).with_name("py-spy")
+    if not spy.exists():
+        print("--profile: py-spy is not installed in this virtualenv", file=sys.stderr)
+        return None
+    profile_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - before measuring
+    path = profile_dir / (re.sub(r"[^a-z]+", "-", backend.lower()).strip("-") + ".txt")
+    process = await asyncio.create_subprocess_exec(
+        str(spy),
+        "record",
+        "--pid",
+        str(pid),
+        "--rate",
+        "100",
+        "--nonblocking",  # do not pause the bot to sample it
+        "--format",
+        "raw",
+        "--output",
+        str(path),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    await asyncio.sleep(0.5)  # let it attach
+    return process, path
+
+
+async def stop_py_spy(process: asyncio.subprocess.Process, path: Path) -> str:
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signal.SIGINT)
+    try:
+        await asyncio.wait_for(process.wait(), 20)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+    return str(path)
+
+
+# --------------------------------------------------------------------------- one run
+
+
+@dataclass
+class Result:
+    backend: str
+    members: int
+    updates: int = 0
+    wall_s: float = 0.0
+    updates_per_s: float = 0.0
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    step_p50_ms: float = 0.0
+    step_p95_ms: float = 0.0
+    dispatch_p50_ms: float = 0.0
+    dispatch_p95_ms: float = 0.0
+    peak_rss_mb: float = 0.0
+    bot_cpu_s: float = 0.0
+    harness_cpu_s: float = 0.0
+    completed: int = 0
+    failed: int = 0
+    violations: int = 0
+    share_of_echo: float | None = None
+    # p50/p95 handling latency (ms) by update type, and the bot's first answering method
+    by_kind_ms: dict[str, dict[str, float]] = field(default_factory=dict)
+    profile: str | None = None
+    errors: list[str] = field(default_factory=list)
+    skipped: str | None = None
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of values, 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def dispatch_times(log: str, first_update_id: int) -> list[float]:
+    """The bot's own `took=` figures (UpdateLogMiddleware) of the measured updates, in seconds."""
+    return [
+        float(m.group(2)) / 1000
+        for m in _TOOK_RE.finditer(log)
+        if int(m.group(1)) >= first_update_id
+    ]
+
+
+async def run_backend(
+    backend: str,
+    *,
+    argv: list[str] | None,
+    database_url: str,
+    steps: tuple[Step, ...],
+    members: int,
+    concurrency: int,
+    step_timeout: float,
+    run_timeout: float,
+    workdir: Path,
+    profile_dir: Path | None = None,
+) -> Result:
+    result = Result(backend=backend, members=members)
+    server = TimedTelegram()
+    base_url = await server.start()
+    extra_env = {
+        "PYTHONPATH": str(REPO),  # cwd is the temp dir, so `bot` comes from here
+        "PYTHONDONTWRITEBYTECODE": "1",  # nothing written into the repository
+    }
+    process = BotProcess(
+        base_url,
+        database_url,
+        token=DEFAULT_TOKEN,
+        workdir=workdir,
+        argv=argv,
+        cwd=workdir,  # no .env of the repository is read, no var/ created there
+        extra_env=extra_env,
+    )
+    sampler: Sampler | None = None
+    try:
+        await process.start()
+        assert process.process is not None
+        sampler = Sampler(process.process.pid)
+        sampler.start()
+        await server.wait_polling(timeout=60)
+
+        # one member first, not counted: imports, caches and connections warm up
+        warm = server.user(FIRST_MEMBER_ID - 1, first_name="Олена", last_name="Петренко")
+        await asyncio.wait_for(run_member(warm, steps, step_timeout), run_timeout)
+        server.reset_measurements()
+        first_update_id = next(server._update_ids)  # the warm-up's ids are below this one
+
+        users = [
+            server.user(FIRST_MEMBER_ID + i, first_name="Олена", last_name="Петренко")
+            for i in range(members)
+        ]
+        limit = asyncio.Semaphore(concurrency if concurrency > 0 else members)
+        step_times: list[float] = []
+
+        async def member(user: FakeUser) -> None:
+            async with limit:
+                step_times.extend(await run_member(user, steps, step_timeout))
+
+        spy = await start_py_spy(profile_dir, backend, process.process.pid)
+        cpu_before = sampler.cpu_seconds()
+        harness_before = time.process_time()
+        started = time.perf_counter()
+        tasks = [asyncio.ensure_future(member(user)) for user in users]
+        done, pending = await asyncio.wait(tasks, timeout=run_timeout)
+        result.wall_s = time.perf_counter() - started
+        result.bot_cpu_s = sampler.cpu_seconds() - cpu_before
+        result.harness_cpu_s = time.process_time() - harness_before
+        if spy is not None:
+            result.profile = await stop_py_spy(*spy)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            error = task.exception()
+            if error is None:
+                result.completed += 1
+            elif len(result.errors) < 3:
+                result.errors.append(str(error)[:500])
+        result.failed = members - result.completed
+        if pending:
+            result.errors.append(f"{len(pending)} members still running after {run_timeout}s")
+
+        result.updates = server.pushed
+        result.updates_per_s = result.updates / result.wall_s if result.wall_s else 0.0
+        result.p50_ms = percentile(server.latencies, 50) * 1000
+        result.p95_ms = percentile(server.latencies, 95) * 1000
+        result.step_p50_ms = percentile(step_times, 50) * 1000
+        result.step_p95_ms = percentile(step_times, 95) * 1000
+        took = dispatch_times(process.log_text(), first_update_id)
+        result.dispatch_p50_ms = percentile(took, 50) * 1000
+        result.dispatch_p95_ms = percentile(took, 95) * 1000
+        result.violations = len(server.violations)
+        result.by_kind_ms = {
+            kind: {"p50": percentile(values, 50) * 1000, "p95": percentile(values, 95) * 1000}
+            for kind, values in server.by_kind.items()
+        }
+    except (AssertionError, TimeoutError) as error:
+        result.errors.append(f"{type(error).__name__}: {str(error)[:500]}")
+        result.failed = members - result.completed
+        tail = process.log_text()[-2000:]
+        if tail:
+            result.errors.append("bot log tail:\n" + tail)
+    finally:
+        if sampler is not None:
+            sampler.stop()
+            result.peak_rss_mb = sampler.peak / 2**20
+        await process.stop(timeout=10)
+        await server.stop()
+    return result
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+async def reset_postgres(url: str) -> None:
+    """Create the database if missing and empty its `public` schema (the bot migrates it)."""
+    import asyncpg
+
+    parts = urlsplit(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    database = parts.path.lstrip("/")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", database):
+        raise ValueError(f"unexpected database name {database!r}")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    admin = await asyncpg.connect(admin_url, timeout=5)
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await admin.close()
+    conn = await asyncpg.connect(urlunsplit(parts), timeout=5)
+    try:
+        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
+    finally:
+        await conn.close()
+
+
+# --------------------------------------------------------------------------- report
+
+COLUMNS = (
+    ("backend", "backend", "{}"),
+    ("members", "members", "{}"),
+    ("updates", "updates", "{}"),
+    ("wall s", "wall_s", "{:.2f}"),
+    ("updates/s", "updates_per_s", "{:.1f}"),
+    ("p50 ms", "p50_ms", "{:.1f}"),
+    ("p95 ms", "p95_ms", "{:.1f}"),
+    ("step p50", "step_p50_ms", "{:.1f}"),
+    ("step p95", "step_p95_ms", "{:.1f}"),
+    ("peak RSS MB", "peak_rss_mb", "{:.1f}"),
+    ("bot CPU s", "bot_cpu_s", "{:.2f}"),
+    ("of echo", "share_of_echo", "{:.0%}"),
+    ("failed", "failed", "{}"),
+)
+
+
+def table(results: list[Result]) -> str:
+    rows = [[title for title, _, _ in COLUMNS]]
+    for result in results:
+        if result.skipped:
+            rows.append([result.backend, f"skipped: {result.skipped}"])
+            continue
+        row = []
+        for _, key, fmt in COLUMNS:
+            value = getattr(result, key)
+            row.append("-" if value is None else fmt.format(value))
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows if len(row) > i) for i in range(len(COLUMNS))]
+    lines = []
+    for row in rows:
+        if len(row) < len(COLUMNS):
+            lines.append(f"{row[0]:<{widths[0]}}  {row[1]}")
+            continue
+        cells = [
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells))
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=100, help="simulated members (100)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=0,
+        help="at most this many members registering at once (0: all of them, the default)",
+    )
+    parser.add_argument("--skip-postgres", action="store_true", help="SQLite and echo only")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+        help="a database this benchmark may wipe (default %(default)s; never the tests' one)",
+    )
+    parser.add_argument(
+        "--step-timeout", type=float, default=30, help="seconds one step may take (30)"
+    )
+    parser.add_argument(
+        "--run-timeout", type=float, default=180, help="seconds one backend's run may take (180)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temp dir (bot logs, SQLite file)"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="sample each bot with py-spy during the measured phase; collapsed stacks into DIR",
+    )
+    return parser.parse_args(argv)
+
+
+async def main(args: argparse.Namespace) -> list[Result]:
+    workdir = Path(tempfile.mkdtemp(prefix="hromada-bench-"))
+    common: dict[str, Any] = {
+        "members": args.members,
+        "concurrency": args.concurrency,
+        "step_timeout": args.step_timeout,
+        "run_timeout": args.run_timeout,
+        "profile_dir": args.profile,
+    }
+    log = sys.stderr
+    results: list[Result] = []
+    try:
+        print(f"echo ceiling: {args.members} members ...", file=log)
+        echo = await run_backend(
+            "echo (ceiling)",
+            argv=[sys.executable, str(ECHO_SCRIPT)],
+            database_url="sqlite+aiosqlite:///unused.sqlite3",
+            steps=ECHO,
+            workdir=workdir / "echo",
+            **common,
+        )
+        results.append(echo)
+
+        print(f"bot on SQLite: {args.members} members ...", file=log)
+        sqlite_file = workdir / "sqlite" / "bench.sqlite3"
+        results.append(
+            await run_backend(
+                "bot, SQLite",
+                argv=None,
+                database_url=f"sqlite+aiosqlite:///{sqlite_file}",
+                steps=REGISTRATION,
+                workdir=workdir / "sqlite",
+                **common,
+            )
+        )
+
+        if args.skip_postgres:
+            results.append(Result("bot, PostgreSQL", args.members, skipped="--skip-postgres"))
+        else:
+            try:
+                await asyncio.wait_for(reset_postgres(args.postgres_url), 20)
+            except Exception as error:  # any reason means "not reachable"
+                reason = f"PostgreSQL not reachable at {args.postgres_url}: {error!r}"
+                print(reason, file=log)
+                results.append(Result("bot, PostgreSQL", args.members, skipped=reason))
+            else:
+                print(f"bot on PostgreSQL: {args.members} members ...", file=log)
+                results.append(
+                    await run_backend(
+                        "bot, PostgreSQL",
+                        argv=None,
+                        database_url=args.postgres_url,
+                        steps=REGISTRATION,
+                        workdir=workdir / "postgres",
+                        **common,
+                    )
+                )
+    finally:
+        if args.keep:
+            print(f"logs and data kept in {workdir}", file=log)
+        else:
+            import shutil
+
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    if echo.updates_per_s:
+        for result in results:
+            if not result.skipped:
+                result.share_of_echo = result.updates_per_s / echo.updates_per_s
+    return results
+
+
+def cli() -> int:
+    args = parse_args()
+    if args.members < 1:
+        raise SystemExit("--members must be at least 1")
+    if urlsplit(args.postgres_url).path.lstrip("/") == "test":
+        raise SystemExit("refusing to wipe the test suite's database `test`; use another one")
+    results = asyncio.run(main(args))
+    if args.json:
+        print(json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=2))
+    else:
+        print(table(results))
+        for result in results:
+            for error in result.errors:
+                print(f"\n{result.backend}: {error}")
+            if result.violations:
+                print(f"\n{result.backend}: {result.violations} Bot API requests were rejected")
+    return 1 if any(r.failed for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
