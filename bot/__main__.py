@@ -157,15 +157,16 @@ async def _run_webhook(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
     app = web.Application()
     SimpleRequestHandler(dp, bot, secret_token=secret).register(app, path=path)
     setup_application(app, dp, bot=bot)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    # Only once the server listens does Telegram get the address: no update hits a closed port.
     await bot.set_webhook(
         settings.webhook_url.rstrip("/") + path,
         secret_token=secret,
         allowed_updates=dp.resolve_used_update_types(),
     )
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-    await site.start()
     logger.info("webhook server listening on %s:%s", settings.webhook_host, settings.webhook_port)
     try:
         await asyncio.Event().wait()

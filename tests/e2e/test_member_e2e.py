@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import socket
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+
+import aiohttp
 
 from bot.services.katottg import import_codifier
 from bot.services.members import MemberService
@@ -251,3 +254,48 @@ async def test_default_sqlite_database_is_created_and_migrated_under_var(
         codes = [row[0] for row in connection.execute("SELECT code FROM associations")]
     assert version is not None
     assert sorted(codes) == ["aotg", "uaror", "vag"]
+
+
+async def test_webhook_mode_checks_the_secret_and_answers(
+    fake_telegram: FakeTelegram, bot_factory: Callable[..., BotProcess]
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    await bot_factory(
+        extra_env={
+            "WEBHOOK_URL": "https://bot.example.org",
+            "WEBHOOK_SECRET": "s3cret-Token_1",
+            "WEBHOOK_HOST": "127.0.0.1",
+            "WEBHOOK_PORT": str(port),
+        }
+    ).start()
+    webhook = await fake_telegram.wait_webhook(timeout=30)
+    assert webhook == {
+        "url": "https://bot.example.org/telegram/webhook",
+        "secret_token": "s3cret-Token_1",
+    }
+    endpoint = f"http://127.0.0.1:{port}/telegram/webhook"
+
+    async with aiohttp.ClientSession() as session:
+        forged = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "text": "/start",
+                "chat": {"id": 1, "type": "private"},
+            },
+        }
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+            async with session.post(endpoint, json=forged, headers=headers) as answer:
+                assert answer.status == 401
+
+    fake_telegram.deliver_webhooks_to(endpoint)
+    user = fake_telegram.user(9100, language_code="en")
+    await user.send("/start")
+    await user.wait_for("Choose your language", timeout=20)
+    await user.click("English")
+    await user.wait_for("Consent to the processing")
+    assert fake_telegram.webhook_answers == [200, 200]
+    fake_telegram.assert_no_violations()

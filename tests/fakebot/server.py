@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, ClassVar
 
+import aiohttp
 from aiohttp import web
 
 __all__ = ["ApiError", "FakeChat", "FakeTelegram", "FakeUser", "visible_text"]
@@ -470,6 +471,11 @@ class FakeTelegram:
         self.bot_id: int | None = None
 
         self._updates: list[dict[str, Any]] = []
+        # Webhook mode: what the bot set, and where the test says that URL really is.
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_target: str | None = None
+        self.webhook_answers: list[int] = []
+        self._deliveries: set[asyncio.Task[None]] = set()
         self._update_ids = itertools.count(1)
         self._callbacks: dict[str, _Callback] = {}
         self._injections: list[_Injection] = []
@@ -486,6 +492,7 @@ class FakeTelegram:
                 "getMe",
                 "getUpdates",
                 "deleteWebhook",
+                "setWebhook",
                 "getWebhookInfo",
                 "sendMessage",
                 "editMessageText",
@@ -694,7 +701,37 @@ class FakeTelegram:
         update = {"update_id": next(self._update_ids), kind: payload}
         self._updates.append(update)
         self._wake_pollers()
+        if self.webhook is not None and self.webhook_target is not None:
+            self._deliver_pending()
         return update
+
+    def deliver_webhooks_to(self, url: str) -> None:
+        """Where the bot's webhook URL really listens (its public https URL is not reachable)."""
+        self.webhook_target = url
+
+    async def wait_webhook(self, timeout: float = 10) -> dict[str, Any]:  # noqa: ASYNC109
+        """Wait until the bot has called setWebhook; returns its url and secret_token."""
+        return await self._wait_until(lambda: self.webhook, timeout)  # type: ignore[no-any-return]
+
+    def _deliver_pending(self) -> None:
+        """POST queued updates one by one, as Telegram does, with the secret-token header."""
+        updates, self._updates = self._updates, []
+        task = asyncio.get_running_loop().create_task(self._post_updates(updates))
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def _post_updates(self, updates: list[dict[str, Any]]) -> None:
+        assert self.webhook is not None and self.webhook_target is not None
+        headers = {}
+        if self.webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = str(self.webhook["secret_token"])
+        async with aiohttp.ClientSession() as session:
+            for update in updates:
+                async with session.post(
+                    self.webhook_target, json=update, headers=headers
+                ) as answer:
+                    self.webhook_answers.append(answer.status)
+        self._notify()
 
     # ------------------------------------------------------------------ internals: HTTP
 
@@ -1065,6 +1102,12 @@ class FakeTelegram:
         }
 
     async def _m_getUpdates(self, token: str, params: dict[str, Any], files: Any) -> Any:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         self._polled.set()
         self._poll_generation += 1
         generation = self._poll_generation
@@ -1109,11 +1152,29 @@ class FakeTelegram:
     async def _m_deleteWebhook(self, token: str, params: dict[str, Any], files: Any) -> Any:
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self.webhook = None
+        return True
+
+    async def _m_setWebhook(self, token: str, params: dict[str, Any], files: Any) -> Any:
+        url = str(params.get("url") or "")
+        if not url.startswith("https://"):
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(
+                400, "Bad Request: bad webhook: secret token contains unallowed characters"
+            )
+        self.webhook = {"url": url, "secret_token": secret}
+        self._notify()
+        if self._updates:
+            self._deliver_pending()
         return True
 
     async def _m_getWebhookInfo(self, token: str, params: dict[str, Any], files: Any) -> Any:
         return {
-            "url": "",
+            "url": self.webhook["url"] if self.webhook else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }

@@ -163,3 +163,48 @@ async def test_invite_command_needs_admin_rights(app: App) -> None:
     await admin.send("/invite")
     await admin.click("Асоціація ОТГ")
     assert "https://t.me/hromada_test_bot?start=inv_" in admin.window()
+
+
+async def test_profile_edit_oblast_and_hromada_with_codifier(app: App) -> None:
+    from bot.services.katottg import import_codifier
+    from tests.conftest import FIXTURES
+
+    await import_codifier(app.db, FIXTURES / "katottg_small.csv")
+    member = app.member()
+    await register_until_hromada(member, oblast="Львівська")
+    await member.send("львів")
+    await member.click("Львівська громада")
+    await member.click("Не впевнений")
+    await member.press_reply("Пропустити")
+    await member.send("/profile")
+    assert "Львівська громада (Львівський р-н)" in member.window()
+
+    await member.click("Область і громада")
+    await member.click("Київська")
+    await member.send("Zghurivska")
+    await member.click("Згурівська громада")
+    assert "Мій профіль" in member.window()
+    assert "Київська область" in member.window() and "Згурівська громада" in member.window()
+    profile = await MemberService(app.db).get(1001)
+    assert profile is not None
+    assert (profile.oblast_code, profile.hromada_code) == (
+        "UA32000000000030281",
+        "UA32060110000050416",
+    )
+
+
+async def test_profile_edit_associations_starts_from_the_current_choice(app: App) -> None:
+    member = app.member()
+    await register_until_hromada(member)
+    await member.send("Іллінецька")
+    await member.click("ВАГ")
+    await member.click("Далі")
+    await member.press_reply("Пропустити")
+    await member.send("/profile")
+    await member.click("Асоціації")
+    assert "✅ ВАГ" in member.buttons() and "▫️ УАРОР" in member.buttons()
+    await member.click("УАРОР")
+    await member.click("Далі")
+    assert "ВАГ, УАРОР" in member.window()
+    profile = await MemberService(app.db).get(1001)
+    assert profile is not None and profile.association_codes == ("vag", "uaror")
