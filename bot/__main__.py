@@ -19,6 +19,7 @@ from bot.commands import register_commands
 from bot.content import AssociationInfo, load_associations
 from bot.i18n import Translations
 from bot.middlewares import MemberContextMiddleware, UpdateLogMiddleware
+from bot.retry import RetryMiddleware
 from bot.services.associations import sync_associations
 from bot.services.hromadas import HromadaDirectory, Oblast, load_oblasts
 from bot.services.members import MemberService
@@ -53,6 +54,7 @@ class Content:
 def create_bot(settings: Settings) -> Bot:
     assert settings.bot_token is not None
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryMiddleware())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,

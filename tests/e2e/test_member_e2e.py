@@ -299,3 +299,19 @@ async def test_webhook_mode_checks_the_secret_and_answers(
     await user.wait_for("Consent to the processing")
     assert fake_telegram.webhook_answers == [200, 200]
     fake_telegram.assert_no_violations()
+
+
+async def test_registration_completes_through_429_and_5xx(
+    fake_telegram: FakeTelegram, bot_factory: Callable[..., BotProcess], db: Database
+) -> None:
+    await started(bot_factory, fake_telegram)
+    fake_telegram.inject("sendMessage", 429, retry_after=1, times=1)
+    fake_telegram.inject("editMessageText", 502, times=1)
+    fake_telegram.inject("answerCallbackQuery", 500, times=1)
+    user = fake_telegram.user(9200, first_name="Олена", last_name="Петренко")
+    await register(user)
+    injected = sorted(code for _, code, _ in fake_telegram.errors)
+    assert injected == [429, 500, 502]
+    profile = await MemberService(db).get(9200)
+    assert profile is not None and profile.registered
+    fake_telegram.assert_no_violations()
