@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
@@ -16,21 +18,18 @@ def alembic_config() -> Config:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the database to `revision`, inside one transaction where the dialect allows."""
-
-    def _run(connection: Connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-
-    async with engine.begin() as connection:
-        await connection.run_sync(_run)
+    await _run(engine, command.upgrade, revision)
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
-    def _run(connection: Connection) -> None:
+    await _run(engine, command.downgrade, revision)
+
+
+async def _run(engine: AsyncEngine, action: Callable[[Config, str], None], revision: str) -> None:
+    def _on(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+        action(config, revision)
 
     async with engine.begin() as connection:
-        await connection.run_sync(_run)
+        await connection.run_sync(_on)

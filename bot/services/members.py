@@ -37,24 +37,24 @@ class InvalidInput(ValueError):
         self.limits = limits
 
 
+def _clean_words(text: str, minimum: int, maximum: int) -> str:
+    """Trimmed, one space between words, with a letter in it, within the length limits."""
+    cleaned = " ".join(text.split())
+    if len(cleaned) > maximum:
+        raise InvalidInput("too-long", limit=maximum, length=len(cleaned))
+    if len(cleaned) < minimum or not any(ch.isalpha() for ch in cleaned):
+        raise InvalidInput("too-short", limit=minimum)
+    return cleaned
+
+
 def clean_name(text: str) -> str:
-    """A person's name as typed: trimmed, one space between words, 2-100 characters."""
-    name = " ".join(text.split())
-    if len(name) > NAME_MAX:
-        raise InvalidInput("too-long", limit=NAME_MAX, length=len(name))
-    if len(name) < NAME_MIN or not any(ch.isalpha() for ch in name):
-        raise InvalidInput("too-short", limit=NAME_MIN)
-    return name
+    """A person's name as typed."""
+    return _clean_words(text, NAME_MIN, NAME_MAX)
 
 
 def clean_hromada_text(text: str) -> str:
     """A hromada typed as free text (no codifier imported)."""
-    name = " ".join(text.split())
-    if len(name) > HROMADA_TEXT_MAX:
-        raise InvalidInput("too-long", limit=HROMADA_TEXT_MAX, length=len(name))
-    if len(name) < HROMADA_TEXT_MIN or not any(ch.isalpha() for ch in name):
-        raise InvalidInput("too-short", limit=HROMADA_TEXT_MIN)
-    return name
+    return _clean_words(text, HROMADA_TEXT_MIN, HROMADA_TEXT_MAX)
 
 
 def clean_phone(phone: str) -> str:
