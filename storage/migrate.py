@@ -6,8 +6,12 @@ from collections.abc import Callable
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+# An arbitrary constant naming this application's migration lock in PostgreSQL.
+_LOCK_KEY = 7_301_202_511
 
 
 def alembic_config() -> Config:
@@ -32,4 +36,8 @@ async def _run(engine: AsyncEngine, action: Callable[[Config, str], None], revis
         action(config, revision)
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several bot processes may start at once: one migrates, the others wait, then
+            # find nothing left to do. The lock ends with this transaction.
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
         await connection.run_sync(_on)
