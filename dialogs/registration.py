@@ -168,7 +168,9 @@ async def _finish(manager: DialogManager) -> None:
         phone=data.get("phone"),
         consent_at=datetime.fromisoformat(data["consent_at"]) if "consent_at" in data else None,
     )
-    await members_of(manager).register(user_id(manager), form)
+    profile = await members_of(manager).register(user_id(manager), form)
+    # The menu below renders in this same update: show it the member just saved.
+    manager.middleware_data["member"] = profile
     await manager.start(Menu.main, data={"welcome": True}, mode=StartMode.RESET_STACK)
 
 

@@ -45,6 +45,7 @@ async def test_full_registration_without_codifier(app: App) -> None:
     await member.send_contact("+380501234567")
     assert "Реєстрацію завершено" in member.window()
     assert "Головне меню" in member.window()
+    assert "Вітаємо, Олена Петренко!" in member.window()
 
     profile = await MemberService(app.db).get(1001)
     assert profile is not None and profile.registered
