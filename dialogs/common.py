@@ -94,6 +94,9 @@ class BotMessageManager(MessageManager):
         while len(self._answered) > self._remember:
             self._answered.popitem(last=False)
 
+    def was_answered(self, callback_id: str) -> bool:
+        return callback_id in self._answered
+
     async def answer_callback(self, bot: Bot, callback_query: CallbackQuery) -> None:
         if self._answered.pop(callback_query.id, False) is None:
             return

@@ -7,12 +7,13 @@ import logging
 from aiogram import Dispatcher
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, User
 from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 
-from bot.i18n import Translator
-from bot.services.members import MemberProfile
+from bot.i18n import Translations, Translator, resolve_locale
+from bot.services.members import MemberService
+from dialogs.common import BotMessageManager
 from dialogs.entry import open_home
 
 logger = logging.getLogger(__name__)
@@ -22,15 +23,25 @@ async def on_stale_dialog(
     event: ErrorEvent,
     dialog_manager: DialogManager,
     i18n: Translator,
-    member: MemberProfile | None = None,
+    members: MemberService,
+    translations: Translations,
+    message_manager: BotMessageManager | None = None,
+    event_from_user: User | None = None,
 ) -> None:
     logger.info(
         "stale dialog event in update %s: %s",
         event.update.update_id,
         type(event.exception).__name__,
     )
-    if event.update.callback_query is not None:
-        await event.update.callback_query.answer(i18n("error-stale-button"))
+    query = event.update.callback_query
+    # A handler may have answered the press before the dialog turned out stale: once only.
+    if query is not None and not (message_manager and message_manager.was_answered(query.id)):
+        await query.answer(i18n("error-stale-button"))
+    # The handler may have changed the member (their language, say) before failing: reread.
+    member = await members.get(event_from_user.id) if event_from_user else None
+    language_code = event_from_user.language_code if event_from_user else None
+    locale = resolve_locale(member.locale if member else None, language_code)
+    dialog_manager.middleware_data["i18n"] = translations.get(locale)
     await open_home(dialog_manager, member, show_mode=ShowMode.SEND)
 
 

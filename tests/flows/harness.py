@@ -88,6 +88,9 @@ class WindowRecorder(MockMessageManager):
     def mark_answered(self, callback_id: str) -> None:
         self.answered_callbacks.add(callback_id)
 
+    def was_answered(self, callback_id: str) -> bool:
+        return callback_id in self.answered_callbacks
+
     async def show_message(
         self, bot: Bot, new_message: NewMessage, old_message: OldMessage | None
     ) -> OldMessage:

@@ -209,3 +209,32 @@ async def test_profile_edit_associations_starts_from_the_current_choice(app: App
     assert "ВАГ, УАРОР" in member.window()
     profile = await MemberService(app.db).get(1001)
     assert profile is not None and profile.association_codes == ("vag", "uaror")
+
+
+async def test_a_lost_dialog_under_a_pressed_button_still_leads_home(app: App) -> None:
+    """The language is saved and answered even if the dialog below it has vanished."""
+    from aiogram.fsm.storage.base import StorageKey
+
+    member = app.member()
+    await register_until_hromada(member)
+    await member.send("Іллінецька")
+    await member.click("Не впевнений")
+    await member.press_reply("Пропустити")
+    markup = app.windows.last_message().reply_markup
+    assert markup is not None
+    menu_intent = (markup.inline_keyboard[0][0].callback_data or "").split("\x1d")[0]
+    await member.send("/language")
+    key = StorageKey(
+        bot_id=app.bot.id, chat_id=1001, user_id=1001, destiny=f"aiogd:context:{menu_intent}"
+    )
+    await app.dp.storage.set_data(key, {})  # the menu's saved dialog is gone
+    callback_id = await member.click("English")
+    assert "Main menu" in member.window()
+    answers = [
+        c
+        for c in app.session.calls
+        if type(c).__name__ == "AnswerCallbackQuery" and c.callback_query_id == callback_id
+    ]
+    assert [a.text for a in answers] == ["Language changed: English."]
+    profile = await MemberService(app.db).get(1001)
+    assert profile is not None and profile.locale == "en"
