@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import operator
 from collections import OrderedDict
 from typing import Any
 
@@ -14,8 +15,9 @@ from aiogram_dialog import Window as BaseWindow
 from aiogram_dialog.manager.message_manager import MessageManager
 from aiogram_dialog.widgets.common import WhenCondition
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button
-from aiogram_dialog.widgets.text import Text
+from aiogram_dialog.widgets.kbd import Button, Select
+from aiogram_dialog.widgets.kbd.select import OnItemClick
+from aiogram_dialog.widgets.text import Format, Text
 
 from bot.i18n import Translations, Translator
 from bot.services.members import MemberService
@@ -133,3 +135,14 @@ async def on_use_buttons(message: Message, _widget: MessageInput, manager: Dialo
 
 
 USE_BUTTONS = MessageInput(on_use_buttons, content_types=ContentType.ANY)
+
+
+def indexed_select(widget_id: str, items: str, on_click: OnItemClick[Any, str]) -> Select[Any]:
+    """Buttons for `(index, label)` pairs: short numeric ids keep callback_data within 64 bytes."""
+    return Select(
+        Format("{item[1]}"),
+        id=widget_id,
+        item_id_getter=operator.itemgetter(0),
+        items=items,
+        on_click=on_click,
+    )

@@ -22,7 +22,6 @@ from aiogram_dialog.widgets.kbd import (
     Multiselect,
     RequestContact,
     Row,
-    Select,
     SwitchTo,
 )
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
@@ -44,6 +43,7 @@ from dialogs.common import (
     Window,
     answer,
     esc,
+    indexed_select,
     members_of,
     translator,
     use_locale,
@@ -426,15 +426,7 @@ name_window = Window(
 
 role_window = Window(
     Tr("registration-role-prompt"),
-    Column(
-        Select(
-            Format("{item[1]}"),
-            id="role",
-            item_id_getter=operator.itemgetter(0),
-            items="roles",
-            on_click=on_role,
-        )
-    ),
+    Column(indexed_select("role", "roles", on_role)),
     BACK,
     USE_BUTTONS,
     state=Registration.role,
@@ -444,13 +436,7 @@ role_window = Window(
 oblast_window = Window(
     Tr("registration-oblast-prompt"),
     Group(
-        Select(
-            Format("{item[1]}"),
-            id="oblast",
-            item_id_getter=operator.itemgetter(0),
-            items="oblasts",
-            on_click=on_oblast,
-        ),
+        indexed_select("oblast", "oblasts", on_oblast),
         width=2,
     ),
     BACK,
@@ -471,15 +457,7 @@ hromada_window = Window(
 
 hromada_pick_window = Window(
     Tr("registration-hromada-pick"),
-    Column(
-        Select(
-            Format("{item[1]}"),
-            id="hromada",
-            item_id_getter=operator.itemgetter(0),
-            items="matches",
-            on_click=on_hromada_pick,
-        )
-    ),
+    Column(indexed_select("hromada", "matches", on_hromada_pick)),
     SwitchTo(Tr("registration-hromada-search-again"), id="again", state=Registration.hromada),
     TextInput("hromada_q2", on_success=on_hromada_text),
     NOT_TEXT,

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 from aiogram import Bot
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager
-from aiogram_dialog.widgets.kbd import Column, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Column, SwitchTo
 from aiogram_dialog.widgets.link_preview import LinkPreview
-from aiogram_dialog.widgets.text import Format
 
 from bot.content import AssociationInfo
 from bot.services.staff import PermissionDenied, UnknownAssociation
@@ -21,6 +19,7 @@ from dialogs.common import (
     Window,
     answer,
     esc,
+    indexed_select,
     staff_of,
     translator,
     user_id,
@@ -77,15 +76,7 @@ async def on_association(
 
 association_window = Window(
     Tr("invites-choose-association"),
-    Column(
-        Select(
-            Format("{item[1]}"),
-            id="assoc",
-            item_id_getter=operator.itemgetter(0),
-            items="associations",
-            on_click=on_association,
-        )
-    ),
+    Column(indexed_select("assoc", "associations", on_association)),
     MENU_BUTTON,
     USE_BUTTONS,
     state=StaffInvites.association,
