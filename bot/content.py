@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,19 @@ def read_yaml(path: Path) -> Any:
         raise ContentError(f"{path}{where}: invalid YAML: {problem}") from error
 
 
+def read_entries(path: Path, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each mapping of the non-empty list under `key`, with where it stands (`key[i]`)."""
+    document = read_yaml(path)
+    items = document.get(key) if isinstance(document, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ContentError(f"{path}: expected a non-empty list under '{key}'")
+    for index, entry in enumerate(items):
+        where = f"{key}[{index}]"
+        if not isinstance(entry, dict):
+            raise ContentError(f"{path}: {where} must be a mapping of fields")
+        yield where, entry
+
+
 def text_field(path: Path, where: str, entry: dict[str, Any], field: str, limit: int) -> str:
     value = entry.get(field)
     if not isinstance(value, str) or not value.strip():
@@ -66,16 +80,9 @@ def text_field(path: Path, where: str, entry: dict[str, Any], field: str, limit:
 def load_associations(path: Path | None = None) -> list[AssociationInfo]:
     """Read `content/associations.yaml`."""
     path = path or CONTENT_DIR / "associations.yaml"
-    document = read_yaml(path)
-    items = document.get("associations") if isinstance(document, dict) else None
-    if not isinstance(items, list) or not items:
-        raise ContentError(f"{path}: expected a non-empty list under 'associations'")
     result: list[AssociationInfo] = []
     seen: set[str] = set()
-    for index, entry in enumerate(items):
-        where = f"associations[{index}]"
-        if not isinstance(entry, dict):
-            raise ContentError(f"{path}: {where} must be a mapping of fields")
+    for position, (where, entry) in enumerate(read_entries(path, "associations")):
         code = entry.get("code")
         if not isinstance(code, str) or not _CODE_RE.match(code):
             raise ContentError(
@@ -98,7 +105,7 @@ def load_associations(path: Path | None = None) -> list[AssociationInfo]:
                 short_uk=text_field(path, where, entry, "short_uk", 40),
                 short_en=text_field(path, where, entry, "short_en", 40),
                 website=website,
-                position=index,
+                position=position,
             )
         )
     return result

@@ -7,12 +7,13 @@ from aiogram_dialog import Dialog, DialogManager, StartMode
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row
 
 from bot.commands import set_chat_commands
+from bot.services.members import MemberProfile
+from bot.services.staff import Rights
 from dialogs.common import (
     USE_BUTTONS,
     Tr,
     Window,
     answer,
-    current_rights,
     members_of,
     translator,
     use_locale,
@@ -26,12 +27,13 @@ async def on_choose(callback: CallbackQuery, button: Button, manager: DialogMana
     use_locale(manager, locale)
     t = translator(manager)
     # The command list of this chat follows the member's choice, not the app's language.
-    rights = await current_rights(manager)
+    # Rights and the member were read at the start of this update; neither changed since.
+    rights: Rights = manager.middleware_data["rights"]
+    member: MemberProfile | None = manager.middleware_data.get("member")
     await set_chat_commands(
         manager.middleware_data["bot"], callback.from_user.id, t, admin=rights.is_admin
     )
     await answer(manager, callback, t("language-changed"))
-    member = await members_of(manager).get(callback.from_user.id)
     if len(manager.current_stack().intents) > 1:
         await manager.done()  # back to the dialog the member came from, now in the new language
     elif member is not None and member.registered:

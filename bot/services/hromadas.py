@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from bot.content import ContentError, read_yaml, text_field
+from bot.content import ContentError, read_entries, text_field
 from bot.services.romanization import APOSTROPHES, romanize
 from storage.db import Database
 from storage.models import AdminUnit
@@ -150,16 +150,9 @@ class HromadaMatch:
 
 def load_oblasts(path: Path) -> list[Oblast]:
     """Read `content/oblasts.yaml`; ContentError names the file and the field."""
-    document = read_yaml(path)
-    items = document.get("oblasts") if isinstance(document, dict) else None
-    if not isinstance(items, list) or not items:
-        raise ContentError(f"{path}: expected a non-empty list under 'oblasts'")
     result: list[Oblast] = []
     seen: set[str] = set()
-    for index, entry in enumerate(items):
-        where = f"oblasts[{index}]"
-        if not isinstance(entry, dict):
-            raise ContentError(f"{path}: {where} must be a mapping of fields")
+    for where, entry in read_entries(path, "oblasts"):
         code = entry.get("code")
         if not isinstance(code, str) or not _CODE_RE.match(code.strip()):
             raise ContentError(
