@@ -1,0 +1,415 @@
+"""Bilingual text search: Ukrainian lemmas, English stems, typo tolerance and BM25F ranking.
+
+Used for the knowledge base, and built to index any short documents with named fields.
+Why our own BM25F rather than a library: documents have fields of very different value
+(an alias or a title says more than a word deep in a long answer), the corpus is small or changes
+one document at a time, and the ranking needs the per-term matches to decide confidence.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice, product
+
+import pymorphy3
+import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_CYRILLIC_RE = re.compile(r"[а-яіїєґёыэъ]")
+_APOSTROPHES = str.maketrans({"’": "", "ʼ": "", "'": "", "`": "", "‘": "", "´": ""})
+# Letters of the Russian alphabet typed on a Ukrainian phone keyboard by habit.
+_RUSSIAN_LETTERS = str.maketrans({"ы": "и", "э": "е", "ё": "е", "ъ": ""})
+MAX_QUERY_WORDS = 200
+
+
+def _word_list(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+UK_STOPWORDS = _word_list(
+    """
+    а або аби адже але б би без був була були було бути в вам вами вас весь ви від він вона вони
+    воно все всі всього де для до же з за зі і із інші її їх й його коли котрий ми мене мені мій
+    мною на нам нами нас наш не нема немає ні ну о об от по при про та так також там те тим то
+    тобто того тоді той треба ту у усі хто це цей ці ця цього цю чи чий чого чому що щоб щодо як
+    яка який які якщо я є бо от ось ж мати можна могти хотіти знати скажіть підкажіть будь ласка
+    розкажіть поясніть цікаво питання прошу дякую привіт добрий день вже ще тут його-то наша наше
+    наші ваш ваша ваше ваші який-небудь де-небудь хтось щось якось нас нашої нашу нашій нашим
+    """
+)
+EN_STOPWORDS = _word_list(
+    """
+    a about an and are as at be been being but by can could did do does doing for from had has
+    have how i if in into is it its me my of on or our please should so tell than that the their
+    them then there these they this to us was we were what when where which who whom why will
+    with would you your any there's what's how's i'm we're hello hi thanks thank explain know
+    need want get got does anyone something anything much many
+    """
+)
+
+# KMU 2010 romanisation read backwards, plus informal spellings members use.
+_LATIN_UNITS: list[tuple[str, tuple[str, ...]]] = [
+    ("shch", ("щ",)),
+    ("zgh", ("зг",)),
+    ("kh", ("х",)),
+    ("zh", ("ж",)),
+    ("ts", ("ц",)),
+    ("ch", ("ч",)),
+    ("sh", ("ш",)),
+    ("yu", ("ю",)),
+    ("ya", ("я",)),
+    ("ye", ("є", "е")),
+    ("yi", ("ї", "ий")),
+    ("iu", ("ю",)),
+    ("ia", ("я", "іа")),
+    ("ie", ("є", "іе")),
+    ("ii", ("ії", "ій", "иі")),
+    ("a", ("а",)),
+    ("b", ("б",)),
+    ("c", ("ц",)),
+    ("d", ("д",)),
+    ("e", ("е",)),
+    ("f", ("ф",)),
+    ("g", ("г", "ґ")),
+    ("h", ("г",)),
+    ("i", ("і", "и", "й")),
+    ("j", ("й",)),
+    ("k", ("к",)),
+    ("l", ("л",)),
+    ("m", ("м",)),
+    ("n", ("н",)),
+    ("o", ("о",)),
+    ("p", ("п",)),
+    ("q", ("к",)),
+    ("r", ("р",)),
+    ("s", ("с",)),
+    ("t", ("т",)),
+    ("u", ("у",)),
+    ("v", ("в",)),
+    ("w", ("в",)),
+    ("x", ("кс",)),
+    ("y", ("и", "й")),
+    ("z", ("з",)),
+]
+_MAX_TRANSLIT_VARIANTS = 48
+
+
+@lru_cache(maxsize=1)
+def _morph() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer(lang="uk")
+
+
+@lru_cache(maxsize=1)
+def _english() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
+
+
+def normalise(text: str) -> str:
+    """Lowercase, NFKC, apostrophes dropped, Russian-only letters mapped to Ukrainian ones."""
+    text = unicodedata.normalize("NFKC", text).lower().translate(_APOSTROPHES)
+    return text.translate(_RUSSIAN_LETTERS)
+
+
+def words(text: str) -> list[str]:
+    return _WORD_RE.findall(normalise(text))
+
+
+@lru_cache(maxsize=100_000)
+def ukrainian_lemma(word: str) -> str:
+    return str(_morph().parse(word)[0].normal_form).replace("ʼ", "")
+
+
+@lru_cache(maxsize=100_000)
+def known_ukrainian(word: str) -> bool:
+    return bool(_morph().word_is_known(word))
+
+
+@lru_cache(maxsize=100_000)
+def english_stem(word: str) -> str:
+    return str(_english().stemWord(word))
+
+
+@lru_cache(maxsize=20_000)
+def from_latin(word: str) -> str | None:
+    """A Ukrainian word that `word` romanises (`detsentralizatsii` → `децентралізації`), if any."""
+    if len(word) < 4 or not word.isascii() or not word.isalpha():
+        return None
+    units: list[tuple[str, ...]] = []
+    position = 0
+    while position < len(word):
+        for latin, cyrillic in _LATIN_UNITS:
+            if word.startswith(latin, position):
+                units.append(cyrillic)
+                position += len(latin)
+                break
+        else:
+            return None
+    for letters in islice(product(*units), _MAX_TRANSLIT_VARIANTS):
+        candidate = "".join(letters)
+        if known_ukrainian(candidate):
+            return candidate
+    return None
+
+
+def is_cyrillic(word: str) -> bool:
+    return bool(_CYRILLIC_RE.search(word))
+
+
+_FOLD = str.maketrans({"є": "е", "ї": "і", "ґ": "г"})
+PREFIX_LENGTH = 6
+PREFIX_WEIGHT = 0.6
+TRANSLIT_WEIGHT = 0.9
+
+
+def fold(lemma: str) -> str:
+    """One spelling for letters members swap (проект/проєкт, Ґ/Г)."""
+    return lemma.translate(_FOLD)
+
+
+@dataclass(frozen=True)
+class Term:
+    """An index term of a word and how strongly it stands for the word (below 1 for guesses)."""
+
+    key: str
+    weight: float = 1.0
+
+
+class Analyzer:
+    """Turns words into index terms.
+
+    `uk:<lemma>` for Ukrainian (pymorphy3), `en:<stem>` for Latin words (Snowball), the lemma of
+    a Ukrainian word written in Latin letters, and `p:<first letters of the lemma>` so that words
+    of one family (бюджет, бюджетування) still meet.
+    """
+
+    def terms(self, text: str, *, query: bool = False) -> list[str]:
+        """Index terms of a text, in order (stop words dropped)."""
+        result: list[str] = []
+        for word in words(text)[: MAX_QUERY_WORDS if query else None]:
+            result.extend(term.key for term in self.word_terms(word))
+        return result
+
+    @staticmethod
+    def word_terms(word: str) -> list[Term]:
+        if word.isdigit():
+            return [Term(f"n:{word}")] if len(word) >= 2 else []
+        if is_cyrillic(word):
+            if word in UK_STOPWORDS or len(word) < 2:
+                return []
+            return _ukrainian_terms(ukrainian_lemma(word), 1.0)
+        if word in EN_STOPWORDS or len(word) < 2:
+            return []
+        terms = [Term(f"en:{english_stem(word)}")]
+        ukrainian = from_latin(word)
+        if ukrainian is not None:
+            terms.extend(_ukrainian_terms(ukrainian_lemma(ukrainian), TRANSLIT_WEIGHT))
+        return terms
+
+
+def _ukrainian_terms(lemma: str, weight: float) -> list[Term]:
+    if lemma in UK_STOPWORDS:
+        return []
+    lemma = fold(lemma)
+    terms = [Term(f"uk:{lemma}", weight)]
+    if len(lemma) >= PREFIX_LENGTH:
+        terms.append(Term(f"p:{lemma[:PREFIX_LENGTH]}", weight * PREFIX_WEIGHT))
+    return terms
+
+
+@dataclass
+class _Document:
+    key: str
+    lengths: dict[str, int]
+    counts: dict[str, Counter[str]]
+    phrases: list[tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Match:
+    """One document's score, and which query terms it matched (by their weight)."""
+
+    key: str
+    score: float
+    coverage: float
+    phrase: bool
+
+
+@dataclass
+class FieldIndex:
+    """BM25F over named fields with their own weights; documents added or removed one at a time."""
+
+    weights: Mapping[str, float]
+    k1: float = 1.2
+    b: float = 0.6
+    phrase_bonus: float = 4.0
+    analyzer: Analyzer = field(default_factory=Analyzer)
+    _docs: dict[str, _Document] = field(default_factory=dict)
+    _postings: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    _total_lengths: Counter[str] = field(default_factory=Counter)
+    # Surface word → its terms, for matching a misspelt query word to the words of the corpus.
+    _surfaces: dict[str, tuple[Term, ...]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def add(
+        self,
+        key: str,
+        fields: Mapping[str, str | Iterable[str]],
+        *,
+        phrases: Iterable[str] = (),
+    ) -> None:
+        """Index a document; `phrases` (aliases) score a bonus when the query contains one whole."""
+        self.remove(key)
+        counts: dict[str, Counter[str]] = {}
+        lengths: dict[str, int] = {}
+        for name, value in fields.items():
+            if name not in self.weights:
+                raise KeyError(f"field {name!r} has no weight")
+            texts = [value] if isinstance(value, str) else list(value)
+            terms: list[str] = []
+            for text in texts:
+                for word in words(text):
+                    word_terms = self.analyzer.word_terms(word)
+                    if word_terms and len(word) >= 4:
+                        self._surfaces.setdefault(word, tuple(word_terms))
+                    terms.extend(term.key for term in word_terms)
+            counts[name] = Counter(terms)
+            lengths[name] = len(terms)
+            self._total_lengths[name] += len(terms)
+        phrase_terms = [tuple(self.analyzer.terms(phrase)) for phrase in phrases]
+        document = _Document(key, lengths, counts, [p for p in phrase_terms if p])
+        self._docs[key] = document
+        for counter in counts.values():
+            for term in counter:
+                self._postings[term].add(key)
+
+    def remove(self, key: str) -> None:
+        document = self._docs.pop(key, None)
+        if document is None:
+            return
+        for name, length in document.lengths.items():
+            self._total_lengths[name] -= length
+        for counter in document.counts.values():
+            for term in counter:
+                postings = self._postings.get(term)
+                if postings is not None:
+                    postings.discard(key)
+                    if not postings:
+                        del self._postings[term]
+
+    def idf(self, term: str) -> float:
+        count = len(self._postings.get(term, ()))
+        total = len(self._docs)
+        return math.log(1 + (total - count + 0.5) / (count + 0.5))
+
+    def query_words(self, text: str) -> tuple[list[list[Term]], list[str]]:
+        """Each query word's terms (with guesses for misspelt words), and the term sequence."""
+        sequence: list[str] = []
+        groups: list[list[Term]] = []
+        seen: set[str] = set()
+        for word in words(text)[:MAX_QUERY_WORDS]:
+            terms = self.analyzer.word_terms(word)
+            if not terms:
+                continue
+            sequence.extend(term.key for term in terms)
+            if word in seen:
+                continue
+            seen.add(word)
+            if not any(term.key in self._postings for term in terms):
+                guesses = self._guess(word)
+                if guesses:
+                    terms = guesses
+            groups.append(terms)
+        return groups, sequence
+
+    def _guess(self, word: str) -> list[Term]:
+        """Corpus terms for a misspelt word (one typo in a short word, two in a longer one)."""
+        if len(word) < 4 or word.isdigit() or not self._surfaces:
+            return []
+        typos = 1 if len(word) < 7 else 2
+        found = process.extract(
+            word,
+            self._surfaces.keys(),
+            scorer=Levenshtein.distance,
+            score_cutoff=typos,
+            limit=3,
+        )
+        result: dict[str, float] = {}
+        for surface, distance, _ in found:
+            if is_cyrillic(surface) != is_cyrillic(word):
+                continue
+            weight = 0.8 if distance <= 1 else 0.6
+            for term in self._surfaces[surface]:
+                result[term.key] = max(result.get(term.key, 0.0), weight * term.weight)
+        return [Term(key, weight) for key, weight in result.items()]
+
+    def search(self, text: str, limit: int = 10) -> list[Match]:
+        """Documents ranked by BM25F score, with the share of the query each one covers."""
+        groups, sequence = self.query_words(text)
+        if not groups or not self._docs:
+            return []
+        total = len(self._docs)
+        unknown_idf = math.log(1 + (total - 0.5) / 1.5)
+        averages = {name: max(self._total_lengths[name] / total, 1.0) for name in self.weights}
+        scores: dict[str, float] = defaultdict(float)
+        # Per document, how fully each query word is matched (1 for its lemma, less for guesses).
+        matched: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(groups))
+        word_idf: list[float] = []
+        for position, terms in enumerate(groups):
+            known = [term for term in terms if term.key in self._postings]
+            word_idf.append(max((self.idf(t.key) for t in known), default=unknown_idf))
+            for term in known:
+                idf = self.idf(term.key)
+                for key in self._postings[term.key]:
+                    tf = self._field_tf(self._docs[key], term.key, averages)
+                    scores[key] += term.weight * idf * tf / (self.k1 + tf)
+                    row = matched[key]
+                    row[position] = max(row[position], term.weight)
+        query_mass = sum(word_idf)
+        phrase_hits = self._phrase_hits(sequence)
+        for key in phrase_hits:
+            scores[key] += self.phrase_bonus
+        matches = [
+            Match(
+                key=key,
+                score=score,
+                coverage=sum(f * w for f, w in zip(matched[key], word_idf, strict=True))
+                / query_mass,
+                phrase=key in phrase_hits,
+            )
+            for key, score in scores.items()
+        ]
+        matches.sort(key=lambda match: (-match.score, match.key))
+        return matches[:limit]
+
+    def _field_tf(self, document: _Document, term: str, averages: dict[str, float]) -> float:
+        tf = 0.0
+        for name, counter in document.counts.items():
+            count = counter.get(term, 0)
+            if count:
+                norm = 1 - self.b + self.b * document.lengths[name] / averages[name]
+                tf += self.weights[name] * count / norm
+        return tf
+
+    def _phrase_hits(self, sequence: list[str]) -> set[str]:
+        if not sequence:
+            return set()
+        hits: set[str] = set()
+        for key, document in self._docs.items():
+            for phrase in document.phrases:
+                size = len(phrase)
+                if any(
+                    tuple(sequence[i : i + size]) == phrase for i in range(len(sequence) - size + 1)
+                ):
+                    hits.add(key)
+                    break
+        return hits
