@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
@@ -67,6 +68,17 @@ class Verification(enum.StrEnum):
 class StaffRole(enum.StrEnum):
     ADMIN = "admin"
     STAFF = "staff"
+
+
+class QuestionStatus(enum.StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class DraftStatus(enum.StrEnum):
+    NEW = "new"
+    EXPORTED = "exported"
 
 
 class Association(Base):
@@ -173,6 +185,104 @@ class StaffInvite(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
+class StaffChat(Base):
+    """The staff group chat of one association; one group may serve several associations."""
+
+    __tablename__ = "staff_chats"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), unique=True)
+    title: Mapped[str | None] = mapped_column(String(255))
+    # The group's language: cards and digests posted there use it.
+    locale: Mapped[str] = mapped_column(String(5), default="uk")
+    bound_by: Mapped[int] = mapped_column(BigInteger)
+    bound_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Question(Base):
+    """A member's question sent to the experts of their associations."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(5))
+    # Codes of the associations it was routed to, in their display order.
+    association_codes: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=QuestionStatus.OPEN)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_questions_status_created", "status", "created_at"),)
+
+
+class QuestionCard(Base):
+    """A question's card posted in a staff group: a reply to it answers the question."""
+
+    __tablename__ = "question_cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    posted_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("chat_id", "message_id", name="uq_question_cards_message"),)
+
+
+class QuestionAnswer(Base):
+    """A staff answer to a question, and whether it reached the member."""
+
+    __tablename__ = "question_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    staff_telegram_id: Mapped[int] = mapped_column(BigInteger)
+    staff_name: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class KbFeedback(Base):
+    """A member's latest "was this helpful?" vote on one knowledge-base entry."""
+
+    __tablename__ = "kb_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(64), index=True)
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("member_id", "slug", name="uq_kb_feedback_vote"),)
+
+
+class KbDraft(Base):
+    """A knowledge-base entry drafted from an answered question, waiting for an editor."""
+
+    __tablename__ = "kb_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="SET NULL"), unique=True
+    )
+    locale: Mapped[str] = mapped_column(String(5))
+    question_text: Mapped[str] = mapped_column(Text)
+    answer_text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=DraftStatus.NEW, index=True)
+
+
 class AuditEvent(Base):
     """Who did what, when, with the values before and after. Never updated or deleted."""
 
@@ -206,9 +316,17 @@ __all__ = [
     "Association",
     "AuditEvent",
     "Base",
+    "DraftStatus",
     "FsmRecord",
+    "KbDraft",
+    "KbFeedback",
     "Member",
     "MemberAssociation",
+    "Question",
+    "QuestionAnswer",
+    "QuestionCard",
+    "QuestionStatus",
+    "StaffChat",
     "StaffInvite",
     "StaffRight",
     "StaffRole",
