@@ -1,0 +1,601 @@
+"""Questions members send to the experts: routing, answers, kb feedback and kb drafts.
+
+A question goes to the member's associations, or to every active association when the member
+is not sure or named none. Staff of any of those associations (and admins) may answer; every
+answer is kept, and the first one marks the question answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+import yaml
+
+from bot.content import AssociationInfo
+from bot.services.hromadas import HromadaDirectory, HromadaMatch, Oblast
+from bot.services.members import InvalidInput, MemberProfile
+from bot.services.staff import PermissionDenied, Rights, StaffService
+from bot.services.staff_chats import BoundChat, group_bindings
+from storage.db import Database
+from storage.models import (
+    Association,
+    DraftStatus,
+    KbDraft,
+    Member,
+    Question,
+    QuestionAnswer,
+    QuestionCard,
+    QuestionStatus,
+    utcnow,
+)
+from storage.repositories import associations as associations_repo
+from storage.repositories import members as members_repo
+from storage.repositories import questions as repo
+from storage.repositories.audit import add_event
+
+QUESTION_MAX = 4000
+TEXT_LIMIT = 4096  # Telegram's limit on one message's text
+STAFF_NAME_MAX = 200
+DRAFT_SHORT_MAX = 700
+
+
+class UnknownQuestion(LookupError):
+    """No question has this id."""
+
+    def __init__(self, question_id: int) -> None:
+        super().__init__(f"no question {question_id}")
+        self.question_id = question_id
+
+
+class NotAnswered(Exception):
+    """A draft needs an answer to draft from."""
+
+
+def clean_question(text: str) -> str:
+    """The question as typed, trimmed; InvalidInput when empty or over QUESTION_MAX."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidInput("empty")
+    if len(cleaned) > QUESTION_MAX:
+        raise InvalidInput("too-long", limit=QUESTION_MAX, length=len(cleaned))
+    return cleaned
+
+
+# ----------------------------------------------------------------------------- text helpers
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units: an emoji may count twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _prefix_within(text: str, limit: int) -> str:
+    """The longest prefix of `text` of at most `limit` UTF-16 units."""
+    if utf16_len(text) <= limit:
+        return text
+    size = 0
+    for index, char in enumerate(text):
+        size += 2 if ord(char) > 0xFFFF else 1
+        if size > limit:
+            return text[:index]
+    return text
+
+
+def split_message(
+    text: str, limit: int = TEXT_LIMIT, *, first_limit: int | None = None
+) -> list[str]:
+    """`text` in pieces of at most `limit` UTF-16 units (`first_limit` for the first one), cut
+    at the last paragraph break, else line break, else space that leaves a piece of at least a
+    quarter of the limit; a longer run without any is cut where the limit falls. Nothing is lost
+    but the whitespace at the cuts."""
+    if limit < 1 or (first_limit is not None and first_limit < 1):
+        raise ValueError("limits must be positive")
+    pieces: list[str] = []
+    rest = text.strip()
+    current = first_limit or limit
+    while rest:
+        if utf16_len(rest) <= current:
+            pieces.append(rest)
+            break
+        window = _prefix_within(rest, current)
+        cut = len(window)
+        for separator in ("\n\n", "\n", " "):
+            found = window.rfind(separator)
+            if found >= max(1, current // 4):
+                cut = found
+                break
+        piece = rest[:cut].rstrip()
+        if piece:
+            pieces.append(piece)
+        rest = rest[cut:].lstrip()
+        current = limit
+    return pieces
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line, cut at a word boundary to at most `limit` characters with "…"."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+# ----------------------------------------------------------------------------- data objects
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    question_id: int
+    association_codes: tuple[str, ...]
+    chats: tuple[BoundChat, ...]  # the staff groups to post its card to
+
+
+@dataclass(frozen=True)
+class AnswerInfo:
+    id: int
+    staff_telegram_id: int
+    staff_name: str
+    created_at: datetime
+    delivered: bool
+
+
+@dataclass(frozen=True)
+class CardRef:
+    """A card of the question in a staff group, and that group's language."""
+
+    chat_id: int
+    message_id: int
+    locale: str
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """Everything a card or the staff reply dialog shows about one question."""
+
+    id: int
+    text: str
+    locale: str
+    status: str
+    created_at: datetime
+    answered_at: datetime | None
+    associations: tuple[AssociationInfo, ...]
+    member: MemberProfile
+    hromada: HromadaMatch | None
+    oblast: Oblast | None
+    answers: tuple[AnswerInfo, ...]
+    cards: tuple[CardRef, ...]
+    draft_id: int | None
+
+    @property
+    def association_codes(self) -> tuple[str, ...]:
+        return tuple(a.code for a in self.associations)
+
+    def answerable_by(self, rights: Rights) -> bool:
+        return rights.is_admin or any(rights.may_act_for(c) for c in self.association_codes)
+
+
+@dataclass(frozen=True)
+class QuestionSummary:
+    id: int
+    text: str
+    created_at: datetime
+    association_codes: tuple[str, ...]
+    member_name: str | None
+
+
+@dataclass(frozen=True)
+class QuestionPage:
+    items: tuple[QuestionSummary, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class AnswerReceipt:
+    """A stored answer and what delivering it needs."""
+
+    answer_id: int
+    question_id: int
+    member_telegram_id: int
+    member_locale: str
+    question_text: str
+    text: str
+    # The associations the answer speaks for: the answerer's among the question's (all of the
+    # question's for an admin).
+    associations: tuple[AssociationInfo, ...]
+    first: bool  # the question's first answer
+
+
+@dataclass(frozen=True)
+class DraftResult:
+    draft_id: int
+    created: bool  # False: the question had a draft already
+
+
+@dataclass(frozen=True)
+class Draft:
+    id: int
+    question_id: int | None
+    locale: str
+    question_text: str
+    answer_text: str
+    created_by: int
+    created_at: datetime
+    status: str
+
+
+def _info(row: Association) -> AssociationInfo:
+    return AssociationInfo(
+        code=row.code,
+        name_uk=row.name_uk,
+        name_en=row.name_en,
+        short_uk=row.short_uk,
+        short_en=row.short_en,
+        website=row.website,
+        position=row.position,
+    )
+
+
+def _draft(row: KbDraft) -> Draft:
+    return Draft(
+        id=row.id,
+        question_id=row.question_id,
+        locale=row.locale,
+        question_text=row.question_text,
+        answer_text=row.answer_text,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        status=row.status,
+    )
+
+
+# ----------------------------------------------------------------------------- the service
+
+
+class QuestionService:
+    """Use cases on questions to the experts; each method is one transaction."""
+
+    def __init__(
+        self,
+        db: Database,
+        admin_ids: frozenset[int] = frozenset(),
+        *,
+        hromadas: HromadaDirectory | None = None,
+    ) -> None:
+        self.db = db
+        self.staff = StaffService(db, admin_ids)
+        self.hromadas = hromadas  # names the member's hromada and oblast on cards
+
+    async def ask(self, telegram_id: int, text: str, locale: str) -> AskedQuestion:
+        """Store a registered member's question, routed to their associations (all when not
+        sure); returns it with the staff groups to post it to. InvalidInput: empty, too long,
+        or the member is not registered."""
+        cleaned = clean_question(text)
+        async with self.db.transaction() as session:
+            member = await members_repo.get_by_telegram_id(session, telegram_id)
+            if member is None or member.registered_at is None:
+                raise InvalidInput("not-registered")
+            routed = [a for a in member.associations if a.active]
+            if member.associations_unsure or not routed:
+                routed = [a for a in await associations_repo.all_associations(session) if a.active]
+            codes = [a.code for a in routed]
+            question = await repo.add_question(
+                session,
+                Question(
+                    member_id=member.id,
+                    text=cleaned,
+                    locale=locale,
+                    association_codes=codes,
+                    status=QuestionStatus.OPEN,
+                ),
+            )
+            await add_event(
+                session,
+                actor_id=telegram_id,
+                action="question.asked",
+                subject_type="question",
+                subject_id=question.id,
+                after={"associations": codes, "locale": locale, "length": len(cleaned)},
+            )
+            chats = group_bindings(await repo.active_bindings(session, codes))
+            return AskedQuestion(question.id, tuple(codes), tuple(chats))
+
+    async def add_cards(self, question_id: int, cards: Sequence[tuple[int, int]]) -> None:
+        """Remember the (chat id, message id) of cards posted, so replies to them answer."""
+        if not cards:
+            return
+        async with self.db.transaction() as session:
+            for chat_id, message_id in cards:
+                await repo.add_card(
+                    session,
+                    QuestionCard(question_id=question_id, chat_id=chat_id, message_id=message_id),
+                )
+            await add_event(
+                session,
+                actor_id=None,
+                action="question.posted",
+                subject_type="question",
+                subject_id=question_id,
+                after={"chats": [chat_id for chat_id, _ in cards]},
+            )
+
+    async def question_for_card(self, chat_id: int, message_id: int) -> int | None:
+        """The question whose card this message is."""
+        async with self.db.transaction() as session:
+            return await repo.question_id_for_card(session, chat_id, message_id)
+
+    async def answer(
+        self, question_id: int, staff_telegram_id: int, staff_name: str, text: str
+    ) -> AnswerReceipt:
+        """Store an answer by staff of one of the question's associations, or an admin
+        (PermissionDenied otherwise). Any length: delivery splits it."""
+        cleaned = text.strip()
+        if not cleaned:
+            raise InvalidInput("empty")
+        rights = await self.staff.rights(staff_telegram_id)
+        async with self.db.transaction() as session:
+            question = await repo.get_question(session, question_id)
+            if question is None:
+                raise UnknownQuestion(question_id)
+            codes = list(question.association_codes)
+            speaks_for = codes if rights.is_admin else [c for c in codes if c in rights.staff_of]
+            if not speaks_for:
+                raise PermissionDenied
+            first = question.answered_at is None
+            answer = await repo.add_answer(
+                session,
+                QuestionAnswer(
+                    question_id=question.id,
+                    staff_telegram_id=staff_telegram_id,
+                    staff_name=" ".join(staff_name.split())[:STAFF_NAME_MAX] or "—",
+                    text=cleaned,
+                    delivered=False,
+                ),
+            )
+            before = question.status
+            question.status = QuestionStatus.ANSWERED
+            question.answered_at = question.answered_at or answer.created_at
+            await add_event(
+                session,
+                actor_id=staff_telegram_id,
+                action="question.answered",
+                subject_type="question",
+                subject_id=question.id,
+                before={"status": before},
+                after={"status": question.status, "answer_id": answer.id, "for": speaks_for},
+            )
+            member = await session.get(Member, question.member_id)
+            assert member is not None
+            associations = await associations_repo.by_codes(session, speaks_for)
+            return AnswerReceipt(
+                answer_id=answer.id,
+                question_id=question.id,
+                member_telegram_id=member.telegram_id,
+                member_locale=member.locale or question.locale,
+                question_text=question.text,
+                text=cleaned,
+                associations=tuple(_info(a) for a in associations),
+                first=first,
+            )
+
+    async def mark_delivered(
+        self, answer_id: int, delivered: bool, *, unreachable: bool = False
+    ) -> None:
+        """Record whether the answer reached the member; `unreachable` when they blocked the bot."""
+        async with self.db.transaction() as session:
+            answer = await repo.get_answer(session, answer_id)
+            if answer is None:
+                return
+            answer.delivered = delivered
+            question = await repo.get_question(session, answer.question_id)
+            if unreachable and question is not None:
+                member = await session.get(Member, question.member_id)
+                if member is not None:
+                    member.reachable = False
+            await add_event(
+                session,
+                actor_id=None,
+                action="question.answer_delivered" if delivered else "question.answer_undelivered",
+                subject_type="question",
+                subject_id=answer.question_id,
+                after={"answer_id": answer_id, "unreachable": unreachable},
+            )
+
+    async def open_questions(
+        self, rights: Rights, limit: int = 20, offset: int = 0
+    ) -> QuestionPage:
+        """Open questions of the associations `rights` may act for (all for admins), newest
+        first."""
+        async with self.db.transaction() as session:
+            visible = [
+                question_id
+                for question_id, codes in await repo.open_question_codes(session)
+                if rights.is_admin or any(code in rights.staff_of for code in codes)
+            ]
+            rows = await repo.questions_with_askers(session, visible[offset : offset + limit])
+            items = tuple(
+                QuestionSummary(
+                    id=row.id,
+                    text=row.text,
+                    created_at=row.created_at,
+                    association_codes=tuple(row.association_codes),
+                    member_name=name,
+                )
+                for row, name in rows
+            )
+        return QuestionPage(items, len(visible))
+
+    async def card(self, question_id: int) -> QuestionView | None:
+        """The question with its member, answers and cards; None when there is no such one."""
+        async with self.db.transaction() as session:
+            question = await repo.get_question(session, question_id)
+            if question is None:
+                return None
+            member = await session.get(Member, question.member_id)
+            assert member is not None
+            by_code = {
+                a.code: a
+                for a in await associations_repo.by_codes(session, question.association_codes)
+            }
+            answers = await repo.answers_of(session, question_id)
+            cards = await repo.cards_of(session, question_id)
+            locales = await repo.chat_locales(session, {c.chat_id for c in cards})
+            draft = await repo.draft_for_question(session, question_id)
+            profile = MemberProfile.from_row(member)
+            view = QuestionView(
+                id=question.id,
+                text=question.text,
+                locale=question.locale,
+                status=question.status,
+                created_at=question.created_at,
+                answered_at=question.answered_at,
+                associations=tuple(
+                    _info(by_code[c]) for c in question.association_codes if c in by_code
+                ),
+                member=profile,
+                hromada=None,
+                oblast=None,
+                answers=tuple(
+                    AnswerInfo(a.id, a.staff_telegram_id, a.staff_name, a.created_at, a.delivered)
+                    for a in answers
+                ),
+                cards=tuple(
+                    CardRef(c.chat_id, c.message_id, locales.get(c.chat_id, "uk")) for c in cards
+                ),
+                draft_id=draft.id if draft else None,
+            )
+        if self.hromadas is None:
+            return view
+        hromada = await self.hromadas.get(profile.hromada_code) if profile.hromada_code else None
+        oblast = self.hromadas.oblast(profile.oblast_code or "")
+        return replace(view, hromada=hromada, oblast=oblast)
+
+    async def record_feedback(self, telegram_id: int, slug: str, helpful: bool) -> None:
+        """The member's "was this helpful?" vote on an entry; a later vote replaces theirs."""
+        async with self.db.transaction() as session:
+            member = await members_repo.get_or_create(session, telegram_id)
+            await repo.upsert_feedback(session, member.id, slug, helpful, utcnow())
+            await add_event(
+                session,
+                actor_id=telegram_id,
+                action="kb.feedback",
+                subject_type="kb_entry",
+                subject_id=slug,
+                after={"helpful": helpful},
+            )
+
+    async def make_draft(self, question_id: int, staff_telegram_id: int) -> DraftResult:
+        """A knowledge-base draft from an answered question, once per question; by staff of one
+        of its associations or an admin (PermissionDenied), after an answer (NotAnswered)."""
+        rights = await self.staff.rights(staff_telegram_id)
+        async with self.db.transaction() as session:
+            question = await repo.get_question(session, question_id)
+            if question is None:
+                raise UnknownQuestion(question_id)
+            if not (rights.is_admin or set(question.association_codes) & rights.staff_of):
+                raise PermissionDenied
+            existing = await repo.draft_for_question(session, question_id)
+            if existing is not None:
+                return DraftResult(existing.id, created=False)
+            answers = await repo.answers_of(session, question_id)
+            if not answers:
+                raise NotAnswered
+            draft = await repo.add_draft(
+                session,
+                KbDraft(
+                    question_id=question.id,
+                    locale=question.locale,
+                    question_text=question.text,
+                    answer_text="\n\n".join(a.text for a in answers),
+                    created_by=staff_telegram_id,
+                    status=DraftStatus.NEW,
+                ),
+            )
+            await add_event(
+                session,
+                actor_id=staff_telegram_id,
+                action="kb.draft_created",
+                subject_type="question",
+                subject_id=question.id,
+                after={"draft_id": draft.id},
+            )
+            return DraftResult(draft.id, created=True)
+
+    async def drafts(self, status: str = DraftStatus.NEW) -> list[Draft]:
+        """Drafts with this status, oldest first."""
+        async with self.db.transaction() as session:
+            return [_draft(row) for row in await repo.drafts_with_status(session, status)]
+
+    async def mark_exported(self, draft_ids: Iterable[int]) -> int:
+        ids = list(draft_ids)
+        async with self.db.transaction() as session:
+            changed = await repo.set_drafts_status(session, ids, DraftStatus.EXPORTED)
+            for draft_id in ids:
+                await add_event(
+                    session,
+                    actor_id=None,
+                    action="kb.draft_exported",
+                    subject_type="kb_draft",
+                    subject_id=draft_id,
+                    after={"status": DraftStatus.EXPORTED},
+                )
+            return changed
+
+
+# ----------------------------------------------------------------------------- kb drafts
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line texts as `|` blocks, the way content/kb/ entries are written."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _represent_text)
+
+
+def draft_entry(draft: Draft, checked: date) -> dict[str, Any]:
+    """A content/kb/ entry from a draft: its language filled, the other left for the editor."""
+    other = "en" if draft.locale == "uk" else "uk"
+    answer = draft.answer_text.strip()
+    first_paragraph = answer.split("\n\n", 1)[0]
+
+    def both(value: str) -> dict[str, str]:
+        return {draft.locale: value, other: ""}
+
+    return {
+        "slug": f"draft-{draft.id}",
+        "topic": "",
+        "checked": checked,
+        "title": both(" ".join(draft.question_text.split())),
+        "aliases": {draft.locale: [], other: []},
+        "short": both(shorten(first_paragraph, DRAFT_SHORT_MAX)),
+        "full": both(answer + "\n"),
+        "sources": [],
+    }
+
+
+def draft_yaml(draft: Draft, checked: date) -> str:
+    """The YAML text of a draft entry, with a note for the editor on top."""
+    note = (
+        f"# Draft from question {draft.question_id} (kb_drafts.id {draft.id}). Before publishing:\n"
+        "# write the title as a short heading, fill the other language, the topic and at least\n"
+        "# one source, choose a real slug, and save it as content/kb/<slug>.yaml.\n"
+    )
+    body = yaml.dump(
+        draft_entry(draft, checked),
+        Dumper=_BlockDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
+    )
+    return note + body
