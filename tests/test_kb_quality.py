@@ -1,0 +1,188 @@
+"""Search quality of the reform knowledge base on the test set `tests/kb_questions.yaml`.
+
+Asserts the shape of the set (size, language balance, expected slugs that exist), top-3 accuracy
+>= 0.9 and out-of-scope rejection >= 0.8 of `KnowledgeSearch`, and that bad input (empty, one
+character, 4,000 characters, emoji, Latin transliteration, mixed languages) gets a SearchResult,
+never an error. `benchmarks/kb_search.py` prints the full figures beside a plain-BM25 baseline.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.services.kb_search import KnowledgeSearch, SearchResult
+from bot.services.knowledge import KnowledgeBase
+
+QUESTIONS = Path(__file__).resolve().parent / "kb_questions.yaml"
+CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
+MIN_QUESTIONS = 80
+MIN_OUT_OF_SCOPE = 10
+MIN_TOP3 = 0.9
+MIN_OOS_REJECTED = 0.8
+
+
+def question_lang(item: dict[str, Any]) -> str:
+    """`lang` when given (transliterated Ukrainian is marked uk), else by Cyrillic letters."""
+    lang = item.get("lang")
+    if lang:
+        return str(lang)
+    return "uk" if CYRILLIC.search(str(item["q"])) else "en"
+
+
+def load_set() -> dict[str, list[dict[str, Any]]]:
+    data = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+    assert isinstance(data, dict), "kb_questions.yaml: a mapping with questions / out_of_scope"
+    return {"questions": data["questions"], "out_of_scope": data["out_of_scope"]}
+
+
+QUESTION_SET = load_set()
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.load()
+
+
+@pytest.fixture(scope="module")
+def engine(kb: KnowledgeBase) -> KnowledgeSearch:
+    return KnowledgeSearch(kb)
+
+
+# --------------------------------------------------------------------------- the set itself
+
+
+def test_question_set_shape() -> None:
+    questions = QUESTION_SET["questions"]
+    out_of_scope = QUESTION_SET["out_of_scope"]
+    assert len(questions) >= MIN_QUESTIONS, f"{len(questions)} in-scope questions"
+    assert len(out_of_scope) >= MIN_OUT_OF_SCOPE, f"{len(out_of_scope)} out-of-scope questions"
+
+    for item in [*questions, *out_of_scope]:
+        assert isinstance(item.get("q"), str) and item["q"].strip(), item
+        assert question_lang(item) in {"uk", "en"}, item
+    for item in questions:
+        expect = item.get("expect")
+        assert isinstance(expect, list) and expect, f"no expected slugs: {item}"
+        assert all(isinstance(s, str) for s in expect), item
+    texts = [item["q"].strip().lower() for item in [*questions, *out_of_scope]]
+    duplicates = sorted({t for t in texts if texts.count(t) > 1})
+    assert not duplicates, f"duplicate questions: {duplicates}"
+
+    # half in each language, +-10 % of a half
+    uk = sum(question_lang(item) == "uk" for item in questions)
+    share = uk / len(questions)
+    assert 0.45 <= share <= 0.55, f"{uk} of {len(questions)} questions are Ukrainian ({share:.0%})"
+    oos_langs = {question_lang(item) for item in out_of_scope}
+    assert oos_langs == {"uk", "en"}, f"out-of-scope questions only in {oos_langs}"
+
+
+def test_expected_slugs_exist(kb: KnowledgeBase) -> None:
+    unknown = sorted(
+        {slug for item in QUESTION_SET["questions"] for slug in item["expect"]}
+        - {entry.slug for entry in kb.entries}
+    )
+    assert not unknown, f"expected slugs with no entry in content/kb/: {unknown}"
+
+
+# --------------------------------------------------------------------------- quality
+
+
+def test_search_quality(engine: KnowledgeSearch) -> None:
+    questions = QUESTION_SET["questions"]
+    out_of_scope = QUESTION_SET["out_of_scope"]
+    top1 = top3 = 0
+    misses: list[str] = []
+    for item in questions:
+        result = engine.search(item["q"], limit=3)
+        slugs = [hit.slug for hit in result.hits]
+        expect = set(item["expect"])
+        top1 += bool(slugs) and slugs[0] in expect
+        if expect & set(slugs[:3]):
+            top3 += 1
+        else:
+            misses.append(f"{item['q']!r} -> {slugs} (expected {sorted(expect)})")
+    answered: list[str] = []
+    for item in out_of_scope:
+        result = engine.search(item["q"], limit=3)
+        if result.confident:
+            answered.append(f"{item['q']!r} -> {[hit.slug for hit in result.hits]}")
+    top1_share = top1 / len(questions)
+    top3_share = top3 / len(questions)
+    rejected = 1 - len(answered) / len(out_of_scope)
+    figures = (
+        f"top-1 {top1_share:.1%}, top-3 {top3_share:.1%} of {len(questions)} questions; "
+        f"out-of-scope rejected {rejected:.1%} of {len(out_of_scope)}"
+    )
+    details = "\n".join(
+        [figures, "top-3 misses:", *misses, "out-of-scope answered confidently:", *answered]
+    )
+    assert top3_share >= MIN_TOP3, details
+    assert rejected >= MIN_OOS_REJECTED, details
+
+
+# --------------------------------------------------------------------------- bad input
+
+LONG_QUESTION = (
+    "Добрий день, підкажіть будь ласка, як нашій громаді зареєструвати проєкт у DREAM, "
+    "якщо фінансування ще немає, і що потрібно для середньострокового плану. "
+)
+LONG_QUESTION = (LONG_QUESTION * (4000 // len(LONG_QUESTION) + 1))[:4000]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        " ",
+        "?",
+        "ї",
+        "a",
+        "🙂",
+        "👍👍👍",
+        "🇺🇦 🙏",
+        LONG_QUESTION,
+        "x" * 4000,
+        "reforma detsentralizatsii",
+        "shcho take dream i yak tudy podaty proekt",
+        "як подати project в dream до deadline",
+        "what is ЄПП і навіщо воно",
+        "\x00\t\n",
+    ],
+    ids=[
+        "empty",
+        "space",
+        "question-mark",
+        "one-cyrillic",
+        "one-latin",
+        "emoji",
+        "emoji-repeated",
+        "flag-emoji",
+        "4000-chars",
+        "4000-one-letter",
+        "translit-decentralisation",
+        "translit-dream",
+        "mixed-uk-en",
+        "mixed-en-uk",
+        "control-chars",
+    ],
+)
+def test_bad_input_gives_a_result(engine: KnowledgeSearch, query: str) -> None:
+    result = engine.search(query, limit=3)
+    assert isinstance(result, SearchResult)
+    assert isinstance(result.confident, bool)
+    assert len(result.hits) <= 3
+    assert all(isinstance(hit.slug, str) for hit in result.hits)
+
+
+@pytest.mark.parametrize("query", ["", " ", "?", "ї", "a", "🙂", "👍👍👍", "🇺🇦 🙏"], ids=repr)
+def test_trivial_input_is_not_confident(engine: KnowledgeSearch, query: str) -> None:
+    assert engine.search(query, limit=3).confident is False
+
+
+def test_limit_is_respected(engine: KnowledgeSearch) -> None:
+    assert len(engine.search("дрім", limit=1).hits) <= 1
