@@ -142,6 +142,79 @@ def _admin_grant(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kb_check(args: argparse.Namespace) -> int:
+    from bot.i18n import LocaleFilesError, Translations
+    from bot.services.knowledge import KB_DIR, read_knowledge_base
+    from dialogs.knowledge_texts import oversized_messages
+
+    directory = Path(args.directory) if args.directory else KB_DIR
+    knowledge, problems = read_knowledge_base(directory)
+    if knowledge is not None:
+        try:
+            translations = Translations()
+        except LocaleFilesError as error:
+            problems.append(f"locales: {error}")
+        else:
+            problems.extend(oversized_messages(knowledge, {t.locale: t for t in translations}))
+    if problems:
+        print(f"The knowledge base in {directory} has {len(problems)} problem(s):", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    assert knowledge is not None
+    print(
+        f"The knowledge base is valid: {len(knowledge.entries)} entries in "
+        f"{len(knowledge.topics)} topics, both languages, every message within Telegram's limits."
+    )
+    return 0
+
+
+def _kb_search(args: argparse.Namespace) -> int:
+    import json
+
+    from bot.content import ContentError
+    from bot.services.kb_search import KnowledgeSearch
+    from bot.services.knowledge import KnowledgeBase
+
+    try:
+        knowledge = KnowledgeBase.load()
+    except ContentError as error:
+        print(f"The knowledge base is not valid:\n  {error}", file=sys.stderr)
+        return 2
+    search = KnowledgeSearch(knowledge)
+
+    def result(query: str) -> dict[str, object]:
+        found = search.search(query, limit=args.limit)
+        return {
+            "query": query,
+            "confident": found.confident,
+            "results": [
+                {
+                    "slug": hit.slug,
+                    "title": knowledge.entry(hit.slug).title.get(args.lang),  # type: ignore[union-attr]
+                    "score": hit.score,
+                }
+                for hit in found.hits
+            ],
+        }
+
+    queries = (
+        (line.rstrip("\r\n") for line in sys.stdin) if args.query == "-" else iter([args.query])
+    )
+    for query in queries:
+        if args.query == "-" and not query.strip():
+            continue
+        found = result(query)
+        if args.json:
+            print(json.dumps(found, ensure_ascii=False), flush=True)
+            continue
+        mark = "confident" if found["confident"] else "not confident"
+        print(f"{query}  [{mark}]")
+        for item in found["results"]:  # type: ignore[attr-defined]
+            print(f"  {item['score']:8.3f}  {item['slug']}: {item['title']}")
+    return 0
+
+
 def _safe_url(url: str) -> str:
     """A database URL without its password, for printing."""
     from sqlalchemy.engine import make_url
@@ -173,6 +246,18 @@ def build_parser() -> argparse.ArgumentParser:
     importer = hromada_commands.add_parser("import", help="import the ministry's CSV or XLSX file")
     importer.add_argument("file", help="path to kodifikator-*.csv or .xlsx")
     importer.set_defaults(handler=_hromadas_import)
+
+    kb = commands.add_parser("kb", help="the reform knowledge base under content/kb/")
+    kb_commands = kb.add_subparsers(dest="kb_command", required=True, metavar="ACTION")
+    check = kb_commands.add_parser("check", help="validate every entry; exit 1 on problems")
+    check.add_argument("--directory", help="a knowledge-base folder other than content/kb/")
+    check.set_defaults(handler=_kb_check)
+    search = kb_commands.add_parser("search", help="search the knowledge base")
+    search.add_argument("query", help="the question; '-' reads one question per line from stdin")
+    search.add_argument("--lang", choices=["uk", "en"], default="uk", help="language of titles")
+    search.add_argument("--limit", type=int, default=3, help="results per question (default 3)")
+    search.add_argument("--json", action="store_true", help="one JSON object per question")
+    search.set_defaults(handler=_kb_search)
 
     admin = commands.add_parser("admin", help="staff rights")
     admin_commands = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.types import CallbackQuery
+from aiogram.enums import ContentType
+from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager
-from aiogram_dialog.widgets.kbd import Button, Start, SwitchTo
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button, Row, Start, SwitchTo
 
 from bot.services.staff import Rights
 from dialogs.common import USE_BUTTONS, Tr, Window, answer, current_rights, esc, translator
-from dialogs.states import LanguageChoice, Menu, Profile, StaffInvites
+from dialogs.knowledge import start_question
+from dialogs.states import Knowledge, LanguageChoice, Menu, Profile, StaffInvites
 
 
 async def get_menu(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
@@ -36,14 +39,27 @@ async def on_staff_invites(
     await manager.start(StaffInvites.association)
 
 
+async def on_question(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    """Text typed at the menu is a question for the knowledge base."""
+    await start_question(manager, message.text or "")
+
+
+QUESTION_INPUT = MessageInput(on_question, content_types=ContentType.TEXT)
+
 main_window = Window(
     Tr("menu-welcome", when="welcome"),
     Tr("menu-title"),
     Tr("menu-unverified", when="unverified"),
+    Tr("menu-ask-hint"),
+    Row(
+        Start(Tr("menu-reforms"), id="reforms", state=Knowledge.topics),
+        Start(Tr("menu-ask"), id="ask", state=Knowledge.ask),
+    ),
     Start(Tr("menu-profile"), id="profile", state=Profile.view),
     Start(Tr("menu-language"), id="language", state=LanguageChoice.choose),
     SwitchTo(Tr("menu-help"), id="help", state=Menu.help),
     Button(Tr("menu-staff-invites"), id="invites", on_click=on_staff_invites, when="is_admin"),
+    QUESTION_INPUT,
     USE_BUTTONS,
     state=Menu.main,
     getter=get_menu,

@@ -2,6 +2,9 @@ menu-welcome = 🎉 Registration complete. Thank you!
 menu-title = 🏠 <b>Main menu</b>
     Welcome, { $name }! What would you like to do?
 menu-unverified = ⏳ Your membership has not been confirmed by an association's secretariat yet. You will be notified once it is.
+menu-reforms = 📚 Reforms
+menu-ask = ✍️ Ask
+menu-ask-hint = 💬 A question about the reforms? Just type it as a message.
 menu-profile = 👤 My profile
 menu-language = 🌐 Мова / Language
 menu-help = ❓ Help

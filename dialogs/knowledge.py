@@ -1,0 +1,383 @@
+"""Reforms: browse the knowledge base by topic, ask a question, send it to the experts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.enums import ContentType
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button, Column, Row, SwitchTo
+from aiogram_dialog.widgets.text import Format
+
+from bot.content import AssociationInfo
+from bot.i18n import Translations
+from bot.services.kb_search import KnowledgeSearch
+from bot.services.knowledge import Entry, KnowledgeBase
+from bot.services.questions import QUESTION_MAX, QuestionService
+from dialogs.common import (
+    MENU_BUTTON,
+    USE_BUTTONS,
+    Tr,
+    Window,
+    answer,
+    esc,
+    indexed_select,
+    translator,
+    user_id,
+)
+from dialogs.expert_desk import send_to_experts
+from dialogs.knowledge_texts import entry_card, entry_full
+from dialogs.presenters import association_names
+from dialogs.states import Knowledge
+
+TOPIC_SELECT = "topic"
+ENTRY_SELECT = "entry"
+RELATED_SELECT = "related"
+HIT_SELECT = "hit"
+QUERY_SHOWN = 300  # characters of the question repeated back to the member
+
+
+def _knowledge(manager: DialogManager) -> KnowledgeBase:
+    return manager.middleware_data["knowledge"]  # type: ignore[no-any-return]
+
+
+def _entry(manager: DialogManager) -> Entry | None:
+    return _knowledge(manager).by_number(int(manager.dialog_data.get("entry", 0)))
+
+
+def _shown_query(query: str) -> str:
+    query = " ".join(query.split())
+    return esc(query if len(query) <= QUERY_SHOWN else query[: QUERY_SHOWN - 1] + "…")
+
+
+async def start_question(manager: DialogManager, query: str) -> None:
+    """Search for `query` and show the results (a plain message outside a dialog lands here)."""
+    await manager.start(Knowledge.results, data={"query": query}, mode=StartMode.RESET_STACK)
+
+
+# ---------------------------------------------------------------------------------- getters
+
+
+async def get_topics(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    locale = translator(dialog_manager).locale
+    knowledge = _knowledge(dialog_manager)
+    return {
+        "topics": [
+            (str(index), topic.title.get(locale)) for index, topic in enumerate(knowledge.topics)
+        ]
+    }
+
+
+async def get_entries(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    locale = translator(dialog_manager).locale
+    knowledge = _knowledge(dialog_manager)
+    topic = knowledge.topics[int(dialog_manager.dialog_data.get("topic", 0))]
+    return {
+        "topic": esc(topic.title.get(locale)),
+        "entries": [
+            (str(entry.number), entry.title.get(locale)) for entry in knowledge.in_topic(topic.code)
+        ],
+    }
+
+
+async def get_entry(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    t = translator(dialog_manager)
+    knowledge = _knowledge(dialog_manager)
+    entry = _entry(dialog_manager)
+    if entry is None:
+        return {"card": t("kb-entry-missing"), "full": t("kb-entry-missing"), "related": []}
+    related = [knowledge.entry(slug) for slug in entry.related]
+    return {
+        "card": entry_card(entry, t, t.locale),
+        "full": entry_full(entry, t, t.locale),
+        "related": [(str(item.number), item.title.get(t.locale)) for item in related if item],
+        "from_results": bool(dialog_manager.dialog_data.get("query")),
+    }
+
+
+async def get_results(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    t = translator(dialog_manager)
+    knowledge = _knowledge(dialog_manager)
+    data = dialog_manager.dialog_data
+    hits = [knowledge.by_number(number) for number in data.get("hits", [])]
+    return {
+        "query": _shown_query(data.get("query", "")),
+        "hits": [(str(entry.number), entry.title.get(t.locale)) for entry in hits if entry],
+        "found": bool(data.get("confident")),
+        "maybe": not data.get("confident") and bool(hits),
+        "nothing": not data.get("confident") and not hits,
+    }
+
+
+async def get_escalation(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    t = translator(dialog_manager)
+    member = dialog_manager.middleware_data.get("member")
+    associations: list[AssociationInfo] = dialog_manager.middleware_data["associations"]
+    codes = member.association_codes if member else ()
+    unsure = bool(member is None or member.associations_unsure or not codes)
+    names = (
+        ", ".join(a.short(t.locale) for a in associations)
+        if unsure
+        else association_names(t, associations, codes, False)
+    )
+    return {
+        "query": _shown_query(dialog_manager.dialog_data.get("query", "")),
+        "associations": names,
+        "question_id": str(dialog_manager.dialog_data.get("question_id", "")),
+    }
+
+
+# -------------------------------------------------------------------------------- callbacks
+
+
+async def on_start(start_data: Any, manager: DialogManager) -> None:
+    query = start_data.get("query") if isinstance(start_data, dict) else None
+    if isinstance(query, str):
+        _search(manager, query)
+
+
+def _search(manager: DialogManager, query: str) -> None:
+    search: KnowledgeSearch = manager.middleware_data["kb_search"]
+    knowledge = _knowledge(manager)
+    result = search.search(query, limit=3)
+    manager.dialog_data["query"] = query
+    manager.dialog_data["confident"] = result.confident
+    manager.dialog_data["hits"] = [
+        entry.number for hit in result.hits if (entry := knowledge.entry(hit.slug)) is not None
+    ]
+
+
+async def on_topic(
+    _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
+) -> None:
+    manager.dialog_data["topic"] = int(item_id)
+    await manager.switch_to(Knowledge.entries)
+
+
+async def on_entry(
+    _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
+) -> None:
+    entry = _knowledge(manager).by_number(int(item_id))
+    if entry is None:
+        return
+    manager.dialog_data["entry"] = entry.number
+    await manager.switch_to(Knowledge.entry)
+
+
+async def on_browse_entry(
+    callback: CallbackQuery, widget: Any, manager: DialogManager, item_id: str
+) -> None:
+    # Opened from a topic, "back" returns to the topic rather than to an earlier question.
+    manager.dialog_data.pop("query", None)
+    await on_entry(callback, widget, manager, item_id)
+
+
+async def on_related(
+    callback: CallbackQuery, widget: Any, manager: DialogManager, item_id: str
+) -> None:
+    entry = _knowledge(manager).by_number(int(item_id))
+    if entry is not None and not manager.dialog_data.get("query"):
+        topic = next(i for i, t in enumerate(_knowledge(manager).topics) if t.code == entry.topic)
+        manager.dialog_data["topic"] = topic
+    await on_entry(callback, widget, manager, item_id)
+
+
+async def on_feedback(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    entry = _entry(manager)
+    t = translator(manager)
+    if entry is None:
+        await answer(manager, callback, t("error-stale-button"))
+        return
+    helpful = button.widget_id == "helpful"
+    questions: QuestionService = manager.middleware_data["questions"]
+    await questions.record_feedback(user_id(manager), entry.slug, helpful)
+    await answer(manager, callback, t("kb-feedback-thanks" if helpful else "kb-feedback-sorry"))
+    manager.show_mode = ShowMode.NO_UPDATE
+
+
+async def on_back_from_entry(
+    _callback: CallbackQuery, _button: Button, manager: DialogManager
+) -> None:
+    target = Knowledge.results if manager.dialog_data.get("query") else Knowledge.entries
+    await manager.switch_to(target)
+
+
+async def on_question(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    text = message.text or ""
+    if not text.strip():
+        await message.answer(translator(manager)("kb-ask-empty"))
+        manager.show_mode = ShowMode.NO_UPDATE
+        return
+    _search(manager, text)
+    manager.dialog_data.pop("question_id", None)
+    manager.show_mode = ShowMode.SEND
+    await manager.switch_to(Knowledge.results)
+
+
+async def on_not_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    await message.answer(translator(manager)("kb-ask-text-only"))
+    manager.show_mode = ShowMode.NO_UPDATE
+
+
+async def on_to_experts(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
+    query = manager.dialog_data.get("query", "")
+    t = translator(manager)
+    if len(query.strip()) < 3:
+        await answer(manager, callback, t("kb-escalate-too-short"), alert=True)
+        return
+    if len(query) > QUESTION_MAX:
+        await answer(manager, callback, t("kb-escalate-too-long", limit=QUESTION_MAX), alert=True)
+        return
+    await manager.switch_to(Knowledge.escalate)
+
+
+async def on_send_to_experts(
+    callback: CallbackQuery, _button: Button, manager: DialogManager
+) -> None:
+    if manager.dialog_data.get("question_id"):
+        # A second press (a slow connection): the question was sent once already.
+        await manager.switch_to(Knowledge.sent)
+        return
+    member = manager.middleware_data.get("member")
+    t = translator(manager)
+    if member is None or not member.registered:
+        await answer(manager, callback, t("kb-escalate-register-first"), alert=True)
+        return
+    assert callback.bot is not None
+    translations: Translations = manager.middleware_data["translations"]
+    result = await send_to_experts(
+        callback.bot,
+        manager.middleware_data["questions"],
+        translations,
+        telegram_id=user_id(manager),
+        text=manager.dialog_data.get("query", ""),
+        locale=t.locale,
+    )
+    manager.dialog_data["question_id"] = result.question_id
+    await manager.switch_to(Knowledge.sent)
+
+
+# --------------------------------------------------------------------------------- windows
+
+ASK_AGAIN = SwitchTo(Tr("kb-ask-another"), id="ask", state=Knowledge.ask)
+QUESTION_INPUT = MessageInput(on_question, content_types=ContentType.TEXT)
+NOT_TEXT = MessageInput(on_not_text, content_types=ContentType.ANY)
+
+topics_window = Window(
+    Tr("kb-topics-title"),
+    Column(indexed_select(TOPIC_SELECT, "topics", on_topic)),
+    SwitchTo(Tr("kb-ask-button"), id="ask", state=Knowledge.ask),
+    MENU_BUTTON,
+    QUESTION_INPUT,
+    USE_BUTTONS,
+    state=Knowledge.topics,
+    getter=get_topics,
+)
+
+entries_window = Window(
+    Tr("kb-entries-title"),
+    Column(indexed_select(ENTRY_SELECT, "entries", on_browse_entry)),
+    Row(
+        SwitchTo(Tr("kb-back-topics"), id="topics", state=Knowledge.topics),
+        MENU_BUTTON,
+    ),
+    QUESTION_INPUT,
+    USE_BUTTONS,
+    state=Knowledge.entries,
+    getter=get_entries,
+)
+
+_FEEDBACK = Row(
+    Button(Tr("kb-helpful"), id="helpful", on_click=on_feedback),
+    Button(Tr("kb-not-helpful"), id="unhelpful", on_click=on_feedback),
+)
+
+entry_window = Window(
+    Format("{card}"),
+    SwitchTo(Tr("kb-read-more"), id="more", state=Knowledge.full),
+    Column(indexed_select(RELATED_SELECT, "related", on_related)),
+    _FEEDBACK,
+    Row(
+        Button(Tr("kb-back"), id="back", on_click=on_back_from_entry),
+        MENU_BUTTON,
+    ),
+    QUESTION_INPUT,
+    USE_BUTTONS,
+    state=Knowledge.entry,
+    getter=get_entry,
+)
+
+full_window = Window(
+    Format("{full}"),
+    _FEEDBACK,
+    Row(
+        SwitchTo(Tr("kb-back"), id="short", state=Knowledge.entry),
+        MENU_BUTTON,
+    ),
+    QUESTION_INPUT,
+    USE_BUTTONS,
+    state=Knowledge.full,
+    getter=get_entry,
+)
+
+ask_window = Window(
+    Tr("kb-ask-prompt"),
+    MENU_BUTTON,
+    QUESTION_INPUT,
+    NOT_TEXT,
+    state=Knowledge.ask,
+)
+
+results_window = Window(
+    Tr("kb-results-found", when="found"),
+    Tr("kb-results-maybe", when="maybe"),
+    Tr("kb-results-nothing", when="nothing"),
+    Column(indexed_select(HIT_SELECT, "hits", on_entry)),
+    Button(Tr("kb-to-experts"), id="experts", on_click=on_to_experts),
+    ASK_AGAIN,
+    MENU_BUTTON,
+    QUESTION_INPUT,
+    NOT_TEXT,
+    state=Knowledge.results,
+    getter=get_results,
+)
+
+escalate_window = Window(
+    Tr("kb-escalate-confirm"),
+    Button(Tr("kb-escalate-send"), id="send", on_click=on_send_to_experts),
+    Row(
+        SwitchTo(Tr("kb-escalate-rewrite"), id="rewrite", state=Knowledge.ask),
+        SwitchTo(Tr("kb-back"), id="back", state=Knowledge.results),
+    ),
+    MENU_BUTTON,
+    QUESTION_INPUT,
+    USE_BUTTONS,
+    state=Knowledge.escalate,
+    getter=get_escalation,
+)
+
+sent_window = Window(
+    Tr("kb-escalate-sent"),
+    ASK_AGAIN,
+    MENU_BUTTON,
+    QUESTION_INPUT,
+    USE_BUTTONS,
+    state=Knowledge.sent,
+    getter=get_escalation,
+)
+
+
+def knowledge_dialog() -> Dialog:
+    return Dialog(
+        topics_window,
+        entries_window,
+        entry_window,
+        full_window,
+        ask_window,
+        results_window,
+        escalate_window,
+        sent_window,
+        on_start=on_start,
+    )
