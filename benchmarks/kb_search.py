@@ -5,8 +5,11 @@
     .venv/bin/python benchmarks/kb_search.py --no-aliases    # + our engine without aliases
     .venv/bin/python benchmarks/kb_search.py --questions PATH --kb DIR --repeat 5
 
-The question set is `tests/kb_questions.yaml` (in-scope questions with their expected slugs,
-out-of-scope questions that no entry answers). Two engines run on the same set:
+Two question sets (in-scope questions with their expected slugs, out-of-scope questions that no
+entry answers): `tests/kb_questions.yaml`, and `tests/kb_questions_holdout.yaml`, written later by
+someone who had seen neither the entries nor the main set. The main set was readable while the
+entries' aliases were written and some aliases coincide with its slang, so its figures flatter
+our engine; the held-out set is the honest measure. Two engines run on each set:
 
 1. **ours**: `KnowledgeSearch(KnowledgeBase.load()).search(q, limit=3)` (lemmatised Ukrainian,
    stemmed English, aliases, typo tolerance, its own `confident` decision).
@@ -17,7 +20,7 @@ out-of-scope questions that no entry answers). Two engines run on the same set:
    threshold that is best *for it on this very set*: the top-1 score threshold that maximises
    (in-scope questions answered with the right top-1) / (in-scope questions) minus (out-of-scope
    questions answered) / (out-of-scope questions). That is tuned on the test set, so the
-   baseline's rejection figures are optimistic; ours uses no knowledge of the set.
+   baseline's rejection figures are optimistic. Ours has fixed thresholds (kb_search.py).
 
 Figures (both engines):
 
@@ -63,6 +66,7 @@ from bot.services.kb_search import KnowledgeSearch  # noqa: E402
 from bot.services.knowledge import KnowledgeBase  # noqa: E402
 
 QUESTIONS = REPO / "tests" / "kb_questions.yaml"
+HOLDOUT = REPO / "tests" / "kb_questions_holdout.yaml"
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
 LIMIT = 3
 
@@ -386,7 +390,12 @@ def misses_text(figures: Figures) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--questions", type=Path, default=QUESTIONS, help="question set (YAML)")
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        action="append",
+        help="question set (YAML); repeatable; default: the main set and the held-out set",
+    )
     parser.add_argument("--kb", type=Path, default=None, help="knowledge-base directory")
     parser.add_argument(
         "--no-aliases",
@@ -399,9 +408,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    in_scope, out_of_scope = load_questions(args.questions)
+def measure(args: argparse.Namespace, path: Path) -> dict[str, Any] | None:
+    """Run both engines on one question set; print the table, or return the JSON payload."""
+    in_scope, out_of_scope = load_questions(path)
     started = time.perf_counter()
     kb = KnowledgeBase.load(args.kb)
     load_ms = (time.perf_counter() - started) * 1000
@@ -421,7 +430,8 @@ def main(argv: list[str] | None = None) -> int:
     for question in in_scope:
         langs[question.lang] = langs.get(question.lang, 0) + 1
     if args.json:
-        payload = {
+        return {
+            "question_set": path.name,
             "entries": len(kb.entries),
             "questions": len(in_scope),
             "questions_by_lang": langs,
@@ -430,9 +440,8 @@ def main(argv: list[str] | None = None) -> int:
             "repeat": repeat,
             "results": [asdict(f) for f in results],
         }
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
-        return 0
     by_lang = ", ".join(f"{n} {lang}" for lang, n in sorted(langs.items()))
+    print(f"===== {path.name}")
     print(
         f"{len(kb.entries)} entries (loaded in {load_ms:.0f} ms); {len(in_scope)} in-scope "
         f"questions ({by_lang}), {len(out_of_scope)} out-of-scope; latency over {repeat} passes"
@@ -452,6 +461,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{figures.engine} by language: {per_lang}")
     print()
     print(misses_text(results[0]))
+    print()
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    payloads = [measure(args, path) for path in args.questions or [QUESTIONS, HOLDOUT]]
+    if args.json:
+        print(json.dumps(payloads, ensure_ascii=False, indent=2))
     return 0
 
 
