@@ -23,7 +23,9 @@ from bot.retry import RetryMiddleware
 from bot.services.associations import sync_associations
 from bot.services.hromadas import HromadaDirectory, Oblast, load_oblasts
 from bot.services.members import MemberService
+from bot.services.questions import QuestionService
 from bot.services.staff import StaffService
+from bot.services.staff_chats import StaffChatService
 from bot.settings import Settings
 from storage.db import Database
 from storage.fsm import create_fsm_storage
@@ -72,7 +74,7 @@ def create_dispatcher(
     message_manager: MessageManagerProtocol | None = None,
 ) -> Dispatcher:
     """A dispatcher with fresh routers and dialogs, its services injected by name."""
-    from dialogs import entry, errors
+    from dialogs import entry, errors, expert_desk
     from dialogs.common import BotMessageManager
     from dialogs.language import language_dialog
     from dialogs.menu import menu_dialog
@@ -82,6 +84,7 @@ def create_dispatcher(
 
     members = MemberService(db)
     staff = StaffService(db, settings.admin_ids)
+    hromadas = HromadaDirectory(db, content.oblasts)
     dp = Dispatcher(
         storage=storage,
         events_isolation=events_isolation,
@@ -89,13 +92,16 @@ def create_dispatcher(
         db=db,
         members=members,
         staff=staff,
-        hromadas=HromadaDirectory(db, content.oblasts),
+        hromadas=hromadas,
+        questions=QuestionService(db, settings.admin_ids, hromadas=hromadas),
+        staff_chats=StaffChatService(db, settings.admin_ids),
         associations=content.associations,
         translations=content.translations,
     )
     dp.update.outer_middleware(UpdateLogMiddleware())
     dp.update.outer_middleware(MemberContextMiddleware(members, staff, content.translations))
     errors.register_error_handlers(dp)
+    dp.include_router(expert_desk.create_desk_router())  # staff groups, /questions
     dp.include_router(entry.create_command_router())
     dp.include_routers(
         registration_dialog(),
@@ -103,6 +109,7 @@ def create_dispatcher(
         profile_dialog(),
         language_dialog(),
         staff_invites_dialog(),
+        expert_desk.expert_desk_dialog(),
     )
     dp.include_router(entry.create_fallback_router())
     message_manager = message_manager or BotMessageManager()

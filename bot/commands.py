@@ -6,24 +6,47 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+)
 
 from bot.i18n import Translations, Translator
 
 logger = logging.getLogger(__name__)
 
 MEMBER_COMMANDS = ("start", "menu", "profile", "language", "help", "cancel")
-ADMIN_COMMANDS = ("invite",)
+STAFF_COMMANDS = ("questions",)
+ADMIN_COMMANDS = ("questions", "invite")
+# In groups, for their administrators: binding the group is for bot admins, who are usually
+# among them; the bot checks the right itself.
+GROUP_ADMIN_COMMANDS = ("bind", "unbind")
+# Commands whose descriptions live with their feature, not under `command-`.
+_DESCRIPTIONS = {
+    "questions": "desk-command-questions",
+    "bind": "desk-command-bind",
+    "unbind": "desk-command-unbind",
+}
+
+
+def _commands(t: Translator, names: tuple[str, ...]) -> list[BotCommand]:
+    return [
+        BotCommand(command=c, description=t(_DESCRIPTIONS.get(c, f"command-{c}"))) for c in names
+    ]
 
 
 def member_commands(t: Translator) -> list[BotCommand]:
-    return [BotCommand(command=c, description=t(f"command-{c}")) for c in MEMBER_COMMANDS]
+    return _commands(t, MEMBER_COMMANDS)
+
+
+def staff_commands(t: Translator) -> list[BotCommand]:
+    return member_commands(t) + _commands(t, STAFF_COMMANDS)
 
 
 def admin_commands(t: Translator) -> list[BotCommand]:
-    return member_commands(t) + [
-        BotCommand(command=c, description=t(f"command-{c}")) for c in ADMIN_COMMANDS
-    ]
+    return member_commands(t) + _commands(t, ADMIN_COMMANDS)
 
 
 async def register_commands(bot: Bot, translations: Translations, admin_chats: set[int]) -> None:
@@ -37,13 +60,25 @@ async def register_commands(bot: Bot, translations: Translations, admin_chats: s
         member_commands(uk), scope=BotCommandScopeDefault(), language_code="uk"
     )
     await bot.set_my_commands(member_commands(en), scope=BotCommandScopeDefault())
+    group_scope = BotCommandScopeAllChatAdministrators()
+    await bot.set_my_commands(
+        _commands(uk, GROUP_ADMIN_COMMANDS), scope=group_scope, language_code="uk"
+    )
+    await bot.set_my_commands(_commands(en, GROUP_ADMIN_COMMANDS), scope=group_scope)
     for admin_id in sorted(admin_chats):
         await set_chat_commands(bot, admin_id, en, admin=True)
 
 
-async def set_chat_commands(bot: Bot, chat_id: int, t: Translator, *, admin: bool) -> None:
+async def set_chat_commands(
+    bot: Bot, chat_id: int, t: Translator, *, admin: bool, staff: bool = False
+) -> None:
     """The command list of one private chat, in the language its member chose."""
-    commands = admin_commands(t) if admin else member_commands(t)
+    if admin:
+        commands = admin_commands(t)
+    elif staff:
+        commands = staff_commands(t)
+    else:
+        commands = member_commands(t)
     try:
         await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
     except TelegramAPIError as error:

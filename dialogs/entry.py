@@ -13,6 +13,7 @@ from bot.commands import set_chat_commands
 from bot.i18n import Translator
 from bot.services.members import MemberProfile
 from bot.services.staff import INVITE_PREFIX, RedeemStatus, Rights, StaffService
+from dialogs.expert_desk import start_with_question
 from dialogs.states import LanguageChoice, Menu, Profile, Registration, StaffInvites
 
 logger = logging.getLogger(__name__)
@@ -139,6 +140,9 @@ def create_command_router() -> Router:
     router.message.filter(F.chat.type == "private")
     router.message.register(
         start_with_invite, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX))
+    )
+    router.message.register(
+        start_with_question, CommandStart(deep_link=True, magic=F.args.regexp(r"^q\d+$"))
     )
     router.message.register(start, CommandStart())
     router.message.register(menu, Command("menu"))

@@ -32,3 +32,10 @@ class LanguageChoice(StatesGroup):
 class StaffInvites(StatesGroup):
     association = State()
     link = State()
+
+
+class ExpertDesk(StatesGroup):
+    questions = State()
+    question = State()
+    preview = State()
+    sent = State()

@@ -627,6 +627,27 @@ class FakeTelegram:
     def unblock(self, chat_id: int) -> None:
         self.blocked.discard(chat_id)
 
+    def remove_bot(self, chat_id: int, by_user_id: int) -> None:
+        """The bot is removed from a group: its `my_chat_member` update; sends there get 403."""
+        chat = self.chats[chat_id]
+        by = {"id": by_user_id, "is_bot": False, "first_name": "User"}
+        if by_user_id in self.users:
+            by = self.users[by_user_id].info
+        bot = {"id": self.bot_id or 0, "is_bot": True, "first_name": "Hromada Test Bot"}
+        if self.bot_id is not None:
+            self.member_status[(chat_id, self.bot_id)] = "left"
+        self.blocked.add(chat_id)
+        self._push_update(
+            "my_chat_member",
+            {
+                "chat": chat.info,
+                "from": by,
+                "date": int(time.time()),
+                "old_chat_member": {"status": "member", "user": bot},
+                "new_chat_member": {"status": "left", "user": bot},
+            },
+        )
+
     def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
         """getChatMember answer: member, left, kicked, restricted, administrator or creator."""
         self.member_status[(chat_id, user_id)] = status
@@ -1729,14 +1750,33 @@ class FakeUser:
         target = self._chat(chat)
         return self.server._user_message(self, target, content)
 
-    async def send(self, text: str, *, chat: FakeChat | int | None = None) -> dict[str, Any]:
-        """A text message; a leading /command gets its bot_command entity."""
+    async def send(
+        self,
+        text: str,
+        *,
+        chat: FakeChat | int | None = None,
+        reply_to: dict[str, Any] | int | None = None,
+    ) -> dict[str, Any]:
+        """A text message; a leading /command gets its bot_command entity. `reply_to` (a message
+        of that chat, or its id) makes it a reply, as Telegram's "Reply" does."""
         content: dict[str, Any] = {"text": text}
         match = _USER_COMMAND_RE.match(text)
         if match:
             content["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": _utf16_len(match.group(0))}
             ]
+        if reply_to is not None:
+            target = self._chat(chat)
+            message_id = reply_to["message_id"] if isinstance(reply_to, dict) else reply_to
+            original = target.messages.get(message_id)
+            if original is None or original.get("deleted"):
+                raise AssertionError(
+                    f"message #{message_id} to reply to is not in chat {target.id}"
+                    + self._describe(target)
+                )
+            content["reply_to_message"] = {
+                k: v for k, v in _public(original).items() if k != "reply_to_message"
+            }
         return await self._send(content, chat)
 
     async def send_sticker(self, *, chat: FakeChat | int | None = None) -> dict[str, Any]:
