@@ -215,6 +215,47 @@ def _kb_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kb_drafts(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from datetime import datetime
+
+    from bot.services.questions import Draft, QuestionService, draft_yaml
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    output = Path(args.output)
+    today = datetime.now(settings.tz).date()
+
+    def write(drafts: list[Draft]) -> list[Path]:
+        output.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for draft in drafts:
+            path = output / f"draft-{draft.id}.yaml"
+            path.write_text(draft_yaml(draft, today), encoding="utf-8")
+            paths.append(path)
+        return paths
+
+    async def run() -> list[Path]:
+        db = Database.from_url(settings.database_url)
+        try:
+            await upgrade(db.engine)
+            questions = QuestionService(db)
+            drafts = await questions.drafts()
+            paths = await asyncio.to_thread(write, drafts)
+            # Written first, marked after: a failure in between only writes them again.
+            await questions.mark_exported(draft.id for draft in drafts)
+            return paths
+        finally:
+            await db.close()
+
+    paths = asyncio.run(run())
+    if not paths:
+        print("No new knowledge-base drafts.")
+    for path in paths:
+        print(path)
+    return 0
+
+
 def _safe_url(url: str) -> str:
     """A database URL without its password, for printing."""
     from sqlalchemy.engine import make_url
@@ -258,6 +299,11 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=3, help="results per question (default 3)")
     search.add_argument("--json", action="store_true", help="one JSON object per question")
     search.set_defaults(handler=_kb_search)
+    drafts = kb_commands.add_parser(
+        "drafts", help="write new drafts made from staff answers as YAML entries for review"
+    )
+    drafts.add_argument("--output", default="kb-drafts", help="folder (default ./kb-drafts/)")
+    drafts.set_defaults(handler=_kb_drafts)
 
     admin = commands.add_parser("admin", help="staff rights")
     admin_commands = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+import asyncio
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 from sqlalchemy import func, select
 
+from bot.cli import main
 from bot.content import load_associations
 from bot.services.associations import sync_associations
 from bot.services.members import InvalidInput, MemberService, RegistrationForm
@@ -24,6 +28,7 @@ from bot.services.questions import (
 from bot.services.staff import PermissionDenied, StaffService, UnknownAssociation
 from bot.services.staff_chats import BindStatus, StaffChatService
 from storage.db import Database
+from storage.migrate import upgrade
 from storage.models import AuditEvent, KbFeedback, Member, StaffRole
 
 ADMIN = 1
@@ -300,6 +305,46 @@ async def test_drafts_from_answered_questions(synced: Database) -> None:
     assert await questions.drafts() == []
     assert [d.id for d in await questions.drafts("exported")] == [draft.id]
     assert {"kb.draft_created", "kb.draft_exported"} <= set(await actions(synced))
+
+
+def test_kb_drafts_command_writes_entries_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("BOT_TOKEN", "DATABASE_URL", "REDIS_URL", "ADMIN_IDS", "TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    async def prepare() -> None:
+        db = Database.from_url(url)
+        try:
+            await upgrade(db.engine)
+            await sync_associations(db, load_associations())
+            await StaffService(db).grant(VAG_STAFF, StaffRole.STAFF, "vag")
+            await register(db, 41, ["vag"], locale="en")
+            questions = QuestionService(db)
+            for text in ("What is DREAM?", "How do spatial plans work?"):
+                asked = await questions.ask(41, text, "en")
+                await questions.answer(asked.question_id, VAG_STAFF, "Ivan", "An answer.")
+                await questions.make_draft(asked.question_id, VAG_STAFF)
+        finally:
+            await db.close()
+
+    def run(*args: str) -> tuple[int | str | None, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(["kb", "drafts", *args])
+        return exit_info.value.code, capsys.readouterr().out
+
+    asyncio.run(prepare())
+    assert run() == (0, "kb-drafts/draft-1.yaml\nkb-drafts/draft-2.yaml\n")
+    entry = yaml.safe_load((tmp_path / "kb-drafts" / "draft-2.yaml").read_text(encoding="utf-8"))
+    assert entry["slug"] == "draft-2" and entry["title"] == {
+        "en": "How do spatial plans work?",
+        "uk": "",
+    }
+    assert entry["checked"] == datetime.now(ZoneInfo("Europe/Kyiv")).date()
+    assert run("--output", "elsewhere") == (0, "No new knowledge-base drafts.\n")
 
 
 # ------------------------------------------------------------------------------ staff groups
