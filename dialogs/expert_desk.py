@@ -36,7 +36,7 @@ from aiogram.types import (
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row, ScrollingGroup, SwitchTo
-from aiogram_dialog.widgets.text import Format
+from aiogram_dialog.widgets.text import Format, Multi
 
 from bot.commands import set_chat_commands
 from bot.content import AssociationInfo
@@ -168,7 +168,7 @@ def render_card(
     # The source with its tags is longer than what Telegram counts, so this budget is safe.
     note = [t("desk-card-truncated")] if in_group else []
     budget = limit - utf16_len(compose("", note)) - 1
-    shown = split_message(view.text, max(budget, 1))[0] + "…"
+    shown = split_message(view.text, max(budget, 1))[0].rstrip(" ,.;:") + "…"
     return compose(shown, note)
 
 
@@ -683,7 +683,9 @@ async def get_preview(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
     member_t = translations.get(view.member.locale or view.locale)
     associations = answering_for(view, rights)
     messages = member_messages(member_t, associations, view.text, text)
-    shown = text if utf16_len(text) <= PREVIEW_MAX else split_message(text, PREVIEW_MAX)[0] + " …"
+    shown = text
+    if utf16_len(text) > PREVIEW_MAX:
+        shown = split_message(text, PREVIEW_MAX)[0].rstrip(" ,.;:") + "…"
     first = member_messages(member_t, associations, view.text, shown)[0]
     return {"preview": first, "several": len(messages) > 1, "count": str(len(messages))}
 
@@ -803,11 +805,14 @@ list_window = Window(
 )
 
 question_window = Window(
-    Format("{card}", when="found"),
-    Tr("desk-answer-again", when="answered"),
-    Tr("desk-answer-prompt", when="found"),
-    Tr("desk-question-not-found", when="missing"),
-    Tr("desk-not-your-question", when="foreign"),
+    Multi(
+        Format("{card}", when="found"),
+        Tr("desk-answer-again", when="answered"),
+        Tr("desk-answer-prompt", when="found"),
+        Tr("desk-question-not-found", when="missing"),
+        Tr("desk-not-your-question", when="foreign"),
+        sep="\n\n",
+    ),
     Button(Tr("desk-full-question"), id="full", on_click=on_full_question, when="truncated"),
     TO_LIST,
     ANSWER_INPUT,
@@ -817,9 +822,12 @@ question_window = Window(
 )
 
 preview_window = Window(
-    Tr("desk-preview-title"),
-    Format("{preview}"),
-    Tr("desk-preview-parts", when="several"),
+    Multi(
+        Tr("desk-preview-title"),
+        Format("{preview}"),
+        Tr("desk-preview-parts", when="several"),
+        sep="\n\n",
+    ),
     Row(
         Button(Tr("desk-send"), id="send", on_click=on_send),
         SwitchTo(Tr("desk-edit"), id="edit", state=ExpertDesk.question),

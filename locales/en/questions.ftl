@@ -14,7 +14,7 @@ desk-card-status = { $status ->
     [rejected] ❌ Membership not confirmed
    *[other] ⏳ Membership not yet confirmed
 }
-desk-card-language = 🗣 Language of the question: { $language }
+desk-card-language = 🗣 The member's language: { $language }
 desk-card-truncated = ✂️ The question is long and shortened here. The full text is behind the “Answer in private chat” button.
 desk-card-open = ↩️ To answer the member, reply to this card. A message starting with // stays internal: the member does not see it.
 desk-card-answered = ✅ Answered by { $name }, { $time }
