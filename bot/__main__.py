@@ -22,6 +22,8 @@ from bot.middlewares import MemberContextMiddleware, UpdateLogMiddleware
 from bot.retry import RetryMiddleware
 from bot.services.associations import sync_associations
 from bot.services.hromadas import HromadaDirectory, Oblast, load_oblasts
+from bot.services.kb_search import KnowledgeSearch
+from bot.services.knowledge import KnowledgeBase
 from bot.services.members import MemberService
 from bot.services.questions import QuestionService
 from bot.services.staff import StaffService
@@ -41,15 +43,24 @@ class Content:
     translations: Translations
     associations: list[AssociationInfo]
     oblasts: list[Oblast]
+    knowledge: KnowledgeBase
 
     @classmethod
     def load(cls) -> Content:
-        from bot.content import CONTENT_DIR
+        from bot.content import CONTENT_DIR, ContentError
+        from dialogs.knowledge_texts import oversized_messages
 
+        translations = Translations()
+        knowledge = KnowledgeBase.load()
+        oversized = oversized_messages(knowledge, {t.locale: t for t in translations})
+        if oversized:
+            lines = ["the knowledge base has messages too long:", *oversized]
+            raise ContentError("\n  ".join(lines))
         return cls(
-            translations=Translations(),
+            translations=translations,
             associations=load_associations(),
             oblasts=load_oblasts(CONTENT_DIR / "oblasts.yaml"),
+            knowledge=knowledge,
         )
 
 
@@ -76,6 +87,7 @@ def create_dispatcher(
     """A dispatcher with fresh routers and dialogs, its services injected by name."""
     from dialogs import entry, errors, expert_desk
     from dialogs.common import BotMessageManager
+    from dialogs.knowledge import knowledge_dialog
     from dialogs.language import language_dialog
     from dialogs.menu import menu_dialog
     from dialogs.profile import profile_dialog
@@ -97,6 +109,8 @@ def create_dispatcher(
         staff_chats=StaffChatService(db, settings.admin_ids),
         associations=content.associations,
         translations=content.translations,
+        knowledge=content.knowledge,
+        kb_search=KnowledgeSearch(content.knowledge),
     )
     dp.update.outer_middleware(UpdateLogMiddleware())
     dp.update.outer_middleware(MemberContextMiddleware(members, staff, content.translations))
@@ -110,6 +124,7 @@ def create_dispatcher(
         language_dialog(),
         staff_invites_dialog(),
         expert_desk.expert_desk_dialog(),
+        knowledge_dialog(),
     )
     dp.include_router(entry.create_fallback_router())
     message_manager = message_manager or BotMessageManager()

@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from bot.services.members import MemberProfile
 from bot.services.staff import INVITE_PREFIX, RedeemStatus, Rights, StaffService
 from dialogs.expert_desk import start_with_question
+from dialogs.knowledge import start_question
 from dialogs.states import LanguageChoice, Menu, Profile, Registration, StaffInvites
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,11 @@ async def start_with_invite(
     await message.answer(i18n(f"invite-{result.status}", association=association))
     if result.status == RedeemStatus.GRANTED:
         logger.info("staff invite redeemed by %s", message.from_user.id)
+        if message.bot is not None:
+            rights = await staff.rights(message.from_user.id)
+            await set_chat_commands(
+                message.bot, message.chat.id, i18n, admin=rights.is_admin, staff=True
+            )
     await open_home(dialog_manager, member)
 
 
@@ -59,9 +65,11 @@ async def start(
     rights: Rights,
     i18n: Translator,
 ) -> None:
-    if rights.is_admin and message.bot is not None:
-        # Telegram knows this admin's chat now: show them the admin commands too.
-        await set_chat_commands(message.bot, message.chat.id, i18n, admin=True)
+    if rights.is_staff and message.bot is not None:
+        # Telegram knows this chat now: show admins and staff their commands too.
+        await set_chat_commands(
+            message.bot, message.chat.id, i18n, admin=rights.is_admin, staff=True
+        )
     await open_home(dialog_manager, member)
 
 
@@ -118,7 +126,10 @@ async def unknown_command(message: Message, i18n: Translator) -> None:
 async def anything_else(
     message: Message, dialog_manager: DialogManager, member: MemberProfile | None, i18n: Translator
 ) -> None:
-    """A message no dialog expected: say so, and show where the member can go."""
+    """A message no dialog expected: text from a member is a question; anything else is not."""
+    if member is not None and member.registered and message.text:
+        await start_question(dialog_manager, message.text)
+        return
     await message.answer(i18n("error-not-understood"))
     await open_home(dialog_manager, member)
 

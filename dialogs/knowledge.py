@@ -54,7 +54,13 @@ def _shown_query(query: str) -> str:
 
 async def start_question(manager: DialogManager, query: str) -> None:
     """Search for `query` and show the results (a plain message outside a dialog lands here)."""
-    await manager.start(Knowledge.results, data={"query": query}, mode=StartMode.RESET_STACK)
+    # A new message below the member's question, not an edit of the window above it.
+    await manager.start(
+        Knowledge.results,
+        data={"query": query},
+        mode=StartMode.RESET_STACK,
+        show_mode=ShowMode.SEND,
+    )
 
 
 # ---------------------------------------------------------------------------------- getters

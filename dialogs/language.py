@@ -31,7 +31,11 @@ async def on_choose(callback: CallbackQuery, button: Button, manager: DialogMana
     rights: Rights = manager.middleware_data["rights"]
     member: MemberProfile | None = manager.middleware_data.get("member")
     await set_chat_commands(
-        manager.middleware_data["bot"], callback.from_user.id, t, admin=rights.is_admin
+        manager.middleware_data["bot"],
+        callback.from_user.id,
+        t,
+        admin=rights.is_admin,
+        staff=rights.is_staff,
     )
     await answer(manager, callback, t("language-changed"))
     if len(manager.current_stack().intents) > 1:

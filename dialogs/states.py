@@ -34,6 +34,17 @@ class StaffInvites(StatesGroup):
     link = State()
 
 
+class Knowledge(StatesGroup):
+    topics = State()
+    entries = State()
+    entry = State()
+    full = State()
+    ask = State()
+    results = State()
+    escalate = State()
+    sent = State()
+
+
 class ExpertDesk(StatesGroup):
     questions = State()
     question = State()

@@ -337,7 +337,12 @@ def _sources(path: Path, value: Any, problems: _Problems) -> tuple[Source, ...]:
             continue
         url = item.get("url")
         parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        if (
+            not isinstance(url, str)
+            or parts is None
+            or parts.scheme not in ("http", "https")
+            or not parts.hostname
+        ):
             problems.add(path, f"{where}.url", f"{url!r} is not an http(s) URL")
             continue
         if any(char.isspace() for char in url):

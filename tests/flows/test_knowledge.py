@@ -138,3 +138,23 @@ async def test_unregistered_user_text_leads_to_registration(app: App) -> None:
     member = app.member(2002)
     await member.send("що таке дрім")
     assert "Оберіть мову" in member.window()
+
+
+async def test_staff_get_their_commands_on_start_and_keep_them_after_a_language_change(
+    app: App,
+) -> None:
+    from aiogram.methods import SetMyCommands
+
+    from bot.services.staff import StaffService
+    from storage.models import StaffRole
+
+    await StaffService(app.db).grant(3003, StaffRole.STAFF, "vag")
+    member = await registered(app, 3003)
+    await member.send("/start")
+    calls = [c for c in app.session.calls if isinstance(c, SetMyCommands)]
+    assert "questions" in [command.command for command in calls[-1].commands]
+    await member.send("/language")
+    await member.click("English")
+    calls = [c for c in app.session.calls if isinstance(c, SetMyCommands)]
+    assert calls[-1].commands[0].description == "Start using the bot"
+    assert "questions" in [command.command for command in calls[-1].commands]
