@@ -47,6 +47,11 @@ def _entry(manager: DialogManager) -> Entry | None:
     return _knowledge(manager).by_number(int(manager.dialog_data.get("entry", 0)))
 
 
+def _number(item_id: str) -> int:
+    """A button's numeric item id; -1 for anything else (a forged button)."""
+    return int(item_id) if item_id.isdigit() else -1
+
+
 def _shown_query(query: str) -> str:
     query = " ".join(query.split())
     return esc(query if len(query) <= QUERY_SHOWN else query[: QUERY_SHOWN - 1] + "…")
@@ -158,16 +163,18 @@ def _search(manager: DialogManager, query: str) -> None:
 async def on_topic(
     _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    manager.dialog_data["topic"] = int(item_id)
+    if not 0 <= _number(item_id) < len(_knowledge(manager).topics):
+        return  # a forged or outdated button: the window stays as it is
+    manager.dialog_data["topic"] = _number(item_id)
     await manager.switch_to(Knowledge.entries)
 
 
 async def on_entry(
     _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    entry = _knowledge(manager).by_number(int(item_id))
+    entry = _knowledge(manager).by_number(_number(item_id))
     if entry is None:
-        return
+        return  # a forged or outdated button: the window stays as it is
     manager.dialog_data["entry"] = entry.number
     await manager.switch_to(Knowledge.entry)
 
@@ -183,7 +190,7 @@ async def on_browse_entry(
 async def on_related(
     callback: CallbackQuery, widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    entry = _knowledge(manager).by_number(int(item_id))
+    entry = _knowledge(manager).by_number(_number(item_id))
     if entry is not None and not manager.dialog_data.get("query"):
         topic = next(i for i, t in enumerate(_knowledge(manager).topics) if t.code == entry.topic)
         manager.dialog_data["topic"] = topic

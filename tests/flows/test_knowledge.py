@@ -158,3 +158,22 @@ async def test_staff_get_their_commands_on_start_and_keep_them_after_a_language_
     calls = [c for c in app.session.calls if isinstance(c, SetMyCommands)]
     assert calls[-1].commands[0].description == "Start using the bot"
     assert "questions" in [command.command for command in calls[-1].commands]
+
+
+async def test_forged_topic_and_entry_buttons_change_nothing(app: App) -> None:
+    import re
+
+    member = await registered(app)
+    await member.click("Реформи")
+    topics = member.window()
+    message = app.windows.last_message()
+    data = message.reply_markup.inline_keyboard[0][0].callback_data  # type: ignore[union-attr]
+    for forged in ("99", "x1"):
+        await member.press(re.sub(r"[^:\x1d]+$", forged, data))
+        assert member.window() == topics
+    await member.click("Освіта|освіта")
+    message = app.windows.last_message()
+    data = message.reply_markup.inline_keyboard[0][0].callback_data  # type: ignore[union-attr]
+    entries = member.window()
+    await member.press(re.sub(r"[^:\x1d]+$", "999", data))
+    assert member.window() == entries
