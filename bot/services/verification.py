@@ -1,0 +1,130 @@
+"""Member verification: staff of a member's association approve or reject a new member.
+
+The first decision stands. It is taken with a conditional UPDATE (`... WHERE verification =
+'unverified'`), so when two officers press at once exactly one wins; the other is told who
+decided, read from the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.members import MemberProfile
+from bot.services.staff import PermissionDenied, Rights, StaffService
+from storage.db import Database
+from storage.models import AuditEvent, Member, Verification, utcnow
+from storage.repositories import members as members_repo
+from storage.repositories.audit import add_event
+
+DECIDED_ACTION = "member.verification"
+
+
+class UnknownMember(LookupError):
+    """No registered member has this Telegram id."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The member's verification after a press: decided now (`changed`) or earlier."""
+
+    member: MemberProfile
+    verification: str  # verified | rejected
+    decided_by: int | None  # None when the audit log does not say (set outside the bot)
+    decided_by_name: str | None
+    decided_at: datetime | None
+    changed: bool
+
+    @property
+    def approved(self) -> bool:
+        return self.verification == Verification.VERIFIED
+
+
+def may_verify(rights: Rights, member: MemberProfile) -> bool:
+    """Staff of one of the member's associations, any staff when the member is not sure, admins."""
+    if rights.is_admin:
+        return True
+    if member.associations_unsure or not member.association_codes:
+        return bool(rights.staff_of)
+    return any(rights.may_act_for(code) for code in member.association_codes)
+
+
+class VerificationService:
+    """Use cases on member verification; each method is one transaction."""
+
+    def __init__(self, db: Database, admin_ids: frozenset[int] = frozenset()) -> None:
+        self.db = db
+        self.staff = StaffService(db, admin_ids)
+
+    async def decide(
+        self,
+        member_telegram_id: int,
+        staff_telegram_id: int,
+        approve: bool,
+        *,
+        staff_name: str | None = None,
+    ) -> Decision:
+        """Approve or reject an unverified member. Raises UnknownMember, PermissionDenied.
+        A member decided before is left as is: the Decision then names who decided."""
+        rights = await self.staff.rights(staff_telegram_id)
+        target = Verification.VERIFIED if approve else Verification.REJECTED
+        async with self.db.transaction() as session:
+            row = await members_repo.get_by_telegram_id(session, member_telegram_id)
+            if row is None or row.registered_at is None:
+                raise UnknownMember(member_telegram_id)
+            if not may_verify(rights, MemberProfile.from_row(row)):
+                raise PermissionDenied
+            result = await session.execute(
+                update(Member)
+                .where(
+                    Member.telegram_id == member_telegram_id,
+                    Member.verification == Verification.UNVERIFIED,
+                )
+                .values(verification=target, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            won = result.rowcount == 1  # type: ignore[attr-defined]
+            if won:
+                event = await add_event(
+                    session,
+                    actor_id=staff_telegram_id,
+                    action=DECIDED_ACTION,
+                    subject_type="member",
+                    subject_id=member_telegram_id,
+                    before={"verification": str(Verification.UNVERIFIED)},
+                    after={"verification": str(target), "by_name": staff_name},
+                )
+            await session.refresh(row)
+            profile = MemberProfile.from_row(row)
+            if won:
+                return Decision(
+                    profile, str(target), staff_telegram_id, staff_name, event.at, changed=True
+                )
+            return await _earlier_decision(session, profile)
+
+
+async def _earlier_decision(session: AsyncSession, profile: MemberProfile) -> Decision:
+    event = await session.scalar(
+        select(AuditEvent)
+        .where(
+            AuditEvent.subject_type == "member",
+            AuditEvent.subject_id == str(profile.telegram_id),
+            AuditEvent.action == DECIDED_ACTION,
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    if event is None:
+        return Decision(profile, profile.verification, None, None, None, changed=False)
+    name = (event.after or {}).get("by_name")
+    return Decision(
+        profile,
+        profile.verification,
+        event.actor_id,
+        str(name) if name else None,
+        event.at,
+        changed=False,
+    )
