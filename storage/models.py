@@ -332,3 +332,187 @@ __all__ = [
     "StaffRole",
     "Verification",
 ]
+
+
+# ------------------------------------------------------------------------------ reports
+
+
+class ReportStatus(enum.StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    ESCALATED = "escalated"  # to the national level
+    RESOLVED = "resolved"
+    DECLINED = "declined"
+    MERGED = "merged"
+
+
+OPEN_REPORT_STATUSES = (ReportStatus.NEW, ReportStatus.IN_PROGRESS, ReportStatus.ESCALATED)
+
+
+class Report(Base):
+    """An urgent-issue report from a member, in the associations' joint queue. Never deleted:
+    closed by status. `version` guards against two staff changing it at once."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)  # R-2026-00042
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.NEW, index=True)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    urgency: Mapped[str] = mapped_column(String(16), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    residents: Mapped[int | None] = mapped_column(Integer)
+    affected_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    dream_id: Mapped[str | None] = mapped_column(String(32))
+    hromada_code: Mapped[str | None] = mapped_column(String(19))
+    hromada_text: Mapped[str | None] = mapped_column(String(200))
+    oblast_code: Mapped[str | None] = mapped_column(String(19), index=True)
+    locale: Mapped[str] = mapped_column(String(5), default="uk")
+    reporter_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    joint: Mapped[bool] = mapped_column(Boolean, default=False)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    assignee_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    assignee_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    deadline_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __table_args__ = (Index("ix_reports_status_deadline", "status", "deadline_at"),)
+
+
+class ReportAssociation(Base):
+    """An association a report was routed to, in routing order (the lead first)."""
+
+    __tablename__ = "report_associations"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("associations.id"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportCounter(Base):
+    """The last reference number given in a year; incremented in the submitting transaction."""
+
+    __tablename__ = "report_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportDraft(Base):
+    """A member's unfinished report form, to resume later: one per member."""
+
+    __tablename__ = "report_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), unique=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ReportAttachment(Base):
+    """A photo or document of a report: Telegram's file id, nothing downloaded."""
+
+    __tablename__ = "report_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # photo | document
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+
+
+class ReportSupporter(Base):
+    """A member who co-signed a report ("this affects us too"); withdrawing keeps the row."""
+
+    __tablename__ = "report_supporters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    hromada_code: Mapped[str | None] = mapped_column(String(19))
+    hromada_text: Mapped[str | None] = mapped_column(String(200))
+    oblast_code: Mapped[str | None] = mapped_column(String(19))
+    residents: Mapped[int | None] = mapped_column(Integer)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("report_id", "member_id", name="uq_report_supporters_member"),
+    )
+
+
+class ReportEvent(Base):
+    """One entry of a report's history; `public` ones are shown to the reporter and co-signers."""
+
+    __tablename__ = "report_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    actor_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class ReportCard(Base):
+    """A report's card posted in a staff group, edited in place as the report changes."""
+
+    __tablename__ = "report_cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    posted_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("chat_id", "message_id", name="uq_report_cards_message"),)
+
+
+class ReportPosition(Base):
+    """An association's stated position on a joint report; a later one replaces it."""
+
+    __tablename__ = "report_positions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"))
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"))
+    position: Mapped[str] = mapped_column(String(16))  # supports | neutral | opposes
+    comment: Mapped[str | None] = mapped_column(Text)
+    by_telegram_id: Mapped[int] = mapped_column(BigInteger)
+    by_name: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("report_id", "association_id", name="uq_report_positions_association"),
+    )
+
+
+__all__ += [
+    "OPEN_REPORT_STATUSES",
+    "Report",
+    "ReportAssociation",
+    "ReportAttachment",
+    "ReportCard",
+    "ReportCounter",
+    "ReportDraft",
+    "ReportEvent",
+    "ReportPosition",
+    "ReportStatus",
+    "ReportSupporter",
+]
