@@ -28,6 +28,7 @@ from bot.services.members import MemberService
 from bot.services.questions import QuestionService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
+from bot.services.verification import VerificationService
 from bot.settings import Settings
 from storage.db import Database
 from storage.fsm import create_fsm_storage
@@ -85,7 +86,7 @@ def create_dispatcher(
     message_manager: MessageManagerProtocol | None = None,
 ) -> Dispatcher:
     """A dispatcher with fresh routers and dialogs, its services injected by name."""
-    from dialogs import entry, errors, expert_desk
+    from dialogs import entry, errors, expert_desk, verification
     from dialogs.common import BotMessageManager
     from dialogs.knowledge import knowledge_dialog
     from dialogs.language import language_dialog
@@ -107,6 +108,7 @@ def create_dispatcher(
         hromadas=hromadas,
         questions=QuestionService(db, settings.admin_ids, hromadas=hromadas),
         staff_chats=StaffChatService(db, settings.admin_ids),
+        verification=VerificationService(db, settings.admin_ids),
         associations=content.associations,
         translations=content.translations,
         knowledge=content.knowledge,
@@ -115,6 +117,7 @@ def create_dispatcher(
     dp.update.outer_middleware(UpdateLogMiddleware())
     dp.update.outer_middleware(MemberContextMiddleware(members, staff, content.translations))
     errors.register_error_handlers(dp)
+    dp.include_router(verification.create_verification_router())  # before the desk's catch-all
     dp.include_router(expert_desk.create_desk_router())  # staff groups, /questions
     dp.include_router(entry.create_command_router())
     dp.include_routers(

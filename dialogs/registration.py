@@ -51,6 +51,7 @@ from dialogs.common import (
 )
 from dialogs.presenters import hromada_label, is_kyiv, oblast_name
 from dialogs.states import Menu, Registration
+from dialogs.verification import announce_new_member
 
 NAME_INPUT = "name"
 HROMADA_INPUT = "hromada_q"
@@ -168,7 +169,10 @@ async def _finish(manager: DialogManager) -> None:
         phone=data.get("phone"),
         consent_at=datetime.fromisoformat(data["consent_at"]) if "consent_at" in data else None,
     )
+    before = manager.middleware_data.get("member")
     profile = await members_of(manager).register(user_id(manager), form)
+    if before is None or not before.registered:  # the first registration: staff are asked
+        await announce_new_member(manager.middleware_data, profile)
     # The menu below renders in this same update: show it the member just saved.
     manager.middleware_data["member"] = profile
     await manager.start(Menu.main, data={"welcome": True}, mode=StartMode.RESET_STACK)

@@ -1,0 +1,31 @@
+# Member verification: cards in staff groups, decisions, messages to the member.
+
+verify-card-title = 🪪 <b>Новий учасник: підтвердження членства</b>
+verify-card-member = 👤 { $name } — { $role }
+verify-card-place = 📍 { $place }
+verify-card-associations = 🏛 Асоціації: { $associations }
+verify-card-unsure = 🏛 Асоціацію учасник не визначив, тому картку отримали секретаріати всіх асоціацій.
+verify-card-phone = 📞 { $phone }
+verify-card-no-phone = 📞 Номер телефону не вказано
+verify-card-registered = 🕓 Зареєстровано: { $time }
+verify-card-pending = Чи є ця особа представником громади або ради, що належить до асоціації? Підтвердьте або відхиліть членство.
+verify-card-approved = ✅ Членство підтвердив(-ла) { $name }, { $time }
+verify-card-rejected = ❌ Членство відхилив(-ла) { $name }, { $time }
+verify-no-name = без імені
+verify-someone = працівник секретаріату
+verify-button-approve = ✅ Підтвердити
+verify-button-reject = ❌ Відхилити
+
+verify-done-approved = ✅ Членство підтверджено, учасника сповіщено.
+verify-done-rejected = ❌ Членство відхилено, учасника сповіщено.
+verify-done-undelivered = Рішення збережено, але надіслати учасникові повідомлення не вдалося.
+verify-already-approved = Членство цього учасника вже підтвердив(-ла) { $name }.
+verify-already-rejected = Членство цього учасника вже відхилив(-ла) { $name }.
+verify-not-staff = ⛔ Підтверджувати членство можуть лише працівники секретаріату асоціації, до якої належить учасник.
+verify-member-not-found = Цього учасника немає серед зареєстрованих: можливо, він видалив профіль.
+
+verify-member-approved = ✅ Секретаріат асоціації підтвердив ваше членство. Дякуємо, що ви з нами!
+verify-member-rejected =
+    Секретаріат асоціації не зміг підтвердити ваше членство за даними профілю.
+
+    Перевірте, будь ласка, у профілі (/profile), чи правильно вказано громаду та асоціації, до яких вона належить. Якщо все вказано правильно, зверніться до секретаріату вашої асоціації.

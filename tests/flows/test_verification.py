@@ -1,0 +1,300 @@
+"""Member verification through the real dispatcher: a member registers, the card reaches the bound
+staff groups, staff approve or reject, the member is told; refusals and a second press."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from aiogram import Bot
+from aiogram.methods import AnswerCallbackQuery
+from aiogram.types import InlineKeyboardMarkup, Message
+
+from bot.services.members import MemberService
+from bot.services.staff import StaffService
+from bot.services.staff_chats import StaffChatService
+from dialogs.verification import VerifyAction, VerifyCallback
+from storage.models import StaffRole
+from tests.flows.group_harness import Group, GroupSession
+from tests.flows.harness import App, Member
+
+ADMIN = 1
+VAG_STAFF = 501
+UAROR_STAFF = 502
+AOTG_STAFF = 503
+STRANGER = 777
+MEMBER = 1001
+VAG_GROUP = -100500
+AOTG_GROUP = -100700
+TIME = r"\d\d\.\d\d\.\d{4} \d\d:\d\d"
+
+
+@pytest.fixture
+async def desk(app: App) -> App:
+    """Staff of every association; groups bound for VAG (Ukrainian) and AOTG (English) only."""
+    session = GroupSession()
+    app.session = session
+    app.bot = Bot("42:TEST", session=session)
+    staff = StaffService(app.db)
+    await staff.grant(VAG_STAFF, StaffRole.STAFF, "vag")
+    await staff.grant(UAROR_STAFF, StaffRole.STAFF, "uaror")
+    await staff.grant(AOTG_STAFF, StaffRole.STAFF, "aotg")
+    chats = StaffChatService(app.db, frozenset({ADMIN}))
+    await chats.bind(VAG_GROUP, "Секретаріат ВАГ", "vag", ADMIN)
+    await chats.bind(AOTG_GROUP, "ATH staff", "aotg", ADMIN, locale="en")
+    return app
+
+
+def session_of(app: App) -> GroupSession:
+    assert isinstance(app.session, GroupSession)
+    return app.session
+
+
+async def register_uk(member: Member, *associations: str) -> None:
+    """Registration in Ukrainian, Vinnytsia oblast, a typed hromada, the phone shared."""
+    await member.send("/start")
+    await member.click("Українська")
+    await member.click("Погоджуюся")
+    await member.click("Олена Петренко")
+    await member.click("^Голова громади$")
+    await member.click("Вінницька")
+    await member.send("Іллінецька <громада>")
+    for association in associations:
+        await member.click(f" {association}$")
+    await member.click("Далі")
+    await member.send_contact("+380501234567")
+    assert "Реєстрацію завершено" in member.window()
+
+
+async def register_en(member: Member, *associations: str) -> None:
+    """Registration in English, Vinnytsia oblast, no phone; no associations means "Not sure"."""
+    await member.send("/start")
+    await member.click("English")
+    await member.click("I agree")
+    await member.send("John Smith")
+    await member.click("^Head of hromada$")
+    await member.click("Vinnytsia")
+    await member.send("Illintsi")
+    if associations:
+        for association in associations:
+            await member.click(f" {association}$")
+        await member.click("Next")
+    else:
+        await member.click("Not sure")
+    await member.press_reply("Skip")
+    assert "Registration complete" in member.window()
+
+
+def cards_in(app: App, chat_id: int) -> list[Message]:
+    return [m for m in session_of(app).to(chat_id) if m.text and "🪪" in m.text]
+
+
+def card_in(app: App, chat_id: int) -> Message:
+    cards = cards_in(app, chat_id)
+    assert len(cards) == 1, session_of(app).texts_to(chat_id)
+    return cards[0]
+
+
+def buttons(message: Message) -> dict[str, str]:
+    markup = message.reply_markup
+    assert isinstance(markup, InlineKeyboardMarkup)
+    return {b.text: b.callback_data or "" for row in markup.inline_keyboard for b in row}
+
+
+def last_answer(app: App) -> AnswerCallbackQuery:
+    answers = [c for c in session_of(app).calls if isinstance(c, AnswerCallbackQuery)]
+    assert answers
+    return answers[-1]
+
+
+async def press(app: App, chat_id: int, user_id: int, pattern: str, card: Message) -> None:
+    group = Group(app, chat_id)
+    staff = group.person(user_id)
+    [data] = [data for text, data in buttons(card).items() if re.search(pattern, text)]
+    await group.press(staff, data, card)
+
+
+async def verification_of(app: App, telegram_id: int = MEMBER) -> str:
+    profile = await MemberService(app.db).get(telegram_id)
+    assert profile is not None
+    return profile.verification
+
+
+async def test_a_new_member_is_approved_from_the_card(desk: App) -> None:
+    session = session_of(desk)
+    member = desk.member(MEMBER, language_code="en")
+    await register_en(member, "VAG")
+    assert "has not been confirmed" in member.window()
+
+    card = card_in(desk, VAG_GROUP)
+    assert cards_in(desk, AOTG_GROUP) == []  # the member is in VAG only
+    text = card.text or ""
+    assert text.startswith("🪪 <b>Новий учасник: підтвердження членства</b>")
+    assert "👤 John Smith — Голова громади" in text
+    assert "📍 Illintsi, Вінницька область" in text
+    assert "🏛 Асоціації: ВАГ" in text
+    assert "📞 Номер телефону не вказано" in text
+    assert re.search(f"🕓 Зареєстровано: {TIME}", text)
+    assert text.endswith("Підтвердьте або відхиліть членство.")
+    assert buttons(card) == {
+        "✅ Підтвердити": VerifyCallback(action=VerifyAction.APPROVE, member_id=MEMBER).pack(),
+        "❌ Відхилити": VerifyCallback(action=VerifyAction.REJECT, member_id=MEMBER).pack(),
+    }
+
+    await press(desk, VAG_GROUP, VAG_STAFF, "Підтвердити", card)
+
+    assert last_answer(desk).text == "✅ Членство підтверджено, учасника сповіщено."
+    [edit] = session.edits(VAG_GROUP)
+    assert edit.message_id == card.message_id
+    assert edit.reply_markup is None
+    assert "👤 John Smith — Голова громади" in edit.text
+    assert re.search(f"✅ Членство підтвердив\\(-ла\\) Іван Коваль, {TIME}$", edit.text)
+    assert "Підтвердьте або відхиліть" not in edit.text
+    assert session.texts_to(MEMBER) == [
+        "✅ The association's secretariat has confirmed your membership. "
+        "Thank you for being with us!"
+    ]
+    assert await verification_of(desk) == "verified"
+
+    await member.send("/menu")
+    assert "Main menu" in member.window()
+    assert "has not been confirmed" not in member.window()
+
+
+async def test_a_rejected_member_is_told_how_to_fix_their_profile(desk: App) -> None:
+    session = session_of(desk)
+    member = desk.member(MEMBER)
+    await register_uk(member, "ВАГ")
+    card = card_in(desk, VAG_GROUP)
+    text = card.text or ""
+    # The phone is shown for staff to call; what the member typed is escaped.
+    assert "📞 +380501234567" in text
+    assert "📍 Іллінецька &lt;громада&gt;, Вінницька область" in text
+
+    await press(desk, VAG_GROUP, VAG_STAFF, "Відхилити", card)
+
+    assert last_answer(desk).text == "❌ Членство відхилено, учасника сповіщено."
+    [edit] = session.edits(VAG_GROUP)
+    assert re.search(f"❌ Членство відхилив\\(-ла\\) Іван Коваль, {TIME}$", edit.text)
+    assert edit.reply_markup is None
+    [told] = session.texts_to(MEMBER)
+    assert told.startswith("Секретаріат асоціації не зміг підтвердити ваше членство")
+    assert "/profile" in told
+    assert await verification_of(desk) == "rejected"
+
+
+async def test_a_press_by_someone_without_the_right_is_refused_and_logged(
+    desk: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    session = session_of(desk)
+    await register_uk(desk.member(MEMBER), "ВАГ")
+    card = card_in(desk, VAG_GROUP)
+
+    with caplog.at_level(logging.INFO, logger="dialogs.verification"):
+        for outsider in (STRANGER, AOTG_STAFF):  # AOTG staff, but the member is in VAG
+            await press(desk, VAG_GROUP, outsider, "Підтвердити", card)
+            answer = last_answer(desk)
+            assert answer.text == (
+                "⛔ Підтверджувати членство можуть лише працівники секретаріату асоціації, "
+                "до якої належить учасник."
+            )
+            assert answer.show_alert
+
+    assert session.edits(VAG_GROUP) == []
+    assert session.texts_to(MEMBER) == []
+    assert await verification_of(desk) == "unverified"
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert refusals == [
+        f"verification of member {MEMBER} refused to {STRANGER}",
+        f"verification of member {MEMBER} refused to {AOTG_STAFF}",
+    ]
+
+
+async def test_a_second_press_is_told_who_decided_and_shows_the_decision(desk: App) -> None:
+    session = session_of(desk)
+    await register_uk(desk.member(MEMBER), "ВАГ", "Асоціація ОТГ")
+    vag_card, aotg_card = card_in(desk, VAG_GROUP), card_in(desk, AOTG_GROUP)
+    # The AOTG group reads English.
+    assert (aotg_card.text or "").startswith("🪪 <b>New member: please confirm the membership</b>")
+    assert "🏛 Associations: VAG, ATH Association" in (aotg_card.text or "")
+
+    await press(desk, VAG_GROUP, VAG_STAFF, "Підтвердити", vag_card)
+    await press(desk, AOTG_GROUP, AOTG_STAFF, "Reject", aotg_card)
+
+    answer = last_answer(desk)
+    assert answer.text == "Членство цього учасника вже підтвердив(-ла) Іван Коваль."
+    assert answer.show_alert
+    [edit] = session.edits(AOTG_GROUP)
+    assert edit.message_id == aotg_card.message_id and edit.reply_markup is None
+    assert re.search(f"✅ Membership approved by Іван Коваль, {TIME}$", edit.text)
+    assert await verification_of(desk) == "verified"
+    assert len(session.texts_to(MEMBER)) == 1  # told once
+
+    # The same card pressed again after the edit (an old client): the same answer.
+    await press(desk, VAG_GROUP, VAG_STAFF, "Відхилити", vag_card)
+    assert last_answer(desk).text == "Членство цього учасника вже підтвердив(-ла) Іван Коваль."
+    assert await verification_of(desk) == "verified"
+
+
+async def test_a_member_not_sure_of_their_association_reaches_every_bound_group(
+    desk: App,
+) -> None:
+    await register_en(desk.member(MEMBER, language_code="en"))
+    vag_card, aotg_card = card_in(desk, VAG_GROUP), card_in(desk, AOTG_GROUP)
+    assert "картку отримали секретаріати всіх асоціацій" in (vag_card.text or "")
+    assert "every secretariat has this card" in (aotg_card.text or "")
+    # Any association's staff may decide, even one without a bound group.
+    await press(desk, VAG_GROUP, UAROR_STAFF, "Підтвердити", vag_card)
+    assert await verification_of(desk) == "verified"
+
+
+async def test_registration_completes_without_a_bound_group_or_when_posting_fails(
+    desk: App,
+) -> None:
+    session = session_of(desk)
+    await register_uk(desk.member(MEMBER), "УАРОР")  # UAROR has no group
+    assert cards_in(desk, VAG_GROUP) == [] and cards_in(desk, AOTG_GROUP) == []
+
+    session.failing[VAG_GROUP] = "Forbidden: bot was kicked from the supergroup chat"
+    await register_uk(desk.member(MEMBER + 1), "ВАГ")
+    assert cards_in(desk, VAG_GROUP) == []
+    profile = await MemberService(desk.db).get(MEMBER + 1)
+    assert profile is not None and profile.registered
+
+
+async def test_only_the_first_registration_posts_a_card(desk: App) -> None:
+    member = desk.member(MEMBER)
+    await register_uk(member, "ВАГ")
+    await member.send("/start")  # a registered member gets the menu, not the dialog again
+    await member.send("/profile")
+    await member.click("Ім'я")
+    await member.send("Олена Коваль")
+    assert "Олена Коваль" in member.window()
+    assert len(cards_in(desk, VAG_GROUP)) == 1
+
+
+async def test_a_member_who_blocked_the_bot_is_marked_unreachable(desk: App) -> None:
+    session = session_of(desk)
+    await register_uk(desk.member(MEMBER), "ВАГ")
+    card = card_in(desk, VAG_GROUP)
+    session.failing[MEMBER] = "Forbidden: bot was blocked by the user"
+    await press(desk, VAG_GROUP, VAG_STAFF, "Підтвердити", card)
+    assert last_answer(desk).text == (
+        "Рішення збережено, але надіслати учасникові повідомлення не вдалося."
+    )
+    profile = await MemberService(desk.db).get(MEMBER)
+    assert profile is not None and profile.verification == "verified" and not profile.reachable
+
+
+async def test_a_card_of_an_unknown_member(desk: App) -> None:
+    group = Group(desk, VAG_GROUP)
+    data = VerifyCallback(action=VerifyAction.APPROVE, member_id=4242).pack()
+    message = Message.model_validate(
+        {"message_id": 9, "date": 0, "chat": group.chat.model_dump(), "text": "card"}
+    )
+    await group.press(group.person(VAG_STAFF), data, message)
+    assert last_answer(desk).text == (
+        "Цього учасника немає серед зареєстрованих: можливо, він видалив профіль."
+    )
+    assert session_of(desk).edits(VAG_GROUP) == []
