@@ -87,6 +87,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_reports_status"), ["status"], unique=False)
         batch_op.create_index("ix_reports_status_deadline", ["status", "deadline_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_reports_urgency"), ["urgency"], unique=False)
+        batch_op.create_index(batch_op.f("ix_reports_updated_at"), ["updated_at"], unique=False)
 
     op.create_table(
         "report_associations",
@@ -237,6 +238,7 @@ def downgrade() -> None:
 
     op.drop_table("report_associations")
     with op.batch_alter_table("reports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reports_updated_at"))
         batch_op.drop_index(batch_op.f("ix_reports_urgency"))
         batch_op.drop_index("ix_reports_status_deadline")
         batch_op.drop_index(batch_op.f("ix_reports_status"))
