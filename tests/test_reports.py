@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
@@ -121,13 +122,13 @@ async def audit_actions(db: Database) -> list[str]:
 async def test_submit_numbers_routes_and_sets_the_deadline(synced: Database) -> None:
     await register(synced, 11, ["uaror"])
     reports = service(synced)
-    year = utcnow().year  # the Kyiv year, except in the last hours of 31 December
     first = await reports.submit(11, WATER)
     second = await reports.submit(
         11, ReportForm(**{**WATER.__dict__, "category": "legislation", "urgency": "high"})
     )
-    assert first.reference.endswith(f"{year}-00001") or first.reference.startswith("R-")
-    assert int(second.reference[-5:]) == int(first.reference[-5:]) + 1
+    year = first.deadline_at.astimezone(ZoneInfo("Europe/Kyiv")) - timedelta(hours=48)
+    assert first.reference == f"R-{year.year}-00001"
+    assert second.reference == f"R-{year.year}-00002"
     assert first.association_codes == ("uaror",)  # no lead for energy: the reporter's own
     assert second.association_codes == ("vag", "uaror")  # legislation: VAG leads
     view = await reports.report(first.id)
@@ -279,6 +280,8 @@ async def test_cosigning_counts_verified_members_only(synced: Database) -> None:
     assert (figures.hromadas, figures.oblasts) == (2, 2)
     assert figures.residents == 1500 + 5000  # the larger figure for Іллінецька
     assert (figures.members, figures.unverified_members) == (3, 1)
+    everyone = await reports.figures(submitted.id, verified_only=False)
+    assert (everyone.hromadas, everyone.residents, everyone.members) == (3, 7200, 4)
 
     withdrawn = await reports.withdraw(submitted.id, 12)
     assert withdrawn.changed and withdrawn.supporters == 2
@@ -319,6 +322,41 @@ async def test_similar_open_finds_a_paraphrase_and_not_a_closed_one(synced: Data
     assert await reports.similar_open("насосна станція водопостачання") == []
 
 
+async def test_similar_open_with_a_whole_draft_as_the_query(synced: Database) -> None:
+    await register(synced, 11, ["vag"])
+    await register(synced, 12, ["vag"], hromada="Луцька", oblast=VOLYN)
+    reports = service(synced)
+    water = await reports.submit(11, WATER)
+    others = [
+        await reports.submit(11, SCHOOL),
+        await reports.submit(
+            11,
+            ReportForm(
+                category="budget",
+                urgency="high",
+                title="Вилучення ПДФО військовослужбовців з місцевих бюджетів",
+                description="Громада втратила третину доходів загального фонду бюджету.",
+            ),
+        ),
+        await reports.submit(
+            11,
+            ReportForm(
+                category="land_planning",
+                urgency="normal",
+                title="Немає коштів на комплексний план просторового розвитку",
+                description="Без плану громада не може виділяти земельні ділянки під забудову.",
+            ),
+        ),
+    ]
+    draft = (
+        "Громада без води. Насосну станцію водоканалу зруйновано під час атаки, "
+        "водопостачання відсутнє третю добу; потрібні генератори та кошти на ремонт обладнання."
+    )
+    found = await reports.similar_open(draft, exclude_member=12)
+    assert [s.id for s in found] == [water.id]
+    assert not {s.id for s in found} & {report.id for report in others}
+
+
 async def test_another_process_sees_new_and_closed_reports_after_refresh(
     synced: Database,
 ) -> None:
@@ -348,6 +386,21 @@ async def test_two_takes_at_once_one_wins(synced: Database) -> None:
     assert lost[0].by_name == view.assignee_name
     winner = VAG if view.assignee_name == VAG.name else VAG_2
     assert await reports.take(submitted.id, winner) is None  # theirs already
+
+
+async def test_two_status_changes_at_once_the_second_sees_the_first(synced: Database) -> None:
+    await register(synced, 11, ["vag"])
+    reports = service(synced)
+    submitted = await reports.submit(11, WATER)
+    results = await asyncio.gather(
+        reports.set_status(submitted.id, VAG, "in_progress"),
+        reports.set_status(submitted.id, VAG_2, "in_progress"),
+        return_exceptions=True,
+    )
+    refused = [r for r in results if isinstance(r, TransitionRefused)]
+    assert len(refused) == 1 and refused[0].current == "in_progress"
+    history = await reports.history(submitted.id)
+    assert [e.after for e in history if e.kind == "status"][1:] == [{"status": "in_progress"}]
 
 
 async def test_status_transitions(synced: Database) -> None:

@@ -269,14 +269,16 @@ class SimilarReport:
 
 @dataclass(frozen=True)
 class ReportFigures:
-    """Who a report affects, counting verified members only (reporter and active co-signers);
-    residents are summed over hromadas, taking the largest figure given for each."""
+    """Who a report affects: its reporter and active co-signers, only those verified now when
+    `verified_only` (the figures staff see); residents are summed over hromadas, taking the
+    largest figure given for each."""
 
     hromadas: int
     oblasts: int
     residents: int
     members: int
-    unverified_members: int  # not counted above
+    unverified_members: int  # not counted above when verified_only
+    verified_only: bool
 
 
 @dataclass(frozen=True)
@@ -817,12 +819,13 @@ class ReportService:
             raise InvalidInput("not-registered")
         return report, member
 
-    async def figures(self, report_id: int) -> ReportFigures:
+    async def figures(self, report_id: int, verified_only: bool = True) -> ReportFigures:
+        """Hromadas, oblasts, residents and members behind a report (see ReportFigures)."""
         async with self.db.transaction() as session:
             report = await repo.get_report(session, report_id)
             if report is None:
                 raise UnknownReport(report_id)
-            return await _figures(session, report)
+            return await _figures(session, report, verified_only)
 
     # ------------------------------------------------------------------------- staff actions
 
@@ -1349,8 +1352,11 @@ async def _open_reports(
     return await repo.open_by_ids(session, ids, exclude_member_id=excluded)
 
 
-async def _figures(session: AsyncSession, report: Report) -> ReportFigures:
-    """Counts over the reporter and active co-signers whose membership is verified now."""
+async def _figures(
+    session: AsyncSession, report: Report, verified_only: bool = True
+) -> ReportFigures:
+    """Counts over the reporter and active co-signers (whose membership is verified now, when
+    `verified_only`)."""
     reporter = await session.get(Member, report.member_id)
     people: list[tuple[str | None, str | None, int | None, bool]] = []
     if reporter is not None:
@@ -1371,7 +1377,7 @@ async def _figures(session: AsyncSession, report: Report) -> ReportFigures:
                 member.verification == Verification.VERIFIED,
             )
         )
-    verified = [person for person in people if person[3]]
+    verified = [person for person in people if person[3] or not verified_only]
     residents: dict[str, int] = {}
     for hromada, _, count, _ in verified:
         if hromada and count:
@@ -1382,4 +1388,5 @@ async def _figures(session: AsyncSession, report: Report) -> ReportFigures:
         residents=sum(residents.values()),
         members=len(verified),
         unverified_members=len(people) - len(verified),
+        verified_only=verified_only,
     )
