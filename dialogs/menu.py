@@ -20,11 +20,12 @@ async def get_menu(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     member = dialog_manager.middleware_data.get("member")
     rights: Rights | None = dialog_manager.middleware_data.get("rights")
     start_data = dialog_manager.start_data if isinstance(dialog_manager.start_data, dict) else {}
-    verified = bool(member and member.verification == "verified")
+    status = member.verification if member else "unverified"
     return {
         "name": esc(member.full_name if member else ""),
         "welcome": bool(start_data.get("welcome")),
-        "unverified": not verified,
+        "unverified": status == "unverified",
+        "rejected": status == "rejected",
         "is_admin": bool(rights and rights.is_admin),
     }
 
@@ -50,6 +51,7 @@ main_window = Window(
     Tr("menu-welcome", when="welcome"),
     Tr("menu-title"),
     Tr("menu-unverified", when="unverified"),
+    Tr("menu-rejected", when="rejected"),
     Tr("menu-ask-hint"),
     Row(
         Start(Tr("menu-reforms"), id="reforms", state=Knowledge.topics),

@@ -182,6 +182,9 @@ async def test_a_rejected_member_is_told_how_to_fix_their_profile(desk: App) -> 
     assert told.startswith("Секретаріат асоціації не зміг підтвердити ваше членство")
     assert "/profile" in told
     assert await verification_of(desk) == "rejected"
+    await member.send("/menu")
+    assert "не зміг підтвердити ваше членство" in member.window()
+    assert "ще не підтверджено" not in member.window()
 
 
 async def test_a_press_by_someone_without_the_right_is_refused_and_logged(
