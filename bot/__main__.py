@@ -26,6 +26,8 @@ from bot.services.kb_search import KnowledgeSearch
 from bot.services.knowledge import KnowledgeBase
 from bot.services.members import MemberService
 from bot.services.questions import QuestionService
+from bot.services.report_rules import load_report_rules
+from bot.services.reports import ReportService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from bot.services.verification import VerificationService
@@ -107,6 +109,9 @@ def create_dispatcher(
         staff=staff,
         hromadas=hromadas,
         questions=QuestionService(db, settings.admin_ids, hromadas=hromadas),
+        reports=ReportService(
+            db, load_report_rules(), settings.admin_ids, timezone=settings.timezone
+        ),
         staff_chats=StaffChatService(db, settings.admin_ids),
         verification=VerificationService(db, settings.admin_ids),
         associations=content.associations,
