@@ -256,6 +256,63 @@ def _kb_drafts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_issues(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from datetime import date, datetime
+
+    from bot.content import CONTENT_DIR, load_associations
+    from bot.i18n import Translations
+    from bot.services.export import export_reports, file_name
+    from bot.services.hromadas import load_oblasts
+    from bot.services.report_rules import load_report_rules
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    since = None
+    if args.since:
+        try:
+            since = date.fromisoformat(args.since)
+        except ValueError:
+            print(f"--since {args.since!r} is not a date: write it as YYYY-MM-DD.", file=sys.stderr)
+            return 2
+    codes = [a.code for a in load_associations()]
+    if args.association and args.association not in codes:
+        print(
+            f"No association has the code {args.association!r}; the codes are: {', '.join(codes)}.",
+            file=sys.stderr,
+        )
+        return 2
+    output = Path(args.output or file_name(datetime.now(settings.tz).date(), args.format))
+    if output.is_dir():
+        output = output / file_name(datetime.now(settings.tz).date(), args.format)
+
+    async def run() -> bytes:
+        db = Database.from_url(settings.database_url)
+        try:
+            await upgrade(db.engine)
+            return await export_reports(
+                db,
+                load_report_rules(),
+                load_oblasts(CONTENT_DIR / "oblasts.yaml"),
+                Translations().get("uk"),
+                association=args.association,
+                since=since,
+                fmt=args.format,
+                tz=settings.tz,
+            )
+        finally:
+            await db.close()
+
+    data = asyncio.run(run())
+    try:
+        output.write_bytes(data)
+    except OSError as error:
+        print(f"Cannot write {output}: {error.strerror}.", file=sys.stderr)
+        return 1
+    print(output)
+    return 0
+
+
 def _safe_url(url: str) -> str:
     """A database URL without its password, for printing."""
     from sqlalchemy.engine import make_url
@@ -312,6 +369,18 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("role", choices=["staff", "admin"])
     grant.add_argument("association", nargs="?", help="association code (for staff)")
     grant.set_defaults(handler=_admin_grant)
+    export = commands.add_parser("export", help="spreadsheets for the associations' staff")
+    export_commands = export.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    issues = export_commands.add_parser(
+        "issues", help="every urgent-issue report, one row each (XLSX or CSV)"
+    )
+    issues.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    issues.add_argument("--association", metavar="CODE", help="only this association's reports")
+    issues.add_argument("--since", metavar="YYYY-MM-DD", help="only reports created from this day")
+    issues.add_argument(
+        "--output", metavar="PATH", help="file to write (default ./reports-YYYY-MM-DD.xlsx)"
+    )
+    issues.set_defaults(handler=_export_issues)
     return parser
 
 
