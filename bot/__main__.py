@@ -95,6 +95,7 @@ def create_dispatcher(
     from dialogs.menu import menu_dialog
     from dialogs.profile import profile_dialog
     from dialogs.registration import registration_dialog
+    from dialogs.report import report_dialog
     from dialogs.staff import staff_invites_dialog
 
     members = MemberService(db)
@@ -133,6 +134,7 @@ def create_dispatcher(
         staff_invites_dialog(),
         expert_desk.expert_desk_dialog(),
         knowledge_dialog(),
+        report_dialog(),
     )
     dp.include_router(entry.create_fallback_router())
     message_manager = message_manager or BotMessageManager()

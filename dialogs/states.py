@@ -50,3 +50,28 @@ class ExpertDesk(StatesGroup):
     question = State()
     preview = State()
     sent = State()
+
+
+class ReportForm(StatesGroup):
+    category = State()
+    resume = State()
+    unregistered = State()
+    urgency = State()
+    title = State()
+    description = State()
+    attachments = State()
+    residents = State()
+    groups = State()
+    dream = State()
+    similar = State()
+    joined = State()
+    preview = State()
+    submitted = State()
+
+
+class MyReports(StatesGroup):
+    list = State()
+    report = State()
+    withdraw = State()
+    answer = State()
+    answered = State()
