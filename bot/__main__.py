@@ -93,6 +93,7 @@ def create_dispatcher(
     from dialogs.knowledge import knowledge_dialog
     from dialogs.language import language_dialog
     from dialogs.menu import menu_dialog
+    from dialogs.my_reports import my_reports_dialog
     from dialogs.profile import profile_dialog
     from dialogs.registration import registration_dialog
     from dialogs.report import report_dialog
@@ -135,6 +136,7 @@ def create_dispatcher(
         expert_desk.expert_desk_dialog(),
         knowledge_dialog(),
         report_dialog(),
+        my_reports_dialog(),
     )
     dp.include_router(entry.create_fallback_router())
     message_manager = message_manager or BotMessageManager()

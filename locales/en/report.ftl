@@ -149,3 +149,72 @@ report-form-submitted =
     
     A response is due within { $within } — by { $deadline } (Kyiv time).
     We will tell you about every change in this chat. The report's status is in “My reports”.
+
+## My reports
+
+report-mine-status-new = new
+report-mine-status-in_progress = in progress
+report-mine-status-escalated = escalated to the national level
+report-mine-status-resolved = resolved
+report-mine-status-declined = declined
+report-mine-status-merged = merged into another report
+report-mine-list =
+    📂 <b>My reports</b>: { $count }
+    
+    Your reports and those you support (🤝). Choose one to see its history.
+report-mine-empty =
+    📂 <b>My reports</b>
+    
+    You have not filed or supported any reports yet.
+report-mine-new = 📝 Report an issue
+report-mine-report =
+    { $mark } <b>{ $reference }</b>
+    “{ $title }”
+    
+    Status: <b>{ $status }</b>
+    Area: { $category }
+    Urgency: { $urgency }
+    Filed: { $submitted }
+    Response due by: { $deadline } (Kyiv time)
+    It affects: hromadas — { $hromadas }, oblasts — { $oblasts }, residents — { $residents }.
+report-mine-own = ✍️ You filed this report.
+report-mine-cosigned = 🤝 You support this report.
+report-mine-merged = 🔗 The report was merged into { $merged_into }: it is handled there.
+report-mine-history =
+    <b>History</b>
+    
+    { $history }
+report-mine-history-earlier = … { $count } earlier { $count ->
+        [one] entry
+       *[other] entries
+    }
+report-mine-history-submitted = report filed
+report-mine-history-status = status changed: <b>{ $status }</b>
+report-mine-history-reason = Reason: { $reason }
+report-mine-history-reply = 💬 the secretariat's reply: { $text }
+report-mine-history-answer = ✍️ your answer: { $text }
+report-mine-history-merged-into = merged into report { $reference }
+report-mine-history-merged-from = a similar report { $reference } was merged into it
+report-mine-history-joint = made a joint issue of all associations
+report-mine-not-found = This report is not among yours: perhaps you have withdrawn your support.
+report-mine-to-list = ⬅️ To the list
+report-mine-to-report = ⬅️ To the report
+report-mine-withdraw-button = ↩️ Withdraw my support
+report-mine-withdraw-confirm =
+    Withdraw your support for report <b>{ $reference }</b> “{ $title }”?
+    
+    Your hromada will no longer be counted among those it affects, and you will stop receiving its updates.
+report-mine-withdraw-yes = ↩️ Yes, withdraw
+report-mine-withdrawn = Your support for { $reference } has been withdrawn.
+report-mine-answer-button = ✍️ Answer the secretariat
+report-mine-answer-prompt =
+    ✍️ Write your answer to the secretariat about report <b>{ $reference }</b> in one message (up to { $limit } characters).
+report-mine-answer-empty = The answer is empty. Please write some text.
+report-mine-answer-too-long =
+    The answer is too long: { $length } { $length ->
+        [one] character
+       *[other] characters
+    }, and the limit is { $limit }. Please shorten it.
+report-mine-answer-text-only = Answers are accepted as text only. Please write yours as a message.
+report-mine-answer-refused = This report can no longer be answered: it was merged into another one.
+report-mine-answer-sent = ✅ Your answer about report { $reference } has been sent to the secretariat.

@@ -151,3 +151,74 @@ report-form-submitted =
     
     Відповідь очікується протягом { $within } — до { $deadline } (за київським часом).
     Про кожну зміну ми повідомимо вас у цьому чаті. Стан звернення — у розділі «Мої звернення».
+
+## Мої звернення
+
+report-mine-status-new = нове
+report-mine-status-in_progress = у роботі
+report-mine-status-escalated = передано на національний рівень
+report-mine-status-resolved = вирішено
+report-mine-status-declined = відхилено
+report-mine-status-merged = об'єднано з іншим зверненням
+report-mine-list =
+    📂 <b>Мої звернення</b>: { $count }
+    
+    Тут ваші звернення та ті, які ви підтримали (🤝). Оберіть звернення, щоб побачити його історію.
+report-mine-empty =
+    📂 <b>Мої звернення</b>
+    
+    Ви ще не подавали звернень і не підтримували чужих.
+report-mine-new = 📝 Повідомити про проблему
+report-mine-report =
+    { $mark } <b>{ $reference }</b>
+    «{ $title }»
+    
+    Статус: <b>{ $status }</b>
+    Сфера: { $category }
+    Терміновість: { $urgency }
+    Подано: { $submitted }
+    Відповідь очікується до: { $deadline } (за київським часом)
+    Звернення стосується: громад — { $hromadas }, областей — { $oblasts }, мешканців — { $residents }.
+report-mine-own = ✍️ Ви автор цього звернення.
+report-mine-cosigned = 🤝 Ви підтримали це звернення.
+report-mine-merged = 🔗 Звернення об'єднано зі зверненням { $merged_into }: подальший розгляд — там.
+report-mine-history =
+    <b>Історія</b>
+    
+    { $history }
+report-mine-history-earlier = … ще { $count } { $count ->
+        [one] попередній запис
+        [few] попередні записи
+       *[other] попередніх записів
+    }
+report-mine-history-submitted = звернення подано
+report-mine-history-status = статус змінено: <b>{ $status }</b>
+report-mine-history-reason = Причина: { $reason }
+report-mine-history-reply = 💬 відповідь секретаріату: { $text }
+report-mine-history-answer = ✍️ ваша відповідь: { $text }
+report-mine-history-merged-into = об'єднано зі зверненням { $reference }
+report-mine-history-merged-from = приєднано подібне звернення { $reference }
+report-mine-history-joint = визнано спільним питанням усіх асоціацій
+report-mine-not-found = Цього звернення немає серед ваших: можливо, ви відкликали свою підтримку.
+report-mine-to-list = ⬅️ До списку
+report-mine-to-report = ⬅️ До звернення
+report-mine-withdraw-button = ↩️ Відкликати мою підтримку
+report-mine-withdraw-confirm =
+    Відкликати вашу підтримку звернення <b>{ $reference }</b> «{ $title }»?
+    
+    Вашу громаду більше не враховуватимуть серед тих, кого воно стосується, і повідомлення про нього перестануть надходити.
+report-mine-withdraw-yes = ↩️ Так, відкликати
+report-mine-withdrawn = Підтримку звернення { $reference } відкликано.
+report-mine-answer-button = ✍️ Відповісти секретаріату
+report-mine-answer-prompt =
+    ✍️ Напишіть відповідь секретаріату щодо звернення <b>{ $reference }</b> одним повідомленням (до { $limit } символів).
+report-mine-answer-empty = Відповідь порожня. Напишіть, будь ласка, текст.
+report-mine-answer-too-long =
+    Відповідь задовга: { $length } { $length ->
+        [one] символ
+        [few] символи
+       *[other] символів
+    }, а можна не більше ніж { $limit }. Скоротіть її, будь ласка.
+report-mine-answer-text-only = Відповідь приймається лише текстом. Напишіть її, будь ласка, повідомленням.
+report-mine-answer-refused = Відповісти на це звернення вже не можна: його об'єднано з іншим.
+report-mine-answer-sent = ✅ Вашу відповідь щодо звернення { $reference } надіслано секретаріату.
