@@ -88,13 +88,14 @@ def create_dispatcher(
     message_manager: MessageManagerProtocol | None = None,
 ) -> Dispatcher:
     """A dispatcher with fresh routers and dialogs, its services injected by name."""
-    from dialogs import entry, errors, expert_desk, verification
+    from dialogs import entry, errors, expert_desk, report_desk, verification
     from dialogs.common import BotMessageManager
     from dialogs.knowledge import knowledge_dialog
     from dialogs.language import language_dialog
     from dialogs.menu import menu_dialog
     from dialogs.my_reports import my_reports_dialog
     from dialogs.profile import profile_dialog
+    from dialogs.queue import create_queue_router, queue_dialog
     from dialogs.registration import registration_dialog
     from dialogs.report import report_dialog
     from dialogs.staff import staff_invites_dialog
@@ -125,7 +126,9 @@ def create_dispatcher(
     dp.update.outer_middleware(MemberContextMiddleware(members, staff, content.translations))
     errors.register_error_handlers(dp)
     dp.include_router(verification.create_verification_router())  # before the desk's catch-all
+    dp.include_router(report_desk.create_report_desk_router())  # before the desk's catch-alls
     dp.include_router(expert_desk.create_desk_router())  # staff groups, /questions
+    dp.include_router(create_queue_router())  # /queue, /export
     dp.include_router(entry.create_command_router())
     dp.include_routers(
         registration_dialog(),
@@ -137,6 +140,7 @@ def create_dispatcher(
         knowledge_dialog(),
         report_dialog(),
         my_reports_dialog(),
+        queue_dialog(),
     )
     dp.include_router(entry.create_fallback_router())
     message_manager = message_manager or BotMessageManager()

@@ -11,27 +11,47 @@ checks the rights again through ReportService.
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    User,
+)
 
 from bot.content import CONTENT_DIR, AssociationInfo, load_associations
-from bot.i18n import Translations, Translator
+from bot.i18n import DEFAULT_LOCALE, Translations, Translator
 from bot.services.hromadas import Oblast, load_oblasts
-from bot.services.members import MemberService
+from bot.services.members import InvalidInput, MemberService
 from bot.services.questions import TEXT_LIMIT, split_message, utf16_len
 from bot.services.report_rules import ReportRules, load_report_rules
 from bot.services.reports import (
+    POSITIONS,
     TRANSITIONS,
+    Actor,
+    AlreadyTaken,
+    ConcurrentChange,
     HistoryEntry,
+    ReportClosed,
     ReportService,
     ReportView,
+    TransitionRefused,
+    UnknownReport,
+    normalise_reference,
 )
+from bot.services.staff import PermissionDenied, Rights
 from bot.services.staff_chats import StaffChatService
 from dialogs.common import esc
 
@@ -41,6 +61,7 @@ DEFAULT_TZ = ZoneInfo("Europe/Kyiv")
 TIME_FORMAT = "%d.%m.%Y %H:%M"
 REPORT_LINK_PREFIX = "r"  # deep link `?start=r<id>` opens the private reply dialog
 INTERNAL_PREFIX = "//"
+ESCAPE_MARGIN = 300  # room for what HTML escaping adds to a piece of user text
 
 
 class ReportCb(CallbackData, prefix="rd"):
@@ -87,10 +108,13 @@ def render_report_card(
     tz: ZoneInfo = DEFAULT_TZ,
     *,
     reporter_role: str | None = None,
+    reporter_verified: bool | None = None,
     now: datetime | None = None,
     limit: int = TEXT_LIMIT,
 ) -> str:
-    """The report's card in one language; the description is shortened to keep within `limit`."""
+    """The report's card in one language; the description is shortened to keep within `limit`.
+    The reporter's role and whether they are verified now come from their profile when given
+    (the report keeps whether they were verified when they filed it)."""
     locale = t.locale
     rules = _rules()
     category = rules.category(view.category)
@@ -136,7 +160,8 @@ def render_report_card(
     ]
     if place:
         people.append(t("rdesk-card-place", place=place))
-    people.append(t("rdesk-card-verified", verified="yes" if view.reporter_verified else "no"))
+    verified = view.reporter_verified if reporter_verified is None else reporter_verified
+    people.append(t("rdesk-card-verified", verified="yes" if verified else "no"))
     if view.dream_id:
         people.append(t("rdesk-card-dream", dream=esc(view.dream_id)))
     if view.residents is not None:
@@ -224,9 +249,12 @@ async def _bot_username(bot: Bot) -> str:
     return (await bot.me()).username or ""
 
 
-async def _reporter_role(reports: ReportService, view: ReportView) -> str | None:
+async def _reporter(reports: ReportService, view: ReportView) -> dict[str, Any]:
+    """The reporter's role and verification now, for the card."""
     profile = await MemberService(reports.db).get(view.reporter_telegram_id)
-    return profile.role if profile else None
+    if profile is None:
+        return {}
+    return {"reporter_role": profile.role, "reporter_verified": profile.verification == "verified"}
 
 
 async def publish_report(
@@ -255,7 +283,7 @@ async def _post_cards(
     chats: list[tuple[int, str]],
 ) -> int:
     posted_in = {card.chat_id for card in view.cards}
-    role = await _reporter_role(reports, view)
+    reporter = await _reporter(reports, view)
     username = await _bot_username(bot)
     posted: list[tuple[int, int]] = []
     for chat_id, locale in chats:
@@ -265,7 +293,7 @@ async def _post_cards(
         try:
             sent = await bot.send_message(
                 chat_id,
-                render_report_card(t, view, reports.timezone, reporter_role=role),
+                render_report_card(t, view, reports.timezone, **reporter),
                 reply_markup=report_card_keyboard(t, view, username),
             )
         except TelegramAPIError as error:
@@ -286,13 +314,13 @@ async def refresh_report_cards(
     view = await reports.report(report_id)
     if view is None:
         return
-    role = await _reporter_role(reports, view)
+    reporter = await _reporter(reports, view)
     username = await _bot_username(bot)
     for card in view.cards:
         t = translations.get(card.locale)
         try:
             await bot.edit_message_text(
-                text=render_report_card(t, view, reports.timezone, reporter_role=role),
+                text=render_report_card(t, view, reports.timezone, **reporter),
                 chat_id=card.chat_id,
                 message_id=card.message_id,
                 reply_markup=report_card_keyboard(t, view, username),
@@ -315,28 +343,32 @@ async def refresh_report_cards(
             )
 
 
-def member_message(t: Translator, view: ReportView, entry: HistoryEntry) -> str | None:
-    """A public history entry as a member reads it, or None for entries members are not told."""
+def member_messages(t: Translator, view: ReportView, entry: HistoryEntry) -> list[str]:
+    """A public history entry as a member reads it (a long reply takes several messages); none
+    for entries members are not told about."""
     head = t("rdesk-member-head", reference=view.reference, title=esc(view.title))
     after = entry.after or {}
+    if entry.kind == "reply":
+        intro = f"{head}\n\n{t('rdesk-member-reply')}"
+        budget = TEXT_LIMIT - ESCAPE_MARGIN
+        pieces = split_message(entry.text or "", budget, first_limit=budget - utf16_len(intro))
+        if not pieces:
+            return []
+        return [f"{intro}\n\n{esc(pieces[0])}", *(esc(piece) for piece in pieces[1:])]
     if entry.kind == "status":
         status = str(after.get("status", view.status))
         body = t("rdesk-member-status", status=t(f"rdesk-status-{status}"))
         if entry.text:
             body += "\n" + t("rdesk-member-reason", reason=esc(entry.text))
-    elif entry.kind == "reply":
-        body = t("rdesk-member-reply", text=esc(entry.text))
+    elif entry.kind == "merge" and after.get("into"):
+        body = t("rdesk-member-merged-into", reference=str(after["into"]))
     elif entry.kind == "merge":
-        into = after.get("into")
-        if into:
-            body = t("rdesk-member-merged-into", reference=str(into))
-        else:
-            body = t("rdesk-member-merged-from", reference=str(after.get("merged_from", "")))
+        body = t("rdesk-member-merged-from", reference=str(after.get("merged_from", "")))
     elif entry.kind == "joint":
         body = t("rdesk-member-joint")
     else:
-        return None
-    return f"{head}\n\n{body}"
+        return []
+    return [f"{head}\n\n{body}"]
 
 
 async def notify_members(
@@ -345,9 +377,12 @@ async def notify_members(
     translations: Translations,
     report_id: int,
     entry: HistoryEntry,
+    *,
+    exclude: frozenset[int] = frozenset(),
 ) -> int:
-    """Tell the reporter and every active co-signer about a public history entry, each in their
-    own language. A member who blocked the bot is marked unreachable. Returns how many got it."""
+    """Tell the reporter and every active co-signer (but those in `exclude`) about a public
+    history entry, each in their own language. A member who blocked the bot is marked
+    unreachable and the others are still told. Returns how many were told."""
     if not entry.public:
         return 0
     view = await reports.report(report_id)
@@ -355,19 +390,22 @@ async def notify_members(
         return 0
     delivered = 0
     for telegram_id, locale in await reports.recipients(report_id):
-        text = member_message(translations.get(locale), view, entry)
-        if text is None:
+        if telegram_id in exclude:
+            continue
+        messages = member_messages(translations.get(locale), view, entry)
+        if not messages:
             return 0
-        if await _deliver(bot, reports, telegram_id, text, report_id):
+        if await _deliver(bot, reports, telegram_id, messages, report_id):
             delivered += 1
+    logger.info("report %s: event %s told to %s member(s)", report_id, entry.id, delivered)
     return delivered
 
 
 async def _deliver(
-    bot: Bot, reports: ReportService, telegram_id: int, text: str, report_id: int
+    bot: Bot, reports: ReportService, telegram_id: int, messages: list[str], report_id: int
 ) -> bool:
     try:
-        for piece in split_message(text, TEXT_LIMIT) if utf16_len(text) > TEXT_LIMIT else [text]:
+        for piece in messages:
             await bot.send_message(telegram_id, piece)
     except TelegramForbiddenError:
         logger.info("report %s: member %s blocked the bot", report_id, telegram_id)
@@ -395,16 +433,18 @@ async def post_reporter_reply(
     posted = 0
     for card in view.cards:
         t = translations.get(card.locale)
-        text = t(
+        intro = t(
             "rdesk-reporter-reply",
             reference=view.reference,
             name=esc(entry.actor_name or view.reporter_name) or t("rdesk-no-name"),
-            text=esc(entry.text),
         )
+        budget = TEXT_LIMIT - ESCAPE_MARGIN
+        pieces = split_message(entry.text or "", budget, first_limit=budget - utf16_len(intro))
+        messages = [f"{intro}\n\n{esc(pieces[0] if pieces else '')}"]
+        messages += [esc(piece) for piece in pieces[1:]]
         try:
-            await bot.send_message(
-                card.chat_id, text[:TEXT_LIMIT], reply_to_message_id=card.message_id
-            )
+            for text in messages:
+                await bot.send_message(card.chat_id, text, reply_to_message_id=card.message_id)
         except TelegramAPIError as error:
             logger.info(
                 "report %s: reporter's answer not posted to chat %s: %s",
@@ -415,3 +455,530 @@ async def post_reporter_reply(
             continue
         posted += 1
     return posted
+
+
+# ------------------------------------------------------------------------------ staff actions
+
+GROUP_TYPES = frozenset({"group", "supergroup"})
+PENDING_DESTINY = "report_desk"
+PENDING_TTL = 30 * 60  # seconds a "reply with the reason / the reference" request stays open
+ALERT_MAX = 200
+POSITION_CODES = {position[0]: position for position in POSITIONS}  # s, n, o
+
+
+def _actor(user: User) -> Actor:
+    return Actor(user.id, user.full_name)
+
+
+def _in_group(message: Message | None) -> bool:
+    return message is not None and message.chat.type in GROUP_TYPES
+
+
+async def _alert(callback: CallbackQuery, text: str, *, alert: bool = True) -> None:
+    await callback.answer(text[:ALERT_MAX], show_alert=alert)
+
+
+async def _chat_translator(
+    chat_id: int,
+    private: bool,
+    i18n: Translator,
+    staff_chats: StaffChatService,
+    translations: Translations,
+) -> Translator:
+    """The group's language in a staff group, the reader's own in private chat."""
+    if private:
+        return i18n
+    bound = await staff_chats.chat(chat_id)
+    return translations.get(bound.locale if bound else DEFAULT_LOCALE)
+
+
+def _pending_state(state: FSMContext) -> FSMContext:
+    """This person's own slot in this chat for a request awaiting their reply."""
+    return FSMContext(state.storage, replace(state.key, destiny=PENDING_DESTINY))
+
+
+async def _set_pending(state: FSMContext, **data: Any) -> None:
+    await _pending_state(state).set_data({**data, "at": time.time()})
+
+
+async def _pending(state: FSMContext) -> dict[str, Any] | None:
+    data = await _pending_state(state).get_data()
+    if not data or time.time() - float(data.get("at", 0)) > PENDING_TTL:
+        return None
+    return data
+
+
+async def _clear_pending(state: FSMContext) -> None:
+    await _pending_state(state).set_data({})
+
+
+def _back_button(t: Translator, report_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t("rdesk-button-back"), callback_data=ReportCb(a="bk", r=report_id).pack()
+    )
+
+
+def status_keyboard(t: Translator, view: ReportView) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t(f"rdesk-set-{status}"),
+                callback_data=ReportCb(a="ss", r=view.id, v=status).pack(),
+            )
+        ]
+        for status in allowed_statuses(view)
+    ]
+    rows.append([_back_button(t, view.id)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def position_keyboard(t: Translator, view: ReportView, codes: list[str]) -> InlineKeyboardMarkup:
+    rows = []
+    for code in codes:
+        prefix = f"{association_label(code, t.locale)}: " if len(codes) > 1 else ""
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=prefix + t(f"rdesk-position-{position}"),
+                    callback_data=ReportCb(a="pv", r=view.id, v=f"{code}.{position[0]}").pack(),
+                )
+                for position in POSITIONS
+            ]
+        )
+    rows.append([_back_button(t, view.id)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def comment_keyboard(t: Translator, view: ReportView, value: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t("rdesk-button-comment"),
+                    callback_data=ReportCb(a="pc", r=view.id, v=value).pack(),
+                )
+            ],
+            [_back_button(t, view.id)],
+        ]
+    )
+
+
+def _speaking_for(rights: Rights) -> list[str]:
+    """The associations whose position this person may state, in display order."""
+    return [code for code in _associations() if rights.may_act_for(code)]
+
+
+async def _show_keyboard(
+    callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup
+) -> None:
+    """On the card in a group; in private chat, a message of its own under the report."""
+    message = callback.message
+    if message is None:
+        return
+    try:
+        if _in_group(message):  # type: ignore[arg-type]
+            await bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=message.message_id, reply_markup=markup
+            )
+        else:
+            await bot.send_message(message.chat.id, text, reply_markup=markup)
+    except TelegramAPIError as error:
+        logger.info("report keyboard not shown in chat %s: %s", message.chat.id, error)
+
+
+async def _after_change(
+    bot: Bot,
+    reports: ReportService,
+    translations: Translations,
+    report_id: int,
+    entry: HistoryEntry | None,
+) -> int:
+    """Cards edited, then the members told; returns how many members were told."""
+    await refresh_report_cards(bot, reports, translations, report_id)
+    if entry is None or not entry.public:
+        return 0
+    return await notify_members(bot, reports, translations, report_id, entry)
+
+
+async def _ask_for_text(
+    callback: CallbackQuery,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    view: ReportView,
+    action: str,
+    value: str = "",
+) -> None:
+    """Wait for this person's reply: to the card in a group, to a prompt in private chat."""
+    message = callback.message
+    if message is None:
+        return
+    prompt = t(f"rdesk-ask-{action}", reference=view.reference)
+    if _in_group(message):  # type: ignore[arg-type]
+        await _set_pending(
+            state, a=action, r=view.id, c=message.chat.id, m=message.message_id, v=value
+        )
+        await _alert(callback, t(f"rdesk-ask-{action}-group", reference=view.reference))
+        return
+    sent = await bot.send_message(
+        message.chat.id, prompt, reply_markup=ForceReply(input_field_placeholder=view.reference)
+    )
+    await _set_pending(state, a=action, r=view.id, c=message.chat.id, m=sent.message_id, v=value)
+    await callback.answer()
+
+
+async def on_card_button(
+    callback: CallbackQuery,
+    callback_data: ReportCb,
+    bot: Bot,
+    i18n: Translator,
+    reports: ReportService,
+    staff_chats: StaffChatService,
+    translations: Translations,
+    state: FSMContext,
+) -> None:
+    """A card button, in a staff group or in private chat: rights are checked on every press,
+    and the action itself checks them again in ReportService. Alerts are in the presser's
+    language, what shows on the card in the group's."""
+    t = i18n
+    user = callback.from_user
+    report_id, action, value = callback_data.r, callback_data.a, callback_data.v
+    view = await reports.report(report_id)
+    if view is None:
+        await _alert(callback, t("rdesk-not-found"))
+        return
+    rights = await reports.staff.rights(user.id)
+    if not view.actionable_by(rights):
+        logger.info("report %s: button %s refused to %s", report_id, action, user.id)
+        await _alert(callback, t("rdesk-not-staff"))
+        return
+    kt = await _chat_translator(
+        callback.message.chat.id if callback.message else user.id,
+        not _in_group(callback.message),  # type: ignore[arg-type]
+        i18n,
+        staff_chats,
+        translations,
+    )
+    try:
+        await _button_action(
+            callback, bot, t, kt, reports, translations, state, view, rights, action, value
+        )
+    except PermissionDenied:
+        logger.info("report %s: action %s refused to %s", report_id, action, user.id)
+        await _alert(callback, t("rdesk-not-staff"))
+    except UnknownReport:
+        await _alert(callback, t("rdesk-not-found"))
+    except ReportClosed as closed:
+        await _alert(callback, t("rdesk-closed", status=t(f"rdesk-status-{closed.status}")))
+        await refresh_report_cards(bot, reports, translations, report_id)
+    except TransitionRefused as refused:
+        await _alert(
+            callback, t("rdesk-transition-refused", status=t(f"rdesk-status-{refused.current}"))
+        )
+        await refresh_report_cards(bot, reports, translations, report_id)
+    except ConcurrentChange:
+        await _alert(callback, t("rdesk-try-again"))
+    except InvalidInput as error:
+        logger.info("report %s: action %s: %s", report_id, action, error)
+        await _alert(callback, t("rdesk-stale-button"))
+
+
+async def _button_action(
+    callback: CallbackQuery,
+    bot: Bot,
+    t: Translator,
+    kt: Translator,
+    reports: ReportService,
+    translations: Translations,
+    state: FSMContext,
+    view: ReportView,
+    rights: Rights,
+    action: str,
+    value: str,
+) -> None:
+    actor = _actor(callback.from_user)
+    if action == "tk":
+        try:
+            entry = await reports.take(view.id, actor)
+        except AlreadyTaken as taken:
+            name = taken.by_name or t("rdesk-no-name")
+            await _alert(callback, t("rdesk-taken-by", name=name))
+            await refresh_report_cards(bot, reports, translations, view.id)
+            return
+        await _alert(callback, t("rdesk-taken" if entry else "rdesk-yours-already"), alert=False)
+        await refresh_report_cards(bot, reports, translations, view.id)
+    elif action == "st":
+        if not view.is_open:
+            raise ReportClosed(view.status)
+        text = t("rdesk-choose-status", reference=view.reference)
+        await _show_keyboard(callback, bot, text, status_keyboard(kt, view))
+        await callback.answer()
+    elif action == "ss":
+        if value == "declined":
+            if not view.is_open:
+                raise ReportClosed(view.status)
+            if value not in allowed_statuses(view):
+                raise TransitionRefused(view.status, value)
+            await _ask_for_text(callback, bot, state, t, view, "decline")
+            await _restore_keyboard(callback, bot, kt, view)
+            return
+        entry = await reports.set_status(view.id, actor, value)
+        await _alert(
+            callback, t("rdesk-status-set", status=t(f"rdesk-status-{value}")), alert=False
+        )
+        await _after_change(bot, reports, translations, view.id, entry)
+        await _close_private_helper(callback, bot)
+    elif action == "jn":
+        result = await reports.mark_joint(view.id, actor)
+        fresh = await reports.report(view.id)
+        if fresh is not None and result.chats:
+            await _post_cards(
+                bot, reports, translations, fresh, [(c.chat_id, c.locale) for c in result.chats]
+            )
+        await _alert(callback, t("rdesk-joint-done" if result.entry else "rdesk-joint-already"))
+        await _after_change(bot, reports, translations, view.id, result.entry)
+    elif action == "po":
+        codes = _speaking_for(rights)
+        if not view.joint:
+            raise InvalidInput("not-joint")
+        if not codes:
+            raise PermissionDenied
+        text = t("rdesk-choose-position", reference=view.reference)
+        await _show_keyboard(callback, bot, text, position_keyboard(kt, view, codes))
+        await callback.answer()
+    elif action == "pv":
+        code, position = _position_value(value)
+        await reports.set_position(view.id, actor, code, position)
+        await _alert(callback, t("rdesk-position-set"), alert=False)
+        await refresh_report_cards(bot, reports, translations, view.id)
+        text = t("rdesk-position-comment-offer", reference=view.reference)
+        await _show_keyboard(callback, bot, text, comment_keyboard(kt, view, value))
+    elif action == "pc":
+        code, _ = _position_value(value)
+        if not rights.may_act_for(code):
+            raise PermissionDenied
+        await _ask_for_text(callback, bot, state, t, view, "comment", value)
+        await _restore_keyboard(callback, bot, kt, view)
+    elif action == "mg":
+        if not view.is_open:
+            raise ReportClosed(view.status)
+        await _ask_for_text(callback, bot, state, t, view, "merge")
+    elif action == "bk":
+        await _clear_pending(state)
+        await _restore_keyboard(callback, bot, kt, view)
+        await _close_private_helper(callback, bot)
+        await callback.answer()
+    else:
+        await _alert(callback, t("rdesk-stale-button"))
+
+
+def _position_value(value: str) -> tuple[str, str]:
+    code, _, short = value.partition(".")
+    position = POSITION_CODES.get(short)
+    if not code or position is None:
+        raise InvalidInput("bad-position")
+    return code, position
+
+
+async def _restore_keyboard(
+    callback: CallbackQuery, bot: Bot, t: Translator, view: ReportView
+) -> None:
+    """The card's own buttons again, in place of a choice shown on it."""
+    message = callback.message
+    if message is None or not _in_group(message):  # type: ignore[arg-type]
+        return
+    try:
+        await bot.edit_message_reply_markup(
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            reply_markup=report_card_keyboard(t, view, await _bot_username(bot)),
+        )
+    except TelegramAPIError as error:
+        logger.info("report %s: keyboard not restored: %s", view.id, error)
+
+
+async def _close_private_helper(callback: CallbackQuery, bot: Bot) -> None:
+    """In private chat, the message that offered a choice goes once it is made."""
+    message = callback.message
+    if message is None or _in_group(message):  # type: ignore[arg-type]
+        return
+    if isinstance(message, Message) and (message.text or "").startswith("🚨"):
+        return  # the report itself, shown by /queue
+    try:
+        await bot.delete_message(message.chat.id, message.message_id)
+    except TelegramAPIError as error:
+        logger.info("helper message not deleted in chat %s: %s", message.chat.id, error)
+
+
+# ------------------------------------------------------------------------------ replies
+
+
+async def report_reply_filter(
+    message: Message, bot: Bot, reports: ReportService, state: FSMContext
+) -> dict[str, Any] | bool:
+    """A reply to a report's card in a staff group, or to the bot's request for a reason or a
+    reference: passes the report's id (and the request) on. Anything else is left to the other
+    routers (replies to question cards, commands)."""
+    reply = message.reply_to_message
+    if reply is None or reply.from_user is None or reply.from_user.id != bot.id:
+        return False
+    text = message.text
+    if text is not None and text.startswith("/") and not text.startswith(INTERNAL_PREFIX):
+        return False  # a command
+    if message.from_user is not None:
+        pending = await _pending(state)
+        if (
+            pending is not None
+            and pending.get("c") == message.chat.id
+            and pending.get("m") == reply.message_id
+        ):
+            return {"report_id": int(pending["r"]), "pending": pending}
+    if message.chat.type not in GROUP_TYPES:
+        return False
+    report_id = await reports.report_for_card(message.chat.id, reply.message_id)
+    if report_id is None:
+        return False
+    return {"report_id": report_id, "pending": None}
+
+
+async def on_report_reply(
+    message: Message,
+    report_id: int,
+    pending: dict[str, Any] | None,
+    bot: Bot,
+    i18n: Translator,
+    reports: ReportService,
+    staff_chats: StaffChatService,
+    translations: Translations,
+    state: FSMContext,
+) -> None:
+    """Staff replying to a card: a public answer, a `//` note, or the reason, reference or
+    comment the bot asked them for. Anyone else is refused."""
+    assert message.from_user is not None
+    user = message.from_user
+    t = await _chat_translator(
+        message.chat.id, message.chat.type not in GROUP_TYPES, i18n, staff_chats, translations
+    )
+    text = (message.text or "").strip()
+    if not text:
+        rights = await reports.staff.rights(user.id)
+        view = await reports.report(report_id)
+        allowed = view is not None and view.actionable_by(rights)
+        if not allowed:
+            logger.info(
+                "report %s: reply in chat %s by %s refused", report_id, message.chat.id, user.id
+            )
+        await message.reply(t("rdesk-text-only" if allowed else "rdesk-reply-not-staff"))
+        return
+    try:
+        if pending is not None:
+            await _answer_request(message, t, bot, reports, translations, state, pending, text)
+        elif text.startswith(INTERNAL_PREFIX):
+            await reports.note(report_id, _actor(user), text[len(INTERNAL_PREFIX) :])
+            await message.reply(t("rdesk-note-saved"))
+            logger.info("report %s: note by %s", report_id, user.id)
+        else:
+            entry = await reports.reply(report_id, _actor(user), text)
+            recipients = len(await reports.recipients(report_id))
+            told = await _after_change(bot, reports, translations, report_id, entry)
+            await message.reply(t("rdesk-reply-sent", told=told, total=recipients))
+            logger.info("report %s: public reply by %s told %s", report_id, user.id, told)
+    except PermissionDenied:
+        logger.info(
+            "report %s: reply in chat %s by %s refused", report_id, message.chat.id, user.id
+        )
+        await message.reply(t("rdesk-reply-not-staff"))
+    except UnknownReport:
+        await message.reply(t("rdesk-not-found"))
+    except ReportClosed as closed:
+        await _clear_pending(state)
+        await message.reply(t("rdesk-closed", status=t(f"rdesk-status-{closed.status}")))
+    except TransitionRefused as refused:
+        await _clear_pending(state)
+        await message.reply(
+            t("rdesk-transition-refused", status=t(f"rdesk-status-{refused.current}"))
+        )
+    except ConcurrentChange:
+        await message.reply(t("rdesk-try-again"))
+    except InvalidInput as error:
+        if error.code == "too-long":
+            await message.reply(t("rdesk-too-long", limit=error.limits.get("limit", 0)))
+        else:
+            await message.reply(t("rdesk-text-only"))
+
+
+async def _answer_request(
+    message: Message,
+    t: Translator,
+    bot: Bot,
+    reports: ReportService,
+    translations: Translations,
+    state: FSMContext,
+    pending: dict[str, Any],
+    text: str,
+) -> None:
+    """The reason for declining, the reference to merge into, or a position's comment."""
+    assert message.from_user is not None
+    actor = _actor(message.from_user)
+    report_id = int(pending["r"])
+    action = pending.get("a")
+    if action == "decline":
+        entry = await reports.set_status(report_id, actor, "declined", reason=text)
+        await _clear_pending(state)
+        told = await _after_change(bot, reports, translations, report_id, entry)
+        await message.reply(t("rdesk-declined", told=told))
+    elif action == "comment":
+        code, position = _position_value(str(pending.get("v", "")))
+        await reports.set_position(report_id, actor, code, position, text)
+        await _clear_pending(state)
+        await refresh_report_cards(bot, reports, translations, report_id)
+        await message.reply(t("rdesk-position-set"))
+    elif action == "merge":
+        target = await reports.by_reference(text) if normalise_reference(text) else None
+        if target is None:
+            await message.reply(t("rdesk-merge-unknown"))
+            return  # the request stays open for another try
+        try:
+            await merge_reports(bot, reports, translations, report_id, target.id, actor)
+        except InvalidInput:
+            await message.reply(t("rdesk-merge-self"))
+            return
+        except PermissionDenied:
+            await message.reply(t("rdesk-merge-foreign", reference=target.reference))
+            return
+        await _clear_pending(state)
+        await message.reply(t("rdesk-merged", reference=target.reference))
+    else:
+        await _clear_pending(state)
+
+
+async def merge_reports(
+    bot: Bot,
+    reports: ReportService,
+    translations: Translations,
+    report_id: int,
+    into_id: int,
+    actor: Actor,
+) -> None:
+    """Merge a report into another; both reports' members are told once, the cards edited."""
+    told_source = {telegram_id for telegram_id, _ in await reports.recipients(report_id)}
+    entry = await reports.merge(report_id, into_id, actor)
+    await _after_change(bot, reports, translations, report_id, entry)
+    target_entry = next(
+        (e for e in reversed(await reports.history(into_id)) if e.kind == "merge"), None
+    )
+    await refresh_report_cards(bot, reports, translations, into_id)
+    if target_entry is not None:
+        await notify_members(
+            bot, reports, translations, into_id, target_entry, exclude=frozenset(told_source)
+        )
+    logger.info("report %s merged into %s by %s", report_id, into_id, actor.telegram_id)
+
+
+def create_report_desk_router() -> Router:
+    """Report cards' buttons and replies to report cards. Included before the expert desk's
+    router, whose catch-alls would otherwise answer these."""
+    router = Router(name="report_desk")
+    router.callback_query.register(on_card_button, ReportCb.filter())
+    router.message.register(on_report_reply, F.reply_to_message, report_reply_filter)
+    return router

@@ -61,8 +61,6 @@ rdesk-member-head = 📨 <b>Report { $reference }</b>
 rdesk-member-status = The report's status has changed: <b>{ $status }</b>.
 rdesk-member-reason = Reason: { $reason }
 rdesk-member-reply = 💬 The association's secretariat answers:
-
-    { $text }
 rdesk-member-merged-into = The report has been merged into a similar report, { $reference }. You now support that one, and further news will be about { $reference }.
 rdesk-member-merged-from = A similar report, { $reference }, has been merged into this one with its co-signers.
 rdesk-member-joint = The report is now a joint issue of all associations.
@@ -71,4 +69,55 @@ rdesk-member-joint = The report is now a joint issue of all associations.
 
 rdesk-reporter-reply = ↩️ <b>The reporter answers</b> ({ $reference }, { $name }):
 
-    { $text }
+## Choices shown on the card (in the group's language)
+
+rdesk-button-back = ⬅️ Back
+rdesk-button-comment = 💬 Add a comment to the position
+rdesk-choose-status = 📌 { $reference }: choose the new status.
+rdesk-set-in_progress = ▶️ In progress
+rdesk-set-escalated = ⬆️ Escalate to the national level
+rdesk-set-resolved = ✅ Resolved
+rdesk-set-declined = ⛔️ Decline (with a reason)
+rdesk-choose-position = 🗳 { $reference }: your association's position on this joint issue.
+rdesk-position-supports = ✅ Supports
+rdesk-position-neutral = ➖ Neutral
+rdesk-position-opposes = ❌ Does not support
+rdesk-position-comment-offer = 🗳 { $reference }: position recorded. Add a comment if needed.
+
+## Requests for a text: an alert in the group, a message in private chat
+
+rdesk-ask-decline-group = To decline report { $reference }, reply to its card with the reason. The reporter and co-signers will see it.
+rdesk-ask-decline = ⛔️ Reply to this message with the reason for declining report { $reference }. The reporter and co-signers will see it.
+rdesk-ask-merge-group = To merge report { $reference } into another one, reply to its card with the other report's reference (like R-2026-00042).
+rdesk-ask-merge = 🔗 Reply to this message with the reference of the report to merge { $reference } into (like R-2026-00042).
+rdesk-ask-comment-group = Reply to the card of report { $reference } with the comment on your position.
+rdesk-ask-comment = 💬 Reply to this message with the comment on your position on report { $reference }.
+
+## Answers to the card's buttons (alerts, in the presser's language)
+
+rdesk-not-found = Report not found.
+rdesk-not-staff = ⛔️ Only the secretariat staff of the associations this report was sent to can act on it.
+rdesk-stale-button = That button is out of date.
+rdesk-closed = The report is closed already (status: { $status }).
+rdesk-transition-refused = That status cannot be set now: the report is “{ $status }”.
+rdesk-try-again = The report is changing right now. Please try again.
+rdesk-taken = The report is yours now.
+rdesk-yours-already = You are handling this report already.
+rdesk-taken-by = { $name } has taken this report already.
+rdesk-status-set = Status changed: { $status }.
+rdesk-joint-done = The report is now a joint issue. Its card has been sent to every association's group.
+rdesk-joint-already = The report is a joint issue already.
+rdesk-position-set = The association's position is recorded.
+
+## Replies to the card (in the group's language)
+
+rdesk-reply-not-staff = ⛔️ Only the secretariat staff of the associations this report was sent to can answer it.
+rdesk-text-only = Please send the answer as text.
+rdesk-too-long = The text is too long: { $limit } characters at most.
+rdesk-note-saved = 📝 Internal note saved. The reporter will not see it.
+rdesk-reply-sent = ✅ Answer sent. Received by { $told } of { $total } (the reporter and co-signers).
+rdesk-declined = ⛔️ Report declined. The reason was sent to the reporter and co-signers (received by { $told }).
+rdesk-merge-unknown = No report has that reference. Send it like R-2026-00042.
+rdesk-merged = 🔗 Report merged into { $reference }. Its reporter and co-signers now support that one and have been told.
+rdesk-merge-self = A report cannot be merged into itself. Send another report's reference.
+rdesk-merge-foreign = Report { $reference } was sent to other associations, so you cannot merge into it. Send another report's reference.

@@ -61,8 +61,6 @@ rdesk-member-head = 📨 <b>Звернення { $reference }</b>
 rdesk-member-status = Статус звернення змінено: <b>{ $status }</b>.
 rdesk-member-reason = Причина: { $reason }
 rdesk-member-reply = 💬 Відповідь секретаріату асоціації:
-
-    { $text }
 rdesk-member-merged-into = Звернення об'єднано з подібним зверненням { $reference }. Ви автоматично приєдналися до нього, і надалі повідомлення надходитимуть щодо { $reference }.
 rdesk-member-merged-from = До звернення приєднано подібне звернення { $reference } разом з його підписантами.
 rdesk-member-joint = Звернення визнано спільним питанням усіх асоціацій.
@@ -71,4 +69,55 @@ rdesk-member-joint = Звернення визнано спільним пита
 
 rdesk-reporter-reply = ↩️ <b>Відповідь заявника</b> ({ $reference }, { $name }):
 
-    { $text }
+## Choices shown on the card (in the group's language)
+
+rdesk-button-back = ⬅️ Назад
+rdesk-button-comment = 💬 Додати коментар до позиції
+rdesk-choose-status = 📌 { $reference }: оберіть новий статус.
+rdesk-set-in_progress = ▶️ Взяти в роботу
+rdesk-set-escalated = ⬆️ Передати на національний рівень
+rdesk-set-resolved = ✅ Вирішено
+rdesk-set-declined = ⛔️ Відхилити (із зазначенням причини)
+rdesk-choose-position = 🗳 { $reference }: позиція вашої асоціації щодо спільного питання.
+rdesk-position-supports = ✅ Підтримує
+rdesk-position-neutral = ➖ Нейтрально
+rdesk-position-opposes = ❌ Не підтримує
+rdesk-position-comment-offer = 🗳 { $reference }: позицію зафіксовано. За потреби додайте коментар.
+
+## Requests for a text: an alert in the group, a message in private chat
+
+rdesk-ask-decline-group = Щоб відхилити звернення { $reference }, надішліть причину відповіддю на його картку. Заявник і підписанти побачать цю причину.
+rdesk-ask-decline = ⛔️ Надішліть причину відхилення звернення { $reference } відповіддю на це повідомлення. Заявник і підписанти побачать цю причину.
+rdesk-ask-merge-group = Щоб об'єднати звернення { $reference } з іншим, надішліть відповіддю на його картку номер звернення, до якого його слід приєднати (наприклад, R-2026-00042).
+rdesk-ask-merge = 🔗 Надішліть відповіддю на це повідомлення номер звернення, до якого слід приєднати { $reference } (наприклад, R-2026-00042).
+rdesk-ask-comment-group = Надішліть коментар до позиції відповіддю на картку звернення { $reference }.
+rdesk-ask-comment = 💬 Надішліть коментар до позиції щодо звернення { $reference } відповіддю на це повідомлення.
+
+## Answers to the card's buttons (alerts, in the presser's language)
+
+rdesk-not-found = Звернення не знайдено.
+rdesk-not-staff = ⛔️ Діяти щодо цього звернення можуть лише працівники секретаріату асоціацій, яким його спрямовано.
+rdesk-stale-button = Ця кнопка вже неактуальна.
+rdesk-closed = Звернення вже закрито (статус: { $status }).
+rdesk-transition-refused = Цей статус зараз встановити не можна: звернення має статус «{ $status }».
+rdesk-try-again = Звернення саме змінюється. Спробуйте ще раз.
+rdesk-taken = Звернення закріплено за вами.
+rdesk-yours-already = Звернення вже опрацьовуєте ви.
+rdesk-taken-by = Звернення вже взяв (-ла) в роботу { $name }.
+rdesk-status-set = Статус змінено: { $status }.
+rdesk-joint-done = Звернення позначено як спільне питання. Картку надіслано до груп усіх асоціацій.
+rdesk-joint-already = Звернення вже є спільним питанням.
+rdesk-position-set = Позицію асоціації зафіксовано.
+
+## Replies to the card (in the group's language)
+
+rdesk-reply-not-staff = ⛔️ Відповідати на звернення можуть лише працівники секретаріату асоціацій, яким його спрямовано.
+rdesk-text-only = Будь ласка, надішліть відповідь текстом.
+rdesk-too-long = Текст задовгий: не більше { $limit } символів.
+rdesk-note-saved = 📝 Внутрішню нотатку збережено. Заявник її не побачить.
+rdesk-reply-sent = ✅ Відповідь надіслано. Отримали: { $told } з { $total } (заявник і підписанти).
+rdesk-declined = ⛔️ Звернення відхилено. Причину надіслано заявникові й підписантам (отримали: { $told }).
+rdesk-merge-unknown = Звернення з таким номером не знайдено. Надішліть номер у форматі R-2026-00042.
+rdesk-merged = 🔗 Звернення об'єднано з { $reference }. Заявника й підписантів приєднано до нього та повідомлено.
+rdesk-merge-self = Звернення не можна об'єднати із самим собою. Надішліть номер іншого звернення.
+rdesk-merge-foreign = Звернення { $reference } спрямовано іншим асоціаціям, тож об'єднати з ним ви не можете. Надішліть номер іншого звернення.
