@@ -75,3 +75,9 @@ class MyReports(StatesGroup):
     withdraw = State()
     answer = State()
     answered = State()
+
+
+class Queue(StatesGroup):
+    list = State()
+    filter = State()
+    report = State()

@@ -42,3 +42,87 @@ queue-export-column-resolution = Resolution, hours
 queue-export-column-dream = DREAM project id
 queue-export-column-joint = Joint
 queue-export-column-assignee = Assignee
+
+## /queue
+
+queue-no-rights = ⛔ The reports queue is only for the associations' secretariat staff.
+queue-title = 🗂 <b>Reports queue</b> — found: { $total }
+queue-empty = 🗂 <b>Reports queue</b>
+    No reports match these filters.
+queue-page = Page { $page } of { $pages }
+queue-prev = ◀️ Previous
+queue-next = Next ▶️
+queue-nobody = nobody
+queue-no-name = no name
+queue-item = <b>{ $reference }</b> · { $title }
+    { $status } · { $category }
+    📍 { $place } · { $overdue ->
+        [yes] ⏰ overdue since
+       *[no] ⏳ by
+    } { $deadline }
+    🙋 { $assignee } · 👥 { $cosigners }{ $joint ->
+        [yes] {" "}· 🤝 joint
+       *[no] {""}
+    }
+queue-filters-summary = 🔎 Filters: { $status } · { $urgency } · { $category } · { $oblast }{ $overdue ->
+        [yes] {" "}· overdue only
+       *[no] {""}
+    }
+queue-filter-any = all
+queue-filter-open = all open
+queue-filter-status = Status: { $value }
+queue-filter-category = Category: { $value }
+queue-filter-oblast = Oblast: { $value }
+queue-filter-urgency = Urgency: { $value }
+queue-filter-overdue = { $on ->
+        [yes] ✅ Overdue only
+       *[no] ⏰ Overdue only
+    }
+queue-reset = ✖️ Clear filters
+queue-filter-status-prompt = Choose the status:
+queue-filter-category-prompt = Choose the category:
+queue-filter-oblast-prompt = Choose the oblast:
+queue-filter-urgency-prompt = Choose the urgency:
+queue-back-to-list = ⬅️ Back to the queue
+queue-show-again = 🔄 Show again
+queue-report-shown = ⬆️ Report { $reference } is above: its card with the action buttons, the attachments, who co-signed it and the full history.
+queue-report-not-found = There is no such report.
+queue-report-foreign = ⛔ This report went to another association, so you cannot work on it.
+
+## An opened report: attachments, co-signers, history
+
+queue-attachments-caption = 📎 Attachments of report { $reference }
+queue-attachments-failed = ⚠️ The attachments could not be shown: Telegram no longer has these files.
+queue-cosigners-none = 👥 Nobody has co-signed report { $reference } yet.
+queue-cosigners-title = 👥 <b>Co-signers of report { $reference }</b> ({ $count })
+queue-cosigner = • { $name } — { $place } · { $verified ->
+        [yes] ✅ membership verified
+       *[no] ⏳ membership not verified (not counted in the figures)
+    } · { $joined }
+queue-cosigner-residents = { $place }, residents: { $residents }
+queue-history-title = 📜 <b>History of report { $reference }</b>
+queue-history-entry = <b>{ $time }</b> · { $actor }
+    { $what }
+queue-history-submitted = 📨 Submitted the report
+queue-history-status = 🔄 Status: { $before } → { $after }
+queue-history-assign = 🙋 Took the report
+queue-history-reply = 💬 Answer to the reporter and co-signers:
+queue-history-note = 🔒 Internal note (members never see it):
+queue-history-reporter-reply = ↩️ The reporter's answer:
+queue-history-cosign = ➕ Co-signed the report
+queue-history-withdraw = ➖ Withdrew their support
+queue-history-joint = 🤝 Marked as joint for all associations
+queue-history-position = 📌 Position of { $association }: { $position ->
+        [supports] supports
+        [neutral] neutral
+       *[opposes] does not support
+    }
+queue-history-merged-into = 🔗 Merged into report { $reference }
+queue-history-merged-from = 🔗 Report { $reference } merged into this one
+
+## /export
+
+queue-export-caption = 📊 Reports of your associations: { $count }. The spreadsheet opens in Excel or LibreOffice.
+queue-export-failed = ⚠️ The spreadsheet could not be sent. Please try again a little later.
+queue-command-queue = Reports queue
+queue-command-export = Reports spreadsheet (Excel)
