@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -592,9 +592,12 @@ async def _after_change(
     translations: Translations,
     report_id: int,
     entry: HistoryEntry | None,
+    *,
+    refresh: bool = True,
 ) -> int:
     """Cards edited, then the members told; returns how many members were told."""
-    await refresh_report_cards(bot, reports, translations, report_id)
+    if refresh:
+        await refresh_report_cards(bot, reports, translations, report_id)
     if entry is None or not entry.public:
         return 0
     return await notify_members(bot, reports, translations, report_id, entry)
@@ -670,12 +673,12 @@ async def on_card_button(
         await _alert(callback, t("rdesk-not-found"))
     except ReportClosed as closed:
         await _alert(callback, t("rdesk-closed", status=t(f"rdesk-status-{closed.status}")))
-        await refresh_report_cards(bot, reports, translations, report_id)
+        await _restore_after_refusal(callback, bot, kt, reports, report_id, action)
     except TransitionRefused as refused:
         await _alert(
             callback, t("rdesk-transition-refused", status=t(f"rdesk-status-{refused.current}"))
         )
-        await refresh_report_cards(bot, reports, translations, report_id)
+        await _restore_after_refusal(callback, bot, kt, reports, report_id, action)
     except ConcurrentChange:
         await _alert(callback, t("rdesk-try-again"))
     except InvalidInput as error:
@@ -703,10 +706,10 @@ async def _button_action(
         except AlreadyTaken as taken:
             name = taken.by_name or t("rdesk-no-name")
             await _alert(callback, t("rdesk-taken-by", name=name))
-            await refresh_report_cards(bot, reports, translations, view.id)
             return
         await _alert(callback, t("rdesk-taken" if entry else "rdesk-yours-already"), alert=False)
-        await refresh_report_cards(bot, reports, translations, view.id)
+        if entry is not None:
+            await refresh_report_cards(bot, reports, translations, view.id)
     elif action == "st":
         if not view.is_open:
             raise ReportClosed(view.status)
@@ -778,6 +781,22 @@ def _position_value(value: str) -> tuple[str, str]:
     if not code or position is None:
         raise InvalidInput("bad-position")
     return code, position
+
+
+async def _restore_after_refusal(
+    callback: CallbackQuery,
+    bot: Bot,
+    kt: Translator,
+    reports: ReportService,
+    report_id: int,
+    action: str,
+) -> None:
+    """A refused choice of status leaves the card with its own buttons again."""
+    if action != "ss":
+        return
+    view = await reports.report(report_id)
+    if view is not None:
+        await _restore_keyboard(callback, bot, kt, view)
 
 
 async def _restore_keyboard(
@@ -878,9 +897,14 @@ async def on_report_reply(
             await message.reply(t("rdesk-note-saved"))
             logger.info("report %s: note by %s", report_id, user.id)
         else:
+            before = await reports.report(report_id)
             entry = await reports.reply(report_id, _actor(user), text)
             recipients = len(await reports.recipients(report_id))
-            told = await _after_change(bot, reports, translations, report_id, entry)
+            # The card shows no replies; only an overdue mark the answer clears changes it.
+            was_overdue = before is not None and before.overdue(datetime.now(UTC))
+            told = await _after_change(
+                bot, reports, translations, report_id, entry, refresh=was_overdue
+            )
             await message.reply(t("rdesk-reply-sent", told=told, total=recipients))
             logger.info("report %s: public reply by %s told %s", report_id, user.id, told)
     except PermissionDenied:

@@ -270,8 +270,8 @@ async def test_every_status_change_reaches_both_members_in_their_language(desk: 
 
     await group.press(staff, cb("st", report_id), card)
     choice = buttons(markup_edits(desk, VAG_GROUP)[-1])
-    assert list(choice) == ["⛔️ Відхилити (із зазначенням причини)", "▶️ Взяти в роботу", "⬅️ Назад"]
-    await group.press(staff, choice["▶️ Взяти в роботу"], card)
+    assert list(choice) == ["⛔️ Відхилити (з причиною)", "▶️ В роботі", "⬅️ Назад"]
+    await group.press(staff, choice["▶️ В роботі"], card)
     assert alerts(desk)[-1] == "Статус змінено: в роботі."
     assert "📌 Статус: в роботі" in card_text(desk, VAG_GROUP)
     assert "<b>в роботі</b>" in session.texts_to(REPORTER)[-1]

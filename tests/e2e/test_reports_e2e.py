@@ -1,0 +1,139 @@
+"""An urgent-issue report handled by staff in their bound group: the real bot process over HTTP
+against the fake Bot API server. The reporter writes in Ukrainian, a co-signer in English; each
+change reaches both, each in their own language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+
+from bot.i18n import Translations
+from bot.services.members import MemberService, RegistrationForm
+from bot.services.report_rules import load_report_rules
+from bot.services.reports import ReportForm, ReportService
+from bot.services.staff import StaffService
+from bot.services.staff_chats import StaffChatService
+from dialogs.report_desk import publish_report
+from storage.db import Database
+from storage.models import StaffRole
+from tests.e2e.test_member_e2e import register, started
+from tests.fakebot import BotProcess, FakeTelegram
+from tests.fakebot.process import DEFAULT_TOKEN
+
+GROUP = -1001234567890
+
+
+async def publish(fake: FakeTelegram, db: Database, reports: ReportService, report_id: int) -> None:
+    """What the report dialog does on submission, from this process: the card to the groups."""
+    assert fake.base_url is not None
+    bot = Bot(
+        DEFAULT_TOKEN,
+        session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+    try:
+        await publish_report(bot, reports, StaffChatService(db), Translations(), report_id)
+    finally:
+        await bot.session.close()
+
+
+async def test_report_card_handled_by_staff_reaches_reporter_and_cosigner(
+    fake_telegram: FakeTelegram, bot_factory: Callable[..., BotProcess], db: Database
+) -> None:
+    await started(bot_factory, fake_telegram, admin_ids=[1])
+    admin = fake_telegram.user(1, first_name="Адмін")
+    staff = fake_telegram.user(500, first_name="Ірина", last_name="Коваль")
+    await StaffService(db, frozenset({1})).grant(500, StaffRole.STAFF, "vag")
+    group = fake_telegram.group(GROUP, "Секретаріат ВАГ")
+    await admin.send("/bind vag", chat=group)
+    await admin.wait_for("Групу прив'язано", chat=group)
+
+    # The reporter registers in Ukrainian through the bot; the co-signer is an English speaker.
+    reporter = fake_telegram.user(1001, first_name="Олена", last_name="Петренко")
+    await register(reporter)
+    cosigner = fake_telegram.user(1002, first_name="Ivan", language_code="en")
+    members = MemberService(db)
+    await members.set_locale(1002, "en")
+    await members.register(
+        1002,
+        RegistrationForm(
+            full_name="Ivan Bondar",
+            role="hromada_head",
+            oblast_code="UA05000000000010236",
+            hromada_code=None,
+            hromada_text="Bar",
+            association_codes=["vag"],
+            associations_unsure=False,
+        ),
+    )
+    await cosigner.send("/start")  # Telegram lets a bot write only to those who started it
+    await cosigner.wait_for("Main menu|main menu|Головне меню")
+    reports = ReportService(db, load_report_rules())
+    submitted = await reports.submit(
+        1001,
+        ReportForm(
+            category="legislation",
+            urgency="critical",
+            title="Школа без опалення",
+            description="Котельня не працює третій тиждень, діти навчаються в куртках.",
+            residents=1200,
+        ),
+    )
+    await reports.cosign(submitted.id, 1002, 300)
+    staff.mark()
+    await publish(fake_telegram, db, reports, submitted.id)
+    card = await staff.wait_for(f"Звернення {submitted.reference}", chat=group)
+    assert "Школа без опалення" in card["text"] and "Олена Петренко" in card["text"]
+    assert "📌 Статус: нове" in card["text"]
+
+    # Someone in the group without staff rights can neither press nor answer.
+    outsider = fake_telegram.user(777, first_name="Сторонній")
+    refused = await outsider.click("Взяти в роботу", message=card, chat=group)
+    assert "лише працівники" in (await outsider.wait_answer(refused))["text"]
+    outsider.mark()
+    await outsider.send("Я теж відповім", chat=group, reply_to=card)
+    await outsider.wait_for("Відповідати на звернення можуть лише", chat=group)
+
+    # Staff take it: the card names them; members are not told of an assignment.
+    staff.mark()
+    taken = await staff.click("Взяти в роботу", message=card, chat=group)
+    assert (await staff.wait_answer(taken))["text"] == "Звернення закріплено за вами."
+    await staff.wait_for("Опрацьовує: Ірина Коваль", chat=group)
+
+    # A public answer by reply reaches both members, each in their language.
+    reporter.mark()
+    cosigner.mark()
+    staff.mark()
+    await staff.send("Звернулися до Мінрегіону, чекаємо відповіді.", chat=group, reply_to=card)
+    await staff.wait_for("Отримали: 2 з 2", chat=group)
+    uk = await reporter.wait_for("Відповідь секретаріату асоціації")
+    assert submitted.reference in uk["text"] and "Звернулися до Мінрегіону" in uk["text"]
+    en = await cosigner.wait_for("The association's secretariat answers")
+    assert submitted.reference in en["text"] and "Школа без опалення" in en["text"]
+    # An internal note reaches nobody.
+    staff.mark()
+    await staff.send("// Уточнити в Мінрегіоні", chat=group, reply_to=card)
+    await staff.wait_for("Внутрішню нотатку збережено", chat=group)
+
+    # Status: in progress, then resolved; each change reaches both members.
+    for label, uk_name, en_name in (
+        ("В роботі", "в роботі", "in progress"),
+        ("Вирішено", "вирішено", "resolved"),
+    ):
+        choice = await staff.click("Змінити статус", message=card, chat=group)
+        await staff.wait_answer(choice)  # the card's buttons are the choice of statuses now
+        reporter.mark()
+        cosigner.mark()
+        await staff.click(label, message=card, chat=group)
+        await staff.wait_for(f"📌 Статус: {uk_name}", chat=group)
+        await reporter.wait_for(f"Статус звернення змінено: {uk_name}")
+        await cosigner.wait_for(f"The report's status has changed: {en_name}")
+
+    texts = [m.get("text", "") for m in reporter.messages + cosigner.messages]
+    assert not any("Уточнити" in text for text in texts)
+    fake_telegram.assert_no_violations()
