@@ -37,7 +37,17 @@ from bot.services.reports import (
     clean_title,
 )
 from bot.services.reports import ReportForm as FormData
-from dialogs.common import MENU_BUTTON, USE_BUTTONS, Tr, Window, esc, translator, user_id
+from dialogs.common import (
+    MENU_BUTTON,
+    USE_BUTTONS,
+    Tr,
+    Window,
+    answer,
+    esc,
+    open_menu,
+    translator,
+    user_id,
+)
 from dialogs.presenters import member_hromada
 from dialogs.states import MyReports, ReportForm
 
@@ -523,13 +533,13 @@ async def on_join(
             chosen["id"], user_id(manager), residents=_form(manager).get("residents")
         )
     except (ReportClosed, UnknownReport):
-        await callback.answer(t("report-form-join-closed"), show_alert=True)
+        await answer(manager, callback, t("report-form-join-closed"), alert=True)
         manager.dialog_data["similar"] = [item for item in found if item is not chosen]
         if not manager.dialog_data["similar"]:
             await _to_preview(manager)
         return
     except InvalidInput:
-        await callback.answer(t("report-form-join-own"), show_alert=True)
+        await answer(manager, callback, t("report-form-join-own"), alert=True)
         return
     # The member joined a report instead of filing their own: the draft has done its job.
     await reports.discard_draft(user_id(manager))
@@ -577,7 +587,7 @@ async def on_submit(callback: CallbackQuery, _button: Button, manager: DialogMan
         submitted = await reports.submit(user_id(manager), data)
     except InvalidInput:
         # Every field was checked as it was answered: only a draft older than a rule gets here.
-        await callback.answer(t("report-form-submit-incomplete"), show_alert=True)
+        await answer(manager, callback, t("report-form-submit-incomplete"), alert=True)
         return
     urgency = reports.rules.urgency(data.urgency)
     manager.dialog_data["reference"] = submitted.reference
@@ -608,7 +618,15 @@ async def _publish(callback: CallbackQuery, manager: DialogManager, report_id: i
 
 # --------------------------------------------------------------------------------- windows
 
-CANCEL = MENU_BUTTON
+
+async def on_cancel(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    """Leave for the menu; the answers so far stay saved as the draft."""
+    if _form(manager):
+        await answer(manager, callback, translator(manager)("report-form-cancelled"))
+    await open_menu(callback, button, manager)
+
+
+CANCEL = Button(Tr("report-form-cancel"), id="cancel", on_click=on_cancel)
 TEXT_ONLY = MessageInput(on_not_text, content_types=ContentType.ANY)
 
 

@@ -4,6 +4,8 @@ report-form-register-first = Registered members can report issues. Please finish
 report-form-back = ⬅️ Back
 report-form-back-preview = ⬅️ Back to the preview
 report-form-skip = ⏭ Skip
+report-form-cancel = ✖️ Cancel
+report-form-cancelled = Your draft is saved: continue any time from the menu.
 report-form-text-only = This step needs text. Please send your answer as a message.
 
 report-form-resume =

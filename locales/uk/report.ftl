@@ -4,6 +4,8 @@ report-form-register-first = Повідомити про проблему мож
 report-form-back = ⬅️ Назад
 report-form-back-preview = ⬅️ До перегляду
 report-form-skip = ⏭ Пропустити
+report-form-cancel = ✖️ Скасувати
+report-form-cancelled = Чернетку збережено: продовжити можна будь-коли з меню.
 report-form-text-only = На цьому кроці потрібен текст. Надішліть, будь ласка, відповідь повідомленням.
 
 report-form-resume =

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiogram.filters import Command
+from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import Document, Message, PhotoSize, Voice
 from aiogram_dialog import DialogManager, StartMode
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from dialogs.states import ReportForm
 from storage.models import Report, ReportAttachment, ReportSupporter
 from tests.flows.harness import App, Member
 
+STAFF_CHAT = -100700
 TITLE = "Немає коштів на ремонт даху школи після обстрілу"
 DESCRIPTION = "Після обстрілу 12 листопада дах школи №2 пошкоджено, кошторис 1,2 млн грн."
 
@@ -177,7 +179,8 @@ async def test_whole_flow_with_files_and_bad_input(app: App) -> None:
     assert await reports(app).draft(1001) is None  # submitted: the draft is gone
 
 
-async def test_preview_edits_return_to_the_preview(app: App) -> None:
+async def test_preview_edits_return_to_the_preview(app: App, caplog: Any) -> None:
+    await app.dp["staff_chats"].bind(STAFF_CHAT, "VAG secretariat", "vag", actor=1, locale="en")
     member = await reporter(app, locale="en")
     await member.click("Education")
     await member.click("Normal")
@@ -208,6 +211,9 @@ async def test_preview_edits_return_to_the_preview(app: App) -> None:
     assert "Kyiv time" in member.window()
     [report] = await stored_reports(app)
     assert report.title == "Broken bridge in Illintsi" and report.urgency == "high"
+    cards = [m for m in app.session.calls if isinstance(m, SendMessage) and m.chat_id == STAFF_CHAT]
+    assert len(cards) == 1 and report.reference in cards[0].text  # the staff card is posted
+    assert "not posted" not in caplog.text
 
 
 async def test_similar_report_is_joined(app: App) -> None:
@@ -302,7 +308,10 @@ async def test_draft_is_discarded_and_started_again(app: App) -> None:
     await member.click("Освіта")
     await member.click("Висока")
     await member.send("Перша назва")
-    await member.send("/menu")
+    await member.click("Скасувати")  # to the menu; the draft stays
+    assert any("Реформи" in b for b in member.buttons())
+    toasts = [m.text for m in app.session.calls if isinstance(m, AnswerCallbackQuery)]
+    assert "Чернетку збережено" in (toasts[-1] or "")
 
     await member.send("/t_report")
     assert "незавершене звернення" in member.window()
@@ -344,3 +353,24 @@ async def test_stale_button_is_answered(app: App) -> None:
     member = await reporter(app)
     answered: Any = await member.press("forged")
     assert answered in app.windows.answered_callbacks
+
+
+async def test_long_description_and_eleventh_file_are_refused(app: App) -> None:
+    member = await reporter(app)
+    await member.click("Освіта")
+    await member.click("Висока")
+    await member.send(TITLE)
+    await member.send("о" * 3001)
+    refusal = member.replies()[-1]
+    assert "3\xa0001 символ," in refusal and "не більше ніж 3\xa0000" in refusal
+    assert "Крок 4" in member.window()
+    await member.send(DESCRIPTION)
+    for number in range(10):
+        await send_document(member, f"акт-{number}.pdf")
+    assert "Додано файлів: 10 з 10" in member.window()
+    await send_photo(member, "p11")
+    assert "не більше ніж 10 файлів" in member.replies()[-1]
+    await member.click("Прибрати всі файли")
+    assert "⏭ Пропустити" in member.buttons()
+    draft = await reports(app).draft(1001)
+    assert draft is not None and draft.data["form"]["attachments"] == []
