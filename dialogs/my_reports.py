@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row, ScrollingGroup, Start, SwitchTo
+from aiogram_dialog.widgets.text import Multi
 
 from bot.i18n import Translations, Translator
 from bot.services.members import InvalidInput
@@ -256,12 +257,17 @@ list_window = Window(
 )
 
 report_window = Window(
-    Tr("report-mine-report", when="found"),
-    Tr("report-mine-own", when="own"),
-    Tr("report-mine-cosigned", when="cosigned"),
-    Tr("report-mine-merged", when="is_merged"),
-    Tr("report-mine-history", when="history"),
-    Tr("report-mine-not-found", when="missing"),
+    Multi(
+        Multi(
+            Tr("report-mine-report", when="found"),
+            Tr("report-mine-own", when="own"),
+            Tr("report-mine-cosigned", when="cosigned"),
+        ),
+        Tr("report-mine-merged", when="is_merged"),
+        Tr("report-mine-history", when="history"),
+        Tr("report-mine-not-found", when="missing"),
+        sep="\n\n",
+    ),
     SwitchTo(
         Tr("report-mine-answer-button"), id="answer", state=MyReports.answer, when="may_answer"
     ),

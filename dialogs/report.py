@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Column, Group, Multiselect, Row, Select, Start
-from aiogram_dialog.widgets.text import Format
+from aiogram_dialog.widgets.text import Format, Multi
 
 from bot.i18n import Translations, Translator
 from bot.services.members import InvalidInput, MemberProfile
@@ -294,7 +294,7 @@ async def preview_text(manager: DialogManager) -> str:
         within=within(t, urgency) if urgency else none,
         title=esc(form.get("title")) or none,
         description=esc(form.get("description")) or none,
-        files="".join("\n" + _file_label(t, a, i) for i, a in enumerate(files, 1)) or none,
+        files="".join("\n" + _file_label(t, a, i) for i, a in enumerate(files, 1)) or f" {none}",
         residents=_residents_text(form.get("residents")) or none,
         groups=group_names(t, form.get("groups", [])) or none,
         dream_id=esc(form.get("dream_id")) or none,
@@ -784,8 +784,11 @@ joined_window = Window(
 )
 
 preview_window = Window(
-    Format("{preview}"),
-    Tr("report-form-preview-unverified", when="unverified"),
+    Multi(
+        Format("{preview}"),
+        Tr("report-form-preview-unverified", when="unverified"),
+        sep="\n\n",
+    ),
     Group(
         Select(
             Format("✏️ {item[1]}"),

@@ -125,7 +125,7 @@ report-form-preview =
     
     { $description }
     
-    📎 Files: { $files }
+    📎 Files:{ $files }
     👥 Residents affected: { $residents }
     🧩 Groups affected: { $groups }
     🏗 DREAM project: { $dream_id }

@@ -127,7 +127,7 @@ report-form-preview =
     
     { $description }
     
-    📎 Файли: { $files }
+    📎 Файли:{ $files }
     👥 Мешканців зачіпає: { $residents }
     🧩 Групи населення: { $groups }
     🏗 Проєкт DREAM: { $dream_id }
