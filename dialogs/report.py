@@ -438,7 +438,8 @@ async def on_file(message: Message, _widget: MessageInput, manager: DialogManage
         }
     )
     await _save(manager, "attachments")
-    manager.show_mode = ShowMode.SEND  # below the file, not an edit of the window above it
+    # Below the file, and only once: an album of ten photos leaves one window, not ten.
+    manager.show_mode = ShowMode.DELETE_AND_SEND
 
 
 async def on_other_file(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
