@@ -61,6 +61,7 @@ DEFAULT_TZ = ZoneInfo("Europe/Kyiv")
 TIME_FORMAT = "%d.%m.%Y %H:%M"
 REPORT_LINK_PREFIX = "r"  # deep link `?start=r<id>` opens the private reply dialog
 INTERNAL_PREFIX = "//"
+CARD_MARK = "🚨"  # every card starts with it, in every language
 ESCAPE_MARGIN = 300  # room for what HTML escaping adds to a piece of user text
 
 
@@ -571,12 +572,13 @@ def _speaking_for(rights: Rights) -> list[str]:
 async def _show_keyboard(
     callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup
 ) -> None:
-    """On the card in a group; in private chat, a message of its own under the report."""
+    """On the card in a group; in private chat, a message of its own under the report (or in
+    place of the previous choice)."""
     message = callback.message
     if message is None:
         return
     try:
-        if _in_group(message):  # type: ignore[arg-type]
+        if _in_group(message) or not _is_card(message):  # type: ignore[arg-type]
             await bot.edit_message_reply_markup(
                 chat_id=message.chat.id, message_id=message.message_id, reply_markup=markup
             )
@@ -584,6 +586,33 @@ async def _show_keyboard(
             await bot.send_message(message.chat.id, text, reply_markup=markup)
     except TelegramAPIError as error:
         logger.info("report keyboard not shown in chat %s: %s", message.chat.id, error)
+
+
+def _is_card(message: Any) -> bool:
+    """Whether this is a report's card (in private chat: shown by /queue), not a choice."""
+    return isinstance(message, Message) and (message.text or "").startswith(CARD_MARK)
+
+
+async def _refresh_here(
+    callback: CallbackQuery, bot: Bot, kt: Translator, reports: ReportService, report_id: int
+) -> None:
+    """In private chat, the card the button was pressed on shows the change too (the cards in
+    the groups are edited by refresh_report_cards)."""
+    message = callback.message
+    if message is None or _in_group(message) or not _is_card(message):  # type: ignore[arg-type]
+        return
+    view = await reports.report(report_id)
+    if view is None:
+        return
+    try:
+        await bot.edit_message_text(
+            text=render_report_card(kt, view, reports.timezone, **await _reporter(reports, view)),
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            reply_markup=report_card_keyboard(kt, view, await _bot_username(bot)),
+        )
+    except TelegramAPIError as error:
+        logger.info("report %s: private card not edited: %s", report_id, error)
 
 
 async def _after_change(
@@ -710,6 +739,7 @@ async def _button_action(
         await _alert(callback, t("rdesk-taken" if entry else "rdesk-yours-already"), alert=False)
         if entry is not None:
             await refresh_report_cards(bot, reports, translations, view.id)
+            await _refresh_here(callback, bot, kt, reports, view.id)
     elif action == "st":
         if not view.is_open:
             raise ReportClosed(view.status)
@@ -724,6 +754,7 @@ async def _button_action(
                 raise TransitionRefused(view.status, value)
             await _ask_for_text(callback, bot, state, t, view, "decline")
             await _restore_keyboard(callback, bot, kt, view)
+            await _close_private_helper(callback, bot)
             return
         entry = await reports.set_status(view.id, actor, value)
         await _alert(
@@ -740,6 +771,8 @@ async def _button_action(
             )
         await _alert(callback, t("rdesk-joint-done" if result.entry else "rdesk-joint-already"))
         await _after_change(bot, reports, translations, view.id, result.entry)
+        if result.entry is not None:
+            await _refresh_here(callback, bot, kt, reports, view.id)
     elif action == "po":
         codes = _speaking_for(rights)
         if not view.joint:
@@ -762,6 +795,7 @@ async def _button_action(
             raise PermissionDenied
         await _ask_for_text(callback, bot, state, t, view, "comment", value)
         await _restore_keyboard(callback, bot, kt, view)
+        await _close_private_helper(callback, bot)
     elif action == "mg":
         if not view.is_open:
             raise ReportClosed(view.status)
@@ -821,7 +855,7 @@ async def _close_private_helper(callback: CallbackQuery, bot: Bot) -> None:
     message = callback.message
     if message is None or _in_group(message):  # type: ignore[arg-type]
         return
-    if isinstance(message, Message) and (message.text or "").startswith("🚨"):
+    if _is_card(message):
         return  # the report itself, shown by /queue
     try:
         await bot.delete_message(message.chat.id, message.message_id)

@@ -21,6 +21,7 @@ from aiogram.types import (
     ChatMemberLeft,
     ChatMemberMember,
     ChatMemberUpdated,
+    InlineKeyboardMarkup,
     Message,
     Sticker,
     Update,
@@ -57,7 +58,12 @@ class GroupSession(RecordingSession):
                 chat=Chat(id=chat_id, type="private" if chat_id > 0 else "supergroup"),
                 from_user=BOT_USER,
                 text=method.text,
-                reply_markup=method.reply_markup,
+                # A reply keyboard or ForceReply is not part of the message Telegram returns.
+                reply_markup=(
+                    method.reply_markup
+                    if isinstance(method.reply_markup, InlineKeyboardMarkup)
+                    else None
+                ),
             )
             self.sent.append(message)
             return message

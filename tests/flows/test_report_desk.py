@@ -3,9 +3,11 @@ the card's buttons, replies to cards, and the reporter and co-signers told in th
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from aiogram import Bot
-from aiogram.methods import EditMessageReplyMarkup
+from aiogram.methods import DeleteMessage, EditMessageReplyMarkup
 from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.services.members import MemberService, RegistrationForm
@@ -15,7 +17,13 @@ from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from bot.services.verification import VerificationService
 from dialogs.expert_desk import send_to_experts
-from dialogs.report_desk import ReportCb, publish_report, refresh_report_cards
+from dialogs.report_desk import (
+    ReportCb,
+    publish_report,
+    refresh_report_cards,
+    render_report_card,
+    report_card_keyboard,
+)
 from storage.models import StaffRole
 from tests.flows.group_harness import Group, GroupSession
 from tests.flows.harness import App
@@ -216,10 +224,6 @@ async def test_card_routed_to_the_lead_in_english_and_overdue(desk: App) -> None
     service = reports_of(desk)
     view = await service.report(report_id)
     assert view is not None
-    from datetime import timedelta
-
-    from dialogs.report_desk import render_report_card
-
     t = desk.dp["translations"].get("en")
     later = view.deadline_at + timedelta(minutes=1)
     assert "Overdue" in render_report_card(t, view, service.timezone, now=later)
@@ -562,3 +566,72 @@ async def test_merge_into_itself_or_a_report_of_another_association(desk: App) -
     assert foreign.reference in session.texts_to(REPORTER)[-1]
     view = await service.report(report_id)
     assert view is not None and view.status == "new"
+
+
+# ------------------------------------------------------------------------------ private chat
+
+
+async def private_card(app: App, report_id: int, staff_id: int = VAG_STAFF) -> Message:
+    """The card as /queue shows it in a staff member's private chat."""
+    view = await reports_of(app).report(report_id)
+    assert view is not None
+    t = app.dp["translations"].get("uk")
+    return await app.bot.send_message(
+        staff_id,
+        render_report_card(t, view, reports_of(app).timezone),
+        reply_markup=report_card_keyboard(t, view, "hromada_test_bot"),
+    )
+
+
+async def test_the_card_buttons_work_in_private_chat(desk: App) -> None:
+    report_id, _, _ = await reported(desk)
+    card = await private_card(desk, report_id)
+    chat = Group(desk, VAG_STAFF, type="private")
+    staff = chat.person(VAG_STAFF, "Марія")
+    session = session_of(desk)
+
+    await chat.press(staff, cb("tk", report_id), card)
+    assert alerts(desk)[-1] == "Звернення закріплено за вами."
+    assert "🙋 Опрацьовує: Марія Коваль" in card_text(desk, VAG_STAFF)  # the card here
+    assert "🙋 Опрацьовує: Марія Коваль" in card_text(desk, VAG_GROUP)  # and in the group
+
+    await chat.press(staff, cb("st", report_id), card)
+    helper = session.to(VAG_STAFF)[-1]
+    assert helper.text is not None and helper.text.startswith("📌 R-")
+    assert "▶️ В роботі" in buttons(helper)
+    await chat.press(staff, cb("ss", report_id, "declined"), helper)
+    prompt = session.to(VAG_STAFF)[-1]
+    assert prompt.text is not None and prompt.text.startswith("⛔️ Надішліть причину відхилення")
+    assert any(
+        isinstance(c, DeleteMessage) and c.message_id == helper.message_id for c in session.calls
+    )
+    await chat.send(staff, "Не належить до повноважень асоціації.", reply_to=prompt)
+    assert session.texts_to(VAG_STAFF)[-1].startswith("⛔️ Звернення відхилено.")
+    assert "Причина: Не належить до повноважень" in session.texts_to(REPORTER)[-1]
+    assert "📌 Статус: відхилено" in card_text(desk, VAG_GROUP)
+    # A reply to the card itself in private chat is no answer to the reporter.
+    await chat.send(staff, "Ще щось", reply_to=card)
+    assert not any("Ще щось" in t for t in session.texts_to(REPORTER))
+
+
+async def test_merge_from_private_chat(desk: App) -> None:
+    target_id, _, _ = await reported(desk, cosigner=False)
+    await register(desk, COSIGNER, codes=("vag",), locale="en", name="Ivan Bondar", hromada="Bar")
+    source_id = await submit(desk, telegram_id=COSIGNER, title="No heating")
+    await publish(desk, source_id)
+    target = await reports_of(desk).report(target_id)
+    assert target is not None
+    card = await private_card(desk, source_id)
+    chat = Group(desk, VAG_STAFF, type="private")
+    staff = chat.person(VAG_STAFF, "Марія")
+    session = session_of(desk)
+    await chat.press(staff, cb("mg", source_id), card)
+    prompt = session.to(VAG_STAFF)[-1]
+    assert prompt.text is not None and prompt.text.startswith("🔗 Надішліть відповіддю")
+    await chat.send(staff, target.reference, reply_to=prompt)
+    assert session.texts_to(VAG_STAFF)[-1].startswith(
+        f"🔗 Звернення об'єднано з {target.reference}"
+    )
+    assert f"merged into a similar report, {target.reference}" in session.texts_to(COSIGNER)[-1]
+    source = await reports_of(desk).report(source_id)
+    assert source is not None and source.status == "merged"
