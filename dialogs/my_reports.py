@@ -42,8 +42,10 @@ logger = logging.getLogger(__name__)
 
 LIST_SELECT = "mine"
 LIST_TITLE = 40  # characters of a title on a list button
-HISTORY_SHOWN = 10  # the latest entries of a report's history
-HISTORY_TEXT = 300  # characters of a reply quoted in the history
+# The latest entries of a report's history, each reply quoted up to HISTORY_TEXT characters:
+# with the report's details, well within Telegram's 4,096 characters.
+HISTORY_SHOWN = 8
+HISTORY_TEXT = 250
 STATUS_MARKS = {
     "new": "🆕",
     "in_progress": "🔧",
@@ -78,7 +80,9 @@ def history_line(t: Translator, entry: HistoryEntry, when: str) -> str | None:
         status = str(after.get("status", ""))
         body = t("report-mine-history-status", status=t(f"report-mine-status-{status}"))
         if entry.text:
-            body += "\n" + t("report-mine-history-reason", reason=esc(_short(entry.text, 300)))
+            body += "\n" + t(
+                "report-mine-history-reason", reason=esc(_short(entry.text, HISTORY_TEXT))
+            )
     elif entry.kind == "reply":
         body = t("report-mine-history-reply", text=esc(_short(entry.text or "", HISTORY_TEXT)))
     elif entry.kind == "reporter_reply":
@@ -153,6 +157,11 @@ async def get_report(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
         "urgency": urgency.name(t.locale) if urgency else view.urgency,
         "submitted": _local(view.submitted_at, dialog_manager),
         "deadline": _local(view.deadline_at, dialog_manager),
+        "awaiting": view.is_open and view.first_response_at is None,
+        "first_response": _local(view.first_response_at, dialog_manager)
+        if view.first_response_at
+        else "",
+        "closed_at": _local(view.resolved_at, dialog_manager) if view.resolved_at else "",
         "hromadas": figures.hromadas,
         "oblasts": figures.oblasts,
         "residents": f"{figures.residents:,}".replace(",", " "),
@@ -260,6 +269,10 @@ report_window = Window(
     Multi(
         Multi(
             Tr("report-mine-report", when="found"),
+            Tr("report-mine-deadline", when="awaiting"),
+            Tr("report-mine-first-response", when="first_response"),
+            Tr("report-mine-closed-at", when="closed_at"),
+            Tr("report-mine-figures", when="found"),
             Tr("report-mine-own", when="own"),
             Tr("report-mine-cosigned", when="cosigned"),
         ),

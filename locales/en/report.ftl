@@ -177,8 +177,10 @@ report-mine-report =
     Area: { $category }
     Urgency: { $urgency }
     Filed: { $submitted }
-    Response due by: { $deadline } (Kyiv time)
-    It affects: hromadas — { $hromadas }, oblasts — { $oblasts }, residents — { $residents }.
+report-mine-deadline = Response due by: { $deadline } (Kyiv time)
+report-mine-first-response = First response: { $first_response }
+report-mine-closed-at = Closed: { $closed_at }
+report-mine-figures = It affects: hromadas — { $hromadas }, oblasts — { $oblasts }, residents — { $residents }.
 report-mine-own = ✍️ You filed this report.
 report-mine-cosigned = 🤝 You support this report.
 report-mine-merged = 🔗 The report was merged into { $merged_into }: it is handled there.

@@ -179,8 +179,10 @@ report-mine-report =
     Сфера: { $category }
     Терміновість: { $urgency }
     Подано: { $submitted }
-    Відповідь очікується до: { $deadline } (за київським часом)
-    Звернення стосується: громад — { $hromadas }, областей — { $oblasts }, мешканців — { $residents }.
+report-mine-deadline = Відповідь очікується до: { $deadline } (за київським часом)
+report-mine-first-response = Перша відповідь: { $first_response }
+report-mine-closed-at = Закрито: { $closed_at }
+report-mine-figures = Звернення стосується: громад — { $hromadas }, областей — { $oblasts }, мешканців — { $residents }.
 report-mine-own = ✍️ Ви автор цього звернення.
 report-mine-cosigned = 🤝 Ви підтримали це звернення.
 report-mine-merged = 🔗 Звернення об'єднано зі зверненням { $merged_into }: подальший розгляд — там.

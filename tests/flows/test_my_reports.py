@@ -86,7 +86,7 @@ async def test_report_shows_its_public_history(app: App) -> None:
     assert own.reference in window and "Ремонт даху школи" in window
     assert "Статус: <b>у роботі</b>" in window
     assert "Освіта" in window and "Висока" in window
-    assert "за київським часом" in window
+    assert "Перша відповідь:" in window and "за київським часом" not in window
     assert "громад — 1" in window and "мешканців — 500" in window
     assert "звернення подано" in window
     assert "статус змінено: <b>у роботі</b>" in window
@@ -140,6 +140,7 @@ async def test_cosigner_withdraws_support_after_confirming(app: App) -> None:
     assert "Ви підтримали це звернення" in window
     assert "Немає &lt;автобуса&gt; до ліцею" in window
     assert "громад — 2" in window and "мешканців — 800" in window
+    assert "Відповідь очікується до:" in window and "за київським часом" in window
     assert not any("Відповісти" in b for b in member.buttons())
     await member.click("Відкликати мою підтримку")
     assert "Відкликати вашу підтримку звернення" in member.window()
@@ -174,4 +175,5 @@ async def test_merged_report_shows_where_it_went(app: App) -> None:
     window = member.window()
     assert f"об'єднано зі зверненням {other.reference}" in window
     assert "Статус: <b>об'єднано з іншим зверненням</b>" in window
+    assert "Закрито:" in window
     assert not any("Відповісти" in b for b in member.buttons())
