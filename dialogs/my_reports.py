@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row, ScrollingGroup, Start, SwitchTo
-from aiogram_dialog.widgets.text import Multi
+from aiogram_dialog.widgets.text import Format, Multi
 
 from bot.i18n import Translations, Translator
 from bot.services.members import InvalidInput
@@ -278,6 +278,8 @@ report_window = Window(
         ),
         Tr("report-mine-merged", when="is_merged"),
         Tr("report-mine-history", when="history"),
+        # Around Fluent, which refuses values over 1,000 characters.
+        Format("{history}", when="history"),
         Tr("report-mine-not-found", when="missing"),
         sep="\n\n",
     ),

@@ -7,8 +7,10 @@ restart) can be continued or discarded the next time the dialog starts.
 
 from __future__ import annotations
 
+import html
 import logging
 import operator
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,6 +61,8 @@ GROUPS_SELECT = "groups"
 SIMILAR_SELECT = "similar"
 EDIT_SELECT = "edit"
 FILE_NAME_SHOWN = 60
+# Telegram's limit is 4,096 characters; the rest is for the unverified note under the preview.
+PREVIEW_MAX = 3800
 URGENCY_MARKS = ("🔴", "🟠", "🟢")  # by rank, the most urgent first
 # Steps in order; a draft remembers the next one to answer.
 STEPS = ("category", "urgency", "title", "description", "attachments", "residents", "groups")
@@ -119,6 +123,11 @@ def spoken_reference(reference: str) -> str:
 
 def group_names(t: Translator, groups: list[str]) -> str:
     return ", ".join(t(f"report-form-group-{code}") for code in groups if code in AFFECTED_GROUPS)
+
+
+def _visible_length(text: str) -> int:
+    """The length Telegram counts: without HTML tags, entities as one character."""
+    return len(html.unescape(re.sub(r"<[^>]+>", "", text)))
 
 
 def _residents_text(residents: int | None) -> str:
@@ -287,20 +296,35 @@ async def preview_text(manager: DialogManager) -> str:
     hromada = await member_hromada(t, manager.middleware_data["hromadas"], member) if member else ""
     files = form.get("attachments", [])
     none = t("report-form-preview-none")
-    return t(
-        "report-form-preview",
+
+    head = t(
+        "report-form-preview-head",
         category=category.name(t.locale) if category else none,
         urgency=urgency.name(t.locale) if urgency else none,
         within=within(t, urgency) if urgency else none,
         title=esc(form.get("title")) or none,
-        description=esc(form.get("description")) or none,
+        hromada=hromada or none,
+        name=esc(member.full_name if member else "") or none,
+    )
+    details = t(
+        "report-form-preview-details",
         files="".join("\n" + _file_label(t, a, i) for i, a in enumerate(files, 1)) or f" {none}",
         residents=_residents_text(form.get("residents")) or none,
         groups=group_names(t, form.get("groups", [])) or none,
         dream_id=esc(form.get("dream_id")) or none,
-        hromada=hromada or none,
-        name=esc(member.full_name if member else "") or none,
     )
+    hint = t("report-form-preview-hint")
+    # The description goes around Fluent, which refuses values over 1,000 characters.
+    description = form.get("description") or ""
+    text = "\n\n".join((head, esc(description) or none, details, hint))
+    excess = _visible_length(text) - PREVIEW_MAX
+    if excess > 0:
+        # A full description with ten long file names would not fit in one message: the
+        # preview shortens the description (the report keeps all of it) and says so.
+        shortened = description[: max(len(description) - excess - 2, 0)].rstrip() + "…"
+        body = esc(shortened) + "\n" + t("report-form-preview-shortened")
+        text = "\n\n".join((head, body, details, hint))
+    return text
 
 
 async def get_preview(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:

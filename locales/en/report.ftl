@@ -112,7 +112,7 @@ report-form-joined =
     Your hromada is added to those it affects. We will tell you about every change in this chat. Your draft report has been discarded; you can withdraw your support in “My reports”.
 report-form-my-reports = 📂 My reports
 
-report-form-preview =
+report-form-preview-head =
     📝 <b>Check your report</b>
     This is how the secretariat staff will see it.
     
@@ -122,15 +122,13 @@ report-form-preview =
     ⏱ Urgency: { $urgency } (response within { $within })
     📍 Hromada: { $hromada }
     👤 Reported by: { $name }
-    
-    { $description }
-    
+report-form-preview-details =
     📎 Files:{ $files }
     👥 Residents affected: { $residents }
     🧩 Groups affected: { $groups }
     🏗 DREAM project: { $dream_id }
-    
-    To correct a field, press ✏️ with its name. If everything is right, press “Submit”.
+report-form-preview-hint = To correct a field, press ✏️ with its name. If everything is right, press “Submit”.
+report-form-preview-shortened = <i>(The description is shortened in this preview; the secretariat will receive all of it.)</i>
 report-form-preview-none = —
 report-form-preview-unverified = ℹ️ Your membership is not confirmed yet: the report will be marked as filed by an unconfirmed member.
 report-form-edit-category = Area
@@ -184,10 +182,7 @@ report-mine-figures = It affects: hromadas — { $hromadas }, oblasts — { $obl
 report-mine-own = ✍️ You filed this report.
 report-mine-cosigned = 🤝 You support this report.
 report-mine-merged = 🔗 The report was merged into { $merged_into }: it is handled there.
-report-mine-history =
-    <b>History</b>
-    
-    { $history }
+report-mine-history = <b>History</b>
 report-mine-history-earlier = … { $count } earlier { $count ->
         [one] entry
        *[other] entries

@@ -114,7 +114,7 @@ report-form-joined =
     Вашу громаду додано до тих, кого воно стосується. Про кожну зміну ми повідомимо вас у цьому чаті. Чернетку вашого звернення видалено; підтримку можна відкликати в розділі «Мої звернення».
 report-form-my-reports = 📂 Мої звернення
 
-report-form-preview =
+report-form-preview-head =
     📝 <b>Перевірте звернення</b>
     Так його побачать працівники секретаріату.
     
@@ -124,15 +124,13 @@ report-form-preview =
     ⏱ Терміновість: { $urgency } (відповідь — протягом { $within })
     📍 Громада: { $hromada }
     👤 Автор: { $name }
-    
-    { $description }
-    
+report-form-preview-details =
     📎 Файли:{ $files }
     👥 Мешканців зачіпає: { $residents }
     🧩 Групи населення: { $groups }
     🏗 Проєкт DREAM: { $dream_id }
-    
-    Щоб виправити поле, натисніть ✏️ з його назвою. Якщо все гаразд — «Надіслати».
+report-form-preview-hint = Щоб виправити поле, натисніть ✏️ з його назвою. Якщо все гаразд — «Надіслати».
+report-form-preview-shortened = <i>(У перегляді опис скорочено; секретаріат отримає його повністю.)</i>
 report-form-preview-none = —
 report-form-preview-unverified = ℹ️ Ваше членство ще не підтверджено: звернення буде позначено як подане непідтвердженим учасником.
 report-form-edit-category = Сфера
@@ -186,10 +184,7 @@ report-mine-figures = Звернення стосується: громад — 
 report-mine-own = ✍️ Ви автор цього звернення.
 report-mine-cosigned = 🤝 Ви підтримали це звернення.
 report-mine-merged = 🔗 Звернення об'єднано зі зверненням { $merged_into }: подальший розгляд — там.
-report-mine-history =
-    <b>Історія</b>
-    
-    { $history }
+report-mine-history = <b>Історія</b>
 report-mine-history-earlier = … ще { $count } { $count ->
         [one] попередній запис
         [few] попередні записи

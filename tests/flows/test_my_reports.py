@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from aiogram.filters import Command
 from aiogram.methods import SendMessage
 from aiogram.types import Message
@@ -177,3 +180,15 @@ async def test_merged_report_shows_where_it_went(app: App) -> None:
     assert "Статус: <b>об'єднано з іншим зверненням</b>" in window
     assert "Закрито:" in window
     assert not any("Відповісти" in b for b in member.buttons())
+
+
+async def test_long_history_shows_its_latest_entries_in_one_message(app: App) -> None:
+    member, (own, _other) = await member_with_reports(app)
+    for number in range(12):
+        await reports(app).reply(own.id, STAFF, f"Відповідь {number}: " + "текст " * 400)
+    await member.click(own.reference)
+    window = member.window()
+    assert "ще 5 попередніх записів" in window  # 13 entries, the latest 8 shown
+    assert "Відповідь 11:" in window and "Відповідь 3:" not in window
+    assert "{???}" not in window
+    assert len(html.unescape(re.sub(r"<[^>]+>", "", window))) <= 4096

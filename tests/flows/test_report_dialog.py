@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -374,3 +376,24 @@ async def test_long_description_and_eleventh_file_are_refused(app: App) -> None:
     assert "⏭ Пропустити" in member.buttons()
     draft = await reports(app).draft(1001)
     assert draft is not None and draft.data["form"]["attachments"] == []
+
+
+async def test_preview_of_the_longest_report_fits_in_one_message(app: App) -> None:
+    member = await reporter(app)
+    await member.click("Освіта")
+    await member.click("Висока")
+    await member.send("Н" * 120)
+    await member.send("Дуже & докладно. " * 176)  # 2,992 characters
+    for number in range(10):
+        await send_document(member, f"{number}-" + "я" * 80 + ".pdf")
+    await member.click("Готово")
+    await member.click("Пропустити")
+    await member.click("Далі")
+    await member.click("Пропустити")
+    preview = member.window()
+    visible = html.unescape(re.sub(r"<[^>]+>", "", preview))
+    assert len(visible) <= 4096
+    assert "опис скорочено" in preview
+    await member.click("Надіслати")
+    [report] = await stored_reports(app)
+    assert len(report.description) == len(("Дуже & докладно. " * 176).strip())
