@@ -137,6 +137,7 @@ def create_dispatcher(
         language_dialog(),
         staff_invites_dialog(),
         expert_desk.expert_desk_dialog(),
+        report_desk.report_reply_dialog(),
         knowledge_dialog(),
         report_dialog(),
         my_reports_dialog(),

@@ -19,7 +19,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
+from aiogram.enums import ContentType
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import CommandObject, CommandStart
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -30,6 +32,10 @@ from aiogram.types import (
     Message,
     User,
 )
+from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button, SwitchTo
+from aiogram_dialog.widgets.text import Format, Multi
 
 from bot.content import CONTENT_DIR, AssociationInfo, load_associations
 from bot.i18n import DEFAULT_LOCALE, Translations, Translator
@@ -53,7 +59,8 @@ from bot.services.reports import (
 )
 from bot.services.staff import PermissionDenied, Rights
 from bot.services.staff_chats import StaffChatService
-from dialogs.common import esc
+from dialogs.common import MENU_BUTTON, USE_BUTTONS, Tr, Window, answer, esc, translator, user_id
+from dialogs.states import ReportDesk
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +68,7 @@ DEFAULT_TZ = ZoneInfo("Europe/Kyiv")
 TIME_FORMAT = "%d.%m.%Y %H:%M"
 REPORT_LINK_PREFIX = "r"  # deep link `?start=r<id>` opens the private reply dialog
 INTERNAL_PREFIX = "//"
+DIALOG_CARD_LIMIT = 3500  # the card inside the reply dialog leaves room for the prompt
 CARD_MARK = "🚨"  # every card starts with it, in every language
 ESCAPE_MARGIN = 300  # room for what HTML escaping adds to a piece of user text
 
@@ -231,6 +239,9 @@ def report_card_keyboard(
     rows = [
         [button("rdesk-button-take", "tk"), button("rdesk-button-status", "st")],
     ]
+    if bot_username:
+        link = f"https://t.me/{bot_username}?start={REPORT_LINK_PREFIX}{view.id}"
+        rows.append([InlineKeyboardButton(text=t("rdesk-button-reply"), url=link)])
     if view.joint:
         rows.append([button("rdesk-button-position", "po")])
     else:
@@ -931,16 +942,10 @@ async def on_report_reply(
             await message.reply(t("rdesk-note-saved"))
             logger.info("report %s: note by %s", report_id, user.id)
         else:
-            before = await reports.report(report_id)
-            entry = await reports.reply(report_id, _actor(user), text)
-            recipients = len(await reports.recipients(report_id))
-            # The card shows no replies; only an overdue mark the answer clears changes it.
-            was_overdue = before is not None and before.overdue(datetime.now(UTC))
-            told = await _after_change(
-                bot, reports, translations, report_id, entry, refresh=was_overdue
+            told, recipients = await send_public_reply(
+                bot, reports, translations, report_id, _actor(user), text
             )
             await message.reply(t("rdesk-reply-sent", told=told, total=recipients))
-            logger.info("report %s: public reply by %s told %s", report_id, user.id, told)
     except PermissionDenied:
         logger.info(
             "report %s: reply in chat %s by %s refused", report_id, message.chat.id, user.id
@@ -963,6 +968,26 @@ async def on_report_reply(
             await message.reply(t("rdesk-too-long", limit=error.limits.get("limit", 0)))
         else:
             await message.reply(t("rdesk-text-only"))
+
+
+async def send_public_reply(
+    bot: Bot,
+    reports: ReportService,
+    translations: Translations,
+    report_id: int,
+    actor: Actor,
+    text: str,
+) -> tuple[int, int]:
+    """A staff answer for the reporter and co-signers: stored, then sent to each in their
+    language. Returns (members told, members to tell). PermissionDenied, ReportClosed..."""
+    before = await reports.report(report_id)
+    entry = await reports.reply(report_id, actor, text)
+    recipients = len(await reports.recipients(report_id))
+    # The card shows no replies; only the overdue mark the answer clears changes it.
+    was_overdue = before is not None and before.overdue(datetime.now(UTC))
+    told = await _after_change(bot, reports, translations, report_id, entry, refresh=was_overdue)
+    logger.info("report %s: public reply by %s told %s", report_id, actor.telegram_id, told)
+    return told, recipients
 
 
 async def _answer_request(
@@ -1033,10 +1058,219 @@ async def merge_reports(
     logger.info("report %s merged into %s by %s", report_id, into_id, actor.telegram_id)
 
 
+# ------------------------------------------------------------------------------ private reply
+
+
+async def start_with_report(
+    message: Message,
+    command: CommandObject,
+    dialog_manager: DialogManager,
+    i18n: Translator,
+    reports: ReportService,
+) -> None:
+    """`/start r<id>`: the card's "answer in private chat" button."""
+    assert command.args is not None and message.from_user is not None
+    rights = await reports.staff.rights(message.from_user.id)
+    if not rights.is_staff:
+        await message.answer(i18n("rdesk-no-rights"))
+        return
+    view = await reports.report(int(command.args[len(REPORT_LINK_PREFIX) :]))
+    if view is None:
+        await message.answer(i18n("rdesk-not-found"))
+        return
+    if not view.actionable_by(rights):
+        logger.info("report %s: private reply refused to %s", view.id, message.from_user.id)
+        await message.answer(i18n("rdesk-not-staff"))
+        return
+    await dialog_manager.start(
+        ReportDesk.reply, data={"report_id": view.id}, mode=StartMode.RESET_STACK
+    )
+
+
 def create_report_desk_router() -> Router:
-    """Report cards' buttons and replies to report cards. Included before the expert desk's
-    router, whose catch-alls would otherwise answer these."""
+    """Report cards' buttons, replies to report cards and the private reply's deep link.
+    Included before the expert desk's router, whose catch-alls would otherwise answer these,
+    and before the command router, which would take the deep link for a plain /start."""
     router = Router(name="report_desk")
     router.callback_query.register(on_card_button, ReportCb.filter())
     router.message.register(on_report_reply, F.reply_to_message, report_reply_filter)
+    router.message.register(
+        start_with_report,
+        CommandStart(deep_link=True, magic=F.args.regexp(rf"^{REPORT_LINK_PREFIX}\d+$")),
+        F.chat.type == "private",
+    )
     return router
+
+
+def _report_id(manager: DialogManager) -> int:
+    return int(manager.dialog_data.get("report_id") or 0)
+
+
+def _service(manager: DialogManager) -> ReportService:
+    return manager.middleware_data["reports"]  # type: ignore[no-any-return]
+
+
+async def _dialog_view(manager: DialogManager) -> ReportView | None:
+    """The report when this person may still act on it."""
+    reports = _service(manager)
+    view = await reports.report(_report_id(manager))
+    if view is None:
+        return None
+    rights = await reports.staff.rights(user_id(manager))
+    return view if view.actionable_by(rights) else None
+
+
+async def get_reply(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    view = await _dialog_view(dialog_manager)
+    if view is None:
+        return {"found": False, "missing": True, "card": ""}
+    reports = _service(dialog_manager)
+    card = render_report_card(
+        translator(dialog_manager),
+        view,
+        reports.timezone,
+        limit=DIALOG_CARD_LIMIT,
+        **await _reporter(reports, view),
+    )
+    return {"found": True, "missing": False, "card": card}
+
+
+async def get_preview(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    """The answer as the reporter will read it, in their language."""
+    text = str(dialog_manager.dialog_data.get("answer", ""))
+    view = await _dialog_view(dialog_manager)
+    if view is None or not text:
+        return {"preview": "", "several": False, "count": "0"}
+    translations: Translations = dialog_manager.middleware_data["translations"]
+    entry = HistoryEntry(0, datetime.now(UTC), "reply", True, None, None, None, None, text)
+    messages = member_messages(translations.get(view.locale), view, entry)
+    return {
+        "preview": messages[0] if messages else "",
+        "several": len(messages) > 1,
+        "count": str(len(messages)),
+    }
+
+
+async def get_sent(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    data = dialog_manager.dialog_data
+    return {
+        "note": bool(data.get("note")),
+        "public": not data.get("note"),
+        "told": int(data.get("told", 0)),
+        "total": int(data.get("total", 0)),
+    }
+
+
+async def on_answer_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    text = (message.text or "").strip()
+    if not text:
+        await message.answer(translator(manager)("rdesk-text-only"))
+        manager.show_mode = ShowMode.NO_UPDATE
+        return
+    manager.dialog_data["answer"] = text
+    await manager.switch_to(ReportDesk.preview)
+
+
+async def on_not_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    await message.answer(translator(manager)("rdesk-text-only"))
+    manager.show_mode = ShowMode.NO_UPDATE
+
+
+async def on_send(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    """Send the answer to the members, or (the note button) keep it among staff."""
+    text = str(manager.dialog_data.pop("answer", "") or "")
+    if not text:
+        await manager.switch_to(ReportDesk.reply)
+        return
+    t = translator(manager)
+    reports = _service(manager)
+    report_id = _report_id(manager)
+    actor = _actor(callback.from_user)
+    try:
+        if button.widget_id == "note":
+            await reports.note(report_id, actor, text)
+            manager.dialog_data.update(note=True)
+        else:
+            told, total = await send_public_reply(
+                manager.middleware_data["bot"],
+                reports,
+                manager.middleware_data["translations"],
+                report_id,
+                actor,
+                text,
+            )
+            manager.dialog_data.update(note=False, told=told, total=total)
+    except PermissionDenied:
+        logger.info("report %s: private reply refused to %s", report_id, actor.telegram_id)
+        await answer(manager, callback, t("rdesk-not-staff"), alert=True)
+        await manager.switch_to(ReportDesk.reply)
+        return
+    except ReportClosed as closed:
+        await answer(
+            manager,
+            callback,
+            t("rdesk-closed", status=t(f"rdesk-status-{closed.status}")),
+            alert=True,
+        )
+        await manager.switch_to(ReportDesk.reply)
+        return
+    except (UnknownReport, InvalidInput, ConcurrentChange):
+        await answer(manager, callback, t("rdesk-try-again"), alert=True)
+        await manager.switch_to(ReportDesk.reply)
+        return
+    await manager.switch_to(ReportDesk.sent)
+
+
+async def on_dialog_start(start_data: Any, manager: DialogManager) -> None:
+    if isinstance(start_data, dict) and "report_id" in start_data:
+        manager.dialog_data["report_id"] = int(start_data["report_id"])
+
+
+ANSWER_INPUT = MessageInput(on_answer_text, content_types=ContentType.TEXT)
+NOT_TEXT = MessageInput(on_not_text, content_types=ContentType.ANY)
+
+reply_window = Window(
+    Multi(
+        Format("{card}", when="found"),
+        Tr("rdesk-dialog-prompt", when="found"),
+        Tr("rdesk-dialog-unavailable", when="missing"),
+        sep="\n\n",
+    ),
+    MENU_BUTTON,
+    ANSWER_INPUT,
+    NOT_TEXT,
+    state=ReportDesk.reply,
+    getter=get_reply,
+)
+
+preview_window = Window(
+    Multi(
+        Tr("rdesk-dialog-preview"),
+        Format("{preview}"),
+        Tr("rdesk-dialog-preview-parts", when="several"),
+        sep="\n\n",
+    ),
+    Button(Tr("rdesk-dialog-send"), id="send", on_click=on_send),
+    Button(Tr("rdesk-dialog-note"), id="note", on_click=on_send),
+    SwitchTo(Tr("rdesk-dialog-edit"), id="edit", state=ReportDesk.reply),
+    MENU_BUTTON,
+    ANSWER_INPUT,  # a new text replaces the answer
+    NOT_TEXT,
+    state=ReportDesk.preview,
+    getter=get_preview,
+)
+
+sent_window = Window(
+    Tr("rdesk-dialog-sent", when="public"),
+    Tr("rdesk-note-saved", when="note"),
+    SwitchTo(Tr("rdesk-dialog-again"), id="again", state=ReportDesk.reply),
+    MENU_BUTTON,
+    USE_BUTTONS,
+    state=ReportDesk.sent,
+    getter=get_sent,
+)
+
+
+def report_reply_dialog() -> Dialog:
+    """Answering a report in private chat, opened by the card's link."""
+    return Dialog(reply_window, preview_window, sent_window, on_start=on_dialog_start)

@@ -81,3 +81,9 @@ class Queue(StatesGroup):
     list = State()
     filter = State()
     report = State()
+
+
+class ReportDesk(StatesGroup):
+    reply = State()
+    preview = State()
+    sent = State()

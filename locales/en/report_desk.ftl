@@ -121,3 +121,17 @@ rdesk-merge-unknown = No report has that reference. Send it like R-2026-00042.
 rdesk-merged = 🔗 Report merged into { $reference }. Its reporter and co-signers now support that one and have been told.
 rdesk-merge-self = A report cannot be merged into itself. Send another report's reference.
 rdesk-merge-foreign = Report { $reference } was sent to other associations, so you cannot merge into it. Send another report's reference.
+
+## Answering in private chat (the card's link)
+
+rdesk-button-reply = ✍️ Answer in private chat
+rdesk-no-rights = Only the associations' secretariat staff can do this.
+rdesk-dialog-prompt = ✍️ Send the answer for the reporter and co-signers. You can look it over, or keep it as an internal note, before it goes.
+rdesk-dialog-unavailable = The report was not found, or you cannot act on it.
+rdesk-dialog-preview = 👀 This is how the reporter will see the answer:
+rdesk-dialog-preview-parts = The answer will arrive in several messages ({ $count }).
+rdesk-dialog-send = ✅ Send to the reporter
+rdesk-dialog-note = 📝 Keep as an internal note
+rdesk-dialog-edit = ✏️ Change
+rdesk-dialog-sent = ✅ Answer sent. Received by { $told } of { $total } (the reporter and co-signers).
+rdesk-dialog-again = ✍️ Write another

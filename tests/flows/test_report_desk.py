@@ -202,11 +202,12 @@ async def test_card_posted_to_the_routed_groups_in_their_language(desk: App) -> 
     assert "🏘 Зачіпає мешканців: 1200" in text
     assert "👥 Найбільше стосується: діти" in text
     assert "(за київським часом)" in text and "Строк відповіді минув" not in text
-    assert set(buttons(card)) == {
-        "🙋 Взяти в роботу",
-        "📌 Змінити статус",
-        "🤝 Спільне питання",
-        "🔗 Об'єднати",
+    assert buttons(card) == {
+        "🙋 Взяти в роботу": cb("tk", report_id),
+        "📌 Змінити статус": cb("st", report_id),
+        "✍️ Відповісти в особистому чаті": f"https://t.me/hromada_test_bot?start=r{report_id}",
+        "🤝 Спільне питання": cb("jn", report_id),
+        "🔗 Об'єднати": cb("mg", report_id),
     }
     view = await reports_of(desk).report(report_id)
     assert view is not None and [c.chat_id for c in view.cards] == [VAG_GROUP]
@@ -635,3 +636,57 @@ async def test_merge_from_private_chat(desk: App) -> None:
     assert f"merged into a similar report, {target.reference}" in session.texts_to(COSIGNER)[-1]
     source = await reports_of(desk).report(source_id)
     assert source is not None and source.status == "merged"
+
+
+async def test_answering_in_private_chat_by_the_card_link(desk: App) -> None:
+    report_id, _, _ = await reported(desk)
+    session = session_of(desk)
+    member = desk.member(STRANGER)
+    await member.send(f"/start r{report_id}")
+    assert member.replies()[-1] == "Ця дія доступна лише працівникам секретаріату асоціацій."
+    other = desk.member(UAROR_STAFF)
+    await other.send(f"/start r{report_id}")
+    assert other.replies()[-1].startswith("⛔️ Діяти щодо цього звернення можуть лише")
+    staff = desk.member(VAG_STAFF, first_name="Марія", last_name="Коваль")
+    await staff.send("/start r999")
+    assert staff.replies()[-1] == "Звернення не знайдено."
+
+    await staff.send(f"/start r{report_id}")
+    window = staff.window()
+    assert "🚨 <b>Звернення R-" in window and "Надішліть відповідь для заявника" in window
+    await staff.send("Перевірити <бюджет>")
+    assert "Перевірити &lt;бюджет&gt;" in staff.window()
+    await staff.click("Зберегти як внутрішню нотатку")
+    assert "Внутрішню нотатку збережено" in staff.window()
+    assert session.texts_to(REPORTER) == [] and session.texts_to(COSIGNER) == []
+    notes = await reports_of(desk).history(report_id, include_internal=True)
+    assert notes[-1].kind == "note" and notes[-1].text == "Перевірити <бюджет>"
+
+    await staff.click("Написати ще")
+    await staff.send("Питання <взято> на контроль.")
+    window = staff.window()
+    assert "👀 Так відповідь побачить заявник:" in window
+    assert "Відповідь секретаріату асоціації" in window and "&lt;взято&gt;" in window
+    await staff.click("Змінити")
+    await staff.send("Питання взято на контроль.")
+    await staff.click("Надіслати заявникові")
+    assert "Отримали: 2 з 2" in staff.window()
+    assert "Питання взято на контроль." in session.texts_to(REPORTER)[-1]
+    assert "The association's secretariat answers" in session.texts_to(COSIGNER)[-1]
+    assert len(session.texts_to(REPORTER)) == 1  # the note never went
+
+
+async def test_private_answer_rechecks_rights_when_sending(desk: App) -> None:
+    from sqlalchemy import delete
+
+    from storage.models import StaffRight
+
+    report_id, _, _ = await reported(desk)
+    staff = desk.member(VAG_STAFF)
+    await staff.send(f"/start r{report_id}")
+    await staff.send("Відповідь")
+    async with desk.db.transaction() as session:
+        await session.execute(delete(StaffRight).where(StaffRight.telegram_id == VAG_STAFF))
+    await staff.click("Надіслати заявникові")
+    assert alerts(desk)[-1].startswith("⛔️ Діяти щодо цього звернення можуть лише")
+    assert session_of(desk).texts_to(REPORTER) == []
