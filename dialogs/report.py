@@ -61,6 +61,7 @@ GROUPS_SELECT = "groups"
 SIMILAR_SELECT = "similar"
 EDIT_SELECT = "edit"
 FILE_NAME_SHOWN = 60
+FILE_NAME_MAX = 255  # as stored
 # Telegram's limit is 4,096 characters; the rest is for the unverified note under the preview.
 PREVIEW_MAX = 3800
 URGENCY_MARKS = ("🔴", "🟠", "🟢")  # by rank, the most urgent first
@@ -443,7 +444,10 @@ async def on_file(message: Message, _widget: MessageInput, manager: DialogManage
     elif message.document:
         document = message.document
         attachment = AttachmentIn(
-            "document", document.file_id, document.file_unique_id, document.file_name
+            "document",
+            document.file_id,
+            document.file_unique_id,
+            document.file_name[:FILE_NAME_MAX] if document.file_name else None,
         )
     else:  # pragma: no cover - the input accepts photos and documents only
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,7 +77,8 @@ async def send_photo(member: Member, unique: str) -> None:
 
 
 async def send_document(member: Member, name: str) -> None:
-    document = Document(file_id=f"doc-{name}", file_unique_id=f"u-{name}", file_name=name)
+    unique = f"u{zlib.crc32(name.encode())}"  # Telegram's are short: the column holds 64
+    document = Document(file_id=f"doc-{name}", file_unique_id=unique, file_name=name)
     await member.feed(message=member._message(document=document))
 
 
