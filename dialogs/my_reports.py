@@ -164,7 +164,7 @@ async def get_report(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
         "closed_at": _local(view.resolved_at, dialog_manager) if view.resolved_at else "",
         "hromadas": figures.hromadas,
         "oblasts": figures.oblasts,
-        "residents": f"{figures.residents:,}".replace(",", " "),
+        "residents": f"{figures.residents:,}".replace(",", "\u00a0"),
         "history": "\n\n".join(shown),
         "own": own,
         "cosigned": not own,

@@ -132,7 +132,7 @@ def _visible_length(text: str) -> int:
 
 
 def _residents_text(residents: int | None) -> str:
-    return "" if residents is None else f"{residents:,}".replace(",", " ")
+    return "" if residents is None else f"{residents:,}".replace(",", "\u00a0")
 
 
 def _file_label(t: Translator, attachment: dict[str, Any], number: int) -> str:
@@ -155,10 +155,7 @@ async def _go(manager: DialogManager, step: str) -> None:
         await _to_preview(manager)
         return
     await _save(manager, step)
-    if step == "dream":
-        await manager.switch_to(ReportForm.dream)
-    else:
-        await manager.switch_to(getattr(ReportForm, step))
+    await manager.switch_to(getattr(ReportForm, step))
 
 
 async def _to_preview(manager: DialogManager) -> None:

@@ -152,7 +152,7 @@ async def test_whole_flow_with_files_and_bad_input(app: App) -> None:
     assert TITLE in preview
     assert "&lt;b&gt;Дах&lt;/b&gt; &amp; стеля" in preview
     assert "Освіта" in preview and "Критична" in preview
-    assert "1 200" in preview and "Діти, Люди з інвалідністю" in preview
+    assert "1\xa0200" in preview and "Діти, Люди з інвалідністю" in preview
     assert "DREAM-UA-070825-07BFF93A" in preview
     assert "кошторис.pdf" in preview and "1. фото" in preview
     assert "Іллінецька міська громада" in preview
