@@ -39,7 +39,7 @@ from aiogram_dialog.widgets.text import Format, Multi
 
 from bot.content import CONTENT_DIR, AssociationInfo, load_associations
 from bot.i18n import DEFAULT_LOCALE, Translations, Translator
-from bot.services.hromadas import Oblast, load_oblasts
+from bot.services.hromadas import HromadaDirectory, HromadaMatch, Oblast, load_oblasts
 from bot.services.members import InvalidInput, MemberService
 from bot.services.questions import TEXT_LIMIT, split_message, utf16_len
 from bot.services.report_rules import ReportRules, load_report_rules
@@ -60,6 +60,7 @@ from bot.services.reports import (
 from bot.services.staff import PermissionDenied, Rights
 from bot.services.staff_chats import StaffChatService
 from dialogs.common import MENU_BUTTON, USE_BUTTONS, Tr, Window, answer, esc, translator, user_id
+from dialogs.presenters import hromada_label, is_kyiv, oblast_name
 from dialogs.states import ReportDesk
 
 logger = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ def render_report_card(
     *,
     reporter_role: str | None = None,
     reporter_verified: bool | None = None,
+    hromada: HromadaMatch | None = None,
     now: datetime | None = None,
     limit: int = TEXT_LIMIT,
 ) -> str:
@@ -157,9 +159,10 @@ def render_report_card(
         head.append(t("rdesk-card-no-assignee"))
 
     oblast = _oblasts().get(view.oblast_code or "")
-    place = ", ".join(
-        part for part in (esc(view.hromada_text), oblast.name(locale) if oblast else "") if part
-    )
+    hromada_name = esc(hromada_label(t, hromada)) if hromada else esc(view.hromada_text)
+    if is_kyiv(view.oblast_code):
+        hromada_name = ""  # Kyiv is its own oblast-level unit
+    place = ", ".join(part for part in (hromada_name, oblast_name(oblast, locale)) if part)
     people = [
         t(
             "rdesk-card-reporter",
@@ -262,11 +265,17 @@ async def _bot_username(bot: Bot) -> str:
 
 
 async def _reporter(reports: ReportService, view: ReportView) -> dict[str, Any]:
-    """The reporter's role and verification now, for the card."""
+    """The reporter's role and verification now, and their hromada from the codifier, for the
+    card."""
     profile = await MemberService(reports.db).get(view.reporter_telegram_id)
-    if profile is None:
-        return {}
-    return {"reporter_role": profile.role, "reporter_verified": profile.verification == "verified"}
+    found: dict[str, Any] = {}
+    if view.hromada_code:
+        directory = HromadaDirectory(reports.db, list(_oblasts().values()))
+        found["hromada"] = await directory.get(view.hromada_code)
+    if profile is not None:
+        found["reporter_role"] = profile.role
+        found["reporter_verified"] = profile.verification == "verified"
+    return found
 
 
 async def publish_report(

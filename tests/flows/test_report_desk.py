@@ -79,7 +79,9 @@ async def register(
     codes: tuple[str, ...] = ("vag",),
     locale: str = "uk",
     name: str = "Олена Петренко",
-    hromada: str = "Іллінецька <громада>",
+    hromada: str | None = "Іллінецька <громада>",
+    hromada_code: str | None = None,
+    oblast: str = OBLAST,
 ) -> None:
     members = MemberService(app.db)
     await members.set_locale(telegram_id, locale)
@@ -88,8 +90,8 @@ async def register(
         RegistrationForm(
             full_name=name,
             role="hromada_head",
-            oblast_code=OBLAST,
-            hromada_code=None,
+            oblast_code=oblast,
+            hromada_code=hromada_code,
             hromada_text=hromada,
             association_codes=list(codes),
             associations_unsure=not codes,
@@ -230,6 +232,24 @@ async def test_card_routed_to_the_lead_in_english_and_overdue(desk: App) -> None
     assert "Overdue" in render_report_card(t, view, service.timezone, now=later)
     long = render_report_card(t, view, service.timezone, limit=1000)
     assert len(long) <= 1000 and "✂️ The description is long and shortened here." in long
+
+
+async def test_the_card_names_a_hromada_chosen_from_the_codifier(desk: App) -> None:
+    from bot.services.katottg import import_codifier
+    from tests.conftest import FIXTURES
+
+    await import_codifier(desk.db, FIXTURES / "katottg_small.csv")
+    await register(
+        desk,
+        REPORTER,
+        codes=("aotg",),
+        hromada=None,
+        hromada_code="UA32060110000050416",
+        oblast="UA32000000000030281",
+    )
+    await publish(desk, await submit(desk, category="investment"))
+    text = last_card(desk, AOTG_GROUP).text or ""
+    assert "📍 Zghurivska hromada" in text and ", Kyiv Oblast\n" in text
 
 
 async def test_co_signing_figures_count_verified_members_only(desk: App) -> None:
