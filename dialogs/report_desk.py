@@ -120,6 +120,7 @@ def render_report_card(
     reporter_role: str | None = None,
     reporter_verified: bool | None = None,
     hromada: HromadaMatch | None = None,
+    decline_reason: str | None = None,
     now: datetime | None = None,
     limit: int = TEXT_LIMIT,
 ) -> str:
@@ -151,6 +152,8 @@ def render_report_card(
         t("rdesk-card-category", category=category.name(locale) if category else view.category)
     )
     head.append(t("rdesk-card-status", status=t(f"rdesk-status-{view.status}")))
+    if decline_reason and view.status == "declined":
+        head.append(t("rdesk-card-reason", reason=esc(decline_reason)))
     if view.merged_into_reference:
         head.append(t("rdesk-card-merged-into", reference=view.merged_into_reference))
     if view.assignee_name:
@@ -195,7 +198,7 @@ def render_report_card(
     if view.joint:
         tail.append(t("rdesk-card-joint"))
         stated = {p.association_code: p for p in view.positions}
-        for code in sorted(_associations()):
+        for code in _associations():  # in the order of content/associations.yaml
             position = stated.get(code)
             line = t(
                 "rdesk-card-position",
@@ -222,9 +225,14 @@ def render_report_card(
     if utf16_len(full) <= limit:
         return full
     note = [t("rdesk-card-truncated")]
-    budget = limit - utf16_len(compose("", note)) - 1
-    shown = split_message(view.description, max(budget, 1))[0].rstrip(" ,.;:") + "…"
-    return compose(shown, note)
+    room = limit - utf16_len(compose("", note)) - 1  # for the escaped description
+    budget = room
+    while True:
+        shown = split_message(view.description, max(budget, 1))[0].rstrip(" ,.;:") + "…"
+        escaped = utf16_len(esc(shown))
+        if escaped <= room or budget <= 1:
+            return compose(shown, note)
+        budget = min(budget - 1, budget * room // escaped)  # escaping lengthened it
 
 
 def report_card_keyboard(
@@ -265,8 +273,8 @@ async def _bot_username(bot: Bot) -> str:
 
 
 async def _reporter(reports: ReportService, view: ReportView) -> dict[str, Any]:
-    """The reporter's role and verification now, and their hromada from the codifier, for the
-    card."""
+    """What the card shows beyond the report's view: the reporter's role and verification now,
+    their hromada from the codifier, the reason a declined report was declined."""
     profile = await MemberService(reports.db).get(view.reporter_telegram_id)
     found: dict[str, Any] = {}
     if view.hromada_code:
@@ -275,6 +283,13 @@ async def _reporter(reports: ReportService, view: ReportView) -> dict[str, Any]:
     if profile is not None:
         found["reporter_role"] = profile.role
         found["reporter_verified"] = profile.verification == "verified"
+    if view.status == "declined":
+        declined = [
+            e
+            for e in await reports.history(view.id)
+            if e.kind == "status" and (e.after or {}).get("status") == "declined"
+        ]
+        found["decline_reason"] = declined[-1].text if declined else None
     return found
 
 

@@ -135,3 +135,4 @@ rdesk-dialog-note = 📝 Keep as an internal note
 rdesk-dialog-edit = ✏️ Change
 rdesk-dialog-sent = ✅ Answer sent. Received by { $told } of { $total } (the reporter and co-signers).
 rdesk-dialog-again = ✍️ Write another
+rdesk-card-reason = ⛔️ Reason for declining: { $reason }

@@ -135,3 +135,4 @@ rdesk-dialog-note = 📝 Зберегти як внутрішню нотатку
 rdesk-dialog-edit = ✏️ Змінити
 rdesk-dialog-sent = ✅ Відповідь надіслано. Отримали: { $told } з { $total } (заявник і підписанти).
 rdesk-dialog-again = ✍️ Написати ще
+rdesk-card-reason = ⛔️ Причина відхилення: { $reason }

@@ -3,6 +3,7 @@ the card's buttons, replies to cards, and the reporter and co-signers told in th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -232,6 +233,11 @@ async def test_card_routed_to_the_lead_in_english_and_overdue(desk: App) -> None
     assert "Overdue" in render_report_card(t, view, service.timezone, now=later)
     long = render_report_card(t, view, service.timezone, limit=1000)
     assert len(long) <= 1000 and "✂️ The description is long and shortened here." in long
+    # Escaping lengthens a description of `&`s fivefold; the card still fits.
+    escaped = render_report_card(
+        t, replace(view, description="& " * 1500), service.timezone, limit=2000
+    )
+    assert len(escaped) <= 2000 and "&amp; &amp;" in escaped
 
 
 async def test_the_card_names_a_hromada_chosen_from_the_codifier(desk: App) -> None:
@@ -356,6 +362,9 @@ async def test_declining_asks_for_a_reason_given_by_reply(desk: App) -> None:
     assert "Причина: Питання не належить до &lt;повноважень&gt; асоціації." in reporter_text
     assert "Reason: Питання не належить" in session.texts_to(COSIGNER)[-1]
     assert "📌 Статус: відхилено" in card_text(desk, VAG_GROUP)
+    assert "Причина відхилення: Питання не належить до &lt;повноважень&gt;" in (
+        card_text(desk, VAG_GROUP)
+    )
     # The request is answered: the next reply is an ordinary one, refused on a closed report?
     await group.send(staff, "Ще одне уточнення", reply_to=card)
     assert "Ще одне уточнення" in session.texts_to(REPORTER)[-1]
