@@ -20,7 +20,12 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ContentType
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+)
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -272,9 +277,10 @@ async def _bot_username(bot: Bot) -> str:
     return (await bot.me()).username or ""
 
 
-async def _reporter(reports: ReportService, view: ReportView) -> dict[str, Any]:
-    """What the card shows beyond the report's view: the reporter's role and verification now,
-    their hromada from the codifier, the reason a declined report was declined."""
+async def card_extras(reports: ReportService, view: ReportView) -> dict[str, Any]:
+    """Keyword arguments of render_report_card for what the card shows beyond the view: the
+    reporter's role and verification now, their hromada from the codifier, and the reason a
+    declined report was declined."""
     profile = await MemberService(reports.db).get(view.reporter_telegram_id)
     found: dict[str, Any] = {}
     if view.hromada_code:
@@ -319,19 +325,23 @@ async def _post_cards(
     chats: list[tuple[int, str]],
 ) -> int:
     posted_in = {card.chat_id for card in view.cards}
-    reporter = await _reporter(reports, view)
+    reporter = await card_extras(reports, view)
     username = await _bot_username(bot)
     posted: list[tuple[int, int]] = []
     for chat_id, locale in chats:
         if chat_id in posted_in:
             continue
         t = translations.get(locale)
+        card = render_report_card(t, view, reports.timezone, **reporter)
+        markup = report_card_keyboard(t, view, username)
         try:
-            sent = await bot.send_message(
-                chat_id,
-                render_report_card(t, view, reports.timezone, **reporter),
-                reply_markup=report_card_keyboard(t, view, username),
-            )
+            try:
+                sent = await bot.send_message(chat_id, card, reply_markup=markup)
+            except TelegramMigrateToChat as error:
+                # The group became a supergroup: its binding follows, and the card goes there.
+                new_id = error.migrate_to_chat_id
+                await StaffChatService(reports.db).migrate(chat_id, new_id)
+                sent = await bot.send_message(new_id, card, reply_markup=markup)
         except TelegramAPIError as error:
             logger.warning(
                 "report %s: card not posted to chat %s: %s", view.id, chat_id, type(error).__name__
@@ -350,7 +360,7 @@ async def refresh_report_cards(
     view = await reports.report(report_id)
     if view is None:
         return
-    reporter = await _reporter(reports, view)
+    reporter = await card_extras(reports, view)
     username = await _bot_username(bot)
     for card in view.cards:
         t = translations.get(card.locale)
@@ -641,7 +651,7 @@ async def _refresh_here(
         return
     try:
         await bot.edit_message_text(
-            text=render_report_card(kt, view, reports.timezone, **await _reporter(reports, view)),
+            text=render_report_card(kt, view, reports.timezone, **await card_extras(reports, view)),
             chat_id=message.chat.id,
             message_id=message.message_id,
             reply_markup=report_card_keyboard(kt, view, await _bot_username(bot)),
@@ -1154,7 +1164,7 @@ async def get_reply(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
         view,
         reports.timezone,
         limit=DIALOG_CARD_LIMIT,
-        **await _reporter(reports, view),
+        **await card_extras(reports, view),
     )
     return {"found": True, "missing": False, "card": card}
 

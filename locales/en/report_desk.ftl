@@ -17,7 +17,7 @@ rdesk-card-verified = { $verified ->
 }
 rdesk-card-dream = 🏗 DREAM project: { $dream }
 rdesk-card-residents = 🏘 Residents affected: { $residents }
-rdesk-card-groups = 👥 Mostly affects: { $groups }
+rdesk-card-groups = 👥 Groups of people affected: { $groups }
 rdesk-card-figures = ✍️ With co-signers (verified members only): { $hromadas } hromadas, { $oblasts } oblasts, { $residents } residents. Co-signers: { $cosigners }
 rdesk-card-joint = 🤝 <b>Joint issue of all associations</b>
 rdesk-card-position = • { $association }: { $position ->
@@ -103,7 +103,7 @@ rdesk-transition-refused = That status cannot be set now: the report is “{ $st
 rdesk-try-again = The report is changing right now. Please try again.
 rdesk-taken = The report is yours now.
 rdesk-yours-already = You are handling this report already.
-rdesk-taken-by = { $name } has taken this report already.
+rdesk-taken-by = { $name } is already handling this report.
 rdesk-status-set = Status changed: { $status }.
 rdesk-joint-done = The report is now a joint issue. Its card has been sent to every association's group.
 rdesk-joint-already = The report is a joint issue already.

@@ -2,7 +2,7 @@
 ## buttons, replies to the card, and what the reporter and co-signers are told.
 
 rdesk-card-title = 🚨 <b>Звернення { $reference }</b> · { $associations }
-rdesk-card-urgency = ⏱ Терміновість: { $urgency }. Відповісти до { $deadline } (за київським часом)
+rdesk-card-urgency = ⏱ Терміновість: { $urgency }. Строк відповіді — до { $deadline } (за київським часом)
 rdesk-card-overdue = ❗️ <b>Строк відповіді минув</b>
 rdesk-card-category = 🗂 Категорія: { $category }
 rdesk-card-status = 📌 Статус: { $status }
@@ -16,8 +16,8 @@ rdesk-card-verified = { $verified ->
    *[no] ⏳ Членство не підтверджено
 }
 rdesk-card-dream = 🏗 Проєкт у DREAM: { $dream }
-rdesk-card-residents = 🏘 Зачіпає мешканців: { $residents }
-rdesk-card-groups = 👥 Найбільше стосується: { $groups }
+rdesk-card-residents = 🏘 Стосується мешканців: { $residents }
+rdesk-card-groups = 👥 Групи населення, яких це стосується: { $groups }
 rdesk-card-figures = ✍️ Разом із підписантами (лише підтверджені учасники): громад — { $hromadas }, областей — { $oblasts }, мешканців — { $residents }. Приєдналися до звернення: { $cosigners }
 rdesk-card-joint = 🤝 <b>Спільне питання всіх асоціацій</b>
 rdesk-card-position = • { $association }: { $position ->
@@ -61,7 +61,7 @@ rdesk-member-head = 📨 <b>Звернення { $reference }</b>
 rdesk-member-status = Статус звернення змінено: <b>{ $status }</b>.
 rdesk-member-reason = Причина: { $reason }
 rdesk-member-reply = 💬 Відповідь секретаріату асоціації:
-rdesk-member-merged-into = Звернення об'єднано з подібним зверненням { $reference }. Ви автоматично приєдналися до нього, і надалі повідомлення надходитимуть щодо { $reference }.
+rdesk-member-merged-into = Звернення об'єднано з подібним зверненням { $reference }. Вас автоматично долучено до нього; надалі повідомлення надходитимуть щодо звернення { $reference }.
 rdesk-member-merged-from = До звернення приєднано подібне звернення { $reference } разом з його підписантами.
 rdesk-member-joint = Звернення визнано спільним питанням усіх асоціацій.
 
@@ -80,7 +80,7 @@ rdesk-set-resolved = ✅ Вирішено
 rdesk-set-declined = ⛔️ Відхилити (з причиною)
 rdesk-choose-position = 🗳 { $reference }: позиція вашої асоціації щодо спільного питання.
 rdesk-position-supports = ✅ Підтримує
-rdesk-position-neutral = ➖ Нейтрально
+rdesk-position-neutral = ➖ Нейтральна позиція
 rdesk-position-opposes = ❌ Не підтримує
 rdesk-position-comment-offer = 🗳 { $reference }: позицію зафіксовано. За потреби додайте коментар.
 
@@ -102,8 +102,8 @@ rdesk-closed = Звернення вже закрито (статус: { $status
 rdesk-transition-refused = Цей статус зараз встановити не можна: звернення має статус «{ $status }».
 rdesk-try-again = Звернення саме змінюється. Спробуйте ще раз.
 rdesk-taken = Звернення закріплено за вами.
-rdesk-yours-already = Звернення вже опрацьовуєте ви.
-rdesk-taken-by = Звернення вже взяв (-ла) в роботу { $name }.
+rdesk-yours-already = Ви вже опрацьовуєте це звернення.
+rdesk-taken-by = { $name } уже опрацьовує це звернення.
 rdesk-status-set = Статус змінено: { $status }.
 rdesk-joint-done = Звернення позначено як спільне питання. Картку надіслано до груп усіх асоціацій.
 rdesk-joint-already = Звернення вже є спільним питанням.

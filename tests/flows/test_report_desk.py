@@ -202,8 +202,8 @@ async def test_card_posted_to_the_routed_groups_in_their_language(desk: App) -> 
     assert "🗂 Категорія: Законодавство та повноваження" in text
     assert "📌 Статус: нове" in text
     assert "🙋 Відповідального ще не визначено" in text
-    assert "🏘 Зачіпає мешканців: 1200" in text
-    assert "👥 Найбільше стосується: діти" in text
+    assert "🏘 Стосується мешканців: 1200" in text
+    assert "👥 Групи населення, яких це стосується: діти" in text
     assert "(за київським часом)" in text and "Строк відповіді минув" not in text
     assert buttons(card) == {
         "🙋 Взяти в роботу": cb("tk", report_id),
@@ -282,9 +282,9 @@ async def test_take_and_the_race_for_it(desk: App) -> None:
     assert alerts(desk)[-1] == "Звернення закріплено за вами."
     assert "🙋 Опрацьовує: Марія Шевченко" in card_text(desk, VAG_GROUP)
     await group.press(second, cb("tk", report_id), card)
-    assert alerts(desk)[-1] == "Звернення вже взяв (-ла) в роботу Марія Шевченко."
+    assert alerts(desk)[-1] == "Марія Шевченко уже опрацьовує це звернення."
     await group.press(first, cb("tk", report_id), card)
-    assert alerts(desk)[-1] == "Звернення вже опрацьовуєте ви."
+    assert alerts(desk)[-1] == "Ви вже опрацьовуєте це звернення."
     view = await reports_of(desk).report(report_id)
     assert view is not None and view.assignee_telegram_id == VAG_STAFF
     # Taking is internal: members are not told.
@@ -510,7 +510,7 @@ async def test_joint_issue_reaches_every_group_and_positions_show(desk: App) -> 
     staff = uaror.person(UAROR_STAFF, "Оксана")
     await uaror.press(staff, cb("po", report_id), uaror_card)
     choice = buttons(markup_edits(desk, UAROR_GROUP)[-1])
-    assert list(choice) == ["✅ Підтримує", "➖ Нейтрально", "❌ Не підтримує", "⬅️ Назад"]
+    assert list(choice) == ["✅ Підтримує", "➖ Нейтральна позиція", "❌ Не підтримує", "⬅️ Назад"]
     await uaror.press(staff, choice["❌ Не підтримує"], uaror_card)
     assert alerts(desk)[-1] == "Позицію асоціації зафіксовано."
     assert "• УАРОР: не підтримує" in card_text(desk, UAROR_GROUP)
