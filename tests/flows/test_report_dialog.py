@@ -10,7 +10,7 @@ from typing import Any
 
 from aiogram.filters import Command
 from aiogram.methods import AnswerCallbackQuery, SendMessage
-from aiogram.types import Document, Message, PhotoSize, Voice
+from aiogram.types import Document, Message, PhotoSize, VideoNote, Voice
 from aiogram_dialog import DialogManager, StartMode
 from sqlalchemy import select
 
@@ -399,3 +399,18 @@ async def test_preview_of_the_longest_report_fits_in_one_message(app: App) -> No
     await member.click("Надіслати")
     [report] = await stored_reports(app)
     assert len(report.description) == len(("Дуже & докладно. " * 176).strip())
+
+
+async def test_video_note_and_text_at_the_files_step_are_explained(app: App) -> None:
+    member = await reporter(app, locale="en")
+    await member.click("Education")
+    await member.click("Normal")
+    await member.send("Broken bridge")
+    await member.send("The bridge collapsed.")
+    note = VideoNote(file_id="vn1", file_unique_id="vn1u", length=240, duration=5)
+    await member.feed(message=member._message(video_note=note))
+    assert "Videos are not accepted" in member.replies()[-1]
+    await member.send("one more thing")
+    assert "expects photos or documents" in member.replies()[-1]
+    await member.click("Back")
+    assert "Step 4" in member.window()
