@@ -145,7 +145,7 @@ report-form-submitted =
     ✅ <b>Report filed</b>
     
     Reference: <b>{ $reference }</b>
-    Over the phone: “{ $spoken }”
+    To read it out over the phone: “{ $spoken }”
     
     A response is due within { $within } — by { $deadline } (Kyiv time).
     We will tell you about every change in this chat. The report's status is in “My reports”.
