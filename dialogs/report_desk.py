@@ -76,7 +76,6 @@ REPORT_LINK_PREFIX = "r"  # deep link `?start=r<id>` opens the private reply dia
 INTERNAL_PREFIX = "//"
 DIALOG_CARD_LIMIT = 3500  # the card inside the reply dialog leaves room for the prompt
 CARD_MARK = "🚨"  # every card starts with it, in every language
-ESCAPE_MARGIN = 300  # room for what HTML escaping adds to a piece of user text
 
 
 class ReportCb(CallbackData, prefix="rd"):
@@ -389,6 +388,24 @@ async def refresh_report_cards(
             )
 
 
+def escaped_pieces(text: str, limit: int, first_taken: int) -> list[str]:
+    """`text` HTML-escaped in pieces of at most `limit` UTF-16 units, the first one leaving
+    `first_taken` for what comes before it. Escaping lengthens a text (`&` becomes `&amp;`), so
+    the raw text is cut shorter by as much."""
+    raw = text.strip()
+    if not raw:
+        return []
+    ratio = utf16_len(esc(raw)) / utf16_len(raw)
+    budget = max(1, int(limit / ratio))
+    while True:
+        first = max(1, budget - int(first_taken * budget / limit) - 1)
+        pieces = [esc(piece) for piece in split_message(raw, budget, first_limit=first)]
+        fits = utf16_len(pieces[0]) + first_taken <= limit
+        if (fits and all(utf16_len(piece) <= limit for piece in pieces)) or budget == 1:
+            return pieces
+        budget = max(1, budget * 9 // 10)
+
+
 def member_messages(t: Translator, view: ReportView, entry: HistoryEntry) -> list[str]:
     """A public history entry as a member reads it (a long reply takes several messages); none
     for entries members are not told about."""
@@ -396,11 +413,10 @@ def member_messages(t: Translator, view: ReportView, entry: HistoryEntry) -> lis
     after = entry.after or {}
     if entry.kind == "reply":
         intro = f"{head}\n\n{t('rdesk-member-reply')}"
-        budget = TEXT_LIMIT - ESCAPE_MARGIN
-        pieces = split_message(entry.text or "", budget, first_limit=budget - utf16_len(intro))
+        pieces = escaped_pieces(entry.text or "", TEXT_LIMIT, utf16_len(intro) + 2)
         if not pieces:
             return []
-        return [f"{intro}\n\n{esc(pieces[0])}", *(esc(piece) for piece in pieces[1:])]
+        return [f"{intro}\n\n{pieces[0]}", *pieces[1:]]
     if entry.kind == "status":
         status = str(after.get("status", view.status))
         body = t("rdesk-member-status", status=t(f"rdesk-status-{status}"))
@@ -484,10 +500,8 @@ async def post_reporter_reply(
             reference=view.reference,
             name=esc(entry.actor_name or view.reporter_name) or t("rdesk-no-name"),
         )
-        budget = TEXT_LIMIT - ESCAPE_MARGIN
-        pieces = split_message(entry.text or "", budget, first_limit=budget - utf16_len(intro))
-        messages = [f"{intro}\n\n{esc(pieces[0] if pieces else '')}"]
-        messages += [esc(piece) for piece in pieces[1:]]
+        pieces = escaped_pieces(entry.text or "", TEXT_LIMIT, utf16_len(intro) + 2) or [""]
+        messages = [f"{intro}\n\n{pieces[0]}", *pieces[1:]]
         try:
             for text in messages:
                 await bot.send_message(card.chat_id, text, reply_to_message_id=card.message_id)

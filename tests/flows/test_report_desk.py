@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from aiogram import Bot
-from aiogram.methods import DeleteMessage, EditMessageReplyMarkup
+from aiogram.methods import DeleteMessage, EditMessageReplyMarkup, SendMessage
 from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.services.members import MemberService, RegistrationForm
@@ -17,9 +17,11 @@ from bot.services.reports import ReportForm, ReportService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from bot.services.verification import VerificationService
+from dialogs.common import esc
 from dialogs.expert_desk import send_to_experts
 from dialogs.report_desk import (
     ReportCb,
+    post_reporter_reply,
     publish_report,
     refresh_report_cards,
     render_report_card,
@@ -719,3 +721,49 @@ async def test_private_answer_rechecks_rights_when_sending(desk: App) -> None:
     await staff.click("Надіслати заявникові")
     assert alerts(desk)[-1].startswith("⛔️ Діяти щодо цього звернення можуть лише")
     assert session_of(desk).texts_to(REPORTER) == []
+
+
+async def test_the_reporters_answer_appears_under_every_card(desk: App) -> None:
+    await register(desk, REPORTER, codes=("uaror",))
+    report_id = await submit(desk, category="investment")  # AOTG (English) and UAROR groups
+    await publish(desk, report_id)
+    service = reports_of(desk)
+    entry = await service.reporter_reply(report_id, REPORTER, "Дякую! Додаю <кошторис>.")
+    posted = await post_reporter_reply(desk.bot, service, desk.dp["translations"], report_id, entry)
+    assert posted == 2
+    session = session_of(desk)
+    for chat_id, heading in (
+        (AOTG_GROUP, "The reporter answers"),
+        (UAROR_GROUP, "Відповідь заявника"),
+    ):
+        card = last_card(desk, chat_id)
+        answer = next(
+            c
+            for c in session.calls
+            if isinstance(c, SendMessage) and c.chat_id == chat_id and c.text != card.text
+        )
+        assert heading in answer.text and "Дякую! Додаю &lt;кошторис&gt;." in answer.text
+        assert answer.reply_to_message_id == card.message_id
+
+
+async def test_a_long_answer_reaches_members_in_several_messages(desk: App) -> None:
+    _, group, card = await reported(desk, cosigner=False)
+    staff = group.person(VAG_STAFF)
+    await group.send(staff, "Так. " * 1000, reply_to=card)  # 5000 characters: over the limit
+    too_long = session_of(desk).texts_to(VAG_GROUP)[-1]
+    assert too_long.startswith("Текст задовгий: не більше 4") and too_long.endswith("000 символів.")
+    answer = "Кошторис & акт. " * 249  # 3984 characters, 249 of them `&`
+    await group.send(staff, answer, reply_to=card)
+    received = session_of(desk).texts_to(REPORTER)
+    assert len(received) == 2 and all(len(text) <= 4096 for text in received)
+    joined = " ".join(received)
+    assert joined.count("Кошторис") == 249 and joined.count("&amp;") == 249
+
+
+def test_escaped_pieces_fit_the_limit() -> None:
+    from dialogs.report_desk import escaped_pieces
+
+    for text in ("&" * 5000, "a & b " * 900, "<b>" * 1500, "просто текст " * 400):
+        pieces = escaped_pieces(text, 4096, 300)
+        assert len(pieces[0]) + 300 <= 4096 and all(len(p) <= 4096 for p in pieces)
+        assert "".join(pieces).replace(" ", "") == esc(text).replace(" ", "")
