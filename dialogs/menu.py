@@ -13,7 +13,15 @@ from aiogram_dialog.widgets.kbd import Button, Row, Start, SwitchTo
 from bot.services.staff import Rights
 from dialogs.common import USE_BUTTONS, Tr, Window, answer, current_rights, esc, translator
 from dialogs.knowledge import start_question
-from dialogs.states import Knowledge, LanguageChoice, Menu, Profile, StaffInvites
+from dialogs.states import (
+    Knowledge,
+    LanguageChoice,
+    Menu,
+    MyReports,
+    Profile,
+    ReportForm,
+    StaffInvites,
+)
 
 
 async def get_menu(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
@@ -56,6 +64,10 @@ main_window = Window(
     Row(
         Start(Tr("menu-reforms"), id="reforms", state=Knowledge.topics),
         Start(Tr("menu-ask"), id="ask", state=Knowledge.ask),
+    ),
+    Row(
+        Start(Tr("report-mine-new"), id="report", state=ReportForm.category),
+        Start(Tr("report-form-my-reports"), id="my_reports", state=MyReports.list),
     ),
     Start(Tr("menu-profile"), id="profile", state=Profile.view),
     Start(Tr("menu-language"), id="language", state=LanguageChoice.choose),

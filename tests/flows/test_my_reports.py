@@ -5,26 +5,18 @@ from __future__ import annotations
 import html
 import re
 
-from aiogram.filters import Command
 from aiogram.methods import SendMessage
-from aiogram.types import Message
-from aiogram_dialog import DialogManager, StartMode
 from sqlalchemy import select
 
 from bot.services.reports import Actor, ReportService, SubmittedReport
 from bot.services.reports import ReportForm as FormData
 from dialogs.report_desk import publish_report
-from dialogs.states import MyReports
 from storage.models import ReportEvent, ReportSupporter
 from tests.flows.harness import App, Member
 from tests.flows.test_report_dialog import register
 
 STAFF = Actor(1, "Ірина Коваль")  # an admin in the test app
 STAFF_CHAT = -100500
-
-
-async def _open_my_reports(_message: Message, dialog_manager: DialogManager) -> None:
-    await dialog_manager.start(MyReports.list, mode=StartMode.RESET_STACK)
 
 
 def reports(app: App) -> ReportService:
@@ -45,14 +37,14 @@ async def file_report(app: App, user_id: int, title: str) -> SubmittedReport:
 
 
 async def member_with_reports(app: App, locale: str = "uk") -> tuple[Member, list[SubmittedReport]]:
-    app.dp.message.register(_open_my_reports, Command("t_mine"))
     await register(app, 1001, locale=locale)
     await register(app, 2002, hromada="Вінницька")
     own = await file_report(app, 1001, "Ремонт даху школи")
     other = await file_report(app, 2002, "Немає <автобуса> до ліцею")
     await reports(app).cosign(other.id, 1001, residents=300)
     member = app.member(1001, language_code=locale)
-    await member.send("/t_mine")
+    await member.send("/menu")
+    await member.click("Мої звернення|My reports")
     return member, [own, other]
 
 
@@ -66,12 +58,12 @@ async def test_list_shows_own_and_cosigned_reports(app: App) -> None:
 
 
 async def test_list_pages_through_many_reports(app: App) -> None:
-    app.dp.message.register(_open_my_reports, Command("t_mine"))
     await register(app, 1001)
     for number in range(8):
         await file_report(app, 1001, f"Проблема номер {number}")
     member = app.member(1001)
-    await member.send("/t_mine")
+    await member.send("/menu")
+    await member.click("Мої звернення|My reports")
     first_page = [b for b in member.buttons() if "R-" in b]
     assert len(first_page) == 6
     await member.click(">")
@@ -130,7 +122,12 @@ async def test_reporter_answers_the_staff_and_it_reaches_the_card(app: App) -> N
     to_card = [
         m for m in app.session.calls if isinstance(m, SendMessage) and m.chat_id == STAFF_CHAT
     ]
-    assert any("з ПДВ" in m.text and m.reply_to_message_id for m in to_card)
+    # Under the card: as a reply to the card's message.
+    assert any(
+        "з ПДВ" in m.text
+        and (m.reply_to_message_id or (m.reply_parameters and m.reply_parameters.message_id))
+        for m in to_card
+    )
 
     await member.click("До звернення")
     assert "ваша відповідь: Потрібно 1,2 млн грн &lt;з ПДВ&gt;." in member.window()
@@ -160,10 +157,10 @@ async def test_cosigner_withdraws_support_after_confirming(app: App) -> None:
 
 
 async def test_empty_list_offers_to_report_in_english(app: App) -> None:
-    app.dp.message.register(_open_my_reports, Command("t_mine"))
     await register(app, 1001, locale="en")
     member = app.member(1001, language_code="en")
-    await member.send("/t_mine")
+    await member.send("/menu")
+    await member.click("Мої звернення|My reports")
     assert "You have not filed or supported any reports yet" in member.window()
     assert "📝 Report an issue" in member.buttons()
     await member.click("Report an issue")

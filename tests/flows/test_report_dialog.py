@@ -8,32 +8,19 @@ import zlib
 from datetime import UTC, datetime
 from typing import Any
 
-from aiogram.filters import Command
 from aiogram.methods import AnswerCallbackQuery, SendMessage
-from aiogram.types import Document, Message, PhotoSize, VideoNote, Voice
-from aiogram_dialog import DialogManager, StartMode
+from aiogram.types import Document, PhotoSize, VideoNote, Voice
 from sqlalchemy import select
 
 from bot.services.members import MemberService, RegistrationForm
 from bot.services.reports import ReportForm as FormData
 from bot.services.reports import ReportService
-from dialogs.states import ReportForm
 from storage.models import Report, ReportAttachment, ReportSupporter
 from tests.flows.harness import App, Member
 
 STAFF_CHAT = -100700
 TITLE = "Немає коштів на ремонт даху школи після обстрілу"
 DESCRIPTION = "Після обстрілу 12 листопада дах школи №2 пошкоджено, кошторис 1,2 млн грн."
-
-
-async def _start_report(_message: Message, dialog_manager: DialogManager) -> None:
-    await dialog_manager.start(ReportForm.category, mode=StartMode.RESET_STACK)
-
-
-def with_report_command(app: App) -> App:
-    """A test-only /t_report: the menu buttons are the lead's to add."""
-    app.dp.message.register(_start_report, Command("t_report"))
-    return app
 
 
 async def register(
@@ -57,10 +44,10 @@ async def register(
 
 
 async def reporter(app: App, user_id: int = 1001, *, locale: str = "uk") -> Member:
-    with_report_command(app)
     await register(app, user_id, locale=locale)
     member = app.member(user_id, language_code=locale)
-    await member.send("/t_report")
+    await member.send("/menu")
+    await member.click("Повідомити про проблему|Report an issue")
     return member
 
 
@@ -292,7 +279,9 @@ async def test_draft_is_resumed_after_leaving_midway(app: App) -> None:
     draft = await reports(app).draft(1001)
     assert draft is not None and draft.data["form"]["title"] == TITLE
 
-    await member.send("/t_report")
+    await member.send("/menu")
+
+    await member.click("Повідомити про проблему|Report an issue")
     window = member.window()
     assert "незавершене звернення" in window and TITLE in window and "Освіта" in window
     await member.click("Продовжити чернетку")
@@ -317,7 +306,9 @@ async def test_draft_is_discarded_and_started_again(app: App) -> None:
     toasts = [m.text for m in app.session.calls if isinstance(m, AnswerCallbackQuery)]
     assert "Чернетку збережено" in (toasts[-1] or "")
 
-    await member.send("/t_report")
+    await member.send("/menu")
+
+    await member.click("Повідомити про проблему|Report an issue")
     assert "незавершене звернення" in member.window()
     await member.click("Видалити")
     assert "Крок 1" in member.window()
@@ -341,16 +332,18 @@ async def test_residents_validation_and_groups_resumed(app: App) -> None:
     await member.send("300")
     await member.click("Ветерани")
     await member.send("/cancel")
-    await member.send("/t_report")
+    await member.send("/menu")
+    await member.click("Повідомити про проблему|Report an issue")
     await member.click("Продовжити")
     assert "✅ Ветерани та ветеранки" in member.buttons()
 
 
 async def test_unregistered_member_is_sent_to_register(app: App) -> None:
-    with_report_command(app)
     member = app.member(3003)
-    await member.send("/t_report")
-    assert "зареєстровані учасники" in member.window()
+    await member.send("/menu")
+    # Reporting is in the members' menu, which opens only after registration.
+    assert "Оберіть мову" in member.window()
+    assert not any("Повідомити" in button for button in member.buttons())
 
 
 async def test_stale_button_is_answered(app: App) -> None:
