@@ -53,7 +53,7 @@ from bot.services.reports import (
 from bot.services.staff import Rights
 from bot.settings import Settings
 from dialogs.common import MENU_BUTTON, USE_BUTTONS, Tr, Window, answer, esc, indexed_select
-from dialogs.report_desk import render_report_card, report_card_keyboard
+from dialogs.report_desk import association_label, render_report_card, report_card_keyboard
 from dialogs.states import Queue
 from storage.db import Database
 from storage.models import ReportStatus
@@ -240,7 +240,7 @@ def _history_head(t: Translator, view: ReportView, entry: HistoryEntry) -> str:
     if entry.kind == "position":
         return t(
             "queue-history-position",
-            association=esc(str(after.get("association", ""))),
+            association=esc(association_label(str(after.get("association", "")), t.locale)),
             position=str(after.get("position", "")),
         )
     if entry.kind in ("assign", "reply", "note", "reporter_reply", "cosign", "withdraw", "joint"):
@@ -345,7 +345,13 @@ async def send_report(manager: DialogManager, chat_id: int, view: ReportView) ->
     username = (await bot.me()).username or ""
     await bot.send_message(
         chat_id,
-        render_report_card(t, view, tz, reporter_role=reporter.role if reporter else None),
+        render_report_card(
+            t,
+            view,
+            tz,
+            reporter_role=reporter.role if reporter else None,
+            reporter_verified=reporter.verification == "verified" if reporter else None,
+        ),
         reply_markup=report_card_keyboard(t, view, username),
     )
     if view.attachments:

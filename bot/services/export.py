@@ -29,7 +29,6 @@ from bot.services.hromadas import Oblast
 from bot.services.report_rules import ReportRules
 from bot.services.romanization import romanize
 from storage.db import Database
-from storage.models import Report
 from storage.repositories import report_export as repo
 
 ExportFormat = Literal["xlsx", "csv"]
@@ -175,20 +174,18 @@ async def export_rows(
     return [
         _row(
             report,
-            unit_name,
             tuple(routed[report.id]),
             hromadas[report.id],
             oblasts[report.id],
             cosigners.get(report.id, 0),
             tz,
         )
-        for report, unit_name in reports
+        for report in reports
     ]
 
 
 def _row(
-    report: Report,
-    unit_name: str | None,
+    report: Any,  # a row of report_export.REPORT_COLUMNS and unit_name
     associations: tuple[str, ...],
     hromadas: dict[str, int],
     oblasts: set[str],
@@ -205,7 +202,7 @@ def _row(
         category=report.category,
         urgency=report.urgency,
         associations=associations,
-        hromada=unit_name or report.hromada_text,
+        hromada=report.unit_name or report.hromada_text,
         oblast_code=report.oblast_code,
         katottg=report.hromada_code,
         hromadas=len(hromadas),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,15 +49,39 @@ def _ids(query: ExportQuery) -> Select[int]:
     return select(Report.id).where(*_conditions(query))
 
 
-async def reports(session: AsyncSession, query: ExportQuery) -> list[tuple[Report, str | None]]:
-    """The matching reports, oldest first, each with the codifier's name of its hromada."""
-    rows = await session.execute(
-        select(Report, AdminUnit.name)
+# The columns the spreadsheet shows: plain rows load several times faster than ORM objects.
+REPORT_COLUMNS = (
+    Report.id,
+    Report.reference,
+    Report.title,
+    Report.status,
+    Report.category,
+    Report.urgency,
+    Report.affected_groups,
+    Report.dream_id,
+    Report.hromada_code,
+    Report.hromada_text,
+    Report.oblast_code,
+    Report.joint,
+    Report.assignee_name,
+    Report.created_at,
+    Report.submitted_at,
+    Report.deadline_at,
+    Report.first_response_at,
+    Report.resolved_at,
+)
+
+
+async def reports(session: AsyncSession, query: ExportQuery) -> list[Any]:
+    """The matching reports' REPORT_COLUMNS, oldest first, with `unit_name`: the codifier's
+    name of the report's hromada (rows with named columns)."""
+    result = await session.execute(
+        select(*REPORT_COLUMNS, AdminUnit.name.label("unit_name"))
         .outerjoin(AdminUnit, AdminUnit.code == Report.hromada_code)
         .where(*_conditions(query))
         .order_by(Report.id)
     )
-    return [(report, name) for report, name in rows.all()]
+    return list(result.all())
 
 
 async def routes(session: AsyncSession, query: ExportQuery) -> list[tuple[int, str]]:

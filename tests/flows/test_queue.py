@@ -254,6 +254,8 @@ async def test_an_opened_report_shows_card_attachments_cosigners_and_history(des
     await reports.take(report_id, VAG)
     await reports.note(report_id, VAG, "Перевірити в ОВА <терміново>")
     await reports.reply(report_id, VAG, "Ми вже звернулися до Мінрозвитку.")
+    await reports.mark_joint(report_id, VAG)
+    await reports.set_position(report_id, VAG, "vag", "supports", "Питання <системне>")
 
     staff = desk.member(VAG_STAFF, first_name="Ірина", last_name=None)
     await staff.send("/queue")
@@ -267,6 +269,7 @@ async def test_an_opened_report_shows_card_attachments_cosigners_and_history(des
         ReportCb.unpack(b.callback_data or "")
         for row in card.reply_markup.inline_keyboard
         for b in row
+        if b.callback_data
     ]
     assert {a.a for a in actions} >= {"tk", "st"} and {a.r for a in actions} == {report_id}
 
@@ -291,6 +294,8 @@ async def test_an_opened_report_shows_card_attachments_cosigners_and_history(des
     assert "💬 Відповідь автору та тим, хто підтримав:\nМи вже звернулися до Мінрозвитку." in (
         history
     )
+    assert "🤝 Позначено як спільне для всіх асоціацій" in history
+    assert "📌 Позиція ВАГ: підтримує\nПитання &lt;системне&gt;" in history
     assert f"⬆️ Звернення {ref} — вище" in staff.window()
 
     # The card's buttons work here as in the group: change the status from private chat.
