@@ -35,6 +35,7 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    ReplyParameters,
     User,
 )
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode
@@ -502,9 +503,11 @@ async def post_reporter_reply(
         )
         pieces = escaped_pieces(entry.text or "", TEXT_LIMIT, utf16_len(intro) + 2) or [""]
         messages = [f"{intro}\n\n{pieces[0]}", *pieces[1:]]
+        # Under the card; should someone have deleted the card, on its own.
+        under = ReplyParameters(message_id=card.message_id, allow_sending_without_reply=True)
         try:
             for text in messages:
-                await bot.send_message(card.chat_id, text, reply_to_message_id=card.message_id)
+                await bot.send_message(card.chat_id, text, reply_parameters=under)
         except TelegramAPIError as error:
             logger.info(
                 "report %s: reporter's answer not posted to chat %s: %s",

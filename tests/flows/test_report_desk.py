@@ -743,7 +743,8 @@ async def test_the_reporters_answer_appears_under_every_card(desk: App) -> None:
             if isinstance(c, SendMessage) and c.chat_id == chat_id and c.text != card.text
         )
         assert heading in answer.text and "Дякую! Додаю &lt;кошторис&gt;." in answer.text
-        assert answer.reply_to_message_id == card.message_id
+        assert answer.reply_parameters is not None
+        assert answer.reply_parameters.message_id == card.message_id
 
 
 async def test_a_long_answer_reaches_members_in_several_messages(desk: App) -> None:
