@@ -120,10 +120,10 @@ async def test_report_card_handled_by_staff_reaches_reporter_and_cosigner(
     await staff.send("// Уточнити в Мінрегіоні", chat=group, reply_to=card)
     await staff.wait_for("Внутрішню нотатку збережено", chat=group)
 
-    # Status: in progress, then resolved; each change reaches both members.
+    # Status: in progress, then escalated; each change reaches both members.
     for label, uk_name, en_name in (
         ("В роботі", "в роботі", "in progress"),
-        ("Вирішено", "вирішено", "resolved"),
+        ("Передати на національний рівень", "передано на національний рівень", "escalated"),
     ):
         choice = await staff.click("Змінити статус", message=card, chat=group)
         await staff.wait_answer(choice)  # the card's buttons are the choice of statuses now
@@ -133,6 +133,24 @@ async def test_report_card_handled_by_staff_reaches_reporter_and_cosigner(
         await staff.wait_for(f"📌 Статус: {uk_name}", chat=group)
         await reporter.wait_for(f"Статус звернення змінено: {uk_name}")
         await cosigner.wait_for(f"The report's status has changed: {en_name}")
+
+    # Declined: the bot asks for the reason, given by replying to the card; both members get it.
+    choice = await staff.click("Змінити статус", message=card, chat=group)
+    await staff.wait_answer(choice)
+    asked = await staff.click("Відхилити", message=card, chat=group)
+    assert "надішліть причину" in (await staff.wait_answer(asked))["text"]
+    reporter.mark()
+    cosigner.mark()
+    staff.mark()
+    await staff.send(
+        "Мінрегіон відмовив: питання поза його повноваженнями.", chat=group, reply_to=card
+    )
+    await staff.wait_for("Звернення відхилено", chat=group)
+    await staff.wait_for("Причина відхилення: Мінрегіон відмовив", chat=group)
+    declined = await reporter.wait_for("Статус звернення змінено: відхилено")
+    assert "Причина: Мінрегіон відмовив" in declined["text"]
+    declined = await cosigner.wait_for("The report's status has changed: declined")
+    assert "Reason: Мінрегіон відмовив" in declined["text"]
 
     texts = [m.get("text", "") for m in reporter.messages + cosigner.messages]
     assert not any("Уточнити" in text for text in texts)
