@@ -768,3 +768,31 @@ def test_escaped_pieces_fit_the_limit() -> None:
         pieces = escaped_pieces(text, 4096, 300)
         assert len(pieces[0]) + 300 <= 4096 and all(len(p) <= 4096 for p in pieces)
         assert "".join(pieces).replace(" ", "") == esc(text).replace(" ", "")
+
+
+async def test_joint_and_position_with_a_comment_from_private_chat(desk: App) -> None:
+    report_id, _, _ = await reported(desk)
+    card = await private_card(desk, report_id)
+    chat = Group(desk, VAG_STAFF, type="private")
+    staff = chat.person(VAG_STAFF, "Марія")
+    session = session_of(desk)
+    await chat.press(staff, cb("jn", report_id), card)
+    assert cards_in(desk, AOTG_GROUP) and cards_in(desk, UAROR_GROUP)
+    assert "🗳 Позиція асоціації" in buttons(session.edits(VAG_STAFF)[-1].reply_markup)
+
+    await chat.press(staff, cb("po", report_id), card)
+    helper = session.to(VAG_STAFF)[-1]
+    assert list(buttons(helper)) == [
+        "✅ Підтримує",
+        "➖ Нейтральна позиція",
+        "❌ Не підтримує",
+        "⬅️ Назад",
+    ]
+    await chat.press(staff, buttons(helper)["✅ Підтримує"], helper)
+    offer = buttons(markup_edits(desk, VAG_STAFF)[-1])  # the same message, now the offer
+    await chat.press(staff, offer["💬 Додати коментар до позиції"], helper)
+    prompt = session.to(VAG_STAFF)[-1]
+    assert (prompt.text or "").startswith("💬 Надішліть коментар до позиції")
+    await chat.send(staff, "Підтримуємо, це системне питання.", reply_to=prompt)
+    assert session.texts_to(VAG_STAFF)[-1] == "Позицію асоціації зафіксовано."
+    assert "• ВАГ: підтримує — Підтримуємо, це системне питання." in card_text(desk, UAROR_GROUP)
