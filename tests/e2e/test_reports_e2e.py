@@ -4,42 +4,53 @@ change reaches both, each in their own language."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import Callable
 
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
-
-from bot.i18n import Translations
 from bot.services.members import MemberService, RegistrationForm
-from bot.services.report_rules import load_report_rules
-from bot.services.reports import ReportForm, ReportService
 from bot.services.staff import StaffService
-from bot.services.staff_chats import StaffChatService
-from dialogs.report_desk import publish_report
 from storage.db import Database
 from storage.models import StaffRole
 from tests.e2e.test_member_e2e import register, started
 from tests.fakebot import BotProcess, FakeTelegram
-from tests.fakebot.process import DEFAULT_TOKEN
+from tests.fakebot.server import FakeUser
 
 GROUP = -1001234567890
+TITLE = "Школа без опалення"
+DESCRIPTION = "Котельня школи не працює третій тиждень, діти навчаються в куртках."
+REFERENCE_RE = re.compile(r"R-\d{4}-\d{5}")
 
 
-async def publish(fake: FakeTelegram, db: Database, reports: ReportService, report_id: int) -> None:
-    """What the report dialog does on submission, from this process: the card to the groups."""
-    assert fake.base_url is not None
-    bot = Bot(
-        DEFAULT_TOKEN,
-        session=AiohttpSession(api=TelegramAPIServer.from_base(fake.base_url)),
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
-    )
-    try:
-        await publish_report(bot, reports, StaffChatService(db), Translations(), report_id)
-    finally:
-        await bot.session.close()
+async def fill_report(user: FakeUser, button: str, category: str, urgency: str) -> None:
+    """The report dialog from the main menu up to the similar reports or the preview, with
+    no files, residents, groups or DREAM id."""
+    shown = user.last_message()
+    before = shown["message_id"] if shown else 0
+    await user.send("/menu")
+    async with asyncio.timeout(10):  # the new menu, not the one registration ended with
+        while True:
+            menu = user.last_message()
+            if menu and menu["message_id"] > before and button in user.buttons(menu):
+                break
+            await asyncio.sleep(0.02)
+    await user.click(button, message=menu)
+    await user.wait_for("Крок 1|Step 1")
+    await user.click(category)
+    await user.wait_for("Крок 2|Step 2")
+    await user.click(urgency)
+    await user.wait_for("Крок 3|Step 3")
+    await user.send(TITLE)
+    await user.wait_for("Крок 4|Step 4")
+    await user.send(DESCRIPTION)
+    await user.wait_for("Крок 5|Step 5")
+    await user.click("Пропустити|Skip")
+    await user.wait_for("Крок 6|Step 6")
+    await user.click("Пропустити|Skip")
+    await user.wait_for("Крок 7|Step 7")
+    await user.click("Далі|Next")
+    await user.wait_for("Крок 8|Step 8")
+    await user.click("Пропустити|Skip")
 
 
 async def test_report_card_handled_by_staff_reaches_reporter_and_cosigner(
@@ -73,23 +84,26 @@ async def test_report_card_handled_by_staff_reaches_reporter_and_cosigner(
     )
     await cosigner.send("/start")  # Telegram lets a bot write only to those who started it
     await cosigner.wait_for("Main menu|main menu|Головне меню")
-    reports = ReportService(db, load_report_rules())
-    submitted = await reports.submit(
-        1001,
-        ReportForm(
-            category="legislation",
-            urgency="critical",
-            title="Школа без опалення",
-            description="Котельня не працює третій тиждень, діти навчаються в куртках.",
-            residents=1200,
-        ),
-    )
-    await reports.cosign(submitted.id, 1002, 300)
+    # The reporter files the report through the dialog; its card reaches the bound group.
     staff.mark()
-    await publish(fake_telegram, db, reports, submitted.id)
-    card = await staff.wait_for(f"Звернення {submitted.reference}", chat=group)
-    assert "Школа без опалення" in card["text"] and "Олена Петренко" in card["text"]
+    await fill_report(
+        reporter, "📝 Повідомити про проблему", "Законодавство та повноваження", "Критична"
+    )
+    await reporter.wait_for("Перевірте звернення")
+    await reporter.click("Надіслати")
+    done = await reporter.wait_for("Звернення зареєстровано")
+    found = REFERENCE_RE.search(done["text"])
+    assert found is not None
+    reference = found.group(0)
+    card = await staff.wait_for(f"Звернення {reference}", chat=group)
+    assert TITLE in card["text"] and "Олена Петренко" in card["text"]
     assert "📌 Статус: нове" in card["text"]
+
+    # The co-signer, writing about the same trouble, is offered the report and joins it.
+    await fill_report(cosigner, "📝 Report an issue", "Legislation and powers", "Critical")
+    await cosigner.wait_for("Other hromadas may have reported")
+    await cosigner.click(f"Join {reference}")
+    await cosigner.wait_for("You have joined report")
 
     # Someone in the group without staff rights can neither press nor answer.
     outsider = fake_telegram.user(777, first_name="Сторонній")
@@ -112,9 +126,9 @@ async def test_report_card_handled_by_staff_reaches_reporter_and_cosigner(
     await staff.send("Звернулися до Мінрегіону, чекаємо відповіді.", chat=group, reply_to=card)
     await staff.wait_for("Отримали: 2 з 2", chat=group)
     uk = await reporter.wait_for("Відповідь секретаріату асоціації")
-    assert submitted.reference in uk["text"] and "Звернулися до Мінрегіону" in uk["text"]
+    assert reference in uk["text"] and "Звернулися до Мінрегіону" in uk["text"]
     en = await cosigner.wait_for("The association's secretariat answers")
-    assert submitted.reference in en["text"] and "Школа без опалення" in en["text"]
+    assert reference in en["text"] and TITLE in en["text"]
     # An internal note reaches nobody.
     staff.mark()
     await staff.send("// Уточнити в Мінрегіоні", chat=group, reply_to=card)
