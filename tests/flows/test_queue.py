@@ -12,13 +12,13 @@ from aiogram import Bot
 from aiogram.methods import AnswerCallbackQuery, SendDocument, SendMediaGroup, SendMessage
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from openpyxl import load_workbook
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from bot.services.members import MemberService, RegistrationForm
 from bot.services.reports import Actor, AttachmentIn, ReportForm, ReportService
 from bot.services.staff import StaffService
 from dialogs.report_desk import ReportCb
-from storage.models import Report, StaffRole, utcnow
+from storage.models import Report, StaffRight, StaffRole, utcnow
 from tests.flows.group_harness import GroupSession
 from tests.flows.harness import App, Member
 
@@ -358,3 +358,21 @@ async def test_export_sends_the_spreadsheet_of_their_associations(desk: App) -> 
     assert isinstance(document, BufferedInputFile)
     sheet = load_workbook(io.BytesIO(document.data)).active
     assert sheet is not None and sheet.max_row == 3  # admins get every report
+
+
+async def test_rights_are_read_again_on_every_press(desk: App) -> None:
+    await register(desk, REPORTER, ("vag",))
+    report_id = await submit(desk)
+    staff = desk.member(VAG_STAFF, first_name="Ірина", last_name=None)
+    await staff.send("/queue")
+    assert "знайдено: 1" in staff.window()
+    async with desk.db.transaction() as session:
+        await session.execute(delete(StaffRight).where(StaffRight.telegram_id == VAG_STAFF))
+    await staff.click(await reference(desk, report_id))
+    assert (
+        alerts(desk)[-1] == "⛔ Черга звернень доступна лише працівникам секретаріатів асоціацій."
+    )
+    assert not [t for t in sent_texts(desk, VAG_STAFF) if t.startswith("📜")]
+    # The list shown again after the press: no reports, no filters.
+    assert "⛔ Черга звернень доступна лише" in staff.window()
+    assert staff.buttons() == ["🏠 Головне меню"]
