@@ -36,6 +36,7 @@ from dialogs.common import (
     translator,
     user_id,
 )
+from dialogs.report import refresh_cards
 from dialogs.states import MyReports, ReportForm
 
 logger = logging.getLogger(__name__)
@@ -199,6 +200,7 @@ async def on_withdraw(callback: CallbackQuery, _button: Button, manager: DialogM
         await manager.switch_to(MyReports.list)
         return
     logger.info("member withdrew support from report %s", report_id)
+    await refresh_cards(manager, report_id)
     await answer(manager, callback, t("report-mine-withdrawn", reference=result.reference))
     await manager.switch_to(MyReports.list)
 

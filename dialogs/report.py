@@ -572,6 +572,7 @@ async def on_join(
     manager.dialog_data["reference"] = result.reference
     manager.dialog_data["joined_title"] = chosen["title"]
     logger.info("member joined report %s", result.report_id)
+    await refresh_cards(manager, result.report_id)
     await manager.switch_to(ReportForm.joined)
 
 
@@ -640,6 +641,21 @@ async def _publish(callback: CallbackQuery, manager: DialogManager, report_id: i
         )
     except Exception:
         logger.exception("report %s: staff cards not posted", report_id)
+
+
+async def refresh_cards(manager: DialogManager, report_id: int) -> None:
+    """The staff cards show the new co-signing figures; a failure never reaches the member."""
+    from dialogs.report_desk import refresh_report_cards
+
+    try:
+        await refresh_report_cards(
+            manager.middleware_data["bot"],
+            _reports(manager),
+            manager.middleware_data["translations"],
+            report_id,
+        )
+    except Exception:
+        logger.exception("report %s: staff cards not refreshed", report_id)
 
 
 # --------------------------------------------------------------------------------- windows

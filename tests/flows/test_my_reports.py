@@ -189,3 +189,33 @@ async def test_long_history_shows_its_latest_entries_in_one_message(app: App) ->
     assert "Відповідь 11:" in window and "Відповідь 3:" not in window
     assert "{???}" not in window
     assert len(html.unescape(re.sub(r"<[^>]+>", "", window))) <= 4096
+
+
+async def test_withdrawing_support_updates_the_staff_card(app: App) -> None:
+    from aiogram.methods import EditMessageText
+    from sqlalchemy import update
+
+    from storage.models import Member as MemberRow
+
+    member, (_own, other) = await member_with_reports(app)
+    async with app.db.transaction() as session:
+        await session.execute(update(MemberRow).values(verification="verified"))
+    await app.dp["staff_chats"].bind(STAFF_CHAT, "ВАГ: секретаріат", "vag", actor=1)
+    assert await publish_report(
+        app.bot, reports(app), app.dp["staff_chats"], app.dp["translations"], other.id
+    )
+    [card] = [
+        m for m in app.session.calls if isinstance(m, SendMessage) and m.chat_id == STAFF_CHAT
+    ]
+    assert "громад — 2" in card.text
+
+    await member.send("/menu")
+    await member.click("Мої звернення")
+    await member.click(other.reference)
+    await member.click("Відкликати мою підтримку")
+    await member.click("Так, відкликати")
+
+    edits = [
+        m for m in app.session.calls if isinstance(m, EditMessageText) and m.chat_id == STAFF_CHAT
+    ]
+    assert edits and "громад — 1" in edits[-1].text
