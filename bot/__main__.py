@@ -26,7 +26,7 @@ from bot.services.kb_search import KnowledgeSearch
 from bot.services.knowledge import KnowledgeBase
 from bot.services.members import MemberService
 from bot.services.questions import QuestionService
-from bot.services.report_rules import load_report_rules
+from bot.services.report_rules import ReportRules, load_report_rules
 from bot.services.reports import ReportService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
@@ -47,6 +47,7 @@ class Content:
     associations: list[AssociationInfo]
     oblasts: list[Oblast]
     knowledge: KnowledgeBase
+    report_rules: ReportRules
 
     @classmethod
     def load(cls) -> Content:
@@ -64,6 +65,7 @@ class Content:
             associations=load_associations(),
             oblasts=load_oblasts(CONTENT_DIR / "oblasts.yaml"),
             knowledge=knowledge,
+            report_rules=load_report_rules(),
         )
 
 
@@ -113,7 +115,7 @@ def create_dispatcher(
         hromadas=hromadas,
         questions=QuestionService(db, settings.admin_ids, hromadas=hromadas),
         reports=ReportService(
-            db, load_report_rules(), settings.admin_ids, timezone=settings.timezone
+            db, content.report_rules, settings.admin_ids, timezone=settings.timezone
         ),
         staff_chats=StaffChatService(db, settings.admin_ids),
         verification=VerificationService(db, settings.admin_ids),
