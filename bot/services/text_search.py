@@ -163,6 +163,10 @@ def is_cyrillic(word: str) -> bool:
     return bool(_CYRILLIC_RE.search(word))
 
 
+# Words in more than this many documents (and this share of them) only score documents that a
+# rarer query word found: the ranking barely changes and large indexes stay fast.
+COMMON_MIN_DOCUMENTS = 200
+COMMON_SHARE = 0.02
 _FOLD = str.maketrans({"є": "е", "ї": "і", "ґ": "г"})
 PREFIX_LENGTH = 6
 PREFIX_WEIGHT = 0.6
@@ -352,24 +356,39 @@ class FieldIndex:
                 result[term.key] = max(result.get(term.key, 0.0), weight * term.weight)
         return [Term(key, weight) for key, weight in result.items()]
 
-    def search(self, text: str, limit: int = 10) -> list[Match]:
-        """Documents ranked by BM25F score, with the share of the query each one covers."""
+    def search(self, text: str, limit: int = 10, *, max_words: int | None = None) -> list[Match]:
+        """Documents ranked by BM25F score, with the share of the query each one covers.
+
+        `max_words` keeps only the query's most informative words (by IDF), as "more like this"
+        searches do: a long draft is compared by what is particular about it.
+        """
         groups, sequence = self.query_words(text)
         if not groups or not self._docs:
             return []
         total = len(self._docs)
         unknown_idf = math.log(1 + (total - 0.5) / 1.5)
+        word_idf = [
+            max((self.idf(t.key) for t in terms if t.key in self._postings), default=unknown_idf)
+            for terms in groups
+        ]
+        if max_words is not None and len(groups) > max_words:
+            keep = sorted(range(len(groups)), key=lambda i: -word_idf[i])[:max_words]
+            keep.sort()
+            groups = [groups[i] for i in keep]
+            word_idf = [word_idf[i] for i in keep]
+        candidates = self._candidates(groups, total)
         averages = {name: max(self._total_lengths[name] / total, 1.0) for name in self.weights}
         scores: dict[str, float] = defaultdict(float)
         # Per document, how fully each query word is matched (1 for its lemma, less for guesses).
         matched: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(groups))
-        word_idf: list[float] = []
         for position, terms in enumerate(groups):
-            known = [term for term in terms if term.key in self._postings]
-            word_idf.append(max((self.idf(t.key) for t in known), default=unknown_idf))
-            for term in known:
+            for term in terms:
+                postings = self._postings.get(term.key)
+                if not postings:
+                    continue
                 idf = self.idf(term.key)
-                for key in self._postings[term.key]:
+                keys = postings if candidates is None else postings & candidates
+                for key in keys:
                     tf = self._field_tf(self._docs[key], term.key, averages)
                     scores[key] += term.weight * idf * tf / (self.k1 + tf)
                     row = matched[key]
@@ -390,6 +409,43 @@ class FieldIndex:
         ]
         matches.sort(key=lambda match: (-match.score, match.key))
         return matches[:limit]
+
+    def _candidates(self, groups: list[list[Term]], total: int) -> set[str] | None:
+        """In a large index, the documents worth scoring (None: every match is).
+
+        Those sharing a rarer word with the query, and those sharing several of its common
+        words (intersected from the rarest common word on, until few are left): documents that
+        share only one common word with the query cannot rank near the top.
+        """
+        common_df = max(COMMON_MIN_DOCUMENTS, int(total * COMMON_SHARE))
+        rare: list[set[str]] = []
+        common: list[set[str]] = []
+        for terms in groups:
+            known = [t for t in terms if t.key in self._postings]
+            if not known:
+                continue
+            postings = self._postings[max(known, key=lambda t: t.weight).key]
+            (rare if len(postings) <= common_df else common).append(postings)
+            rare.extend(
+                self._postings[t.key]
+                for t in known
+                if len(self._postings[t.key]) <= common_df and self._postings[t.key] is not postings
+            )
+        if not common:
+            return None  # a small index, or only rare words: nothing to prune
+        candidates: set[str] = set().union(*rare)
+        common.sort(key=len)
+        shared = common[0]
+        for postings in common[1:]:
+            if len(shared) <= common_df:
+                break
+            narrower = shared & postings
+            if not narrower:
+                break
+            shared = narrower
+        if len(shared) <= common_df or not candidates:
+            candidates |= shared
+        return candidates
 
     def _field_tf(self, document: _Document, term: str, averages: dict[str, float]) -> float:
         tf = 0.0

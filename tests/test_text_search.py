@@ -1,0 +1,53 @@
+"""FieldIndex on a large corpus: pruning common words keeps the ranking of an exhaustive search."""
+
+from __future__ import annotations
+
+import random
+
+from bot.services.text_search import COMMON_MIN_DOCUMENTS, FieldIndex
+
+WEIGHTS = {"title": 2.0, "description": 1.0}
+PROBLEMS = ["ремонт даху школи", "немає опалення в ліцеї", "зруйновано міст", "бракує лікарів"]
+CAUSES = ["після обстрілу", "через відсутність коштів", "після повені", "через війну"]
+PLACES = ["Іллінецька громада", "Вінницька громада", "Жмеринська громада", "Барська громада"]
+
+
+def corpus(size: int) -> FieldIndex:
+    rng = random.Random(5)
+    index = FieldIndex(WEIGHTS)
+    for number in range(size):
+        title = f"{rng.choice(PROBLEMS)} {rng.choice(CAUSES)}"
+        description = f"{title}, {rng.choice(PLACES)}, звернення {number}."
+        index.add(str(number), {"title": title, "description": description})
+    index.add("target", {"title": "Протікає дах школи", "description": "Дах протікає, Хмільник."})
+    return index
+
+
+def test_large_index_prunes_common_words_without_changing_the_best_matches() -> None:
+    index = corpus(COMMON_MIN_DOCUMENTS * 10)
+    queries = [
+        "протікає дах у школі",
+        "ремонт даху школи після обстрілу",
+        "немає опалення в ліцеї через відсутність коштів",
+        "зруйновано міст після повені, Барська громада",
+        "Хмільник",
+    ]
+    pruned = [[m.key for m in index.search(q, limit=3)] for q in queries]
+    index._candidates = lambda groups, total: None  # type: ignore[method-assign]
+    exhaustive = [[m.key for m in index.search(q, limit=3)] for q in queries]
+    assert pruned[0][0] == exhaustive[0][0] == "target"
+    assert pruned[4] == exhaustive[4] == ["target"]
+    for got, expected in zip(pruned, exhaustive, strict=True):
+        assert got[0] == expected[0]
+
+
+def test_small_index_scores_every_match() -> None:
+    index = corpus(50)
+    assert index._candidates(index.query_words("ремонт даху школи")[0], len(index)) is None
+
+
+def test_large_index_scores_only_candidates() -> None:
+    index = corpus(COMMON_MIN_DOCUMENTS * 10)
+    groups = index.query_words("ремонт даху школи після обстрілу")[0]
+    candidates = index._candidates(groups, len(index))
+    assert candidates is not None and 0 < len(candidates) < len(index) // 4
