@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager, StartMode
+from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent
+from aiogram_dialog.manager.manager import ManagerImpl
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row
 
 from bot.commands import set_chat_commands
@@ -38,12 +40,24 @@ async def on_choose(callback: CallbackQuery, button: Button, manager: DialogMana
         staff=rights.is_staff,
     )
     await answer(manager, callback, t("language-changed"))
-    if len(manager.current_stack().intents) > 1:
+    if len(manager.current_stack().intents) > 1 and await _previous_dialog_kept(manager):
         await manager.done()  # back to the dialog the member came from, now in the new language
     elif member is not None and member.registered:
         await manager.start(Menu.main, mode=StartMode.RESET_STACK)
     else:
         await manager.done()
+
+
+async def _previous_dialog_kept(manager: DialogManager) -> bool:
+    """Whether the dialog under this one still has its saved state (it may have expired)."""
+    if not isinstance(manager, ManagerImpl):
+        return True
+    intents = manager.current_stack().intents
+    try:
+        await manager.storage().load_context(intents[-2])
+    except (UnknownIntent, OutdatedIntent):
+        return False
+    return True
 
 
 language_window = Window(
