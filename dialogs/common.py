@@ -48,6 +48,11 @@ def esc(value: str | None) -> str:
     return html.escape(value or "", quote=False)
 
 
+def item_number(item_id: str) -> int:
+    """A button's numeric item id; -1 for anything else (a forged button)."""
+    return int(item_id) if item_id.isdigit() else -1
+
+
 def translator(manager: DialogManager) -> Translator:
     return manager.middleware_data["i18n"]  # type: ignore[no-any-return]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,7 +55,7 @@ from bot.services.staff import PermissionDenied, Rights, UnknownAssociation
 from bot.services.staff_chats import BoundChat, StaffChatService
 from bot.settings import Settings
 from dialogs.common import MENU_BUTTON, USE_BUTTONS, Tr, Window, answer, esc, indexed_select
-from dialogs.presenters import hromada_label, is_kyiv, oblast_name
+from dialogs.presenters import hromada_label, is_kyiv, local_time, oblast_name
 from dialogs.states import ExpertDesk
 
 logger = logging.getLogger(__name__)
@@ -64,7 +63,6 @@ logger = logging.getLogger(__name__)
 GROUP_TYPES = frozenset({"group", "supergroup"})
 QUESTION_LINK_PREFIX = "q"  # deep link `?start=q<id>` opens the reply dialog
 INTERNAL_PREFIX = "//"  # a reply to a card starting with this is a note among staff
-TIME_FORMAT = "%d.%m.%Y %H:%M"
 DEFAULT_TZ = ZoneInfo("Europe/Kyiv")
 QUOTE_MAX = 150  # characters of the question quoted above the answer
 LIST_LIMIT = 96  # questions in /questions: with the pager, within 100 buttons
@@ -101,10 +99,6 @@ def association_names(
     associations: tuple[AssociationInfo, ...] | list[AssociationInfo], locale: str
 ) -> str:
     return ", ".join(a.short(locale) for a in associations)
-
-
-def _time(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime(TIME_FORMAT)
 
 
 def member_place(t: Translator, view: QuestionView) -> str:
@@ -148,7 +142,7 @@ def render_card(
     head.append(t("desk-card-status", status=member.verification))
     head.append(t("desk-card-language", language=t(f"desk-language-{view.locale}")))
     tail = [
-        t("desk-card-answered", name=esc(a.staff_name), time=_time(a.created_at, tz))
+        t("desk-card-answered", name=esc(a.staff_name), time=local_time(a.created_at, tz))
         for a in view.answers
     ]
     if view.draft_id is not None:

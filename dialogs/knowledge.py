@@ -24,6 +24,7 @@ from dialogs.common import (
     answer,
     esc,
     indexed_select,
+    item_number,
     translator,
     user_id,
 )
@@ -45,11 +46,6 @@ def _knowledge(manager: DialogManager) -> KnowledgeBase:
 
 def _entry(manager: DialogManager) -> Entry | None:
     return _knowledge(manager).by_number(int(manager.dialog_data.get("entry", 0)))
-
-
-def _number(item_id: str) -> int:
-    """A button's numeric item id; -1 for anything else (a forged button)."""
-    return int(item_id) if item_id.isdigit() else -1
 
 
 def _shown_query(query: str) -> str:
@@ -163,16 +159,16 @@ def _search(manager: DialogManager, query: str) -> None:
 async def on_topic(
     _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    if not 0 <= _number(item_id) < len(_knowledge(manager).topics):
+    if not 0 <= item_number(item_id) < len(_knowledge(manager).topics):
         return  # a forged or outdated button: the window stays as it is
-    manager.dialog_data["topic"] = _number(item_id)
+    manager.dialog_data["topic"] = item_number(item_id)
     await manager.switch_to(Knowledge.entries)
 
 
 async def on_entry(
     _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    entry = _knowledge(manager).by_number(_number(item_id))
+    entry = _knowledge(manager).by_number(item_number(item_id))
     if entry is None:
         return  # a forged or outdated button: the window stays as it is
     manager.dialog_data["entry"] = entry.number
@@ -190,7 +186,7 @@ async def on_browse_entry(
 async def on_related(
     callback: CallbackQuery, widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    entry = _knowledge(manager).by_number(_number(item_id))
+    entry = _knowledge(manager).by_number(item_number(item_id))
     if entry is not None and not manager.dialog_data.get("query"):
         topic = next(i for i, t in enumerate(_knowledge(manager).topics) if t.code == entry.topic)
         manager.dialog_data["topic"] = topic

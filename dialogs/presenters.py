@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from bot.content import AssociationInfo
 from bot.i18n import Translator
 from bot.services.hromadas import HromadaDirectory, HromadaMatch, Oblast
@@ -10,6 +13,12 @@ from bot.services.romanization import romanize
 from dialogs.common import esc
 
 KYIV_PREFIX = "UA80"
+TIME_FORMAT = "%d.%m.%Y %H:%M"
+
+
+def local_time(moment: datetime, tz: ZoneInfo) -> str:
+    """A moment as staff and members read it: `29.11.2026 14:05` in the bot's time zone."""
+    return moment.astimezone(tz).strftime(TIME_FORMAT)
 
 
 def is_kyiv(oblast_code: str | None) -> bool:

@@ -53,6 +53,7 @@ from bot.services.reports import (
 from bot.services.staff import Rights
 from bot.settings import Settings
 from dialogs.common import MENU_BUTTON, USE_BUTTONS, Tr, Window, answer, esc, indexed_select
+from dialogs.presenters import local_time
 from dialogs.report_desk import association_label, render_report_card, report_card_keyboard
 from dialogs.states import Queue
 from storage.db import Database
@@ -62,7 +63,6 @@ logger = logging.getLogger(__name__)
 
 PER_PAGE = 8
 TITLE_SHOWN = 40  # characters of a title on a list button
-TIME_FORMAT = "%d.%m.%Y %H:%M"
 MEDIA_GROUP_MAX = 10
 # History pieces are cut from the raw text and escaped after: escaping may lengthen them.
 HISTORY_PIECE = 3000
@@ -98,10 +98,6 @@ def _directory(manager: DialogManager) -> HromadaDirectory:
 def _tz(manager: DialogManager) -> ZoneInfo:
     settings: Settings = manager.middleware_data["settings"]
     return settings.tz
-
-
-def _time(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime(TIME_FORMAT)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -177,7 +173,7 @@ def _item_line(
         status=t(f"queue-status-{item.status}"),
         category=option_label(t, "category", item.category, rules, directory),
         place=place or "—",
-        deadline=_time(item.deadline_at, tz),
+        deadline=local_time(item.deadline_at, tz),
         overdue="yes" if _overdue(item, now) else "no",
         assignee=esc(item.assignee_name) or t("queue-nobody"),
         cosigners=str(item.supporters),
@@ -215,7 +211,7 @@ def cosigners_text(
                 residents=str(s.residents),
             ),
             verified="yes" if s.verified else "no",
-            joined=_time(s.joined_at, tz),
+            joined=local_time(s.joined_at, tz),
         )
         for s in view.supporters
     ]
@@ -266,7 +262,7 @@ def history_text(
     for entry in entries:
         head = t(
             "queue-history-entry",
-            time=_time(entry.at, tz),
+            time=local_time(entry.at, tz),
             actor=esc(entry.actor_name) or t("queue-no-name"),
             what=_history_head(t, view, entry),
         )

@@ -46,6 +46,7 @@ from dialogs.common import (
     Window,
     answer,
     esc,
+    item_number,
     open_menu,
     translator,
     user_id,
@@ -93,11 +94,6 @@ def _rules(manager: DialogManager) -> ReportRules:
 def _form(manager: DialogManager) -> dict[str, Any]:
     form: dict[str, Any] = manager.dialog_data.setdefault("form", {})
     return form
-
-
-def _number(item_id: str) -> int:
-    """A button's numeric item id; -1 for anything else (a forged button)."""
-    return int(item_id) if item_id.isdigit() else -1
 
 
 def within(t: Translator, urgency: Urgency) -> str:
@@ -390,9 +386,9 @@ async def on_category(
     _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     categories = _rules(manager).categories
-    if not 0 <= _number(item_id) < len(categories):
+    if not 0 <= item_number(item_id) < len(categories):
         return  # a forged or outdated button: the window stays as it is
-    _form(manager)["category"] = categories[_number(item_id)].code
+    _form(manager)["category"] = categories[item_number(item_id)].code
     await _go(manager, "urgency")
 
 
@@ -400,9 +396,9 @@ async def on_urgency(
     _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     urgencies = _rules(manager).urgencies
-    if not 0 <= _number(item_id) < len(urgencies):
+    if not 0 <= item_number(item_id) < len(urgencies):
         return
-    _form(manager)["urgency"] = urgencies[_number(item_id)].code
+    _form(manager)["urgency"] = urgencies[item_number(item_id)].code
     await _go(manager, "title")
 
 
@@ -549,10 +545,10 @@ async def on_join(
     callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     found = manager.dialog_data.get("similar", [])
-    if not 0 <= _number(item_id) < len(found):
+    if not 0 <= item_number(item_id) < len(found):
         return
     t = translator(manager)
-    chosen = found[_number(item_id)]
+    chosen = found[item_number(item_id)]
     reports = _reports(manager)
     try:
         result = await reports.cosign(

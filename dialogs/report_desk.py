@@ -66,13 +66,12 @@ from bot.services.reports import (
 from bot.services.staff import PermissionDenied, Rights
 from bot.services.staff_chats import StaffChatService
 from dialogs.common import MENU_BUTTON, USE_BUTTONS, Tr, Window, answer, esc, translator, user_id
-from dialogs.presenters import hromada_label, is_kyiv, oblast_name
+from dialogs.presenters import hromada_label, is_kyiv, local_time, oblast_name
 from dialogs.states import ReportDesk
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TZ = ZoneInfo("Europe/Kyiv")
-TIME_FORMAT = "%d.%m.%Y %H:%M"
 REPORT_LINK_PREFIX = "r"  # deep link `?start=r<id>` opens the private reply dialog
 INTERNAL_PREFIX = "//"
 DIALOG_CARD_LIMIT = 3500  # the card inside the reply dialog leaves room for the prompt
@@ -110,10 +109,6 @@ def association_label(code: str, locale: str) -> str:
     return info.short(locale) if info else code
 
 
-def _time(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime(TIME_FORMAT)
-
-
 # ------------------------------------------------------------------------------ rendering
 
 
@@ -148,7 +143,7 @@ def render_report_card(
         t(
             "rdesk-card-urgency",
             urgency=urgency.name(locale) if urgency else view.urgency,
-            deadline=_time(view.deadline_at, tz),
+            deadline=local_time(view.deadline_at, tz),
         ),
     ]
     if view.overdue(now):

@@ -34,11 +34,9 @@ from bot.services.staff_chats import StaffChatService
 from bot.services.verification import Decision, UnknownMember, VerificationService
 from bot.settings import Settings
 from dialogs.common import esc
-from dialogs.presenters import is_kyiv, member_hromada, oblast_name
+from dialogs.presenters import is_kyiv, local_time, member_hromada, oblast_name
 
 logger = logging.getLogger(__name__)
-
-TIME_FORMAT = "%d.%m.%Y %H:%M"
 
 
 class VerifyAction(StrEnum):
@@ -57,7 +55,7 @@ class VerifyCallback(CallbackData, prefix="vrf"):
 
 
 def _time(moment: datetime | None, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime(TIME_FORMAT) if moment else "—"
+    return local_time(moment, tz) if moment else "—"
 
 
 async def _place(t: Translator, member: MemberProfile, hromadas: HromadaDirectory) -> str:
