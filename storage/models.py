@@ -132,6 +132,8 @@ class Member(Base):
     consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     verification: Mapped[str] = mapped_column(String(16), default=Verification.UNVERIFIED)
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Non-urgent announcements are not sent to a member who muted them (News still shows them).
+    announcements_muted: Mapped[bool] = mapped_column(Boolean, default=False)
     phone: Mapped[str | None] = mapped_column(String(32))
     registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -518,4 +520,141 @@ __all__ += [
     "ReportPosition",
     "ReportStatus",
     "ReportSupporter",
+]
+
+
+# ------------------------------------------------------------------------------ digests
+
+
+class DigestSchedule(Base):
+    """When one digest goes out: `key` is an association's code (its own digest) or `joint`.
+    Times are local to the bot's TIMEZONE; weekdays are ISO numbers, Monday = 1."""
+
+    __tablename__ = "digest_schedules"
+
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    weekdays: Mapped[str] = mapped_column(String(20))  # "1,2,3,4,5"
+    time_of_day: Mapped[str] = mapped_column(String(5))  # "09:00"
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class DigestRun(Base):
+    """One digest of one period for one association's group. The unique key is what makes a
+    digest go out once per period, whichever process or restart gets there first."""
+
+    __tablename__ = "digest_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schedule_key: Mapped[str] = mapped_column(String(16))
+    association_code: Mapped[str] = mapped_column(String(16))
+    period_start: Mapped[datetime] = mapped_column(UtcDateTime())
+    period_end: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(16))  # claimed | sent | failed
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint(
+            "schedule_key", "association_code", "period_end", name="uq_digest_runs_period"
+        ),
+    )
+
+
+# ------------------------------------------------------------------------------ broadcasts
+
+
+class BroadcastStatus(enum.StrEnum):
+    SENDING = "sending"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    DONE = "done"
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # intent recorded, the result not yet
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # 403 or chat not found: the member is marked unreachable
+    FAILED = "failed"  # retries exhausted
+    UNCERTAIN = "uncertain"  # was in flight when a sender died: never sent a second time
+    CANCELLED = "cancelled"
+
+
+class Broadcast(Base):
+    """An announcement from staff to members; its recipients are rows of `broadcast_deliveries`,
+    written in the same transaction that confirms it."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_telegram_id: Mapped[int] = mapped_column(BigInteger)
+    author_name: Mapped[str | None] = mapped_column(String(200))
+    text_uk: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    attachment_kind: Mapped[str | None] = mapped_column(String(16))  # photo | document
+    attachment_file_id: Mapped[str | None] = mapped_column(String(255))
+    attachment_name: Mapped[str | None] = mapped_column(String(255))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # {"associations": [codes], "oblasts": [codes], "roles": [roles]}; an empty list: everyone
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=BroadcastStatus.SENDING, index=True)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The author's progress message, edited every few seconds.
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_locale: Mapped[str] = mapped_column(String(5), default="uk")
+
+
+class BroadcastDelivery(Base):
+    """One recipient of one announcement: the outbox row a sender claims, sends and settles."""
+
+    __tablename__ = "broadcast_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    locale: Mapped[str] = mapped_column(String(5))
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "member_id", name="uq_broadcast_deliveries_member"),
+        Index("ix_broadcast_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_broadcast_deliveries_broadcast_status", "broadcast_id", "status"),
+    )
+
+
+class WorkerLease(Base):
+    """A named background job that one process at a time may run (the broadcast sender): held
+    until `expires_at`, renewed while the holder lives."""
+
+    __tablename__ = "worker_leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+__all__ += [
+    "Broadcast",
+    "BroadcastDelivery",
+    "BroadcastStatus",
+    "DeliveryStatus",
+    "DigestRun",
+    "DigestSchedule",
+    "WorkerLease",
 ]
