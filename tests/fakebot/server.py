@@ -12,10 +12,13 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
+import random
 import re
 import secrets
 import socket
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -24,7 +27,15 @@ from typing import Any, ClassVar
 import aiohttp
 from aiohttp import web
 
-__all__ = ["ApiError", "FakeChat", "FakeTelegram", "FakeUser", "visible_text"]
+__all__ = [
+    "ApiError",
+    "FakeChat",
+    "FakeTelegram",
+    "FakeUser",
+    "LimitStats",
+    "SendLimits",
+    "visible_text",
+]
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -42,6 +53,8 @@ NOT_MODIFIED = (
 )
 QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 BLOCKED = "Forbidden: bot was blocked by the user"
+DEACTIVATED = "Forbidden: user is deactivated"
+SERVER_ERRORS = ((500, "Internal Server Error"), (502, "Bad Gateway"))
 CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
@@ -117,6 +130,20 @@ _DELIVERY_METHODS = frozenset(
         "editmessagereplymarkup",
         "editmessagecaption",
         "editmessagemedia",
+    }
+)
+# Methods that put a new message into a chat: what the limits mode counts and throttles
+# (edits, chat actions and callback answers are not counted).
+_SEND_METHODS = frozenset(
+    {
+        "sendmessage",
+        "sendphoto",
+        "senddocument",
+        "sendmediagroup",
+        "copymessage",
+        "forwardmessage",
+        "sendsticker",
+        "sendvoice",
     }
 )
 # Keys of stored messages that describe the fake's state, not the Bot API object.
@@ -432,6 +459,123 @@ class FakeChat:
         ]
 
 
+@dataclass(frozen=True)
+class SendLimits:
+    """Telegram's bulk-sending limits and faults, for `FakeTelegram(limits=...)`.
+
+    Only sends (`_SEND_METHODS`) are limited. Beyond `global_per_second` accepted sends in the
+    last second overall, or `per_chat_per_second` to one chat, the answer is 429 with
+    `retry_after` = seconds until a slot frees (rounded up, at least 1). A fixed share of private
+    chats (chosen by `seed` and the chat id, so the same chat always answers the same) is blocked
+    (403 "bot was blocked by the user") or deactivated (403 "user is deactivated"); a share of
+    send requests fails with 500/502 at random (nothing is delivered). `exempt_chats` (e.g. the
+    staff member composing the announcement) are subject to the global limit only.
+    """
+
+    global_per_second: int = 30
+    per_chat_per_second: int = 1
+    forbidden_share: float = 0.0
+    deactivated_share: float = 0.0
+    server_error_share: float = 0.0
+    seed: int = 0
+    exempt_chats: frozenset[int] = frozenset()
+
+
+@dataclass
+class LimitStats:
+    """What the limits mode answered: accepted sends and each kind of refusal."""
+
+    accepted: int = 0
+    too_many_global: int = 0
+    too_many_per_chat: int = 0
+    forbidden: int = 0
+    server_errors: int = 0
+    # (monotonic time, chat id) of every accepted send, in order
+    deliveries: list[tuple[float, int]] = field(default_factory=list)
+    retry_afters: list[int] = field(default_factory=list)
+
+    @property
+    def too_many(self) -> int:
+        return self.too_many_global + self.too_many_per_chat
+
+
+class _Limiter:
+    """Sliding one-second windows of accepted sends, overall and per chat, and the faults."""
+
+    WINDOW = 1.0
+
+    def __init__(self, limits: SendLimits, stats: LimitStats) -> None:
+        self.limits = limits
+        self.stats = stats
+        self._global: deque[float] = deque()
+        self._per_chat: dict[int, deque[float]] = {}
+        self._faults = random.Random(f"{limits.seed}:requests")
+        self._chat_faults: dict[int, str | None] = {}
+
+    def chat_fault(self, chat_id: int) -> str | None:
+        """The 403 description this chat always answers, or None (stable per seed and chat)."""
+        if chat_id in self._chat_faults:
+            return self._chat_faults[chat_id]
+        fault: str | None = None
+        if chat_id > 0 and chat_id not in self.limits.exempt_chats:
+            draw = random.Random(f"{self.limits.seed}:chat:{chat_id}").random()
+            if draw < self.limits.forbidden_share:
+                fault = BLOCKED
+            elif draw < self.limits.forbidden_share + self.limits.deactivated_share:
+                fault = DEACTIVATED
+        self._chat_faults[chat_id] = fault
+        return fault
+
+    def clear_chat_fault(self, chat_id: int) -> None:
+        self._chat_faults[chat_id] = None
+
+    @staticmethod
+    def _retry_after(oldest: float, now: float) -> int:
+        return max(1, math.ceil(oldest + _Limiter.WINDOW - now))
+
+    def check(self, chat_id: Any) -> ApiError | None:
+        """None when the send may go ahead (its slot is taken), else the error to answer."""
+        now = time.monotonic()
+        if self.limits.server_error_share and (
+            self._faults.random() < self.limits.server_error_share
+        ):
+            self.stats.server_errors += 1
+            code, text = self._faults.choice(SERVER_ERRORS)
+            return ApiError(code, text)
+        while self._global and self._global[0] <= now - self.WINDOW:
+            self._global.popleft()
+        if len(self._global) >= self.limits.global_per_second:
+            self.stats.too_many_global += 1
+            return self._too_many(self._retry_after(self._global[0], now))
+        chat_window: deque[float] | None = None
+        if isinstance(chat_id, int) and chat_id not in self.limits.exempt_chats:
+            chat_window = self._per_chat.setdefault(chat_id, deque())
+            while chat_window and chat_window[0] <= now - self.WINDOW:
+                chat_window.popleft()
+            if len(chat_window) >= self.limits.per_chat_per_second:
+                self.stats.too_many_per_chat += 1
+                return self._too_many(self._retry_after(chat_window[0], now))
+        # A refused (403) send still took Telegram's time: it counts against the windows too.
+        self._global.append(now)
+        if chat_window is not None:
+            chat_window.append(now)
+        fault = self.chat_fault(chat_id) if isinstance(chat_id, int) else None
+        if fault is not None:
+            self.stats.forbidden += 1
+            return ApiError(403, fault)
+        return None
+
+    def _too_many(self, retry_after: int) -> ApiError:
+        self.stats.retry_afters.append(retry_after)
+        return ApiError(
+            429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+        )
+
+    def accepted(self, chat_id: Any) -> None:
+        self.stats.accepted += 1
+        self.stats.deliveries.append((time.monotonic(), chat_id))
+
+
 @dataclass
 class _Injection:
     method: str
@@ -453,8 +597,14 @@ class _Callback:
 class FakeTelegram:
     """A Bot API server on 127.0.0.1 with simulated users. See module docstring."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, limits: SendLimits | None = None, keep_requests: bool = True) -> None:
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        # Whether `requests` keeps every request (a long benchmark can turn it off).
+        self.keep_requests = keep_requests
+        self.limit_stats = LimitStats()
+        self._limiter: _Limiter | None = None
+        if limits is not None:
+            self.set_limits(limits)
         self.violations: list[tuple[str, str]] = []
         # every error answer, including injected ones and blocked chats: (method, code, text)
         self.errors: list[tuple[str, int, str]] = []
@@ -620,12 +770,28 @@ class FakeTelegram:
             )
         )
 
+    def set_limits(self, limits: SendLimits | None) -> None:
+        """Turn the limits mode on (counting starts afresh) or off (None)."""
+        self.limit_stats = LimitStats()
+        self._limiter = None if limits is None else _Limiter(limits, self.limit_stats)
+
+    @property
+    def limits(self) -> SendLimits | None:
+        return None if self._limiter is None else self._limiter.limits
+
+    def chat_fault(self, chat_id: int) -> str | None:
+        """In the limits mode: the 403 description this chat always answers, or None."""
+        return None if self._limiter is None else self._limiter.chat_fault(chat_id)
+
     def block(self, chat_id: int) -> None:
         """Every delivery to this chat answers 403 'bot was blocked by the user'."""
         self.blocked.add(chat_id)
 
     def unblock(self, chat_id: int) -> None:
+        """The user unblocked the bot (also lifts a 403 drawn by the limits mode)."""
         self.blocked.discard(chat_id)
+        if self._limiter is not None:
+            self._limiter.clear_chat_fault(chat_id)
 
     def remove_bot(self, chat_id: int, by_user_id: int) -> None:
         """The bot is removed from a group: its `my_chat_member` update; sends there get 403."""
@@ -833,7 +999,8 @@ class FakeTelegram:
             params, files = await self._read_params(request)
         except ApiError as error:
             return self._error(method, error, violation=True)
-        self.requests.append((method, params))
+        if self.keep_requests:
+            self.requests.append((method, params))
         handler = self._handlers.get(method.lower())
         if handler is None:
             return self._error(method, ApiError(404, "Not Found: method not found"), violation=True)
@@ -844,10 +1011,17 @@ class FakeTelegram:
             chat_id = params.get("chat_id")
             if isinstance(chat_id, int) and chat_id in self.blocked:
                 return self._error(method, ApiError(403, BLOCKED), violation=False)
+        limited = self._limiter is not None and method.lower() in _SEND_METHODS
+        if self._limiter is not None and limited:
+            refused = self._limiter.check(params.get("chat_id"))
+            if refused is not None:
+                return self._error(method, refused, violation=False)
         try:
             result = await handler(token, params, files)
         except ApiError as error:
             return self._error(method, error, violation=error.error_code != 409)
+        if self._limiter is not None and limited:
+            self._limiter.accepted(params.get("chat_id"))
         return self._json({"ok": True, "result": result})
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
