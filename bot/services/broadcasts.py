@@ -1,0 +1,486 @@
+"""Announcements from staff to members: who may send to whom, the outbox written at confirmation,
+progress, pause / resume / cancel, and the News list. Knows nothing of Telegram; the
+`BroadcastSender` (bot/services/broadcast_sender.py) works through the outbox."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import PurePath
+from typing import Any
+
+from storage.db import Database
+from storage.models import (
+    Broadcast,
+    BroadcastStatus,
+    DeliveryStatus,
+    StaffRole,
+    Verification,
+    utcnow,
+)
+from storage.repositories import broadcasts as repo
+from storage.repositories import members as members_repo
+from storage.repositories import staff as staff_repo
+from storage.repositories.audit import add_event
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+ATTACHMENT_KINDS = ("photo", "document")
+DOCUMENT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "txt", "csv", "zip")
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+# The window over which the progress message's rate is measured.
+RATE_WINDOW = timedelta(seconds=30)
+
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def visible_length(html_text: str) -> int:
+    """Characters Telegram counts after parsing the HTML (tags gone, entities decoded)."""
+    return len(html.unescape(_TAG_RE.sub("", html_text)))
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who gets an announcement; filters are ANDed, each is "any of"; empty: no restriction."""
+
+    associations: tuple[str, ...] = ()
+    oblasts: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, list[str]]:
+        return {
+            "associations": list(self.associations),
+            "oblasts": list(self.oblasts),
+            "roles": list(self.roles),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Audience:
+        data = data or {}
+        return cls(
+            associations=tuple(data.get("associations") or ()),
+            oblasts=tuple(data.get("oblasts") or ()),
+            roles=tuple(data.get("roles") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """An announcement as composed: HTML texts, an optional photo or document, the audience."""
+
+    text_uk: str
+    text_en: str | None
+    attachment_kind: str | None  # "photo" | "document" | None
+    attachment_file_id: str | None
+    attachment_name: str | None
+    urgent: bool
+    audience: Audience
+    # The file size as Telegram reports it, when known (checked against ATTACHMENT_MAX_BYTES).
+    attachment_size: int | None = None
+
+
+class BroadcastError(Exception):
+    """A refusal; `code` is the suffix of its Fluent id `announcement-error-<code>`.
+
+    Codes: not-allowed, empty-audience, empty-text, too-long, unsupported-attachment,
+    file-too-large, not-found, finished. For too-long: `locale`, `length` and `limit` are set."""
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        locale: str | None = None,
+        length: int | None = None,
+        limit: int | None = None,
+    ) -> None:
+        super().__init__(code)
+        self.code = code
+        self.locale = locale
+        self.length = length
+        self.limit = limit
+
+    @property
+    def message_id(self) -> str:
+        return f"announcement-error-{self.code}"
+
+    @property
+    def excess(self) -> int:
+        return (self.length or 0) - (self.limit or 0)
+
+
+@dataclass(frozen=True)
+class BroadcastProgress:
+    """Where one broadcast stands: for the progress message and the final report."""
+
+    broadcast_id: int
+    status: str
+    total: int
+    sent: int
+    unreachable: int
+    failed: int
+    uncertain: int
+    cancelled: int
+    remaining: int
+    rate_per_second: float | None
+    eta_seconds: float | None
+    created_at: datetime
+    finished_at: datetime | None
+    author_telegram_id: int = 0
+    progress_chat_id: int | None = None
+    progress_message_id: int | None = None
+    progress_locale: str = "uk"
+
+    @property
+    def is_final(self) -> bool:
+        """Nothing more will happen: done, or cancelled with nothing left in flight."""
+        return self.status in (BroadcastStatus.DONE, BroadcastStatus.CANCELLED) and (
+            self.remaining == 0
+        )
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    """A past announcement as a member sees it in News."""
+
+    broadcast_id: int
+    created_at: datetime
+    urgent: bool
+    text_uk: str
+    text_en: str | None
+    attachment_kind: str | None
+    attachment_file_id: str | None
+    attachment_name: str | None
+    audience: Audience
+
+
+# (announcement, locale) -> the HTML a member of that locale receives (header included).
+Renderer = Callable[[Announcement, str], str]
+
+
+def announcement_problems(
+    announcement: Announcement, render: Renderer | None = None
+) -> list[BroadcastError]:
+    """What stops this announcement from going out, empty when nothing does.
+
+    Lengths are measured on the rendered message (header included) of each locale: Ukrainian
+    always, English too since English-speaking members get the English header (and `text_en`
+    when present). With an attachment the limit is the caption's, else the message's."""
+    problems: list[BroadcastError] = []
+    if not announcement.text_uk.strip():
+        problems.append(BroadcastError("empty-text"))
+    kind = announcement.attachment_kind
+    if kind is not None:
+        unsupported = kind not in ATTACHMENT_KINDS or not announcement.attachment_file_id
+        if kind == "document" and not _accepted_document(announcement.attachment_name):
+            unsupported = True
+        if unsupported:
+            problems.append(BroadcastError("unsupported-attachment"))
+        if (
+            announcement.attachment_size is not None
+            and announcement.attachment_size > ATTACHMENT_MAX_BYTES
+        ):
+            problems.append(BroadcastError("file-too-large"))
+    limit = CAPTION_LIMIT if kind is not None else TEXT_LIMIT
+    for locale in ("uk", "en"):
+        if render is not None:
+            rendered = render(announcement, locale)
+        else:
+            rendered = (announcement.text_en if locale == "en" else None) or announcement.text_uk
+        length = visible_length(rendered)
+        if length > limit:
+            problems.append(BroadcastError("too-long", locale=locale, length=length, limit=limit))
+    return problems
+
+
+def _accepted_document(name: str | None) -> bool:
+    if not name:
+        return False
+    return PurePath(name).suffix.lower().lstrip(".") in DOCUMENT_EXTENSIONS
+
+
+class BroadcastService:
+    """Use cases on announcements; each method is one transaction."""
+
+    def __init__(
+        self,
+        db: Database,
+        admin_ids: frozenset[int] = frozenset(),
+        *,
+        render: Renderer | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.admin_ids = admin_ids
+        self.render = render
+        self.clock = clock
+
+    # ------------------------------------------------------------------ rights and audience
+
+    async def allowed_associations(self, telegram_id: int) -> tuple[str, ...] | None:
+        """None: may not broadcast; (): an admin, any audience; else the associations whose
+        members this staff member may address."""
+        async with self.db.transaction() as session:
+            held = await staff_repo.rights_of(session, telegram_id)
+        return self._allowed(telegram_id, held)
+
+    def _allowed(
+        self, telegram_id: int, held: list[tuple[str, str | None]]
+    ) -> tuple[str, ...] | None:
+        if telegram_id in self.admin_ids or any(role == StaffRole.ADMIN for role, _ in held):
+            return ()
+        codes = sorted({code for role, code in held if role == StaffRole.STAFF and code})
+        return tuple(codes) if codes else None
+
+    @staticmethod
+    def _effective(audience: Audience, allowed: tuple[str, ...]) -> Audience:
+        """The audience as the actor may address it: staff picking "all" get their own
+        associations; picking others' is refused."""
+        if not allowed:
+            return audience
+        if not audience.associations:
+            return Audience(allowed, audience.oblasts, audience.roles)
+        if not set(audience.associations) <= set(allowed):
+            raise BroadcastError("not-allowed")
+        return audience
+
+    async def count_recipients(
+        self, actor_telegram_id: int, audience: Audience, urgent: bool
+    ) -> int:
+        """How many outbox rows confirming now would create."""
+        async with self.db.transaction() as session:
+            allowed = self._allowed(
+                actor_telegram_id, await staff_repo.rights_of(session, actor_telegram_id)
+            )
+            if allowed is None:
+                raise BroadcastError("not-allowed")
+            effective = self._effective(audience, allowed)
+            return await repo.count_recipients(session, _condition(effective, urgent))
+
+    async def effective_audience(self, actor_telegram_id: int, audience: Audience) -> Audience:
+        """The audience as it will be stored (staff: restricted to their associations)."""
+        allowed = await self.allowed_associations(actor_telegram_id)
+        if allowed is None:
+            raise BroadcastError("not-allowed")
+        return self._effective(audience, allowed)
+
+    # ------------------------------------------------------------------ confirmation
+
+    async def create(
+        self,
+        actor_telegram_id: int,
+        actor_name: str | None,
+        announcement: Announcement,
+        *,
+        progress_chat_id: int,
+        progress_locale: str,
+    ) -> BroadcastProgress:
+        """Confirm an announcement: the broadcast and one outbox row per recipient, in one
+        transaction. Raises BroadcastError when refused (nothing is written then)."""
+        now = self.clock()
+        async with self.db.transaction() as session:
+            allowed = self._allowed(
+                actor_telegram_id, await staff_repo.rights_of(session, actor_telegram_id)
+            )
+            if allowed is None:
+                raise BroadcastError("not-allowed")
+            audience = self._effective(announcement.audience, allowed)
+            effective = _replace_audience(announcement, audience)
+            problems = announcement_problems(effective, self.render)
+            if problems:
+                raise problems[0]
+            broadcast = await repo.add_broadcast(
+                session,
+                Broadcast(
+                    author_telegram_id=actor_telegram_id,
+                    author_name=actor_name,
+                    text_uk=effective.text_uk,
+                    text_en=effective.text_en or None,
+                    attachment_kind=effective.attachment_kind,
+                    attachment_file_id=effective.attachment_file_id,
+                    attachment_name=effective.attachment_name,
+                    urgent=effective.urgent,
+                    audience=audience.as_json(),
+                    status=BroadcastStatus.SENDING,
+                    created_at=now,
+                    progress_chat_id=progress_chat_id,
+                    progress_locale=progress_locale,
+                ),
+            )
+            total = await repo.add_deliveries(
+                session, broadcast.id, _condition(audience, effective.urgent), now
+            )
+            if total == 0:
+                raise BroadcastError("empty-audience")  # rolls the broadcast back too
+            broadcast.recipients = total
+            await add_event(
+                session,
+                actor_id=actor_telegram_id,
+                action="broadcast.created",
+                subject_type="broadcast",
+                subject_id=broadcast.id,
+                after={
+                    "recipients": total,
+                    "urgent": effective.urgent,
+                    "audience": audience.as_json(),
+                    "attachment": effective.attachment_kind,
+                },
+            )
+            return await self._progress(session, broadcast, now)
+
+    async def set_progress_message(self, broadcast_id: int, message_id: int) -> None:
+        async with self.db.transaction() as session:
+            broadcast = await repo.get_broadcast(session, broadcast_id)
+            if broadcast is None:
+                raise BroadcastError("not-found")
+            broadcast.progress_message_id = message_id
+
+    # ------------------------------------------------------------------ progress
+
+    async def progress(self, broadcast_id: int) -> BroadcastProgress:
+        async with self.db.transaction() as session:
+            broadcast = await repo.get_broadcast(session, broadcast_id)
+            if broadcast is None:
+                raise BroadcastError("not-found")
+            return await self._progress(session, broadcast, self.clock())
+
+    async def _progress(
+        self, session: Any, broadcast: Broadcast, now: datetime
+    ) -> BroadcastProgress:
+        counts = await repo.status_counts(session, broadcast.id)
+        remaining = counts.get(DeliveryStatus.PENDING, 0) + counts.get(DeliveryStatus.SENDING, 0)
+        rate: float | None = None
+        eta: float | None = None
+        if broadcast.status == BroadcastStatus.SENDING:
+            pace = await repo.recent_pace(session, broadcast.id, now - RATE_WINDOW)
+            if pace.count >= 2 and pace.earliest is not None:
+                span = max((now - pace.earliest).total_seconds(), 1.0)
+                rate = pace.count / span
+                eta = remaining / rate if rate > 0 else None
+        return BroadcastProgress(
+            broadcast_id=broadcast.id,
+            status=str(broadcast.status),
+            total=broadcast.recipients,
+            sent=counts.get(DeliveryStatus.SENT, 0),
+            unreachable=counts.get(DeliveryStatus.UNREACHABLE, 0),
+            failed=counts.get(DeliveryStatus.FAILED, 0),
+            uncertain=counts.get(DeliveryStatus.UNCERTAIN, 0),
+            cancelled=counts.get(DeliveryStatus.CANCELLED, 0),
+            remaining=remaining,
+            rate_per_second=rate,
+            eta_seconds=eta,
+            created_at=broadcast.created_at,
+            finished_at=broadcast.finished_at,
+            author_telegram_id=broadcast.author_telegram_id,
+            progress_chat_id=broadcast.progress_chat_id,
+            progress_message_id=broadcast.progress_message_id,
+            progress_locale=broadcast.progress_locale,
+        )
+
+    # ------------------------------------------------------------------ pause, resume, cancel
+
+    async def pause(self, actor_telegram_id: int, broadcast_id: int) -> BroadcastProgress:
+        """Nothing more is claimed until resumed (rows already in flight finish)."""
+        return await self._change(
+            actor_telegram_id, broadcast_id, BroadcastStatus.SENDING, BroadcastStatus.PAUSED
+        )
+
+    async def resume(self, actor_telegram_id: int, broadcast_id: int) -> BroadcastProgress:
+        return await self._change(
+            actor_telegram_id, broadcast_id, BroadcastStatus.PAUSED, BroadcastStatus.SENDING
+        )
+
+    async def cancel(self, actor_telegram_id: int, broadcast_id: int) -> BroadcastProgress:
+        """Rows not yet sent are cancelled; the sender posts the final report once the rows
+        in flight have settled."""
+        return await self._change(actor_telegram_id, broadcast_id, None, BroadcastStatus.CANCELLED)
+
+    async def _change(
+        self,
+        actor_telegram_id: int,
+        broadcast_id: int,
+        expected: BroadcastStatus | None,
+        target: BroadcastStatus,
+    ) -> BroadcastProgress:
+        now = self.clock()
+        async with self.db.transaction() as session:
+            broadcast = await repo.get_broadcast(session, broadcast_id, for_update=True)
+            if broadcast is None:
+                raise BroadcastError("not-found")
+            held = await staff_repo.rights_of(session, actor_telegram_id)
+            allowed = self._allowed(actor_telegram_id, held)
+            is_admin = allowed == ()
+            if not is_admin and (
+                allowed is None or broadcast.author_telegram_id != actor_telegram_id
+            ):
+                raise BroadcastError("not-allowed")
+            active = (BroadcastStatus.SENDING, BroadcastStatus.PAUSED)
+            if broadcast.status not in active:
+                raise BroadcastError("finished")
+            if expected is not None and broadcast.status != expected:
+                # Already in the wanted state (a double press): report it as it stands.
+                return await self._progress(session, broadcast, now)
+            before = str(broadcast.status)
+            broadcast.status = target
+            if target == BroadcastStatus.CANCELLED:
+                await repo.cancel_pending(session, broadcast.id, now)
+            await add_event(
+                session,
+                actor_id=actor_telegram_id,
+                action=f"broadcast.{target.value}",
+                subject_type="broadcast",
+                subject_id=broadcast.id,
+                before={"status": before},
+                after={"status": str(target)},
+            )
+            await session.flush()
+            return await self._progress(session, broadcast, now)
+
+    # ------------------------------------------------------------------ News
+
+    async def news_for(self, telegram_id: int, limit: int = 10) -> list[NewsItem]:
+        """Announcements addressed to this verified member (muted ones too), newest first."""
+        async with self.db.transaction() as session:
+            member = await members_repo.get_by_telegram_id(session, telegram_id)
+            if member is None or member.verification != Verification.VERIFIED:
+                return []
+            rows = await repo.news_for_member(session, member.id, limit)
+        return [_news_item(row) for row in rows]
+
+    async def news_item(self, telegram_id: int, broadcast_id: int) -> NewsItem | None:
+        """One announcement of this member's News; None when it is not theirs."""
+        async with self.db.transaction() as session:
+            member = await members_repo.get_by_telegram_id(session, telegram_id)
+            if member is None or member.verification != Verification.VERIFIED:
+                return None
+            rows = await repo.news_for_member(session, member.id, 1, broadcast_id)
+        return _news_item(rows[0]) if rows else None
+
+
+def _condition(audience: Audience, urgent: bool) -> Any:
+    return repo.recipients_filter(
+        associations=audience.associations,
+        oblasts=audience.oblasts,
+        roles=audience.roles,
+        urgent=urgent,
+    )
+
+
+def _replace_audience(announcement: Announcement, audience: Audience) -> Announcement:
+    return replace(announcement, audience=audience)
+
+
+def _news_item(row: Broadcast) -> NewsItem:
+    return NewsItem(
+        broadcast_id=row.id,
+        created_at=row.created_at,
+        urgent=row.urgent,
+        text_uk=row.text_uk,
+        text_en=row.text_en,
+        attachment_kind=row.attachment_kind,
+        attachment_file_id=row.attachment_file_id,
+        attachment_name=row.attachment_name,
+        audience=Audience.from_json(row.audience),
+    )

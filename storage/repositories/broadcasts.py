@@ -1,0 +1,462 @@
+"""Announcements and their delivery outbox: audience selection, claiming rows to send, settling
+them, the sender's lease. Adds and flushes; the service (or the sender) commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Association,
+    Broadcast,
+    BroadcastDelivery,
+    BroadcastStatus,
+    DeliveryStatus,
+    Member,
+    MemberAssociation,
+    UtcDateTime,
+    Verification,
+    WorkerLease,
+)
+
+# Statuses after which a row is settled for good.
+SETTLED = (
+    DeliveryStatus.SENT,
+    DeliveryStatus.UNREACHABLE,
+    DeliveryStatus.FAILED,
+    DeliveryStatus.UNCERTAIN,
+    DeliveryStatus.CANCELLED,
+)
+
+
+def _insert(session: AsyncSession) -> Any:
+    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
+
+
+def _is_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# ------------------------------------------------------------------------------ audience
+
+
+def recipients_filter(
+    *,
+    associations: Sequence[str],
+    oblasts: Sequence[str],
+    roles: Sequence[str],
+    urgent: bool,
+) -> ColumnElement[bool]:
+    """Registered, verified, reachable members matching every non-empty filter; members who
+    muted announcements only when the announcement is urgent."""
+    conditions: list[ColumnElement[bool]] = [
+        Member.registered_at.is_not(None),
+        Member.verification == Verification.VERIFIED,
+        Member.reachable.is_(True),
+    ]
+    if not urgent:
+        conditions.append(Member.announcements_muted.is_(False))
+    if oblasts:
+        conditions.append(Member.oblast_code.in_(list(oblasts)))
+    if roles:
+        conditions.append(Member.role.in_(list(roles)))
+    if associations:
+        conditions.append(
+            exists(
+                select(MemberAssociation.member_id)
+                .join(Association, Association.id == MemberAssociation.association_id)
+                .where(
+                    MemberAssociation.member_id == Member.id,
+                    Association.code.in_(list(associations)),
+                )
+            )
+        )
+    return and_(*conditions)
+
+
+async def count_recipients(session: AsyncSession, condition: ColumnElement[bool]) -> int:
+    return int(await session.scalar(select(func.count(Member.id)).where(condition)) or 0)
+
+
+async def add_broadcast(session: AsyncSession, broadcast: Broadcast) -> Broadcast:
+    session.add(broadcast)
+    await session.flush()
+    return broadcast
+
+
+async def add_deliveries(
+    session: AsyncSession, broadcast_id: int, condition: ColumnElement[bool], now: datetime
+) -> int:
+    """One PENDING outbox row per matching member, written by one INSERT ... SELECT; returns
+    how many rows it wrote."""
+    locale = case((Member.locale == "en", "en"), else_="uk")
+    source = select(
+        literal(broadcast_id),
+        Member.id,
+        Member.telegram_id,
+        locale,
+        literal(DeliveryStatus.PENDING.value),
+        literal(0),
+        literal(now, UtcDateTime()),
+    ).where(condition)
+    result = await session.execute(
+        insert(BroadcastDelivery).from_select(
+            [
+                BroadcastDelivery.broadcast_id,
+                BroadcastDelivery.member_id,
+                BroadcastDelivery.chat_id,
+                BroadcastDelivery.locale,
+                BroadcastDelivery.status,
+                BroadcastDelivery.attempts,
+                BroadcastDelivery.next_attempt_at,
+            ],
+            source,
+        )
+    )
+    count = result.rowcount  # type: ignore[attr-defined]
+    if count is None or count < 0:
+        count = int(
+            await session.scalar(
+                select(func.count(BroadcastDelivery.id)).where(
+                    BroadcastDelivery.broadcast_id == broadcast_id
+                )
+            )
+            or 0
+        )
+    return int(count)
+
+
+# ------------------------------------------------------------------------------ broadcasts
+
+
+async def get_broadcast(
+    session: AsyncSession, broadcast_id: int, *, for_update: bool = False
+) -> Broadcast | None:
+    query = select(Broadcast).where(Broadcast.id == broadcast_id)
+    if for_update and _is_postgresql(session):
+        query = query.with_for_update()
+    return (await session.scalars(query.execution_options(populate_existing=True))).one_or_none()
+
+
+async def status_counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(BroadcastDelivery.status, func.count(BroadcastDelivery.id))
+        .where(BroadcastDelivery.broadcast_id == broadcast_id)
+        .group_by(BroadcastDelivery.status)
+    )
+    return {str(status): int(count) for status, count in rows}
+
+
+@dataclass(frozen=True)
+class RecentPace:
+    """Rows of one broadcast settled since `since`: how many, and the earliest of them."""
+
+    count: int
+    earliest: datetime | None
+
+
+async def recent_pace(session: AsyncSession, broadcast_id: int, since: datetime) -> RecentPace:
+    row = (
+        await session.execute(
+            select(func.count(BroadcastDelivery.id), func.min(BroadcastDelivery.finished_at)).where(
+                BroadcastDelivery.broadcast_id == broadcast_id,
+                BroadcastDelivery.finished_at >= since,
+                BroadcastDelivery.status.in_(
+                    [DeliveryStatus.SENT, DeliveryStatus.UNREACHABLE, DeliveryStatus.FAILED]
+                ),
+            )
+        )
+    ).one()
+    earliest = row[1]
+    if earliest is not None and earliest.tzinfo is None:
+        earliest = UtcDateTime().process_result_value(earliest, session.get_bind().dialect)
+    return RecentPace(int(row[0] or 0), earliest)
+
+
+async def cancel_pending(session: AsyncSession, broadcast_id: int, now: datetime) -> int:
+    """Rows not yet claimed become CANCELLED; rows in flight finish as they will."""
+    result = await session.execute(
+        update(BroadcastDelivery)
+        .where(
+            BroadcastDelivery.broadcast_id == broadcast_id,
+            BroadcastDelivery.status == DeliveryStatus.PENDING,
+        )
+        .values(status=DeliveryStatus.CANCELLED, finished_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def unfinished_broadcasts(session: AsyncSession) -> list[Broadcast]:
+    """Broadcasts whose final report is not out yet: sending, paused, or cancelled but not
+    yet settled (`finished_at` is set once the final report is)."""
+    rows = await session.scalars(
+        select(Broadcast)
+        .where(
+            Broadcast.finished_at.is_(None),
+            Broadcast.status.in_(
+                [BroadcastStatus.SENDING, BroadcastStatus.PAUSED, BroadcastStatus.CANCELLED]
+            ),
+        )
+        .order_by(Broadcast.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+async def open_rows(session: AsyncSession, broadcast_id: int) -> int:
+    """Rows still PENDING or SENDING."""
+    return int(
+        await session.scalar(
+            select(func.count(BroadcastDelivery.id)).where(
+                BroadcastDelivery.broadcast_id == broadcast_id,
+                BroadcastDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+            )
+        )
+        or 0
+    )
+
+
+async def news_for_member(
+    session: AsyncSession, member_id: int, limit: int, broadcast_id: int | None = None
+) -> list[Broadcast]:
+    """Announcements that had this member in their outbox, newest first, cancelled ones out."""
+    query = (
+        select(Broadcast)
+        .join(BroadcastDelivery, BroadcastDelivery.broadcast_id == Broadcast.id)
+        .where(
+            BroadcastDelivery.member_id == member_id,
+            Broadcast.status != BroadcastStatus.CANCELLED,
+        )
+    )
+    if broadcast_id is not None:
+        query = query.where(Broadcast.id == broadcast_id)
+    rows = await session.scalars(query.order_by(Broadcast.id.desc()).limit(limit))
+    return list(rows)
+
+
+# ------------------------------------------------------------------------------ the sender
+
+
+async def acquire_lease(
+    session: AsyncSession, name: str, holder: str, now: datetime, ttl: timedelta
+) -> str | None:
+    """Take or renew the lease `name` for `holder` when free, expired or already ours.
+
+    Returns the previous holder when the lease changed hands (or "" when it was new), the
+    holder itself when it was renewed, None when someone else holds it."""
+    insert = _insert(session)
+    await session.execute(
+        insert(WorkerLease)
+        .values(name=name, holder="", expires_at=now)
+        .on_conflict_do_nothing(index_elements=[WorkerLease.name])
+    )
+    query = select(WorkerLease).where(WorkerLease.name == name)
+    if _is_postgresql(session):
+        query = query.with_for_update()
+    lease = (await session.scalars(query.execution_options(populate_existing=True))).one()
+    if lease.holder != holder and lease.expires_at > now:
+        return None
+    previous = lease.holder
+    lease.holder = holder
+    lease.expires_at = now + ttl
+    await session.flush()
+    return previous
+
+
+async def renew_lease(
+    session: AsyncSession, name: str, holder: str, now: datetime, ttl: timedelta
+) -> bool:
+    """Extend our unexpired lease; False when it is no longer ours (or it expired)."""
+    result = await session.execute(
+        update(WorkerLease)
+        .where(WorkerLease.name == name, WorkerLease.holder == holder, WorkerLease.expires_at > now)
+        .values(expires_at=now + ttl)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_lease(session: AsyncSession, name: str, holder: str, now: datetime) -> None:
+    await session.execute(
+        update(WorkerLease)
+        .where(WorkerLease.name == name, WorkerLease.holder == holder)
+        .values(expires_at=now)
+    )
+
+
+async def orphans_to_uncertain(session: AsyncSession, holder: str, now: datetime) -> list[int]:
+    """Rows left SENDING by any holder but `holder` (who holds the lease, so theirs is gone)
+    become UNCERTAIN: the send may or may not have reached Telegram, so they are never sent
+    again. Returns the broadcasts touched."""
+    touched = await session.scalars(
+        select(BroadcastDelivery.broadcast_id)
+        .where(
+            BroadcastDelivery.status == DeliveryStatus.SENDING,
+            or_(BroadcastDelivery.claimed_by.is_(None), BroadcastDelivery.claimed_by != holder),
+        )
+        .distinct()
+    )
+    broadcast_ids = list(touched)
+    if broadcast_ids:
+        await session.execute(
+            update(BroadcastDelivery)
+            .where(
+                BroadcastDelivery.status == DeliveryStatus.SENDING,
+                or_(BroadcastDelivery.claimed_by.is_(None), BroadcastDelivery.claimed_by != holder),
+            )
+            .values(status=DeliveryStatus.UNCERTAIN, finished_at=now, error="in flight at a stop")
+        )
+    return broadcast_ids
+
+
+@dataclass(frozen=True)
+class ClaimedRow:
+    id: int
+    broadcast_id: int
+    chat_id: int
+    locale: str
+    attempts: int
+
+
+async def due_rows(
+    session: AsyncSession, now: datetime, limit: int, skip_chats: Iterable[int]
+) -> list[ClaimedRow]:
+    """Up to `limit` PENDING rows that are due, of broadcasts that are sending, oldest first,
+    locked on PostgreSQL with SKIP LOCKED so that another sender's claim passes them by."""
+    skip = list(skip_chats)
+    query = (
+        select(
+            BroadcastDelivery.id,
+            BroadcastDelivery.broadcast_id,
+            BroadcastDelivery.chat_id,
+            BroadcastDelivery.locale,
+            BroadcastDelivery.attempts,
+        )
+        .join(Broadcast, Broadcast.id == BroadcastDelivery.broadcast_id)
+        .where(
+            BroadcastDelivery.status == DeliveryStatus.PENDING,
+            BroadcastDelivery.next_attempt_at <= now,
+            Broadcast.status == BroadcastStatus.SENDING,
+        )
+        .order_by(BroadcastDelivery.next_attempt_at, BroadcastDelivery.id)
+        .limit(limit)
+    )
+    if skip:
+        query = query.where(BroadcastDelivery.chat_id.not_in(skip))
+    if _is_postgresql(session):
+        query = query.with_for_update(of=BroadcastDelivery, skip_locked=True)
+    rows = await session.execute(query)
+    return [ClaimedRow(*row) for row in rows]
+
+
+async def mark_sending(
+    session: AsyncSession, ids: Sequence[int], holder: str, now: datetime
+) -> None:
+    """The intent: these rows are about to be sent by `holder`."""
+    if ids:
+        await session.execute(
+            update(BroadcastDelivery)
+            .where(
+                BroadcastDelivery.id.in_(list(ids)),
+                BroadcastDelivery.status == DeliveryStatus.PENDING,
+            )
+            .values(
+                status=DeliveryStatus.SENDING,
+                claimed_by=holder,
+                claimed_at=now,
+                attempts=BroadcastDelivery.attempts + 1,
+            )
+        )
+
+
+def _ours(row_id: int, holder: str) -> ColumnElement[bool]:
+    # A late result of ours still settles a row another sender has meanwhile marked UNCERTAIN:
+    # then we know what happened to it.
+    return and_(
+        BroadcastDelivery.id == row_id,
+        BroadcastDelivery.claimed_by == holder,
+        BroadcastDelivery.status.in_([DeliveryStatus.SENDING, DeliveryStatus.UNCERTAIN]),
+    )
+
+
+async def settle(
+    session: AsyncSession,
+    row_id: int,
+    holder: str,
+    status: DeliveryStatus,
+    now: datetime,
+    *,
+    message_id: int | None = None,
+    error: str | None = None,
+) -> bool:
+    result = await session.execute(
+        update(BroadcastDelivery)
+        .where(_ours(row_id, holder))
+        .values(status=status, finished_at=now, message_id=message_id, error=error)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def postpone(
+    session: AsyncSession,
+    row_id: int,
+    holder: str,
+    next_attempt_at: datetime,
+    *,
+    error: str | None,
+    refund_attempt: bool = False,
+) -> bool:
+    """Back to PENDING for another try at `next_attempt_at` (a 429 does not use up a try)."""
+    values: dict[str, Any] = {
+        "status": DeliveryStatus.PENDING,
+        "next_attempt_at": next_attempt_at,
+        "claimed_by": None,
+        "claimed_at": None,
+        "error": error,
+    }
+    if refund_attempt:
+        values["attempts"] = BroadcastDelivery.attempts - 1
+    result = await session.execute(
+        update(BroadcastDelivery)
+        .where(
+            BroadcastDelivery.id == row_id,
+            BroadcastDelivery.claimed_by == holder,
+            BroadcastDelivery.status == DeliveryStatus.SENDING,
+        )
+        .values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_member_unreachable(session: AsyncSession, member_id: int) -> None:
+    await session.execute(update(Member).where(Member.id == member_id).values(reachable=False))
+
+
+async def member_of_row(session: AsyncSession, row_id: int) -> int | None:
+    return await session.scalar(
+        select(BroadcastDelivery.member_id).where(BroadcastDelivery.id == row_id)
+    )
+
+
+async def broadcasts_by_ids(session: AsyncSession, ids: Iterable[int]) -> list[Broadcast]:
+    wanted = list(ids)
+    if not wanted:
+        return []
+    rows = await session.scalars(select(Broadcast).where(Broadcast.id.in_(wanted)))
+    return list(rows)
