@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from storage.db import Database
 from storage.models import (
     Broadcast,
@@ -397,6 +399,27 @@ class BroadcastService:
         in flight have settled."""
         return await self._change(actor_telegram_id, broadcast_id, None, BroadcastStatus.CANCELLED)
 
+    async def check_manage(self, actor_telegram_id: int, broadcast_id: int) -> BroadcastProgress:
+        """The broadcast as it stands, when this user may still pause, resume or cancel it."""
+        async with self.db.transaction() as session:
+            broadcast = await repo.get_broadcast(session, broadcast_id)
+            if broadcast is None:
+                raise BroadcastError("not-found")
+            await self._check_manage(session, actor_telegram_id, broadcast)
+            return await self._progress(session, broadcast, self.clock())
+
+    async def _check_manage(
+        self, session: AsyncSession, actor_telegram_id: int, broadcast: Broadcast
+    ) -> None:
+        """The author (still staff) or an admin, and the broadcast not over yet."""
+        held = await staff_repo.rights_of(session, actor_telegram_id)
+        allowed = self._allowed(actor_telegram_id, held)
+        is_admin = allowed == ()
+        if not is_admin and (allowed is None or broadcast.author_telegram_id != actor_telegram_id):
+            raise BroadcastError("not-allowed")
+        if broadcast.status not in (BroadcastStatus.SENDING, BroadcastStatus.PAUSED):
+            raise BroadcastError("finished")
+
     async def _change(
         self,
         actor_telegram_id: int,
@@ -409,16 +432,7 @@ class BroadcastService:
             broadcast = await repo.get_broadcast(session, broadcast_id, for_update=True)
             if broadcast is None:
                 raise BroadcastError("not-found")
-            held = await staff_repo.rights_of(session, actor_telegram_id)
-            allowed = self._allowed(actor_telegram_id, held)
-            is_admin = allowed == ()
-            if not is_admin and (
-                allowed is None or broadcast.author_telegram_id != actor_telegram_id
-            ):
-                raise BroadcastError("not-allowed")
-            active = (BroadcastStatus.SENDING, BroadcastStatus.PAUSED)
-            if broadcast.status not in active:
-                raise BroadcastError("finished")
+            await self._check_manage(session, actor_telegram_id, broadcast)
             if expected is not None and broadcast.status != expected:
                 # Already in the wanted state (a double press): report it as it stands.
                 return await self._progress(session, broadcast, now)
@@ -447,7 +461,7 @@ class BroadcastService:
             if member is None or member.verification != Verification.VERIFIED:
                 return []
             rows = await repo.news_for_member(session, member.id, limit)
-        return [_news_item(row) for row in rows]
+        return [news_item_from_row(row) for row in rows]
 
     async def news_item(self, telegram_id: int, broadcast_id: int) -> NewsItem | None:
         """One announcement of this member's News; None when it is not theirs."""
@@ -456,7 +470,7 @@ class BroadcastService:
             if member is None or member.verification != Verification.VERIFIED:
                 return None
             rows = await repo.news_for_member(session, member.id, 1, broadcast_id)
-        return _news_item(rows[0]) if rows else None
+        return news_item_from_row(rows[0]) if rows else None
 
 
 def _condition(audience: Audience, urgent: bool) -> Any:
@@ -472,7 +486,7 @@ def _replace_audience(announcement: Announcement, audience: Audience) -> Announc
     return replace(announcement, audience=audience)
 
 
-def _news_item(row: Broadcast) -> NewsItem:
+def news_item_from_row(row: Broadcast) -> NewsItem:
     return NewsItem(
         broadcast_id=row.id,
         created_at=row.created_at,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -175,7 +176,10 @@ class RecentPace:
 async def recent_pace(session: AsyncSession, broadcast_id: int, since: datetime) -> RecentPace:
     row = (
         await session.execute(
-            select(func.count(BroadcastDelivery.id), func.min(BroadcastDelivery.finished_at)).where(
+            select(
+                func.count(BroadcastDelivery.id),
+                type_coerce(func.min(BroadcastDelivery.finished_at), UtcDateTime()),
+            ).where(
                 BroadcastDelivery.broadcast_id == broadcast_id,
                 BroadcastDelivery.finished_at >= since,
                 BroadcastDelivery.status.in_(
@@ -184,10 +188,7 @@ async def recent_pace(session: AsyncSession, broadcast_id: int, since: datetime)
             )
         )
     ).one()
-    earliest = row[1]
-    if earliest is not None and earliest.tzinfo is None:
-        earliest = UtcDateTime().process_result_value(earliest, session.get_bind().dialect)
-    return RecentPace(int(row[0] or 0), earliest)
+    return RecentPace(int(row[0] or 0), row[1])
 
 
 async def cancel_pending(session: AsyncSession, broadcast_id: int, now: datetime) -> int:
@@ -300,29 +301,19 @@ async def release_lease(session: AsyncSession, name: str, holder: str, now: date
     )
 
 
-async def orphans_to_uncertain(session: AsyncSession, holder: str, now: datetime) -> list[int]:
+async def orphans_to_uncertain(session: AsyncSession, holder: str, now: datetime) -> int:
     """Rows left SENDING by any holder but `holder` (who holds the lease, so theirs is gone)
     become UNCERTAIN: the send may or may not have reached Telegram, so they are never sent
-    again. Returns the broadcasts touched."""
-    touched = await session.scalars(
-        select(BroadcastDelivery.broadcast_id)
+    again. Returns how many."""
+    result = await session.execute(
+        update(BroadcastDelivery)
         .where(
             BroadcastDelivery.status == DeliveryStatus.SENDING,
             or_(BroadcastDelivery.claimed_by.is_(None), BroadcastDelivery.claimed_by != holder),
         )
-        .distinct()
+        .values(status=DeliveryStatus.UNCERTAIN, finished_at=now, error="in flight at a stop")
     )
-    broadcast_ids = list(touched)
-    if broadcast_ids:
-        await session.execute(
-            update(BroadcastDelivery)
-            .where(
-                BroadcastDelivery.status == DeliveryStatus.SENDING,
-                or_(BroadcastDelivery.claimed_by.is_(None), BroadcastDelivery.claimed_by != holder),
-            )
-            .values(status=DeliveryStatus.UNCERTAIN, finished_at=now, error="in flight at a stop")
-        )
-    return broadcast_ids
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -460,3 +451,32 @@ async def broadcasts_by_ids(session: AsyncSession, ids: Iterable[int]) -> list[B
         return []
     rows = await session.scalars(select(Broadcast).where(Broadcast.id.in_(wanted)))
     return list(rows)
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the earliest PENDING row of a sending broadcast is due, None when there is none."""
+    return await session.scalar(
+        select(type_coerce(func.min(BroadcastDelivery.next_attempt_at), UtcDateTime()))
+        .join(Broadcast, Broadcast.id == BroadcastDelivery.broadcast_id)
+        .where(
+            BroadcastDelivery.status == DeliveryStatus.PENDING,
+            Broadcast.status == BroadcastStatus.SENDING,
+        )
+    )
+
+
+async def close_broadcast(
+    session: AsyncSession, broadcast_id: int, status: BroadcastStatus, now: datetime
+) -> bool:
+    """Done (or cancelled) for good, once its final report is out; False when someone paused
+    it meanwhile."""
+    result = await session.execute(
+        update(Broadcast)
+        .where(
+            Broadcast.id == broadcast_id,
+            Broadcast.finished_at.is_(None),
+            Broadcast.status.in_([BroadcastStatus.SENDING, BroadcastStatus.CANCELLED]),
+        )
+        .values(status=status, finished_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

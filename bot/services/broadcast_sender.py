@@ -1,0 +1,589 @@
+"""The broadcast sender: works through the delivery outbox at a global rate, one message per
+second per chat, and settles each row exactly once.
+
+Exactly once: a row is claimed (PENDING -> SENDING, with this sender's id) and committed right
+before its HTTP call, and settled right after. A row found SENDING under a holder whose lease is
+gone may or may not have reached Telegram, and the Bot API cannot tell which (no call looks up
+a message in a user's chat), so it becomes UNCERTAIN and is never sent again.
+
+Several processes: one sender at a time holds the "broadcast-sender" lease (renewed every few
+seconds, taken over once it expires); claims lock rows with FOR UPDATE SKIP LOCKED on
+PostgreSQL, so even two senders working at once never claim the same row."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import secrets
+import time
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import aiohttp
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+
+from bot.content import AssociationInfo
+from bot.i18n import Translations
+from bot.services.broadcasts import (
+    BroadcastProgress,
+    BroadcastService,
+    NewsItem,
+    news_item_from_row,
+)
+from storage.db import Database
+from storage.models import BroadcastStatus, DeliveryStatus, utcnow
+from storage.repositories import broadcasts as repo
+
+logger = logging.getLogger(__name__)
+
+LEASE_NAME = "broadcast-sender"
+
+
+class Clock(Protocol):
+    """Wall time for the database, monotonic time for pacing, and sleeping."""
+
+    def now(self) -> datetime: ...
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> Awaitable[None]: ...
+
+
+class RealClock:
+    def now(self) -> datetime:
+        return utcnow()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> Awaitable[None]:
+        return asyncio.sleep(seconds)
+
+
+def create_sender_bot(token: str, api_url: str) -> Bot:
+    """A Bot of its own for the sender, without the app's RetryMiddleware: the outbox decides
+    about retries, and a hidden retry inside one send would break the exactly-once record."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), limit=200)
+    return Bot(
+        token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+class Pacer:
+    """The global rate: each send takes the next slot, 1/rate apart. On 429s from several
+    chats at once (Telegram's limit for the whole bot, not one chat's) the rate is lowered
+    and everything waits out the `retry_after`; it climbs back while no such 429 comes."""
+
+    GLOBAL_CHATS = 3  # 429s from this many chats ...
+    GLOBAL_WINDOW = 2.0  # ... within these seconds are taken as the bot's global limit
+    SLOWDOWN = 0.8
+    FLOOR = 0.25  # never below this share of the configured rate
+    RECOVERY_AFTER = 10.0  # seconds without a global 429 before the rate climbs back a step
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.factor = 1.0
+        self.next_slot = 0.0
+        self.hold_until = 0.0
+        self._recent_429: list[tuple[float, int]] = []
+        self._last_global = -math.inf
+        self._last_recovery = 0.0
+        self.global_slowdowns = 0
+
+    @property
+    def current_rate(self) -> float:
+        return self.rate * self.factor
+
+    def take(self, now: float) -> float:
+        """The moment the next send may go out (reserving it)."""
+        self._recover(now)
+        slot = max(self.next_slot, now, self.hold_until)
+        self.next_slot = slot + 1.0 / self.current_rate
+        return slot
+
+    def free_slots(self, now: float, lookahead: float) -> int:
+        """How many sends could start between now and now + lookahead."""
+        start = max(self.next_slot, now, self.hold_until)
+        if start > now + lookahead:
+            return 0
+        return int((now + lookahead - start) * self.current_rate) + 1
+
+    def too_many(self, now: float, chat_id: int, retry_after: float) -> bool:
+        """Record a 429; True when it looks like the bot's global limit."""
+        self._recent_429 = [
+            (at, chat) for at, chat in self._recent_429 if at > now - self.GLOBAL_WINDOW
+        ]
+        self._recent_429.append((now, chat_id))
+        if len({chat for _, chat in self._recent_429}) < self.GLOBAL_CHATS:
+            return False
+        self._recent_429.clear()
+        self.factor = max(self.FLOOR, self.factor * self.SLOWDOWN)
+        self.hold_until = max(self.hold_until, now + retry_after)
+        self._last_global = now
+        self._last_recovery = now
+        self.global_slowdowns += 1
+        return True
+
+    def _recover(self, now: float) -> None:
+        if self.factor < 1.0 and now - max(self._last_global, self._last_recovery) >= (
+            self.RECOVERY_AFTER
+        ):
+            self.factor = min(1.0, self.factor + 0.1)
+            self._last_recovery = now
+
+
+@dataclass
+class SenderStats:
+    """What this sender did, for logs, tests and the benchmark."""
+
+    sent: int = 0
+    unreachable: int = 0
+    failed: int = 0
+    retried: int = 0
+    too_many: int = 0
+    uncertain_marked: int = 0
+    ambiguous: int = 0
+    claims: int = 0
+    progress_edits: int = 0
+    send_started: list[tuple[float, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: DeliveryStatus | None  # None: back to PENDING
+    message_id: int | None = None
+    error: str | None = None
+    retry_at: float | None = None  # monotonic, when status is None
+    refund: bool = False
+    unreachable: bool = False
+
+
+class BroadcastSender:
+    """Sends the outbox; `run()` until `stop()`, or `run_once()` step by step in tests."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        translations: Translations,
+        associations: Sequence[AssociationInfo],
+        *,
+        rate: float = 25.0,
+        per_chat_interval: float = 1.0,
+        max_in_flight: int | None = None,
+        max_attempts: int = 5,
+        backoff: float = 2.0,
+        backoff_cap: float = 300.0,
+        lease_ttl: float = 30.0,
+        lease_renew: float = 5.0,
+        progress_interval: float = 4.0,
+        request_timeout: int = 20,
+        lookahead: float = 0.2,
+        use_lease: bool = True,
+        holder: str | None = None,
+        clock: Clock | None = None,
+        admin_ids: frozenset[int] = frozenset(),
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("the broadcast rate must be positive")
+        self.bot = bot
+        self.db = db
+        self.translations = translations
+        self.associations = list(associations)
+        self.rate = rate
+        self.per_chat_interval = per_chat_interval
+        self.max_in_flight = max_in_flight or max(8, math.ceil(rate * 2))
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.backoff_cap = backoff_cap
+        self.lease_ttl = timedelta(seconds=lease_ttl)
+        self.lease_renew = lease_renew
+        self.progress_interval = progress_interval
+        self.request_timeout = request_timeout
+        self.lookahead = lookahead
+        self.use_lease = use_lease
+        self.holder = holder or f"sender-{secrets.token_hex(8)}"
+        self.clock: Clock = clock or RealClock()
+        self.service = BroadcastService(db, admin_ids, clock=self.clock.now)
+        self.pacer = Pacer(rate)
+        self.stats = SenderStats()
+        self._chat_free_at: dict[int, float] = {}
+        self._items: dict[int, NewsItem] = {}
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._has_lease = False
+        self._lease_checked = -math.inf
+        self._last_finalize = -math.inf
+        self._last_edit: dict[int, tuple[float, str]] = {}
+        self._stopping = asyncio.Event()
+
+    # ------------------------------------------------------------------ running
+
+    async def run(self) -> None:
+        """Send until `stop()`; errors of one step are logged and the loop goes on."""
+        logger.info("broadcast sender %s started at %.1f/s", self.holder, self.rate)
+        try:
+            while not self._stopping.is_set():
+                try:
+                    await self.run_once()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.exception("broadcast sender step failed")
+                    await self._pause(1.0)
+                    continue
+                await self._pause(self._idle_delay())
+        finally:
+            await self.drain()
+            await self._release()
+            logger.info("broadcast sender %s stopped", self.holder)
+
+    async def stop(self) -> None:
+        """Claim nothing more; `run()` returns once the sends in flight are settled."""
+        self._stopping.set()
+
+    async def _pause(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    def _idle_delay(self) -> float:
+        if not self._has_lease:
+            return min(self.lease_renew, self.lease_ttl.total_seconds() / 3)
+        now = self.clock.monotonic()
+        if len(self._in_flight) >= self.max_in_flight:
+            return 0.05
+        start = max(self.pacer.next_slot, self.pacer.hold_until)
+        return min(max(start - now - self.lookahead / 2, 0.02), 0.25)
+
+    async def run_once(self) -> int:
+        """One step: hold the lease, resolve orphans, claim what the rate allows and start
+        sending it, post progress. Returns how many rows were claimed."""
+        if not await self._ensure_lease():
+            return 0
+        claimed = await self._claim_and_send()
+        await self._progress_step()
+        return claimed
+
+    async def drain(self) -> None:
+        """Wait for every send in flight to be settled."""
+        while self._in_flight:
+            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+
+    async def run_until_idle(self, *, max_steps: int = 100_000) -> None:
+        """Tests and the CLI: step and drain until no row is due (rows waiting for a later
+        attempt are waited for on the clock)."""
+        for _ in range(max_steps):
+            claimed = await self.run_once()
+            await self.drain()
+            if claimed:
+                continue
+            await self._progress_step(force=True)
+            due = await self._next_due()
+            if due is None:
+                return
+            wait = max(
+                (due - self.clock.now()).total_seconds(),
+                self.pacer.hold_until - self.clock.monotonic(),
+                0.01,
+            )
+            await self.clock.sleep(wait)
+        raise RuntimeError("the outbox did not empty")
+
+    # ------------------------------------------------------------------ the lease
+
+    async def _ensure_lease(self) -> bool:
+        if not self.use_lease:
+            return True
+        mono = self.clock.monotonic()
+        if self._has_lease and mono - self._lease_checked < self.lease_renew:
+            return True
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            previous = await repo.acquire_lease(
+                session, LEASE_NAME, self.holder, now, self.lease_ttl
+            )
+            taken_over = previous is not None and previous != self.holder
+            orphans = 0
+            if taken_over:
+                orphans = await repo.orphans_to_uncertain(session, self.holder, now)
+        had = self._has_lease
+        self._has_lease = previous is not None
+        self._lease_checked = mono
+        if taken_over:
+            self.stats.uncertain_marked += orphans
+            logger.info(
+                "broadcast sender %s took the lease from %r; %d rows in flight marked uncertain",
+                self.holder,
+                previous or None,
+                orphans,
+            )
+        elif had and not self._has_lease:
+            logger.warning("broadcast sender %s lost its lease", self.holder)
+        return self._has_lease
+
+    async def _release(self) -> None:
+        if not (self.use_lease and self._has_lease):
+            return
+        try:
+            async with self.db.transaction() as session:
+                await repo.release_lease(session, LEASE_NAME, self.holder, self.clock.now())
+        except Exception:
+            logger.exception("broadcast sender could not release its lease")
+        self._has_lease = False
+
+    # ------------------------------------------------------------------ claiming and sending
+
+    async def _claim_and_send(self) -> int:
+        mono = self.clock.monotonic()
+        room = self.max_in_flight - len(self._in_flight)
+        wanted = min(room, self.pacer.free_slots(mono, self.lookahead))
+        if wanted <= 0:
+            return 0
+        chosen = await self._claim(wanted)
+        # The intent is committed: the sends start now, each at its slot of the global rate.
+        for row in chosen:
+            slot = self.pacer.take(self.clock.monotonic())
+            self._chat_free_at[row.chat_id] = slot + self.per_chat_interval
+            task = asyncio.create_task(self._deliver(row, slot))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return len(chosen)
+
+    async def _claim(self, wanted: int) -> list[repo.ClaimedRow]:
+        """Mark up to `wanted` due rows SENDING under our id and commit: the intent."""
+        mono = self.clock.monotonic()
+        now = self.clock.now()
+        self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > mono}
+        busy = list(self._chat_free_at)
+        async with self.db.transaction() as session:
+            if self.use_lease and not await repo.renew_lease(
+                session, LEASE_NAME, self.holder, now, self.lease_ttl
+            ):
+                self._has_lease = False
+                return []
+            rows = await repo.due_rows(session, now, wanted * 2, busy)
+            chosen: list[repo.ClaimedRow] = []
+            chats: set[int] = set()
+            for row in rows:
+                # Two announcements to one member in one batch: the second waits its turn.
+                if row.chat_id in chats:
+                    continue
+                chats.add(row.chat_id)
+                chosen.append(row)
+                if len(chosen) >= wanted:
+                    break
+            await repo.mark_sending(session, [row.id for row in chosen], self.holder, now)
+            missing = {row.broadcast_id for row in chosen} - set(self._items)
+            for broadcast in await repo.broadcasts_by_ids(session, missing):
+                self._items[broadcast.id] = news_item_from_row(broadcast)
+        self._lease_checked = mono
+        self.stats.claims += len(chosen)
+        return chosen
+
+    async def _deliver(self, row: repo.ClaimedRow, slot: float) -> None:
+        delay = slot - self.clock.monotonic()
+        if delay > 0:
+            await self.clock.sleep(delay)
+        outcome = await self._send(row)
+        try:
+            await self._settle(row, outcome)
+        except Exception:
+            # The row stays SENDING under our id; if this process dies it becomes UNCERTAIN.
+            logger.exception("broadcast delivery %s: the result could not be recorded", row.id)
+
+    async def _send(self, row: repo.ClaimedRow) -> _Outcome:
+        from dialogs.announcement_texts import send_announcement
+
+        item = self._items[row.broadcast_id]
+        self.stats.send_started.append((self.clock.monotonic(), row.chat_id))
+        try:
+            message = await send_announcement(
+                self.bot,
+                row.chat_id,
+                item,
+                row.locale,
+                self.translations,
+                self.associations,
+                request_timeout=self.request_timeout,
+            )
+        except TelegramRetryAfter as error:
+            return self._too_many(row, float(error.retry_after))
+        except TelegramForbiddenError as error:
+            return _Outcome(DeliveryStatus.UNREACHABLE, error=_short(error), unreachable=True)
+        except TelegramBadRequest as error:
+            if "chat not found" in error.message.lower():
+                return _Outcome(DeliveryStatus.UNREACHABLE, error=_short(error), unreachable=True)
+            # Any other 400 (a file id Telegram no longer knows, say) fails the same way again.
+            return _Outcome(DeliveryStatus.FAILED, error=_short(error))
+        except TelegramNetworkError as error:
+            if isinstance(error.__cause__, aiohttp.ClientConnectorError):
+                # Nothing reached Telegram: safe to try again.
+                return self._retry(row, error)
+            # A timeout or a dropped connection after the request went out: Telegram may have
+            # delivered it, and trying again could deliver it twice.
+            self.stats.ambiguous += 1
+            return _Outcome(DeliveryStatus.UNCERTAIN, error=_short(error))
+        except (TelegramServerError, TelegramNotFound) as error:
+            return self._retry(row, error)
+        except TelegramAPIError as error:
+            return self._retry(row, error)
+        return _Outcome(DeliveryStatus.SENT, message_id=message.message_id)
+
+    def _too_many(self, row: repo.ClaimedRow, retry_after: float) -> _Outcome:
+        mono = self.clock.monotonic()
+        self.stats.too_many += 1
+        if self.pacer.too_many(mono, row.chat_id, retry_after):
+            logger.warning(
+                "broadcast sender: 429s from several chats, global rate lowered to %.1f/s",
+                self.pacer.current_rate,
+            )
+        self._chat_free_at[row.chat_id] = max(
+            self._chat_free_at.get(row.chat_id, 0.0), mono + retry_after
+        )
+        return _Outcome(None, error="429", retry_at=mono + retry_after, refund=True)
+
+    def _retry(self, row: repo.ClaimedRow, error: Exception) -> _Outcome:
+        if row.attempts + 1 >= self.max_attempts:
+            return _Outcome(DeliveryStatus.FAILED, error=_short(error))
+        delay = min(self.backoff * 2**row.attempts, self.backoff_cap)
+        return _Outcome(None, error=_short(error), retry_at=self.clock.monotonic() + delay)
+
+    async def _settle(self, row: repo.ClaimedRow, outcome: _Outcome) -> None:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            if outcome.status is None:
+                assert outcome.retry_at is not None
+                wait = max(outcome.retry_at - self.clock.monotonic(), 0.0)
+                await repo.postpone(
+                    session,
+                    row.id,
+                    self.holder,
+                    now + timedelta(seconds=wait),
+                    error=outcome.error,
+                    refund_attempt=outcome.refund,
+                )
+            else:
+                await repo.settle(
+                    session,
+                    row.id,
+                    self.holder,
+                    outcome.status,
+                    now,
+                    message_id=outcome.message_id,
+                    error=outcome.error,
+                )
+                if outcome.unreachable:
+                    member_id = await repo.member_of_row(session, row.id)
+                    if member_id is not None:
+                        await repo.mark_member_unreachable(session, member_id)
+        if outcome.status is None:
+            if not outcome.refund:
+                self.stats.retried += 1
+        elif outcome.status == DeliveryStatus.SENT:
+            self.stats.sent += 1
+        elif outcome.status == DeliveryStatus.UNREACHABLE:
+            self.stats.unreachable += 1
+        elif outcome.status == DeliveryStatus.FAILED:
+            self.stats.failed += 1
+
+    async def _next_due(self) -> datetime | None:
+        async with self.db.transaction() as session:
+            return await repo.next_due(session)
+
+    # ------------------------------------------------------------------ progress and the end
+
+    async def _progress_step(self, *, force: bool = False) -> None:
+        mono = self.clock.monotonic()
+        if not force and mono - self._last_finalize < 1.0:
+            return
+        self._last_finalize = mono
+        async with self.db.transaction() as session:
+            broadcasts = await repo.unfinished_broadcasts(session)
+        for broadcast in broadcasts:
+            progress = await self.service.progress(broadcast.id)
+            open_rows = progress.remaining
+            ended = open_rows == 0 and progress.status in (
+                BroadcastStatus.SENDING,
+                BroadcastStatus.CANCELLED,
+            )
+            if ended:
+                await self._finish(progress)
+            else:
+                await self._edit_progress(progress, final=False)
+
+    async def _finish(self, progress: BroadcastProgress) -> None:
+        """The final report first, then the broadcast is closed: a crash between the two only
+        means the report is edited once more."""
+        final_status = (
+            BroadcastStatus.CANCELLED
+            if progress.status == BroadcastStatus.CANCELLED
+            else BroadcastStatus.DONE
+        )
+        report = replace(progress, status=str(final_status), finished_at=self.clock.now())
+        await self._edit_progress(report, final=True)
+        async with self.db.transaction() as session:
+            await repo.close_broadcast(
+                session, progress.broadcast_id, final_status, self.clock.now()
+            )
+        self._last_edit.pop(progress.broadcast_id, None)
+        logger.info(
+            "broadcast %s %s: sent %d, unreachable %d, failed %d, uncertain %d, cancelled %d",
+            progress.broadcast_id,
+            final_status.value,
+            progress.sent,
+            progress.unreachable,
+            progress.failed,
+            progress.uncertain,
+            progress.cancelled,
+        )
+
+    async def _edit_progress(self, progress: BroadcastProgress, *, final: bool) -> None:
+        from dialogs.broadcast_progress import edit_progress_message
+
+        if progress.progress_chat_id is None or progress.progress_message_id is None:
+            return
+        mono = self.clock.monotonic()
+        last = self._last_edit.get(progress.broadcast_id)
+        if not final and last is not None and mono - last[0] < self.progress_interval:
+            return
+        text = await edit_progress_message(
+            self.bot,
+            self.translations,
+            progress,
+            previous=None if last is None else last[1],
+            request_timeout=self.request_timeout,
+        )
+        if text is not None:
+            self.stats.progress_edits += 1
+            self._last_edit[progress.broadcast_id] = (mono, text)
+            # The author's chat had a message just now; it takes part in the global pace too.
+            self.pacer.take(mono)
+            self._chat_free_at[progress.progress_chat_id] = max(
+                self._chat_free_at.get(progress.progress_chat_id, 0.0),
+                mono + self.per_chat_interval,
+            )
+
+
+def _short(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:200]
