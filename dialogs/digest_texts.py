@@ -1,0 +1,373 @@
+"""The digest as a staff group sees it: the message in the group's language (within Telegram's
+4096 characters: long lists are cut with "…and N more"), the chart's labels, and posting the
+three parts — text, chart (photo), the period's spreadsheet (document) — to the group.
+
+Posting never raises for Telegram: a group that removed the bot (403) stops receiving cards and
+digests; a group that became a supergroup (400 with migrate_to_chat_id) has its binding moved
+and the digest goes to the new id; anything else is reported back as the run's error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramMigrateToChat
+from aiogram.types import BufferedInputFile
+
+from bot.content import AssociationInfo
+from bot.i18n import Translations, Translator
+from bot.services.digest_chart import ChartData, render_chart
+from bot.services.digests import Digest, DigestScheduler, Durations, SendOutcome, Target
+from bot.services.export import export_rows, render
+from bot.services.hromadas import Oblast
+from bot.services.questions import TEXT_LIMIT, utf16_len
+from bot.services.report_rules import ReportRules
+from bot.services.staff_chats import StaffChatService
+from bot.settings import Settings
+from dialogs.common import esc
+from storage.db import Database
+
+logger = logging.getLogger(__name__)
+
+CAPTION_LIMIT = 1024
+TITLE_SHOWN = 70  # characters of a report's title in a list
+QUESTION_SHOWN = 90
+
+
+@dataclass(frozen=True)
+class _Caps:
+    """How many items each list shows; smaller ones are tried until the message fits."""
+
+    overdue: int
+    cosigned: int
+    categories: int
+    oblasts: int
+    groups: int
+    questions: int
+
+
+CAPS = (
+    _Caps(10, 5, 11, 10, 7, 5),
+    _Caps(5, 3, 6, 5, 4, 3),
+    _Caps(3, 2, 3, 3, 3, 1),
+    _Caps(1, 1, 1, 1, 1, 0),
+    _Caps(0, 0, 0, 0, 0, 0),
+)
+
+
+@dataclass(frozen=True)
+class Names:
+    """Names of the codes a digest holds, from the content files."""
+
+    rules: ReportRules
+    oblasts: dict[str, Oblast]
+    associations: dict[str, AssociationInfo]
+
+    @classmethod
+    def of(
+        cls, rules: ReportRules, oblasts: Iterable[Oblast], associations: Iterable[AssociationInfo]
+    ) -> Names:
+        return cls(rules, {o.code: o for o in oblasts}, {a.code: a for a in associations})
+
+    def category(self, code: str, locale: str) -> str:
+        category = self.rules.category(code)
+        return category.name(locale) if category else code
+
+    def oblast(self, t: Translator, code: str | None) -> str:
+        oblast = self.oblasts.get(code or "")
+        return oblast.name(t.locale) if oblast else t("digest-oblast-unknown")
+
+    def association(self, code: str, locale: str) -> str:
+        info = self.associations.get(code)
+        return info.short(locale) if info else code
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,.;:") + "…"
+
+
+def _local(moment: datetime, tz: ZoneInfo, with_year: bool = False) -> str:
+    return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M" if with_year else "%d.%m %H:%M")
+
+
+def _hours(t: Translator, value: float | None) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:.1f}" if value < 100 else f"{value:.0f}"
+    if t.locale == "uk":
+        text = text.replace(".", ",")
+    return t("digest-hours", hours=text)
+
+
+def _cut(t: Translator, lines: list[str], total: int, cap: int) -> list[str]:
+    shown = lines[:cap]
+    if total > len(shown):
+        shown.append(t("digest-more", count=total - len(shown)))
+    return shown
+
+
+def _durations(t: Translator, prefix: str, figures: Durations) -> str:
+    if figures.reports == 0:
+        return t(f"{prefix}-none")
+    return t(
+        prefix,
+        median=_hours(t, figures.median_hours),
+        average=_hours(t, figures.average_hours),
+        reports=t("digest-reports", count=figures.reports),
+    )
+
+
+def digest_title(t: Translator, digest: Digest, names: Names) -> str:
+    if digest.association_code is None:
+        return t("digest-title-joint")
+    return t(
+        "digest-title-association",
+        association=esc(names.association(digest.association_code, t.locale)),
+    )
+
+
+def _render(t: Translator, digest: Digest, names: Names, tz: ZoneInfo, caps: _Caps) -> str:
+    locale = t.locale
+    parts: list[list[str]] = [
+        [
+            digest_title(t, digest, names),
+            t(
+                "digest-period",
+                start=_local(digest.period_start, tz),
+                end=_local(digest.period_end, tz, with_year=True),
+            ),
+            t(
+                "digest-new",
+                reports=t("digest-reports", count=digest.new),
+                resolved=digest.resolved,
+            ),
+        ]
+    ]
+    if digest.open_total:
+        parts.append(
+            [
+                t("digest-open", reports=t("digest-reports", count=digest.open_total)),
+                *(
+                    t("digest-open-status", status=t(f"queue-status-{status}"), count=count)
+                    for status, count in digest.open_by_status
+                ),
+            ]
+        )
+    else:
+        parts.append([t("digest-open-none")])
+    if digest.overdue_total:
+        items = [
+            t(
+                "digest-overdue-item",
+                reference=item.reference,
+                title=esc(_shorten(item.title, TITLE_SHOWN)),
+                deadline=_local(item.deadline_at, tz) if item.deadline_at else "—",
+            )
+            for item in digest.overdue
+        ]
+        parts.append(
+            [
+                t("digest-overdue", reports=t("digest-reports", count=digest.overdue_total)),
+                *_cut(t, items, digest.overdue_total, caps.overdue),
+            ]
+        )
+    else:
+        parts.append([t("digest-overdue-none")])
+    if digest.most_cosigned and caps.cosigned:
+        parts.append(
+            [
+                t("digest-cosigned"),
+                *(
+                    t(
+                        "digest-cosigned-item",
+                        reference=item.reference,
+                        title=esc(_shorten(item.title, TITLE_SHOWN)),
+                        cosigners=t("digest-cosigners", count=item.cosigners),
+                    )
+                    for item in digest.most_cosigned[: caps.cosigned]
+                ),
+            ]
+        )
+    counted: list[tuple[str, list[tuple[str, int]], int]] = [
+        (
+            "digest-by-category",
+            [(esc(names.category(c, locale)), n) for c, n in digest.new_by_category],
+            caps.categories,
+        ),
+        (
+            "digest-by-oblast",
+            [(esc(names.oblast(t, c)), n) for c, n in digest.new_by_oblast],
+            caps.oblasts,
+        ),
+        (
+            "digest-by-group",
+            [(t(f"queue-group-{c}"), n) for c, n in digest.new_by_group],
+            caps.groups,
+        ),
+    ]
+    for title, rows, cap in counted:
+        if rows:
+            items = [t("digest-count-item", name=name, count=count) for name, count in rows]
+            parts.append([t(title), *_cut(t, items, len(items), cap)])
+    parts.append(
+        [
+            t("digest-times"),
+            _durations(t, "digest-first-response", digest.first_response),
+            _durations(t, "digest-resolution", digest.resolution),
+        ]
+    )
+    if digest.open_questions_total:
+        items = [
+            t(
+                "digest-question-item",
+                id=str(q.id),
+                date=_local(q.created_at, tz),
+                text=esc(_shorten(q.text, QUESTION_SHOWN)),
+            )
+            for q in digest.open_questions
+        ]
+        parts.append(
+            [
+                t(
+                    "digest-open-questions",
+                    questions=t("digest-questions", count=digest.open_questions_total),
+                ),
+                *_cut(t, items, digest.open_questions_total, caps.questions),
+            ]
+        )
+    else:
+        parts.append([t("digest-open-questions-none")])
+    return "\n\n".join("\n".join(part) for part in parts)
+
+
+def render_digest(
+    t: Translator, digest: Digest, names: Names, tz: ZoneInfo, *, limit: int = TEXT_LIMIT
+) -> str:
+    """The digest message in the language of `t`, at most `limit` UTF-16 units."""
+    text = ""
+    for caps in CAPS:
+        text = _render(t, digest, names, tz, caps)
+        if utf16_len(text) <= limit:
+            return text
+    return text[: limit - 1] + "…"  # unreachable with the lists' sizes capped as they are
+
+
+def chart_data(t: Translator, digest: Digest, names: Names) -> ChartData:
+    if digest.association_code is None:
+        title = t("digest-chart-joint")
+    else:
+        title = t("digest-chart-title", name=names.association(digest.association_code, t.locale))
+    return ChartData(
+        title=title,
+        days_title=t("digest-chart-days"),
+        new_label=t("digest-chart-new"),
+        resolved_label=t("digest-chart-resolved"),
+        categories_title=t("digest-chart-categories"),
+        none_open=t("digest-chart-none-open"),
+        others_label=t("digest-chart-others"),
+        days=[(d.day, d.new, d.resolved) for d in digest.days],
+        open_by_category=[
+            (names.category(code, t.locale), count) for code, count in digest.open_by_category
+        ],
+    )
+
+
+async def period_spreadsheet(
+    db: Database, t: Translator, digest: Digest, names: Names, tz: ZoneInfo
+) -> tuple[bytes, int]:
+    """The reports export (the same as /export) of the reports received in the period, as
+    XLSX, and how many rows it has."""
+    codes: Sequence[str] | None = (
+        None if digest.association_code is None else (digest.association_code,)
+    )
+    start = digest.period_start.astimezone(tz)
+    end = digest.period_end.astimezone(tz)
+    rows = await export_rows(db, associations=codes, since=start.date(), tz=tz)
+    # The export filters by local day; the period starts at a time of day.
+    start_naive, end_naive = start.replace(tzinfo=None), end.replace(tzinfo=None)
+    rows = [row for row in rows if start_naive <= row.created_at < end_naive]
+    data = await asyncio.to_thread(
+        render, rows, "xlsx", t, names.rules, list(names.oblasts.values())
+    )
+    return data, len(rows)
+
+
+class TelegramDigestSender:
+    """Posts digests with one Bot: the text, then the chart, then the spreadsheet."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        translations: Translations,
+        names: Names,
+        tz: ZoneInfo,
+    ) -> None:
+        self.bot = bot
+        self.db = db
+        self.translations = translations
+        self.names = names
+        self.tz = tz
+
+    async def __call__(self, target: Target, digest: Digest) -> SendOutcome:
+        t = self.translations.get(target.locale)
+        text = render_digest(t, digest, self.names, self.tz)
+        chart = await asyncio.to_thread(render_chart, chart_data(t, digest, self.names))
+        sheet, rows = await period_spreadsheet(self.db, t, digest, self.names, self.tz)
+        chat_id = target.chat_id
+        try:
+            try:
+                await self.bot.send_message(chat_id, text)
+            except TelegramMigrateToChat as error:
+                new_id = error.migrate_to_chat_id
+                await StaffChatService(self.db).migrate(chat_id, new_id)
+                chat_id = new_id
+                await self.bot.send_message(chat_id, text)
+        except TelegramForbiddenError as error:
+            # The bot was removed or blocked: the group stops receiving anything.
+            await StaffChatService(self.db).deactivate_chat(chat_id)
+            return SendOutcome(False, chat_id, f"forbidden: {error.message}"[:200])
+        except TelegramAPIError as error:
+            return SendOutcome(False, chat_id, f"{type(error).__name__}: {error.message}"[:200])
+        problems = []
+        day = digest.period_end.astimezone(self.tz).date().isoformat()
+        try:
+            await self.bot.send_photo(
+                chat_id,
+                BufferedInputFile(chart, filename=f"digest-{digest.key}-{day}.png"),
+                caption=t("digest-chart-caption")[:CAPTION_LIMIT],
+            )
+        except TelegramAPIError as error:
+            problems.append(f"chart: {type(error).__name__}")
+        if rows:
+            try:
+                await self.bot.send_document(
+                    chat_id,
+                    BufferedInputFile(sheet, filename=f"digest-{digest.key}-{day}.xlsx"),
+                    caption=t("digest-sheet-caption", reports=t("digest-reports", count=rows))[
+                        :CAPTION_LIMIT
+                    ],
+                )
+            except TelegramAPIError as error:
+                problems.append(f"spreadsheet: {type(error).__name__}")
+        # The text went out: the digest counts as sent; a lost attachment is noted on the run.
+        return SendOutcome(True, chat_id, "; ".join(problems) or None)
+
+
+def create_digest_scheduler(
+    bot: Bot,
+    db: Database,
+    settings: Settings,
+    translations: Translations,
+    names: Names,
+) -> DigestScheduler:
+    """The scheduler that posts digests with this bot (the bot process and the CLI)."""
+    sender = TelegramDigestSender(bot, db, translations, names, settings.tz)
+    return DigestScheduler(db, settings.tz, sender, settings.admin_ids)
