@@ -493,6 +493,9 @@ class LimitStats:
     # (monotonic time, chat id) of every accepted send, in order
     deliveries: list[tuple[float, int]] = field(default_factory=list)
     retry_afters: list[int] = field(default_factory=list)
+    # monotonic times of the first and the latest send request (any answer)
+    first_request_at: float | None = None
+    last_request_at: float | None = None
 
     @property
     def too_many(self) -> int:
@@ -536,6 +539,9 @@ class _Limiter:
     def check(self, chat_id: Any) -> ApiError | None:
         """None when the send may go ahead (its slot is taken), else the error to answer."""
         now = time.monotonic()
+        if self.stats.first_request_at is None:
+            self.stats.first_request_at = now
+        self.stats.last_request_at = now
         if self.limits.server_error_share and (
             self._faults.random() < self.limits.server_error_share
         ):
