@@ -56,7 +56,7 @@ digest-chart-categories = Open by category
 digest-chart-none-open = No open reports
 digest-chart-others = Other
 digest-chart-caption = 📊 New and resolved reports per day; open ones by category.
-digest-sheet-caption = 📎 Reports received in the period: { $reports }.
+digest-sheet-caption = 📎 Spreadsheet of the reports received in the period: { $reports }.
 
 ## Settings: /digest in the staff group
 

@@ -59,7 +59,7 @@ digest-chart-categories = Відкриті за категоріями
 digest-chart-none-open = Відкритих звернень немає
 digest-chart-others = Інші
 digest-chart-caption = 📊 Нові та вирішені звернення за днями; відкриті за категоріями.
-digest-sheet-caption = 📎 Звернення, що надійшли за період: { $reports }.
+digest-sheet-caption = 📎 Таблиця звернень, що надійшли за період: { $reports }.
 
 ## Налаштування: /digest у робочій групі
 
