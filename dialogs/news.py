@@ -1,0 +1,143 @@
+"""News: the latest announcements addressed to the member (muted ones too), each opened as the
+member received it, its photo or document sent again by file_id."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from aiogram.enums import ContentType
+from aiogram.types import CallbackQuery
+from aiogram_dialog import Dialog, DialogManager
+from aiogram_dialog.api.entities import MediaAttachment, MediaId
+from aiogram_dialog.widgets.kbd import Column, SwitchTo
+from aiogram_dialog.widgets.media import DynamicMedia
+from aiogram_dialog.widgets.text import Format
+
+from bot.services.broadcasts import BroadcastService, NewsItem
+from bot.services.members import MemberProfile
+from bot.settings import Settings
+from dialogs.announcement_texts import render_announcement
+from dialogs.common import (
+    MENU_BUTTON,
+    USE_BUTTONS,
+    Tr,
+    Window,
+    answer,
+    indexed_select,
+    item_number,
+    translator,
+    user_id,
+)
+from dialogs.states import News
+
+LIST_SELECT = "news"
+NEWS_SHOWN = 10
+SNIPPET = 40  # characters of an announcement's text on its button
+DATE_FORMAT = "%d.%m.%Y"
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def _broadcasts(manager: DialogManager) -> BroadcastService:
+    return manager.middleware_data["broadcasts"]  # type: ignore[no-any-return]
+
+
+def _verified(manager: DialogManager) -> bool:
+    member: MemberProfile | None = manager.middleware_data.get("member")
+    return member is not None and member.registered and member.verification == "verified"
+
+
+def snippet(item: NewsItem, locale: str) -> str:
+    """The start of the announcement's text as plain words, for its button."""
+    text = (item.text_en if locale == "en" else None) or item.text_uk
+    plain = " ".join(html.unescape(_TAG_RE.sub(" ", text)).split())
+    return plain if len(plain) <= SNIPPET else plain[: SNIPPET - 1].rstrip() + "…"
+
+
+# ---------------------------------------------------------------------------------- getters
+
+
+async def get_news(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    if not _verified(dialog_manager):
+        return {"unverified": True, "items": []}
+    t = translator(dialog_manager)
+    settings: Settings = dialog_manager.middleware_data["settings"]
+    items = await _broadcasts(dialog_manager).news_for(user_id(dialog_manager), NEWS_SHOWN)
+    buttons = [
+        (
+            str(item.broadcast_id),
+            t(
+                "news-item-button-urgent" if item.urgent else "news-item-button",
+                date=item.created_at.astimezone(settings.tz).strftime(DATE_FORMAT),
+                snippet=snippet(item, t.locale),
+            ),
+        )
+        for item in items
+    ]
+    return {"items": buttons, "has_news": bool(items), "empty": not items}
+
+
+async def get_item(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    t = translator(dialog_manager)
+    news_id = int(dialog_manager.dialog_data.get("news_id") or 0)
+    item = await _broadcasts(dialog_manager).news_item(user_id(dialog_manager), news_id)
+    if item is None:
+        # Cancelled since the list was shown, or the member is no longer verified.
+        return {"text": t("news-unavailable"), "media": None}
+    text = render_announcement(
+        item,
+        t.locale,
+        dialog_manager.middleware_data["translations"],
+        dialog_manager.middleware_data["associations"],
+    )
+    media = None
+    if item.attachment_file_id and item.attachment_kind in ("photo", "document"):
+        kind = ContentType.PHOTO if item.attachment_kind == "photo" else ContentType.DOCUMENT
+        media = MediaAttachment(kind, file_id=MediaId(item.attachment_file_id))
+    return {"text": text, "media": media}
+
+
+# -------------------------------------------------------------------------------- callbacks
+
+
+async def on_open(
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
+) -> None:
+    item = None
+    if _verified(manager) and item_number(item_id) > 0:
+        item = await _broadcasts(manager).news_item(user_id(manager), item_number(item_id))
+    if item is None:
+        # A forged or outdated button: only the member's own announcements open.
+        await answer(manager, callback, translator(manager)("news-unavailable"), alert=True)
+        return
+    manager.dialog_data["news_id"] = item.broadcast_id
+    await manager.switch_to(News.item)
+
+
+# --------------------------------------------------------------------------------- windows
+
+list_window = Window(
+    Tr("news-unverified", when="unverified"),
+    Tr("news-title", when="has_news"),
+    Tr("news-empty", when="empty"),
+    Column(indexed_select(LIST_SELECT, "items", on_open)),
+    MENU_BUTTON,
+    USE_BUTTONS,
+    state=News.list,
+    getter=get_news,
+)
+
+item_window = Window(
+    DynamicMedia("media", when="media"),
+    Format("{text}"),
+    SwitchTo(Tr("news-back"), id="back", state=News.list),
+    MENU_BUTTON,
+    USE_BUTTONS,
+    state=News.item,
+    getter=get_item,
+)
+
+
+def news_dialog() -> Dialog:
+    return Dialog(list_window, item_window)
