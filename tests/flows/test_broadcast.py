@@ -36,7 +36,7 @@ from bot.services.members import MemberService, RegistrationForm
 from bot.services.verification import VerificationService
 from dialogs.announcement_texts import render_announcement
 from storage.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus, StaffRole
-from tests.flows.harness import BOT_USER, App, Member, RecordingSession
+from tests.flows.harness import BOT_USER, App, Member, RecordingSession, build_app
 
 ADMIN = 1
 VAG_STAFF = 3001
@@ -426,6 +426,18 @@ async def test_someone_without_the_right_is_refused(app: App) -> None:
     assert "Надсилати оголошення можуть лише" in member.replies()[-1]
     await member.send("/menu")
     assert not any("Нове оголошення" in b for b in member.buttons())
+    # The menu's button is not shown; pressed all the same (forged), it is refused.
+    news = next(
+        b.callback_data or ""
+        for m in app.windows.sent_messages[-1:]
+        if isinstance(m.reply_markup, InlineKeyboardMarkup)
+        for row in m.reply_markup.inline_keyboard
+        for b in row
+        if "Новини" in b.text
+    )
+    await member.press(news.replace("news", "broadcast"))
+    assert "Надсилати оголошення можуть лише" in answers(app)[-1]
+    assert "Головне меню" in member.window()
     english = app.member(2002, language_code="en")
     await english.send("/broadcast")
     assert "Only the bot's administrators" in english.replies()[-1]
@@ -501,6 +513,34 @@ async def test_edit_from_the_preview_changes_the_audience_and_sends_a_fresh_prev
     assert broadcast.text_uk == "Оновлений текст оголошення."
     assert broadcast.audience == {"associations": ["uaror"], "oblasts": [VOLYN], "roles": []}
     assert await deliveries(app, broadcast.id) == {2005: ("en", DeliveryStatus.PENDING)}
+
+
+async def test_a_composition_survives_a_restart(app: App) -> None:
+    await seed(app)
+    admin = app.member(ADMIN)
+    await admin.send("/broadcast")
+    await send_text(admin, TEXT_UK)
+    await send_text(admin, TEXT_EN)
+    assert "Крок 3 з 5" in admin.window()
+
+    # A new process: fresh dispatcher and dialogs over the same database and state storage.
+    restarted = await build_app(app.db, admin_ids=str(ADMIN))
+    session = MediaSession()
+    restarted.bot.session = session
+    restarted.session = session
+    try:
+        again = restarted.member(ADMIN)
+        await send_photo(again)
+        assert "Крок 4 з 5" in again.window()
+        await again.click("^Далі")
+        await again.click("Ні, звичайне")
+        assert "Англійська версія:</b> є" in again.window()
+        assert "Вкладення:</b> фото" in again.window()
+        await again.click("Надіслати")
+        [broadcast] = await broadcasts_in_db(app)
+        assert (broadcast.text_uk, broadcast.text_en) == (TEXT_UK, TEXT_EN)
+    finally:
+        await restarted.dp.storage.close()
 
 
 async def test_urgent_header_in_the_preview(app: App) -> None:
