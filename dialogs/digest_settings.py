@@ -175,6 +175,14 @@ async def _send_now(
     return bool(results) and all(r.outcome.sent for r in results)
 
 
+async def _tell(message: Message, text: str) -> None:
+    """A reply in the group, when the group still hears the bot."""
+    try:
+        await message.reply(text)
+    except TelegramAPIError as error:
+        logger.info("chat %s not told: %s", message.chat.id, type(error).__name__)
+
+
 async def on_digest(
     message: Message,
     command: CommandObject,
@@ -209,7 +217,7 @@ async def on_digest(
         )
         logger.info("digest %s sent now to chat %s: %s", key, chat.chat_id, sent)
         if not sent:
-            await message.reply(t("digest-send-failed"))
+            await _tell(message, t("digest-send-failed"))
         return
     text, markup = await _panel(t, key, chat, digests, associations, settings)
     await message.reply(text, reply_markup=markup)
@@ -259,7 +267,7 @@ async def on_panel_button(
             )
             logger.info("digest %s sent now to chat %s: %s", key, chat.chat_id, sent)
             if not sent:
-                await message.answer(translations.get(chat.locale)("digest-send-failed"))
+                await _tell(message, translations.get(chat.locale)("digest-send-failed"))
             return
         else:
             await callback.answer(i18n("error-stale-button"))
