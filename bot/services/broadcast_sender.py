@@ -47,6 +47,8 @@ from bot.services.broadcasts import (
     NewsItem,
     news_item_from_row,
 )
+from dialogs.announcement_texts import send_announcement
+from dialogs.broadcast_progress import edit_progress_message
 from storage.db import Database
 from storage.models import BroadcastStatus, DeliveryStatus, utcnow
 from storage.repositories import broadcasts as repo
@@ -98,6 +100,7 @@ class Pacer:
     SLOWDOWN = 0.8
     FLOOR = 0.25  # never below this share of the configured rate
     RECOVERY_AFTER = 10.0  # seconds without a global 429 before the rate climbs back a step
+    BURST = 2.0
 
     def __init__(self, rate: float) -> None:
         self.rate = rate
@@ -113,16 +116,21 @@ class Pacer:
     def current_rate(self) -> float:
         return self.rate * self.factor
 
+    def _start(self, now: float) -> float:
+        # A loop that woke late may catch up by BURST sends at once, no more: at most
+        # rate + BURST sends fall in any one second.
+        return max(self.next_slot, now - self.BURST / self.current_rate, self.hold_until)
+
     def take(self, now: float) -> float:
         """The moment the next send may go out (reserving it)."""
         self._recover(now)
-        slot = max(self.next_slot, now, self.hold_until)
+        slot = self._start(now)
         self.next_slot = slot + 1.0 / self.current_rate
-        return slot
+        return max(slot, now)
 
     def free_slots(self, now: float, lookahead: float) -> int:
         """How many sends could start between now and now + lookahead."""
-        start = max(self.next_slot, now, self.hold_until)
+        start = self._start(now)
         if start > now + lookahead:
             return 0
         return int((now + lookahead - start) * self.current_rate) + 1
@@ -197,7 +205,8 @@ class BroadcastSender:
         lease_renew: float = 5.0,
         progress_interval: float = 4.0,
         request_timeout: int = 20,
-        lookahead: float = 0.2,
+        lookahead: float = 0.1,
+        idle_poll: float = 0.5,
         use_lease: bool = True,
         holder: str | None = None,
         clock: Clock | None = None,
@@ -234,6 +243,9 @@ class BroadcastSender:
         self._last_finalize = -math.inf
         self._last_edit: dict[int, tuple[float, str]] = {}
         self._stopping = asyncio.Event()
+        self.idle_poll = idle_poll
+        # When nothing was due, the outbox is looked at again only after `idle_poll`.
+        self._quiet_until = -math.inf
 
     # ------------------------------------------------------------------ running
 
@@ -273,8 +285,8 @@ class BroadcastSender:
         now = self.clock.monotonic()
         if len(self._in_flight) >= self.max_in_flight:
             return 0.05
-        start = max(self.pacer.next_slot, self.pacer.hold_until)
-        return min(max(start - now - self.lookahead / 2, 0.02), 0.25)
+        start = max(self.pacer.next_slot, self.pacer.hold_until, self._quiet_until)
+        return min(max(start - now - self.lookahead / 2, 0.02), self.idle_poll)
 
     async def run_once(self) -> int:
         """One step: hold the lease, resolve orphans, claim what the rate allows and start
@@ -291,9 +303,10 @@ class BroadcastSender:
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
 
     async def run_until_idle(self, *, max_steps: int = 100_000) -> None:
-        """Tests and the CLI: step and drain until no row is due (rows waiting for a later
+        """Tests and benchmarks: step and drain until no row is due (rows waiting for a later
         attempt are waited for on the clock)."""
         for _ in range(max_steps):
+            self._quiet_until = -math.inf
             claimed = await self.run_once()
             await self.drain()
             if claimed:
@@ -358,9 +371,11 @@ class BroadcastSender:
         mono = self.clock.monotonic()
         room = self.max_in_flight - len(self._in_flight)
         wanted = min(room, self.pacer.free_slots(mono, self.lookahead))
-        if wanted <= 0:
+        if wanted <= 0 or mono < self._quiet_until:
             return 0
         chosen = await self._claim(wanted)
+        if not chosen:
+            self._quiet_until = mono + self.idle_poll
         # The intent is committed: the sends start now, each at its slot of the global rate.
         for row in chosen:
             slot = self.pacer.take(self.clock.monotonic())
@@ -413,8 +428,6 @@ class BroadcastSender:
             logger.exception("broadcast delivery %s: the result could not be recorded", row.id)
 
     async def _send(self, row: repo.ClaimedRow) -> _Outcome:
-        from dialogs.announcement_texts import send_announcement
-
         item = self._items[row.broadcast_id]
         self.stats.send_started.append((self.clock.monotonic(), row.chat_id))
         try:
@@ -559,8 +572,6 @@ class BroadcastSender:
         )
 
     async def _edit_progress(self, progress: BroadcastProgress, *, final: bool) -> None:
-        from dialogs.broadcast_progress import edit_progress_message
-
         if progress.progress_chat_id is None or progress.progress_message_id is None:
             return
         mono = self.clock.monotonic()
