@@ -47,7 +47,7 @@ def _duration(t: Translator, seconds: float) -> str:
 def progress_text(t: Translator, progress: BroadcastProgress) -> str:
     """The progress message, or the final report once nothing is left to happen."""
     lines = [
-        t("announcement-progress-title", id=progress.broadcast_id),
+        t("announcement-progress-title", id=str(progress.broadcast_id)),
         t("announcement-progress-status", status=progress.status),
     ]
     if progress.is_final:

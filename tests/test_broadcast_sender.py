@@ -622,3 +622,32 @@ async def test_stop_settles_sends_in_flight_and_releases_the_lease(
     assert await statuses(db) == {"sent": 50}
     assert nxt.stats.uncertain_marked == 0
     assert all(len(copies(fake, chat_id)) == 1 for chat_id in range(1001, 1051))
+
+
+async def test_progress_is_edited_every_few_seconds_with_rate_and_time_left(
+    db: Database, fake: FakeTelegram, bot: Bot, translations, associations
+) -> None:
+    members(fake, [AUTHOR, *range(1001, 1201)])
+    await seed_members(db, range(1001, 1201))
+    clock = FakeClock()
+    broadcast_id = await announce(db, clock)
+    service = BroadcastService(db, frozenset({ADMIN}), clock=clock.now)
+    await post_progress_message(bot, service, translations, broadcast_id, AUTHOR, "uk")
+    started = clock.monotonic()
+    worker = sender(bot, db, translations, associations, clock, rate=25.0, progress_interval=4)
+    await worker.run_until_idle()
+    took = clock.monotonic() - started
+
+    shown = [
+        visible_text(snapshot)
+        for _, snapshot in fake.chat(AUTHOR).events
+        if snapshot.get("edit_date") or snapshot.get("text", "").startswith("📣")
+    ]
+    edits = fake.calls("editMessageText")
+    assert 7.5 <= took <= 9.0  # 200 messages at 25/s
+    # Not more often than every 4 s (the final report comes when it comes).
+    assert 2 <= len(edits) <= took / 4 + 2, [e["text"][:60] for e in edits]
+    middle = [text for text in shown if "Триває надсилання" in text and "Швидкість: " in text]
+    assert middle, shown
+    assert "залишилося приблизно" in middle[-1]
+    assert "Завершено" in shown[-1] and "надіслано: 200" in shown[-1]
