@@ -461,6 +461,19 @@ async def test_staff_address_only_their_association(app: App) -> None:
     assert "усі доступні вам (ВАГ)" in audience
     assert "👥 Усі підтверджені члени" not in staff.buttons()
     assert "🏛 Асоціації" not in staff.buttons()  # one association: nothing to choose
+    # Forged presses: the hidden associations window, then another association's tick.
+    oblasts = next(
+        b.callback_data or ""
+        for row in app.windows.last_message().reply_markup.inline_keyboard  # type: ignore[union-attr]
+        for b in row
+        if "Області" in b.text
+    )
+    await staff.press(oblasts.replace("to_oblasts", "to_associations"))
+    assert "Позначте асоціації" in staff.window()
+    assert staff.buttons()[0] == "▫️ ВАГ"  # their own only
+    await staff.press(oblasts.replace("to_oblasts", "assoc:aotg"))
+    await staff.press(oblasts.replace("to_oblasts", "chosen"))
+    assert "усі доступні вам (ВАГ)" in staff.window()
     await staff.click("^Далі")
     await staff.click("Ні, звичайне")
     [photo_or_text] = [m for m in sent(app, SendMessage, VAG_STAFF) if "Оголошення ·" in m.text]
@@ -579,6 +592,20 @@ async def test_pause_resume_and_cancel_from_the_progress_message(app: App) -> No
     stranger = app.member(2001)
     await press_progress(stranger, progress, "Призупинити")
     assert "немає права" in answers(app)[-1]
+
+    paused = [m for m in app.session.calls if isinstance(m, EditMessageText)][-1]
+    progress = Message(
+        message_id=progress.message_id,
+        date=datetime.now(),
+        chat=progress.chat,
+        from_user=BOT_USER,
+        text=paused.text,
+        reply_markup=paused.reply_markup,
+    )
+    await press_progress(admin, progress, "Продовжити")
+    assert "продовжено" in answers(app)[-1]
+    assert (await service(app).progress(broadcast.id)).status == BroadcastStatus.SENDING
+    await press_progress(admin, progress_message(app, ADMIN), "Призупинити")
 
     await press_progress(admin, progress, "Скасувати")
     assert (await service(app).progress(broadcast.id)).status == BroadcastStatus.PAUSED
