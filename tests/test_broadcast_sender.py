@@ -512,22 +512,29 @@ async def test_a_late_result_of_the_old_holder_settles_an_uncertain_row(
     db: Database, fake: FakeTelegram, bot: Bot, translations, associations
 ) -> None:
     """A stalled sender that lost its lease and then hears back from Telegram records what
-    happened: the row the new holder marked UNCERTAIN becomes SENT, and nothing is resent."""
-    members(fake, [1001])
-    await seed_members(db, [1001])
+    happened: a row the new holder marked UNCERTAIN becomes SENT, or FAILED after a 429 (it
+    certainly did not go out, and its broadcast is closed by then); nothing is sent again."""
+    members(fake, [1001, 1002])
+    await seed_members(db, [1001, 1002])
+    fake.inject("sendMessage", 429, retry_after=1, chat_id=1002)
     clock = FakeClock()
     await announce(db, clock)
     stalled = sender(bot, db, translations, associations, clock, holder="stalled")
     assert await stalled._ensure_lease()
-    (row,) = await stalled._claim(1)
+    claimed = await stalled._claim(2)
+    assert len(claimed) == 2
     clock.advance(31)
     taker = sender(bot, db, translations, associations, clock, holder="taker")
     await taker.run_until_idle()
-    assert await statuses(db) == {"uncertain": 1}
-    outcome = await stalled._send(row)
-    await stalled._settle(row, outcome)
-    assert await statuses(db) == {"sent": 1}
-    assert len(copies(fake, 1001)) == 1
+    assert await statuses(db) == {"uncertain": 2}
+    for row in claimed:
+        await stalled._settle(row, await stalled._send(row))
+    assert await statuses(db) == {"sent": 1, "failed": 1}
+    clock.advance(2)
+    await taker.run_until_idle()
+    assert await statuses(db) == {"sent": 1, "failed": 1}
+    assert len(copies(fake, 1001)) == 1 and copies(fake, 1002) == []
+    assert sends_to(fake, 1001) == 1 and sends_to(fake, 1002) == 1
 
 
 async def test_another_process_waits_while_the_lease_is_renewed(

@@ -408,7 +408,8 @@ class BroadcastSender:
                 chosen.append(row)
                 if len(chosen) >= wanted:
                     break
-            await repo.mark_sending(session, [row.id for row in chosen], self.holder, now)
+            marked = await repo.mark_sending(session, [row.id for row in chosen], self.holder, now)
+            chosen = [row for row in chosen if row.id in marked]
             missing = {row.broadcast_id for row in chosen} - set(self._items)
             for broadcast in await repo.broadcasts_by_ids(session, missing):
                 self._items[broadcast.id] = news_item_from_row(broadcast)
@@ -488,7 +489,7 @@ class BroadcastSender:
             if outcome.status is None:
                 assert outcome.retry_at is not None
                 wait = max(outcome.retry_at - self.clock.monotonic(), 0.0)
-                await repo.postpone(
+                postponed = await repo.postpone(
                     session,
                     row.id,
                     self.holder,
@@ -496,6 +497,17 @@ class BroadcastSender:
                     error=outcome.error,
                     refund_attempt=outcome.refund,
                 )
+                if not postponed:
+                    # We lost the lease while waiting and the row was marked UNCERTAIN; its
+                    # broadcast may be closed already. It certainly did not go out: FAILED.
+                    await repo.settle(
+                        session,
+                        row.id,
+                        self.holder,
+                        DeliveryStatus.FAILED,
+                        now,
+                        error=outcome.error,
+                    )
             else:
                 await repo.settle(
                     session,

@@ -358,22 +358,26 @@ async def due_rows(
 
 async def mark_sending(
     session: AsyncSession, ids: Sequence[int], holder: str, now: datetime
-) -> None:
-    """The intent: these rows are about to be sent by `holder`."""
-    if ids:
-        await session.execute(
-            update(BroadcastDelivery)
-            .where(
-                BroadcastDelivery.id.in_(list(ids)),
-                BroadcastDelivery.status == DeliveryStatus.PENDING,
-            )
-            .values(
-                status=DeliveryStatus.SENDING,
-                claimed_by=holder,
-                claimed_at=now,
-                attempts=BroadcastDelivery.attempts + 1,
-            )
+) -> set[int]:
+    """The intent: these rows are about to be sent by `holder`. Returns the ids marked (a row
+    cancelled meanwhile is not)."""
+    if not ids:
+        return set()
+    result = await session.execute(
+        update(BroadcastDelivery)
+        .where(
+            BroadcastDelivery.id.in_(list(ids)),
+            BroadcastDelivery.status == DeliveryStatus.PENDING,
         )
+        .values(
+            status=DeliveryStatus.SENDING,
+            claimed_by=holder,
+            claimed_at=now,
+            attempts=BroadcastDelivery.attempts + 1,
+        )
+        .returning(BroadcastDelivery.id)
+    )
+    return set(result.scalars())
 
 
 def _ours(row_id: int, holder: str) -> ColumnElement[bool]:
@@ -413,7 +417,8 @@ async def postpone(
     error: str | None,
     refund_attempt: bool = False,
 ) -> bool:
-    """Back to PENDING for another try at `next_attempt_at` (a 429 does not use up a try)."""
+    """Back to PENDING for another try at `next_attempt_at` (a 429 does not use up a try);
+    False when the row is no longer ours to send."""
     values: dict[str, Any] = {
         "status": DeliveryStatus.PENDING,
         "next_attempt_at": next_attempt_at,
