@@ -319,8 +319,20 @@ class TelegramDigestSender:
     async def __call__(self, target: Target, digest: Digest) -> SendOutcome:
         t = self.translations.get(target.locale)
         text = render_digest(t, digest, self.names, self.tz)
-        chart = await asyncio.to_thread(render_chart, chart_data(t, digest, self.names))
-        sheet, rows = await period_spreadsheet(self.db, t, digest, self.names, self.tz)
+        problems: list[str] = []
+        # The attachments are extras: the text goes out even when one cannot be made.
+        chart: bytes | None = None
+        try:
+            chart = await asyncio.to_thread(render_chart, chart_data(t, digest, self.names))
+        except Exception:
+            logger.exception("digest %s: chart not drawn", digest.key)
+            problems.append("chart: not drawn")
+        sheet, rows = b"", 0
+        try:
+            sheet, rows = await period_spreadsheet(self.db, t, digest, self.names, self.tz)
+        except Exception:
+            logger.exception("digest %s: spreadsheet not made", digest.key)
+            problems.append("spreadsheet: not made")
         chat_id = target.chat_id
         try:
             try:
@@ -336,14 +348,14 @@ class TelegramDigestSender:
             return SendOutcome(False, chat_id, f"forbidden: {error.message}"[:200])
         except TelegramAPIError as error:
             return SendOutcome(False, chat_id, f"{type(error).__name__}: {error.message}"[:200])
-        problems = []
         day = digest.period_end.astimezone(self.tz).date().isoformat()
         try:
-            await self.bot.send_photo(
-                chat_id,
-                BufferedInputFile(chart, filename=f"digest-{digest.key}-{day}.png"),
-                caption=t("digest-chart-caption")[:CAPTION_LIMIT],
-            )
+            if chart is not None:
+                await self.bot.send_photo(
+                    chat_id,
+                    BufferedInputFile(chart, filename=f"digest-{digest.key}-{day}.png"),
+                    caption=t("digest-chart-caption")[:CAPTION_LIMIT],
+                )
         except TelegramAPIError as error:
             problems.append(f"chart: {type(error).__name__}")
         if rows:
