@@ -36,7 +36,7 @@ from aiogram_dialog.widgets.kbd import (
     Select,
     SwitchTo,
 )
-from aiogram_dialog.widgets.text import Format
+from aiogram_dialog.widgets.text import Format, Multi
 
 from bot.content import AssociationInfo
 from bot.i18n import Translations, Translator
@@ -388,14 +388,21 @@ async def get_preview(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
     else:
         attached = t("broadcast-attachment-nothing")
     count = int(data.get("count") or 0)
-    return {
-        "count": count,
-        "audience": t(
+    audience = _audience(dialog_manager)
+    if audience.associations or audience.oblasts or audience.roles:
+        summary = t(
             "broadcast-audience-summary",
             associations=texts["associations"],
             oblasts=texts["oblasts"],
             roles=texts["roles"],
-        ),
+        )
+    elif allowed:
+        summary = t("broadcast-audience-own-summary", own=texts["own"])
+    else:
+        summary = t("broadcast-audience-everyone-summary")
+    return {
+        "count": count,
+        "audience": summary,
         "urgency": t(
             "broadcast-urgency-urgent" if data.get("urgent") else "broadcast-urgency-normal"
         ),
@@ -911,9 +918,12 @@ urgent_window = Window(
 )
 
 preview_window = Window(
-    Tr("broadcast-preview"),
-    Tr("broadcast-preview-ready", when="has_recipients"),
-    Tr("broadcast-preview-empty", when="nobody"),
+    Multi(
+        Tr("broadcast-preview"),
+        Tr("broadcast-preview-ready", when="has_recipients"),
+        Tr("broadcast-preview-empty", when="nobody"),
+        sep="\n\n",
+    ),
     Button(Tr("broadcast-confirm"), id="confirm", on_click=on_confirm, when="has_recipients"),
     Row(
         SwitchTo(Tr("broadcast-edit"), id="to_edit", state=BroadcastCompose.edit),

@@ -37,7 +37,7 @@ broadcast-text-en-prompt =
 broadcast-text-en-remove = 🗑 Прибрати англійську версію
 
 broadcast-attachment-prompt =
-    Крок 3 з 5. За потреби додайте одне фото або один документ ({ $kinds }, до { $max_mb } МБ). Текст оголошення стане підписом до нього, тож разом із заголовком має вміститися в { $caption_limit } символів.
+    Крок 3 з 5. За потреби додайте одне фото або один документ ({ $kinds }, до { $max_mb } МБ). Текст оголошення стане підписом до нього, тож разом із заголовком — до { $caption_limit } символів.
 broadcast-attachment-current-photo = 📎 Додано фото.
 broadcast-attachment-current-document = 📎 Додано документ «{ $name }».
 broadcast-attachment-none = ➡️ Без вкладення
@@ -107,6 +107,8 @@ broadcast-preview-ready = Надіслати оголошення зараз? П
 broadcast-preview-empty = ⚠️ Обраній аудиторії не відповідає жоден підтверджений член, до якого бот може надіслати повідомлення, — надсилати нікому. Змініть аудиторію кнопкою «Змінити».
 broadcast-preview-failed = Не вдалося показати попередній перегляд: Telegram не прийняв повідомлення. Перевірте текст і вкладення та спробуйте ще раз.
 broadcast-audience-summary = асоціації — { $associations }; області — { $oblasts }; посади — { $roles }
+broadcast-audience-everyone-summary = усі підтверджені члени
+broadcast-audience-own-summary = усі члени: { $own }
 broadcast-urgency-urgent = ❗ термінове
 broadcast-urgency-normal = звичайне
 broadcast-english-yes = є

@@ -261,6 +261,7 @@ async def test_compose_with_english_and_photo_previews_and_confirms_once(app: Ap
     assert intro and "українська та англійська версії" in intro[0]
     preview = admin.window()
     assert "Отримувачів:</b> 5" in preview  # verified and reachable; 2006 and 2007 are not
+    assert "Аудиторія:</b> усі підтверджені члени" in preview
     assert "Англійська версія:</b> є" in preview and "Вкладення:</b> фото" in preview
     assert "✅ Надіслати" in admin.buttons()
 
@@ -479,6 +480,7 @@ async def test_staff_address_only_their_association(app: App) -> None:
     [photo_or_text] = [m for m in sent(app, SendMessage, VAG_STAFF) if "Оголошення ·" in m.text]
     assert photo_or_text.text.startswith("📢 <b>Оголошення · ВАГ</b>")
     assert "Отримувачів:</b> 2" in staff.window()  # 2001 and 2003 are VAG members
+    assert "Аудиторія:</b> усі члени: ВАГ" in staff.window()
     await staff.click("Надіслати")
     [broadcast] = await broadcasts_in_db(app)
     assert broadcast.audience["associations"] == ["vag"]
@@ -508,6 +510,7 @@ async def test_edit_from_the_preview_changes_the_audience_and_sends_a_fresh_prev
     await admin.click("^Далі")  # straight back to the preview
     preview = admin.window()
     assert "Отримувачів:</b> 1" in preview  # 2005: UAROR in Volyn
+    assert "асоціації — УАРОР; області — Волинська область; посади — усі" in preview
     fresh = [m.text for m in sent(app, SendMessage, ADMIN)][previews:]
     assert any(t.startswith("📢 <b>Оголошення · УАРОР</b>") for t in fresh)
     assert any(t.startswith("📢 <b>Announcement · UAROR</b>") for t in fresh)
