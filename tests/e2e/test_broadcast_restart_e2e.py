@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +37,7 @@ class SlowSends:
 
     def __init__(self, fake: FakeTelegram, seed: int = 5) -> None:
         self.in_flight = 0
+        self.recorded: list[float] = []  # when each message was recorded (monotonic)
         self.random = random.Random(seed)
         self._original = fake._handlers["sendmessage"]
         fake._handlers["sendmessage"] = self
@@ -45,6 +47,7 @@ class SlowSends:
         try:
             await asyncio.sleep(self.random.uniform(0.05, 0.3))
             result = await self._original(token, params, files)
+            self.recorded.append(time.monotonic())
             # Recorded in the chat, the answer not yet back: a kill now leaves a delivered
             # message whose row cannot know it.
             await asyncio.sleep(self.random.uniform(0.05, 0.3))
@@ -115,6 +118,7 @@ async def test_killed_twice_mid_broadcast_no_duplicates_nothing_lost(
     await kill_mid_send(first, db, slow, after_sent=80)
     second = await bot_factory(admin_ids=[ADMIN], extra_env=env).start()
     await kill_mid_send(second, db, slow, after_sent=220)
+    killed_at = time.monotonic()
     third = await bot_factory(admin_ids=[ADMIN], extra_env=env).start()
     async with asyncio.timeout(90):
         while True:
@@ -154,6 +158,12 @@ async def test_killed_twice_mid_broadcast_no_duplicates_nothing_lost(
             assert row.status == DeliveryStatus.UNCERTAIN
     for chat_id in BLOCKED:  # (uncertain only if a kill caught its 403 in flight)
         assert by_chat[chat_id].status in (DeliveryStatus.UNREACHABLE, DeliveryStatus.UNCERTAIN)
+    # The pace of the last run, with 0.1-0.6 s per request: the requests in flight keep it.
+    # (the killed process's requests still in flight are answered within 0.6 s of the kill)
+    last_run = [at for at in slow.recorded if at > killed_at + 1.0]
+    rate = (len(last_run) - 1) / (last_run[-1] - last_run[0])
+    print(f"\nlast run: {len(last_run)} messages at {rate:.1f}/s (BROADCAST_RATE 25)")
+    assert rate >= 20
     uncertain = [c for c, r in by_chat.items() if r.status == DeliveryStatus.UNCERTAIN]
     delivered = sum(1 for c in uncertain if copies[c])
     print(
