@@ -265,7 +265,7 @@ async def test_figures_match_the_seeded_reports(db: Database, seeder: Seeder) ->
     assert digest.new == 4  # a, b, the resolved one, the joint one
     assert digest.resolved == 2  # resolved in the period; the declined one is not
     assert digest.open_total == 4  # a, b, joint, old
-    assert dict(digest.open_by_status) == {"new": 2, "in_progress": 1, "escalated": 1}
+    assert digest.open_by_status == (("new", 2), ("in_progress", 1), ("escalated", 1))
     # Overdue: no first response and past the deadline; the oldest deadline first.
     assert digest.overdue_total == 2  # b has a first response, the joint one has time left
     assert [r.id for r in digest.overdue] == [old, a]

@@ -45,7 +45,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.services.reports import AFFECTED_GROUPS
 from bot.services.staff import PermissionDenied, StaffService
 from storage.db import Database
-from storage.models import DigestRun, DigestSchedule, Report, utcnow
+from storage.models import OPEN_REPORT_STATUSES, DigestRun, DigestSchedule, Report, utcnow
 from storage.repositories import digests as repo
 from storage.repositories.audit import add_event
 
@@ -239,6 +239,9 @@ class Digest:
     open_by_category: tuple[tuple[str, int], ...]
 
 
+_STATUS_ORDER = {str(status): rank for rank, status in enumerate(OPEN_REPORT_STATUSES)}
+
+
 def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else seconds / 3600
 
@@ -292,7 +295,10 @@ class DigestBuilder:
             new=counts["new"],
             resolved=counts["resolved"],
             open_total=counts["open"],
-            open_by_status=tuple((str(s), n) for s, n in by_status),
+            # In the order reports move through: new, in progress, escalated.
+            open_by_status=tuple(
+                sorted(((str(s), n) for s, n in by_status), key=lambda i: _STATUS_ORDER[i[0]])
+            ),
             overdue_total=counts["overdue"],
             overdue=tuple(
                 ListedReport(r.id, r.reference, r.title, r.urgency, _utc(r.deadline_at))
