@@ -658,3 +658,21 @@ async def test_progress_is_edited_every_few_seconds_with_rate_and_time_left(
     assert middle, shown
     assert "залишилося приблизно" in middle[-1]
     assert "Завершено" in shown[-1] and "надіслано: 200" in shown[-1]
+
+
+async def test_a_refused_token_holds_everything_and_uses_up_no_try(
+    db: Database, fake: FakeTelegram, bot: Bot, translations, associations
+) -> None:
+    members(fake, [1001, 1002])
+    await seed_members(db, [1001, 1002])
+    fake.inject("sendMessage", 401, "Unauthorized", chat_id=1001)
+    clock = FakeClock()
+    await announce(db, clock)
+    worker = sender(bot, db, translations, associations, clock, max_in_flight=1)
+    await worker.run_once()
+    await worker.drain()
+    assert await statuses(db) == {"pending": 2}
+    assert worker.pacer.hold_until >= clock.monotonic() + 59
+    await worker.run_until_idle()
+    assert await statuses(db) == {"sent": 2}
+    assert all(row.attempts == 1 for row in await rows(db))

@@ -37,6 +37,7 @@ from aiogram.exceptions import (
     TelegramNotFound,
     TelegramRetryAfter,
     TelegramServerError,
+    TelegramUnauthorizedError,
 )
 
 from bot.content import AssociationInfo
@@ -56,6 +57,7 @@ from storage.repositories import broadcasts as repo
 logger = logging.getLogger(__name__)
 
 LEASE_NAME = "broadcast-sender"
+UNAUTHORIZED_PAUSE = 60.0  # seconds everything waits after a 401
 
 
 class Clock(Protocol):
@@ -458,6 +460,12 @@ class BroadcastSender:
             # delivered it, and trying again could deliver it twice.
             self.stats.ambiguous += 1
             return _Outcome(DeliveryStatus.UNCERTAIN, error=_short(error))
+        except TelegramUnauthorizedError as error:
+            # The token was revoked: no row is at fault. Everything waits; nothing is used up.
+            logger.error("broadcast sender: the Bot API refuses the token; waiting a minute")
+            hold = self.clock.monotonic() + UNAUTHORIZED_PAUSE
+            self.pacer.hold_until = max(self.pacer.hold_until, hold)
+            return _Outcome(None, error=_short(error), retry_at=hold, refund=True)
         except (TelegramServerError, TelegramNotFound) as error:
             return self._retry(row, error)
         except TelegramAPIError as error:
