@@ -165,3 +165,40 @@ async def test_digest_send_from_the_command_line(
         )
     assert failed is not None and (failed.error or "").startswith("forbidden")
     assert active is False  # the group that removed the bot gets nothing more
+
+
+async def test_two_bot_processes_send_a_missed_digest_once(
+    fake_telegram: FakeTelegram, bot_factory: Callable[..., BotProcess], db: Database
+) -> None:
+    """Two bot processes start at the same moment (a rolling deploy, a second replica): each
+    checks for missed digests, and the group still gets each digest once."""
+    seeder = Seeder(db)
+    await seeder.setup()
+    await bind(db, VAG_GROUP, "vag", utcnow() - timedelta(days=10))
+    fake_telegram.group(VAG_GROUP, "Секретаріат ВАГ")
+    slot = latest_slot(default_schedule("vag"), utcnow(), KYIV)
+    assert slot is not None
+    await seeder.report(created=slot - timedelta(hours=1))
+
+    first, second = bot_factory(admin_ids=[1]), bot_factory(admin_ids=[1])
+    await asyncio.gather(first.start(), second.start())
+    await asyncio.gather(
+        wait_log(first, "digest check done", seconds=30),
+        wait_log(second, "digest check done", seconds=30),
+    )
+    await asyncio.sleep(0.5)
+    texts = [m.get("text", "") for m in group_messages(fake_telegram, VAG_GROUP)]
+    assert sum("Дайджест звернень: ВАГ" in text for text in texts) == 1
+    assert sum("Спільний тижневий дайджест" in text for text in texts) == 1
+    async with db.transaction() as session:
+        runs = list(await session.scalars(select(DigestRun)))
+    assert sorted((r.schedule_key, r.status) for r in runs) == [(JOINT, "sent"), ("vag", "sent")]
+    # Which process sends which is a race (one may find the other's row, or lose the insert):
+    # between them, two digests went out.
+    sent = [
+        int(line.rsplit(": ", 1)[1].split()[0])
+        for process in (first, second)
+        for line in process.log_text().splitlines()
+        if "digest check done" in line
+    ]
+    assert sum(sent) == 2
