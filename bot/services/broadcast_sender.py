@@ -18,6 +18,7 @@ import logging
 import math
 import secrets
 import time
+from collections import deque
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -174,7 +175,8 @@ class SenderStats:
     ambiguous: int = 0
     claims: int = 0
     progress_edits: int = 0
-    send_started: list[tuple[float, int]] = field(default_factory=list)
+    # (monotonic time, chat id) of the latest sends started, for tests and the benchmark
+    send_started: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=20_000))
 
 
 @dataclass(frozen=True)
