@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -21,6 +22,9 @@ from bot.i18n import Translations
 from bot.middlewares import MemberContextMiddleware, UpdateLogMiddleware
 from bot.retry import RetryMiddleware
 from bot.services.associations import sync_associations
+from bot.services.broadcast_sender import BroadcastSender, create_sender_bot
+from bot.services.broadcasts import BroadcastService
+from bot.services.digests import DigestService
 from bot.services.hromadas import HromadaDirectory, Oblast, load_oblasts
 from bot.services.kb_search import KnowledgeSearch
 from bot.services.knowledge import KnowledgeBase
@@ -90,12 +94,16 @@ def create_dispatcher(
     message_manager: MessageManagerProtocol | None = None,
 ) -> Dispatcher:
     """A dispatcher with fresh routers and dialogs, its services injected by name."""
-    from dialogs import entry, errors, expert_desk, report_desk, verification
+    from dialogs import broadcast_progress, entry, errors, expert_desk, report_desk, verification
+    from dialogs.announcement_texts import announcement_renderer
+    from dialogs.broadcast import broadcast_dialog, create_broadcast_router
     from dialogs.common import BotMessageManager
+    from dialogs.digest_settings import create_digest_router
     from dialogs.knowledge import knowledge_dialog
     from dialogs.language import language_dialog
     from dialogs.menu import menu_dialog
     from dialogs.my_reports import my_reports_dialog
+    from dialogs.news import news_dialog
     from dialogs.profile import profile_dialog
     from dialogs.queue import create_queue_router, queue_dialog
     from dialogs.registration import registration_dialog
@@ -123,14 +131,23 @@ def create_dispatcher(
         translations=content.translations,
         knowledge=content.knowledge,
         kb_search=KnowledgeSearch(content.knowledge),
+        digests=DigestService(db, settings.admin_ids),
+        broadcasts=BroadcastService(
+            db,
+            settings.admin_ids,
+            render=announcement_renderer(content.translations, content.associations),
+        ),
     )
     dp.update.outer_middleware(UpdateLogMiddleware())
     dp.update.outer_middleware(MemberContextMiddleware(members, staff, content.translations))
     errors.register_error_handlers(dp)
+    dp.include_router(create_digest_router())  # /digest; before the desks' catch-alls
     dp.include_router(verification.create_verification_router())  # before the desk's catch-all
     dp.include_router(report_desk.create_report_desk_router())  # before the desk's catch-alls
     dp.include_router(expert_desk.create_desk_router())  # staff groups, /questions
     dp.include_router(create_queue_router())  # /queue, /export
+    dp.include_router(broadcast_progress.create_progress_router())  # ⏸ ▶️ ✖️ of announcements
+    dp.include_router(create_broadcast_router())  # /broadcast
     dp.include_router(entry.create_command_router())
     dp.include_routers(
         registration_dialog(),
@@ -144,6 +161,8 @@ def create_dispatcher(
         report_dialog(),
         my_reports_dialog(),
         queue_dialog(),
+        broadcast_dialog(),
+        news_dialog(),
     )
     dp.include_router(entry.create_fallback_router())
     message_manager = message_manager or BotMessageManager()
@@ -177,6 +196,8 @@ async def run_bot(settings: Settings) -> None:
     dp = create_dispatcher(
         settings=settings, db=db, content=content, storage=storage, events_isolation=isolation
     )
+    sender_task = asyncio.create_task(_run_broadcast_sender(settings, db, content))
+    digest_task = asyncio.create_task(_run_digest_scheduler(settings, db, content, bot))
     try:
         if settings.webhook_url:
             await _run_webhook(settings, bot, dp)
@@ -184,10 +205,53 @@ async def run_bot(settings: Settings) -> None:
             await bot.delete_webhook(drop_pending_updates=False)
             await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
     finally:
+        sender_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sender_task
+        digest_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await digest_task
         await bot.session.close()
         await storage.close()
         await isolation.close()
         await db.close()
+
+
+async def _run_digest_scheduler(
+    settings: Settings, db: Database, content: Content, bot: Bot
+) -> None:
+    """Digests on their schedules; a missed one goes out at once. Cancelled at shutdown."""
+    from dialogs.digest_texts import Names, create_digest_scheduler
+
+    names = Names.of(content.report_rules, content.oblasts, content.associations)
+    await create_digest_scheduler(bot, db, settings, content.translations, names).run()
+
+
+async def _run_broadcast_sender(settings: Settings, db: Database, content: Content) -> None:
+    """The announcements' outbox sender, with a Bot of its own (no RetryMiddleware: the outbox
+    owns retries). Cancelled at shutdown, it finishes the sends in flight and gives up its lease."""
+    assert settings.bot_token is not None
+    bot = create_sender_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+    sender = BroadcastSender(
+        bot,
+        db,
+        content.translations,
+        content.associations,
+        rate=settings.broadcast_rate,
+        lease_ttl=settings.broadcast_lease_seconds,
+        lease_renew=max(1.0, settings.broadcast_lease_seconds / 6),
+        admin_ids=settings.admin_ids,
+    )
+    running = asyncio.create_task(sender.run())
+    try:
+        await asyncio.shield(running)
+    except asyncio.CancelledError:
+        # A step is never cut in half: the sender stops between steps and settles its sends.
+        await sender.stop()
+        await running
+        raise
+    finally:
+        await bot.session.close()
 
 
 async def _run_webhook(settings: Settings, bot: Bot, dp: Dispatcher) -> None:

@@ -313,6 +313,50 @@ def _export_issues(args: argparse.Namespace) -> int:
     return 0
 
 
+def _digest_send(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings.bot_token is None:
+        print(NO_TOKEN_MESSAGE.replace("Run the bot", "Send the digest"), file=sys.stderr)
+        return 2
+    from bot.content import load_associations
+    from bot.services.digests import JOINT, RunResult
+
+    codes = [a.code for a in load_associations()]
+    if args.association and args.association not in codes:
+        print(
+            f"No association has the code {args.association!r}; the codes are: {', '.join(codes)}.",
+            file=sys.stderr,
+        )
+        return 2
+    keys = ([args.association] if args.association else []) + ([JOINT] if args.joint else [])
+
+    async def run() -> list[RunResult]:
+        from bot.__main__ import Content, create_bot, prepare_database
+        from dialogs.digest_texts import Names, create_digest_scheduler
+
+        content = Content.load()
+        db = await prepare_database(settings, content)
+        bot = create_bot(settings)
+        try:
+            names = Names.of(content.report_rules, content.oblasts, content.associations)
+            scheduler = create_digest_scheduler(bot, db, settings, content.translations, names)
+            return await scheduler.send_now(keys or codes)
+        finally:
+            await bot.session.close()
+            await db.close()
+
+    results = asyncio.run(run())
+    if not results:
+        print("No bound staff group receives that digest: bind one with /bind in the group.")
+        return 1
+    for result in results:
+        target, outcome = result.target, result.outcome
+        what = "joint digest" if target.key == JOINT else f"digest of {target.key}"
+        state = "sent" if outcome.sent else f"NOT sent ({outcome.error})"
+        print(f"{what} to chat {outcome.chat_id}: {state}")
+    return 0 if all(r.outcome.sent for r in results) else 1
+
+
 def _safe_url(url: str) -> str:
     """A database URL without its password, for printing."""
     from sqlalchemy.engine import make_url
@@ -381,6 +425,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", metavar="PATH", help="file to write (default ./reports-YYYY-MM-DD.xlsx)"
     )
     issues.set_defaults(handler=_export_issues)
+
+    digest = commands.add_parser("digest", help="the secretariats' digests")
+    digest_commands = digest.add_subparsers(dest="digest_command", required=True, metavar="ACTION")
+    send = digest_commands.add_parser(
+        "send",
+        help="send digests now to the bound groups (default: every association's own digest)",
+    )
+    send.add_argument("--association", metavar="CODE", help="this association's digest")
+    send.add_argument("--joint", action="store_true", help="the joint digest, to every bound group")
+    send.set_defaults(handler=_digest_send)
     return parser
 
 

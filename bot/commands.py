@@ -18,16 +18,18 @@ from bot.i18n import Translations, Translator
 logger = logging.getLogger(__name__)
 
 MEMBER_COMMANDS = ("start", "menu", "profile", "language", "help", "cancel")
-STAFF_COMMANDS = ("questions", "queue", "export")
-ADMIN_COMMANDS = ("questions", "queue", "export", "invite")
+STAFF_COMMANDS = ("questions", "queue", "export", "broadcast", "digest")
+ADMIN_COMMANDS = ("questions", "queue", "export", "broadcast", "digest", "invite")
 # In groups, for their administrators: binding the group is for bot admins, who are usually
 # among them; the bot checks the right itself.
-GROUP_ADMIN_COMMANDS = ("bind", "unbind")
+GROUP_ADMIN_COMMANDS = ("bind", "unbind", "digest")
 # Commands whose descriptions live with their feature, not under `command-`.
 _DESCRIPTIONS = {
     "questions": "desk-command-questions",
     "queue": "queue-command-queue",
     "export": "queue-command-export",
+    "broadcast": "broadcast-command",
+    "digest": "digest-command",
     "bind": "desk-command-bind",
     "unbind": "desk-command-unbind",
 }

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = 8080
+    # Announcements: messages per second overall (Telegram allows about 30), and how long a
+    # dead process's hold on the sender lasts before another process takes over.
+    broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
+    broadcast_lease_seconds: float = Field(default=30.0, ge=3, le=600)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
