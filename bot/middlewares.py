@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -37,6 +38,10 @@ class MemberContextMiddleware(BaseMiddleware):
         if user is not None and not user.is_bot:
             member = await self.members.get(user.id)
             rights = await self.staff.rights(user.id)
+            if member is not None and not member.reachable and _private_message(event):
+                # They write to the bot (`/start` after unblocking it): announcements reach them.
+                await self.members.set_reachable(user.id, True)
+                member = dataclasses.replace(member, reachable=True)
         locale = resolve_locale(
             member.locale if member else None, user.language_code if user else None
         )
@@ -45,6 +50,11 @@ class MemberContextMiddleware(BaseMiddleware):
         data["locale"] = locale
         data["i18n"] = self.translations.get(locale)
         return await handler(event, data)
+
+
+def _private_message(event: TelegramObject) -> bool:
+    message = event.message if isinstance(event, Update) else None
+    return message is not None and message.chat.type == "private"
 
 
 class UpdateLogMiddleware(BaseMiddleware):

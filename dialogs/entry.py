@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 
 from aiogram import F, Router
+from aiogram.enums import ChatMemberStatus
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
 from bot.commands import set_chat_commands
 from bot.i18n import Translator
-from bot.services.members import MemberProfile
+from bot.services.members import MemberProfile, MemberService
 from bot.services.staff import INVITE_PREFIX, RedeemStatus, Rights, StaffService
 from dialogs.expert_desk import start_with_question
 from dialogs.knowledge import start_question
@@ -119,6 +120,16 @@ async def invite(
     await dialog_manager.start(StaffInvites.association, mode=StartMode.RESET_STACK)
 
 
+async def bot_status_changed(event: ChatMemberUpdated, members: MemberService) -> None:
+    """A member unblocked the bot (`member`) or blocked it (`kicked`): announcements follow."""
+    status = event.new_chat_member.status
+    if status == ChatMemberStatus.MEMBER:
+        await members.set_reachable(event.chat.id, True)
+    elif status == ChatMemberStatus.KICKED:
+        await members.set_reachable(event.chat.id, False)
+    logger.info("member %s set the bot's status to %s", event.chat.id, status)
+
+
 async def unknown_command(message: Message, i18n: Translator) -> None:
     await message.answer(i18n("error-unknown-command"))
 
@@ -163,6 +174,7 @@ def create_command_router() -> Router:
     router.message.register(cancel, Command("cancel"))
     router.message.register(invite, Command("invite"))
     router.message.register(unknown_command, F.text.startswith("/"))
+    router.my_chat_member.register(bot_status_changed, F.chat.type == "private")
     return router
 
 

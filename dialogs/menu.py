@@ -11,6 +11,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row, Start, SwitchTo
 
 from bot.services.staff import Rights
+from dialogs.broadcast import start_compose
 from dialogs.common import USE_BUTTONS, Tr, Window, answer, current_rights, esc, translator
 from dialogs.knowledge import start_question
 from dialogs.states import (
@@ -18,6 +19,7 @@ from dialogs.states import (
     LanguageChoice,
     Menu,
     MyReports,
+    News,
     Profile,
     ReportForm,
     StaffInvites,
@@ -35,6 +37,7 @@ async def get_menu(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
         "unverified": status == "unverified",
         "rejected": status == "rejected",
         "is_admin": bool(rights and rights.is_admin),
+        "is_staff": bool(rights and rights.is_staff),
     }
 
 
@@ -69,10 +72,14 @@ main_window = Window(
         Start(Tr("report-mine-new"), id="report", state=ReportForm.category),
         Start(Tr("report-form-my-reports"), id="my_reports", state=MyReports.list),
     ),
-    Start(Tr("menu-profile"), id="profile", state=Profile.view),
+    Row(
+        Start(Tr("menu-news"), id="news", state=News.list),
+        Start(Tr("menu-profile"), id="profile", state=Profile.view),
+    ),
     Start(Tr("menu-language"), id="language", state=LanguageChoice.choose),
     SwitchTo(Tr("menu-help"), id="help", state=Menu.help),
     Button(Tr("menu-staff-invites"), id="invites", on_click=on_staff_invites, when="is_admin"),
+    Button(Tr("menu-broadcast"), id="broadcast", on_click=start_compose, when="is_staff"),
     QUESTION_INPUT,
     USE_BUTTONS,
     state=Menu.main,

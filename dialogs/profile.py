@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager
-from aiogram_dialog.widgets.kbd import Group, Start
+from aiogram_dialog.widgets.kbd import Button, Group, Start
+from aiogram_dialog.widgets.text import Multi
 
 from bot.content import AssociationInfo
 from bot.services.hromadas import HromadaDirectory
@@ -14,6 +16,7 @@ from dialogs.common import (
     USE_BUTTONS,
     Tr,
     Window,
+    answer,
     esc,
     members_of,
     translator,
@@ -42,7 +45,21 @@ async def get_profile(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
         "phone": esc(member.phone) if member.phone else t("profile-phone-none"),
         "language": t(f"language-{t.locale}"),
         "status": t(f"profile-status-{member.verification}"),
+        "muted": member.announcements_muted,
+        "not_muted": not member.announcements_muted,
     }
+
+
+async def on_toggle_muted(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
+    """Non-urgent announcements off or on again; urgent ones and News are not affected."""
+    members = members_of(manager)
+    member = await members.get(user_id(manager))
+    if member is None or not member.registered:
+        return
+    muted = not member.announcements_muted
+    await members.set_announcements_muted(user_id(manager), muted)
+    t = translator(manager)
+    await answer(manager, callback, t("profile-muted-done" if muted else "profile-unmuted-done"))
 
 
 def _edit(field: str, state: Any) -> Start:
@@ -50,7 +67,12 @@ def _edit(field: str, state: Any) -> Start:
 
 
 profile_window = Window(
-    Tr("profile-view", when="registered"),
+    Multi(
+        Tr("profile-view", when="registered"),
+        Tr("profile-announcements-all", when="not_muted"),
+        Tr("profile-announcements-muted", when="muted"),
+        sep="\n\n",
+    ),
     Tr("profile-not-registered", when=lambda data, *_: not data["registered"]),
     Group(
         _edit("name", Registration.name),
@@ -62,6 +84,8 @@ profile_window = Window(
         width=2,
         when="registered",
     ),
+    Button(Tr("profile-mute"), id="mute", on_click=on_toggle_muted, when="not_muted"),
+    Button(Tr("profile-unmute"), id="unmute", on_click=on_toggle_muted, when="muted"),
     MENU_BUTTON,
     USE_BUTTONS,
     state=Profile.view,

@@ -87,3 +87,24 @@ class ReportDesk(StatesGroup):
     reply = State()
     preview = State()
     sent = State()
+
+
+class BroadcastCompose(StatesGroup):
+    refused = State()
+    text_uk = State()
+    text_en = State()
+    attachment = State()
+    too_long = State()
+    audience = State()
+    associations = State()
+    oblasts = State()
+    roles = State()
+    urgent = State()
+    preview = State()
+    edit = State()
+    done = State()
+
+
+class News(StatesGroup):
+    list = State()
+    item = State()

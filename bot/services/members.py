@@ -82,6 +82,7 @@ class MemberProfile:
     reachable: bool
     phone: str | None
     registered_at: datetime | None
+    announcements_muted: bool = False
 
     @property
     def registered(self) -> bool:
@@ -104,6 +105,7 @@ class MemberProfile:
             reachable=row.reachable,
             phone=row.phone,
             registered_at=row.registered_at,
+            announcements_muted=row.announcements_muted,
         )
 
 
@@ -257,6 +259,25 @@ class MemberService:
             return set()
         async with self.db.transaction() as session:
             return await repo.existing_ids(session, telegram_ids)
+
+    async def set_announcements_muted(self, telegram_id: int, muted: bool) -> bool:
+        """Mute or unmute non-urgent announcements; False when the member is not registered."""
+        async with self.db.transaction() as session:
+            row = await repo.get_by_telegram_id(session, telegram_id)
+            if row is None or row.registered_at is None:
+                return False
+            if row.announcements_muted != muted:
+                row.announcements_muted = muted
+                await add_event(
+                    session,
+                    actor_id=telegram_id,
+                    action="member.announcements_muted",
+                    subject_type="member",
+                    subject_id=telegram_id,
+                    before={"announcements_muted": not muted},
+                    after={"announcements_muted": muted},
+                )
+            return True
 
     async def set_reachable(self, telegram_id: int, reachable: bool) -> None:
         async with self.db.transaction() as session:

@@ -8,8 +8,10 @@ menu-ask = ✍️ Ask
 menu-ask-hint = 💬 A question about the reforms? Just type it as a message.
 menu-profile = 👤 My profile
 menu-language = 🌐 Мова / Language
+menu-news = 📰 News
 menu-help = ❓ Help
 menu-staff-invites = 🔑 Staff invites
+menu-broadcast = 📢 New announcement
 
 help-text =
     ℹ️ <b>Help</b>

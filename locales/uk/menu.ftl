@@ -8,8 +8,10 @@ menu-ask = ✍️ Запитати
 menu-ask-hint = 💬 Маєте запитання про реформи? Просто напишіть його повідомленням.
 menu-profile = 👤 Мій профіль
 menu-language = 🌐 Мова / Language
+menu-news = 📰 Новини
 menu-help = ❓ Довідка
 menu-staff-invites = 🔑 Запрошення для працівників
+menu-broadcast = 📢 Нове оголошення
 
 help-text =
     ℹ️ <b>Довідка</b>
