@@ -4,8 +4,6 @@ progress, pause / resume / cancel, and the News list. Knows nothing of Telegram;
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -14,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT, visible_length
 from storage.db import Database
 from storage.models import (
     Broadcast,
@@ -28,20 +27,14 @@ from storage.repositories import members as members_repo
 from storage.repositories import staff as staff_repo
 from storage.repositories.audit import add_event
 
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
 ATTACHMENT_KINDS = ("photo", "document")
 DOCUMENT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "txt", "csv", "zip")
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 # The window over which the progress message's rate is measured.
 RATE_WINDOW = timedelta(seconds=30)
 
-_TAG_RE = re.compile(r"<[^>]+>")
-
-
-def visible_length(html_text: str) -> int:
-    """Characters Telegram counts after parsing the HTML (tags gone, entities decoded)."""
-    return len(html.unescape(_TAG_RE.sub("", html_text)))
+# How many of the latest announcements News looks through for a member.
+NEWS_WINDOW = 200
 
 
 @dataclass(frozen=True)
@@ -58,6 +51,14 @@ class Audience:
             "oblasts": list(self.oblasts),
             "roles": list(self.roles),
         }
+
+    def includes(self, associations: set[str], oblast: str | None, role: str | None) -> bool:
+        """Whether a member with this profile is in the audience."""
+        return (
+            (not self.associations or bool(associations.intersection(self.associations)))
+            and (not self.oblasts or oblast in self.oblasts)
+            and (not self.roles or role in self.roles)
+        )
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Audience:
@@ -455,22 +456,31 @@ class BroadcastService:
     # ------------------------------------------------------------------ News
 
     async def news_for(self, telegram_id: int, limit: int = 10) -> list[NewsItem]:
-        """Announcements addressed to this verified member (muted ones too), newest first."""
+        """Announcements addressed to this verified member, newest first: those that reached
+        them and those whose audience covers them now (muted ones too), cancelled ones out."""
         async with self.db.transaction() as session:
             member = await members_repo.get_by_telegram_id(session, telegram_id)
             if member is None or member.verification != Verification.VERIFIED:
                 return []
-            rows = await repo.news_for_member(session, member.id, limit)
-        return [news_item_from_row(row) for row in rows]
+            rows = await repo.recent_broadcasts(session, NEWS_WINDOW)
+            delivered = await repo.broadcasts_with_delivery(
+                session, member.id, [row.id for row in rows]
+            )
+            codes = {association.code for association in member.associations}
+            items = [
+                news_item_from_row(row)
+                for row in rows
+                if row.id in delivered
+                or Audience.from_json(row.audience).includes(codes, member.oblast_code, member.role)
+            ]
+        return items[:limit]
 
     async def news_item(self, telegram_id: int, broadcast_id: int) -> NewsItem | None:
         """One announcement of this member's News; None when it is not theirs."""
-        async with self.db.transaction() as session:
-            member = await members_repo.get_by_telegram_id(session, telegram_id)
-            if member is None or member.verification != Verification.VERIFIED:
-                return None
-            rows = await repo.news_for_member(session, member.id, 1, broadcast_id)
-        return news_item_from_row(rows[0]) if rows else None
+        for item in await self.news_for(telegram_id, NEWS_WINDOW):
+            if item.broadcast_id == broadcast_id:
+                return item
+        return None
 
 
 def _condition(audience: Audience, urgent: bool) -> Any:

@@ -234,22 +234,30 @@ async def open_rows(session: AsyncSession, broadcast_id: int) -> int:
     )
 
 
-async def news_for_member(
-    session: AsyncSession, member_id: int, limit: int, broadcast_id: int | None = None
-) -> list[Broadcast]:
-    """Announcements that had this member in their outbox, newest first, cancelled ones out."""
-    query = (
+async def recent_broadcasts(session: AsyncSession, limit: int) -> list[Broadcast]:
+    """The latest announcements that were not cancelled, newest first."""
+    rows = await session.scalars(
         select(Broadcast)
-        .join(BroadcastDelivery, BroadcastDelivery.broadcast_id == Broadcast.id)
-        .where(
+        .where(Broadcast.status != BroadcastStatus.CANCELLED)
+        .order_by(Broadcast.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def broadcasts_with_delivery(
+    session: AsyncSession, member_id: int, broadcast_ids: Sequence[int]
+) -> set[int]:
+    """Which of these announcements had this member in their outbox."""
+    if not broadcast_ids:
+        return set()
+    rows = await session.scalars(
+        select(BroadcastDelivery.broadcast_id).where(
             BroadcastDelivery.member_id == member_id,
-            Broadcast.status != BroadcastStatus.CANCELLED,
+            BroadcastDelivery.broadcast_id.in_(list(broadcast_ids)),
         )
     )
-    if broadcast_id is not None:
-        query = query.where(Broadcast.id == broadcast_id)
-    rows = await session.scalars(query.order_by(Broadcast.id.desc()).limit(limit))
-    return list(rows)
+    return set(rows)
 
 
 # ------------------------------------------------------------------------------ the sender
