@@ -42,9 +42,7 @@ from bot.content import AssociationInfo
 from bot.i18n import Translations, Translator
 from bot.services.broadcasts import (
     ATTACHMENT_MAX_BYTES,
-    CAPTION_LIMIT,
     DOCUMENT_EXTENSIONS,
-    TEXT_LIMIT,
     Announcement,
     Audience,
     BroadcastError,
@@ -53,6 +51,7 @@ from bot.services.broadcasts import (
 )
 from bot.services.hromadas import HromadaDirectory
 from bot.services.members import ROLES, MemberProfile
+from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT
 from dialogs.announcement_texts import announcement_renderer, send_announcement
 from dialogs.common import (
     MENU_BUTTON,

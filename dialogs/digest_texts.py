@@ -26,7 +26,7 @@ from bot.services.digest_chart import ChartData, render_chart
 from bot.services.digests import Digest, DigestScheduler, Durations, SendOutcome, Target
 from bot.services.export import export_rows, render
 from bot.services.hromadas import Oblast
-from bot.services.questions import TEXT_LIMIT, utf16_len
+from bot.services.message_limits import TEXT_LIMIT, utf16_len
 from bot.services.report_rules import ReportRules
 from bot.services.staff_chats import StaffChatService
 from bot.settings import Settings

@@ -41,15 +41,14 @@ from bot.commands import set_chat_commands
 from bot.content import AssociationInfo
 from bot.i18n import DEFAULT_LOCALE, LOCALES, Translations, Translator
 from bot.services.members import InvalidInput
+from bot.services.message_limits import TEXT_LIMIT, utf16_len
 from bot.services.questions import (
-    TEXT_LIMIT,
     NotAnswered,
     QuestionService,
     QuestionView,
     UnknownQuestion,
     shorten,
     split_message,
-    utf16_len,
 )
 from bot.services.staff import PermissionDenied, Rights, UnknownAssociation
 from bot.services.staff_chats import BoundChat, StaffChatService

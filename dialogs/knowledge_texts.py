@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import html
-import re
 from urllib.parse import quote
 
 from bot.i18n import Translator
 from bot.services.knowledge import Entry, KnowledgeBase, Localized
+from bot.services.message_limits import visible_length
 from dialogs.common import esc
 
 MESSAGE_LIMIT = 4096
-_TAG_RE = re.compile(r"<[^>]+>")
-
-
-def visible_length(html_text: str) -> int:
-    """Characters Telegram counts after parsing the HTML (tags gone, entities decoded)."""
-    return len(html.unescape(_TAG_RE.sub("", html_text)))
 
 
 def paragraphs(text: str) -> str:

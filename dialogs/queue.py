@@ -38,7 +38,8 @@ from bot.i18n import Translator
 from bot.services.export import export_rows, file_name, render
 from bot.services.hromadas import HromadaDirectory
 from bot.services.members import MemberService
-from bot.services.questions import TEXT_LIMIT, split_message, utf16_len
+from bot.services.message_limits import TEXT_LIMIT, utf16_len
+from bot.services.questions import split_message
 from bot.services.report_rules import ReportRules
 from bot.services.reports import (
     OPEN,

@@ -7,10 +7,8 @@ restart) can be continued or discarded the next time the dialog starts.
 
 from __future__ import annotations
 
-import html
 import logging
 import operator
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +21,7 @@ from aiogram_dialog.widgets.text import Format, Multi
 
 from bot.i18n import Translations, Translator
 from bot.services.members import InvalidInput, MemberProfile
+from bot.services.message_limits import visible_length
 from bot.services.report_rules import ReportRules, Urgency
 from bot.services.reports import (
     AFFECTED_GROUPS,
@@ -120,11 +119,6 @@ def spoken_reference(reference: str) -> str:
 
 def group_names(t: Translator, groups: list[str]) -> str:
     return ", ".join(t(f"report-form-group-{code}") for code in groups if code in AFFECTED_GROUPS)
-
-
-def _visible_length(text: str) -> int:
-    """The length Telegram counts: without HTML tags, entities as one character."""
-    return len(html.unescape(re.sub(r"<[^>]+>", "", text)))
 
 
 def _residents_text(residents: int | None) -> str:
@@ -311,7 +305,7 @@ async def preview_text(manager: DialogManager) -> str:
     # The description goes around Fluent, which refuses values over 1,000 characters.
     description = form.get("description") or ""
     text = "\n\n".join((head, esc(description) or none, details, hint))
-    excess = _visible_length(text) - PREVIEW_MAX
+    excess = visible_length(text) - PREVIEW_MAX
     if excess > 0:
         # A full description with ten long file names would not fit in one message: the
         # preview shortens the description (the report keeps all of it) and says so.

@@ -47,7 +47,8 @@ from bot.content import CONTENT_DIR, AssociationInfo, load_associations
 from bot.i18n import DEFAULT_LOCALE, Translations, Translator
 from bot.services.hromadas import HromadaDirectory, HromadaMatch, Oblast, load_oblasts
 from bot.services.members import InvalidInput, MemberService
-from bot.services.questions import TEXT_LIMIT, split_message, utf16_len
+from bot.services.message_limits import TEXT_LIMIT, utf16_len
+from bot.services.questions import split_message
 from bot.services.report_rules import ReportRules, load_report_rules
 from bot.services.reports import (
     POSITIONS,

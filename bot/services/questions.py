@@ -17,6 +17,7 @@ import yaml
 from bot.content import AssociationInfo
 from bot.services.hromadas import HromadaDirectory, HromadaMatch, Oblast
 from bot.services.members import InvalidInput, MemberProfile
+from bot.services.message_limits import TEXT_LIMIT, utf16_len
 from bot.services.staff import PermissionDenied, Rights, StaffService
 from bot.services.staff_chats import BoundChat, group_bindings
 from storage.db import Database
@@ -37,7 +38,6 @@ from storage.repositories import questions as repo
 from storage.repositories.audit import add_event
 
 QUESTION_MAX = 4000
-TEXT_LIMIT = 4096  # Telegram's limit on one message's text
 STAFF_NAME_MAX = 200
 DRAFT_SHORT_MAX = 700
 
@@ -65,11 +65,6 @@ def clean_question(text: str) -> str:
 
 
 # ----------------------------------------------------------------------------- text helpers
-
-
-def utf16_len(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units: an emoji may count twice)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _prefix_within(text: str, limit: int) -> str:

@@ -31,8 +31,9 @@ from aiogram.types import (
 )
 from sqlalchemy import select
 
-from bot.services.broadcasts import Announcement, Audience, BroadcastService, visible_length
+from bot.services.broadcasts import Announcement, Audience, BroadcastService
 from bot.services.members import MemberService, RegistrationForm
+from bot.services.message_limits import visible_length
 from bot.services.verification import VerificationService
 from dialogs.announcement_texts import render_announcement
 from storage.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus, StaffRole
