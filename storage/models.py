@@ -577,7 +577,8 @@ class BroadcastStatus(enum.StrEnum):
 
 class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"
-    SENDING = "sending"  # intent recorded, the result not yet
+    CLAIMED = "claimed"  # reserved by a sender for its next slot; nothing sent yet
+    SENDING = "sending"  # intent recorded right before the HTTP call, the result not yet
     SENT = "sent"
     UNREACHABLE = "unreachable"  # 403 or chat not found: the member is marked unreachable
     FAILED = "failed"  # retries exhausted

@@ -1,10 +1,12 @@
 """The broadcast sender: works through the delivery outbox at a global rate, one message per
 second per chat, and settles each row exactly once.
 
-Exactly once: a row is claimed (PENDING -> SENDING, with this sender's id) and committed right
-before its HTTP call, and settled right after. A row found SENDING under a holder whose lease is
-gone may or may not have reached Telegram, and the Bot API cannot tell which (no call looks up
-a message in a user's chat), so it becomes UNCERTAIN and is never sent again.
+Exactly once: a row is reserved for one of this sender's next slots (PENDING -> CLAIMED, a
+tenth of a second ahead), marked SENDING and committed right before its own HTTP call, and
+settled right after. A row found CLAIMED under a holder whose lease is gone was never sent and
+goes back to PENDING; one found SENDING may or may not have reached Telegram, and the Bot API
+cannot tell which (no call looks up a message in a user's chat), so it becomes UNCERTAIN and is
+never sent again.
 
 Several processes: one sender at a time holds the "broadcast-sender" lease (renewed every few
 seconds, taken over once it expires); claims lock rows with FOR UPDATE SKIP LOCKED on
@@ -380,7 +382,7 @@ class BroadcastSender:
         chosen = await self._claim(wanted)
         if not chosen:
             self._quiet_until = mono + self.idle_poll
-        # The intent is committed: the sends start now, each at its slot of the global rate.
+        # Reserved: each send starts at its slot of the global rate, recording its intent first.
         for row in chosen:
             slot = self.pacer.take(self.clock.monotonic())
             self._chat_free_at[row.chat_id] = slot + self.per_chat_interval
@@ -390,7 +392,7 @@ class BroadcastSender:
         return len(chosen)
 
     async def _claim(self, wanted: int) -> list[repo.ClaimedRow]:
-        """Mark up to `wanted` due rows SENDING under our id and commit: the intent."""
+        """Reserve up to `wanted` due rows under our id (CLAIMED) and commit."""
         mono = self.clock.monotonic()
         now = self.clock.now()
         self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > mono}
@@ -412,7 +414,7 @@ class BroadcastSender:
                 chosen.append(row)
                 if len(chosen) >= wanted:
                     break
-            marked = await repo.mark_sending(session, [row.id for row in chosen], self.holder, now)
+            marked = await repo.reserve(session, [row.id for row in chosen], self.holder, now)
             chosen = [row for row in chosen if row.id in marked]
             missing = {row.broadcast_id for row in chosen} - set(self._items)
             for broadcast in await repo.broadcasts_by_ids(session, missing):
@@ -425,12 +427,27 @@ class BroadcastSender:
         delay = slot - self.clock.monotonic()
         if delay > 0:
             await self.clock.sleep(delay)
+        if not await self._record_intent(row):
+            return
         outcome = await self._send(row)
         try:
             await self._settle(row, outcome)
         except Exception:
             # The row stays SENDING under our id; if this process dies it becomes UNCERTAIN.
             logger.exception("broadcast delivery %s: the result could not be recorded", row.id)
+
+    async def _record_intent(self, row: repo.ClaimedRow) -> bool:
+        """Commit SENDING right before the HTTP call; False when the row is not to be sent
+        (cancelled meanwhile, or the database failed: then it goes back to PENDING)."""
+        try:
+            async with self.db.transaction() as session:
+                return await repo.mark_sending(session, row.id, self.holder, self.clock.now())
+        except Exception:
+            logger.exception("broadcast delivery %s: the intent could not be recorded", row.id)
+            with contextlib.suppress(Exception):
+                async with self.db.transaction() as session:
+                    await repo.release(session, row.id, self.holder)
+            return False
 
     async def _send(self, row: repo.ClaimedRow) -> _Outcome:
         item = self._items[row.broadcast_id]

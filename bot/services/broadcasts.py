@@ -353,7 +353,7 @@ class BroadcastService:
         self, session: Any, broadcast: Broadcast, now: datetime
     ) -> BroadcastProgress:
         counts = await repo.status_counts(session, broadcast.id)
-        remaining = counts.get(DeliveryStatus.PENDING, 0) + counts.get(DeliveryStatus.SENDING, 0)
+        remaining = sum(counts.get(status, 0) for status in repo.OPEN_STATUSES)
         rate: float | None = None
         eta: float | None = None
         if broadcast.status == BroadcastStatus.SENDING:

@@ -55,6 +55,10 @@ def _is_postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+# Rows not settled yet: waiting, reserved for a sender's next slot, or in flight.
+OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.SENDING)
+
+
 # ------------------------------------------------------------------------------ audience
 
 
@@ -192,12 +196,13 @@ async def recent_pace(session: AsyncSession, broadcast_id: int, since: datetime)
 
 
 async def cancel_pending(session: AsyncSession, broadcast_id: int, now: datetime) -> int:
-    """Rows not yet claimed become CANCELLED; rows in flight finish as they will."""
+    """Rows not yet sent (pending, or reserved for a slot) become CANCELLED; rows in flight
+    finish as they will."""
     result = await session.execute(
         update(BroadcastDelivery)
         .where(
             BroadcastDelivery.broadcast_id == broadcast_id,
-            BroadcastDelivery.status == DeliveryStatus.PENDING,
+            BroadcastDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.CLAIMED]),
         )
         .values(status=DeliveryStatus.CANCELLED, finished_at=now)
     )
@@ -222,12 +227,12 @@ async def unfinished_broadcasts(session: AsyncSession) -> list[Broadcast]:
 
 
 async def open_rows(session: AsyncSession, broadcast_id: int) -> int:
-    """Rows still PENDING or SENDING."""
+    """Rows not settled yet: pending, reserved or in flight."""
     return int(
         await session.scalar(
             select(func.count(BroadcastDelivery.id)).where(
                 BroadcastDelivery.broadcast_id == broadcast_id,
-                BroadcastDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+                BroadcastDelivery.status.in_(OPEN_STATUSES),
             )
         )
         or 0
@@ -310,9 +315,16 @@ async def release_lease(session: AsyncSession, name: str, holder: str, now: date
 
 
 async def orphans_to_uncertain(session: AsyncSession, holder: str, now: datetime) -> int:
-    """Rows left SENDING by any holder but `holder` (who holds the lease, so theirs is gone)
-    become UNCERTAIN: the send may or may not have reached Telegram, so they are never sent
-    again. Returns how many."""
+    """Rows left by any holder but `holder` (who holds the lease, so theirs is gone): those
+    only reserved go back to PENDING (nothing was sent); those SENDING become UNCERTAIN (the
+    send may or may not have reached Telegram), never to be sent again. Returns how many
+    became uncertain."""
+    not_ours = or_(BroadcastDelivery.claimed_by.is_(None), BroadcastDelivery.claimed_by != holder)
+    await session.execute(
+        update(BroadcastDelivery)
+        .where(BroadcastDelivery.status == DeliveryStatus.CLAIMED, not_ours)
+        .values(status=DeliveryStatus.PENDING, claimed_by=None, claimed_at=None)
+    )
     result = await session.execute(
         update(BroadcastDelivery)
         .where(
@@ -364,10 +376,11 @@ async def due_rows(
     return [ClaimedRow(*row) for row in rows]
 
 
-async def mark_sending(
+async def reserve(
     session: AsyncSession, ids: Sequence[int], holder: str, now: datetime
 ) -> set[int]:
-    """The intent: these rows are about to be sent by `holder`. Returns the ids marked (a row
+    """These rows are `holder`'s for its next slots (CLAIMED); nothing is sent yet, so a row
+    left reserved by a dead sender simply goes back to PENDING. Returns the ids reserved (a row
     cancelled meanwhile is not)."""
     if not ids:
         return set()
@@ -377,15 +390,42 @@ async def mark_sending(
             BroadcastDelivery.id.in_(list(ids)),
             BroadcastDelivery.status == DeliveryStatus.PENDING,
         )
-        .values(
-            status=DeliveryStatus.SENDING,
-            claimed_by=holder,
-            claimed_at=now,
-            attempts=BroadcastDelivery.attempts + 1,
-        )
+        .values(status=DeliveryStatus.CLAIMED, claimed_by=holder, claimed_at=now)
         .returning(BroadcastDelivery.id)
     )
     return set(result.scalars())
+
+
+async def mark_sending(session: AsyncSession, row_id: int, holder: str, now: datetime) -> bool:
+    """The intent, committed right before the HTTP call: this reserved row is being sent now.
+    False when it is no longer ours to send (cancelled meanwhile)."""
+    result = await session.execute(
+        update(BroadcastDelivery)
+        .where(
+            BroadcastDelivery.id == row_id,
+            BroadcastDelivery.claimed_by == holder,
+            BroadcastDelivery.status == DeliveryStatus.CLAIMED,
+        )
+        .values(
+            status=DeliveryStatus.SENDING,
+            claimed_at=now,
+            attempts=BroadcastDelivery.attempts + 1,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release(session: AsyncSession, row_id: int, holder: str) -> None:
+    """A reserved row this sender will not send after all goes back to PENDING."""
+    await session.execute(
+        update(BroadcastDelivery)
+        .where(
+            BroadcastDelivery.id == row_id,
+            BroadcastDelivery.claimed_by == holder,
+            BroadcastDelivery.status == DeliveryStatus.CLAIMED,
+        )
+        .values(status=DeliveryStatus.PENDING, claimed_by=None, claimed_at=None)
+    )
 
 
 def _ours(row_id: int, holder: str) -> ColumnElement[bool]:
