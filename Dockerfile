@@ -16,9 +16,11 @@ RUN pip wheel --no-deps --wheel-dir /wheels . \
     && /opt/venv/bin/pip install --no-deps /wheels/*.whl
 
 FROM python:3.11-slim AS runtime
+# matplotlib (the digest chart) keeps its font cache in ./var/ too: the user has no home.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1
+    PYTHONUNBUFFERED=1 \
+    MPLCONFIGDIR=/app/var/matplotlib
 RUN useradd --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin bot
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
