@@ -4,6 +4,7 @@ Every press re-checks that the presser is the author or an admin (in BroadcastSe
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from aiogram import Bot, Router
@@ -136,10 +137,17 @@ async def post_progress_message(
     """Send the author the progress message with its buttons and record it for the sender."""
     progress = await broadcasts.progress(broadcast_id)
     t = translations.get(locale)
-    message = await bot.send_message(
-        chat_id, progress_text(t, progress), reply_markup=progress_keyboard(t, progress)
+    text, keyboard = progress_text(t, progress), progress_keyboard(t, progress)
+    message = await bot.send_message(chat_id, text, reply_markup=keyboard)
+    await broadcasts.set_progress_message(
+        broadcast_id, message.message_id, fingerprint(text, keyboard)
     )
-    await broadcasts.set_progress_message(broadcast_id, message.message_id)
+
+
+def fingerprint(text: str, keyboard: InlineKeyboardMarkup | None) -> str:
+    """A short digest of a progress message's text and buttons."""
+    markup = "" if keyboard is None else keyboard.model_dump_json(exclude_none=True)
+    return hashlib.sha1(f"{text}\n{markup}".encode(), usedforsecurity=False).hexdigest()
 
 
 async def edit_progress_message(
@@ -149,23 +157,27 @@ async def edit_progress_message(
     *,
     previous: str | None = None,
     request_timeout: int | None = None,
+    broadcasts: BroadcastService | None = None,
 ) -> str | None:
     """Edit the progress message to `progress`; returns the text shown, or None when the edit
-    was skipped (nothing changed) or refused."""
+    was skipped (nothing changed, here or as last recorded) or refused."""
     if progress.progress_chat_id is None or progress.progress_message_id is None:
         return None
     t = translations.get(progress.progress_locale)
-    text = progress_text(t, progress)
-    if text == previous:
+    text, keyboard = progress_text(t, progress), progress_keyboard(t, progress)
+    shown = fingerprint(text, keyboard)
+    if text == previous or shown == progress.progress_shown:
         return None
     try:
         await bot.edit_message_text(
             text=text,
             chat_id=progress.progress_chat_id,
             message_id=progress.progress_message_id,
-            reply_markup=progress_keyboard(t, progress),
+            reply_markup=keyboard,
             request_timeout=request_timeout,
         )
+        if broadcasts is not None:
+            await broadcasts.record_progress_shown(progress.broadcast_id, shown)
     except TelegramBadRequest as error:
         if "message is not modified" in error.message.lower():
             return text
@@ -228,7 +240,7 @@ async def on_progress_button(
         return
     logger.info("broadcast %s: %s by %s", broadcast_id, callback_data.a, actor)
     await callback.answer(notice[:ALERT_MAX], show_alert=confirm_cancel)
-    await _show(callback, bot, translations, progress, confirm_cancel=confirm_cancel)
+    await _show(callback, bot, broadcasts, translations, progress, confirm_cancel=confirm_cancel)
 
 
 async def _refresh(
@@ -242,12 +254,13 @@ async def _refresh(
         progress = await broadcasts.progress(broadcast_id)
     except BroadcastError:
         return
-    await _show(callback, bot, translations, progress, confirm_cancel=False)
+    await _show(callback, bot, broadcasts, translations, progress, confirm_cancel=False)
 
 
 async def _show(
     callback: CallbackQuery,
     bot: Bot,
+    broadcasts: BroadcastService,
     translations: Translations,
     progress: BroadcastProgress,
     *,
@@ -258,13 +271,16 @@ async def _show(
     if message is None:
         return
     t = translations.get(progress.progress_locale)
+    text = progress_text(t, progress)
+    keyboard = progress_keyboard(t, progress, confirm_cancel=confirm_cancel)
+    shown = fingerprint(text, keyboard)
+    if shown == progress.progress_shown:
+        return
     try:
         await bot.edit_message_text(
-            text=progress_text(t, progress),
-            chat_id=message.chat.id,
-            message_id=message.message_id,
-            reply_markup=progress_keyboard(t, progress, confirm_cancel=confirm_cancel),
+            text=text, chat_id=message.chat.id, message_id=message.message_id, reply_markup=keyboard
         )
+        await broadcasts.record_progress_shown(progress.broadcast_id, shown)
     except TelegramBadRequest as error:
         if "message is not modified" not in error.message.lower():
             logger.warning("broadcast %s: progress not shown: %s", progress.broadcast_id, error)

@@ -611,6 +611,9 @@ class Broadcast(Base):
     progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_locale: Mapped[str] = mapped_column(String(5), default="uk")
+    # A fingerprint of what the progress message shows now, whoever edited it last (the sender
+    # or a button press): an edit that would change nothing is not sent.
+    progress_shown: Mapped[str | None] = mapped_column(String(40))
 
 
 class BroadcastDelivery(Base):

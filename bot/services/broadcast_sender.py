@@ -623,6 +623,7 @@ class BroadcastSender:
             progress,
             previous=None if last is None else last[1],
             request_timeout=self.request_timeout,
+            broadcasts=self.service,
         )
         if text is not None:
             self.stats.progress_edits += 1

@@ -135,6 +135,7 @@ class BroadcastProgress:
     progress_chat_id: int | None = None
     progress_message_id: int | None = None
     progress_locale: str = "uk"
+    progress_shown: str | None = None  # fingerprint of what the progress message shows
 
     @property
     def is_final(self) -> bool:
@@ -333,12 +334,22 @@ class BroadcastService:
             )
             return await self._progress(session, broadcast, now)
 
-    async def set_progress_message(self, broadcast_id: int, message_id: int) -> None:
+    async def set_progress_message(
+        self, broadcast_id: int, message_id: int, shown: str | None = None
+    ) -> None:
         async with self.db.transaction() as session:
             broadcast = await repo.get_broadcast(session, broadcast_id)
             if broadcast is None:
                 raise BroadcastError("not-found")
             broadcast.progress_message_id = message_id
+            broadcast.progress_shown = shown
+
+    async def record_progress_shown(self, broadcast_id: int, shown: str) -> None:
+        """What the progress message shows now (a fingerprint), so nobody repeats the edit."""
+        async with self.db.transaction() as session:
+            broadcast = await repo.get_broadcast(session, broadcast_id)
+            if broadcast is not None:
+                broadcast.progress_shown = shown
 
     # ------------------------------------------------------------------ progress
 
@@ -380,6 +391,7 @@ class BroadcastService:
             progress_chat_id=broadcast.progress_chat_id,
             progress_message_id=broadcast.progress_message_id,
             progress_locale=broadcast.progress_locale,
+            progress_shown=broadcast.progress_shown,
         )
 
     # ------------------------------------------------------------------ pause, resume, cancel

@@ -187,3 +187,6 @@ async def test_killed_twice_mid_broadcast_no_duplicates_nothing_lost(
     assert "Підсумок розсилки" in final
     assert f"надіслано: {statuses['sent']}" in final
     assert f"повторно не надсилалося): {len(uncertain)}" in final
+    # The restarted processes took up the progress message where the dead one left it: no edit
+    # that would change nothing, no other request Telegram would refuse.
+    fake.assert_no_violations()

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("progress_chat_id", sa.BigInteger(), nullable=True),
         sa.Column("progress_message_id", sa.BigInteger(), nullable=True),
         sa.Column("progress_locale", sa.String(length=5), nullable=False),
+        sa.Column("progress_shown", sa.String(length=40), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_broadcasts")),
     )
     with op.batch_alter_table("broadcasts", schema=None) as batch_op:
