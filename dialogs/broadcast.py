@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import operator
+import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -434,6 +435,8 @@ async def start_compose(callback: CallbackQuery, _button: Button, manager: Dialo
 
 
 async def on_start(_start_data: Any, manager: DialogManager) -> None:
+    # One composition, one announcement: the key makes a repeated confirmation find it.
+    manager.dialog_data["request_key"] = secrets.token_hex(16)
     if await _allowed(manager) is None:
         await manager.switch_to(BroadcastCompose.refused)
 
@@ -672,6 +675,7 @@ async def on_confirm(callback: CallbackQuery, _button: Button, manager: DialogMa
             _announcement(manager),
             progress_chat_id=chat_id,
             progress_locale=t.locale,
+            request_key=data.get("request_key"),
         )
     except BroadcastError as error:
         logger.info("broadcast refused for %s: %s", user_id(manager), error.code)
@@ -693,7 +697,8 @@ async def on_confirm(callback: CallbackQuery, _button: Button, manager: DialogMa
     data["broadcast_id"] = created.broadcast_id
     data["recipients"] = created.total
     logger.info("broadcast %s created: %s recipients", created.broadcast_id, created.total)
-    await _post_progress(manager, created.broadcast_id, chat_id)
+    if created.progress_message_id is None:
+        await _post_progress(manager, created.broadcast_id, chat_id)
     await manager.switch_to(BroadcastCompose.done)
 
 

@@ -614,6 +614,9 @@ class Broadcast(Base):
     # A fingerprint of what the progress message shows now, whoever edited it last (the sender
     # or a button press): an edit that would change nothing is not sent.
     progress_shown: Mapped[str | None] = mapped_column(String(40))
+    # One per composing dialog: confirming twice (a resent press, a restart between the
+    # commit and the dialog's own record of it) finds this broadcast instead of making another.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class BroadcastDelivery(Base):

@@ -4,6 +4,7 @@ and their rights (also pressed on the progress message through the real dispatch
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import pytest
@@ -218,6 +219,27 @@ async def test_create_writes_the_broadcast_and_every_row_in_one_transaction(
     assert broadcast.progress_chat_id == VAG and broadcast.progress_locale == "en"
     assert statuses == {DeliveryStatus.PENDING}
     assert audit[-1] == "broadcast.created"
+
+
+async def test_a_confirmation_repeated_with_its_key_makes_one_broadcast(
+    db: Database, service: BroadcastService
+) -> None:
+    """The composing dialog's key: a second confirmation (a resent press, or one after a
+    restart that lost the dialog's record of the first) returns the same broadcast, and two
+    at once (two processes) leave one; another composition makes another."""
+    await seed_members(db, range(1001, 1011), codes=("vag",))
+
+    async def confirm(key: str) -> int:
+        progress = await service.create(
+            VAG, "Ірина", note(), progress_chat_id=VAG, progress_locale="uk", request_key=key
+        )
+        return progress.broadcast_id
+
+    first = await confirm("k1")
+    assert await confirm("k1") == first
+    together = await asyncio.gather(confirm("k2"), confirm("k2"))
+    assert together[0] == together[1] != first
+    assert await counts(db) == (2, 20)
 
 
 async def test_empty_audience_writes_nothing(db: Database, service: BroadcastService) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT, visible_length
@@ -280,10 +281,52 @@ class BroadcastService:
         *,
         progress_chat_id: int,
         progress_locale: str,
+        request_key: str | None = None,
     ) -> BroadcastProgress:
         """Confirm an announcement: the broadcast and one outbox row per recipient, in one
-        transaction. Raises BroadcastError when refused (nothing is written then)."""
+        transaction. Raises BroadcastError when refused (nothing is written then). With a
+        `request_key` already used by this author, the broadcast made then is returned."""
         now = self.clock()
+        if request_key is not None:
+            async with self.db.transaction() as session:
+                earlier = await repo.broadcast_by_request_key(
+                    session, actor_telegram_id, request_key
+                )
+                if earlier is not None:
+                    return await self._progress(session, earlier, now)
+        try:
+            return await self._create(
+                actor_telegram_id,
+                actor_name,
+                announcement,
+                progress_chat_id=progress_chat_id,
+                progress_locale=progress_locale,
+                request_key=request_key,
+                now=now,
+            )
+        except IntegrityError:
+            # The same confirmation handled at once by another process: theirs stands.
+            if request_key is None:
+                raise
+            async with self.db.transaction() as session:
+                earlier = await repo.broadcast_by_request_key(
+                    session, actor_telegram_id, request_key
+                )
+                if earlier is None:
+                    raise
+                return await self._progress(session, earlier, now)
+
+    async def _create(
+        self,
+        actor_telegram_id: int,
+        actor_name: str | None,
+        announcement: Announcement,
+        *,
+        progress_chat_id: int,
+        progress_locale: str,
+        request_key: str | None,
+        now: datetime,
+    ) -> BroadcastProgress:
         async with self.db.transaction() as session:
             allowed = self._allowed(
                 actor_telegram_id, await staff_repo.rights_of(session, actor_telegram_id)
@@ -311,6 +354,7 @@ class BroadcastService:
                     created_at=now,
                     progress_chat_id=progress_chat_id,
                     progress_locale=progress_locale,
+                    request_key=request_key,
                 ),
             )
             total = await repo.add_deliveries(

@@ -151,6 +151,17 @@ async def add_deliveries(
 # ------------------------------------------------------------------------------ broadcasts
 
 
+async def broadcast_by_request_key(
+    session: AsyncSession, author_telegram_id: int, request_key: str
+) -> Broadcast | None:
+    return await session.scalar(
+        select(Broadcast).where(
+            Broadcast.request_key == request_key,
+            Broadcast.author_telegram_id == author_telegram_id,
+        )
+    )
+
+
 async def get_broadcast(
     session: AsyncSession, broadcast_id: int, *, for_update: bool = False
 ) -> Broadcast | None:

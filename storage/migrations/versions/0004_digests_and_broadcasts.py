@@ -42,7 +42,9 @@ def upgrade() -> None:
         sa.Column("progress_message_id", sa.BigInteger(), nullable=True),
         sa.Column("progress_locale", sa.String(length=5), nullable=False),
         sa.Column("progress_shown", sa.String(length=40), nullable=True),
+        sa.Column("request_key", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_broadcasts")),
+        sa.UniqueConstraint("request_key", name=op.f("uq_broadcasts_request_key")),
     )
     with op.batch_alter_table("broadcasts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_broadcasts_created_at"), ["created_at"], unique=False)
