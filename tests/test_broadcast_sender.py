@@ -5,6 +5,8 @@ and on PostgreSQL with TEST_DATABASE_URL (where two senders race for rows)."""
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections import Counter
 from collections.abc import AsyncIterator
 
@@ -569,6 +571,37 @@ async def test_a_late_result_of_the_old_holder_settles_an_uncertain_row(
     assert await statuses(db) == {"sent": 1, "failed": 1}
     assert len(copies(fake, 1001)) == 1 and copies(fake, 1002) == []
     assert sends_to(fake, 1001) == 1 and sends_to(fake, 1002) == 1
+
+
+async def test_a_dead_process_of_this_machine_is_not_waited_out(
+    db: Database, fake: FakeTelegram, bot: Bot, translations, associations
+) -> None:
+    """A bot restarted after a crash takes the lease of its dead predecessor on the same
+    machine at once (its rows in flight become uncertain); a holder on another machine, or a
+    live process, is waited out."""
+    members(fake, range(1001, 1004))
+    await seed_members(db, range(1001, 1004))
+    clock = FakeClock()
+    await announce(db, clock)
+    finished = await asyncio.create_subprocess_exec("true")
+    await finished.wait()  # a process id that no longer runs
+    for holder, waits in [
+        (f"elsewhere:{finished.pid}:a1", True),
+        (f"{socket.gethostname()[:40]}:{os.getppid()}:b2", True),  # alive
+        (f"{socket.gethostname()[:40]}:{finished.pid}:c3", False),
+    ]:
+        old = sender(bot, db, translations, associations, clock, holder=holder, lease_ttl=30)
+        assert await old._ensure_lease()
+        reserved = await old._claim(1)
+        if reserved:
+            assert await old._record_intent(reserved[0])
+        new = sender(bot, db, translations, associations, clock, lease_ttl=30)
+        assert await new._ensure_lease() is not waits, holder
+        if waits:
+            clock.advance(31)  # the next case starts from an expired lease
+    # Each old holder's row in flight was resolved when its lease was taken: never resent.
+    assert await statuses(db) == {"uncertain": 3}
+    assert all(copies(fake, chat_id) == [] for chat_id in range(1001, 1004))
 
 
 async def test_another_process_waits_while_the_lease_is_renewed(

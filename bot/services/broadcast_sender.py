@@ -18,7 +18,9 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 import secrets
+import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Sequence
@@ -236,7 +238,7 @@ class BroadcastSender:
         self.request_timeout = request_timeout
         self.lookahead = lookahead
         self.use_lease = use_lease
-        self.holder = holder or f"sender-{secrets.token_hex(8)}"
+        self.holder = holder or f"{_HOST}:{os.getpid()}:{secrets.token_hex(6)}"
         self.clock: Clock = clock or RealClock()
         self.service = BroadcastService(db, admin_ids, clock=self.clock.now)
         self.pacer = Pacer(rate)
@@ -340,7 +342,7 @@ class BroadcastSender:
         now = self.clock.now()
         async with self.db.transaction() as session:
             previous = await repo.acquire_lease(
-                session, LEASE_NAME, self.holder, now, self.lease_ttl
+                session, LEASE_NAME, self.holder, now, self.lease_ttl, holder_is_gone=holder_is_gone
             )
             taken_over = previous is not None and previous != self.holder
             orphans = 0
@@ -634,6 +636,29 @@ class BroadcastSender:
                 self._chat_free_at.get(progress.progress_chat_id, 0.0),
                 mono + self.per_chat_interval,
             )
+
+
+# This machine's name as it appears in lease holders' ids ("host:pid:random").
+_HOST = socket.gethostname()[:40]
+
+
+def holder_is_gone(holder: str) -> bool:
+    """Whether a lease holder is a process of this machine that no longer runs: then its
+    lease need not be waited out (a bot restarted after a crash sends again at once). A
+    holder on another machine, or one that may be alive, is waited out as before."""
+    parts = holder.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != _HOST or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return True  # an earlier life of this process id (a restarted container's PID 1)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it exists, run by someone else
+    return False
 
 
 def _short(error: Exception) -> str:

@@ -3,7 +3,7 @@ them, the sender's lease. Adds and flushes; the service (or the sender) commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -280,9 +280,16 @@ async def broadcasts_with_delivery(
 
 
 async def acquire_lease(
-    session: AsyncSession, name: str, holder: str, now: datetime, ttl: timedelta
+    session: AsyncSession,
+    name: str,
+    holder: str,
+    now: datetime,
+    ttl: timedelta,
+    *,
+    holder_is_gone: Callable[[str], bool] | None = None,
 ) -> str | None:
-    """Take or renew the lease `name` for `holder` when free, expired or already ours.
+    """Take or renew the lease `name` for `holder` when free, expired, already ours, or held
+    by a holder `holder_is_gone` knows to be dead.
 
     Returns the previous holder when the lease changed hands (or "" when it was new), the
     holder itself when it was renewed, None when someone else holds it."""
@@ -296,7 +303,11 @@ async def acquire_lease(
     if _is_postgresql(session):
         query = query.with_for_update()
     lease = (await session.scalars(query.execution_options(populate_existing=True))).one()
-    if lease.holder != holder and lease.expires_at > now:
+    if (
+        lease.holder != holder
+        and lease.expires_at > now
+        and not (holder_is_gone is not None and lease.holder and holder_is_gone(lease.holder))
+    ):
         return None
     previous = lease.holder
     lease.holder = holder
