@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import random
 import signal
@@ -107,6 +108,7 @@ class Figures:
     duplicate_copies: int = 0
     wrong_language: int = 0
     too_many: int = 0
+    too_many_global: int = 0
     server_errors: int = 0
     kills: int = 0
     sender_view: dict[str, int] = field(default_factory=dict)
@@ -135,6 +137,7 @@ def count_chats(fake: FakeTelegram, chats: Sequence[int], figures: Figures) -> d
     figures.delivered = sum(1 for n in copies.values() if n)
     stats = fake.limit_stats
     figures.too_many = stats.too_many
+    figures.too_many_global = stats.too_many_global
     figures.server_errors = stats.server_errors
     delivered = sum(1 for _, chat in stats.deliveries if chat != AUTHOR_ID)
     if stats.first_request_at is not None and stats.last_request_at is not None:
@@ -465,6 +468,9 @@ async def sender_child(args: argparse.Namespace) -> None:
     from bot.services.broadcast_sender import BroadcastSender, create_sender_bot
     from storage.db import Database
 
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     bot = create_sender_bot(TOKEN, args.api_url)
     db = Database.from_url(args.database_url)
     sender = BroadcastSender(
