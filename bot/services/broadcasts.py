@@ -288,12 +288,9 @@ class BroadcastService:
         `request_key` already used by this author, the broadcast made then is returned."""
         now = self.clock()
         if request_key is not None:
-            async with self.db.transaction() as session:
-                earlier = await repo.broadcast_by_request_key(
-                    session, actor_telegram_id, request_key
-                )
-                if earlier is not None:
-                    return await self._progress(session, earlier, now)
+            earlier = await self._confirmed(actor_telegram_id, request_key, now)
+            if earlier is not None:
+                return earlier
         try:
             return await self._create(
                 actor_telegram_id,
@@ -308,13 +305,18 @@ class BroadcastService:
             # The same confirmation handled at once by another process: theirs stands.
             if request_key is None:
                 raise
-            async with self.db.transaction() as session:
-                earlier = await repo.broadcast_by_request_key(
-                    session, actor_telegram_id, request_key
-                )
-                if earlier is None:
-                    raise
-                return await self._progress(session, earlier, now)
+            earlier = await self._confirmed(actor_telegram_id, request_key, now)
+            if earlier is None:
+                raise
+            return earlier
+
+    async def _confirmed(
+        self, actor_telegram_id: int, request_key: str, now: datetime
+    ) -> BroadcastProgress | None:
+        """The broadcast this author already confirmed with this key, if any."""
+        async with self.db.transaction() as session:
+            earlier = await repo.broadcast_by_request_key(session, actor_telegram_id, request_key)
+            return None if earlier is None else await self._progress(session, earlier, now)
 
     async def _create(
         self,
