@@ -98,12 +98,14 @@ def _local(moment: datetime, tz: ZoneInfo, with_year: bool = False) -> str:
 
 
 def _hours(t: Translator, value: float | None) -> str:
+    """A handling time: hours under two days ("5,5 год"), days beyond ("13,5 дн.")."""
     if value is None:
         return "—"
-    text = f"{value:.1f}" if value < 100 else f"{value:.0f}"
+    unit, amount = ("digest-hours", value) if value < 48 else ("digest-days", value / 24)
+    text = f"{amount:.1f}".removesuffix(".0")
     if t.locale == "uk":
         text = text.replace(".", ",")
-    return t("digest-hours", hours=text)
+    return t(unit, amount=text)
 
 
 def _cut(t: Translator, lines: list[str], total: int, cap: int) -> list[str]:

@@ -552,3 +552,18 @@ def test_digest_send_without_token_explains(tmp_path) -> None:  # type: ignore[n
     )
     assert result.returncode == 2
     assert "BOT_TOKEN is not set" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_handling_times_read_in_hours_then_days() -> None:
+    from dialogs.digest_texts import _hours
+
+    uk, en = Translations().get("uk"), Translations().get("en")
+    assert [_hours(uk, value) for value in (1.5, 5.0, 47.9, 48.0, 324.0)] == [
+        "1,5 год",
+        "5 год",
+        "47,9 год",
+        "2 дн.",
+        "13,5 дн.",
+    ]
+    assert [_hours(en, value) for value in (1.5, 324.0)] == ["1.5 h", "13.5 days"]
+    assert _hours(uk, None) == "—"

@@ -14,7 +14,8 @@ digest-questions = { $count ->
     [one] { $count } question
    *[other] { $count } questions
 }
-digest-hours = { $hours } h
+digest-hours = { $amount } h
+digest-days = { $amount } days
 digest-more = …and { $count } more
 
 ## The digest message

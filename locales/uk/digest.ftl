@@ -17,7 +17,8 @@ digest-questions = { $count ->
     [few] { $count } запитання
    *[many] { $count } запитань
 }
-digest-hours = { $hours } год
+digest-hours = { $amount } год
+digest-days = { $amount } дн.
 digest-more = …і ще { $count }
 
 ## Повідомлення дайджесту
