@@ -207,7 +207,9 @@ async def on_digest(
     argument = next((a for a in args if a != "now"), "")
     key = _key_for(chat, argument)
     if key is None:
-        key = chat.association_codes[0]
+        choices = " ".join(f"/digest {code}" for code in [*chat.association_codes, JOINT])
+        await message.reply(t("digest-unknown-schedule", name=argument, choices=choices))
+        return
     if not await digests.may_change(key, message.from_user.id):
         await message.reply(t("digest-joint-admins-only" if key == JOINT else "digest-no-rights"))
         return

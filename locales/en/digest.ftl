@@ -91,6 +91,7 @@ digest-saved = Saved.
 digest-no-rights = Only the association's staff and admins can change the digest.
 digest-joint-admins-only = Only admins change the joint digest's schedule.
 digest-not-bound = This group is not bound to an association, so no digest comes here. An admin binds the group with /bind.
+digest-unknown-schedule = This group gets no digest called “{ $name }”. Try: { $choices }.
 digest-private = /digest works in the association's staff group: send it there.
 digest-sending = Sending the digest…
 digest-sent = Digest sent.

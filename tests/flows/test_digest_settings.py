@@ -139,6 +139,14 @@ async def test_joint_schedule_is_for_admins(desk: App) -> None:
     assert (await DigestService(desk.db).schedule(JOINT)).at == time(8)
 
 
+async def test_an_unknown_schedule_is_named_with_the_choices(desk: App) -> None:
+    group = Group(desk, VAG_GROUP)
+    await group.send(group.person(VAG_STAFF), "/digest uaror")
+    reply = session_of(desk).texts_to(VAG_GROUP)[-1]
+    assert "не отримує дайджест «uaror»" in reply
+    assert "/digest vag" in reply and "/digest joint" in reply
+
+
 async def test_digest_outside_a_bound_group(desk: App) -> None:
     unbound = Group(desk, UNBOUND_GROUP)
     await unbound.send(unbound.person(VAG_STAFF), "/digest")
