@@ -446,6 +446,11 @@ async def run_ours(
         figures.unreachable = view.get("unreachable", 0)
         figures.failed = view.get("failed", 0)
         figures.uncertain = view.get("uncertain", 0)
+        english = sum(1 for c in chats if member_locale(c) == "en")
+        figures.notes.append(
+            f"language: {figures.wrong_language} copies in the wrong language "
+            f"({english} English-speaking members)"
+        )
         missed = [c for c, s in rows if s == "sent" and not copies.get(c)]
         if missed:
             figures.notes.append(f"{len(missed)} rows SENT but no copy in the fake")
