@@ -576,7 +576,8 @@ async def on_drop_attachment(
 
 
 async def on_everyone(_callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
-    """No filter at all: every verified member (staff: of the associations they serve)."""
+    """No filter at all: every verified member (staff: of the associations they serve); the
+    audience is chosen, so on to the next step."""
     for key, widget_id in (
         ("associations", ASSOCIATIONS_SELECT),
         ("oblasts", OBLASTS_SELECT),
@@ -584,6 +585,7 @@ async def on_everyone(_callback: CallbackQuery, _button: Button, manager: Dialog
     ):
         manager.dialog_data[key] = []
         _set_ticks(manager, widget_id, [])
+    await _after(manager, "audience")
 
 
 async def on_associations_changed(
