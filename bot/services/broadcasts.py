@@ -11,21 +11,19 @@ from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT, visible_length
+from bot.services.staff import Rights, StaffService
 from storage.db import Database
 from storage.models import (
     Broadcast,
     BroadcastStatus,
     DeliveryStatus,
-    StaffRole,
     Verification,
     utcnow,
 )
 from storage.repositories import broadcasts as repo
 from storage.repositories import members as members_repo
-from storage.repositories import staff as staff_repo
 from storage.repositories.audit import add_event
 
 ATTACHMENT_KINDS = ("photo", "document")
@@ -219,6 +217,7 @@ class BroadcastService:
     ) -> None:
         self.db = db
         self.admin_ids = admin_ids
+        self.staff = StaffService(db, admin_ids)
         self.render = render
         self.clock = clock
 
@@ -227,17 +226,14 @@ class BroadcastService:
     async def allowed_associations(self, telegram_id: int) -> tuple[str, ...] | None:
         """None: may not broadcast; (): an admin, any audience; else the associations whose
         members this staff member may address."""
-        async with self.db.transaction() as session:
-            held = await staff_repo.rights_of(session, telegram_id)
-        return self._allowed(telegram_id, held)
+        return _addressable(await self.staff.rights(telegram_id))
 
-    def _allowed(
-        self, telegram_id: int, held: list[tuple[str, str | None]]
-    ) -> tuple[str, ...] | None:
-        if telegram_id in self.admin_ids or any(role == StaffRole.ADMIN for role, _ in held):
-            return ()
-        codes = sorted({code for role, code in held if role == StaffRole.STAFF and code})
-        return tuple(codes) if codes else None
+    async def _required(self, telegram_id: int) -> tuple[str, ...]:
+        """`allowed_associations`, refusing those who may not broadcast."""
+        allowed = await self.allowed_associations(telegram_id)
+        if allowed is None:
+            raise BroadcastError("not-allowed")
+        return allowed
 
     @staticmethod
     def _effective(audience: Audience, allowed: tuple[str, ...]) -> Audience:
@@ -255,21 +251,13 @@ class BroadcastService:
         self, actor_telegram_id: int, audience: Audience, urgent: bool
     ) -> int:
         """How many outbox rows confirming now would create."""
+        effective = self._effective(audience, await self._required(actor_telegram_id))
         async with self.db.transaction() as session:
-            allowed = self._allowed(
-                actor_telegram_id, await staff_repo.rights_of(session, actor_telegram_id)
-            )
-            if allowed is None:
-                raise BroadcastError("not-allowed")
-            effective = self._effective(audience, allowed)
             return await repo.count_recipients(session, _condition(effective, urgent))
 
     async def effective_audience(self, actor_telegram_id: int, audience: Audience) -> Audience:
         """The audience as it will be stored (staff: restricted to their associations)."""
-        allowed = await self.allowed_associations(actor_telegram_id)
-        if allowed is None:
-            raise BroadcastError("not-allowed")
-        return self._effective(audience, allowed)
+        return self._effective(audience, await self._required(actor_telegram_id))
 
     # ------------------------------------------------------------------ confirmation
 
@@ -329,17 +317,12 @@ class BroadcastService:
         request_key: str | None,
         now: datetime,
     ) -> BroadcastProgress:
+        audience = self._effective(announcement.audience, await self._required(actor_telegram_id))
+        effective = replace(announcement, audience=audience)
+        problems = announcement_problems(effective, self.render)
+        if problems:
+            raise problems[0]
         async with self.db.transaction() as session:
-            allowed = self._allowed(
-                actor_telegram_id, await staff_repo.rights_of(session, actor_telegram_id)
-            )
-            if allowed is None:
-                raise BroadcastError("not-allowed")
-            audience = self._effective(announcement.audience, allowed)
-            effective = _replace_audience(announcement, audience)
-            problems = announcement_problems(effective, self.render)
-            if problems:
-                raise problems[0]
             broadcast = await repo.add_broadcast(
                 session,
                 Broadcast(
@@ -460,24 +443,13 @@ class BroadcastService:
 
     async def check_manage(self, actor_telegram_id: int, broadcast_id: int) -> BroadcastProgress:
         """The broadcast as it stands, when this user may still pause, resume or cancel it."""
+        rights = await self.staff.rights(actor_telegram_id)
         async with self.db.transaction() as session:
             broadcast = await repo.get_broadcast(session, broadcast_id)
             if broadcast is None:
                 raise BroadcastError("not-found")
-            await self._check_manage(session, actor_telegram_id, broadcast)
+            _check_manage(rights, broadcast)
             return await self._progress(session, broadcast, self.clock())
-
-    async def _check_manage(
-        self, session: AsyncSession, actor_telegram_id: int, broadcast: Broadcast
-    ) -> None:
-        """The author (still staff) or an admin, and the broadcast not over yet."""
-        held = await staff_repo.rights_of(session, actor_telegram_id)
-        allowed = self._allowed(actor_telegram_id, held)
-        is_admin = allowed == ()
-        if not is_admin and (allowed is None or broadcast.author_telegram_id != actor_telegram_id):
-            raise BroadcastError("not-allowed")
-        if broadcast.status not in (BroadcastStatus.SENDING, BroadcastStatus.PAUSED):
-            raise BroadcastError("finished")
 
     async def _change(
         self,
@@ -487,11 +459,12 @@ class BroadcastService:
         target: BroadcastStatus,
     ) -> BroadcastProgress:
         now = self.clock()
+        rights = await self.staff.rights(actor_telegram_id)
         async with self.db.transaction() as session:
             broadcast = await repo.get_broadcast(session, broadcast_id, for_update=True)
             if broadcast is None:
                 raise BroadcastError("not-found")
-            await self._check_manage(session, actor_telegram_id, broadcast)
+            _check_manage(rights, broadcast)
             if expected is not None and broadcast.status != expected:
                 # Already in the wanted state (a double press): report it as it stands.
                 return await self._progress(session, broadcast, now)
@@ -550,8 +523,20 @@ def _condition(audience: Audience, urgent: bool) -> Any:
     )
 
 
-def _replace_audience(announcement: Announcement, audience: Audience) -> Announcement:
-    return replace(announcement, audience=audience)
+def _addressable(rights: Rights) -> tuple[str, ...] | None:
+    if rights.is_admin:
+        return ()
+    return tuple(sorted(rights.staff_of)) or None
+
+
+def _check_manage(rights: Rights, broadcast: Broadcast) -> None:
+    """The author (still staff) or an admin, and the broadcast not over yet."""
+    if not rights.is_admin and (
+        not rights.is_staff or broadcast.author_telegram_id != rights.telegram_id
+    ):
+        raise BroadcastError("not-allowed")
+    if broadcast.status not in (BroadcastStatus.SENDING, BroadcastStatus.PAUSED):
+        raise BroadcastError("finished")
 
 
 def news_item_from_row(row: Broadcast) -> NewsItem:
