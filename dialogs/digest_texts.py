@@ -27,6 +27,7 @@ from bot.services.digests import Digest, DigestScheduler, Durations, SendOutcome
 from bot.services.export import export_rows, render
 from bot.services.hromadas import Oblast
 from bot.services.message_limits import TEXT_LIMIT, utf16_len
+from bot.services.questions import shorten
 from bot.services.report_rules import ReportRules
 from bot.services.staff_chats import StaffChatService
 from bot.settings import Settings
@@ -86,11 +87,6 @@ class Names:
     def association(self, code: str, locale: str) -> str:
         info = self.associations.get(code)
         return info.short(locale) if info else code
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,.;:") + "…"
 
 
 def _local(moment: datetime, tz: ZoneInfo, with_year: bool = False) -> str:
@@ -169,7 +165,7 @@ def _render(t: Translator, digest: Digest, names: Names, tz: ZoneInfo, caps: _Ca
             t(
                 "digest-overdue-item",
                 reference=item.reference,
-                title=esc(_shorten(item.title, TITLE_SHOWN)),
+                title=esc(shorten(item.title, TITLE_SHOWN)),
                 deadline=_local(item.deadline_at, tz) if item.deadline_at else "—",
             )
             for item in digest.overdue
@@ -190,7 +186,7 @@ def _render(t: Translator, digest: Digest, names: Names, tz: ZoneInfo, caps: _Ca
                     t(
                         "digest-cosigned-item",
                         reference=item.reference,
-                        title=esc(_shorten(item.title, TITLE_SHOWN)),
+                        title=esc(shorten(item.title, TITLE_SHOWN)),
                         cosigners=t("digest-cosigners", count=item.cosigners),
                     )
                     for item in digest.most_cosigned[: caps.cosigned]
@@ -231,7 +227,7 @@ def _render(t: Translator, digest: Digest, names: Names, tz: ZoneInfo, caps: _Ca
                 "digest-question-item",
                 id=str(q.id),
                 date=_local(q.created_at, tz),
-                text=esc(_shorten(q.text, QUESTION_SHOWN)),
+                text=esc(shorten(q.text, QUESTION_SHOWN)),
             )
             for q in digest.open_questions
         ]

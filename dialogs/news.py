@@ -3,8 +3,6 @@ member received it, its photo or document sent again by file_id."""
 
 from __future__ import annotations
 
-import html
-import re
 from typing import Any
 
 from aiogram.enums import ContentType
@@ -17,6 +15,8 @@ from aiogram_dialog.widgets.text import Format
 
 from bot.services.broadcasts import BroadcastService, NewsItem
 from bot.services.members import MemberProfile
+from bot.services.message_limits import visible_text
+from bot.services.questions import shorten
 from bot.settings import Settings
 from dialogs.announcement_texts import render_announcement
 from dialogs.common import (
@@ -36,7 +36,6 @@ LIST_SELECT = "news"
 NEWS_SHOWN = 10
 SNIPPET = 40  # characters of an announcement's text on its button
 DATE_FORMAT = "%d.%m.%Y"
-_TAG_RE = re.compile(r"<[^>]+>")
 
 
 def _broadcasts(manager: DialogManager) -> BroadcastService:
@@ -51,8 +50,7 @@ def _verified(manager: DialogManager) -> bool:
 def snippet(item: NewsItem, locale: str) -> str:
     """The start of the announcement's text as plain words, for its button."""
     text = (item.text_en if locale == "en" else None) or item.text_uk
-    plain = " ".join(html.unescape(_TAG_RE.sub(" ", text)).split())
-    return plain if len(plain) <= SNIPPET else plain[: SNIPPET - 1].rstrip() + "…"
+    return shorten(visible_text(text, tag=" "), SNIPPET)
 
 
 # ---------------------------------------------------------------------------------- getters

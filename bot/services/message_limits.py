@@ -16,6 +16,11 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def visible_text(html_text: str, *, tag: str = "") -> str:
+    """An HTML-formatted text as Telegram shows it: tags replaced by `tag`, entities decoded."""
+    return html.unescape(_TAG_RE.sub(tag, html_text))
+
+
 def visible_length(html_text: str) -> int:
-    """The length Telegram measures of an HTML-formatted text: tags gone, entities decoded."""
-    return utf16_len(html.unescape(_TAG_RE.sub("", html_text)))
+    """The length Telegram measures of an HTML-formatted text."""
+    return utf16_len(visible_text(html_text))
