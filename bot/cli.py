@@ -276,11 +276,7 @@ def _export_issues(args: argparse.Namespace) -> int:
             print(f"--since {args.since!r} is not a date: write it as YYYY-MM-DD.", file=sys.stderr)
             return 2
     codes = [a.code for a in load_associations()]
-    if args.association and args.association not in codes:
-        print(
-            f"No association has the code {args.association!r}; the codes are: {', '.join(codes)}.",
-            file=sys.stderr,
-        )
+    if args.association and _unknown_association(args.association, codes):
         return 2
     output = Path(args.output or file_name(datetime.now(settings.tz).date(), args.format))
     if output.is_dir():
@@ -322,11 +318,7 @@ def _digest_send(args: argparse.Namespace) -> int:
     from bot.services.digests import JOINT, RunResult
 
     codes = [a.code for a in load_associations()]
-    if args.association and args.association not in codes:
-        print(
-            f"No association has the code {args.association!r}; the codes are: {', '.join(codes)}.",
-            file=sys.stderr,
-        )
+    if args.association and _unknown_association(args.association, codes):
         return 2
     keys = ([args.association] if args.association else []) + ([JOINT] if args.joint else [])
 
@@ -355,6 +347,15 @@ def _digest_send(args: argparse.Namespace) -> int:
         state = "sent" if outcome.sent else f"NOT sent ({outcome.error})"
         print(f"{what} to chat {outcome.chat_id}: {state}")
     return 0 if all(r.outcome.sent for r in results) else 1
+
+
+def _unknown_association(code: str, codes: list[str]) -> bool:
+    """True (and the valid codes said) when no association has `code`."""
+    if code in codes:
+        return False
+    known = ", ".join(codes)
+    print(f"No association has the code {code!r}; the codes are: {known}.", file=sys.stderr)
+    return True
 
 
 def _safe_url(url: str) -> str:
