@@ -418,16 +418,21 @@ async def reserve(
     return set(result.scalars())
 
 
+def _held(row_id: int, holder: str, *statuses: DeliveryStatus) -> ColumnElement[bool]:
+    """This row, claimed by `holder`, in one of these states."""
+    return and_(
+        BroadcastDelivery.id == row_id,
+        BroadcastDelivery.claimed_by == holder,
+        BroadcastDelivery.status.in_(statuses),
+    )
+
+
 async def mark_sending(session: AsyncSession, row_id: int, holder: str, now: datetime) -> bool:
     """The intent, committed right before the HTTP call: this reserved row is being sent now.
     False when it is no longer ours to send (cancelled meanwhile)."""
     result = await session.execute(
         update(BroadcastDelivery)
-        .where(
-            BroadcastDelivery.id == row_id,
-            BroadcastDelivery.claimed_by == holder,
-            BroadcastDelivery.status == DeliveryStatus.CLAIMED,
-        )
+        .where(_held(row_id, holder, DeliveryStatus.CLAIMED))
         .values(
             status=DeliveryStatus.SENDING,
             claimed_at=now,
@@ -441,22 +446,8 @@ async def release(session: AsyncSession, row_id: int, holder: str) -> None:
     """A reserved row this sender will not send after all goes back to PENDING."""
     await session.execute(
         update(BroadcastDelivery)
-        .where(
-            BroadcastDelivery.id == row_id,
-            BroadcastDelivery.claimed_by == holder,
-            BroadcastDelivery.status == DeliveryStatus.CLAIMED,
-        )
+        .where(_held(row_id, holder, DeliveryStatus.CLAIMED))
         .values(status=DeliveryStatus.PENDING, claimed_by=None, claimed_at=None)
-    )
-
-
-def _ours(row_id: int, holder: str) -> ColumnElement[bool]:
-    # A late result of ours still settles a row another sender has meanwhile marked UNCERTAIN:
-    # then we know what happened to it.
-    return and_(
-        BroadcastDelivery.id == row_id,
-        BroadcastDelivery.claimed_by == holder,
-        BroadcastDelivery.status.in_([DeliveryStatus.SENDING, DeliveryStatus.UNCERTAIN]),
     )
 
 
@@ -472,7 +463,9 @@ async def settle(
 ) -> bool:
     result = await session.execute(
         update(BroadcastDelivery)
-        .where(_ours(row_id, holder))
+        # A late result of ours still settles a row another sender has meanwhile marked
+        # UNCERTAIN: then we know what happened to it.
+        .where(_held(row_id, holder, DeliveryStatus.SENDING, DeliveryStatus.UNCERTAIN))
         .values(status=status, finished_at=now, message_id=message_id, error=error)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -500,11 +493,7 @@ async def postpone(
         values["attempts"] = BroadcastDelivery.attempts - 1
     result = await session.execute(
         update(BroadcastDelivery)
-        .where(
-            BroadcastDelivery.id == row_id,
-            BroadcastDelivery.claimed_by == holder,
-            BroadcastDelivery.status == DeliveryStatus.SENDING,
-        )
+        .where(_held(row_id, holder, DeliveryStatus.SENDING))
         .values(**values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
