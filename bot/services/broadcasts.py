@@ -4,13 +4,14 @@ progress, pause / resume / cancel, and the News list. Knows nothing of Telegram;
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT, visible_length
 from bot.services.staff import Rights, StaffService
@@ -490,28 +491,33 @@ class BroadcastService:
         """Announcements addressed to this verified member, newest first: those that reached
         them and those whose audience covers them now (muted ones too), cancelled ones out."""
         async with self.db.transaction() as session:
-            member = await members_repo.get_by_telegram_id(session, telegram_id)
-            if member is None or member.verification != Verification.VERIFIED:
-                return []
             rows = await repo.recent_broadcasts(session, NEWS_WINDOW)
-            delivered = await repo.broadcasts_with_delivery(
-                session, member.id, [row.id for row in rows]
-            )
-            codes = {association.code for association in member.associations}
-            items = [
-                news_item_from_row(row)
-                for row in rows
-                if row.id in delivered
-                or Audience.from_json(row.audience).includes(codes, member.oblast_code, member.role)
-            ]
-        return items[:limit]
+            return (await self._addressed(session, telegram_id, rows))[:limit]
 
     async def news_item(self, telegram_id: int, broadcast_id: int) -> NewsItem | None:
         """One announcement of this member's News; None when it is not theirs."""
-        for item in await self.news_for(telegram_id, NEWS_WINDOW):
-            if item.broadcast_id == broadcast_id:
-                return item
-        return None
+        async with self.db.transaction() as session:
+            broadcast = await repo.get_broadcast(session, broadcast_id)
+            if broadcast is None or broadcast.status == BroadcastStatus.CANCELLED:
+                return None
+            items = await self._addressed(session, telegram_id, [broadcast])
+        return items[0] if items else None
+
+    async def _addressed(
+        self, session: AsyncSession, telegram_id: int, rows: Sequence[Broadcast]
+    ) -> list[NewsItem]:
+        """Those of `rows` addressed to this member, when verified."""
+        member = await members_repo.get_by_telegram_id(session, telegram_id)
+        if member is None or member.verification != Verification.VERIFIED:
+            return []
+        delivered = await repo.broadcasts_with_delivery(session, member.id, [r.id for r in rows])
+        codes = {association.code for association in member.associations}
+        return [
+            news_item_from_row(row)
+            for row in rows
+            if row.id in delivered
+            or Audience.from_json(row.audience).includes(codes, member.oblast_code, member.role)
+        ]
 
 
 def _condition(audience: Audience, urgent: bool) -> Any:
