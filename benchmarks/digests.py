@@ -20,7 +20,6 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -181,19 +180,7 @@ async def main_async(args: argparse.Namespace) -> list[Figure]:
     import matplotlib.pyplot  # noqa: F401
 
     log(f"matplotlib import: {(time.perf_counter() - started) * 1000:.0f} ms")
-    figures: list[Figure] = []
-    with tempfile.TemporaryDirectory(prefix="bench-digests-") as directory:
-        url = f"sqlite+aiosqlite:///{Path(directory) / 'digests.sqlite3'}"
-        figures += await run_backend("SQLite", url, sizes, log)
-    if args.skip_postgres:
-        return figures
-    try:
-        await report_bench.reset_postgres(args.postgres_url)
-    except (OSError, ConnectionError) as error:
-        log(f"PostgreSQL skipped: not reachable at {args.postgres_url} ({error})")
-        return figures
-    figures += await run_backend("PostgreSQL", args.postgres_url, sizes, log)
-    return figures
+    return await report_bench.on_both_backends("digests", run_backend, sizes, args, log)
 
 
 def main() -> None:

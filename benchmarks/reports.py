@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -566,9 +566,24 @@ async def main_async(args: argparse.Namespace) -> list[Figure]:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    figures: list[Figure] = []
-    with tempfile.TemporaryDirectory(prefix="bench-reports-") as directory:
-        url = f"sqlite+aiosqlite:///{Path(directory) / 'reports.sqlite3'}"
+    return await on_both_backends("reports", run_backend, sizes, args, log)
+
+
+F = TypeVar("F")
+
+
+async def on_both_backends(
+    name: str,
+    run_backend: Callable[[str, str, list[int], Callable[[str], None]], Awaitable[list[F]]],
+    sizes: list[int],
+    args: argparse.Namespace,
+    log: Callable[[str], None],
+) -> list[F]:
+    """`run_backend` on a fresh SQLite file, then (unless --skip-postgres) on the emptied
+    PostgreSQL database of --postgres-url, when it answers."""
+    figures: list[F] = []
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as directory:
+        url = f"sqlite+aiosqlite:///{Path(directory) / f'{name}.sqlite3'}"
         figures += await run_backend("SQLite", url, sizes, log)
     if args.skip_postgres:
         return figures
