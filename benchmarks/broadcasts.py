@@ -26,7 +26,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 SCRIPT = Path(__file__).resolve()
 REPO = SCRIPT.parents[1]
@@ -268,27 +267,6 @@ async def run_with_kills(
 # ------------------------------------------------------------------------------ ours
 
 
-async def prepare_postgres(url: str) -> None:
-    """Create the benchmark database when missing and empty its public schema."""
-    import asyncpg  # type: ignore[import-untyped]
-
-    parts = urlsplit(url.replace("postgresql+asyncpg://", "postgresql://"))
-    database = parts.path.lstrip("/")
-    if database == "test" or database.startswith("test_"):
-        raise SystemExit(f"refusing {database!r}: the test suites use it; name another database")
-    admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")), timeout=5)
-    try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database):
-            await admin.execute(f'CREATE DATABASE "{database}"')
-    finally:
-        await admin.close()
-    connection = await asyncpg.connect(urlunsplit(parts), timeout=5)
-    try:
-        await connection.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
-    finally:
-        await connection.close()
-
-
 async def seed_ours(url: str, chats: Sequence[int]) -> int:
     """A fresh schema, the members (verified, mixed locales, associations, oblasts) and one
     confirmed announcement to all of them; returns the broadcast id."""
@@ -306,7 +284,9 @@ async def seed_ours(url: str, chats: Sequence[int]) -> int:
     from storage.models import Association, Member, MemberAssociation
 
     if url.startswith("postgresql"):
-        await prepare_postgres(url)
+        from reports import reset_postgres  # benchmarks/reports.py
+
+        await reset_postgres(url)
     db = Database.from_url(url)
     try:
         await upgrade(db.engine)
