@@ -138,6 +138,9 @@ class Member(Base):
     registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+    # Set when the member deleted their profile: the personal fields are gone and `telegram_id`
+    # is replaced by `-id`, so the row only keeps their reports' and co-signings' place.
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     associations: Mapped[list[Association]] = relationship(
         secondary="member_associations", lazy="selectin", order_by=Association.position
@@ -185,6 +188,8 @@ class StaffInvite(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_by: Mapped[int | None] = mapped_column(BigInteger)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_by: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class StaffChat(Base):
@@ -201,6 +206,26 @@ class StaffChat(Base):
     bound_by: Mapped[int] = mapped_column(BigInteger)
     bound_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class VerificationCard(Base):
+    """A member's verification card posted in a staff group: found again to edit it when the
+    member deletes their profile."""
+
+    __tablename__ = "verification_cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    locale: Mapped[str] = mapped_column(String(5), default="uk")
+    posted_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("chat_id", "message_id", name="uq_verification_cards_message"),
+    )
 
 
 class Question(Base):
@@ -333,6 +358,7 @@ __all__ = [
     "StaffRight",
     "StaffRole",
     "Verification",
+    "VerificationCard",
 ]
 
 
@@ -665,3 +691,29 @@ __all__ += [
     "DigestSchedule",
     "WorkerLease",
 ]
+
+
+# ------------------------------------------------------------------------------ housekeeping
+
+
+class MaintenanceRun(Base):
+    """One run of a daily job (the retention sweep) for one day: the unique key makes it run
+    once a day, whichever process gets there first."""
+
+    __tablename__ = "maintenance_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(32))
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD in the bot's TIMEZONE
+    status: Mapped[str] = mapped_column(String(16))  # claimed | done | failed
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # What the run removed, by kind: {"report_drafts": 3, ...}
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (UniqueConstraint("job", "day", name="uq_maintenance_runs_day"),)
+
+
+__all__ += ["MaintenanceRun"]
