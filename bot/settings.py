@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     # dead process's hold on the sender lasts before another process takes over.
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
     broadcast_lease_seconds: float = Field(default=30.0, ge=3, le=600)
+    # Retention in days, applied by the daily job (bot/services/retention.py): unfinished
+    # registrations, untouched report drafts, dialog state of inactive members, delivery rows of
+    # finished announcements, personal values in old audit entries.
+    retention_unfinished_days: int = Field(default=30, ge=1, le=365)
+    retention_draft_days: int = Field(default=90, ge=1, le=3650)
+    retention_dialog_days: int = Field(default=180, ge=7, le=3650)
+    retention_delivery_days: int = Field(default=365, ge=1, le=3650)
+    retention_audit_days: int = Field(default=1095, ge=30, le=3650)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
