@@ -109,3 +109,69 @@ def load_associations(path: Path | None = None) -> list[AssociationInfo]:
             )
         )
     return result
+
+
+# ------------------------------------------------------------------------------ privacy notice
+
+_EMAIL_RE = re.compile(r"^[^@\s<>]{1,64}@[^@\s<>]+\.[^@\s<>.]{2,}$")
+_PRIVACY_FIELDS = frozenset({"controller", "email", "other_contact"})
+
+
+@dataclass(frozen=True)
+class PrivacyNotice:
+    """Who answers for members' personal data, from `content/privacy.yaml`."""
+
+    controller_uk: str
+    controller_en: str
+    email: str | None
+    other_contact_uk: str | None
+    other_contact_en: str | None
+
+    def controller(self, locale: str) -> str:
+        return self.controller_uk if locale == "uk" else self.controller_en
+
+    def other_contact(self, locale: str) -> str | None:
+        return self.other_contact_uk if locale == "uk" else self.other_contact_en
+
+
+def _both_languages(
+    path: Path, document: dict[str, Any], field: str, limit: int, *, required: bool
+) -> tuple[str, str] | None:
+    value = document.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, dict) or set(value) != {"uk", "en"}:
+        raise ContentError(f"{path}: {field} must have exactly two texts, uk and en")
+    return (
+        text_field(path, field, value, "uk", limit),
+        text_field(path, field, value, "en", limit),
+    )
+
+
+def load_privacy_notice(path: Path | None = None) -> PrivacyNotice:
+    """Read `content/privacy.yaml`."""
+    path = path or CONTENT_DIR / "privacy.yaml"
+    document = read_yaml(path)
+    if not isinstance(document, dict):
+        raise ContentError(f"{path}: expected a mapping of fields")
+    unknown = sorted(set(document) - _PRIVACY_FIELDS)
+    if unknown:
+        raise ContentError(
+            f"{path}: unknown field {unknown[0]!r}; the fields are "
+            + ", ".join(sorted(_PRIVACY_FIELDS))
+        )
+    controller = _both_languages(path, document, "controller", 600, required=True)
+    assert controller is not None
+    email = document.get("email")
+    if email is not None and (
+        not isinstance(email, str) or len(email) > 254 or not _EMAIL_RE.match(email.strip())
+    ):
+        raise ContentError(f"{path}: email must be an e-mail address like name@example.org")
+    other = _both_languages(path, document, "other_contact", 300, required=False)
+    return PrivacyNotice(
+        controller_uk=controller[0],
+        controller_en=controller[1],
+        email=email.strip() if isinstance(email, str) else None,
+        other_contact_uk=other[0] if other else None,
+        other_contact_en=other[1] if other else None,
+    )
