@@ -15,13 +15,14 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramMigrateToChat,
 )
+from aiogram.filters import CommandObject, CommandStart
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
@@ -31,12 +32,14 @@ from bot.services.hromadas import HromadaDirectory
 from bot.services.members import MemberProfile, MemberService
 from bot.services.staff import PermissionDenied
 from bot.services.staff_chats import StaffChatService
-from bot.services.verification import Decision, UnknownMember, VerificationService
+from bot.services.verification import Decision, PostedCard, UnknownMember, VerificationService
 from bot.settings import Settings
 from dialogs.common import esc
 from dialogs.presenters import is_kyiv, local_time, member_hromada, oblast_name
 
 logger = logging.getLogger(__name__)
+
+PHONE_LINK_PREFIX = "vp"  # deep link `?start=vp<telegram id>`: the member's phone, for staff
 
 
 class VerifyAction(StrEnum):
@@ -93,10 +96,8 @@ async def render_card(
         lines.append(t("verify-card-unsure"))
     else:
         lines.append(t("verify-card-associations", associations=esc(", ".join(names))))
-    if member.phone:
-        lines.append(t("verify-card-phone", phone=esc(member.phone)))
-    else:
-        lines.append(t("verify-card-no-phone"))
+    # The card is read in a group, where not everyone is staff: the number only in private.
+    lines.append(t("verify-card-phone-shared" if member.phone else "verify-card-no-phone"))
     lines.append(t("verify-card-registered", time=_time(member.registered_at, tz)))
     if decision is None:
         footer = t("verify-card-pending")
@@ -110,19 +111,60 @@ def _decider(t: Translator, decision: Decision) -> str:
     return esc(decision.decided_by_name) or t("verify-someone")
 
 
-def card_keyboard(t: Translator, member_id: int) -> InlineKeyboardMarkup:
+def card_keyboard(
+    t: Translator, member_id: int, *, phone_link: str | None = None
+) -> InlineKeyboardMarkup:
+    """Approve and reject; with `phone_link`, the button that shows the phone in private chat."""
+
     def button(key: str, action: VerifyAction) -> InlineKeyboardButton:
         data = VerifyCallback(action=action, member_id=member_id).pack()
         return InlineKeyboardButton(text=t(key), callback_data=data)
 
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button("verify-button-approve", VerifyAction.APPROVE),
-                button("verify-button-reject", VerifyAction.REJECT),
-            ]
+    rows = [
+        [
+            button("verify-button-approve", VerifyAction.APPROVE),
+            button("verify-button-reject", VerifyAction.REJECT),
         ]
-    )
+    ]
+    if phone_link:
+        rows.append([InlineKeyboardButton(text=t("verify-button-phone"), url=phone_link)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def decided_keyboard(t: Translator, phone_link: str | None) -> InlineKeyboardMarkup | None:
+    """A decided card keeps only the phone button, when the member shared a number."""
+    if not phone_link:
+        return None
+    button = InlineKeyboardButton(text=t("verify-button-phone"), url=phone_link)
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+async def phone_link(bot: Bot, member: MemberProfile) -> str | None:
+    """The deep link that shows staff the member's phone in private chat; None without one."""
+    if not member.phone:
+        return None
+    username = (await bot.me()).username
+    if not username:
+        return None
+    return f"https://t.me/{username}?start={PHONE_LINK_PREFIX}{member.telegram_id}"
+
+
+def is_card_of(message: Message, member_id: int) -> bool:
+    """Whether the message carries this member's verification buttons and no others: how a
+    card posted before cards were recorded is told from any other message."""
+    markup = message.reply_markup
+    if markup is None:
+        return False
+    pressed = {
+        button.callback_data
+        for row in markup.inline_keyboard
+        for button in row
+        if button.callback_data is not None
+    }
+    expected = {
+        VerifyCallback(action=action, member_id=member_id).pack() for action in VerifyAction
+    }
+    return pressed == expected
 
 
 # ------------------------------------------------------------------------------ posting
@@ -131,6 +173,7 @@ def card_keyboard(t: Translator, member_id: int) -> InlineKeyboardMarkup:
 async def post_verification_cards(
     bot: Bot,
     staff_chats: StaffChatService,
+    verification: VerificationService,
     translations: Translations,
     member: MemberProfile,
     *,
@@ -139,25 +182,26 @@ async def post_verification_cards(
     tz: ZoneInfo,
 ) -> int:
     """Post the member's card to the bound groups of their associations (of all associations
-    when they are not sure). A group that cannot be posted to is logged and skipped.
-    Returns the number of cards posted."""
+    when they are not sure), and record where each went. A group that cannot be posted to is
+    logged and skipped. Returns the number of cards posted."""
     if member.associations_unsure or not member.association_codes:
         codes: list[str] | tuple[str, ...] = [a.code for a in associations]
     else:
         codes = member.association_codes
-    posted = 0
+    posted: list[PostedCard] = []
+    link = await phone_link(bot, member)
     for chat in await staff_chats.chats_for(codes):
         t = translations.get(chat.locale)
         card = await render_card(t, member, hromadas=hromadas, associations=associations, tz=tz)
-        markup = card_keyboard(t, member.telegram_id)
+        markup = card_keyboard(t, member.telegram_id, phone_link=link)
         try:
             try:
-                await bot.send_message(chat.chat_id, card, reply_markup=markup)
+                sent = await bot.send_message(chat.chat_id, card, reply_markup=markup)
             except TelegramMigrateToChat as error:
                 # The group became a supergroup: its binding follows, and the card goes there.
                 new_id = error.migrate_to_chat_id
                 await staff_chats.migrate(chat.chat_id, new_id)
-                await bot.send_message(new_id, card, reply_markup=markup)
+                sent = await bot.send_message(new_id, card, reply_markup=markup)
         except TelegramAPIError as error:
             logger.warning(
                 "member %s: verification card not posted to chat %s: %s",
@@ -166,9 +210,12 @@ async def post_verification_cards(
                 type(error).__name__,
             )
             continue
-        posted += 1
-    logger.info("member %s: verification card posted to %s group(s)", member.telegram_id, posted)
-    return posted
+        posted.append(PostedCard(sent.chat.id, sent.message_id, chat.locale))
+    await verification.record_cards(member.telegram_id, posted)
+    logger.info(
+        "member %s: verification card posted to %s group(s)", member.telegram_id, len(posted)
+    )
+    return len(posted)
 
 
 async def announce_new_member(data: Mapping[str, Any], member: MemberProfile) -> None:
@@ -179,6 +226,7 @@ async def announce_new_member(data: Mapping[str, Any], member: MemberProfile) ->
         await post_verification_cards(
             data["bot"],
             data["staff_chats"],
+            data["verification"],
             data["translations"],
             member,
             hromadas=data["hromadas"],
@@ -225,13 +273,14 @@ async def _show_decision(
     associations: list[AssociationInfo],
     tz: ZoneInfo,
 ) -> None:
-    """Edit the pressed card in place: the decision, and no buttons."""
+    """Edit the pressed card in place: the decision, and no buttons but the phone's."""
     text = await render_card(
         t, decision.member, hromadas=hromadas, associations=associations, tz=tz, decision=decision
     )
+    markup = decided_keyboard(t, await phone_link(bot, decision.member))
     try:
         await bot.edit_message_text(
-            text=text, chat_id=message.chat.id, message_id=message.message_id, reply_markup=None
+            text=text, chat_id=message.chat.id, message_id=message.message_id, reply_markup=markup
         )
     except TelegramBadRequest as error:
         if "not modified" not in error.message:
@@ -260,9 +309,17 @@ async def on_verify(
     associations: list[AssociationInfo],
     settings: Settings,
 ) -> None:
-    """A card's approve or reject button: rights are checked on every press."""
+    """A card's approve or reject button: rights are checked on every press, and the pressed
+    message must be that member's card (a forged button on another message changes nothing)."""
     staff = callback.from_user
     member_id = callback_data.member_id
+    message = callback.message
+    if not isinstance(message, Message) or not await _is_verification_card(
+        verification, message, member_id
+    ):
+        logger.info("verification press by %s on a message that is no card of its member", staff.id)
+        await callback.answer(i18n("verify-stale-button")[:200], show_alert=True)
+        return
     try:
         decision = await verification.decide(
             member_id,
@@ -288,24 +345,78 @@ async def on_verify(
         key = "verify-already-approved" if decision.approved else "verify-already-rejected"
         name = decision.decided_by_name or i18n("verify-someone")
         await callback.answer(i18n(key, name=name)[:200], show_alert=True)
-    if isinstance(callback.message, Message):
-        bound = await staff_chats.chat(callback.message.chat.id)
-        t = translations.get(bound.locale if bound else DEFAULT_LOCALE)
-        await _show_decision(
-            bot,
-            callback.message,
-            t,
-            decision,
-            hromadas=hromadas,
-            associations=associations,
-            tz=settings.tz,
+    bound = await staff_chats.chat(message.chat.id)
+    t = translations.get(bound.locale if bound else DEFAULT_LOCALE)
+    await _show_decision(
+        bot,
+        message,
+        t,
+        decision,
+        hromadas=hromadas,
+        associations=associations,
+        tz=settings.tz,
+    )
+
+
+async def _is_verification_card(
+    verification: VerificationService, message: Message, member_id: int
+) -> bool:
+    """A recorded card of this member; for a card posted before cards were recorded, a message
+    whose keyboard is this member's verification keyboard."""
+    owner = await verification.card_owner(message.chat.id, message.message_id)
+    if owner is not None:
+        return owner == member_id
+    return is_card_of(message, member_id)
+
+
+# ------------------------------------------------------------------------------ the phone
+
+
+async def start_with_phone(
+    message: Message,
+    command: CommandObject,
+    i18n: Translator,
+    verification: VerificationService,
+) -> None:
+    """`/start vp<id>`: a card's phone button. The number is shown only here, in private chat,
+    to staff who may decide on the member."""
+    assert command.args is not None and message.from_user is not None
+    member_id = int(command.args[len(PHONE_LINK_PREFIX) :])
+    try:
+        member = await verification.contact(member_id, message.from_user.id)
+    except PermissionDenied:
+        logger.info("phone of member %s refused to %s", member_id, message.from_user.id)
+        await message.answer(i18n("verify-not-staff"))
+        return
+    except UnknownMember:
+        await message.answer(i18n("verify-member-not-found"))
+        return
+    if not member.phone:
+        await message.answer(i18n("verify-phone-none"))
+        return
+    logger.info("phone of member %s shown to %s", member_id, message.from_user.id)
+    await message.answer(
+        i18n(
+            "verify-phone",
+            name=esc(member.full_name) or i18n("verify-no-name"),
+            role=i18n(f"role-{member.role}") if member.role else "—",
+            phone=esc(member.phone),
         )
+    )
 
 
 def create_verification_router() -> Router:
-    """The verification cards' buttons (in staff groups, or wherever a card was forwarded).
+    """The verification cards' buttons (in staff groups, or wherever a card was forwarded) and
+    their phone link in private chat.
 
-    Included before the expert desk router, which answers every other button in groups."""
+    Included before the expert desk router, which answers every other button in groups, and
+    before the command router, which would take the deep link for a plain /start."""
     router = Router(name="verification")
     router.callback_query.register(on_verify, VerifyCallback.filter())
+    router.message.register(
+        start_with_phone,
+        # At most 18 digits: any such number fits the database's BIGINT.
+        CommandStart(deep_link=True, magic=F.args.regexp(rf"^{PHONE_LINK_PREFIX}[0-9]{{1,18}}$")),
+        F.chat.type == "private",
+    )
     return router

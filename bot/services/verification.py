@@ -18,6 +18,7 @@ from bot.services.staff import PermissionDenied, Rights, StaffService
 from storage.db import Database
 from storage.models import AuditEvent, Member, Verification, utcnow
 from storage.repositories import members as members_repo
+from storage.repositories import verification as repo
 from storage.repositories.audit import add_event
 
 DECIDED_ACTION = "member.verification"
@@ -25,6 +26,15 @@ DECIDED_ACTION = "member.verification"
 
 class UnknownMember(LookupError):
     """No registered member has this Telegram id."""
+
+
+@dataclass(frozen=True)
+class PostedCard:
+    """A member's verification card in a staff group, and the language it was posted in."""
+
+    chat_id: int
+    message_id: int
+    locale: str
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,47 @@ class VerificationService:
                     profile, str(target), staff_telegram_id, staff_name, event.at, changed=True
                 )
             return await _earlier_decision(session, profile)
+
+    async def contact(self, member_telegram_id: int, staff_telegram_id: int) -> MemberProfile:
+        """The member's profile, phone included, for staff who may decide on them (the private
+        view of a verification card). Raises UnknownMember, PermissionDenied."""
+        rights = await self.staff.rights(staff_telegram_id)
+        async with self.db.transaction() as session:
+            row = await members_repo.get_by_telegram_id(session, member_telegram_id)
+            if row is None or row.registered_at is None:
+                raise UnknownMember(member_telegram_id)
+            profile = MemberProfile.from_row(row)
+        if not may_verify(rights, profile):
+            raise PermissionDenied
+        return profile
+
+    async def record_cards(self, member_telegram_id: int, cards: list[PostedCard]) -> None:
+        """Remember where the member's cards were posted (to check presses and edit them)."""
+        if not cards:
+            return
+        async with self.db.transaction() as session:
+            row = await members_repo.get_by_telegram_id(session, member_telegram_id)
+            if row is None:
+                return
+            await repo.add_cards(
+                session, row.id, [(c.chat_id, c.message_id, c.locale) for c in cards]
+            )
+
+    async def card_owner(self, chat_id: int, message_id: int) -> int | None:
+        """The Telegram id of the member whose recorded card this message is, else None."""
+        async with self.db.transaction() as session:
+            return await repo.card_owner(session, chat_id, message_id)
+
+    async def cards_of(self, member_telegram_id: int) -> list[PostedCard]:
+        """Every recorded card of the member, oldest first."""
+        async with self.db.transaction() as session:
+            row = await members_repo.get_by_telegram_id(session, member_telegram_id)
+            if row is None:
+                return []
+            return [
+                PostedCard(card.chat_id, card.message_id, card.locale)
+                for card in await repo.cards_of(session, row.id)
+            ]
 
 
 async def _earlier_decision(session: AsyncSession, profile: MemberProfile) -> Decision:

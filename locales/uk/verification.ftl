@@ -5,7 +5,7 @@ verify-card-member = 👤 { $name } — { $role }
 verify-card-place = 📍 { $place }
 verify-card-associations = 🏛 Асоціації: { $associations }
 verify-card-unsure = 🏛 Асоціацію учасник не визначив, тому картку отримали секретаріати всіх асоціацій.
-verify-card-phone = 📞 { $phone }
+verify-card-phone-shared = 📞 Номер телефону надано; у групі його не показуємо — кнопка «📞 Номер телефону» відкриє його в особистому чаті з ботом.
 verify-card-no-phone = 📞 Номер телефону не вказано
 verify-card-registered = 🕓 Зареєстровано: { $time }
 verify-card-pending = Чи є ця особа представником громади або ради, що належить до асоціації? Підтвердьте або відхиліть членство.
@@ -15,6 +15,7 @@ verify-no-name = без імені
 verify-someone = працівник секретаріату
 verify-button-approve = ✅ Підтвердити
 verify-button-reject = ❌ Відхилити
+verify-button-phone = 📞 Номер телефону
 
 verify-done-approved = ✅ Членство підтверджено, учасника сповіщено.
 verify-done-rejected = ❌ Членство відхилено, учасника сповіщено.
@@ -23,6 +24,13 @@ verify-already-approved = Членство цього учасника вже п
 verify-already-rejected = Членство цього учасника вже відхилив(-ла) { $name }.
 verify-not-staff = ⛔ Підтверджувати членство можуть лише працівники секретаріату асоціації, до якої належить учасник.
 verify-member-not-found = Цього учасника немає серед зареєстрованих: можливо, він видалив профіль.
+verify-stale-button = Ця кнопка вже неактуальна.
+verify-phone =
+    👤 { $name } — { $role }
+    📞 { $phone }
+
+    Номер телефону надано лише для зв'язку щодо членства в асоціації; не пересилайте його.
+verify-phone-none = Учасник не надав номера телефону.
 
 verify-member-approved = ✅ Секретаріат асоціації підтвердив ваше членство. Дякуємо, що ви з нами!
 verify-member-rejected =

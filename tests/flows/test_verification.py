@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.methods import AnswerCallbackQuery
+from aiogram.exceptions import TelegramMigrateToChat
+from aiogram.methods import AnswerCallbackQuery, SendMessage, TelegramMethod
 from aiogram.types import InlineKeyboardMarkup, Message
+from sqlalchemy import delete
 
 from bot.services.members import MemberService
+from bot.services.reports import ReportForm, ReportService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
-from dialogs.verification import VerifyAction, VerifyCallback
-from storage.models import StaffRole
+from bot.services.verification import PostedCard, VerificationService
+from dialogs.report_desk import publish_report
+from dialogs.verification import VerifyAction, VerifyCallback, card_keyboard
+from storage.models import StaffRole, VerificationCard
 from tests.flows.group_harness import Group, GroupSession
 from tests.flows.harness import App, Member
 
@@ -99,7 +105,18 @@ def card_in(app: App, chat_id: int) -> Message:
 def buttons(message: Message) -> dict[str, str]:
     markup = message.reply_markup
     assert isinstance(markup, InlineKeyboardMarkup)
-    return {b.text: b.callback_data or "" for row in markup.inline_keyboard for b in row}
+    return {
+        b.text: b.callback_data or ""
+        for row in markup.inline_keyboard
+        for b in row
+        if b.callback_data is not None
+    }
+
+
+def link_buttons(message: Message) -> dict[str, str]:
+    markup = message.reply_markup
+    assert isinstance(markup, InlineKeyboardMarkup)
+    return {b.text: b.url or "" for row in markup.inline_keyboard for b in row if b.url}
 
 
 def last_answer(app: App) -> AnswerCallbackQuery:
@@ -168,16 +185,25 @@ async def test_a_rejected_member_is_told_how_to_fix_their_profile(desk: App) -> 
     await register_uk(member, "ВАГ")
     card = card_in(desk, VAG_GROUP)
     text = card.text or ""
-    # The phone is shown for staff to call; what the member typed is escaped.
-    assert "📞 +380501234567" in text
+    # Not everyone in the group is staff: the card says a phone was shared, never the number;
+    # what the member typed is escaped.
+    assert "+380501234567" not in text and "380" not in text
+    assert "📞 Номер телефону надано; у групі його не показуємо" in text
     assert "📍 Іллінецька &lt;громада&gt;, Вінницька область" in text
+    assert link_buttons(card) == {
+        "📞 Номер телефону": f"https://t.me/hromada_test_bot?start=vp{MEMBER}"
+    }
 
     await press(desk, VAG_GROUP, VAG_STAFF, "Відхилити", card)
 
     assert last_answer(desk).text == "❌ Членство відхилено, учасника сповіщено."
     [edit] = session.edits(VAG_GROUP)
     assert re.search(f"❌ Членство відхилив\\(-ла\\) Іван Коваль, {TIME}$", edit.text)
-    assert edit.reply_markup is None
+    assert "380" not in edit.text
+    # Decided: only the phone button stays.
+    assert isinstance(edit.reply_markup, InlineKeyboardMarkup)
+    [[phone_button]] = edit.reply_markup.inline_keyboard
+    assert phone_button.url == f"https://t.me/hromada_test_bot?start=vp{MEMBER}"
     [told] = session.texts_to(MEMBER)
     assert told.startswith("Секретаріат асоціації не зміг підтвердити ваше членство")
     assert "/profile" in told
@@ -229,7 +255,9 @@ async def test_a_second_press_is_told_who_decided_and_shows_the_decision(desk: A
     assert answer.text == "Членство цього учасника вже підтвердив(-ла) Іван Коваль."
     assert answer.show_alert
     [edit] = session.edits(AOTG_GROUP)
-    assert edit.message_id == aotg_card.message_id and edit.reply_markup is None
+    assert edit.message_id == aotg_card.message_id
+    assert isinstance(edit.reply_markup, InlineKeyboardMarkup)
+    assert [b.text for row in edit.reply_markup.inline_keyboard for b in row] == ["📞 Phone number"]
     assert re.search(f"✅ Membership approved by Іван Коваль, {TIME}$", edit.text)
     assert await verification_of(desk) == "verified"
     assert len(session.texts_to(MEMBER)) == 1  # told once
@@ -293,11 +321,145 @@ async def test_a_member_who_blocked_the_bot_is_marked_unreachable(desk: App) -> 
 async def test_a_card_of_an_unknown_member(desk: App) -> None:
     group = Group(desk, VAG_GROUP)
     data = VerifyCallback(action=VerifyAction.APPROVE, member_id=4242).pack()
+    # A card posted before cards were recorded: known by its keyboard.
     message = Message.model_validate(
-        {"message_id": 9, "date": 0, "chat": group.chat.model_dump(), "text": "card"}
+        {
+            "message_id": 9,
+            "date": 0,
+            "chat": group.chat.model_dump(),
+            "text": "card",
+            "reply_markup": card_keyboard(desk.dp["translations"].get("uk"), 4242).model_dump(),
+        }
     )
     await group.press(group.person(VAG_STAFF), data, message)
     assert last_answer(desk).text == (
         "Цього учасника немає серед зареєстрованих: можливо, він видалив профіль."
     )
     assert session_of(desk).edits(VAG_GROUP) == []
+
+
+# ------------------------------------------------------------------------------ which message
+
+
+STALE = "Ця кнопка вже неактуальна."
+
+
+async def test_cards_are_recorded_where_they_were_posted(desk: App) -> None:
+    await register_uk(desk.member(MEMBER), "ВАГ", "Асоціація ОТГ")
+    vag_card, aotg_card = card_in(desk, VAG_GROUP), card_in(desk, AOTG_GROUP)
+    verification: VerificationService = desk.dp["verification"]
+    assert set(await verification.cards_of(MEMBER)) == {
+        PostedCard(VAG_GROUP, vag_card.message_id, "uk"),
+        PostedCard(AOTG_GROUP, aotg_card.message_id, "en"),
+    }
+    assert await verification.card_owner(VAG_GROUP, vag_card.message_id) == MEMBER
+    assert await verification.card_owner(VAG_GROUP, aotg_card.message_id) is None
+
+
+async def test_a_forged_verification_press_on_a_report_card_changes_nothing(
+    desk: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    session = session_of(desk)
+    await register_uk(desk.member(MEMBER), "ВАГ")
+    reports: ReportService = desk.dp["reports"]
+    submitted = await reports.submit(
+        MEMBER,
+        ReportForm(
+            category="legislation", urgency="critical", title="Немає світла", description="Опис."
+        ),
+    )
+    await publish_report(
+        desk.bot, reports, desk.dp["staff_chats"], desk.dp["translations"], submitted.id
+    )
+    [report_card] = [m for m in session.to(VAG_GROUP) if (m.text or "").startswith("🚨")]
+
+    group = Group(desk, VAG_GROUP)
+    forged = VerifyCallback(action=VerifyAction.APPROVE, member_id=MEMBER).pack()
+    with caplog.at_level(logging.INFO, logger="dialogs.verification"):
+        await group.press(group.person(VAG_STAFF), forged, report_card)
+
+    answer = last_answer(desk)
+    assert answer.text == STALE and answer.show_alert
+    assert session.edits(VAG_GROUP) == []  # the report card stays a report card
+    assert session.texts_to(MEMBER) == []
+    assert await verification_of(desk) == "unverified"
+    assert any("no card of its member" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_card_answers_for_its_own_member_only(desk: App) -> None:
+    session = session_of(desk)
+    await register_uk(desk.member(MEMBER), "ВАГ")
+    await register_en(desk.member(MEMBER + 1, language_code="en"), "VAG")
+    first, second = cards_in(desk, VAG_GROUP)
+
+    group = Group(desk, VAG_GROUP)
+    forged = VerifyCallback(action=VerifyAction.REJECT, member_id=MEMBER).pack()
+    await group.press(group.person(VAG_STAFF), forged, second)
+
+    assert last_answer(desk).text == STALE
+    assert session.edits(VAG_GROUP) == []
+    assert await verification_of(desk, MEMBER) == "unverified"
+    assert await verification_of(desk, MEMBER + 1) == "unverified"
+    await press(desk, VAG_GROUP, VAG_STAFF, "Відхилити", first)  # its own card still works
+    assert await verification_of(desk, MEMBER) == "rejected"
+
+
+async def test_a_card_posted_before_cards_were_recorded_is_known_by_its_keyboard(
+    desk: App,
+) -> None:
+    session = session_of(desk)
+    await register_uk(desk.member(MEMBER), "ВАГ")
+    await register_en(desk.member(MEMBER + 1, language_code="en"), "VAG")
+    first, second = cards_in(desk, VAG_GROUP)
+    async with desk.db.transaction() as db_session:
+        await db_session.execute(delete(VerificationCard))
+
+    group = Group(desk, VAG_GROUP)
+    forged = VerifyCallback(action=VerifyAction.APPROVE, member_id=MEMBER).pack()
+    await group.press(group.person(VAG_STAFF), forged, second)  # the other member's buttons
+    assert last_answer(desk).text == STALE
+    assert session.edits(VAG_GROUP) == []
+
+    await press(desk, VAG_GROUP, VAG_STAFF, "Підтвердити", first)
+    assert last_answer(desk).text == "✅ Членство підтверджено, учасника сповіщено."
+    assert await verification_of(desk, MEMBER) == "verified"
+    [edit] = session.edits(VAG_GROUP)
+    assert edit.message_id == first.message_id
+
+
+class MigratingSession(GroupSession):
+    """A group that has become a supergroup: a send to the old id is refused with the new one."""
+
+    def __init__(self, old_chat_id: int, new_chat_id: int) -> None:
+        super().__init__()
+        self.moved = {old_chat_id: new_chat_id}
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[Any],
+        timeout: int | None = None,  # noqa: ASYNC109
+    ) -> Any:
+        if isinstance(method, SendMessage) and int(method.chat_id) in self.moved:
+            self.calls.append(method)
+            raise TelegramMigrateToChat(
+                method=method,
+                message="Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=self.moved[int(method.chat_id)],
+            )
+        return await super().make_request(bot, method, timeout)
+
+
+async def test_a_card_posted_to_a_group_become_supergroup_is_recorded_there(desk: App) -> None:
+    supergroup = -1009990
+    session = MigratingSession(VAG_GROUP, supergroup)
+    desk.session = session
+    desk.bot = Bot("42:TEST", session=session)
+    await register_uk(desk.member(MEMBER), "ВАГ")
+
+    card = card_in(desk, supergroup)
+    assert cards_in(desk, VAG_GROUP) == []
+    verification: VerificationService = desk.dp["verification"]
+    assert await verification.cards_of(MEMBER) == [PostedCard(supergroup, card.message_id, "uk")]
+    await press(desk, supergroup, VAG_STAFF, "Підтвердити", card)
+    assert await verification_of(desk) == "verified"
