@@ -1,4 +1,12 @@
-"""Staff rights: admins from ADMIN_IDS or the database, staff of one association, invites."""
+"""Staff rights: admins from ADMIN_IDS or the database, staff of one association, invites.
+
+Rights are rows of `staff_rights`; revoking one deletes its row (the audit log keeps its
+history: every grant, invite, redemption and revoke is an event with its actor, None for the
+command line). Admins from the ADMIN_IDS setting hold no row and only the setting unmakes them.
+In the bot an admin cannot take their own admin right: whoever revokes there is an admin and
+stays one, so the bot is never left without an administrator. An admin who loses the right
+loses their invite links that still work too.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import Association, StaffInvite, StaffRight, StaffRole, utcnow
@@ -27,6 +37,22 @@ class UnknownAssociation(ValueError):
     def __init__(self, code: str) -> None:
         super().__init__(f"no association with code {code!r}")
         self.code = code
+
+
+class NotHeld(LookupError):
+    """The user does not hold this right (never had it, or it was revoked already)."""
+
+
+class SettingsAdmin(Exception):
+    """An admin from the ADMIN_IDS setting: only the setting makes or unmakes them."""
+
+
+class OwnAdminRight(Exception):
+    """An admin tried to take their own admin right in the bot."""
+
+
+class InviteGone(LookupError):
+    """The invite no longer works: used, withdrawn or expired."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +88,7 @@ class RedeemStatus(StrEnum):
     ALREADY_STAFF = "already-staff"
     USED = "used"
     EXPIRED = "expired"
+    REVOKED = "revoked"
     UNKNOWN = "unknown"
 
 
@@ -69,6 +96,53 @@ class RedeemStatus(StrEnum):
 class RedeemResult:
     status: RedeemStatus
     association_code: str | None = None
+
+
+@dataclass(frozen=True)
+class HeldRight:
+    """One right as the staff list shows it."""
+
+    id: int | None  # the staff_rights row; None for an admin from ADMIN_IDS
+    telegram_id: int
+    role: StaffRole
+    association_code: str | None
+    name: str | None  # their name, when they registered as a member
+    granted_at: datetime | None
+    granted_by: int | None  # None: the command line (or ADMIN_IDS)
+    from_settings: bool  # an admin from ADMIN_IDS: not revocable here
+
+    @property
+    def revocable(self) -> bool:
+        return self.id is not None and not self.from_settings
+
+
+@dataclass(frozen=True)
+class PendingInvite:
+    """An invite link that still works."""
+
+    id: int
+    association_code: str
+    created_by: int
+    created_by_name: str | None
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Who holds which right, and the invite links that still work."""
+
+    rights: tuple[HeldRight, ...]
+    invites: tuple[PendingInvite, ...]
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """A right taken back; `rights` are what the user still holds after it."""
+
+    right: HeldRight
+    rights: Rights
+    invites_withdrawn: int  # their own invite links withdrawn with an admin right
 
 
 class StaffService:
@@ -163,6 +237,8 @@ class StaffService:
                 return RedeemResult(RedeemStatus.UNKNOWN)
             association = await session.get(Association, invite.association_id)
             code = association.code if association else None
+            if invite.revoked_at is not None:
+                return RedeemResult(RedeemStatus.REVOKED, code)
             if invite.used_at is not None:
                 status = RedeemStatus.USED
                 if invite.used_by == telegram_id:
@@ -171,7 +247,10 @@ class StaffService:
             if invite.expires_at <= now:
                 return RedeemResult(RedeemStatus.EXPIRED, code)
             if not await repo.claim_invite(session, invite.id, telegram_id, now):
-                return RedeemResult(RedeemStatus.USED, code)
+                # Used or withdrawn a moment ago: the row says which.
+                await session.refresh(invite)
+                gone = RedeemStatus.REVOKED if invite.revoked_at else RedeemStatus.USED
+                return RedeemResult(gone, code)
             already = await repo.find_right(
                 session, telegram_id, StaffRole.STAFF, invite.association_id
             )
@@ -191,7 +270,12 @@ class StaffService:
                 action="staff.invite_redeemed",
                 subject_type="staff",
                 subject_id=telegram_id,
-                after={"association": code, "invite_id": invite.id},
+                after={
+                    "role": str(StaffRole.STAFF),
+                    "association": code,
+                    "invite_id": invite.id,
+                    "granted_by": invite.created_by,
+                },
             )
         status = RedeemStatus.GRANTED if already is None else RedeemStatus.ALREADY_STAFF
         return RedeemResult(status, code)
@@ -199,3 +283,180 @@ class StaffService:
     async def admin_ids_all(self) -> set[int]:
         async with self.db.transaction() as session:
             return set(self.admin_ids) | set(await repo.admin_telegram_ids(session))
+
+    # ------------------------------------------------------------------------- taking back
+
+    async def roster(self, actor_id: int | None = None) -> Roster:
+        """Every right and the invite links that still work. `actor_id` must be an admin;
+        None is the command line, whose operator holds the database anyway."""
+        async with self.db.transaction() as session:
+            await self._check_admin(session, actor_id)
+            held = await repo.all_rights(session)
+            invites = await repo.pending_invites(session, utcnow())
+            people = {right.telegram_id for right, _ in held} | set(self.admin_ids)
+            people |= {invite.created_by for invite, _ in invites}
+            names = await repo.names_of(session, people)
+        in_rows = {r.telegram_id for r, _ in held if r.role == StaffRole.ADMIN}
+        from_settings = [
+            HeldRight(
+                None, telegram_id, StaffRole.ADMIN, None, names.get(telegram_id), None, None, True
+            )
+            for telegram_id in sorted(self.admin_ids - in_rows)
+        ]
+        rows = [self._held(right, code, names.get(right.telegram_id)) for right, code in held]
+        return Roster(
+            rights=tuple(from_settings + rows),
+            invites=tuple(
+                PendingInvite(
+                    invite.id,
+                    code,
+                    invite.created_by,
+                    names.get(invite.created_by),
+                    invite.created_at,
+                    invite.expires_at,
+                )
+                for invite, code in invites
+            ),
+        )
+
+    async def revoke(
+        self, telegram_id: int, role: StaffRole, association_code: str | None = None
+    ) -> Revoked:
+        """Take a right back from the command line (the audit log's actor is None).
+        SettingsAdmin for an ADMIN_IDS admin, UnknownAssociation, NotHeld."""
+        if role == StaffRole.STAFF and not association_code:
+            raise ValueError("staff rights need an association code")
+        if role == StaffRole.ADMIN and telegram_id in self.admin_ids:
+            raise SettingsAdmin
+        async with self.db.transaction() as session:
+            association_id = None
+            if role == StaffRole.STAFF:
+                assert association_code is not None
+                association = await associations_repo.by_code(session, association_code)
+                if association is None:
+                    raise UnknownAssociation(association_code)
+                association_id = association.id
+            right = await repo.find_right(session, telegram_id, role, association_id)
+            if right is None:
+                raise NotHeld
+            return await self._take(session, right, association_code, None)
+
+    async def revoke_right(self, actor_id: int, right_id: int) -> Revoked:
+        """Take back one right shown in the bot's staff list. PermissionDenied unless the actor
+        is an admin; NotHeld when it is gone; SettingsAdmin; OwnAdminRight."""
+        async with self.db.transaction() as session:
+            await self._check_admin(session, actor_id)
+            right = await repo.get_right(session, right_id)
+            if right is None:
+                raise NotHeld
+            if right.role == StaffRole.ADMIN:
+                if right.telegram_id in self.admin_ids:
+                    raise SettingsAdmin
+                if right.telegram_id == actor_id:
+                    raise OwnAdminRight
+            association = (
+                await session.get(Association, right.association_id)
+                if right.association_id is not None
+                else None
+            )
+            return await self._take(
+                session, right, association.code if association else None, actor_id
+            )
+
+    async def revoke_invite(self, actor_id: int, invite_id: int) -> PendingInvite:
+        """Withdraw an invite link that still works; PermissionDenied unless the actor is an
+        admin, InviteGone when it was used, withdrawn or expired meanwhile."""
+        now = utcnow()
+        async with self.db.transaction() as session:
+            await self._check_admin(session, actor_id)
+            invite = await session.get(StaffInvite, invite_id)
+            if invite is None or not await repo.revoke_invites(session, [invite_id], actor_id, now):
+                raise InviteGone
+            association = await session.get(Association, invite.association_id)
+            code = association.code if association else ""
+            await add_event(
+                session,
+                actor_id=actor_id,
+                action="staff.invite_revoked",
+                subject_type="association",
+                subject_id=code,
+                after={"invite_id": invite_id, "created_by": invite.created_by},
+            )
+            names = await repo.names_of(session, {invite.created_by})
+            return PendingInvite(
+                invite.id,
+                code,
+                invite.created_by,
+                names.get(invite.created_by),
+                invite.created_at,
+                invite.expires_at,
+            )
+
+    async def _check_admin(self, session: AsyncSession, actor_id: int | None) -> None:
+        """PermissionDenied unless `actor_id` is an admin now (None: the command line)."""
+        if actor_id is None or actor_id in self.admin_ids:
+            return
+        held = await repo.rights_of(session, actor_id)
+        if not any(role == StaffRole.ADMIN for role, _ in held):
+            raise PermissionDenied
+
+    def _held(self, right: StaffRight, code: str | None, name: str | None) -> HeldRight:
+        role = StaffRole(right.role)
+        return HeldRight(
+            right.id,
+            right.telegram_id,
+            role,
+            code,
+            name,
+            right.granted_at,
+            right.granted_by,
+            role == StaffRole.ADMIN and right.telegram_id in self.admin_ids,
+        )
+
+    async def _take(
+        self, session: AsyncSession, right: StaffRight, code: str | None, actor_id: int | None
+    ) -> Revoked:
+        """Delete the right (NotHeld when another revoke was first), log it, and withdraw the
+        invite links of an admin who is no admin any more."""
+        names = await repo.names_of(session, {right.telegram_id})
+        held = self._held(right, code, names.get(right.telegram_id))
+        if not await repo.delete_right(session, right.id):
+            raise NotHeld
+        await add_event(
+            session,
+            actor_id=actor_id,
+            action="staff.revoked",
+            subject_type="staff",
+            subject_id=right.telegram_id,
+            before={
+                "role": str(held.role),
+                "association": code,
+                "granted_by": right.granted_by,
+                "granted_at": right.granted_at.isoformat(),
+            },
+        )
+        remaining = await repo.rights_of(session, right.telegram_id)
+        rights = Rights(
+            right.telegram_id,
+            right.telegram_id in self.admin_ids
+            or any(role == StaffRole.ADMIN for role, _ in remaining),
+            frozenset(c for role, c in remaining if role == StaffRole.STAFF and c),
+        )
+        withdrawn: list[int] = []
+        if held.role == StaffRole.ADMIN and not rights.is_admin:
+            now = utcnow()
+            theirs = await repo.pending_invites(session, now, created_by=right.telegram_id)
+            withdrawn = await repo.revoke_invites(
+                session, [invite.id for invite, _ in theirs], actor_id, now
+            )
+            for invite, invite_code in theirs:
+                if invite.id in withdrawn:
+                    await add_event(
+                        session,
+                        actor_id=actor_id,
+                        action="staff.invite_revoked",
+                        subject_type="association",
+                        subject_id=invite_code,
+                        after={"invite_id": invite.id, "created_by": invite.created_by},
+                    )
+        return Revoked(held, rights, len(withdrawn))

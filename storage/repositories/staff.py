@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Association, StaffInvite, StaffRight
+from storage.models import Association, Member, StaffInvite, StaffRight
 
 
 async def rights_of(session: AsyncSession, telegram_id: int) -> list[tuple[str, str | None]]:
@@ -56,7 +56,11 @@ async def claim_invite(
     """Mark an invite used, only if nobody used it before (safe against two taps at once)."""
     result = await session.execute(
         update(StaffInvite)
-        .where(StaffInvite.id == invite_id, StaffInvite.used_at.is_(None))
+        .where(
+            StaffInvite.id == invite_id,
+            StaffInvite.used_at.is_(None),
+            StaffInvite.revoked_at.is_(None),
+        )
         .values(used_by=telegram_id, used_at=now)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -65,3 +69,81 @@ async def claim_invite(
 async def admin_telegram_ids(session: AsyncSession) -> list[int]:
     rows = await session.scalars(select(StaffRight.telegram_id).where(StaffRight.role == "admin"))
     return list(rows)
+
+
+async def all_rights(session: AsyncSession) -> list[tuple[StaffRight, str | None]]:
+    """Every right held, with its association code (None for admins), admins first."""
+    rows = await session.execute(
+        select(StaffRight, Association.code)
+        .outerjoin(Association, Association.id == StaffRight.association_id)
+        .order_by(
+            StaffRight.association_id.is_not(None),
+            Association.position,
+            StaffRight.granted_at,
+            StaffRight.id,
+        )
+    )
+    return [(right, code) for right, code in rows.all()]
+
+
+async def get_right(session: AsyncSession, right_id: int) -> StaffRight | None:
+    return await session.get(StaffRight, right_id, populate_existing=True)
+
+
+async def delete_right(session: AsyncSession, right_id: int) -> bool:
+    """Delete one right; False when another revoke got there first."""
+    result = await session.execute(delete(StaffRight).where(StaffRight.id == right_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def pending_invites(
+    session: AsyncSession, now: datetime, *, created_by: int | None = None
+) -> list[tuple[StaffInvite, str]]:
+    """Invites that still work (unused, not revoked, not expired), oldest first, with their
+    association code; only those `created_by` someone when given."""
+    query = (
+        select(StaffInvite, Association.code)
+        .join(Association, Association.id == StaffInvite.association_id)
+        .where(
+            StaffInvite.used_at.is_(None),
+            StaffInvite.revoked_at.is_(None),
+            StaffInvite.expires_at > now,
+        )
+        .order_by(StaffInvite.created_at, StaffInvite.id)
+    )
+    if created_by is not None:
+        query = query.where(StaffInvite.created_by == created_by)
+    rows = await session.execute(query)
+    return [(invite, code) for invite, code in rows.all()]
+
+
+async def revoke_invites(
+    session: AsyncSession, invite_ids: list[int], revoked_by: int | None, now: datetime
+) -> list[int]:
+    """Withdraw those of the invites that still work; returns the ids withdrawn now."""
+    if not invite_ids:
+        return []
+    result = await session.execute(
+        update(StaffInvite)
+        .where(
+            StaffInvite.id.in_(invite_ids),
+            StaffInvite.used_at.is_(None),
+            StaffInvite.revoked_at.is_(None),
+            StaffInvite.expires_at > now,
+        )
+        .values(revoked_by=revoked_by, revoked_at=now)
+        .returning(StaffInvite.id)
+    )
+    return sorted(result.scalars())
+
+
+async def names_of(session: AsyncSession, telegram_ids: set[int]) -> dict[int, str]:
+    """The names of those of `telegram_ids` who registered as members."""
+    if not telegram_ids:
+        return {}
+    rows = await session.execute(
+        select(Member.telegram_id, Member.full_name).where(
+            Member.telegram_id.in_(telegram_ids), Member.full_name.is_not(None)
+        )
+    )
+    return {telegram_id: name for telegram_id, name in rows.all() if name}
