@@ -8,10 +8,16 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.i18n import Translations
+    from bot.services.staff import Rights
+    from storage.db import Database
 
 NO_TOKEN_MESSAGE = """\
 BOT_TOKEN is not set, so the bot cannot connect to Telegram.
@@ -139,6 +145,139 @@ def _admin_grant(args: argparse.Namespace) -> int:
         print(f"User {args.user_id} is now {role.value}{where}.")
     else:
         print(f"User {args.user_id} already was {role.value}{where}; nothing changed.")
+    return 0
+
+
+# Exit codes of `admin revoke`: revoked, nothing to revoke, a wrong argument, an ADMIN_IDS admin.
+REVOKED, NOT_HELD, BAD_ARGUMENT, FROM_SETTINGS = 0, 1, 2, 3
+
+
+def _admin_revoke(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from bot.__main__ import Content, prepare_database
+    from bot.services.staff import (
+        NotHeld,
+        Revoked,
+        SettingsAdmin,
+        StaffService,
+        UnknownAssociation,
+    )
+    from storage.models import StaffRole
+
+    role = StaffRole(args.role)
+    if role == StaffRole.STAFF and not args.association:
+        print(
+            "Staff rights belong to one association: add its code (vag, aotg, uaror).",
+            file=sys.stderr,
+        )
+        return BAD_ARGUMENT
+    code = args.association if role == StaffRole.STAFF else None
+    where = f" of {code}" if code else ""
+
+    async def run() -> tuple[Revoked, bool | None]:
+        content = Content.load()
+        db = await prepare_database(settings, content)
+        try:
+            revoked = await StaffService(db, settings.admin_ids).revoke(args.user_id, role, code)
+            refreshed = await _refresh_commands(settings, db, content.translations, revoked.rights)
+            return revoked, refreshed
+        finally:
+            await db.close()
+
+    try:
+        revoked, refreshed = asyncio.run(run())
+    except UnknownAssociation as error:
+        print(f"No association has the code {error.code!r}.", file=sys.stderr)
+        return BAD_ARGUMENT
+    except SettingsAdmin:
+        print(
+            f"User {args.user_id} is an admin through the ADMIN_IDS setting, not the database: "
+            "remove them from ADMIN_IDS and restart the bot.",
+            file=sys.stderr,
+        )
+        return FROM_SETTINGS
+    except NotHeld:
+        print(f"User {args.user_id} is not {role.value}{where}; nothing changed.", file=sys.stderr)
+        return NOT_HELD
+    print(f"User {args.user_id} is no longer {role.value}{where}.")
+    left = revoked.rights
+    if left.is_staff:
+        still = (["admin"] if left.is_admin else []) + [
+            f"staff of {c}" for c in sorted(left.staff_of)
+        ]
+        print(f"They still are: {', '.join(still)}.")
+    if revoked.invites_withdrawn:
+        print(f"Invite links of theirs withdrawn: {revoked.invites_withdrawn}.")
+    if refreshed is None:
+        print(
+            "BOT_TOKEN is not set here, so their command list in Telegram is unchanged until "
+            "an admin revokes in the bot; the bot refuses them either way."
+        )
+    elif refreshed:
+        print("Their command list in Telegram is updated.")
+    else:
+        print("They have no private chat with the bot, so no command list to update.")
+    return REVOKED
+
+
+async def _refresh_commands(
+    settings: Settings, db: Database, translations: Translations, rights: Rights
+) -> bool | None:
+    """The user's command list after a revoke: None without BOT_TOKEN, else whether Telegram
+    took it."""
+    if settings.bot_token is None:
+        return None
+    from bot.__main__ import create_bot
+    from bot.commands import refresh_chat_commands
+    from bot.services.members import MemberService
+
+    bot = create_bot(settings)
+    try:
+        return await refresh_chat_commands(bot, MemberService(db), translations, rights)
+    finally:
+        await bot.session.close()
+
+
+def _admin_list(_args: argparse.Namespace) -> int:
+    settings = _settings()
+    from datetime import datetime
+
+    from bot.__main__ import Content, prepare_database
+    from bot.services.staff import Roster, StaffService
+
+    async def run() -> Roster:
+        db = await prepare_database(settings, Content.load())
+        try:
+            return await StaffService(db, settings.admin_ids).roster()
+        finally:
+            await db.close()
+
+    roster = asyncio.run(run())
+
+    def when(moment: datetime | None) -> str:
+        return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    def who(telegram_id: int, name: str | None) -> str:
+        return f"{telegram_id} ({name})" if name else str(telegram_id)
+
+    print(f"Rights ({len(roster.rights)}), times in {settings.timezone}:")
+    for right in roster.rights:
+        what = "admin" if right.association_code is None else f"staff of {right.association_code}"
+        if right.from_settings:
+            origin = "from ADMIN_IDS (revoke by editing the setting)"
+        else:
+            by = "the command line" if right.granted_by is None else str(right.granted_by)
+            origin = f"since {when(right.granted_at)}, granted by {by}"
+        print(f"  {who(right.telegram_id, right.name)}: {what}, {origin}")
+    if not roster.rights:
+        print("  nobody: grant one with 'hromada-bot admin grant USER_ID admin'")
+    print(f"Invite links still working ({len(roster.invites)}):")
+    for invite in roster.invites:
+        print(
+            f"  #{invite.id} for staff of {invite.association_code}, created by "
+            f"{who(invite.created_by, invite.created_by_name)} on {when(invite.created_at)}, "
+            f"expires {when(invite.expires_at)}"
+        )
     return 0
 
 
@@ -349,6 +488,147 @@ def _digest_send(args: argparse.Namespace) -> int:
     return 0 if all(r.outcome.sent for r in results) else 1
 
 
+def _member_export(args: argparse.Namespace) -> int:
+    """Everything the bot holds about one member, for a request by e-mail or letter."""
+    settings = _settings()
+    from datetime import datetime
+
+    from bot.__main__ import Content, prepare_database
+    from bot.i18n import resolve_locale
+    from bot.services.privacy import NoSuchMember, PrivacyService
+    from dialogs.privacy_texts import ExportNames, export_html, export_json
+
+    today = datetime.now(settings.tz).date()
+    default_name = f"member-{args.user_id}-{today.isoformat()}.json"
+    output = Path(args.output or default_name)
+    if output.is_dir():
+        output = output / default_name
+    page_path = output.with_suffix(".html")
+    content = Content.load()
+
+    async def run() -> dict[str, object]:
+        db = await prepare_database(settings, content)
+        try:
+            return await PrivacyService(db, settings.admin_ids).export(args.user_id)
+        finally:
+            await db.close()
+
+    try:
+        data = asyncio.run(run())
+    except NoSuchMember:
+        print(f"No member has the Telegram id {args.user_id}.", file=sys.stderr)
+        return 1
+    profile = data["profile"]
+    assert isinstance(profile, dict)
+    t = content.translations.get(resolve_locale(profile.get("locale"), None))
+    names = ExportNames.of(content.report_rules, content.oblasts, content.associations)
+    try:
+        output.write_bytes(export_json(data))
+        page_path.write_text(export_html(t, data, names, settings.tz), encoding="utf-8")
+    except OSError as error:
+        print(f"Cannot write {error.filename}: {error.strerror}.", file=sys.stderr)
+        return 1
+    print(output)
+    print(page_path)
+    return 0
+
+
+def _member_forget(args: argparse.Namespace) -> int:
+    """Delete one member's profile (a request by e-mail or letter), as /privacy does."""
+    settings = _settings()
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(
+                "Not deleting without a confirmation: run it in a terminal, or add --yes.",
+                file=sys.stderr,
+            )
+            return 2
+        reply = input(
+            f"Delete the profile of Telegram user {args.user_id}? It cannot be undone. "
+            "Type 'yes' to delete: "
+        )
+        if reply.strip().lower() != "yes":
+            print("Nothing was deleted.")
+            return 1
+    from bot.__main__ import Content, create_bot, prepare_database
+    from bot.services.hromadas import HromadaDirectory
+    from bot.services.privacy import Erasure, NoSuchMember, PrivacyService, StaffMustBeRevoked
+    from bot.services.questions import QuestionService
+    from bot.services.reports import ReportService
+    from dialogs.privacy_cards import edit_cards_after_erasure
+    from storage.fsm import create_fsm_storage, forget_user
+
+    content = Content.load()
+
+    async def run() -> Erasure:
+        db = await prepare_database(settings, content)
+        try:
+            erasure = await PrivacyService(db, settings.admin_ids).erase(
+                args.user_id, by_operator=True
+            )
+            if settings.redis_url:
+                storage, isolation = create_fsm_storage(db, settings.redis_url)
+                try:
+                    await forget_user(storage, args.user_id)
+                finally:
+                    await storage.close()
+                    await isolation.close()
+            if settings.bot_token is not None and erasure.cards:
+                bot = create_bot(settings)
+                try:
+                    await edit_cards_after_erasure(
+                        bot,
+                        erasure,
+                        translations=content.translations,
+                        reports=ReportService(
+                            db, content.report_rules, settings.admin_ids, timezone=settings.timezone
+                        ),
+                        questions=QuestionService(
+                            db, settings.admin_ids, hromadas=HromadaDirectory(db, content.oblasts)
+                        ),
+                        tz=settings.tz,
+                    )
+                finally:
+                    await bot.session.close()
+            return erasure
+        finally:
+            await db.close()
+
+    try:
+        erasure = asyncio.run(run())
+    except NoSuchMember:
+        print(f"No member has the Telegram id {args.user_id}.", file=sys.stderr)
+        return 1
+    except StaffMustBeRevoked:
+        print(
+            f"User {args.user_id} holds staff rights; their work as staff is the associations' "
+            f"record. Revoke the rights first (hromada-bot admin revoke {args.user_id} ...; "
+            "an admin from ADMIN_IDS leaves that setting), then delete the profile.",
+            file=sys.stderr,
+        )
+        return 1
+    removed = ", ".join(
+        f"{kind.replace('_', ' ')}: {count}" for kind, count in erasure.removed.items()
+    )
+    print(f"The profile of Telegram user {args.user_id} was deleted ({removed}).")
+    if not erasure.cards:
+        print("No staff card showed the member.")
+    elif settings.bot_token is not None:
+        print(f"{erasure.cards} staff card(s) in the groups were edited to drop the member.")
+    else:
+        print(
+            f"BOT_TOKEN is not set, so {erasure.cards} staff card(s) in the groups still show "
+            "the member and were not edited. Delete these messages in the groups by hand:"
+        )
+        for card in erasure.verification_cards:
+            print(f"  verification card: chat {card.chat_id}, message {card.message_id}")
+        for report_id in erasure.report_ids:
+            print(f"  the cards of report id {report_id} (open it with /queue to find them)")
+        for question_id in erasure.question_ids:
+            print(f"  the cards of question {question_id}")
+    return 0
+
+
 def _unknown_association(code: str, codes: list[str]) -> bool:
     """True (and the valid codes said) when no association has `code`."""
     if code in codes:
@@ -414,6 +694,19 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("role", choices=["staff", "admin"])
     grant.add_argument("association", nargs="?", help="association code (for staff)")
     grant.set_defaults(handler=_admin_grant)
+    revoke = admin_commands.add_parser(
+        "revoke",
+        help="take a right back (not from ADMIN_IDS admins)",
+        epilog="Exit codes: 0 revoked, 1 the user does not hold that right, 2 a wrong argument "
+        "(an unknown association code), 3 an admin from the ADMIN_IDS setting.",
+    )
+    revoke.add_argument("user_id", type=int, help="Telegram user id")
+    revoke.add_argument("role", choices=["staff", "admin"])
+    revoke.add_argument("association", nargs="?", help="association code (for staff)")
+    revoke.set_defaults(handler=_admin_revoke)
+    admin_commands.add_parser(
+        "list", help="who holds which right since when, and the invite links still working"
+    ).set_defaults(handler=_admin_list)
     export = commands.add_parser("export", help="spreadsheets for the associations' staff")
     export_commands = export.add_subparsers(dest="export_command", required=True, metavar="WHAT")
     issues = export_commands.add_parser(
@@ -436,6 +729,25 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--association", metavar="CODE", help="this association's digest")
     send.add_argument("--joint", action="store_true", help="the joint digest, to every bound group")
     send.set_defaults(handler=_digest_send)
+
+    member = commands.add_parser("member", help="a member's data: requests by e-mail or letter")
+    member_commands = member.add_subparsers(dest="member_command", required=True, metavar="ACTION")
+    member_export = member_commands.add_parser(
+        "export", help="everything the bot holds about a member, as JSON and readable HTML"
+    )
+    member_export.add_argument("user_id", type=int, help="the member's Telegram user id")
+    member_export.add_argument(
+        "--output",
+        metavar="PATH",
+        help="JSON file to write (default ./member-ID-YYYY-MM-DD.json); the HTML goes beside it",
+    )
+    member_export.set_defaults(handler=_member_export)
+    forget = member_commands.add_parser(
+        "forget", help="delete a member's profile and edit the staff cards that showed them"
+    )
+    forget.add_argument("user_id", type=int, help="the member's Telegram user id")
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    forget.set_defaults(handler=_member_forget)
     return parser
 
 

@@ -13,7 +13,9 @@ from aiogram.types import (
     BotCommandScopeDefault,
 )
 
-from bot.i18n import Translations, Translator
+from bot.i18n import Translations, Translator, resolve_locale
+from bot.services.members import MemberService
+from bot.services.staff import Rights
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +77,9 @@ async def register_commands(bot: Bot, translations: Translations, admin_chats: s
 
 async def set_chat_commands(
     bot: Bot, chat_id: int, t: Translator, *, admin: bool, staff: bool = False
-) -> None:
-    """The command list of one private chat, in the language its member chose."""
+) -> bool:
+    """The command list of one private chat, in the language its member chose; False when
+    Telegram refused it (no such chat: the user never opened the bot)."""
     if admin:
         commands = admin_commands(t)
     elif staff:
@@ -87,3 +90,17 @@ async def set_chat_commands(
         await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
     except TelegramAPIError as error:
         logger.info("commands not set for chat %s: %s", chat_id, type(error).__name__)
+        return False
+    return True
+
+
+async def refresh_chat_commands(
+    bot: Bot, members: MemberService, translations: Translations, rights: Rights
+) -> bool:
+    """After a user's rights changed: their private chat's command list matches what they
+    still hold, in their language. False when they have no private chat with the bot."""
+    member = await members.get(rights.telegram_id)
+    t = translations.get(resolve_locale(member.locale if member else None, None))
+    return await set_chat_commands(
+        bot, rights.telegram_id, t, admin=rights.is_admin, staff=rights.is_staff
+    )
