@@ -121,7 +121,9 @@ def render_card(
     limit: int = TEXT_LIMIT,
     in_group: bool = True,
 ) -> str:
-    """The question's card in one language; the question is shortened to keep within `limit`."""
+    """The question's card in one language; the question is shortened to keep within `limit`.
+    The member's phone only out of a group (the private reply dialog); a group card says
+    whether one was shared."""
     member = view.member
     head = [
         t(
@@ -138,6 +140,10 @@ def render_card(
     place = member_place(t, view)
     if place:
         head.append(t("desk-card-place", place=place))
+    if member.phone and not in_group:
+        head.append(t("desk-card-phone", phone=esc(member.phone)))
+    else:
+        head.append(t("desk-card-phone-shared" if member.phone else "desk-card-no-phone"))
     head.append(t("desk-card-status", status=member.verification))
     head.append(t("desk-card-language", language=t(f"desk-language-{view.locale}")))
     tail = [

@@ -37,7 +37,6 @@ from bot.commands import set_chat_commands
 from bot.i18n import Translator
 from bot.services.export import export_rows, file_name, render
 from bot.services.hromadas import HromadaDirectory
-from bot.services.members import MemberService
 from bot.services.message_limits import TEXT_LIMIT, utf16_len
 from bot.services.questions import split_message
 from bot.services.report_rules import ReportRules
@@ -55,7 +54,12 @@ from bot.services.staff import Rights
 from bot.settings import Settings
 from dialogs.common import MENU_BUTTON, USE_BUTTONS, Tr, Window, answer, esc, indexed_select
 from dialogs.presenters import local_time
-from dialogs.report_desk import association_label, render_report_card, report_card_keyboard
+from dialogs.report_desk import (
+    association_label,
+    card_extras,
+    render_report_card,
+    report_card_keyboard,
+)
 from dialogs.states import Queue
 from storage.db import Database
 from storage.models import ReportStatus
@@ -334,21 +338,14 @@ async def _send_media(
 
 
 async def send_report(manager: DialogManager, chat_id: int, view: ReportView) -> None:
-    """The card with its buttons, the attachments, the co-signers and the full history."""
+    """The card with its buttons (in this private chat with the reporter's phone), the
+    attachments, the co-signers and the full history."""
     bot: Bot = manager.middleware_data["bot"]
     t, tz, reports = _t(manager), _tz(manager), _reports(manager)
-    members: MemberService = manager.middleware_data["members"]
-    reporter = await members.get(view.reporter_telegram_id)
     username = (await bot.me()).username or ""
     await bot.send_message(
         chat_id,
-        render_report_card(
-            t,
-            view,
-            tz,
-            reporter_role=reporter.role if reporter else None,
-            reporter_verified=reporter.verification == "verified" if reporter else None,
-        ),
+        render_report_card(t, view, tz, **await card_extras(reports, view, private=True)),
         reply_markup=report_card_keyboard(t, view, username),
     )
     if view.attachments:

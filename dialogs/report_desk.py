@@ -122,12 +122,15 @@ def render_report_card(
     reporter_verified: bool | None = None,
     hromada: HromadaMatch | None = None,
     decline_reason: str | None = None,
+    reporter_shared_phone: bool = False,
+    reporter_phone: str | None = None,
     now: datetime | None = None,
     limit: int = TEXT_LIMIT,
 ) -> str:
     """The report's card in one language; the description is shortened to keep within `limit`.
     The reporter's role and whether they are verified now come from their profile when given
-    (the report keeps whether they were verified when they filed it)."""
+    (the report keeps whether they were verified when they filed it). The phone itself is given
+    only for a private staff view; a group card says whether one was shared."""
     locale = t.locale
     rules = _rules()
     category = rules.category(view.category)
@@ -176,6 +179,12 @@ def render_report_card(
     ]
     if place:
         people.append(t("rdesk-card-place", place=place))
+    if reporter_phone:
+        people.append(t("rdesk-card-phone", phone=esc(reporter_phone)))
+    else:
+        people.append(
+            t("rdesk-card-phone-shared" if reporter_shared_phone else "rdesk-card-no-phone")
+        )
     verified = view.reporter_verified if reporter_verified is None else reporter_verified
     people.append(t("rdesk-card-verified", verified="yes" if verified else "no"))
     if view.dream_id:
@@ -273,10 +282,13 @@ async def _bot_username(bot: Bot) -> str:
     return (await bot.me()).username or ""
 
 
-async def card_extras(reports: ReportService, view: ReportView) -> dict[str, Any]:
+async def card_extras(
+    reports: ReportService, view: ReportView, *, private: bool = False
+) -> dict[str, Any]:
     """Keyword arguments of render_report_card for what the card shows beyond the view: the
-    reporter's role and verification now, their hromada from the codifier, and the reason a
-    declined report was declined."""
+    reporter's role and verification now, whether they shared a phone (the number itself only
+    for a `private` staff view), their hromada from the codifier, and the reason a declined
+    report was declined."""
     profile = await MemberService(reports.db).get(view.reporter_telegram_id)
     found: dict[str, Any] = {}
     if view.hromada_code:
@@ -285,6 +297,9 @@ async def card_extras(reports: ReportService, view: ReportView) -> dict[str, Any
     if profile is not None:
         found["reporter_role"] = profile.role
         found["reporter_verified"] = profile.verification == "verified"
+        found["reporter_shared_phone"] = bool(profile.phone)
+        if private:
+            found["reporter_phone"] = profile.phone
     if view.status == "declined":
         declined = [
             e
@@ -662,9 +677,10 @@ async def _refresh_here(
     view = await reports.report(report_id)
     if view is None:
         return
+    extras = await card_extras(reports, view, private=True)
     try:
         await bot.edit_message_text(
-            text=render_report_card(kt, view, reports.timezone, **await card_extras(reports, view)),
+            text=render_report_card(kt, view, reports.timezone, **extras),
             chat_id=message.chat.id,
             message_id=message.message_id,
             reply_markup=report_card_keyboard(kt, view, await _bot_username(bot)),
@@ -1177,7 +1193,7 @@ async def get_reply(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
         view,
         reports.timezone,
         limit=DIALOG_CARD_LIMIT,
-        **await card_extras(reports, view),
+        **await card_extras(reports, view, private=True),
     )
     return {"found": True, "missing": False, "card": card}
 

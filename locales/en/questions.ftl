@@ -9,6 +9,9 @@ questions-answer-header =
 desk-card-title = ❓ <b>Question No. { $id }</b> · { $associations }
 desk-card-member = 👤 { $name }, { $role }
 desk-card-place = 📍 { $place }
+desk-card-phone = 📞 { $phone }
+desk-card-phone-shared = 📞 A phone number was shared: see it in /questions in your private chat with the bot
+desk-card-no-phone = 📞 No phone number shared
 desk-card-status = { $status ->
     [verified] ✅ Membership confirmed
     [rejected] ❌ Membership not confirmed

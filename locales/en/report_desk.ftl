@@ -11,6 +11,9 @@ rdesk-card-assignee = 🙋 Handled by: { $name }
 rdesk-card-no-assignee = 🙋 Nobody has taken it yet
 rdesk-card-reporter = 👤 Reported by: { $name } — { $role }
 rdesk-card-place = 📍 { $place }
+rdesk-card-phone = 📞 { $phone }
+rdesk-card-phone-shared = 📞 A phone number was shared: see it in /queue in your private chat with the bot
+rdesk-card-no-phone = 📞 No phone number shared
 rdesk-card-verified = { $verified ->
     [yes] ✅ Membership verified
    *[no] ⏳ Membership not verified

@@ -9,6 +9,9 @@ questions-answer-header =
 desk-card-title = ❓ <b>Запитання №{ $id }</b> · { $associations }
 desk-card-member = 👤 { $name } — { $role }
 desk-card-place = 📍 { $place }
+desk-card-phone = 📞 { $phone }
+desk-card-phone-shared = 📞 Номер телефону надано — його видно в /questions в особистому чаті з ботом
+desk-card-no-phone = 📞 Номер телефону не надано
 desk-card-status = { $status ->
     [verified] ✅ Членство підтверджено
     [rejected] ❌ Членство не підтверджено

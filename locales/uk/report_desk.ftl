@@ -11,6 +11,9 @@ rdesk-card-assignee = 🙋 Опрацьовує: { $name }
 rdesk-card-no-assignee = 🙋 Відповідального ще не визначено
 rdesk-card-reporter = 👤 Заявник: { $name } — { $role }
 rdesk-card-place = 📍 { $place }
+rdesk-card-phone = 📞 { $phone }
+rdesk-card-phone-shared = 📞 Номер телефону надано — його видно в /queue в особистому чаті з ботом
+rdesk-card-no-phone = 📞 Номер телефону не надано
 rdesk-card-verified = { $verified ->
     [yes] ✅ Членство підтверджено
    *[no] ⏳ Членство не підтверджено
