@@ -52,7 +52,8 @@ from bot.services.broadcasts import (
 )
 from bot.services.hromadas import HromadaDirectory
 from bot.services.members import ROLES, MemberProfile
-from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT
+from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT, visible_text
+from bot.services.text_input import InvalidInput, require_words, strip_format
 from dialogs.announcement_texts import announcement_renderer, send_announcement
 from dialogs.common import (
     MENU_BUTTON,
@@ -444,9 +445,13 @@ async def on_start(_start_data: Any, manager: DialogManager) -> None:
 async def on_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
     t = translator(manager)
     step = "text_en" if manager.current_context().state == BroadcastCompose.text_en else "text_uk"
-    text = message.html_text
-    if not text.strip():
-        await _refuse(message, manager, t("broadcast-text-empty"))
+    # Formatting stays as Telegram sent it; invisible characters go.
+    text = strip_format(message.html_text).strip()
+    try:
+        require_words(visible_text(text))
+    except InvalidInput as error:
+        refusal = "broadcast-text-empty" if error.code == "empty" else "input-no-letters"
+        await _refuse(message, manager, t(refusal))
         return
     try:
         composed = _announcement(manager)

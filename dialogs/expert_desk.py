@@ -47,6 +47,7 @@ from bot.services.questions import (
     QuestionService,
     QuestionView,
     UnknownQuestion,
+    clean_answer,
     shorten,
     split_message,
 )
@@ -502,7 +503,11 @@ async def on_card_reply(
         )
         await message.reply(t("desk-answer-not-staff"))
         return
-    except (UnknownQuestion, InvalidInput):
+    except UnknownQuestion:
+        return
+    except InvalidInput:
+        # Nothing readable (an emoji, invisible characters): not sent, and staff are told.
+        await message.reply(t("input-no-letters" if rights.is_staff else "desk-answer-not-staff"))
         return
     await message.reply(t("desk-answer-sent" if outcome.delivered else "desk-answer-undelivered"))
 
@@ -715,9 +720,11 @@ async def on_pick(
 
 
 async def on_answer_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    text = (message.text or "").strip()
-    if not text:
-        await message.answer(_t(manager)("desk-text-only"))
+    try:
+        text = clean_answer(message.text or "")
+    except InvalidInput as error:
+        refusal = "desk-text-only" if error.code == "empty" else "input-no-letters"
+        await message.answer(_t(manager)(refusal))
         manager.show_mode = ShowMode.NO_UPDATE
         return
     manager.dialog_data["answer"] = text

@@ -15,7 +15,8 @@ from bot.content import AssociationInfo
 from bot.i18n import Translations
 from bot.services.kb_search import KnowledgeSearch
 from bot.services.knowledge import Entry, KnowledgeBase
-from bot.services.questions import QUESTION_MAX, QuestionService
+from bot.services.questions import QUESTION_MAX, QuestionService, clean_question
+from bot.services.text_input import InvalidInput, require_words, strip_format
 from dialogs.common import (
     MENU_BUTTON,
     USE_BUTTONS,
@@ -148,6 +149,7 @@ async def on_start(start_data: Any, manager: DialogManager) -> None:
 def _search(manager: DialogManager, query: str) -> None:
     search: KnowledgeSearch = manager.middleware_data["kb_search"]
     knowledge = _knowledge(manager)
+    query = strip_format(query).strip()
     result = search.search(query, limit=3)
     manager.dialog_data["query"] = query
     manager.dialog_data["confident"] = result.confident
@@ -215,8 +217,11 @@ async def on_back_from_entry(
 
 async def on_question(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
     text = message.text or ""
-    if not text.strip():
-        await message.answer(translator(manager)("kb-ask-empty"))
+    try:
+        require_words(strip_format(text))
+    except InvalidInput as error:
+        refusal = "kb-ask-empty" if error.code == "empty" else "input-no-letters"
+        await message.answer(translator(manager)(refusal))
         manager.show_mode = ShowMode.NO_UPDATE
         return
     _search(manager, text)
@@ -233,10 +238,14 @@ async def on_not_text(message: Message, _widget: MessageInput, manager: DialogMa
 async def on_to_experts(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
     query = manager.dialog_data.get("query", "")
     t = translator(manager)
-    if len(query.strip()) < 3:
+    try:
+        cleaned = clean_question(query)
+    except InvalidInput as error:
+        cleaned = query if error.code == "too-long" else ""
+    if len(cleaned) < 3:
         await answer(manager, callback, t("kb-escalate-too-short"), alert=True)
         return
-    if len(query) > QUESTION_MAX:
+    if len(cleaned) > QUESTION_MAX:
         await answer(manager, callback, t("kb-escalate-too-long", limit=QUESTION_MAX), alert=True)
         return
     await manager.switch_to(Knowledge.escalate)

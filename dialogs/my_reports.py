@@ -214,11 +214,10 @@ async def on_answer(message: Message, _widget: MessageInput, manager: DialogMana
     try:
         entry = await reports.reporter_reply(report_id, user_id(manager), message.text or "")
     except InvalidInput as error:
-        key = (
-            "report-mine-answer-too-long"
-            if error.code == "too-long"
-            else "report-mine-answer-empty"
-        )
+        key = {
+            "too-long": "report-mine-answer-too-long",
+            "no-letters": "input-no-letters",
+        }.get(error.code, "report-mine-answer-empty")
         await message.answer(t(key, **error.limits))
         manager.show_mode = ShowMode.NO_UPDATE
         return

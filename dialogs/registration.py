@@ -30,7 +30,6 @@ from aiogram_dialog.widgets.text import Format
 from bot.content import AssociationInfo
 from bot.services.hromadas import HromadaDirectory
 from bot.services.members import (
-    HROMADA_TEXT_MAX,
     ROLES,
     InvalidInput,
     RegistrationForm,
@@ -56,7 +55,6 @@ from dialogs.verification import announce_new_member
 NAME_INPUT = "name"
 HROMADA_INPUT = "hromada_q"
 ASSOCIATIONS_SELECT = "assoc"
-QUERY_MAX = HROMADA_TEXT_MAX
 
 
 # Getters ------------------------------------------------------------------------------------
@@ -275,19 +273,15 @@ async def on_hromada_text(
 ) -> None:
     t = translator(manager)
     directory = _directory(manager)
-    query = " ".join(text.split())
-    if len(query) > QUERY_MAX:
-        await message.answer(t("registration-hromada-too-long", limit=QUERY_MAX, length=len(query)))
+    try:
+        # The same rule for a name typed in and for a search in the codifier.
+        query = clean_hromada_text(text)
+    except InvalidInput as error:
+        await message.answer(t(f"registration-hromada-{error.code}", **error.limits))
         manager.show_mode = ShowMode.NO_UPDATE
         return
     if not await directory.has_codifier():
-        try:
-            name = clean_hromada_text(query)
-        except InvalidInput as error:
-            await message.answer(t(f"registration-hromada-{error.code}", **error.limits))
-            manager.show_mode = ShowMode.NO_UPDATE
-            return
-        await _advance(manager, Registration.associations, hromada_code=None, hromada_text=name)
+        await _advance(manager, Registration.associations, hromada_code=None, hromada_text=query)
         return
     oblast_code = manager.dialog_data["oblast_code"]
     matches = await directory.search(oblast_code, query, limit=8)

@@ -182,6 +182,8 @@ async def _refuse(message: Message, manager: DialogManager, text: str) -> None:
 
 
 def _invalid_text(t: Translator, field: str, error: InvalidInput) -> str:
+    if error.code == "no-letters":
+        return t("input-no-letters")
     return t(f"report-form-{field}-{error.code}", **error.limits)
 
 

@@ -51,6 +51,7 @@ from bot.services.message_limits import TEXT_LIMIT, utf16_len
 from bot.services.questions import split_message
 from bot.services.report_rules import ReportRules, load_report_rules
 from bot.services.reports import (
+    MESSAGE_MAX,
     POSITIONS,
     TRANSITIONS,
     Actor,
@@ -62,10 +63,12 @@ from bot.services.reports import (
     ReportView,
     TransitionRefused,
     UnknownReport,
+    clean_text,
     normalise_reference,
 )
 from bot.services.staff import PermissionDenied, Rights
 from bot.services.staff_chats import StaffChatService
+from bot.services.text_input import has_words
 from dialogs.common import MENU_BUTTON, USE_BUTTONS, Tr, Window, answer, esc, translator, user_id
 from dialogs.presenters import hromada_label, is_kyiv, local_time, oblast_name
 from dialogs.states import ReportDesk
@@ -987,7 +990,8 @@ async def on_report_reply(
         message.chat.id, message.chat.type not in GROUP_TYPES, i18n, staff_chats, translations
     )
     text = (message.text or "").strip()
-    if not text:
+    if not has_words(text):
+        # No text (a photo, a sticker), or nothing readable in it (emoji, invisible characters).
         rights = await reports.staff.rights(user.id)
         view = await reports.report(report_id)
         allowed = view is not None and view.actionable_by(rights)
@@ -995,7 +999,8 @@ async def on_report_reply(
             logger.info(
                 "report %s: reply in chat %s by %s refused", report_id, message.chat.id, user.id
             )
-        await message.reply(t("rdesk-text-only" if allowed else "rdesk-reply-not-staff"))
+        refusal = "rdesk-text-only" if message.text is None else "input-no-letters"
+        await message.reply(t(refusal if allowed else "rdesk-reply-not-staff"))
         return
     try:
         if pending is not None:
@@ -1225,9 +1230,15 @@ async def get_sent(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
 
 
 async def on_answer_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    text = (message.text or "").strip()
-    if not text:
-        await message.answer(translator(manager)("rdesk-text-only"))
+    t = translator(manager)
+    try:
+        text = clean_text(message.text or "", MESSAGE_MAX)
+    except InvalidInput as error:
+        refusal = {
+            "too-long": t("rdesk-too-long", limit=MESSAGE_MAX),
+            "no-letters": t("input-no-letters"),
+        }.get(error.code, t("rdesk-text-only"))
+        await message.answer(refusal)
         manager.show_mode = ShowMode.NO_UPDATE
         return
     manager.dialog_data["answer"] = text

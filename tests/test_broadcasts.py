@@ -268,7 +268,7 @@ async def test_limits_are_measured_on_the_rendered_message(
     assert problem.locale == "en"
     assert problem.code == "too-long" and problem.excess == 1 and problem.limit == TEXT_LIMIT
     # Tags and entities do not count; a caption has 1024.
-    assert announcement_problems(note(text="<b>" + "&amp;" * 900 + "</b>"), render) == []
+    assert announcement_problems(note(text="<b>R&amp;" + "&amp;" * 900 + "D</b>"), render) == []
     caption = note(text="я" * CAPTION_LIMIT, kind="photo")
     assert {p.code for p in announcement_problems(caption, render)} == {"too-long"}
     # English text is measured with the English header.

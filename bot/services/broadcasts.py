@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT, visible_length
+from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT, visible_length, visible_text
 from bot.services.staff import Rights, StaffService
+from bot.services.text_input import has_words
 from storage.db import Database
 from storage.models import (
     Broadcast,
@@ -173,7 +174,7 @@ def announcement_problems(
     always, English too since English-speaking members get the English header (and `text_en`
     when present). With an attachment the limit is the caption's, else the message's."""
     problems: list[BroadcastError] = []
-    if not announcement.text_uk.strip():
+    if not has_words(visible_text(announcement.text_uk)):
         problems.append(BroadcastError("empty-text"))
     kind = announcement.attachment_kind
     if kind is not None:

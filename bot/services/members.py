@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.services.text_input import InvalidInput as InvalidInput  # long imported from here
+from bot.services.text_input import clean_line
 from storage.db import Database
 from storage.models import Member, Verification, utcnow
 from storage.repositories import associations as associations_repo
@@ -25,26 +27,18 @@ ROLES = (
 )
 NAME_MIN, NAME_MAX = 2, 100
 HROMADA_TEXT_MIN, HROMADA_TEXT_MAX = 2, 120
-_PHONE_RE = re.compile(r"^\+?\d{7,15}$")
-
-
-class InvalidInput(ValueError):
-    """Input a member typed that breaks a rule; `code` names the rule, `limits` its figures."""
-
-    def __init__(self, code: str, **limits: int) -> None:
-        super().__init__(code)
-        self.code = code
-        self.limits = limits
+_PHONE_RE = re.compile(r"^\+?[0-9]{7,15}$")
 
 
 def _clean_words(text: str, minimum: int, maximum: int) -> str:
-    """Trimmed, one space between words, with a letter in it, within the length limits."""
-    cleaned = " ".join(text.split())
-    if len(cleaned) > maximum:
-        raise InvalidInput("too-long", limit=maximum, length=len(cleaned))
-    if len(cleaned) < minimum or not any(ch.isalpha() for ch in cleaned):
-        raise InvalidInput("too-short", limit=minimum)
-    return cleaned
+    """One line with a visible letter in it, within the length limits; anything short of
+    that is `too-short` (the member is told how many letters it needs)."""
+    try:
+        return clean_line(text, minimum=minimum, maximum=maximum, letters_only=True)
+    except InvalidInput as error:
+        if error.code == "too-long":
+            raise
+        raise InvalidInput("too-short", limit=minimum) from None
 
 
 def clean_name(text: str) -> str:

@@ -7,6 +7,7 @@ answer is kept, and the first one marks the question answered.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -20,6 +21,7 @@ from bot.services.members import InvalidInput, MemberProfile
 from bot.services.message_limits import TEXT_LIMIT, utf16_len
 from bot.services.staff import PermissionDenied, Rights, StaffService
 from bot.services.staff_chats import BoundChat, group_bindings
+from bot.services.text_input import clean_block
 from storage.db import Database
 from storage.models import (
     Association,
@@ -55,13 +57,15 @@ class NotAnswered(Exception):
 
 
 def clean_question(text: str) -> str:
-    """The question as typed, trimmed; InvalidInput when empty or over QUESTION_MAX."""
-    cleaned = text.strip()
-    if not cleaned:
-        raise InvalidInput("empty")
-    if len(cleaned) > QUESTION_MAX:
-        raise InvalidInput("too-long", limit=QUESTION_MAX, length=len(cleaned))
-    return cleaned
+    """The question as typed, cleaned and trimmed; InvalidInput `empty`, `no-letters` or
+    `too-long` (over QUESTION_MAX)."""
+    return clean_block(text, maximum=QUESTION_MAX)
+
+
+def clean_answer(text: str) -> str:
+    """A staff answer, cleaned and trimmed, of any length (delivery splits it); InvalidInput
+    `empty` or `no-letters`."""
+    return clean_block(text, maximum=sys.maxsize)
 
 
 # ----------------------------------------------------------------------------- text helpers
@@ -330,9 +334,7 @@ class QuestionService:
     ) -> AnswerReceipt:
         """Store an answer by staff of one of the question's associations, or an admin
         (PermissionDenied otherwise). Any length: delivery splits it."""
-        cleaned = text.strip()
-        if not cleaned:
-            raise InvalidInput("empty")
+        cleaned = clean_answer(text)
         rights = await self.staff.rights(staff_telegram_id)
         async with self.db.transaction() as session:
             question = await repo.get_question(session, question_id)

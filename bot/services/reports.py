@@ -33,6 +33,13 @@ from bot.services.members import InvalidInput
 from bot.services.report_rules import ReportRules
 from bot.services.staff import PermissionDenied, Rights, StaffService
 from bot.services.staff_chats import BoundChat, group_bindings
+from bot.services.text_input import (
+    ascii_digits,
+    clean_block,
+    clean_line,
+    parse_int,
+    strip_format,
+)
 from bot.services.text_search import FieldIndex
 from storage.db import Database
 from storage.models import (
@@ -63,8 +70,8 @@ NAME_MAX = 200
 AFFECTED_GROUPS = ("women", "men", "children", "older", "disabled", "idp", "veterans")
 ATTACHMENT_KINDS = ("photo", "document")
 POSITIONS = ("supports", "neutral", "opposes")
-DREAM_ID_RE = re.compile(r"^DREAM-UA-\d{6}-[0-9A-F]{8}$")
-_REFERENCE_RE = re.compile(r"^R\s*-?\s*(\d{4})\s*-?\s*(\d{1,7})$")
+DREAM_ID_RE = re.compile(r"^DREAM-UA-[0-9]{6}-[0-9A-F]{8}$")
+_REFERENCE_RE = re.compile(r"^R\s*-?\s*([0-9]{4})\s*-?\s*([0-9]{1,7})$")
 
 # Status changes staff may make with set_status; merging has its own action.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -142,23 +149,13 @@ def _one_line(text: str) -> str:
 
 
 def clean_title(text: str) -> str:
-    """The title on one line; InvalidInput `empty` or `too-long` (with the limit)."""
-    cleaned = _one_line(text)
-    if not cleaned:
-        raise InvalidInput("empty")
-    if len(cleaned) > TITLE_MAX:
-        raise InvalidInput("too-long", limit=TITLE_MAX, length=len(cleaned))
-    return cleaned
+    """The title on one line; InvalidInput `empty`, `no-letters` or `too-long` (the limit)."""
+    return clean_line(text, maximum=TITLE_MAX)
 
 
 def clean_text(text: str, limit: int) -> str:
-    """A multi-line text, trimmed; InvalidInput `empty` or `too-long` (with the limit)."""
-    cleaned = text.strip()
-    if not cleaned:
-        raise InvalidInput("empty")
-    if len(cleaned) > limit:
-        raise InvalidInput("too-long", limit=limit, length=len(cleaned))
-    return cleaned
+    """A multi-line text, trimmed; InvalidInput `empty`, `no-letters` or `too-long`."""
+    return clean_block(text, maximum=limit)
 
 
 def clean_description(text: str) -> str:
@@ -170,10 +167,13 @@ def clean_residents(value: int | str | None) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, str):
-        digits = re.sub(r"[\s_.,'’]", "", value)
-        if not digits.isdigit():
+        digits = re.sub(r"[\s_.,'’]", "", strip_format(value))
+        if not ascii_digits(digits):
             raise InvalidInput("not-a-number")
-        value = int(digits)
+        parsed = parse_int(digits, RESIDENTS_MAX)
+        if parsed is None:
+            raise InvalidInput("too-large", limit=RESIDENTS_MAX)
+        value = parsed
     if isinstance(value, bool) or value < 0:
         raise InvalidInput("negative")
     if value > RESIDENTS_MAX:
