@@ -108,7 +108,7 @@ def create_dispatcher(
     from dialogs.queue import create_queue_router, queue_dialog
     from dialogs.registration import registration_dialog
     from dialogs.report import report_dialog
-    from dialogs.staff import staff_invites_dialog
+    from dialogs.staff import staff_access_dialog, staff_invites_dialog
 
     members = MemberService(db)
     staff = StaffService(db, settings.admin_ids)
@@ -155,6 +155,7 @@ def create_dispatcher(
         profile_dialog(),
         language_dialog(),
         staff_invites_dialog(),
+        staff_access_dialog(),
         expert_desk.expert_desk_dialog(),
         report_desk.report_reply_dialog(),
         knowledge_dialog(),

@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 MEMBER_COMMANDS = ("start", "menu", "profile", "language", "help", "cancel")
 STAFF_COMMANDS = ("questions", "queue", "export", "broadcast", "digest")
-ADMIN_COMMANDS = ("questions", "queue", "export", "broadcast", "digest", "invite")
+ADMIN_COMMANDS = ("questions", "queue", "export", "broadcast", "digest", "invite", "staff")
 # In groups, for their administrators: binding the group is for bot admins, who are usually
 # among them; the bot checks the right itself.
 GROUP_ADMIN_COMMANDS = ("bind", "unbind", "digest")
@@ -32,6 +32,7 @@ _DESCRIPTIONS = {
     "export": "queue-command-export",
     "broadcast": "broadcast-command",
     "digest": "digest-command",
+    "staff": "staff-command",
     "bind": "desk-command-bind",
     "unbind": "desk-command-unbind",
 }

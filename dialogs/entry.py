@@ -16,7 +16,7 @@ from bot.services.members import MemberProfile, MemberService
 from bot.services.staff import INVITE_PREFIX, RedeemStatus, Rights, StaffService
 from dialogs.expert_desk import start_with_question
 from dialogs.knowledge import start_question
-from dialogs.states import LanguageChoice, Menu, Profile, Registration, StaffInvites
+from dialogs.states import LanguageChoice, Menu, Profile, Registration, StaffAccess, StaffInvites
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +120,15 @@ async def invite(
     await dialog_manager.start(StaffInvites.association, mode=StartMode.RESET_STACK)
 
 
+async def staff_list(
+    message: Message, dialog_manager: DialogManager, rights: Rights, i18n: Translator
+) -> None:
+    if not rights.is_admin:
+        await message.answer(i18n("staff-no-rights"))
+        return
+    await dialog_manager.start(StaffAccess.rights, mode=StartMode.RESET_STACK)
+
+
 async def bot_status_changed(event: ChatMemberUpdated, members: MemberService) -> None:
     """A member unblocked the bot (`member`) or blocked it (`kicked`): announcements follow."""
     status = event.new_chat_member.status
@@ -173,6 +182,7 @@ def create_command_router() -> Router:
     router.message.register(language, Command("language"))
     router.message.register(cancel, Command("cancel"))
     router.message.register(invite, Command("invite"))
+    router.message.register(staff_list, Command("staff"))
     router.message.register(unknown_command, F.text.startswith("/"))
     router.my_chat_member.register(bot_status_changed, F.chat.type == "private")
     return router

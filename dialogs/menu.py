@@ -22,7 +22,7 @@ from dialogs.states import (
     News,
     Profile,
     ReportForm,
-    StaffInvites,
+    StaffAccess,
 )
 
 
@@ -48,7 +48,7 @@ async def on_staff_invites(
     if not (await current_rights(manager)).is_admin:
         await answer(manager, callback, translator(manager)("staff-no-rights"), alert=True)
         return
-    await manager.start(StaffInvites.association)
+    await manager.start(StaffAccess.rights)
 
 
 async def on_question(message: Message, _widget: MessageInput, manager: DialogManager) -> None:

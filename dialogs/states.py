@@ -34,6 +34,15 @@ class StaffInvites(StatesGroup):
     link = State()
 
 
+class StaffAccess(StatesGroup):
+    rights = State()
+    confirm_right = State()
+    right_revoked = State()
+    invites = State()
+    confirm_invite = State()
+    invite_revoked = State()
+
+
 class Knowledge(StatesGroup):
     topics = State()
     entries = State()

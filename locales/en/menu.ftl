@@ -10,7 +10,7 @@ menu-profile = 👤 My profile
 menu-language = 🌐 Мова / Language
 menu-news = 📰 News
 menu-help = ❓ Help
-menu-staff-invites = 🔑 Staff invites
+menu-staff-invites = 👥 Staff and invitations
 menu-broadcast = 📢 New announcement
 
 help-text =

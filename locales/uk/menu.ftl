@@ -10,7 +10,7 @@ menu-profile = 👤 Мій профіль
 menu-language = 🌐 Мова / Language
 menu-news = 📰 Новини
 menu-help = ❓ Довідка
-menu-staff-invites = 🔑 Запрошення для працівників
+menu-staff-invites = 👥 Працівники та запрошення
 menu-broadcast = 📢 Нове оголошення
 
 help-text =
