@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from bot.content import AssociationInfo
+from bot.services.filing_limits import UNLIMITED, WINDOW, FilingLimits
 from bot.services.hromadas import HromadaDirectory, HromadaMatch, Oblast
 from bot.services.members import InvalidInput, MemberProfile
 from bot.services.message_limits import TEXT_LIMIT, utf16_len
@@ -35,6 +36,7 @@ from storage.models import (
     utcnow,
 )
 from storage.repositories import associations as associations_repo
+from storage.repositories import filing as filing_repo
 from storage.repositories import members as members_repo
 from storage.repositories import questions as repo
 from storage.repositories.audit import add_event
@@ -266,20 +268,25 @@ class QuestionService:
         admin_ids: frozenset[int] = frozenset(),
         *,
         hromadas: HromadaDirectory | None = None,
+        limits: FilingLimits = UNLIMITED,
     ) -> None:
         self.db = db
         self.staff = StaffService(db, admin_ids)
         self.hromadas = hromadas  # names the member's hromada and oblast on cards
+        self.limits = limits  # questions per member in 24 hours
 
     async def ask(self, telegram_id: int, text: str, locale: str) -> AskedQuestion:
         """Store a registered member's question, routed to their associations (all when not
         sure); returns it with the staff groups to post it to. InvalidInput: empty, too long,
-        or the member is not registered."""
+        or the member is not registered; MemberRejected, or LimitReached."""
         cleaned = clean_question(text)
+        now = utcnow()
         async with self.db.transaction() as session:
             member = await members_repo.get_by_telegram_id(session, telegram_id)
             if member is None or member.registered_at is None:
                 raise InvalidInput("not-registered")
+            self.limits.check(member.verification, (), now)  # rejected: refused before writing
+            await filing_repo.lock_member(session, member.id)
             routed = [a for a in member.associations if a.active]
             if member.associations_unsure or not routed:
                 routed = [a for a in await associations_repo.all_associations(session) if a.active]
@@ -292,8 +299,14 @@ class QuestionService:
                     locale=locale,
                     association_codes=codes,
                     status=QuestionStatus.OPEN,
+                    created_at=now,
                 ),
             )
+            # Counted after the insert: on SQLite the write is what queues a second tap here.
+            earlier = await filing_repo.questions_asked_since(
+                session, member.id, now - WINDOW, besides=question.id
+            )
+            self.limits.check(member.verification, earlier, now)
             await add_event(
                 session,
                 actor_id=telegram_id,

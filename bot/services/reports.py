@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from bot.services.filing_limits import UNLIMITED, WINDOW, FilingLimits
 from bot.services.members import InvalidInput
 from bot.services.report_rules import ReportRules
 from bot.services.staff import PermissionDenied, Rights, StaffService
@@ -55,6 +56,7 @@ from storage.models import (
     utcnow,
 )
 from storage.repositories import associations as associations_repo
+from storage.repositories import filing as filing_repo
 from storage.repositories import members as members_repo
 from storage.repositories import questions as questions_repo
 from storage.repositories import reports as repo
@@ -533,10 +535,12 @@ class ReportService:
         *,
         timezone: str = "Europe/Kyiv",
         index_max_age: float = INDEX_MAX_AGE,
+        limits: FilingLimits = UNLIMITED,
     ) -> None:
         self.db = db
         self.rules = rules
         self.staff = StaffService(db, admin_ids)
+        self.limits = limits  # reports per member in 24 hours
         self.timezone = ZoneInfo(timezone)  # the year of a reference number is the local one
         self._similar = _SimilarIndex(index_max_age)
 
@@ -596,7 +600,7 @@ class ReportService:
     async def submit(self, telegram_id: int, form: ReportForm) -> SubmittedReport:
         """File a registered member's report: a reference number, the deadline of its urgency,
         routed by the rules; the member's draft is deleted. InvalidInput on a bad form or an
-        unregistered member."""
+        unregistered member; MemberRejected, or LimitReached (the draft stays)."""
         form = self.clean_form(form)
         urgency = self.rules.urgency(form.urgency)
         assert urgency is not None
@@ -607,6 +611,10 @@ class ReportService:
             member = await members_repo.get_by_telegram_id(session, telegram_id)
             if member is None or member.registered_at is None:
                 raise InvalidInput("not-registered")
+            # Behind the counter's lock (and the member's on PostgreSQL): counted one at a time.
+            await filing_repo.lock_member(session, member.id)
+            earlier = await filing_repo.reports_filed_since(session, member.id, now - WINDOW)
+            self.limits.check(member.verification, earlier, now)
             active = [a for a in await associations_repo.all_associations(session) if a.active]
             codes = self.rules.route(
                 form.category,
