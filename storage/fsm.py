@@ -154,6 +154,95 @@ class SqlStorage(BaseStorage):
         """Nothing to release: the `Database` belongs to the application."""
 
 
+# ------------------------------------------------------------------------------ one user's state
+
+_PARTS = ("data", "state", "lock")
+
+
+def _key_parts(key: str) -> tuple[list[int], str]:
+    """The numbers of a key built by `default_key_builder()` (chat, thread if any, user) and
+    what follows them (the destiny, and for Redis the part)."""
+    pieces = key.split(":")
+    if pieces[0] != "fsm":
+        return [], ""
+    numbers: list[int] = []
+    index = 1
+    while index < len(pieces) and pieces[index].lstrip("-").isdigit():
+        numbers.append(int(pieces[index]))
+        index += 1
+    return numbers, ":".join(pieces[index:])
+
+
+def _group_stack_prefix(key: str, user_id: int) -> str | None:
+    """For the user's own dialog stack in a group (`aiogd:stack:<id>`), the key up to the
+    destiny: the stack's dialogs are stored under it with `aiogd:context:<intent>`."""
+    marker = f"aiogd:stack:<{user_id}>"
+    at = key.find(marker)
+    return key[:at] if at > 0 else None
+
+
+def belongs_to(key: str, user_id: int) -> bool:
+    """Whether this FSM storage key holds state of `user_id`: their private chat, their state
+    in a group, or their dialog stack in a group."""
+    numbers, rest = _key_parts(key)
+    if not numbers:
+        return False
+    return user_id in (numbers[0], numbers[-1]) or rest.startswith(f"aiogd:stack:<{user_id}>")
+
+
+def _context_keys(prefix: str, data: Any, suffix: str = "") -> set[str]:
+    intents = data.get("intents") if isinstance(data, dict) else None
+    return {
+        f"{prefix}aiogd:context:{intent}{suffix}"
+        for intent in intents or ()
+        if isinstance(intent, str)
+    }
+
+
+async def delete_user_records(session: AsyncSession, user_id: int) -> int:
+    """Delete every `fsm_records` row of `user_id` in the caller's transaction (the member
+    erased their profile); returns how many went."""
+    rows = await session.execute(
+        select(FsmRecord.key, FsmRecord.data).where(FsmRecord.key.like(f"%{user_id}%"))
+    )
+    doomed: set[str] = set()
+    for key, data in rows.all():
+        if belongs_to(key, user_id):
+            doomed.add(key)
+            prefix = _group_stack_prefix(key, user_id)
+            if prefix is not None:
+                doomed |= _context_keys(prefix, data)
+    if not doomed:
+        return 0
+    result = await session.execute(delete(FsmRecord).where(FsmRecord.key.in_(doomed)))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def forget_user(storage: BaseStorage, user_id: int) -> int:
+    """Delete every state and dialog of `user_id` from `storage` (the database or Redis);
+    returns how many records went."""
+    if isinstance(storage, SqlStorage):
+        async with storage.db.transaction() as session:
+            return await delete_user_records(session, user_id)
+    if not isinstance(storage, RedisStorage):
+        return 0
+    doomed: set[str] = set()
+    async for raw in storage.redis.scan_iter(match=f"fsm:*{user_id}*", count=500):
+        key = raw.decode() if isinstance(raw, bytes) else str(raw)
+        base, _, part = key.rpartition(":")
+        if part not in _PARTS or not belongs_to(base, user_id):
+            continue
+        doomed.add(key)
+        prefix = _group_stack_prefix(base, user_id)
+        if prefix is not None and part == "data":
+            value = await storage.redis.get(key)
+            data = storage.json_loads(value) if value else None
+            doomed |= _context_keys(prefix, data, ":data") | _context_keys(prefix, data, ":state")
+    if doomed:
+        await storage.redis.delete(*doomed)
+    return len(doomed)
+
+
 def create_fsm_storage(
     db: Database, redis_url: str | None
 ) -> tuple[BaseStorage, BaseEventIsolation]:
@@ -164,4 +253,11 @@ def create_fsm_storage(
     return SqlStorage(db), SimpleEventIsolation()
 
 
-__all__ = ["SqlStorage", "create_fsm_storage", "default_key_builder"]
+__all__ = [
+    "SqlStorage",
+    "belongs_to",
+    "create_fsm_storage",
+    "default_key_builder",
+    "delete_user_records",
+    "forget_user",
+]

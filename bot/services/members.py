@@ -77,10 +77,15 @@ class MemberProfile:
     phone: str | None
     registered_at: datetime | None
     announcements_muted: bool = False
+    erased_at: datetime | None = None  # the member deleted their profile: nothing personal left
 
     @property
     def registered(self) -> bool:
         return self.registered_at is not None
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_at is not None
 
     @classmethod
     def from_row(cls, row: Member) -> MemberProfile:
@@ -100,6 +105,7 @@ class MemberProfile:
             phone=row.phone,
             registered_at=row.registered_at,
             announcements_muted=row.announcements_muted,
+            erased_at=row.erased_at,
         )
 
 

@@ -338,6 +338,7 @@ class SupporterView:
     residents: int | None
     verified: bool
     joined_at: datetime
+    erased: bool = False  # the co-signer deleted their profile: no name, the place stays
 
 
 @dataclass(frozen=True)
@@ -379,6 +380,7 @@ class ReportView:
     figures: ReportFigures
     positions: tuple[PositionView, ...]
     cards: tuple[CardRef, ...]
+    reporter_erased: bool = False  # the reporter deleted their profile: "deleted member"
 
     @property
     def is_open(self) -> bool:
@@ -1335,6 +1337,7 @@ class ReportService:
                         residents=row.residents,
                         verified=member.verification == Verification.VERIFIED,
                         joined_at=row.joined_at,
+                        erased=member.erased_at is not None,
                     )
                     for row, member in supporters
                 ),
@@ -1346,6 +1349,7 @@ class ReportService:
                 cards=tuple(
                     CardRef(c.chat_id, c.message_id, locales.get(c.chat_id, "uk")) for c in cards
                 ),
+                reporter_erased=reporter.erased_at is not None,
             )
 
 
