@@ -134,7 +134,11 @@ def render_card(
         ),
         t(
             "desk-card-member",
-            name=esc(member.full_name) or t("desk-no-name"),
+            name=(
+                t("privacy-deleted-member")
+                if member.erased
+                else esc(member.full_name) or t("desk-no-name")
+            ),
             role=t(f"role-{member.role}") if member.role else "—",
         ),
     ]

@@ -207,7 +207,9 @@ def cosigners_text(
     lines = [
         t(
             "queue-cosigner",
-            name=esc(s.full_name) or t("queue-no-name"),
+            name=t("privacy-deleted-member")
+            if s.erased
+            else esc(s.full_name) or t("queue-no-name"),
             place=_place(t, directory, s)
             if not s.residents
             else t(
@@ -259,6 +261,13 @@ def _escaped_pieces(text: str) -> list[str]:
     return pieces
 
 
+def _actor(t: Translator, entry: HistoryEntry) -> str:
+    """Who made a history entry; a member who deleted their profile (a negative id) is not."""
+    if (entry.actor_telegram_id or 0) < 0:
+        return t("privacy-deleted-member")
+    return esc(entry.actor_name) or t("queue-no-name")
+
+
 def history_text(
     t: Translator, view: ReportView, entries: Sequence[HistoryEntry], tz: ZoneInfo
 ) -> list[str]:
@@ -268,7 +277,7 @@ def history_text(
         head = t(
             "queue-history-entry",
             time=local_time(entry.at, tz),
-            actor=esc(entry.actor_name) or t("queue-no-name"),
+            actor=_actor(t, entry),
             what=_history_head(t, view, entry),
         )
         position = entry.after or {}

@@ -176,7 +176,11 @@ def render_report_card(
     people = [
         t(
             "rdesk-card-reporter",
-            name=esc(view.reporter_name) or t("rdesk-no-name"),
+            name=(
+                t("privacy-deleted-member")
+                if view.reporter_erased
+                else esc(view.reporter_name) or t("rdesk-no-name")
+            ),
             role=t(f"role-{reporter_role}") if reporter_role else "—",
         ),
     ]
