@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.i18n import Translations, Translator
 from bot.services.broadcasts import BroadcastError, BroadcastProgress, BroadcastService
+from dialogs.common import RowId
 from storage.models import BroadcastStatus
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ class ProgressCb(CallbackData, prefix="bcp"):
     """A progress button: `a` the action, `b` the broadcast id."""
 
     a: str  # pause | resume | cancel | cancel-yes | cancel-no
-    b: int
+    b: RowId
 
 
 # ------------------------------------------------------------------------------ texts

@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import operator
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from aiogram import Bot
+from aiogram import Bot, F
 from aiogram.enums import ContentType
+from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import DialogManager, DialogProtocol, ShowMode, StartMode
 from aiogram_dialog import Window as BaseWindow
@@ -18,11 +20,15 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Select
 from aiogram_dialog.widgets.kbd.select import OnItemClick
 from aiogram_dialog.widgets.text import Format, Text
+from pydantic import BeforeValidator, Field
 
 from bot.i18n import Translations, Translator
 from bot.services.members import MemberService
 from bot.services.staff import Rights, StaffService
+from bot.services.text_input import ID_MAX, TELEGRAM_ID_MAX, parse_id, parse_int
 from dialogs.states import Menu
+
+ITEM_MAX = 10_000  # a list's index in a button: lists are far shorter
 
 
 class Tr(Text):
@@ -49,8 +55,42 @@ def esc(value: str | None) -> str:
 
 
 def item_number(item_id: str) -> int:
-    """A button's numeric item id; -1 for anything else (a forged button)."""
-    return int(item_id) if item_id.isdigit() else -1
+    """A button's numeric item id (an index into a short list); -1 for anything else (a
+    forged button)."""
+    number = parse_int(item_id, ITEM_MAX)
+    return -1 if number is None else number
+
+
+def _bounded_id(maximum: int) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if isinstance(value, str):
+            number = parse_id(value, maximum)
+            if number is None:
+                raise ValueError("not an id")  # the filter does not match: a stale button
+            return number
+        return value
+
+    return check
+
+
+# Ids in CallbackData: ASCII digits within what the column holds, checked when the button is
+# unpacked, so a forged one never matches the handler's filter and gets the stale-button
+# answer of the catch-alls instead of reaching the database.
+RowId = Annotated[int, BeforeValidator(_bounded_id(ID_MAX)), Field(ge=1, le=ID_MAX)]
+TelegramId = Annotated[
+    int, BeforeValidator(_bounded_id(TELEGRAM_ID_MAX)), Field(ge=1, le=TELEGRAM_ID_MAX)
+]
+
+
+def deep_link(prefix: str) -> CommandStart:
+    """`/start <prefix><digits>`: a card's deep link (the id is read by `deep_link_id`)."""
+    return CommandStart(deep_link=True, magic=F.args.regexp(rf"^{prefix}[0-9]+$"))
+
+
+def deep_link_id(command: CommandObject, prefix: str, maximum: int = ID_MAX) -> int | None:
+    """The id in a deep link's payload; None when no row could have it (the handler then
+    answers as for an unknown id). `maximum`: TELEGRAM_ID_MAX for a Telegram id."""
+    return parse_id((command.args or "").removeprefix(prefix), maximum)
 
 
 def translator(manager: DialogManager) -> Translator:
@@ -118,6 +158,12 @@ async def answer(
     message_manager = manager.middleware_data.get("message_manager")
     if message_manager is not None and hasattr(message_manager, "mark_answered"):
         message_manager.mark_answered(callback.id)
+
+
+async def stale_button(manager: DialogManager, callback: CallbackQuery) -> None:
+    """A forged or outdated item of the window's buttons: say so, leave the window as it is."""
+    await answer(manager, callback, translator(manager)("error-stale-button"))
+    manager.show_mode = ShowMode.NO_UPDATE
 
 
 class Window(BaseWindow):

@@ -35,6 +35,7 @@ from bot.services.hromadas import HromadaDirectory
 from bot.services.reports import ReportService
 from bot.services.staff import PermissionDenied
 from bot.services.staff_chats import BoundChat, StaffChatService
+from bot.services.text_input import parse_int
 from bot.settings import Settings
 from dialogs.common import esc
 from dialogs.digest_texts import Names, create_digest_scheduler
@@ -256,8 +257,8 @@ async def on_panel_button(
             await digests.set_schedule(key, user.id, weekdays=PRESETS[value], enabled=True)
         elif action == "d" and value == "off":
             await digests.set_schedule(key, user.id, enabled=False)
-        elif action == "h" and value.isdigit() and int(value) in HOURS:
-            await digests.set_schedule(key, user.id, at=time(int(value)))
+        elif action == "h" and (hour := parse_int(value, 23)) is not None and hour in HOURS:
+            await digests.set_schedule(key, user.id, at=time(hour))
         elif action == "l" and value in LOCALES:
             await digests.set_group_locale(chat.chat_id, chat.association_codes, value, user.id)
         elif action == "n":

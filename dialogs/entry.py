@@ -14,7 +14,8 @@ from bot.commands import set_chat_commands
 from bot.i18n import Translator
 from bot.services.members import MemberProfile, MemberService
 from bot.services.staff import INVITE_PREFIX, RedeemStatus, Rights, StaffService
-from dialogs.expert_desk import start_with_question
+from dialogs.common import deep_link
+from dialogs.expert_desk import QUESTION_LINK_PREFIX, start_with_question
 from dialogs.knowledge import start_question
 from dialogs.states import LanguageChoice, Menu, Profile, Registration, StaffAccess, StaffInvites
 
@@ -172,9 +173,7 @@ def create_command_router() -> Router:
     router.message.register(
         start_with_invite, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX))
     )
-    router.message.register(
-        start_with_question, CommandStart(deep_link=True, magic=F.args.regexp(r"^q\d+$"))
-    )
+    router.message.register(start_with_question, deep_link(QUESTION_LINK_PREFIX))
     router.message.register(start, CommandStart())
     router.message.register(menu, Command("menu"))
     router.message.register(help_command, Command("help"))

@@ -53,8 +53,19 @@ from bot.services.questions import (
 )
 from bot.services.staff import PermissionDenied, Rights, UnknownAssociation
 from bot.services.staff_chats import BoundChat, StaffChatService
+from bot.services.text_input import parse_id
 from bot.settings import Settings
-from dialogs.common import MENU_BUTTON, USE_BUTTONS, Tr, Window, answer, esc, indexed_select
+from dialogs.common import (
+    MENU_BUTTON,
+    USE_BUTTONS,
+    RowId,
+    Tr,
+    Window,
+    answer,
+    deep_link_id,
+    esc,
+    indexed_select,
+)
 from dialogs.presenters import hromada_label, is_kyiv, local_time, oblast_name
 from dialogs.states import ExpertDesk
 
@@ -76,7 +87,7 @@ LIST_SELECT = "question"
 class DraftCallback(CallbackData, prefix="qdraft"):
     """The card's "knowledge-base draft" button."""
 
-    question_id: int
+    question_id: RowId
 
 
 @dataclass(frozen=True)
@@ -595,7 +606,8 @@ async def start_with_question(
     if not rights.is_staff:
         await message.answer(i18n("desk-no-rights"))
         return
-    view = await questions.card(int(command.args[len(QUESTION_LINK_PREFIX) :]))
+    question_id = deep_link_id(command, QUESTION_LINK_PREFIX)
+    view = None if question_id is None else await questions.card(question_id)
     if view is None:
         await message.answer(i18n("desk-question-not-found"))
         return
@@ -711,7 +723,8 @@ async def on_pick(
     callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     rights: Rights = manager.middleware_data["rights"]
-    view = await _questions(manager).card(int(item_id))
+    question_id = parse_id(item_id)
+    view = None if question_id is None else await _questions(manager).card(question_id)
     if view is None:
         await answer(manager, callback, _t(manager)("desk-question-not-found"), alert=True)
         return

@@ -25,6 +25,7 @@ from bot.services.reports import (
     UnknownReport,
 )
 from bot.services.staff import PermissionDenied
+from bot.services.text_input import parse_id
 from dialogs.common import (
     MENU_BUTTON,
     USE_BUTTONS,
@@ -33,6 +34,7 @@ from dialogs.common import (
     answer,
     esc,
     indexed_select,
+    stale_button,
     translator,
     user_id,
 )
@@ -179,11 +181,13 @@ async def get_report(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
 
 
 async def on_pick(
-    _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    if not item_id.isdigit():
-        return  # a forged button: the window stays as it is
-    manager.dialog_data["report_id"] = int(item_id)
+    report_id = parse_id(item_id)
+    if report_id is None:
+        await stale_button(manager, callback)
+        return
+    manager.dialog_data["report_id"] = report_id
     await manager.switch_to(MyReports.report)
 
 

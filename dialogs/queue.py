@@ -51,8 +51,19 @@ from bot.services.reports import (
     SupporterView,
 )
 from bot.services.staff import Rights
+from bot.services.text_input import parse_id
 from bot.settings import Settings
-from dialogs.common import MENU_BUTTON, USE_BUTTONS, Tr, Window, answer, esc, indexed_select
+from dialogs.common import (
+    MENU_BUTTON,
+    USE_BUTTONS,
+    Tr,
+    Window,
+    answer,
+    esc,
+    indexed_select,
+    item_number,
+    stale_button,
+)
 from dialogs.presenters import local_time
 from dialogs.report_desk import (
     association_label,
@@ -455,7 +466,11 @@ async def get_report(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
 async def on_pick(
     callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    await _open_report(callback, manager, int(item_id))
+    report_id = parse_id(item_id)
+    if report_id is None:
+        await stale_button(manager, callback)
+        return
+    await _open_report(callback, manager, report_id)
 
 
 async def _open_report(callback: CallbackQuery, manager: DialogManager, report_id: int) -> None:
@@ -514,7 +529,7 @@ async def on_option(
 ) -> None:
     kind = str(manager.dialog_data.get("filter", ""))
     codes = filter_options(kind, _reports(manager).rules, _directory(manager))
-    index = int(item_id) if item_id.isdigit() else -1
+    index = item_number(item_id)
     if kind not in FILTERS or not 0 <= index < len(codes):
         await answer(manager, callback, _t(manager)("error-stale-button"))
         return

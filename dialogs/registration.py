@@ -43,7 +43,9 @@ from dialogs.common import (
     answer,
     esc,
     indexed_select,
+    item_number,
     members_of,
+    stale_button,
     translator,
     use_locale,
     user_id,
@@ -248,16 +250,22 @@ async def on_not_text(message: Message, _widget: MessageInput, manager: DialogMa
 
 
 async def on_role(
-    _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    await _advance(manager, Registration.oblast, role=ROLES[int(item_id)])
+    if not 0 <= item_number(item_id) < len(ROLES):
+        await stale_button(manager, callback)  # a forged or outdated button
+        return
+    await _advance(manager, Registration.oblast, role=ROLES[item_number(item_id)])
 
 
 async def on_oblast(
     callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     oblasts = _directory(manager).oblasts
-    oblast = oblasts[int(item_id)]
+    if not 0 <= item_number(item_id) < len(oblasts):
+        await stale_button(manager, callback)
+        return
+    oblast = oblasts[item_number(item_id)]
     manager.dialog_data["oblast_code"] = oblast.code
     if is_kyiv(oblast.code):
         # Kyiv is a hromada of its own: nothing more to ask.
@@ -298,10 +306,13 @@ async def on_hromada_text(
 
 
 async def on_hromada_pick(
-    _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     matches = manager.dialog_data.get("matches", [])
-    match = matches[int(item_id)]
+    if not 0 <= item_number(item_id) < len(matches):
+        await stale_button(manager, callback)
+        return
+    match = matches[item_number(item_id)]
     await _advance(
         manager, Registration.associations, hromada_code=match["code"], hromada_text=None
     )
@@ -312,13 +323,15 @@ async def on_associations_done(
 ) -> None:
     widget: ManagedMultiselect[str] = manager.find(ASSOCIATIONS_SELECT)  # type: ignore[assignment]
     checked = widget.get_checked()
-    if not checked:
+    associations = _associations(manager)
+    # A forged tick is stored like a real one: only the association buttons shown count.
+    ticked = sorted({item_number(i) for i in checked} & set(range(len(associations))))
+    if not ticked:
         await answer(
             manager, callback, translator(manager)("registration-associations-none"), alert=True
         )
         return
-    associations = _associations(manager)
-    codes = [associations[int(i)].code for i in sorted(checked, key=int)]
+    codes = [associations[i].code for i in ticked]
     await _advance(manager, Registration.phone, association_codes=codes, associations_unsure=False)
 
 

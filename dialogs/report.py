@@ -38,6 +38,7 @@ from bot.services.reports import (
     clean_title,
 )
 from bot.services.reports import ReportForm as FormData
+from bot.services.text_input import parse_int
 from dialogs.common import (
     MENU_BUTTON,
     USE_BUTTONS,
@@ -47,6 +48,7 @@ from dialogs.common import (
     esc,
     item_number,
     open_menu,
+    stale_button,
     translator,
     user_id,
 )
@@ -112,9 +114,8 @@ def local_time(moment: datetime, manager: DialogManager) -> str:
 def spoken_reference(reference: str) -> str:
     """`R-2026-00042` as said over the phone: `R 2026 42`."""
     parts = reference.split("-")
-    if len(parts) != 3 or not parts[2].isdigit():
-        return reference
-    return f"{parts[0]} {parts[1]} {int(parts[2])}"
+    number = parse_int(parts[2], 9_999_999) if len(parts) == 3 else None
+    return reference if number is None else f"{parts[0]} {parts[1]} {number}"
 
 
 def group_names(t: Translator, groups: list[str]) -> str:
@@ -379,20 +380,22 @@ async def on_discard_draft(
 
 
 async def on_category(
-    _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     categories = _rules(manager).categories
     if not 0 <= item_number(item_id) < len(categories):
-        return  # a forged or outdated button: the window stays as it is
+        await stale_button(manager, callback)  # a forged or outdated button
+        return
     _form(manager)["category"] = categories[item_number(item_id)].code
     await _go(manager, "urgency")
 
 
 async def on_urgency(
-    _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     urgencies = _rules(manager).urgencies
     if not 0 <= item_number(item_id) < len(urgencies):
+        await stale_button(manager, callback)
         return
     _form(manager)["urgency"] = urgencies[item_number(item_id)].code
     await _go(manager, "title")
@@ -542,6 +545,7 @@ async def on_join(
 ) -> None:
     found = manager.dialog_data.get("similar", [])
     if not 0 <= item_number(item_id) < len(found):
+        await stale_button(manager, callback)
         return
     t = translator(manager)
     chosen = found[item_number(item_id)]
@@ -573,9 +577,10 @@ async def on_different(_callback: CallbackQuery, _button: Button, manager: Dialo
 
 
 async def on_edit(
-    _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     if item_id not in EDITABLE:
+        await stale_button(manager, callback)
         return
     manager.dialog_data["editing"] = True
     await manager.switch_to(getattr(ReportForm, item_id))

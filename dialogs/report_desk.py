@@ -26,7 +26,7 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramMigrateToChat,
 )
-from aiogram.filters import CommandObject, CommandStart
+from aiogram.filters import CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -69,7 +69,19 @@ from bot.services.reports import (
 from bot.services.staff import PermissionDenied, Rights
 from bot.services.staff_chats import StaffChatService
 from bot.services.text_input import has_words
-from dialogs.common import MENU_BUTTON, USE_BUTTONS, Tr, Window, answer, esc, translator, user_id
+from dialogs.common import (
+    MENU_BUTTON,
+    USE_BUTTONS,
+    RowId,
+    Tr,
+    Window,
+    answer,
+    deep_link,
+    deep_link_id,
+    esc,
+    translator,
+    user_id,
+)
 from dialogs.presenters import hromada_label, is_kyiv, local_time, oblast_name
 from dialogs.states import ReportDesk
 
@@ -86,7 +98,7 @@ class ReportCb(CallbackData, prefix="rd"):
     """A card button: `a` the action, `r` the report id, `v` a value (a status, a position)."""
 
     a: str
-    r: int
+    r: RowId
     v: str = ""
 
 
@@ -1146,7 +1158,8 @@ async def start_with_report(
     if not rights.is_staff:
         await message.answer(i18n("rdesk-no-rights"))
         return
-    view = await reports.report(int(command.args[len(REPORT_LINK_PREFIX) :]))
+    report_id = deep_link_id(command, REPORT_LINK_PREFIX)
+    view = None if report_id is None else await reports.report(report_id)
     if view is None:
         await message.answer(i18n("rdesk-not-found"))
         return
@@ -1167,9 +1180,7 @@ def create_report_desk_router() -> Router:
     router.callback_query.register(on_card_button, ReportCb.filter())
     router.message.register(on_report_reply, F.reply_to_message, report_reply_filter)
     router.message.register(
-        start_with_report,
-        CommandStart(deep_link=True, magic=F.args.regexp(rf"^{REPORT_LINK_PREFIX}\d+$")),
-        F.chat.type == "private",
+        start_with_report, deep_link(REPORT_LINK_PREFIX), F.chat.type == "private"
     )
     return router
 

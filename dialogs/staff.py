@@ -41,8 +41,10 @@ from dialogs.common import (
     answer,
     esc,
     indexed_select,
+    item_number,
     members_of,
     staff_of,
+    stale_button,
     translator,
     user_id,
 )
@@ -85,7 +87,11 @@ async def on_association(
     callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     t = translator(manager)
-    association = _associations(manager)[int(item_id)]
+    associations = _associations(manager)
+    if not 0 <= item_number(item_id) < len(associations):
+        await stale_button(manager, callback)  # a forged or outdated button
+        return
+    association = associations[item_number(item_id)]
     try:
         invite = await staff_of(manager).create_invite(user_id(manager), association.code)
     except PermissionDenied:

@@ -34,7 +34,7 @@ from bot.services.staff import PermissionDenied
 from bot.services.staff_chats import StaffChatService
 from bot.services.verification import Decision, PostedCard, UnknownMember, VerificationService
 from bot.settings import Settings
-from dialogs.common import esc
+from dialogs.common import TelegramId, esc
 from dialogs.presenters import is_kyiv, local_time, member_hromada, oblast_name
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class VerifyCallback(CallbackData, prefix="vrf"):
     """A verification card's buttons."""
 
     action: VerifyAction
-    member_id: int  # the member's Telegram id
+    member_id: TelegramId
 
 
 # ------------------------------------------------------------------------------ rendering
