@@ -25,6 +25,7 @@ from bot.services.associations import sync_associations
 from bot.services.broadcast_sender import BroadcastSender, create_sender_bot
 from bot.services.broadcasts import BroadcastService
 from bot.services.digests import DigestService
+from bot.services.filing_limits import FilingLimits
 from bot.services.hromadas import HromadaDirectory, Oblast, load_oblasts
 from bot.services.kb_search import KnowledgeSearch
 from bot.services.knowledge import KnowledgeBase
@@ -121,9 +122,22 @@ def create_dispatcher(
         members=members,
         staff=staff,
         hromadas=hromadas,
-        questions=QuestionService(db, settings.admin_ids, hromadas=hromadas),
+        questions=QuestionService(
+            db,
+            settings.admin_ids,
+            hromadas=hromadas,
+            limits=FilingLimits(
+                settings.question_limit_per_day, settings.question_limit_pending_per_day
+            ),
+        ),
         reports=ReportService(
-            db, content.report_rules, settings.admin_ids, timezone=settings.timezone
+            db,
+            content.report_rules,
+            settings.admin_ids,
+            timezone=settings.timezone,
+            limits=FilingLimits(
+                settings.report_limit_per_day, settings.report_limit_pending_per_day
+            ),
         ),
         staff_chats=StaffChatService(db, settings.admin_ids),
         verification=VerificationService(db, settings.admin_ids),

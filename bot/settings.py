@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     retention_dialog_days: int = Field(default=180, ge=7, le=3650)
     retention_delivery_days: int = Field(default=365, ge=1, le=3650)
     retention_audit_days: int = Field(default=1095, ge=30, le=3650)
+    # Reports and questions to the experts one member may send in a rolling 24 hours, and the
+    # lower limits while their membership is not confirmed (bot/services/filing_limits.py).
+    report_limit_per_day: int = Field(default=5, ge=1, le=1000)
+    report_limit_pending_per_day: int = Field(default=2, ge=1, le=1000)
+    question_limit_per_day: int = Field(default=10, ge=1, le=1000)
+    question_limit_pending_per_day: int = Field(default=3, ge=1, le=1000)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -120,6 +126,19 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "WEBHOOK_SECRET is required with WEBHOOK_URL: "
                     "1-256 characters of A-Z a-z 0-9 _ -"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _check_filing_limits(self) -> Settings:
+        for kind in ("report", "question"):
+            verified = getattr(self, f"{kind}_limit_per_day")
+            pending = getattr(self, f"{kind}_limit_pending_per_day")
+            if pending > verified:
+                name = kind.upper()
+                raise ValueError(
+                    f"{name}_LIMIT_PENDING_PER_DAY ({pending}) must not exceed "
+                    f"{name}_LIMIT_PER_DAY ({verified}): members not yet verified get less"
                 )
         return self
 

@@ -13,6 +13,7 @@ from aiogram_dialog.widgets.text import Format
 
 from bot.content import AssociationInfo
 from bot.i18n import Translations
+from bot.services.filing_limits import FilingRefused, MemberRejected
 from bot.services.kb_search import KnowledgeSearch
 from bot.services.knowledge import Entry, KnowledgeBase
 from bot.services.questions import QUESTION_MAX, QuestionService, clean_question
@@ -30,6 +31,7 @@ from dialogs.common import (
     user_id,
 )
 from dialogs.expert_desk import send_to_experts
+from dialogs.filing_texts import refusal_text
 from dialogs.knowledge_texts import entry_card, entry_full
 from dialogs.presenters import association_names
 from dialogs.states import Knowledge
@@ -47,6 +49,12 @@ def _knowledge(manager: DialogManager) -> KnowledgeBase:
 
 def _entry(manager: DialogManager) -> Entry | None:
     return _knowledge(manager).by_number(int(manager.dialog_data.get("entry", 0)))
+
+
+def _may_ask_experts(manager: DialogManager) -> bool:
+    """Everyone but members the secretariat rejected (the service refuses them as well)."""
+    member = manager.middleware_data.get("member")
+    return member is None or member.verification != "rejected"
 
 
 def _shown_query(query: str) -> str:
@@ -110,12 +118,16 @@ async def get_results(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
     knowledge = _knowledge(dialog_manager)
     data = dialog_manager.dialog_data
     hits = [knowledge.by_number(number) for number in data.get("hits", [])]
+    experts = _may_ask_experts(dialog_manager)
     return {
         "query": _shown_query(data.get("query", "")),
         "hits": [(str(entry.number), entry.title.get(t.locale)) for entry in hits if entry],
         "found": bool(data.get("confident")),
-        "maybe": not data.get("confident") and bool(hits),
-        "nothing": not data.get("confident") and not hits,
+        "maybe": not data.get("confident") and bool(hits) and experts,
+        "nothing": not data.get("confident") and not hits and experts,
+        "maybe_only": not data.get("confident") and bool(hits) and not experts,
+        "nothing_only": not data.get("confident") and not hits and not experts,
+        "may_ask_experts": experts,
     }
 
 
@@ -238,6 +250,10 @@ async def on_not_text(message: Message, _widget: MessageInput, manager: DialogMa
 async def on_to_experts(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
     query = manager.dialog_data.get("query", "")
     t = translator(manager)
+    if not _may_ask_experts(manager):
+        await _refused(manager, MemberRejected())
+        manager.show_mode = ShowMode.NO_UPDATE
+        return
     try:
         cleaned = clean_question(query)
     except InvalidInput as error:
@@ -265,16 +281,32 @@ async def on_send_to_experts(
         return
     assert callback.bot is not None
     translations: Translations = manager.middleware_data["translations"]
-    result = await send_to_experts(
-        callback.bot,
-        manager.middleware_data["questions"],
-        translations,
-        telegram_id=user_id(manager),
-        text=manager.dialog_data.get("query", ""),
-        locale=t.locale,
-    )
+    try:
+        result = await send_to_experts(
+            callback.bot,
+            manager.middleware_data["questions"],
+            translations,
+            telegram_id=user_id(manager),
+            text=manager.dialog_data.get("query", ""),
+            locale=t.locale,
+        )
+    except FilingRefused as error:
+        await _refused(manager, error)
+        # Below the refusal: over the limit, the question with its Send button; rejected,
+        # the answers of the knowledge base.
+        manager.show_mode = ShowMode.SEND
+        if isinstance(error, MemberRejected):
+            await manager.switch_to(Knowledge.results)
+        return
     manager.dialog_data["question_id"] = result.question_id
     await manager.switch_to(Knowledge.sent)
+
+
+async def _refused(manager: DialogManager, error: FilingRefused) -> None:
+    """Tell the member why their question does not go to the experts (a message of its own)."""
+    tz = manager.middleware_data["settings"].tz
+    text = refusal_text(translator(manager), "question", error, tz)
+    await manager.middleware_data["bot"].send_message(user_id(manager), text)
 
 
 # --------------------------------------------------------------------------------- windows
@@ -352,8 +384,10 @@ results_window = Window(
     Tr("kb-results-found", when="found"),
     Tr("kb-results-maybe", when="maybe"),
     Tr("kb-results-nothing", when="nothing"),
+    Tr("kb-results-maybe-only", when="maybe_only"),
+    Tr("kb-results-nothing-only", when="nothing_only"),
     Column(indexed_select(HIT_SELECT, "hits", on_entry)),
-    Button(Tr("kb-to-experts"), id="experts", on_click=on_to_experts),
+    Button(Tr("kb-to-experts"), id="experts", on_click=on_to_experts, when="may_ask_experts"),
     ASK_AGAIN,
     MENU_BUTTON,
     QUESTION_INPUT,

@@ -36,6 +36,8 @@ async def get_menu(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
         "welcome": bool(start_data.get("welcome")),
         "unverified": status == "unverified",
         "rejected": status == "rejected",
+        # Rejected members file no reports (the report dialog and the service refuse them too).
+        "may_report": status != "rejected",
         "is_admin": bool(rights and rights.is_admin),
         "is_staff": bool(rights and rights.is_staff),
     }
@@ -69,7 +71,7 @@ main_window = Window(
         Start(Tr("menu-ask"), id="ask", state=Knowledge.ask),
     ),
     Row(
-        Start(Tr("report-mine-new"), id="report", state=ReportForm.category),
+        Start(Tr("report-mine-new"), id="report", state=ReportForm.category, when="may_report"),
         Start(Tr("report-form-my-reports"), id="my_reports", state=MyReports.list),
     ),
     Row(

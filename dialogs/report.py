@@ -20,6 +20,7 @@ from aiogram_dialog.widgets.kbd import Button, Column, Group, Multiselect, Row, 
 from aiogram_dialog.widgets.text import Format, Multi
 
 from bot.i18n import Translations, Translator
+from bot.services.filing_limits import FilingRefused, MemberRejected
 from bot.services.members import InvalidInput, MemberProfile
 from bot.services.message_limits import visible_length
 from bot.services.report_rules import ReportRules, Urgency
@@ -50,6 +51,7 @@ from dialogs.common import (
     open_menu,
     stale_button,
     translator,
+from dialogs.filing_texts import refusal_text
     user_id,
 )
 from dialogs.presenters import member_hromada
@@ -346,6 +348,10 @@ async def on_start(_start_data: Any, manager: DialogManager) -> None:
     member: MemberProfile | None = manager.middleware_data.get("member")
     if member is None or not member.registered:
         await manager.switch_to(ReportForm.unregistered)
+    if member.verification == "rejected":
+        # The menu does not offer reports to them; an old or forged button lands here.
+        await manager.switch_to(ReportForm.refused)
+        return
         return
     draft = await _reports(manager).draft(user_id(manager))
     if draft is not None and isinstance(draft.data.get("form"), dict) and draft.data["form"]:
@@ -608,6 +614,15 @@ async def on_submit(callback: CallbackQuery, _button: Button, manager: DialogMan
         dream_id=form.get("dream_id"),
     )
     try:
+    except MemberRejected:
+        await manager.switch_to(ReportForm.refused)
+        return
+    except FilingRefused as error:
+        # Over the daily limit: the draft stays as saved, and the preview comes back below.
+        text = refusal_text(t, "report", error, reports.timezone)
+        await manager.middleware_data["bot"].send_message(user_id(manager), text)
+        manager.show_mode = ShowMode.SEND
+        return
         submitted = await reports.submit(user_id(manager), data)
     except InvalidInput:
         # Every field was checked as it was answered: only a draft older than a rule gets here.
@@ -675,6 +690,13 @@ def _back(step: str) -> Button:
 
 unregistered_window = Window(
     Tr("report-form-register-first"),
+refused_window = Window(
+    Tr("filing-report-rejected"),
+    MENU_BUTTON,
+    USE_BUTTONS,
+    state=ReportForm.refused,
+)
+
     MENU_BUTTON,
     USE_BUTTONS,
     state=ReportForm.unregistered,
@@ -855,6 +877,7 @@ submitted_window = Window(
 )
 
 
+        refused_window,
 def report_dialog() -> Dialog:
     return Dialog(
         category_window,

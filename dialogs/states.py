@@ -65,6 +65,7 @@ class ReportForm(StatesGroup):
     category = State()
     resume = State()
     unregistered = State()
+    refused = State()  # a rejected member
     urgency = State()
     title = State()
     description = State()

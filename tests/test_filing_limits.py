@@ -1,15 +1,18 @@
 """Reports and questions that cannot flood a secretariat: the rolling 24-hour window, the lower
-limit before verification, rejected members, and two taps at once, on a real database."""
+limit before verification, rejected members, and two taps at once, on a real database; and
+how the refusal reads."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
 
 from bot.content import load_associations
+from bot.i18n import Translations
 from bot.services.associations import sync_associations
 from bot.services.filing_limits import (
     WINDOW,
@@ -22,9 +25,11 @@ from bot.services.members import MemberService, RegistrationForm
 from bot.services.questions import QuestionService
 from bot.services.report_rules import load_report_rules
 from bot.services.reports import ReportForm, ReportService
+from dialogs.filing_texts import again_at, refusal_text
 from storage.db import Database
 from storage.models import Member, Question, Report, ReportCounter
 
+KYIV = ZoneInfo("Europe/Kyiv")
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)  # 14:00 in Kyiv
 REPORT_LIMITS = FilingLimits(verified=3, pending=2)
 QUESTION_LIMITS = FilingLimits(verified=4, pending=2)
@@ -242,3 +247,47 @@ async def test_two_taps_at_once_never_pass_the_limit(synced: Database) -> None:
     assert sum(not isinstance(o, BaseException) for o in outcomes) == 2
     assert all(isinstance(o, LimitReached) for o in outcomes if isinstance(o, BaseException))
     assert await count(synced, Question) == 2
+
+
+# ------------------------------------------------------------------------------ the texts
+
+
+@pytest.fixture(scope="module")
+def translations() -> Translations:
+    return Translations()
+
+
+def test_again_at_says_today_tomorrow_or_the_date(translations: Translations) -> None:
+    uk, en = translations.get("uk"), translations.get("en")
+    later = datetime(2026, 12, 3, 20, 30, tzinfo=UTC)  # 22:30 in Kyiv, the same day
+    assert again_at(uk, later, KYIV, NOW) == "сьогодні о 22:30"
+    assert again_at(en, later, KYIV, NOW) == "today at 22:30"
+    next_day = datetime(2026, 12, 3, 23, 5, tzinfo=UTC)  # 01:05 on 4 December in Kyiv
+    assert again_at(uk, next_day, KYIV, NOW) == "завтра о 01:05"
+    assert again_at(en, next_day, KYIV, NOW) == "tomorrow at 01:05"
+    assert again_at(uk, NOW + timedelta(days=2), KYIV, NOW) == "05.12.2026 14:00"
+    assert again_at(en, NOW + timedelta(days=2), KYIV, NOW) == "on 05.12.2026 14:00"
+
+
+def test_refusals_read_naturally(translations: Translations) -> None:
+    uk, en = translations.get("uk"), translations.get("en")
+    # 14:05:30 in Kyiv: "14:06", when it is possible, never a minute too early.
+    retry = datetime(2026, 12, 4, 12, 5, 30, tzinfo=UTC)
+    pending = LimitReached(2, True, retry)
+    text = refusal_text(uk, "report", pending, KYIV, NOW)
+    assert "не більше 2 звернень за 24 години" in text and "завтра о 14:06" in text
+    assert "збережене як чернетка" in text
+    text = refusal_text(en, "report", pending, KYIV, NOW)
+    assert "at most 2 reports from you in 24 hours" in text and "tomorrow at 14:06" in text
+    verified = LimitReached(5, False, datetime(2026, 12, 3, 18, 0, tzinfo=UTC))
+    text = refusal_text(uk, "report", verified, KYIV, NOW)
+    assert "ви вже подали 5 звернень" in text and "сьогодні о 20:00" in text
+    one = LimitReached(1, False, datetime(2026, 12, 3, 18, 0, tzinfo=UTC))
+    assert "ви вже надіслали експертам 1 запитання" in refusal_text(uk, "question", one, KYIV, NOW)
+    assert "sent 1 question to the experts" in refusal_text(en, "question", one, KYIV, NOW)
+    assert "не надсилає ваші запитання експертам" in refusal_text(
+        uk, "question", MemberRejected(), KYIV, NOW
+    )
+    assert "does not accept reports from you" in refusal_text(
+        en, "report", MemberRejected(), KYIV, NOW
+    )

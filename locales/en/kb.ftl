@@ -40,3 +40,6 @@ kb-escalate-sent = ✅ Question No. { $question_id } has been sent to the expert
 kb-escalate-too-short = The question is too short: please say what exactly you would like to know.
 kb-escalate-too-long = The question is too long to send to the experts: at most { $limit } characters. Please shorten it.
 kb-escalate-register-first = To send a question to the experts, please finish registration first (/start).
+# For members whose membership was rejected: no "send to the experts" (dialogs/filing_texts.py).
+kb-results-maybe-only = 🤔 The knowledge base has no clear answer to “{ $query }”. These may help:
+kb-results-nothing-only = 🤔 The knowledge base has no answer to “{ $query }”. Try putting it differently, or choose a topic in “📚 Reforms”.

@@ -2,7 +2,7 @@ menu-welcome = 🎉 Registration complete. Thank you!
 menu-title = 🏠 <b>Main menu</b>
     Welcome, { $name }! What would you like to do?
 menu-unverified = ⏳ Your membership has not been confirmed by an association's secretariat yet. You will be notified once it is.
-menu-rejected = ❗️ The secretariat could not confirm your membership. Check your hromada and associations in /profile, or contact your association's secretariat.
+menu-rejected = ❗️ The secretariat could not confirm your membership, so reports and questions to the experts are not available to you. If your hromada or associations are wrong, correct them in /profile and write to your association's secretariat to have the decision reviewed.
 menu-reforms = 📚 Reforms
 menu-ask = ✍️ Ask
 menu-ask-hint = 💬 A question about the reforms? Just type it as a message.

@@ -88,8 +88,9 @@ async def submit(
     urgency: str = "critical",
     title: str = "Зупинилась насосна станція",
     attachments: list[AttachmentIn] | None = None,
+    service: ReportService | None = None,
 ) -> int:
-    submitted = await reports_of(app).submit(
+    submitted = await (service or reports_of(app)).submit(
         telegram_id,
         ReportForm(
             category=category,
@@ -163,9 +164,15 @@ async def test_staff_see_their_associations_reports_and_joint_ones(desk: App) ->
 
 async def test_filters_and_pages(desk: App) -> None:
     await register(desk, REPORTER, ("vag",))
+    # Ten reports, more than a day's limit allows: filed as if over several days.
+    history = ReportService(desk.db, reports_of(desk).rules)
     for number in range(9):
-        await submit(desk, title=f"Звернення про воду {number}", urgency="critical")
-    await submit(desk, title="Закриття школи", category="education", urgency="normal")
+        await submit(
+            desk, title=f"Звернення про воду {number}", urgency="critical", service=history
+        )
+    await submit(
+        desk, title="Закриття школи", category="education", urgency="normal", service=history
+    )
     staff = desk.member(VAG_STAFF, first_name="Ірина", last_name=None)
     await staff.send("/queue")
     assert "знайдено: 10" in staff.window() and "Сторінка 1 з 2" in staff.window()
