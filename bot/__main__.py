@@ -17,7 +17,7 @@ from aiogram_dialog import setup_dialogs
 from aiogram_dialog.api.protocols import MessageManagerProtocol
 
 from bot.commands import register_commands
-from bot.content import AssociationInfo, load_associations
+from bot.content import AssociationInfo, PrivacyNotice, load_associations, load_privacy_notice
 from bot.i18n import Translations
 from bot.middlewares import MemberContextMiddleware, UpdateLogMiddleware
 from bot.retry import RetryMiddleware
@@ -30,6 +30,7 @@ from bot.services.hromadas import HromadaDirectory, Oblast, load_oblasts
 from bot.services.kb_search import KnowledgeSearch
 from bot.services.knowledge import KnowledgeBase
 from bot.services.members import MemberService
+from bot.services.privacy import PrivacyService
 from bot.services.questions import QuestionService
 from bot.services.report_rules import ReportRules, load_report_rules
 from bot.services.reports import ReportService
@@ -53,6 +54,7 @@ class Content:
     oblasts: list[Oblast]
     knowledge: KnowledgeBase
     report_rules: ReportRules
+    privacy_notice: PrivacyNotice
 
     @classmethod
     def load(cls) -> Content:
@@ -71,6 +73,7 @@ class Content:
             oblasts=load_oblasts(CONTENT_DIR / "oblasts.yaml"),
             knowledge=knowledge,
             report_rules=load_report_rules(),
+            privacy_notice=load_privacy_notice(),
         )
 
 
@@ -105,6 +108,7 @@ def create_dispatcher(
     from dialogs.menu import menu_dialog
     from dialogs.my_reports import my_reports_dialog
     from dialogs.news import news_dialog
+    from dialogs.privacy import create_privacy_router, privacy_dialog
     from dialogs.profile import profile_dialog
     from dialogs.queue import create_queue_router, queue_dialog
     from dialogs.registration import registration_dialog
@@ -140,6 +144,8 @@ def create_dispatcher(
             ),
         ),
         staff_chats=StaffChatService(db, settings.admin_ids),
+        privacy=PrivacyService(db, settings.admin_ids),
+        privacy_notice=content.privacy_notice,
         verification=VerificationService(db, settings.admin_ids),
         associations=content.associations,
         translations=content.translations,
@@ -162,6 +168,7 @@ def create_dispatcher(
     dp.include_router(create_queue_router())  # /queue, /export
     dp.include_router(broadcast_progress.create_progress_router())  # ⏸ ▶️ ✖️ of announcements
     dp.include_router(create_broadcast_router())  # /broadcast
+    dp.include_router(create_privacy_router())  # /privacy
     dp.include_router(entry.create_command_router())
     dp.include_routers(
         registration_dialog(),
@@ -178,6 +185,7 @@ def create_dispatcher(
         queue_dialog(),
         broadcast_dialog(),
         news_dialog(),
+        privacy_dialog(),
     )
     dp.include_router(entry.create_fallback_router())
     message_manager = message_manager or BotMessageManager()

@@ -19,7 +19,7 @@ from bot.services.staff import Rights
 
 logger = logging.getLogger(__name__)
 
-MEMBER_COMMANDS = ("start", "menu", "profile", "language", "help", "cancel")
+MEMBER_COMMANDS = ("start", "menu", "profile", "language", "privacy", "help", "cancel")
 STAFF_COMMANDS = ("questions", "queue", "export", "broadcast", "digest")
 ADMIN_COMMANDS = ("questions", "queue", "export", "broadcast", "digest", "invite", "staff")
 # In groups, for their administrators: binding the group is for bot admins, who are usually

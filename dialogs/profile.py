@@ -23,7 +23,7 @@ from dialogs.common import (
     user_id,
 )
 from dialogs.presenters import association_names, member_hromada, oblast_name
-from dialogs.states import LanguageChoice, Profile, Registration
+from dialogs.states import LanguageChoice, Privacy, Profile, Registration
 
 
 async def get_profile(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
@@ -86,6 +86,7 @@ profile_window = Window(
     ),
     Button(Tr("profile-mute"), id="mute", on_click=on_toggle_muted, when="not_muted"),
     Button(Tr("profile-unmute"), id="unmute", on_click=on_toggle_muted, when="muted"),
+    Start(Tr("privacy-profile-button"), id="privacy", state=Privacy.notice),
     MENU_BUTTON,
     USE_BUTTONS,
     state=Profile.view,

@@ -118,3 +118,8 @@ class BroadcastCompose(StatesGroup):
 class News(StatesGroup):
     list = State()
     item = State()
+
+
+class Privacy(StatesGroup):
+    notice = State()
+    confirm = State()

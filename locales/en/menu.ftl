@@ -23,5 +23,6 @@ help-text =
     /menu — main menu
     /profile — your data, and changing it
     /language — language
+    /privacy — your data: the privacy notice, download, delete
     /cancel — cancel the current action
     /help — this help

@@ -75,7 +75,15 @@ async def test_bot_starts_registers_commands_and_a_member_registers(
     assert user.reply_keyboard is None  # the contact keyboard is gone after the last step
     uk = fake_telegram.commands[("default", "uk")]
     en = fake_telegram.commands[("default", "")]
-    assert [c["command"] for c in uk] == ["start", "menu", "profile", "language", "help", "cancel"]
+    assert [c["command"] for c in uk] == [
+        "start",
+        "menu",
+        "profile",
+        "language",
+        "privacy",
+        "help",
+        "cancel",
+    ]
     assert uk[0]["description"] == "Почати роботу з ботом"
     assert en[0]["description"] == "Start using the bot"
     fake_telegram.assert_no_violations()
