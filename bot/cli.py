@@ -488,6 +488,187 @@ def _digest_send(args: argparse.Namespace) -> int:
     return 0 if all(r.outcome.sent for r in results) else 1
 
 
+def _member_export(args: argparse.Namespace) -> int:
+    """Everything the bot holds about one member, for a request by e-mail or letter."""
+    settings = _settings()
+    from datetime import datetime
+
+    from bot.__main__ import Content, prepare_database
+    from bot.i18n import resolve_locale
+    from bot.services.privacy import NoSuchMember, PrivacyService
+    from dialogs.privacy_texts import ExportNames, export_html, export_json
+
+    today = datetime.now(settings.tz).date()
+    default_name = f"member-{args.user_id}-{today.isoformat()}.json"
+    output = Path(args.output or default_name)
+    if output.is_dir():
+        output = output / default_name
+    page_path = output.with_suffix(".html")
+    content = Content.load()
+
+    async def run() -> dict[str, object]:
+        db = await prepare_database(settings, content)
+        try:
+            return await PrivacyService(db, settings.admin_ids).export(args.user_id)
+        finally:
+            await db.close()
+
+    try:
+        data = asyncio.run(run())
+    except NoSuchMember:
+        print(f"No member has the Telegram id {args.user_id}.", file=sys.stderr)
+        return 1
+    profile = data["profile"]
+    assert isinstance(profile, dict)
+    t = content.translations.get(resolve_locale(profile.get("locale"), None))
+    names = ExportNames.of(content.report_rules, content.oblasts, content.associations)
+    try:
+        output.write_bytes(export_json(data))
+        page_path.write_text(export_html(t, data, names, settings.tz), encoding="utf-8")
+    except OSError as error:
+        print(f"Cannot write {error.filename}: {error.strerror}.", file=sys.stderr)
+        return 1
+    print(output)
+    print(page_path)
+    return 0
+
+
+def _member_forget(args: argparse.Namespace) -> int:
+    """Delete one member's profile (a request by e-mail or letter), as /privacy does."""
+    settings = _settings()
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(
+                "Not deleting without a confirmation: run it in a terminal, or add --yes.",
+                file=sys.stderr,
+            )
+            return 2
+        reply = input(
+            f"Delete the profile of Telegram user {args.user_id}? It cannot be undone. "
+            "Type 'yes' to delete: "
+        )
+        if reply.strip().lower() != "yes":
+            print("Nothing was deleted.")
+            return 1
+    from bot.__main__ import Content, create_bot, prepare_database
+    from bot.services.hromadas import HromadaDirectory
+    from bot.services.privacy import Erasure, NoSuchMember, PrivacyService, StaffMustBeRevoked
+    from bot.services.questions import QuestionService
+    from bot.services.reports import ReportService
+    from dialogs.privacy_cards import edit_cards_after_erasure
+    from storage.fsm import create_fsm_storage, forget_user
+
+    content = Content.load()
+
+    async def run() -> Erasure:
+        db = await prepare_database(settings, content)
+        try:
+            erasure = await PrivacyService(db, settings.admin_ids).erase(
+                args.user_id, by_operator=True
+            )
+            if settings.redis_url:
+                storage, isolation = create_fsm_storage(db, settings.redis_url)
+                try:
+                    await forget_user(storage, args.user_id)
+                finally:
+                    await storage.close()
+                    await isolation.close()
+            if settings.bot_token is not None and erasure.cards:
+                bot = create_bot(settings)
+                try:
+                    await edit_cards_after_erasure(
+                        bot,
+                        erasure,
+                        translations=content.translations,
+                        reports=ReportService(
+                            db, content.report_rules, settings.admin_ids, timezone=settings.timezone
+                        ),
+                        questions=QuestionService(
+                            db, settings.admin_ids, hromadas=HromadaDirectory(db, content.oblasts)
+                        ),
+                        tz=settings.tz,
+                    )
+                finally:
+                    await bot.session.close()
+            return erasure
+        finally:
+            await db.close()
+
+    try:
+        erasure = asyncio.run(run())
+    except NoSuchMember:
+        print(f"No member has the Telegram id {args.user_id}.", file=sys.stderr)
+        return 1
+    except StaffMustBeRevoked:
+        print(
+            f"User {args.user_id} holds staff rights; their work as staff is the associations' "
+            f"record. Revoke the rights first (hromada-bot admin revoke {args.user_id} ...; "
+            "an admin from ADMIN_IDS leaves that setting), then delete the profile.",
+            file=sys.stderr,
+        )
+        return 1
+    removed = ", ".join(
+        f"{kind.replace('_', ' ')}: {count}" for kind, count in erasure.removed.items()
+    )
+    print(f"The profile of Telegram user {args.user_id} was deleted ({removed}).")
+    if not erasure.cards:
+        print("No staff card showed the member.")
+    elif settings.bot_token is not None:
+        print(f"{erasure.cards} staff card(s) in the groups were edited to drop the member.")
+    else:
+        print(
+            f"BOT_TOKEN is not set, so {erasure.cards} staff card(s) in the groups still show "
+            "the member and were not edited. Delete these messages in the groups by hand:"
+        )
+        for card in erasure.verification_cards:
+            print(f"  verification card: chat {card.chat_id}, message {card.message_id}")
+        for report_id in erasure.report_ids:
+            print(f"  the cards of report id {report_id} (open it with /queue to find them)")
+        for question_id in erasure.question_ids:
+            print(f"  the cards of question {question_id}")
+    return 0
+
+
+def _retention_run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    from bot.services.retention import RetentionPeriods, RetentionService, SweepCounts
+    from storage.db import Database
+    from storage.fsm import create_fsm_storage
+    from storage.migrate import upgrade
+
+    periods = RetentionPeriods.from_settings(settings)
+
+    async def run() -> SweepCounts:
+        db = Database.from_url(settings.database_url)
+        storage, isolation = create_fsm_storage(db, settings.redis_url)
+        try:
+            await upgrade(db.engine)
+            service = RetentionService(
+                db, periods, keep_telegram_ids=settings.admin_ids, storage=storage
+            )
+            return await service.sweep(dry_run=args.dry_run)
+        finally:
+            await storage.close()
+            await isolation.close()
+            await db.close()
+
+    counts = asyncio.run(run())
+    if args.dry_run:
+        print("Dry run, nothing was changed. A run now would remove:")
+    else:
+        print("Removed:")
+    lines = (
+        ("unfinished registrations", counts.unfinished_registrations, periods.unfinished_days),
+        ("report drafts", counts.report_drafts, periods.draft_days),
+        ("dialog state records", counts.dialog_states, periods.dialog_days),
+        ("announcement delivery rows", counts.delivery_rows, periods.delivery_days),
+        ("audit entries cleared of personal values", counts.audit_entries, periods.audit_days),
+    )
+    for what, count, days in lines:
+        print(f"  {what} (older than {days} days): {count}")
+    return 0
+
+
 def _unknown_association(code: str, codes: list[str]) -> bool:
     """True (and the valid codes said) when no association has `code`."""
     if code in codes:
@@ -588,6 +769,37 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--association", metavar="CODE", help="this association's digest")
     send.add_argument("--joint", action="store_true", help="the joint digest, to every bound group")
     send.set_defaults(handler=_digest_send)
+
+    retention = commands.add_parser("retention", help="delete personal data past its period")
+    retention_commands = retention.add_subparsers(
+        dest="retention_command", required=True, metavar="ACTION"
+    )
+    retention_run = retention_commands.add_parser(
+        "run", help="apply the RETENTION_* periods now (the bot also does it daily at 03:30)"
+    )
+    retention_run.add_argument(
+        "--dry-run", action="store_true", help="count what would go, change nothing"
+    )
+    retention_run.set_defaults(handler=_retention_run)
+
+    member = commands.add_parser("member", help="a member's data: requests by e-mail or letter")
+    member_commands = member.add_subparsers(dest="member_command", required=True, metavar="ACTION")
+    member_export = member_commands.add_parser(
+        "export", help="everything the bot holds about a member, as JSON and readable HTML"
+    )
+    member_export.add_argument("user_id", type=int, help="the member's Telegram user id")
+    member_export.add_argument(
+        "--output",
+        metavar="PATH",
+        help="JSON file to write (default ./member-ID-YYYY-MM-DD.json); the HTML goes beside it",
+    )
+    member_export.set_defaults(handler=_member_export)
+    forget = member_commands.add_parser(
+        "forget", help="delete a member's profile and edit the staff cards that showed them"
+    )
+    forget.add_argument("user_id", type=int, help="the member's Telegram user id")
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    forget.set_defaults(handler=_member_forget)
     return parser
 
 
