@@ -7,11 +7,12 @@ registration-language-prompt =
 registration-consent-text =
     🔒 <b>Consent to the processing of personal data</b>
 
-    To register you, the bot keeps your Telegram id, your name, position, oblast and hromada, association membership, language and, if you choose to share it, your phone number.
+    To register you, the bot keeps your Telegram id, your name, position, oblast and hromada, association membership, language and, if you choose to share it, your phone number; later also your reports and questions.
 
     <b>Why:</b> so that the associations' secretariats can confirm your membership, answer your requests and send you announcements.
-    <b>Who sees it:</b> only the staff of the secretariats of the associations on the joint platform. It is not passed to third parties.
-    <b>Your rights:</b> you can view and correct your data at any time in "My profile" (/profile).
+    <b>Who sees it:</b> only the staff of the secretariats of the associations on the joint platform; your phone number only on cards a staff member opens in a private chat with the bot, never in group chats. It is not passed to third parties.
+    <b>How long:</b> until you delete your profile. The bot itself deletes unfinished registrations, old drafts, dialog state and announcement delivery records; the periods are in /privacy.
+    <b>Your rights:</b> view and correct your data in "My profile" (/profile); download a copy of all your data, or delete your profile and so withdraw your consent, in /privacy.
 
     Data is processed under the Law of Ukraine "On Personal Data Protection".
 registration-consent-agree = ✅ I agree
