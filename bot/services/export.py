@@ -2,6 +2,11 @@
 (UTF-8 with a BOM, so Excel reads the Cyrillic right). Used by `hromada-bot export issues` and
 by the staff's /export command.
 
+Every text is inert: what members typed (a title `=HYPERLINK(...)`) must never run as a formula
+when a secretariat opens the file. XLSX text cells are stored as strings, never formulas or
+error values; CSV text starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a `'`
+in front, which spreadsheet programs read as "this is text".
+
 Co-signing figures are the ones staff see on a card: the reporter and active co-signers whose
 membership is verified now; residents summed over hromadas, the largest figure for each.
 Dates are local (the bot's time zone): Excel has no time zones.
@@ -20,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -36,6 +42,8 @@ FORMATS: tuple[ExportFormat, ...] = ("xlsx", "csv")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 HOURS_FORMAT = "0.0"
+# Starts of a CSV value that spreadsheet programs would take for a formula.
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -237,10 +245,11 @@ def write_xlsx(rows: Sequence[ExportRow], labels: _Labels) -> bytes:
         cell.font, cell.alignment = bold, wrap
         header.append(cell)
     sheet.append(header)
-    # Only cells that need a number format are built as cells: plain values are much faster.
+    # Only cells that need a number format, and text openpyxl would not store as text, are
+    # built as cells: plain values are much faster.
     formatted = [i for i, column in enumerate(COLUMNS) if column.number_format]
     for row in rows:
-        values: list[Any] = [column.value(row, labels) for column in COLUMNS]
+        values: list[Any] = [_xlsx_value(sheet, column.value(row, labels)) for column in COLUMNS]
         for i in formatted:
             if values[i] is not None:
                 cell = WriteOnlyCell(sheet, values[i])
@@ -252,9 +261,24 @@ def write_xlsx(rows: Sequence[ExportRow], labels: _Labels) -> bytes:
     return buffer.getvalue()
 
 
+def _xlsx_value(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    """Text as a string cell: openpyxl stores a str starting with `=` as a formula and `#REF!`
+    as an error, and refuses control characters (which Excel cannot hold) outright."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith("=") or value in ERROR_CODES:
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def _csv_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_STARTS):
+        return "'" + value
     return "" if value is None else value
 
 
