@@ -669,46 +669,6 @@ def _retention_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _retention_run(args: argparse.Namespace) -> int:
-    settings = _settings()
-    from bot.services.retention import RetentionPeriods, RetentionService, SweepCounts
-    from storage.db import Database
-    from storage.fsm import create_fsm_storage
-    from storage.migrate import upgrade
-
-    periods = RetentionPeriods.from_settings(settings)
-
-    async def run() -> SweepCounts:
-        db = Database.from_url(settings.database_url)
-        storage, isolation = create_fsm_storage(db, settings.redis_url)
-        try:
-            await upgrade(db.engine)
-            service = RetentionService(
-                db, periods, keep_telegram_ids=settings.admin_ids, storage=storage
-            )
-            return await service.sweep(dry_run=args.dry_run)
-        finally:
-            await storage.close()
-            await isolation.close()
-            await db.close()
-
-    counts = asyncio.run(run())
-    if args.dry_run:
-        print("Dry run, nothing was changed. A run now would remove:")
-    else:
-        print("Removed:")
-    lines = (
-        ("unfinished registrations", counts.unfinished_registrations, periods.unfinished_days),
-        ("report drafts", counts.report_drafts, periods.draft_days),
-        ("dialog state records", counts.dialog_states, periods.dialog_days),
-        ("announcement delivery rows", counts.delivery_rows, periods.delivery_days),
-        ("audit entries cleared of personal values", counts.audit_entries, periods.audit_days),
-    )
-    for what, count, days in lines:
-        print(f"  {what} (older than {days} days): {count}")
-    return 0
-
-
 def _unknown_association(code: str, codes: list[str]) -> bool:
     """True (and the valid codes said) when no association has `code`."""
     if code in codes:
@@ -809,18 +769,6 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--association", metavar="CODE", help="this association's digest")
     send.add_argument("--joint", action="store_true", help="the joint digest, to every bound group")
     send.set_defaults(handler=_digest_send)
-
-    retention = commands.add_parser("retention", help="delete personal data past its period")
-    retention_commands = retention.add_subparsers(
-        dest="retention_command", required=True, metavar="ACTION"
-    )
-    retention_run = retention_commands.add_parser(
-        "run", help="apply the RETENTION_* periods now (the bot also does it daily at 03:30)"
-    )
-    retention_run.add_argument(
-        "--dry-run", action="store_true", help="count what would go, change nothing"
-    )
-    retention_run.set_defaults(handler=_retention_run)
 
     retention = commands.add_parser("retention", help="delete personal data past its period")
     retention_commands = retention.add_subparsers(
