@@ -87,7 +87,6 @@ async def on_download(callback: CallbackQuery, _button: Button, manager: DialogM
     names = ExportNames.of(reports.rules, hromadas.oblasts, associations)
     json_name, html_name = export_file_names(datetime.now(settings.tz).date())
     page = export_html(t, data, names, settings.tz).encode("utf-8")
-    await answer(manager, callback, t("privacy-download"))
     try:
         await bot.send_document(
             user_id(manager),
@@ -117,7 +116,6 @@ async def on_erase(callback: CallbackQuery, _button: Button, manager: DialogMana
         await answer(manager, callback, t("privacy-nothing-stored"), alert=True)
         await manager.switch_to(Privacy.notice)
         return
-    await answer(manager, callback, t("privacy-delete"))
     # The stack is emptied now, so that nothing of it is saved after this update.
     await manager.reset_stack()
     storage: BaseStorage = manager.middleware_data["fsm_storage"]

@@ -323,7 +323,7 @@ class _Page:
                 label = t("privacy-html-answer", time=self.when(answer["created_at"]))
                 rows.append((label, self.text(answer["text"])))
             if not question["answers"]:
-                rows.append((t("privacy-html-answer", time=""), _e(t("privacy-html-no-answer"))))
+                rows.append((t("privacy-html-answers"), _e(t("privacy-html-no-answer"))))
             self.table(rows)
 
     def announcements(self, announcements: list[dict[str, Any]]) -> None:

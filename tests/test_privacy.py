@@ -7,17 +7,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.content import (
+    CONTENT_DIR,
     ContentError,
     load_associations,
     load_privacy_notice,
 )
 from bot.i18n import Translations
 from bot.services.associations import sync_associations
+from bot.services.hromadas import load_oblasts
 from bot.services.members import MemberService, RegistrationForm
 from bot.services.privacy import (
     ERASED,
@@ -37,7 +40,7 @@ from bot.services.reports import (
 from bot.services.staff import StaffService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
-from dialogs.privacy_texts import notice_text, retention_days
+from dialogs.privacy_texts import ExportNames, export_html, notice_text, retention_days
 from storage.db import Database
 from storage.fsm import belongs_to, delete_user_records
 from storage.models import (
@@ -536,3 +539,39 @@ def test_the_notice_states_the_retention_settings() -> None:
     assert "через 1\u00a0095 днів" in shown or "через 1 095 днів" in shown
     assert "ВАГ — https://communities.org.ua" in shown
     assert "Уповноваженому Верховної Ради України з прав людини" in shown
+
+
+async def test_the_html_copy_shows_every_section_in_the_members_language(
+    synced: Database,
+) -> None:
+    db = synced
+    await seed(db)
+    await StaffService(db).grant(MEMBER, StaffRole.STAFF, "aotg")
+    await QuestionService(db).ask(MEMBER, "Питання <без> відповіді?", "uk")
+    data = await PrivacyService(db).export(MEMBER)
+    names = ExportNames.of(
+        load_report_rules(), load_oblasts(CONTENT_DIR / "oblasts.yaml"), load_associations()
+    )
+    translations = Translations()
+    page = export_html(translations.get("uk"), data, names, ZoneInfo("Europe/Kyiv"))
+    for heading in (
+        "Профіль",
+        "Права працівника секретаріату",
+        "Ваші звернення",
+        "Звернення, до яких ви приєдналися",
+        "Незавершене звернення (чернетка)",
+        "Запитання експертам",
+        "Оголошення для вас",
+        "Оцінки статей бази знань",
+        "Журнал змін, що стосуються вас",
+    ):
+        assert f"<h2>{heading}</h2>" in page
+    assert "працівник асоціації Асоціація ОТГ" in page
+    assert "Школа без опалення" in page and "Міст зруйновано" in page
+    assert "Питання &lt;без&gt; відповіді?" in page and "Відповіді ще немає." in page
+    assert "Засідання правління у вівторок." in page and "доставлено" in page
+    assert "Реєстрація" in page and "Рішення щодо членства" in page
+    assert "<td>Законодавство та повноваження</td>" in page
+    assert OTHER_NAME not in page and "Ірина Коваль" not in page
+    english = export_html(translations.get("en"), data, names, ZoneInfo("Europe/Kyiv"))
+    assert "<h2>Reports you joined</h2>" in english and "Registration" in english

@@ -107,6 +107,7 @@ privacy-html-joined = Joined
 privacy-html-withdrawn = Signature withdrawn
 privacy-html-asked = Asked
 privacy-html-answer = Answer of { $time }
+privacy-html-answers = Answers
 privacy-html-no-answer = No answer yet.
 privacy-html-urgent = ❗ urgent
 privacy-html-delivery =

@@ -108,6 +108,7 @@ privacy-html-joined = Дата приєднання
 privacy-html-withdrawn = Підпис відкликано
 privacy-html-asked = Запитано
 privacy-html-answer = Відповідь від { $time }
+privacy-html-answers = Відповіді
 privacy-html-no-answer = Відповіді ще немає.
 privacy-html-urgent = ❗ терміново
 privacy-html-delivery =
