@@ -249,9 +249,9 @@ async def forget_user(storage: BaseStorage, user_id: int) -> int:
             value = await storage.redis.get(key)
             data = storage.json_loads(value) if value else None
             doomed |= _context_keys(prefix, data, ":data") | _context_keys(prefix, data, ":state")
-    if doomed:
-        await storage.redis.delete(*doomed)
-    return len(doomed)
+    if not doomed:
+        return 0
+    return int(await storage.redis.delete(*doomed))
 
 
 def create_fsm_storage(

@@ -4,12 +4,14 @@ the person while their reports, co-signatures and figures keep their place."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy import func, select
 
 from bot.content import (
@@ -42,7 +44,7 @@ from bot.services.verification import VerificationService
 from bot.settings import Settings
 from dialogs.privacy_texts import ExportNames, export_html, notice_text, retention_days
 from storage.db import Database
-from storage.fsm import belongs_to, delete_user_records
+from storage.fsm import belongs_to, default_key_builder, delete_user_records, forget_user
 from storage.models import (
     AuditEvent,
     Base,
@@ -575,3 +577,41 @@ async def test_the_html_copy_shows_every_section_in_the_members_language(
     assert OTHER_NAME not in page and "Ірина Коваль" not in page
     english = export_html(translations.get("en"), data, names, ZoneInfo("Europe/Kyiv"))
     assert "<h2>Reports you joined</h2>" in english and "Registration" in english
+
+
+class _Redis:
+    """Just the calls `forget_user` makes of a Redis client, on a dict."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+
+    async def scan_iter(self, match: str, count: int) -> Any:
+        for key in list(self.values):
+            if fnmatch.fnmatchcase(key, match):
+                yield key.encode()
+
+    async def get(self, key: str) -> bytes | None:
+        value = self.values.get(key)
+        return None if value is None else value.encode()
+
+    async def delete(self, *keys: str) -> int:
+        return sum(self.values.pop(key, None) is not None for key in keys)
+
+
+async def test_dialog_state_of_one_user_is_deleted_from_redis() -> None:
+    stack = json.dumps({"intents": ["g1"]})
+    values = {
+        f"fsm:{MEMBER}:{MEMBER}:aiogd:stack::data": json.dumps({"intents": ["p1"]}),
+        f"fsm:{MEMBER}:{MEMBER}:aiogd:context:p1:data": "{}",
+        f"fsm:{MEMBER}:{MEMBER}:default:state": "Registration:name",
+        f"fsm:-100:-100:aiogd:stack:<{MEMBER}>:data": stack,
+        "fsm:-100:-100:aiogd:context:g1:data": "{}",
+        f"fsm:{OTHER}:{OTHER}:aiogd:stack::data": "{}",
+        f"fsm:{MEMBER}7:{MEMBER}7:aiogd:stack::data": "{}",
+    }
+    storage = RedisStorage(redis=_Redis(values), key_builder=default_key_builder())  # type: ignore[arg-type]
+    assert await forget_user(storage, MEMBER) == 5
+    assert set(values) == {
+        f"fsm:{OTHER}:{OTHER}:aiogd:stack::data",
+        f"fsm:{MEMBER}7:{MEMBER}7:aiogd:stack::data",
+    }
