@@ -51,9 +51,9 @@ from dialogs.common import (
     open_menu,
     stale_button,
     translator,
-from dialogs.filing_texts import refusal_text
     user_id,
 )
+from dialogs.filing_texts import refusal_text
 from dialogs.presenters import member_hromada
 from dialogs.states import MyReports, ReportForm
 
@@ -348,10 +348,10 @@ async def on_start(_start_data: Any, manager: DialogManager) -> None:
     member: MemberProfile | None = manager.middleware_data.get("member")
     if member is None or not member.registered:
         await manager.switch_to(ReportForm.unregistered)
+        return
     if member.verification == "rejected":
         # The menu does not offer reports to them; an old or forged button lands here.
         await manager.switch_to(ReportForm.refused)
-        return
         return
     draft = await _reports(manager).draft(user_id(manager))
     if draft is not None and isinstance(draft.data.get("form"), dict) and draft.data["form"]:
@@ -614,6 +614,11 @@ async def on_submit(callback: CallbackQuery, _button: Button, manager: DialogMan
         dream_id=form.get("dream_id"),
     )
     try:
+        submitted = await reports.submit(user_id(manager), data)
+    except InvalidInput:
+        # Every field was checked as it was answered: only a draft older than a rule gets here.
+        await answer(manager, callback, t("report-form-submit-incomplete"), alert=True)
+        return
     except MemberRejected:
         await manager.switch_to(ReportForm.refused)
         return
@@ -622,11 +627,6 @@ async def on_submit(callback: CallbackQuery, _button: Button, manager: DialogMan
         text = refusal_text(t, "report", error, reports.timezone)
         await manager.middleware_data["bot"].send_message(user_id(manager), text)
         manager.show_mode = ShowMode.SEND
-        return
-        submitted = await reports.submit(user_id(manager), data)
-    except InvalidInput:
-        # Every field was checked as it was answered: only a draft older than a rule gets here.
-        await answer(manager, callback, t("report-form-submit-incomplete"), alert=True)
         return
     urgency = reports.rules.urgency(data.urgency)
     manager.dialog_data["reference"] = submitted.reference
@@ -690,16 +690,16 @@ def _back(step: str) -> Button:
 
 unregistered_window = Window(
     Tr("report-form-register-first"),
+    MENU_BUTTON,
+    USE_BUTTONS,
+    state=ReportForm.unregistered,
+)
+
 refused_window = Window(
     Tr("filing-report-rejected"),
     MENU_BUTTON,
     USE_BUTTONS,
     state=ReportForm.refused,
-)
-
-    MENU_BUTTON,
-    USE_BUTTONS,
-    state=ReportForm.unregistered,
 )
 
 resume_window = Window(
@@ -877,12 +877,12 @@ submitted_window = Window(
 )
 
 
-        refused_window,
 def report_dialog() -> Dialog:
     return Dialog(
         category_window,
         resume_window,
         unregistered_window,
+        refused_window,
         urgency_window,
         title_window,
         description_window,
