@@ -31,8 +31,22 @@ async def test_staff_approve_a_new_member_in_the_bound_group(
     card = await staff.wait_for("Новий учасник", chat=group)
     assert "Олена Петренко — Голова громади" in card["text"]
     assert "Іллінецька, Вінницька область" in card["text"]
-    assert member.phone_number in card["text"]
-    assert staff.buttons(card, chat=group) == ["✅ Підтвердити", "❌ Відхилити"]
+    # Not everyone in the group is staff: the card says a phone was shared, not the number.
+    assert member.phone_number not in card["text"]
+    assert "Номер телефону надано" in card["text"]
+    assert staff.buttons(card, chat=group) == [
+        "✅ Підтвердити",
+        "❌ Відхилити",
+        "📞 Номер телефону",
+    ]
+    [[_, _], [phone_button]] = card["reply_markup"]["inline_keyboard"]
+    assert phone_button["url"] == "https://t.me/hromada_test_bot?start=vp1001"
+
+    # The button's link, opened by staff in private chat, shows the number there.
+    staff.mark()
+    await staff.send("/start vp1001")
+    shown = await staff.wait_for("📞")
+    assert member.phone_number in shown["text"]
 
     # Someone in the group without staff rights is refused.
     outsider = fake_telegram.user(777, first_name="Сторонній")
@@ -47,7 +61,7 @@ async def test_staff_approve_a_new_member_in_the_bound_group(
     assert answered["text"] == "✅ Членство підтверджено, учасника сповіщено."
     edited = await staff.wait_for("Членство підтвердив", chat=group)
     assert "Ірина Коваль" in edited["text"]
-    assert staff.buttons(edited, chat=group) == []
+    assert staff.buttons(edited, chat=group) == ["📞 Номер телефону"]
     await member.wait_for("підтвердив ваше членство")
 
     profile = await MemberService(db).get(1001)
