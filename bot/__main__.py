@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -214,13 +215,16 @@ async def run_bot(settings: Settings) -> None:
     """Run until stopped: long polling, or a webhook server when WEBHOOK_URL is set."""
     content = Content.load()
     db = await prepare_database(settings, content)
-    storage, isolation = create_fsm_storage(db, settings.redis_url)
+    storage, isolation = create_fsm_storage(
+        db, settings.redis_url, state_ttl=timedelta(days=settings.retention_dialog_days)
+    )
     bot = create_bot(settings)
     dp = create_dispatcher(
         settings=settings, db=db, content=content, storage=storage, events_isolation=isolation
     )
     sender_task = asyncio.create_task(_run_broadcast_sender(settings, db, content))
     digest_task = asyncio.create_task(_run_digest_scheduler(settings, db, content, bot))
+    retention_task = asyncio.create_task(_run_retention_job(settings, db, storage))
     try:
         if settings.webhook_url:
             await _run_webhook(settings, bot, dp)
@@ -234,6 +238,9 @@ async def run_bot(settings: Settings) -> None:
         digest_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await digest_task
+        retention_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await retention_task
         await bot.session.close()
         await storage.close()
         await isolation.close()
@@ -248,6 +255,20 @@ async def _run_digest_scheduler(
 
     names = Names.of(content.report_rules, content.oblasts, content.associations)
     await create_digest_scheduler(bot, db, settings, content.translations, names).run()
+
+
+async def _run_retention_job(settings: Settings, db: Database, storage: BaseStorage) -> None:
+    """The daily retention sweep (RETENTION_* settings), once a day across processes.
+    Cancelled at shutdown; a sweep cut short is taken over later and goes on where it was."""
+    from bot.services.retention import RetentionJob, RetentionPeriods, RetentionService
+
+    service = RetentionService(
+        db,
+        RetentionPeriods.from_settings(settings),
+        keep_telegram_ids=settings.admin_ids,
+        storage=storage,
+    )
+    await RetentionJob(db, service, settings.tz).run()
 
 
 async def _run_broadcast_sender(settings: Settings, db: Database, content: Content) -> None:
