@@ -284,3 +284,22 @@ async def test_withdrawing_and_redeeming_at_once_never_both_win(
         else:
             assert not isinstance(withdrawn, BaseException)
             assert redeemed.status == RedeemStatus.REVOKED and not is_staff
+
+
+async def test_two_admins_revoking_each_other_at_once_leave_one(db: Database) -> None:
+    await sync_associations(db, load_associations())
+    staff = StaffService(db)  # no ADMIN_IDS: the database admins are all there are
+    for attempt in range(5):
+        first, second = 10 + 2 * attempt, 11 + 2 * attempt
+        await staff.grant(first, StaffRole.ADMIN)
+        await staff.grant(second, StaffRole.ADMIN)
+        outcomes = await asyncio.gather(
+            staff.revoke_right(first, await right_id(db, second, StaffRole.ADMIN)),
+            staff.revoke_right(second, await right_id(db, first, StaffRole.ADMIN)),
+            return_exceptions=True,
+        )
+        assert sum(not isinstance(o, BaseException) for o in outcomes) == 1
+        assert any(isinstance(o, PermissionDenied) for o in outcomes)
+        admins = [(await staff.rights(u)).is_admin for u in (first, second)]
+        assert admins.count(True) == 1
+        await staff.revoke(first if admins[0] else second, StaffRole.ADMIN)

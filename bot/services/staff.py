@@ -345,6 +345,10 @@ class StaffService:
         """Take back one right shown in the bot's staff list. PermissionDenied unless the actor
         is an admin; NotHeld when it is gone; SettingsAdmin; OwnAdminRight."""
         async with self.db.transaction() as session:
+            # Two admins revoking each other at once go one after the other (the admins' rows
+            # locked in one order on PostgreSQL, the delete's write lock on SQLite), and the
+            # actor is checked again after the delete: never both, never no admin left.
+            await repo.lock_admin_rights(session)
             await self._check_admin(session, actor_id)
             right = await repo.get_right(session, right_id)
             if right is None:
@@ -359,9 +363,11 @@ class StaffService:
                 if right.association_id is not None
                 else None
             )
-            return await self._take(
+            revoked = await self._take(
                 session, right, association.code if association else None, actor_id
             )
+            await self._check_admin(session, actor_id)
+            return revoked
 
     async def revoke_invite(self, actor_id: int, invite_id: int) -> PendingInvite:
         """Withdraw an invite link that still works; PermissionDenied unless the actor is an

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Association, Member, StaffInvite, StaffRight
+from storage.models import Association, Member, StaffInvite, StaffRight, StaffRole
 
 
 async def rights_of(session: AsyncSession, telegram_id: int) -> list[tuple[str, str | None]]:
@@ -84,6 +84,17 @@ async def all_rights(session: AsyncSession) -> list[tuple[StaffRight, str | None
         )
     )
     return [(right, code) for right, code in rows.all()]
+
+
+async def lock_admin_rights(session: AsyncSession) -> None:
+    """Hold every admin row until commit, always in the same order (PostgreSQL; SQLite has no
+    row locks), so revokes among admins run one at a time."""
+    await session.execute(
+        select(StaffRight.id)
+        .where(StaffRight.role == StaffRole.ADMIN)
+        .order_by(StaffRight.id)
+        .with_for_update()
+    )
 
 
 async def get_right(session: AsyncSession, right_id: int) -> StaffRight | None:
