@@ -45,13 +45,28 @@ def _settings() -> Settings:
         raise SystemExit("\n".join(lines)) from None
 
 
+# Libraries whose chatty levels print what members wrote: each is held at the level given, also
+# with --verbose (which is for our own loggers: `bot`, `dialogs`, `storage`).
+QUIET_LOGGERS = {
+    "aiosqlite": logging.WARNING,  # DEBUG: every statement with its parameters
+    "sqlalchemy": logging.WARNING,  # INFO: statements and parameters; DEBUG: rows
+    "asyncpg": logging.WARNING,
+    "aiogram.event": logging.WARNING,  # update contents
+    "aiogram_dialog": logging.INFO,  # DEBUG: chats, with members' Telegram names
+    "aiohttp.access": logging.WARNING,
+    "aiohttp.client": logging.WARNING,
+    "httpx": logging.WARNING,  # INFO: request URLs, the bot's token in them
+    "httpcore": logging.WARNING,
+    "redis": logging.WARNING,
+}
+
+
 def _configure_logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # aiohttp's access log and aiogram's event log would print update contents.
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    """The bot's logging: INFO, or DEBUG with --verbose; never SQL parameters or message text."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(logging.DEBUG if verbose else logging.INFO)
+    for name, level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(level)
 
 
 def _run(args: argparse.Namespace) -> int:

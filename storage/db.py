@@ -23,7 +23,9 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Build an engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+    """Build an engine; SQLite gets WAL, a busy timeout and enforced foreign keys. A database
+    error never carries the statement's parameters (members' names, phones, texts) into a log."""
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         path = url[len(SQLITE_PREFIX) :] if url.startswith(SQLITE_PREFIX) else ""
         if path and path != ":memory:":
