@@ -22,7 +22,7 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramMigrateToChat,
 )
-from aiogram.filters import CommandObject, CommandStart
+from aiogram.filters import CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
@@ -32,9 +32,10 @@ from bot.services.hromadas import HromadaDirectory
 from bot.services.members import MemberProfile, MemberService
 from bot.services.staff import PermissionDenied
 from bot.services.staff_chats import StaffChatService
+from bot.services.text_input import TELEGRAM_ID_MAX
 from bot.services.verification import Decision, PostedCard, UnknownMember, VerificationService
 from bot.settings import Settings
-from dialogs.common import TelegramId, esc
+from dialogs.common import TelegramId, deep_link, deep_link_id, esc
 from dialogs.presenters import is_kyiv, local_time, member_hromada, oblast_name
 
 logger = logging.getLogger(__name__)
@@ -380,8 +381,11 @@ async def start_with_phone(
 ) -> None:
     """`/start vp<id>`: a card's phone button. The number is shown only here, in private chat,
     to staff who may decide on the member."""
-    assert command.args is not None and message.from_user is not None
-    member_id = int(command.args[len(PHONE_LINK_PREFIX) :])
+    assert message.from_user is not None
+    member_id = deep_link_id(command, PHONE_LINK_PREFIX, TELEGRAM_ID_MAX)
+    if member_id is None:
+        await message.answer(i18n("verify-member-not-found"))
+        return
     try:
         member = await verification.contact(member_id, message.from_user.id)
     except PermissionDenied:
@@ -414,9 +418,6 @@ def create_verification_router() -> Router:
     router = Router(name="verification")
     router.callback_query.register(on_verify, VerifyCallback.filter())
     router.message.register(
-        start_with_phone,
-        # At most 18 digits: any such number fits the database's BIGINT.
-        CommandStart(deep_link=True, magic=F.args.regexp(rf"^{PHONE_LINK_PREFIX}[0-9]{{1,18}}$")),
-        F.chat.type == "private",
+        start_with_phone, deep_link(PHONE_LINK_PREFIX), F.chat.type == "private"
     )
     return router
