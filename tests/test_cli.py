@@ -73,6 +73,8 @@ def test_run_without_token_explains_how_to_get_one(tmp_path: Path) -> None:
         ("DATABASE_URL", "mysql://x", "DATABASE_URL: DATABASE_URL must start with"),
         ("TIMEZONE", "Mars/Olympus", "TIMEZONE: TIMEZONE 'Mars/Olympus' is not an IANA"),
         ("WEBHOOK_URL", "https://bot.example.org", "WEBHOOK_SECRET is required with WEBHOOK_URL"),
+        ("ADMIN_IDS", "12,²", "ADMIN_IDS: ADMIN_IDS must be comma-separated Telegram user ids"),
+        ("ADMIN_IDS", "١٢", "ADMIN_IDS: ADMIN_IDS must be comma-separated Telegram user ids"),
     ],
 )
 def test_invalid_settings_are_named(
@@ -84,6 +86,46 @@ def test_invalid_settings_are_named(
     message = str(exit_info.value.code)
     assert "The bot's settings are not valid" in message
     assert expected in message
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "x",
+        "s3cret-Token_1",
+        "a" * 31,  # one short
+        "a" * 257,
+        "a" * 31 + "!",  # outside Telegram's alphabet
+        "ключ" * 10,
+    ],
+)
+def test_a_weak_webhook_secret_is_refused_at_start(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123456789:" + "A" * 35)
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org")
+    monkeypatch.setenv("WEBHOOK_SECRET", secret)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run"])
+    message = str(exit_info.value.code)
+    expected = "WEBHOOK_SECRET: WEBHOOK_SECRET must be 32 to 256 characters of A-Z a-z 0-9 _ -"
+    assert expected in message
+    assert "secrets.token_urlsafe(32)" in message  # how to make a good one
+    assert len(secret) < 8 or secret not in message  # a secret, even a bad one, is not shown
+    assert not (workdir / "bot.sqlite3").exists()  # refused before anything started
+
+
+def test_a_webhook_secret_of_32_characters_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import Settings
+
+    secret = "A-z_0123456789" * 2 + "abcd"
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        webhook_url="https://bot.example.org",
+        webhook_secret=secret,  # type: ignore[arg-type]
+    )
+    assert settings.webhook_secret is not None
+    assert settings.webhook_secret.get_secret_value() == secret and len(secret) == 32
 
 
 def test_settings_come_from_dotenv(workdir: Path) -> None:

@@ -273,7 +273,7 @@ async def test_webhook_mode_checks_the_secret_and_answers(
     await bot_factory(
         extra_env={
             "WEBHOOK_URL": "https://bot.example.org",
-            "WEBHOOK_SECRET": "s3cret-Token_1",
+            "WEBHOOK_SECRET": "webhook-Secret_0123456789abcdefXYZ",
             "WEBHOOK_HOST": "127.0.0.1",
             "WEBHOOK_PORT": str(port),
         }
@@ -281,7 +281,7 @@ async def test_webhook_mode_checks_the_secret_and_answers(
     webhook = await fake_telegram.wait_webhook(timeout=30)
     assert webhook == {
         "url": "https://bot.example.org/telegram/webhook",
-        "secret_token": "s3cret-Token_1",
+        "secret_token": "webhook-Secret_0123456789abcdefXYZ",
     }
     endpoint = f"http://127.0.0.1:{port}/telegram/webhook"
 
