@@ -216,7 +216,9 @@ async def on_feedback(callback: CallbackQuery, button: Button, manager: DialogMa
     helpful = button.widget_id == "helpful"
     questions: QuestionService = manager.middleware_data["questions"]
     await questions.record_feedback(user_id(manager), entry.slug, helpful)
-    await answer(manager, callback, t("kb-feedback-thanks" if helpful else "kb-feedback-sorry"))
+    # "Not helpful" suggests the experts, except to members who may not ask them.
+    sorry = "kb-feedback-sorry" if _may_ask_experts(manager) else "kb-feedback-thanks"
+    await answer(manager, callback, t("kb-feedback-thanks" if helpful else sorry))
     manager.show_mode = ShowMode.NO_UPDATE
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import InlineKeyboardMarkup
 from aiogram_dialog.utils import CB_SEP
 from sqlalchemy import func, select, update
@@ -204,3 +205,14 @@ async def test_a_rejected_member_is_not_offered_the_experts(app: App) -> None:
     told = member.replies()[-1]
     assert "бот не надсилає ваші запитання експертам" in told
     assert await count(app, Question) == 0
+
+
+async def test_a_rejected_member_is_not_pointed_to_the_experts_after_a_rating(app: App) -> None:
+    member = await registered(app)
+    await set_verification(app, 1001, "rejected")
+    await member.click("Реформи")
+    await member.click("Відновлення|відновлення")
+    await member.click("DREAM")
+    await member.click("Не допомогло")
+    answered = [m.text for m in app.session.calls if isinstance(m, AnswerCallbackQuery)]
+    assert answered[-1] == "Дякуємо за відгук!"
