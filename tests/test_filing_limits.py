@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select, update
 
 from bot.content import load_associations
@@ -25,6 +26,7 @@ from bot.services.members import MemberService, RegistrationForm
 from bot.services.questions import QuestionService
 from bot.services.report_rules import load_report_rules
 from bot.services.reports import ReportForm, ReportService
+from bot.settings import Settings
 from dialogs.filing_texts import again_at, refusal_text
 from storage.db import Database
 from storage.models import Member, Question, Report, ReportCounter
@@ -291,3 +293,21 @@ def test_refusals_read_naturally(translations: Translations) -> None:
     assert "does not accept reports from you" in refusal_text(
         en, "report", MemberRejected(), KYIV, NOW
     )
+
+
+def test_settings_keep_the_pending_limit_at_most_the_verified_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for kind in ("REPORT", "QUESTION"):
+        monkeypatch.delenv(f"{kind}_LIMIT_PER_DAY", raising=False)
+        monkeypatch.delenv(f"{kind}_LIMIT_PENDING_PER_DAY", raising=False)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (settings.report_limit_per_day, settings.report_limit_pending_per_day) == (5, 2)
+    assert (settings.question_limit_per_day, settings.question_limit_pending_per_day) == (10, 3)
+    with pytest.raises(ValidationError) as error:
+        Settings(_env_file=None, report_limit_per_day=3, report_limit_pending_per_day=4)  # type: ignore[call-arg]
+    assert "REPORT_LIMIT_PENDING_PER_DAY (4) must not exceed REPORT_LIMIT_PER_DAY (3)" in str(
+        error.value
+    )
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, question_limit_pending_per_day=0)  # type: ignore[call-arg]
