@@ -63,6 +63,7 @@ from dialogs.common import (
     answer,
     esc,
     open_menu,
+    stale_button,
     translator,
     user_id,
 )
@@ -637,10 +638,11 @@ async def on_urgent(_callback: CallbackQuery, button: Button, manager: DialogMan
 
 
 async def on_edit(
-    _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     if item_id not in STEPS:
-        return  # a forged button: the window stays as it is
+        await stale_button(manager, callback)  # a forged button
+        return
     manager.dialog_data["editing"] = True
     await manager.switch_to(getattr(BroadcastCompose, item_id))
 

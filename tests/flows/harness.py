@@ -22,12 +22,16 @@ from aiogram.types import (
     CallbackQuery,
     Chat,
     Contact,
+    Document,
     InlineKeyboardMarkup,
+    Location,
     Message,
+    PhotoSize,
     ReplyKeyboardMarkup,
     Sticker,
     Update,
     User,
+    Voice,
 )
 from aiogram_dialog.api.entities import NewMessage, OldMessage
 from aiogram_dialog.test_tools import MockMessageManager
@@ -152,6 +156,27 @@ class Member:
             user_id=self.user.id if user_id is None else user_id,
         )
         await self.feed(message=self._message(contact=contact))
+
+    async def send_voice(self) -> None:
+        await self.feed(
+            message=self._message(voice=Voice(file_id="v1", file_unique_id="v1u", duration=3))
+        )
+
+    async def send_location(self, latitude: float = 50.45, longitude: float = 30.52) -> None:
+        await self.feed(
+            message=self._message(location=Location(latitude=latitude, longitude=longitude))
+        )
+
+    async def send_photo(self, unique: str = "ph1") -> None:
+        sizes = [
+            PhotoSize(file_id=f"{unique}-s", file_unique_id=f"{unique}s", width=90, height=90),
+            PhotoSize(file_id=f"{unique}-b", file_unique_id=unique, width=1280, height=960),
+        ]
+        await self.feed(message=self._message(photo=sizes))
+
+    async def send_document(self, name: str = "kosht.pdf", unique: str = "doc1") -> None:
+        document = Document(file_id=f"d-{unique}", file_unique_id=unique, file_name=name)
+        await self.feed(message=self._message(document=document))
 
     async def click(self, pattern: str) -> str:
         """Press the inline button matching `pattern` on the last window shown."""
