@@ -14,7 +14,7 @@ from bot.services.text_input import ascii_digits
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/hromada-bot.sqlite3"
 PUBLIC_API_URL = "https://api.telegram.org"
-_TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+_TOKEN_RE = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{20,}$")
 # Telegram's alphabet for a webhook's secret token; 32 characters and more are guessed by no one.
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{32,256}$")
 SECRET_EXPECTED = (

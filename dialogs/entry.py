@@ -14,6 +14,7 @@ from bot.commands import set_chat_commands
 from bot.i18n import Translator
 from bot.services.members import MemberProfile, MemberService
 from bot.services.staff import INVITE_PREFIX, RedeemStatus, Rights, StaffService
+from bot.services.text_input import has_words
 from dialogs.common import deep_link
 from dialogs.expert_desk import QUESTION_LINK_PREFIX, start_with_question
 from dialogs.knowledge import start_question
@@ -148,8 +149,9 @@ async def anything_else(
     message: Message, dialog_manager: DialogManager, member: MemberProfile | None, i18n: Translator
 ) -> None:
     """A message no dialog expected: text from a member is a question; anything else is not."""
-    if member is not None and member.registered and message.text:
-        await start_question(dialog_manager, message.text)
+    text = message.text or ""
+    if member is not None and member.registered and has_words(text):
+        await start_question(dialog_manager, text)
         return
     await message.answer(i18n("error-not-understood"))
     await open_home(dialog_manager, member)

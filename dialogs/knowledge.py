@@ -62,6 +62,19 @@ def _shown_query(query: str) -> str:
     return esc(query if len(query) <= QUERY_SHOWN else query[: QUERY_SHOWN - 1] + "…")
 
 
+async def refused_question(message: Message, manager: DialogManager) -> bool:
+    """Whether a typed question holds nothing to search for (invisible characters, emoji);
+    the member is told so and the window stays."""
+    try:
+        require_words(strip_format(message.text or ""))
+    except InvalidInput as error:
+        refusal = "kb-ask-empty" if error.code == "empty" else "input-no-letters"
+        await message.answer(translator(manager)(refusal))
+        manager.show_mode = ShowMode.NO_UPDATE
+        return True
+    return False
+
+
 async def start_question(manager: DialogManager, query: str) -> None:
     """Search for `query` and show the results (a plain message outside a dialog lands here)."""
     # A new message below the member's question, not an edit of the window above it.
@@ -230,15 +243,9 @@ async def on_back_from_entry(
 
 
 async def on_question(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    text = message.text or ""
-    try:
-        require_words(strip_format(text))
-    except InvalidInput as error:
-        refusal = "kb-ask-empty" if error.code == "empty" else "input-no-letters"
-        await message.answer(translator(manager)(refusal))
-        manager.show_mode = ShowMode.NO_UPDATE
+    if await refused_question(message, manager):
         return
-    _search(manager, text)
+    _search(manager, message.text or "")
     manager.dialog_data.pop("question_id", None)
     manager.show_mode = ShowMode.SEND
     await manager.switch_to(Knowledge.results)

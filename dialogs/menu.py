@@ -13,7 +13,7 @@ from aiogram_dialog.widgets.kbd import Button, Row, Start, SwitchTo
 from bot.services.staff import Rights
 from dialogs.broadcast import start_compose
 from dialogs.common import USE_BUTTONS, Tr, Window, answer, current_rights, esc, translator
-from dialogs.knowledge import start_question
+from dialogs.knowledge import refused_question, start_question
 from dialogs.states import (
     Knowledge,
     LanguageChoice,
@@ -55,6 +55,8 @@ async def on_staff_invites(
 
 async def on_question(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
     """Text typed at the menu is a question for the knowledge base."""
+    if await refused_question(message, manager):
+        return
     await start_question(manager, message.text or "")
 
 

@@ -126,6 +126,9 @@ async def test_non_text_question_gets_a_clear_answer(app: App) -> None:
 async def test_emoji_only_and_one_letter_questions_offer_the_experts(app: App) -> None:
     member = await registered(app)
     await member.send("🙂")
+    # Nothing to search for: the member is told at once, in their language.
+    assert member.replies()[-1].startswith("У тексті має бути хоча б одна літера або цифра")
+    await member.send("Я")
     assert "відповіді немає" in member.window()
     await member.click("Надіслати запитання експертам")
     # Too short to be worth the experts' time: the member is told, nothing is stored.
