@@ -644,6 +644,8 @@ CASES: list[Bad] = [
         seen="window",
     ),
     Bad("menu.staff", "invite-link", text("/start inv_" + "z" * 40), "invite-unknown"),
+    Bad("menu.member", "invisible-question", text("\u200b\u2800\u3164"), "kb-ask-empty"),
+    Bad("menu.member", "emoji-question", text("🙂"), "input-no-letters", locale="en"),
     Bad("menu.staff", "phone-link", text(f"/start vp{'9' * 25}"), "verify-member-not-found"),
     Bad(
         "menu.member",
