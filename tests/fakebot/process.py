@@ -11,29 +11,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
+from bot.settings import Settings
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuv"
 
 # Settings the bot reads; inherited values (and a stray .env) must not leak into a test run.
-_BOT_ENV = (
-    "BOT_TOKEN",
-    "TELEGRAM_API_URL",
-    "DATABASE_URL",
-    "REDIS_URL",
-    "ADMIN_IDS",
-    "TIMEZONE",
-    "WEBHOOK_URL",
-    "WEBHOOK_SECRET",
-    "WEBHOOK_HOST",
-    "WEBHOOK_PORT",
-    "BROADCAST_RATE",
-    "BROADCAST_LEASE_SECONDS",
-    "RETENTION_UNFINISHED_DAYS",
-    "RETENTION_DRAFT_DAYS",
-    "RETENTION_DIALOG_DAYS",
-    "RETENTION_DELIVERY_DAYS",
-    "RETENTION_AUDIT_DAYS",
-)
+_BOT_ENV = frozenset(name.upper() for name in Settings.model_fields)
 
 
 class BotProcess:
