@@ -28,8 +28,6 @@ from bot.services.staff import Rights, StaffService
 from bot.services.text_input import ID_MAX, TELEGRAM_ID_MAX, parse_id, parse_int
 from dialogs.states import Menu
 
-ITEM_MAX = 10_000  # a list's index in a button: lists are far shorter
-
 
 class Tr(Text):
     """A Fluent message in the reader's locale; scalar getter values become its arguments."""
@@ -55,9 +53,9 @@ def esc(value: str | None) -> str:
 
 
 def item_number(item_id: str) -> int:
-    """A button's numeric item id (an index into a short list); -1 for anything else (a
-    forged button)."""
-    number = parse_int(item_id, ITEM_MAX)
+    """A button's numeric item id (an index, or a row id such as an announcement's); -1 for
+    anything else (a forged button)."""
+    number = parse_int(item_id, ID_MAX)
     return -1 if number is None else number
 
 

@@ -16,6 +16,7 @@ from bot.services.text_input import (
     parse_int,
     strip_format,
 )
+from dialogs.common import item_number
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji: three people joined by ZWJ
 RAINBOW_FLAG = "\U0001f3f3\ufe0f\u200d\U0001f308"
@@ -183,3 +184,11 @@ def test_phone_digits_are_ascii() -> None:
     assert clean_phone("+380 (50) 123-45-67") == "+380501234567"
     with pytest.raises(InvalidInput):
         clean_phone("+٣٨٠٥٠١٢٣٤٥٦٧")
+
+
+def test_button_items_are_indices_or_row_ids() -> None:
+    assert item_number("0") == 0
+    assert item_number("12345") == 12345  # an announcement's id in News
+    assert item_number(str(ID_MAX)) == ID_MAX
+    for forged in ("", "-1", "²", "١٢", str(ID_MAX + 1), "9" * 5000):
+        assert item_number(forged) == -1
