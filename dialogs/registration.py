@@ -32,6 +32,7 @@ from bot.services.hromadas import HromadaDirectory
 from bot.services.members import (
     ROLES,
     InvalidInput,
+    MemberProfile,
     RegistrationForm,
     clean_hromada_text,
     clean_name,
@@ -152,8 +153,19 @@ async def _advance(manager: DialogManager, next_state: Any, **changes: Any) -> N
     fields = {key: value for key, value in changes.items() if key != "matches"}
     if editing == "oblast":
         fields["oblast_code"] = manager.dialog_data["oblast_code"]
-    await members_of(manager).update_profile(user_id(manager), **fields)
+    await _save_edit(manager, **fields)
     await manager.done()
+
+
+async def _save_edit(manager: DialogManager, **fields: Any) -> None:
+    """Save a profile edit; a rejected member's corrected profile goes back to the secretariat."""
+    earlier: MemberProfile | None = manager.middleware_data.get("member")
+    profile = await members_of(manager).update_profile(user_id(manager), **fields)
+    if earlier is not None and earlier.verification != profile.verification:
+        await announce_new_member(manager.middleware_data, profile)
+        bot = manager.middleware_data["bot"]
+        await bot.send_message(user_id(manager), translator(manager)("profile-review-again"))
+        manager.show_mode = ShowMode.SEND  # the profile below the notice, not above it
 
 
 async def _finish(manager: DialogManager) -> None:

@@ -26,6 +26,19 @@ ROLES = (
     "other",
 )
 NAME_MIN, NAME_MAX = 2, 100
+# A rejected member who corrects one of these is back before the secretariat, unverified.
+REVIEWED_FIELDS = frozenset(
+    {
+        "full_name",
+        "role",
+        "oblast_code",
+        "hromada_code",
+        "hromada_text",
+        "associations",
+        "associations_unsure",
+    }
+)
+REOPENED_ACTION = "member.verification_reopened"
 HROMADA_TEXT_MIN, HROMADA_TEXT_MAX = 2, 120
 _PHONE_RE = re.compile(r"^\+?[0-9]{7,15}$")
 
@@ -251,6 +264,19 @@ class MemberService:
                     before={key: before[key] for key in changed},
                     after={key: after[key] for key in changed},
                 )
+                if row.verification == Verification.REJECTED and REVIEWED_FIELDS & set(changed):
+                    # The secretariat decided on what the profile said; corrected, it goes back
+                    # to them (once per decision: an unverified member's edits post no card).
+                    row.verification = Verification.UNVERIFIED
+                    await add_event(
+                        session,
+                        actor_id=telegram_id,
+                        action=REOPENED_ACTION,
+                        subject_type="member",
+                        subject_id=telegram_id,
+                        before={"verification": str(Verification.REJECTED)},
+                        after={"verification": str(Verification.UNVERIFIED)},
+                    )
             return MemberProfile.from_row(row)
 
     async def known(self, telegram_ids: set[int]) -> set[int]:

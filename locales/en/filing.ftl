@@ -20,7 +20,7 @@ filing-report-limit-pending =
 filing-report-rejected =
     ❗️ The association's secretariat did not confirm your membership, so the bot does not accept reports from you.
 
-    If your hromada or associations are wrong in your profile, correct them in /profile and write to your association's secretariat to have the decision reviewed: correcting the profile alone does not change it.
+    If your hromada or associations are wrong in your profile, correct them in /profile: the corrected profile goes back to the secretariat for confirmation. If everything is correct, please contact your association's secretariat.
 
 filing-question-limit-verified =
     ⏳ You have sent { $limit } { $limit ->
@@ -39,4 +39,4 @@ filing-question-limit-pending =
 filing-question-rejected =
     ❗️ The association's secretariat did not confirm your membership, so the bot does not send your questions to the experts. The knowledge base is still there for you.
 
-    If your hromada or associations are wrong in your profile, correct them in /profile and write to your association's secretariat to have the decision reviewed: correcting the profile alone does not change it.
+    If your hromada or associations are wrong in your profile, correct them in /profile: the corrected profile goes back to the secretariat for confirmation. If everything is correct, please contact your association's secretariat.

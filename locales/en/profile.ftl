@@ -28,3 +28,4 @@ profile-mute = 🔕 Mute non-urgent announcements
 profile-unmute = 🔔 Receive all announcements
 profile-muted-done = Non-urgent announcements muted. Urgent ones will still arrive.
 profile-unmuted-done = You will receive all announcements again.
+profile-review-again = 📨 Your corrected profile has been sent to the association's secretariat for confirmation again. Until they confirm it, the bot works for you as for a newly registered member.

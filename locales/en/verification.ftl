@@ -36,4 +36,4 @@ verify-member-approved = ✅ The association's secretariat has confirmed your me
 verify-member-rejected =
     The association's secretariat could not confirm your membership from your profile.
 
-    Please check in your profile (/profile) that your hromada and the associations it belongs to are right. If everything is correct, please contact your association's secretariat.
+    Please check in your profile (/profile) that your hromada and the associations it belongs to are right: once you correct them, your profile goes back to the secretariat for confirmation. If everything is correct, please contact your association's secretariat.

@@ -213,6 +213,43 @@ async def test_a_rejected_member_is_told_how_to_fix_their_profile(desk: App) -> 
     assert "ще не підтверджено" not in member.window()
 
 
+async def test_a_rejected_member_who_corrects_the_profile_is_reviewed_again(desk: App) -> None:
+    session = session_of(desk)
+    member = desk.member(MEMBER)
+    await register_uk(member, "ВАГ")
+    await press(desk, VAG_GROUP, VAG_STAFF, "Відхилити", card_in(desk, VAG_GROUP))
+    assert await verification_of(desk) == "rejected"
+
+    # A phone change is not what the secretariat decided on: nothing is reopened.
+    await member.send("/profile")
+    await member.click("Телефон")
+    await member.press_reply("Пропустити")
+    assert await verification_of(desk) == "rejected"
+    assert len(cards_in(desk, VAG_GROUP)) == 1
+
+    # Correcting the associations sends the profile back, with a new card in each group.
+    await member.send("/profile")
+    await member.click("Асоціації")
+    await member.click(" Асоціація ОТГ$")
+    await member.click("Зберегти|Далі")
+    assert await verification_of(desk) == "unverified"
+    assert session.texts_to(MEMBER)[-1].startswith(
+        "📨 Виправлений профіль знову надіслано секретаріату"
+    )
+    assert "Мій профіль" in member.window()
+    cards = cards_in(desk, VAG_GROUP)
+    assert len(cards) == 2 and "Підтвердьте або відхиліть" in (cards[-1].text or "")
+    assert len(cards_in(desk, AOTG_GROUP)) == 1
+
+    # Unverified now, a further edit posts no further card; approving from the new card works.
+    await member.send("/profile")
+    await member.click("Ім'я")
+    await member.send("Олена Коваль")
+    assert len(cards_in(desk, VAG_GROUP)) == 2
+    await press(desk, VAG_GROUP, VAG_STAFF, "Підтвердити", cards[-1])
+    assert await verification_of(desk) == "verified"
+
+
 async def test_a_press_by_someone_without_the_right_is_refused_and_logged(
     desk: App, caplog: pytest.LogCaptureFixture
 ) -> None:
