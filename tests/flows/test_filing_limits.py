@@ -173,7 +173,7 @@ async def test_the_menu_offers_no_report_to_a_rejected_member(app: App) -> None:
     # A forged press of the hidden button: the dialog refuses them.
     await member.press(forged(member, "Мої звернення", "report"))
     assert "бот не приймає від вас звернень" in member.window()
-    assert "саме лише виправлення профілю його не змінює" in member.window()
+    assert "виправлений профіль знову надійде секретаріату на підтвердження" in member.window()
     assert await reports(app).draft(1003) is None
 
 
