@@ -157,7 +157,9 @@ class SqlStorage(BaseStorage):
 
 # ------------------------------------------------------------------------------ one user's state
 
-_PARTS = ("data", "state", "lock")
+# A key's parts that hold state; never `lock`: the update that erases holds the user's lock,
+# and a lock deleted under it fails its release (LockNotOwnedError). Locks expire by themselves.
+_PARTS = ("data", "state")
 
 
 def _key_parts(key: str) -> tuple[list[int], str]:
