@@ -44,6 +44,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy.exc import IntegrityError
 
+from bot.services import privacy
 from bot.settings import Settings
 from storage.db import Database
 from storage.fsm import delete_user_records, forget_user, key_owner
@@ -63,7 +64,7 @@ CHECK_INTERVAL = 60.0  # seconds between checks for the day's run
 CLAIM_TIMEOUT = timedelta(hours=1)
 DELIVERIES_REMOVED = "broadcast.deliveries_removed"
 # Values in audit entries that say who someone is (the member, or the officer who decided).
-PERSONAL_AUDIT_FIELDS = ("full_name", "role", "hromada_text", "phone", "associations", "by_name")
+PERSONAL_AUDIT_FIELDS = privacy.PERSONAL_AUDIT_FIELDS + privacy.THIRD_PARTY_AUDIT_FIELDS
 
 Progress = Callable[[], Awaitable[None]]
 
