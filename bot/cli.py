@@ -503,6 +503,44 @@ def _digest_send(args: argparse.Namespace) -> int:
     return 0 if all(r.outcome.sent for r in results) else 1
 
 
+def _member_find(args: argparse.Namespace) -> int:
+    """Who a request by e-mail or letter is about: members by name (and hromada) or phone."""
+    settings = _settings()
+    from bot.content import CONTENT_DIR
+    from bot.i18n import Translations
+    from bot.services.hromadas import load_oblasts
+    from bot.services.privacy import PersonFound, PrivacyService
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    async def run() -> list[PersonFound]:
+        db = Database.from_url(settings.database_url)
+        try:
+            await upgrade(db.engine)
+            return await PrivacyService(db, settings.admin_ids).find(args.query, limit=args.limit)
+        finally:
+            await db.close()
+
+    found = asyncio.run(run())
+    if not found:
+        print(f"No member matches {args.query!r}.", file=sys.stderr)
+        return 1
+    t = Translations().get("uk")
+    oblasts = {o.code: o.name_uk for o in load_oblasts(CONTENT_DIR / "oblasts.yaml")}
+    for person in found:
+        role = t(f"role-{person.role}") if person.role else "—"
+        place = ", ".join(filter(None, (person.hromada, oblasts.get(person.oblast_code or ""))))
+        registered = (
+            person.registered_at.astimezone(settings.tz).date().isoformat()
+            if person.registered_at
+            else "registration not finished"
+        )
+        print(
+            f"{person.telegram_id}\t{person.full_name or '—'}\t{role}\t{place or '—'}\t{registered}"
+        )
+    return 0
+
+
 def _member_export(args: argparse.Namespace) -> int:
     """Everything the bot holds about one member, for a request by e-mail or letter."""
     settings = _settings()
@@ -799,6 +837,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     member = commands.add_parser("member", help="a member's data: requests by e-mail or letter")
     member_commands = member.add_subparsers(dest="member_command", required=True, metavar="ACTION")
+    member_find = member_commands.add_parser(
+        "find", help="members by name (and hromada) or phone: Telegram id, position, place"
+    )
+    member_find.add_argument("query", help="words of the name or hromada, or 7+ digits of a phone")
+    member_find.add_argument("--limit", type=int, default=20, help="at most this many (20)")
+    member_find.set_defaults(handler=_member_find)
     member_export = member_commands.add_parser(
         "export", help="everything the bot holds about a member, as JSON and readable HTML"
     )

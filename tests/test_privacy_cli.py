@@ -124,6 +124,56 @@ def test_member_export_default_name_and_an_unknown_member(
     assert "No member has the Telegram id 424242." in capsys.readouterr().err
 
 
+# ------------------------------------------------------------------------------ find
+
+
+async def seed_ukrainian(folder: Path, telegram_id: int, name: str, phone: str | None) -> None:
+    db = Database.from_url(database_url(folder))
+    try:
+        await MemberService(db).register(
+            telegram_id,
+            RegistrationForm(
+                full_name=name,
+                role="council_secretary",
+                oblast_code="UA05000000000010236",
+                hromada_code=None,
+                hromada_text="Іллінецька",
+                association_codes=["vag"],
+                phone=phone,
+            ),
+        )
+    finally:
+        await db.close()
+
+
+def test_member_find_by_name_hromada_or_phone(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asyncio.run(seed(workdir))
+    asyncio.run(seed_ukrainian(workdir, 2002, "Ірина Коваль", "+380671112233"))
+    asyncio.run(seed_ukrainian(workdir, 2003, "Іван Коваленко", None))
+
+    # Any case, Cyrillic included; every word must match the name or the hromada.
+    assert run_cli("member", "find", "КОВАЛЬ ірина") == 0
+    [line] = capsys.readouterr().out.splitlines()
+    telegram_id, name, role, place, registered = line.split("\t")
+    assert (telegram_id, name, role) == ("2002", "Ірина Коваль", "Секретар ради")
+    assert place == "Іллінецька, Вінницька область" and len(registered) == 10
+
+    assert run_cli("member", "find", "ковал іллінецька") == 0
+    assert [x.split("\t")[0] for x in capsys.readouterr().out.splitlines()] == ["2002", "2003"]
+    assert run_cli("member", "find", "067 111 22 33") == 0  # the end of a phone number
+    assert capsys.readouterr().out.startswith("2002\t")
+    assert run_cli("member", "find", "Petrenko") == 0
+    assert capsys.readouterr().out.startswith(f"{MEMBER}\t")
+
+    # Someone who deleted their profile is found no more.
+    assert run_cli("member", "forget", "2002", "--yes") == 0
+    capsys.readouterr()
+    assert run_cli("member", "find", "Ірина") == 1
+    assert "No member matches 'Ірина'." in capsys.readouterr().err
+
+
 # ------------------------------------------------------------------------------ forget
 
 

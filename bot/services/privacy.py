@@ -113,12 +113,58 @@ def _without_third_parties(values: dict[str, Any] | None) -> dict[str, Any] | No
     }
 
 
+@dataclass(frozen=True)
+class PersonFound:
+    """A member matching a request by e-mail or letter, to tell who is who before exporting."""
+
+    telegram_id: int
+    full_name: str | None
+    role: str | None
+    hromada: str | None
+    oblast_code: str | None
+    registered_at: datetime | None
+
+
+def _matches(member: Member, hromada: str | None, words: list[str], digits: str) -> bool:
+    if digits:
+        phone = "".join(ch for ch in member.phone or "" if ch.isdigit())
+        return bool(phone) and phone.endswith(digits)
+    haystack = " ".join(filter(None, (member.full_name, hromada))).casefold()
+    return all(word in haystack for word in words)
+
+
 class PrivacyService:
     """The export and the erasure of one member's data; each method is one transaction."""
 
     def __init__(self, db: Database, admin_ids: frozenset[int] = frozenset()) -> None:
         self.db = db
         self.staff = StaffService(db, admin_ids)
+
+    async def find(self, query: str, *, limit: int = 20) -> list[PersonFound]:
+        """Members whose name (and hromada) hold every word of `query`, or, for a query of seven
+        or more digits, whose phone ends with them; at most `limit`."""
+        digits = "".join(ch for ch in query if ch.isascii() and ch.isdigit())
+        digits = digits if len(digits) >= 7 else ""
+        words = query.casefold().split()
+        if not digits and not words:
+            return []
+        async with self.db.transaction() as session:
+            people = await members_repo.people(session)
+        found = []
+        for member, codifier_name in people:
+            hromada = codifier_name or member.hromada_text
+            if _matches(member, hromada, words, digits):
+                found.append(
+                    PersonFound(
+                        member.telegram_id,
+                        member.full_name,
+                        member.role,
+                        hromada,
+                        member.oblast_code,
+                        member.registered_at,
+                    )
+                )
+        return found[:limit]
 
     # ------------------------------------------------------------------------- export
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member
+from storage.models import AdminUnit, Member
 
 
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
@@ -26,3 +26,15 @@ async def get_or_create(session: AsyncSession, telegram_id: int) -> Member:
         session.add(member)
         await session.flush()
     return member
+
+
+async def people(session: AsyncSession) -> list[tuple[Member, str | None]]:
+    """Every member who was not erased, with their codifier hromada's name (if any), to search
+    by name or phone in Python: SQLite's lower() knows no Cyrillic."""
+    rows = await session.execute(
+        select(Member, AdminUnit.name)
+        .outerjoin(AdminUnit, AdminUnit.code == Member.hromada_code)
+        .where(Member.erased_at.is_(None), Member.telegram_id > 0)
+        .order_by(Member.id)
+    )
+    return [(member, name) for member, name in rows.all()]
