@@ -171,13 +171,7 @@ class StaffService:
         if role == StaffRole.STAFF and not association_code:
             raise ValueError("staff rights need an association code")
         async with self.db.transaction() as session:
-            association_id = None
-            if role == StaffRole.STAFF:
-                assert association_code is not None
-                association = await associations_repo.by_code(session, association_code)
-                if association is None:
-                    raise UnknownAssociation(association_code)
-                association_id = association.id
+            association_id = await _association_id(session, role, association_code)
             if await repo.find_right(session, telegram_id, role, association_id):
                 return False
             await repo.add_right(
@@ -329,13 +323,7 @@ class StaffService:
         if role == StaffRole.ADMIN and telegram_id in self.admin_ids:
             raise SettingsAdmin
         async with self.db.transaction() as session:
-            association_id = None
-            if role == StaffRole.STAFF:
-                assert association_code is not None
-                association = await associations_repo.by_code(session, association_code)
-                if association is None:
-                    raise UnknownAssociation(association_code)
-                association_id = association.id
+            association_id = await _association_id(session, role, association_code)
             right = await repo.find_right(session, telegram_id, role, association_id)
             if right is None:
                 raise NotHeld
@@ -466,3 +454,16 @@ class StaffService:
                         after={"invite_id": invite.id, "created_by": invite.created_by},
                     )
         return Revoked(held, rights, len(withdrawn))
+
+
+async def _association_id(
+    session: AsyncSession, role: StaffRole, association_code: str | None
+) -> int | None:
+    """The association a staff right belongs to (None for admin). UnknownAssociation."""
+    if role != StaffRole.STAFF:
+        return None
+    assert association_code is not None
+    association = await associations_repo.by_code(session, association_code)
+    if association is None:
+        raise UnknownAssociation(association_code)
+    return association.id
