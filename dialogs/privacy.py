@@ -27,6 +27,7 @@ from bot.services.hromadas import HromadaDirectory
 from bot.services.members import MemberProfile
 from bot.services.privacy import NoSuchMember, PrivacyService, StaffMustBeRevoked
 from bot.services.reports import ReportService
+from bot.services.retention import RetentionPeriods
 from bot.settings import Settings
 from dialogs.common import USE_BUTTONS, Tr, Window, answer, translator, user_id
 from dialogs.entry import open_home
@@ -37,7 +38,6 @@ from dialogs.privacy_texts import (
     export_html,
     export_json,
     notice_text,
-    retention_days,
 )
 from dialogs.states import Privacy
 from storage.fsm import forget_user
@@ -63,7 +63,7 @@ async def get_notice(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
         translator(dialog_manager),
         notice,
         associations,
-        retention_days(_settings(dialog_manager)),
+        RetentionPeriods.from_settings(_settings(dialog_manager)),
     )
     return {"notice": text}
 

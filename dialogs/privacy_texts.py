@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,26 +16,15 @@ from bot.content import AssociationInfo, PrivacyNotice
 from bot.i18n import Translator
 from bot.services.hromadas import Oblast
 from bot.services.report_rules import ReportRules
-from bot.settings import Settings
+from bot.services.retention import RetentionPeriods
 from dialogs.presenters import local_time, unit_name
-
-
-def retention_days(settings: Settings) -> dict[str, int]:
-    """The retention periods the notice states, in days (the RETENTION_*_DAYS settings)."""
-    return {
-        "unfinished": settings.retention_unfinished_days,
-        "draft": settings.retention_draft_days,
-        "dialog": settings.retention_dialog_days,
-        "delivery": settings.retention_delivery_days,
-        "audit": settings.retention_audit_days,
-    }
 
 
 def notice_text(
     t: Translator,
     notice: PrivacyNotice,
     associations: Iterable[AssociationInfo],
-    retention: dict[str, int],
+    retention: RetentionPeriods,
 ) -> str:
     """The privacy notice of /privacy in one language (HTML)."""
     contacts = []
@@ -50,7 +39,10 @@ def notice_text(
             t("privacy-contact-websites", websites=html.escape(", ".join(websites), quote=False))
         )
     contacts.append(t("privacy-contact-bot", ask_button=t("menu-ask")))
-    days = {name: t("privacy-days", count=count) for name, count in retention.items()}
+    days = {
+        name.removesuffix("_days"): t("privacy-days", count=count)
+        for name, count in asdict(retention).items()
+    }
     return t(
         "privacy-notice",
         controller=html.escape(notice.controller(t.locale), quote=False),

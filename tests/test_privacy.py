@@ -39,10 +39,11 @@ from bot.services.reports import (
     ReportForm,
     ReportService,
 )
+from bot.services.retention import RetentionPeriods
 from bot.services.staff import StaffService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
-from dialogs.privacy_texts import ExportNames, export_html, notice_text, retention_days
+from dialogs.privacy_texts import ExportNames, export_html, notice_text
 from storage.db import Database
 from storage.fsm import belongs_to, default_key_builder, delete_user_records, forget_user
 from storage.models import (
@@ -525,7 +526,9 @@ def test_the_notice_fits_one_message_with_every_field_at_its_longest(tmp_path: P
     notice = load_privacy_notice(path)
     settings = Settings(_env_file=None, retention_audit_days=3650)  # type: ignore[call-arg]
     for translator in Translations():
-        shown = notice_text(translator, notice, load_associations(), retention_days(settings))
+        shown = notice_text(
+            translator, notice, load_associations(), RetentionPeriods.from_settings(settings)
+        )
         assert len(shown.encode("utf-16-le")) // 2 <= 4096, (translator.locale, len(shown))
         assert "d" * 60 + "@associations.example.org" in shown
 
@@ -535,7 +538,9 @@ def test_the_notice_states_the_retention_settings() -> None:
         _env_file=None, retention_unfinished_days=21, retention_audit_days=1095
     )
     uk = Translations().get("uk")
-    shown = notice_text(uk, load_privacy_notice(), load_associations(), retention_days(settings))
+    shown = notice_text(
+        uk, load_privacy_notice(), load_associations(), RetentionPeriods.from_settings(settings)
+    )
     assert "незавершена реєстрація — через 21 день" in shown
     assert "чернетка звернення — через 90 днів" in shown
     assert "через 1\u00a0095 днів" in shown or "через 1 095 днів" in shown
