@@ -240,6 +240,9 @@ class Question(Base):
     status: Mapped[str] = mapped_column(String(16), default=QuestionStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Exactly-once: the key of the press that made it (a random token fixed when the dialog
+    # step was shown, or the Telegram message it answers); a repeat finds this row instead.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     __table_args__ = (Index("ix_questions_status_created", "status", "created_at"),)
 
@@ -274,6 +277,9 @@ class QuestionAnswer(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Exactly-once: the key of the press that made it (a random token fixed when the dialog
+    # step was shown, or the Telegram message it answers); a repeat finds this row instead.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class KbFeedback(Base):
@@ -321,6 +327,8 @@ class AuditEvent(Base):
     subject_id: Mapped[str] = mapped_column(String(64))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Exactly-once for actions recorded only here (a verification decision): the pressed card.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
 
@@ -411,6 +419,9 @@ class Report(Base):
         UtcDateTime(), default=utcnow, onupdate=utcnow, index=True
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Exactly-once: the key of the press that made it (a random token fixed when the dialog
+    # step was shown, or the Telegram message it answers); a repeat finds this row instead.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (Index("ix_reports_status_deadline", "status", "deadline_at"),)
@@ -497,6 +508,9 @@ class ReportEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     text: Mapped[str | None] = mapped_column(Text)
+    # Exactly-once: the key of the press that made it (a random token fixed when the dialog
+    # step was shown, or the Telegram message it answers); a repeat finds this row instead.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class ReportCard(Base):
