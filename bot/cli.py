@@ -103,6 +103,67 @@ def _db_upgrade(_args: argparse.Namespace) -> int:
     return 0
 
 
+# Exit codes of `db backup`: written, not written (see the message), PostgreSQL (use pg_dump).
+BACKED_UP, BACKUP_REFUSED, USE_PG_DUMP = 0, 1, 2
+
+
+def _db_backup(args: argparse.Namespace) -> int:
+    """An online copy of the SQLite database; for PostgreSQL, the pg_dump/pg_restore commands."""
+    settings = _settings()
+    from storage.backup import BackupError, backup_sqlite, postgres_commands
+
+    if settings.database_url.startswith("postgresql"):
+        commands = postgres_commands(settings.database_url, args.path)
+        lines = [
+            "DATABASE_URL is a PostgreSQL database: back it up with PostgreSQL's own pg_dump "
+            "(safe while the bot runs); this command copies only SQLite databases.",
+            "",
+            "Back up:",
+            f"  {commands.dump}",
+            "Restore (stop the bot first; then 'hromada-bot db upgrade', and start it):",
+            f"  {commands.restore}",
+        ]
+        if commands.password_needed:
+            lines.append("The password is not shown: give it in PGPASSWORD or ~/.pgpass.")
+        if commands.ignored_options:
+            lines.append(
+                f"DATABASE_URL's options ({', '.join(commands.ignored_options)}) are not in "
+                "these commands: set their libpq equivalents (PGSSLMODE for ssl)."
+            )
+        lines.append("See README.md, 'Running in production'.")
+        print("\n".join(lines), file=sys.stderr)
+        return USE_PG_DUMP
+    source = settings.sqlite_path()
+    if source is None:
+        print("DATABASE_URL names no SQLite file, so there is nothing to back up.", file=sys.stderr)
+        return BACKUP_REFUSED
+    try:
+        summary = backup_sqlite(source, Path(args.path), overwrite=args.force)
+    except BackupError as error:
+        print(f"No backup was made: {error}", file=sys.stderr)
+        return BACKUP_REFUSED
+    revision = summary.revision or "none"
+    print(
+        f"Backed up {source} to {summary.path}: {_size(summary.size_bytes)}, "
+        f"schema revision {revision}, SQLite's integrity check ok."
+    )
+    filled = {table: rows for table, rows in summary.rows.items() if rows}
+    print(f"{summary.total_rows} rows in {len(filled)} of {len(summary.rows)} tables:")
+    width = max((len(table) for table in filled), default=0)
+    for table, rows in filled.items():
+        print(f"  {table:<{width}}  {rows}")
+    return BACKED_UP
+
+
+def _size(size: int) -> str:
+    """Bytes for people: 512 bytes, 384.0 KiB, 12.5 MiB."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size / 1024 / 1024:.1f} MiB"
+
+
 def _hromadas_import(args: argparse.Namespace) -> int:
     settings = _settings()
     from bot.services.katottg import CodifierError, import_codifier
@@ -754,6 +815,15 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply migrations and sync content tables").set_defaults(
         handler=_db_upgrade
     )
+    backup = db_commands.add_parser(
+        "backup",
+        help="copy the SQLite database while the bot runs (PostgreSQL: says how to use pg_dump)",
+        epilog="Exit codes: 0 written, 1 not written (the file exists without --force, no "
+        "database, a failed copy), 2 the database is PostgreSQL: use the pg_dump it prints.",
+    )
+    backup.add_argument("path", help="the backup file to write, e.g. backups/hromada-DATE.sqlite3")
+    backup.add_argument("--force", action="store_true", help="replace the file if it exists")
+    backup.set_defaults(handler=_db_backup)
 
     hromadas = commands.add_parser("hromadas", help="the КАТОТТГ codifier of hromadas")
     hromada_commands = hromadas.add_subparsers(
