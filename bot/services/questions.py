@@ -14,6 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 import yaml
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import AssociationInfo
 from bot.services.filing_limits import UNLIMITED, WINDOW, FilingLimits
@@ -136,6 +138,7 @@ class AskedQuestion:
     question_id: int
     association_codes: tuple[str, ...]
     chats: tuple[BoundChat, ...]  # the staff groups to post its card to
+    repeated: bool = False  # stored by an earlier press with the same key: nothing new
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,7 @@ class AnswerReceipt:
     # question's for an admin).
     associations: tuple[AssociationInfo, ...]
     first: bool  # the question's first answer
+    repeated: bool = False  # stored by an earlier press with the same key: nothing to deliver
 
 
 @dataclass(frozen=True)
@@ -275,13 +279,50 @@ class QuestionService:
         self.hromadas = hromadas  # names the member's hromada and oblast on cards
         self.limits = limits  # questions per member in 24 hours
 
-    async def ask(self, telegram_id: int, text: str, locale: str) -> AskedQuestion:
+    async def ask(
+        self, telegram_id: int, text: str, locale: str, *, request_key: str | None = None
+    ) -> AskedQuestion:
         """Store a registered member's question, routed to their associations (all when not
         sure); returns it with the staff groups to post it to. InvalidInput: empty, too long,
-        or the member is not registered; MemberRejected, or LimitReached."""
+        or the member is not registered; MemberRejected, or LimitReached. With a `request_key`
+        this member asked with already, that question (`repeated`), nothing new."""
         cleaned = clean_question(text)
+        try:
+            return await self._ask(telegram_id, cleaned, locale, request_key)
+        except IntegrityError:
+            # The same press handled at once by another process: theirs stands.
+            if request_key is None:
+                raise
+            async with self.db.transaction() as session:
+                earlier = await self._asked(session, telegram_id, request_key)
+            if earlier is None:
+                raise
+            return earlier
+
+    async def _asked(
+        self, session: AsyncSession, telegram_id: int, request_key: str
+    ) -> AskedQuestion | None:
+        """The question this member stored with this key, if any."""
+        question = await repo.question_by_request_key(session, request_key)
+        if question is None:
+            return None
+        member = await session.get(Member, question.member_id)
+        if member is None or member.telegram_id != telegram_id:
+            return None  # a key is the member's own; someone else's never shows theirs
+        codes = list(question.association_codes)
+        chats = group_bindings(await repo.active_bindings(session, codes))
+        return AskedQuestion(question.id, tuple(codes), tuple(chats), repeated=True)
+
+    async def _ask(
+        self, telegram_id: int, cleaned: str, locale: str, request_key: str | None
+    ) -> AskedQuestion:
         now = utcnow()
         async with self.db.transaction() as session:
+            if request_key is not None:
+                # Before the limits: a repeat is no new question, even over the limit now.
+                asked = await self._asked(session, telegram_id, request_key)
+                if asked is not None:
+                    return asked
             member = await members_repo.get_by_telegram_id(session, telegram_id)
             if member is None or member.registered_at is None:
                 raise InvalidInput("not-registered")
@@ -300,6 +341,7 @@ class QuestionService:
                     association_codes=codes,
                     status=QuestionStatus.OPEN,
                     created_at=now,
+                    request_key=request_key,
                 ),
             )
             # Counted after the insert: on SQLite the write is what queues a second tap here.
@@ -343,13 +385,73 @@ class QuestionService:
             return await repo.question_id_for_card(session, chat_id, message_id)
 
     async def answer(
-        self, question_id: int, staff_telegram_id: int, staff_name: str, text: str
+        self,
+        question_id: int,
+        staff_telegram_id: int,
+        staff_name: str,
+        text: str,
+        *,
+        request_key: str | None = None,
     ) -> AnswerReceipt:
         """Store an answer by staff of one of the question's associations, or an admin
-        (PermissionDenied otherwise). Any length: delivery splits it."""
+        (PermissionDenied otherwise). Any length: delivery splits it. With a `request_key`
+        this officer answered with already, that answer (`repeated`): nothing to deliver."""
         cleaned = clean_answer(text)
         rights = await self.staff.rights(staff_telegram_id)
+        try:
+            return await self._answer(
+                question_id, staff_telegram_id, staff_name, cleaned, rights, request_key
+            )
+        except IntegrityError:
+            # The same press or reply handled at once by another process: theirs stands.
+            if request_key is None:
+                raise
+            async with self.db.transaction() as session:
+                earlier = await self._answered(session, staff_telegram_id, rights, request_key)
+            if earlier is None:
+                raise
+            return earlier
+
+    async def _answered(
+        self, session: AsyncSession, staff_telegram_id: int, rights: Rights, request_key: str
+    ) -> AnswerReceipt | None:
+        """The answer this officer stored with this key, if any."""
+        answer = await repo.answer_by_request_key(session, request_key)
+        if answer is None or answer.staff_telegram_id != staff_telegram_id:
+            return None
+        question = await repo.get_question(session, answer.question_id)
+        assert question is not None
+        member = await session.get(Member, question.member_id)
+        assert member is not None
+        codes = list(question.association_codes)
+        speaks_for = codes if rights.is_admin else [c for c in codes if c in rights.staff_of]
+        associations = await associations_repo.by_codes(session, speaks_for)
+        return AnswerReceipt(
+            answer_id=answer.id,
+            question_id=question.id,
+            member_telegram_id=member.telegram_id,
+            member_locale=member.locale or question.locale,
+            question_text=question.text,
+            text=answer.text,
+            associations=tuple(_info(a) for a in associations),
+            first=question.answered_at == answer.created_at,
+            repeated=True,
+        )
+
+    async def _answer(
+        self,
+        question_id: int,
+        staff_telegram_id: int,
+        staff_name: str,
+        cleaned: str,
+        rights: Rights,
+        request_key: str | None,
+    ) -> AnswerReceipt:
         async with self.db.transaction() as session:
+            if request_key is not None:
+                earlier = await self._answered(session, staff_telegram_id, rights, request_key)
+                if earlier is not None:
+                    return earlier
             question = await repo.get_question(session, question_id)
             if question is None:
                 raise UnknownQuestion(question_id)
@@ -366,6 +468,7 @@ class QuestionService:
                     staff_name=" ".join(staff_name.split())[:STAFF_NAME_MAX] or "—",
                     text=cleaned,
                     delivered=False,
+                    request_key=request_key,
                 ),
             )
             before = question.status

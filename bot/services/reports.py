@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -143,6 +144,15 @@ class ConcurrentChange(Exception):
     """The report kept changing under this action; try again."""
 
 
+class _Repeated(Exception):
+    """A submission already filed: rolls back what this transaction wrote (the reference
+    counter) and carries the earlier report. Never leaves the service."""
+
+    def __init__(self, result: SubmittedReport) -> None:
+        super().__init__("repeated")
+        self.result = result
+
+
 # ----------------------------------------------------------------------------- input
 
 
@@ -258,6 +268,7 @@ class SubmittedReport:
     deadline_at: datetime
     association_codes: tuple[str, ...]  # routed to, the lead first
     chats: tuple[BoundChat, ...]  # the staff groups to post its card to
+    repeated: bool = False  # filed by an earlier press with the same key: nothing new
 
 
 @dataclass(frozen=True)
@@ -289,6 +300,7 @@ class CosignResult:
     reference: str
     changed: bool  # False: they had co-signed (or withdrawn) already
     supporters: int  # active co-signers now, verified or not
+    repeated: bool = False  # done by an earlier press with the same key: nothing new
 
 
 @dataclass(frozen=True)
@@ -302,6 +314,7 @@ class HistoryEntry:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     text: str | None
+    repeated: bool = False  # recorded by an earlier press with the same key: nothing new
 
 
 @dataclass(frozen=True)
@@ -458,7 +471,7 @@ def _may_act(rights: Rights, codes: Iterable[str], joint: bool) -> bool:
     return any(rights.may_act_for(code) for code in codes)
 
 
-def _entry(row: ReportEvent) -> HistoryEntry:
+def _entry(row: ReportEvent, repeated: bool = False) -> HistoryEntry:
     return HistoryEntry(
         id=row.id,
         at=row.at,
@@ -469,6 +482,7 @@ def _entry(row: ReportEvent) -> HistoryEntry:
         before=row.before,
         after=row.after,
         text=row.text,
+        repeated=repeated,
     )
 
 
@@ -599,10 +613,51 @@ class ReportService:
             dream_id=clean_dream_id(form.dream_id),
         )
 
-    async def submit(self, telegram_id: int, form: ReportForm) -> SubmittedReport:
+    async def submit(
+        self, telegram_id: int, form: ReportForm, *, request_key: str | None = None
+    ) -> SubmittedReport:
         """File a registered member's report: a reference number, the deadline of its urgency,
         routed by the rules; the member's draft is deleted. InvalidInput on a bad form or an
-        unregistered member; MemberRejected, or LimitReached (the draft stays)."""
+        unregistered member; MemberRejected, or LimitReached (the draft stays). With a
+        `request_key` this member filed with already, that report (`repeated`), nothing new."""
+        try:
+            return await self._submit(telegram_id, form, request_key)
+        except _Repeated as repeated:
+            return repeated.result
+        except IntegrityError:
+            # The same press handled at once by another process: theirs stands.
+            if request_key is None:
+                raise
+            async with self.db.transaction() as session:
+                earlier = await self._submitted(session, telegram_id, request_key)
+            if earlier is None:
+                raise
+            return earlier
+
+    async def _submitted(
+        self, session: AsyncSession, telegram_id: int, request_key: str
+    ) -> SubmittedReport | None:
+        """The report this member filed with this key, if any."""
+        report = await repo.report_by_request_key(session, request_key)
+        if report is None:
+            return None
+        member = await members_repo.get_by_telegram_id(session, telegram_id)
+        if member is None or member.id != report.member_id:
+            return None  # a key is the member's own; someone else's never shows theirs
+        codes = await repo.route_codes(session, report.id)
+        chats = group_bindings(await questions_repo.active_bindings(session, codes))
+        return SubmittedReport(
+            report.id,
+            report.reference,
+            report.deadline_at,
+            tuple(codes),
+            tuple(chats),
+            repeated=True,
+        )
+
+    async def _submit(
+        self, telegram_id: int, form: ReportForm, request_key: str | None
+    ) -> SubmittedReport:
         form = self.clean_form(form)
         urgency = self.rules.urgency(form.urgency)
         assert urgency is not None
@@ -610,6 +665,12 @@ class ReportService:
         async with self.db.transaction() as session:
             # First statement: on SQLite it takes the write lock, so submissions queue here.
             number = await repo.next_number(session, now.astimezone(self.timezone).year)
+            if request_key is not None:
+                # Behind the counter's lock: a press handled already is found here, and
+                # _Repeated rolls the counter back so no number is spent on the repeat.
+                filed = await self._submitted(session, telegram_id, request_key)
+                if filed is not None:
+                    raise _Repeated(filed)
             member = await members_repo.get_by_telegram_id(session, telegram_id)
             if member is None or member.registered_at is None:
                 raise InvalidInput("not-registered")
@@ -647,6 +708,7 @@ class ReportService:
                     submitted_at=now,
                     deadline_at=now + urgency.deadline,
                     updated_at=now,
+                    request_key=request_key,
                 ),
             )
             by_code = {a.code: a.id for a in active}
@@ -694,6 +756,7 @@ class ReportService:
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
         text: str | None = None,
+        request_key: str | None = None,
     ) -> HistoryEntry:
         """A history entry of the report and its audit-log twin (which never holds the text)."""
         event = await repo.add_event(
@@ -708,6 +771,7 @@ class ReportService:
                 before=before,
                 after=after,
                 text=text,
+                request_key=request_key,
             ),
         )
         await add_audit_event(
@@ -720,6 +784,55 @@ class ReportService:
             after={**(after or {}), "event_id": event.id},
         )
         return _entry(event)
+
+    async def _keyed(
+        self,
+        request_key: str | None,
+        attempt: Callable[[], Awaitable[T]],
+        earlier: Callable[[AsyncSession, str], Awaitable[T | None]],
+    ) -> T:
+        """Run `attempt` (which checks the key in its own transaction); when another process
+        recorded the same key at the same moment, the unique key refuses this one and the
+        earlier result is read instead."""
+        try:
+            return await attempt()
+        except IntegrityError:
+            if request_key is None:
+                raise
+            async with self.db.transaction() as session:
+                found = await earlier(session, request_key)
+            if found is None:
+                raise
+            return found
+
+    async def _keyed_event(
+        self, session: AsyncSession, request_key: str | None, actor_telegram_id: int
+    ) -> ReportEvent | None:
+        """The history entry this person recorded with this key, if any."""
+        if request_key is None:
+            return None
+        event = await repo.event_by_request_key(session, request_key)
+        if event is None or event.actor_telegram_id != actor_telegram_id:
+            return None  # a key is its author's own; someone else's never shows theirs
+        return event
+
+    async def _cosign_result(
+        self, session: AsyncSession, request_key: str, telegram_id: int
+    ) -> CosignResult | None:
+        """What an earlier co-signing or withdrawal with this key did."""
+        event = await self._keyed_event(session, request_key, telegram_id)
+        if event is None:
+            return None
+        report = await repo.get_report(session, event.report_id)
+        assert report is not None
+        count = len(await repo.active_supporters(session, report.id))
+        return CosignResult(report.id, report.reference, True, count, repeated=True)
+
+    async def _message_result(
+        self, session: AsyncSession, request_key: str, telegram_id: int
+    ) -> HistoryEntry | None:
+        event = await self._keyed_event(session, request_key, telegram_id)
+        return None if event is None else _entry(event, repeated=True)
 
     # ------------------------------------------------------------------------- similar reports
 
@@ -755,12 +868,31 @@ class ReportService:
     # ------------------------------------------------------------------------- co-signing
 
     async def cosign(
-        self, report_id: int, telegram_id: int, residents: int | None = None
+        self,
+        report_id: int,
+        telegram_id: int,
+        residents: int | None = None,
+        *,
+        request_key: str | None = None,
     ) -> CosignResult:
         """ "This affects us too": the member's hromada, oblast and residents join an open report.
-        InvalidInput `own-report` for the reporter, `not-registered`; ReportClosed."""
+        InvalidInput `own-report` for the reporter, `not-registered`; ReportClosed. With a
+        `request_key` used before, what that press did (`repeated`), nothing new."""
         residents = clean_residents(residents)
+        return await self._keyed(
+            request_key,
+            lambda: self._cosign(report_id, telegram_id, residents, request_key),
+            lambda session, key: self._cosign_result(session, key, telegram_id),
+        )
+
+    async def _cosign(
+        self, report_id: int, telegram_id: int, residents: int | None, request_key: str | None
+    ) -> CosignResult:
         async with self.db.transaction() as session:
+            if request_key is not None:
+                earlier = await self._cosign_result(session, request_key, telegram_id)
+                if earlier is not None:
+                    return earlier
             report, member = await self._report_and_member(session, report_id, telegram_id)
             if report.member_id == member.id:
                 raise InvalidInput("own-report")
@@ -792,13 +924,30 @@ class ReportService:
                     False,
                     None,
                     {"member_id": member.id, "residents": residents},
+                    request_key=request_key,
                 )
             count = len(await repo.active_supporters(session, report.id))
             return CosignResult(report.id, report.reference, changed, count)
 
-    async def withdraw(self, report_id: int, telegram_id: int) -> CosignResult:
-        """The member takes back their co-signature (the row stays, dated)."""
+    async def withdraw(
+        self, report_id: int, telegram_id: int, *, request_key: str | None = None
+    ) -> CosignResult:
+        """The member takes back their co-signature (the row stays, dated). With a
+        `request_key` used before, what that press did (`repeated`), nothing new."""
+        return await self._keyed(
+            request_key,
+            lambda: self._withdraw(report_id, telegram_id, request_key),
+            lambda session, key: self._cosign_result(session, key, telegram_id),
+        )
+
+    async def _withdraw(
+        self, report_id: int, telegram_id: int, request_key: str | None
+    ) -> CosignResult:
         async with self.db.transaction() as session:
+            if request_key is not None:
+                earlier = await self._cosign_result(session, request_key, telegram_id)
+                if earlier is not None:
+                    return earlier
             report, member = await self._report_and_member(session, report_id, telegram_id)
             row = await repo.supporter(session, report.id, member.id)
             changed = row is not None and row.withdrawn_at is None
@@ -814,6 +963,7 @@ class ReportService:
                     False,
                     {"member_id": member.id},
                     None,
+                    request_key=request_key,
                 )
             count = len(await repo.active_supporters(session, report.id))
             return CosignResult(report.id, report.reference, changed, count)
@@ -920,20 +1070,31 @@ class ReportService:
 
         return await self._retrying(operation)
 
-    async def reply(self, report_id: int, staff: Actor, text: str) -> HistoryEntry:
-        """A public answer, for the reporter and co-signers; the first one meets the deadline."""
-        return await self._message(report_id, staff, text, "reply")
+    async def reply(
+        self, report_id: int, staff: Actor, text: str, *, request_key: str | None = None
+    ) -> HistoryEntry:
+        """A public answer, for the reporter and co-signers; the first one meets the deadline.
+        With a `request_key` used before, that answer (`repeated`): nothing new to send."""
+        return await self._message(report_id, staff, text, "reply", request_key)
 
-    async def note(self, report_id: int, staff: Actor, text: str) -> HistoryEntry:
+    async def note(
+        self, report_id: int, staff: Actor, text: str, *, request_key: str | None = None
+    ) -> HistoryEntry:
         """An internal note: staff only, never in a member's history."""
-        return await self._message(report_id, staff, text, "note")
+        return await self._message(report_id, staff, text, "note", request_key)
 
-    async def _message(self, report_id: int, staff: Actor, text: str, kind: str) -> HistoryEntry:
+    async def _message(
+        self, report_id: int, staff: Actor, text: str, kind: str, request_key: str | None
+    ) -> HistoryEntry:
         cleaned = clean_text(text, MESSAGE_MAX)
         rights = await self.staff.rights(staff.telegram_id)
 
         async def operation() -> HistoryEntry:
             async with self.db.transaction() as session:
+                if request_key is not None:
+                    earlier = await self._message_result(session, request_key, staff.telegram_id)
+                    if earlier is not None:
+                        return earlier
                 report, _ = await self._staff_report(session, report_id, rights)
                 public = kind == "reply"
                 if public and report.status == ReportStatus.MERGED:
@@ -951,9 +1112,14 @@ class ReportService:
                     None,
                     None,
                     cleaned,
+                    request_key,
                 )
 
-        return await self._retrying(operation)
+        return await self._keyed(
+            request_key,
+            lambda: self._retrying(operation),
+            lambda session, key: self._message_result(session, key, staff.telegram_id),
+        )
 
     async def reporter_reply(self, report_id: int, telegram_id: int, text: str) -> HistoryEntry:
         """The reporter answers back; it reaches the card. PermissionDenied for anyone else."""

@@ -2,7 +2,8 @@
 
 The first decision stands. It is taken with a conditional UPDATE (`... WHERE verification =
 'unverified'`), so when two officers press at once exactly one wins; the other is told who
-decided, read from the audit log.
+decided, read from the audit log. A press carries a key (the pressed card): the same press
+handled again (a resent update, a second process) finds its decision and decides nothing more.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.members import MemberProfile
@@ -76,12 +78,41 @@ class VerificationService:
         approve: bool,
         *,
         staff_name: str | None = None,
+        request_key: str | None = None,
     ) -> Decision:
         """Approve or reject an unverified member. Raises UnknownMember, PermissionDenied.
-        A member decided before is left as is: the Decision then names who decided."""
+        A member decided before is left as is: the Decision then names who decided. With a
+        `request_key` that decided already, that decision (not `changed`), nothing new."""
         rights = await self.staff.rights(staff_telegram_id)
+        try:
+            return await self._decide(
+                member_telegram_id, staff_telegram_id, approve, rights, staff_name, request_key
+            )
+        except IntegrityError:
+            # The same press handled at once by another process: theirs stands.
+            if request_key is None:
+                raise
+            async with self.db.transaction() as session:
+                earlier = await _keyed_decision(session, member_telegram_id, request_key)
+            if earlier is None:
+                raise
+            return earlier
+
+    async def _decide(
+        self,
+        member_telegram_id: int,
+        staff_telegram_id: int,
+        approve: bool,
+        rights: Rights,
+        staff_name: str | None,
+        request_key: str | None,
+    ) -> Decision:
         target = Verification.VERIFIED if approve else Verification.REJECTED
         async with self.db.transaction() as session:
+            if request_key is not None:
+                earlier = await _keyed_decision(session, member_telegram_id, request_key)
+                if earlier is not None:
+                    return earlier
             row = await members_repo.get_by_telegram_id(session, member_telegram_id)
             if row is None or row.registered_at is None:
                 raise UnknownMember(member_telegram_id)
@@ -107,6 +138,8 @@ class VerificationService:
                     before={"verification": str(Verification.UNVERIFIED)},
                     after={"verification": str(target), "by_name": staff_name},
                 )
+                event.request_key = request_key
+                await session.flush()
             await session.refresh(row)
             profile = MemberProfile.from_row(row)
             if won:
@@ -155,6 +188,27 @@ class VerificationService:
                 PostedCard(card.chat_id, card.message_id, card.locale)
                 for card in await repo.cards_of(session, row.id)
             ]
+
+
+async def _keyed_decision(
+    session: AsyncSession, member_telegram_id: int, request_key: str
+) -> Decision | None:
+    """The decision a press with this key made on this member, if any: as it was then."""
+    event = await repo.decision_by_request_key(session, request_key)
+    if event is None or event.subject_id != str(member_telegram_id):
+        return None
+    row = await members_repo.get_by_telegram_id(session, member_telegram_id)
+    if row is None:
+        return None
+    name = (event.after or {}).get("by_name")
+    return Decision(
+        MemberProfile.from_row(row),
+        str((event.after or {}).get("verification", row.verification)),
+        event.actor_id,
+        str(name) if name else None,
+        event.at,
+        changed=False,
+    )
 
 
 async def _earlier_decision(session: AsyncSession, profile: MemberProfile) -> Decision:

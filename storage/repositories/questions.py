@@ -30,6 +30,11 @@ async def add_question(session: AsyncSession, question: Question) -> Question:
     return question
 
 
+async def question_by_request_key(session: AsyncSession, request_key: str) -> Question | None:
+    """The question a submission with this key stored, if any."""
+    return await session.scalar(select(Question).where(Question.request_key == request_key))
+
+
 async def get_question(session: AsyncSession, question_id: int) -> Question | None:
     return await session.get(Question, question_id)
 
@@ -92,6 +97,13 @@ async def add_answer(session: AsyncSession, answer: QuestionAnswer) -> QuestionA
     session.add(answer)
     await session.flush()
     return answer
+
+
+async def answer_by_request_key(session: AsyncSession, request_key: str) -> QuestionAnswer | None:
+    """The answer a press or reply with this key stored, if any."""
+    return await session.scalar(
+        select(QuestionAnswer).where(QuestionAnswer.request_key == request_key)
+    )
 
 
 async def answers_of(session: AsyncSession, question_id: int) -> list[QuestionAnswer]:

@@ -59,6 +59,11 @@ async def add_report(session: AsyncSession, report: Report) -> Report:
     return report
 
 
+async def report_by_request_key(session: AsyncSession, request_key: str) -> Report | None:
+    """The report a submission with this key filed, if any."""
+    return await session.scalar(select(Report).where(Report.request_key == request_key))
+
+
 async def get_report(session: AsyncSession, report_id: int) -> Report | None:
     return await session.get(Report, report_id, populate_existing=True)
 
@@ -254,6 +259,11 @@ async def add_event(session: AsyncSession, event: ReportEvent) -> ReportEvent:
     session.add(event)
     await session.flush()
     return event
+
+
+async def event_by_request_key(session: AsyncSession, request_key: str) -> ReportEvent | None:
+    """The history entry an action with this key recorded (a co-signature, a reply...), if any."""
+    return await session.scalar(select(ReportEvent).where(ReportEvent.request_key == request_key))
 
 
 async def events_of(

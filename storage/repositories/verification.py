@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member, VerificationCard
+from storage.models import AuditEvent, Member, VerificationCard
 
 
 async def add_cards(
@@ -40,3 +40,8 @@ async def cards_of(session: AsyncSession, member_id: int) -> list[VerificationCa
         .order_by(VerificationCard.id)
     )
     return list(rows)
+
+
+async def decision_by_request_key(session: AsyncSession, request_key: str) -> AuditEvent | None:
+    """The decision's audit entry a press with this key recorded, if any."""
+    return await session.scalar(select(AuditEvent).where(AuditEvent.request_key == request_key))
