@@ -27,6 +27,8 @@ WORKDIR /app
 # The SQLite database lives in ./var/ by default: the only place the bot writes.
 RUN mkdir -p /app/var && chown bot:bot /app/var
 USER bot
-# Webhook mode listens here; polling mode needs no port.
+# Webhook mode listens on WEBHOOK_PORT (8080); /healthz, /readyz and /metrics are served on
+# METRICS_PORT when it is set (compose.yaml sets 9100), in either mode.
 EXPOSE 8080
+EXPOSE 9100
 CMD ["hromada-bot", "run"]
