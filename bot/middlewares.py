@@ -9,8 +9,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import TelegramObject, Update, User
 
+from bot import outage
 from bot.i18n import Translations, resolve_locale
 from bot.services.members import MemberService
 from bot.services.staff import Rights, StaffService
@@ -38,6 +40,10 @@ class MemberContextMiddleware(BaseMiddleware):
         if user is not None and not user.is_bot:
             member = await self.members.get(user.id)
             rights = await self.staff.rights(user.id)
+            # The database answered, and the FSM storage before it: an outage is over.
+            outage.monitor.answered(outage.Dependency.DATABASE)
+            if isinstance(data.get("fsm_storage"), RedisStorage) and data.get("state"):
+                outage.monitor.answered(outage.Dependency.REDIS)
             if member is not None and not member.reachable and _private_message(event):
                 # They write to the bot (`/start` after unblocking it): announcements reach them.
                 await self.members.set_reachable(user.id, True)

@@ -12,6 +12,7 @@ from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 
 from bot.i18n import Translations, Translator, resolve_locale
+from bot.outage import OutageNoticeMiddleware
 from bot.services.members import MemberService
 from dialogs.common import BotMessageManager
 from dialogs.entry import open_home
@@ -66,6 +67,7 @@ async def on_unexpected(event: ErrorEvent, i18n: Translator | None = None) -> No
 
 def register_error_handlers(dp: Dispatcher) -> None:
     """On the dispatcher itself: errors bubble up to it from every router and middleware."""
+    dp.error.outer_middleware(OutageNoticeMiddleware())  # before aiogram-dialog's, see there
     dp.error.register(
         on_stale_dialog, ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState)
     )
