@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_PREFIX = "sqlite+aiosqlite:///"
+CONNECT_TIMEOUT = 10  # seconds a PostgreSQL connect may take
 
 
 def is_sqlite(url: str) -> bool:
@@ -42,7 +43,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
+    # A connection broken by an outage is found before use and replaced, so the bot recovers
+    # by itself when the server is back; a server that does not answer at all fails a connect
+    # within CONNECT_TIMEOUT instead of asyncpg's minute.
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql+asyncpg"):
+        kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT})
     return create_async_engine(url, **kwargs)
 
 

@@ -35,6 +35,7 @@ from storage.models import FsmRecord, utcnow
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 KEY_MAX_LENGTH = 255
 STATE_MAX_LENGTH = 255
+REDIS_TIMEOUT = 5  # seconds a Redis connect or call may take
 
 
 def default_key_builder() -> DefaultKeyBuilder:
@@ -264,7 +265,17 @@ def create_fsm_storage(
     the database the daily retention job deletes such rows)."""
     if redis_url:
         redis_storage = RedisStorage.from_url(
-            redis_url, key_builder=default_key_builder(), state_ttl=state_ttl, data_ttl=state_ttl
+            redis_url,
+            # Redis gone: a call fails within seconds (and the member gets the outage notice)
+            # rather than hanging; redis-py reconnects by itself when it is back.
+            connection_kwargs={
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+                "health_check_interval": 30,
+            },
+            key_builder=default_key_builder(),
+            state_ttl=state_ttl,
+            data_ttl=state_ttl,
         )
         return redis_storage, redis_storage.create_isolation()
     return SqlStorage(db), SimpleEventIsolation()
