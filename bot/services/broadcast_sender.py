@@ -47,6 +47,9 @@ from aiogram.exceptions import (
 
 from bot.content import AssociationInfo
 from bot.i18n import Translations
+from bot.metrics import OUTBOX_SENT
+from bot.observability import BotApiMetrics
+from bot.outage import WorkerBackoff
 from bot.services.broadcasts import (
     BroadcastProgress,
     BroadcastService,
@@ -86,10 +89,19 @@ class RealClock:
         return asyncio.sleep(seconds)
 
 
+# The `result` label of hromada_outbox_sent for each way a delivery is settled.
+_SETTLED_AS = {
+    DeliveryStatus.SENT: "sent",
+    DeliveryStatus.UNREACHABLE: "blocked",
+    DeliveryStatus.FAILED: "failed",
+}
+
+
 def create_sender_bot(token: str, api_url: str) -> Bot:
     """A Bot of its own for the sender, without the app's RetryMiddleware: the outbox decides
     about retries, and a hidden retry inside one send would break the exactly-once record."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), limit=200)
+    session.middleware(BotApiMetrics())
     return Bot(
         token,
         session=session,
@@ -219,6 +231,7 @@ class BroadcastSender:
         holder: str | None = None,
         clock: Clock | None = None,
         admin_ids: frozenset[int] = frozenset(),
+        outage_backoff: WorkerBackoff | None = None,
     ) -> None:
         if rate <= 0:
             raise ValueError("the broadcast rate must be positive")
@@ -252,6 +265,7 @@ class BroadcastSender:
         self._last_edit: dict[int, tuple[float, str]] = {}
         self._stopping = asyncio.Event()
         self.idle_poll = idle_poll
+        self.outage_backoff = outage_backoff or WorkerBackoff("broadcast sender")
         # When nothing was due, the outbox is looked at again only after `idle_poll`.
         self._quiet_until = -math.inf
 
@@ -266,10 +280,14 @@ class BroadcastSender:
                     await self.run_once()
                 except asyncio.CancelledError:
                     raise
-                except Exception:
-                    logger.exception("broadcast sender step failed")
-                    await self._pause(1.0)
+                except Exception as error:
+                    # The database unreachable: logged once, retried less and less often.
+                    pause = self.outage_backoff.failed(error)
+                    if pause is None:
+                        logger.exception("broadcast sender step failed")
+                    await self._pause(pause or 1.0)
                     continue
+                self.outage_backoff.succeeded()
                 await self._pause(self._idle_delay())
         finally:
             await self.drain()
@@ -551,6 +569,8 @@ class BroadcastSender:
                     member_id = await repo.member_of_row(session, row.id)
                     if member_id is not None:
                         await repo.mark_member_unreachable(session, member_id)
+        if outcome.status is not None:
+            OUTBOX_SENT.labels(result=_SETTLED_AS.get(outcome.status, "failed")).inc()
         if outcome.status is None:
             if not outcome.refund:
                 self.stats.retried += 1

@@ -42,6 +42,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.metrics import DIGEST_RUNS
+from bot.outage import WorkerBackoff
 from bot.services.reports import AFFECTED_GROUPS
 from bot.services.staff import PermissionDenied, StaffService
 from storage.db import Database
@@ -498,6 +500,7 @@ class DigestScheduler:
     interval: float = CHECK_INTERVAL
     holder: str = field(default_factory=lambda: _holder())
     clock: Callable[[], datetime] = utcnow
+    outage_backoff: WorkerBackoff = field(default_factory=lambda: WorkerBackoff("digests"))
 
     def __post_init__(self) -> None:
         self.builder = DigestBuilder(self.db, self.tz)
@@ -576,8 +579,15 @@ class DigestScheduler:
                 first = False
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as error:
+                # The database unreachable: logged once, retried from a second to a minute.
+                pause = self.outage_backoff.failed(error)
+                if pause is not None:
+                    await asyncio.sleep(pause)
+                    continue
                 logger.exception("digest check failed")
+            else:
+                self.outage_backoff.succeeded()
             await asyncio.sleep(self.interval)
 
     async def _period_start(
@@ -666,6 +676,7 @@ class DigestScheduler:
                 error=outcome.error[:200] if outcome.error else None,
                 sent_at=self.clock() if outcome.sent else None,
             )
+        DIGEST_RUNS.labels(result="sent" if outcome.sent else "failed").inc()
         logger.info(
             "digest run %s (%s/%s) to chat %s: %s",
             run_id,

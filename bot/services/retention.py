@@ -44,6 +44,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy.exc import IntegrityError
 
+from bot.outage import WorkerBackoff
 from bot.services import privacy
 from bot.settings import Settings
 from storage.db import Database
@@ -322,15 +323,15 @@ class RetentionJob:
     claim_timeout: timedelta = CLAIM_TIMEOUT
     holder: str = field(default_factory=lambda: _holder())
     clock: Callable[[], datetime] = utcnow
+    outage_backoff: WorkerBackoff = field(default_factory=lambda: WorkerBackoff("retention job"))
 
     async def check(self) -> SweepCounts | None:
         """Today's sweep when its hour has come and no other process has it; the counts when
         this pass swept, else None."""
         now = self.clock()
-        local = now.astimezone(self.tz)
-        if local.time() < self.at:
+        if not self._due(now):
             return None
-        run_id = await self._claim(local.date().isoformat(), now)
+        run_id = await self._claim(now.astimezone(self.tz).date().isoformat(), now)
         if run_id is None:
             return None
         return await self._sweep(run_id)
@@ -338,14 +339,27 @@ class RetentionJob:
     async def run(self) -> None:
         logger.info("retention job started as %s, daily at %s", self.holder, self.at)
         while True:
+            # Before the hour a check does not touch the database: it proves no recovery.
+            reaches_database = self._due(self.clock())
             try:
                 await self.check()
             except asyncio.CancelledError:
                 raise
             except Exception as error:
+                # The database unreachable: logged once, retried from a second to a minute.
+                pause = self.outage_backoff.failed(error)
+                if pause is not None:
+                    await asyncio.sleep(pause)
+                    continue
                 # Only the type: an SQL error's text may carry the values it was given.
                 logger.error("retention check failed: %s", type(error).__name__)
+            else:
+                if reaches_database:
+                    self.outage_backoff.succeeded()
             await asyncio.sleep(self.interval)
+
+    def _due(self, now: datetime) -> bool:
+        return now.astimezone(self.tz).time() >= self.at
 
     async def _claim(self, day: str, now: datetime) -> int | None:
         async with self.db.transaction() as session:
