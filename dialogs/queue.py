@@ -257,7 +257,16 @@ def _history_head(t: Translator, view: ReportView, entry: HistoryEntry) -> str:
             association=esc(association_label(str(after.get("association", "")), t.locale)),
             position=str(after.get("position", "")),
         )
-    if entry.kind in ("assign", "reply", "note", "reporter_reply", "cosign", "withdraw", "joint"):
+    if entry.kind in (
+        "assign",
+        "reply",
+        "note",
+        "reporter_reply",
+        "cosign",
+        "withdraw",
+        "joint",
+        "card_swept",
+    ):
         return t(f"queue-history-{entry.kind.replace('_', '-')}")
     return esc(entry.kind)
 

@@ -1,0 +1,138 @@
+"""The cards sweep's Telegram side: renders a missing card exactly as the normal path does (the
+report desk's, the expert desk's and verification's own render and keyboard functions) and
+sends it to the group; bot/services/card_sweep.py decides which cards and records them."""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramMigrateToChat
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.content import AssociationInfo
+from bot.i18n import Translations
+from bot.services.broadcast_sender import holder_is_gone
+from bot.services.card_sweep import CardKind, CardSweeper, MissingCard, PostedCard
+from bot.services.hromadas import HromadaDirectory
+from bot.services.members import MemberService
+from bot.services.questions import QuestionService
+from bot.services.reports import ReportService
+from bot.services.staff_chats import StaffChatService
+from dialogs import expert_desk, report_desk, verification
+from storage.db import Database
+
+logger = logging.getLogger(__name__)
+
+
+class TelegramCardPoster:
+    """A CardPoster that sends with the app's Bot (its RetryMiddleware included)."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        translations: Translations,
+        *,
+        reports: ReportService,
+        questions: QuestionService,
+        hromadas: HromadaDirectory,
+        associations: list[AssociationInfo],
+        tz: ZoneInfo,
+    ) -> None:
+        self.bot = bot
+        self.db = db
+        self.translations = translations
+        self.reports = reports
+        self.questions = questions
+        self.members = MemberService(db)
+        self.hromadas = hromadas
+        self.associations = associations
+        self.tz = tz
+
+    async def post(self, card: MissingCard) -> PostedCard | None:
+        if card.kind == CardKind.REPORT:
+            rendered = await self._report(card)
+        elif card.kind == CardKind.QUESTION:
+            rendered = await self._question(card)
+        else:
+            rendered = await self._verification(card)
+        if rendered is None:
+            return None
+        text, markup = rendered
+        try:
+            try:
+                sent = await self.bot.send_message(card.chat_id, text, reply_markup=markup)
+            except TelegramMigrateToChat as error:
+                # The group became a supergroup: its binding follows, and the card goes there.
+                new_id = error.migrate_to_chat_id
+                await StaffChatService(self.db).migrate(card.chat_id, new_id)
+                sent = await self.bot.send_message(new_id, text, reply_markup=markup)
+        except TelegramAPIError as error:
+            logger.warning(
+                "%s %s: sweep card not posted to chat %s: %s",
+                card.kind.value,
+                card.record_id,
+                card.chat_id,
+                type(error).__name__,
+            )
+            return None
+        return PostedCard(sent.chat.id, sent.message_id)
+
+    async def _username(self) -> str:
+        return (await self.bot.me()).username or ""
+
+    async def _report(self, card: MissingCard) -> tuple[str, InlineKeyboardMarkup] | None:
+        view = await self.reports.report(card.record_id)
+        if view is None:
+            return None
+        t = self.translations.get(card.locale)
+        extras = await report_desk.card_extras(self.reports, view)
+        text = report_desk.render_report_card(t, view, self.reports.timezone, **extras)
+        return text, report_desk.report_card_keyboard(t, view, await self._username())
+
+    async def _question(self, card: MissingCard) -> tuple[str, InlineKeyboardMarkup] | None:
+        view = await self.questions.card(card.record_id)
+        if view is None:
+            return None
+        t = self.translations.get(card.locale)
+        text = expert_desk.render_card(t, view, self.tz)
+        return text, expert_desk.card_keyboard(t, view, await self._username())
+
+    async def _verification(self, card: MissingCard) -> tuple[str, InlineKeyboardMarkup] | None:
+        member = await self.members.get(card.member_telegram_id)
+        if member is None:
+            return None
+        t = self.translations.get(card.locale)
+        text = await verification.render_card(
+            t, member, hromadas=self.hromadas, associations=self.associations, tz=self.tz
+        )
+        link = await verification.phone_link(self.bot, member)
+        return text, verification.card_keyboard(t, member.telegram_id, phone_link=link)
+
+
+def create_card_sweeper(
+    bot: Bot,
+    db: Database,
+    translations: Translations,
+    *,
+    reports: ReportService,
+    questions: QuestionService,
+    hromadas: HromadaDirectory,
+    associations: list[AssociationInfo],
+    tz: ZoneInfo,
+) -> CardSweeper:
+    """The sweeper with this module's poster; a restarted process takes over the lease of its
+    dead predecessor at once (the broadcast sender's rule)."""
+    poster = TelegramCardPoster(
+        bot,
+        db,
+        translations,
+        reports=reports,
+        questions=questions,
+        hromadas=hromadas,
+        associations=associations,
+        tz=tz,
+    )
+    return CardSweeper(db, poster, holder_is_gone=holder_is_gone)
