@@ -225,6 +225,7 @@ async def run_bot(settings: Settings) -> None:
     sender_task = asyncio.create_task(_run_broadcast_sender(settings, db, content))
     digest_task = asyncio.create_task(_run_digest_scheduler(settings, db, content, bot))
     retention_task = asyncio.create_task(_run_retention_job(settings, db, storage))
+    sweeper_task = asyncio.create_task(_run_card_sweeper(settings, db, content, bot))
     try:
         if settings.webhook_url:
             await _run_webhook(settings, bot, dp)
@@ -241,6 +242,9 @@ async def run_bot(settings: Settings) -> None:
         retention_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await retention_task
+        sweeper_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper_task
         await bot.session.close()
         await storage.close()
         await isolation.close()
@@ -269,6 +273,38 @@ async def _run_retention_job(settings: Settings, db: Database, storage: BaseStor
         storage=storage,
     )
     await RetentionJob(db, service, settings.tz).run()
+
+
+async def _run_card_sweeper(settings: Settings, db: Database, content: Content, bot: Bot) -> None:
+    """Staff-group cards the normal path did not post, posted by one process at a time.
+    Cancelled at shutdown, it stops after the card in flight is recorded (bounded wait)."""
+    from dialogs.card_sweep import create_card_sweeper
+
+    hromadas = HromadaDirectory(db, content.oblasts)
+    sweeper = create_card_sweeper(
+        bot,
+        db,
+        content.translations,
+        reports=ReportService(
+            db, content.report_rules, settings.admin_ids, timezone=settings.timezone
+        ),
+        questions=QuestionService(db, settings.admin_ids, hromadas=hromadas),
+        hromadas=hromadas,
+        associations=content.associations,
+        tz=settings.tz,
+    )
+    running = asyncio.create_task(sweeper.run())
+    try:
+        await asyncio.shield(running)
+    except asyncio.CancelledError:
+        # A card sent but not yet recorded would be posted again: let it be recorded first.
+        sweeper.stop()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(running), timeout=10)
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        raise
 
 
 async def _run_broadcast_sender(settings: Settings, db: Database, content: Content) -> None:
