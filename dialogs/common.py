@@ -9,11 +9,12 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from aiogram import Bot, F
-from aiogram.enums import ContentType
+from aiogram.enums import ChatType, ContentType
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import DialogManager, DialogProtocol, ShowMode, StartMode
 from aiogram_dialog import Window as BaseWindow
+from aiogram_dialog.api.internal import EVENT_SIMULATED
 from aiogram_dialog.manager.message_manager import MessageManager
 from aiogram_dialog.widgets.common import WhenCondition
 from aiogram_dialog.widgets.input import MessageInput
@@ -158,22 +159,50 @@ async def answer(
         message_manager.mark_answered(callback.id)
 
 
+def pressed_current_window(manager: DialogManager, callback: CallbackQuery) -> bool:
+    """Whether the pressed message is the one the dialog's current step was last shown in.
+
+    aiogram-dialog gives every step of a dialog the same intent id, so a button of an older step,
+    or of a step sent just before a crash and never saved, reaches the current step's window;
+    only the message id tells them apart. Unknown ids count as current.
+    """
+    message = callback.message
+    if message is None or manager.middleware_data.get(EVENT_SIMULATED):
+        return True  # an inline-mode message, or a reply button aiogram-dialog turned into a press
+    last_message_id = manager.current_stack().last_message_id
+    return last_message_id is None or message.message_id == last_message_id
+
+
 async def stale_button(manager: DialogManager, callback: CallbackQuery) -> None:
-    """A forged or outdated item of the window's buttons: say so, leave the window as it is."""
+    """A press the current step cannot take (forged, of another step or another message): say so
+    and show the current step again, so that the member can always go on.
+
+    On the pressed message when it is the current one (a forged item, a double tap: unchanged, so
+    nothing is sent); otherwise as a new message below. In a group the answer alone.
+    """
     await answer(manager, callback, translator(manager)("error-stale-button"))
-    manager.show_mode = ShowMode.NO_UPDATE
+    if manager.middleware_data["event_chat"].type != ChatType.PRIVATE:
+        manager.show_mode = ShowMode.NO_UPDATE
+    elif pressed_current_window(manager, callback):
+        manager.show_mode = ShowMode.EDIT
+    else:
+        manager.show_mode = ShowMode.SEND
 
 
 class Window(BaseWindow):
-    """A dialog window that answers a press of a button it does not know (forged or stale)."""
+    """A dialog window that takes presses only on its own message and of its own buttons; any
+    other press gets `stale_button`."""
 
     async def process_callback(
         self, callback: CallbackQuery, dialog: DialogProtocol, manager: DialogManager
     ) -> bool:
+        if not pressed_current_window(manager, callback):
+            # Even a button this window has too ("Back") meant another step there.
+            await stale_button(manager, callback)
+            return False  # aiogram-dialog then shows the window in the mode set above
         processed = await super().process_callback(callback, dialog, manager)
         if not processed:
-            await answer(manager, callback, translator(manager)("error-stale-button"))
-            manager.show_mode = ShowMode.NO_UPDATE  # the window pressed is the current one
+            await stale_button(manager, callback)
         return processed
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import F, Router
-from aiogram.enums import ChatMemberStatus
+from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from aiogram_dialog import DialogManager, ShowMode, StartMode
@@ -35,6 +35,18 @@ async def open_home(
         await manager.show(ShowMode.SEND)
         return
     await manager.start(Registration.language, mode=StartMode.RESET_STACK, show_mode=show_mode)
+
+
+async def show_current_step(manager: DialogManager, member: MemberProfile | None) -> None:
+    """After a press nothing could take: the dialog's current step again as a new message below,
+    or home when no dialog is open. Private chats only: a group gets the answer alone."""
+    chat = manager.middleware_data.get("event_chat")
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    if manager.has_context():
+        await manager.show(ShowMode.SEND)
+        return
+    await open_home(manager, member, show_mode=ShowMode.SEND)
 
 
 async def start_with_invite(
@@ -165,7 +177,7 @@ async def unknown_button(
 ) -> None:
     """A button no handler knows (forged or old): answer it, never leave it spinning."""
     await callback.answer(i18n("error-stale-button"), show_alert=False)
-    await open_home(dialog_manager, member, show_mode=ShowMode.SEND)
+    await show_current_step(dialog_manager, member)
 
 
 def create_command_router() -> Router:

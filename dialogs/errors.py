@@ -1,4 +1,5 @@
-"""Errors: stale dialog buttons get a polite answer and the menu; anything else is logged."""
+"""Errors: a press on a finished or covered dialog gets a polite answer and the current step (or
+home); anything else is logged."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from aiogram import Dispatcher
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, User
-from aiogram_dialog import DialogManager, ShowMode
+from aiogram_dialog import DialogManager
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 
 from bot.i18n import Translations, Translator, resolve_locale
 from bot.outage import OutageNoticeMiddleware
 from bot.services.members import MemberService
 from dialogs.common import BotMessageManager
-from dialogs.entry import open_home
+from dialogs.entry import show_current_step
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ async def on_stale_dialog(
     language_code = event_from_user.language_code if event_from_user else None
     locale = resolve_locale(member.locale if member else None, language_code)
     dialog_manager.middleware_data["i18n"] = translations.get(locale)
-    await open_home(dialog_manager, member, show_mode=ShowMode.SEND)
+    await show_current_step(dialog_manager, member)
 
 
 async def on_unexpected(event: ErrorEvent, i18n: Translator | None = None) -> None:
