@@ -40,6 +40,12 @@ OUTBOX_ROWS = Gauge(
     ["state"],
     registry=REGISTRY,
 )
+OUTBOX_OLDEST_DUE = Gauge(
+    "hromada_outbox_oldest_due_seconds",
+    "Age of the oldest delivery due now of an announcement being sent; 0 when none waits. "
+    "It grows while the outbox is stalled.",
+    registry=REGISTRY,
+)
 OUTBOX_SENT = Counter(
     "hromada_outbox_sent",
     "Announcement deliveries settled by this process, by result (sent, failed, blocked).",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = 8080
+    # /healthz, /readyz and /metrics on a port of their own (in polling mode the only place;
+    # in webhook mode they are on the webhook server as well). Unset: no such server. The
+    # host defaults to this machine only, so metrics are not published by accident.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # "text" (one readable line per record) or "json" (one JSON object per line, for a log
+    # collector); neither carries what members wrote.
+    log_format: Literal["text", "json"] = "text"
     # Announcements: messages per second overall (Telegram allows about 30), and how long a
     # dead process's hold on the sender lasts before another process takes over.
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
@@ -82,12 +90,17 @@ class Settings(BaseSettings):
                 )
         return value
 
-    @field_validator("redis_url", "webhook_url", "webhook_secret", mode="before")
+    @field_validator("redis_url", "webhook_url", "webhook_secret", "metrics_port", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod
