@@ -61,9 +61,17 @@ QUIET_LOGGERS = {
 }
 
 
-def _configure_logging(verbose: bool = False) -> None:
-    """The bot's logging: INFO, or DEBUG with --verbose; never SQL parameters or message text."""
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _configure_logging(verbose: bool = False, log_format: str = "text") -> None:
+    """The bot's logging: INFO, or DEBUG with --verbose; never SQL parameters or message text.
+    LOG_FORMAT=json writes one JSON object per line (bot/observability.py JsonLogFormatter)."""
+    if log_format == "json":
+        from bot.observability import JsonLogFormatter
+
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonLogFormatter())
+        logging.basicConfig(handlers=[handler])
+    else:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger().setLevel(logging.DEBUG if verbose else logging.INFO)
     for name, level in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(level)
@@ -74,8 +82,8 @@ def _run(args: argparse.Namespace) -> int:
     if settings.bot_token is None:
         print(NO_TOKEN_MESSAGE, file=sys.stderr)
         return 2
-    _configure_logging(args.verbose)
-    from bot.__main__ import run_bot
+    _configure_logging(args.verbose, settings.log_format)
+    from bot.__main__ import TelegramRefused, run_bot
     from bot.content import ContentError
     from bot.i18n import LocaleFilesError
 
@@ -83,6 +91,9 @@ def _run(args: argparse.Namespace) -> int:
         asyncio.run(run_bot(settings))
     except (ContentError, LocaleFilesError) as error:
         print(f"The bot's content is not valid, so it will not start:\n  {error}", file=sys.stderr)
+        return 2
+    except TelegramRefused as error:
+        print(f"The bot will not start: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass

@@ -14,6 +14,8 @@ from aiogram.types import TelegramObject, Update, User
 
 from bot import outage
 from bot.i18n import Translations, resolve_locale
+from bot.metrics import UPDATE_SECONDS, UPDATES
+from bot.observability import InFlightUpdates
 from bot.services.members import MemberService
 from bot.services.staff import Rights, StaffService
 
@@ -64,20 +66,41 @@ def _private_message(event: TelegramObject) -> bool:
 
 
 class UpdateLogMiddleware(BaseMiddleware):
-    """Logs each update's id, type, user id and handling time; never its text."""
+    """Logs each update's id, type, user id and handling time, never its text; counts it in
+    the metrics by type and outcome (ok, error, unavailable) with its handling time, and keeps
+    `in_flight` so that shutdown can wait for the updates being handled."""
+
+    def __init__(self) -> None:
+        self.in_flight = InFlightUpdates()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         started = time.perf_counter()
         user: User | None = data.get("event_from_user")
         kind = event.event_type if isinstance(event, Update) else type(event).__name__
         update_id = event.update_id if isinstance(event, Update) else None
+        outcome = "ok"
+        self.in_flight.enter()
         try:
             return await handler(event, data)
+        except Exception as error:
+            outcome = "unavailable" if outage.is_outage(error) else "error"
+            raise
         finally:
+            self.in_flight.leave()
+            took = time.perf_counter() - started
+            UPDATES.labels(type=kind, outcome=outcome).inc()
+            UPDATE_SECONDS.labels(type=kind).observe(took)
             logger.info(
                 "update=%s type=%s user=%s took=%.1fms",
                 update_id,
                 kind,
                 user.id if user else None,
-                (time.perf_counter() - started) * 1000,
+                took * 1000,
+                # For LOG_FORMAT=json: the fields alone, without the user's id.
+                extra={
+                    "update_id": update_id,
+                    "update_type": kind,
+                    "outcome": outcome,
+                    "duration_ms": round(took * 1000, 1),
+                },
             )
