@@ -9,6 +9,7 @@ their language and every card of the question shows who answered and when.
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -94,6 +95,7 @@ class DraftCallback(CallbackData, prefix="qdraft"):
 class EscalationResult:
     question_id: int
     groups_notified: int  # 0 when no group is bound: the question waits in /questions
+    repeated: bool = False  # sent by an earlier press with the same key: nothing posted now
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ class AnswerOutcome:
     question_id: int
     delivered: bool
     messages: int  # messages the answer took in the member's chat
+    repeated: bool = False  # stored by an earlier press with the same key: not sent again
 
 
 # ------------------------------------------------------------------------------ rendering
@@ -244,11 +247,17 @@ async def send_to_experts(
     telegram_id: int,
     text: str,
     locale: str,
+    request_key: str | None = None,
 ) -> EscalationResult:
     """Store a member's question and post its card to every bound staff group of its
     associations. A group that cannot be posted to is logged and skipped: the question is
-    stored either way and listed in /questions. InvalidInput: empty, too long, unregistered."""
-    asked = await questions.ask(telegram_id, text, locale)
+    stored either way and listed in /questions. InvalidInput: empty, too long, unregistered.
+    A `request_key` sent with before: that question, and no card posted again."""
+    asked = await questions.ask(telegram_id, text, locale, request_key=request_key)
+    if asked.repeated:
+        # Its cards went out with the first press, or the cards sweep posts them.
+        logger.info("question %s: the same press again, nothing new", asked.question_id)
+        return EscalationResult(asked.question_id, 0, repeated=True)
     if not asked.chats:
         logger.info("question %s stored; no staff group bound for it", asked.question_id)
         return EscalationResult(asked.question_id, 0)
@@ -325,10 +334,17 @@ async def answer_question(
     staff: User,
     text: str,
     tz: ZoneInfo,
+    request_key: str | None = None,
 ) -> AnswerOutcome:
     """Store a staff answer, deliver it to the member and update the cards. Raises
-    PermissionDenied, UnknownQuestion or InvalidInput (empty) before anything is sent."""
-    receipt = await questions.answer(question_id, staff.id, staff.full_name, text)
+    PermissionDenied, UnknownQuestion or InvalidInput (empty) before anything is sent. An
+    answer stored with this `request_key` before is not sent again (at most once)."""
+    receipt = await questions.answer(
+        question_id, staff.id, staff.full_name, text, request_key=request_key
+    )
+    if receipt.repeated:
+        logger.info("answer %s: the same press again, not sent twice", receipt.answer_id)
+        return AnswerOutcome(question_id, receipt.delivered, 0, repeated=True)
     t = translations.get(receipt.member_locale)
     messages = member_messages(t, receipt.associations, receipt.question_text, receipt.text)
     delivered, unreachable = True, False
@@ -508,6 +524,8 @@ async def on_card_reply(
             staff=message.from_user,
             text=text,
             tz=settings.tz,
+            # The reply message is the press: delivered again, it is the same answer.
+            request_key=f"msg:{message.chat.id}:{message.message_id}",
         )
     except PermissionDenied:
         logger.info(
@@ -523,6 +541,9 @@ async def on_card_reply(
     except InvalidInput:
         # Nothing readable (an emoji, invisible characters): not sent, and staff are told.
         await message.reply(t("input-no-letters" if rights.is_staff else "desk-answer-not-staff"))
+        return
+    if outcome.repeated:
+        await message.reply(t("once-answer-already-sent"))
         return
     await message.reply(t("desk-answer-sent" if outcome.delivered else "desk-answer-undelivered"))
 
@@ -745,6 +766,8 @@ async def on_answer_text(message: Message, _widget: MessageInput, manager: Dialo
         manager.show_mode = ShowMode.NO_UPDATE
         return
     manager.dialog_data["answer"] = text
+    # The Send button of this preview: the same press handled again sends nothing more.
+    manager.dialog_data["answer_key"] = secrets.token_hex(16)
     await manager.switch_to(ExpertDesk.preview)
 
 
@@ -782,6 +805,7 @@ async def on_send(callback: CallbackQuery, _button: Button, manager: DialogManag
             staff=callback.from_user,
             text=text,
             tz=_tz(manager),
+            request_key=manager.dialog_data.get("answer_key"),
         )
     except PermissionDenied:
         await answer(manager, callback, t("desk-not-your-question"), alert=True)
@@ -790,6 +814,11 @@ async def on_send(callback: CallbackQuery, _button: Button, manager: DialogManag
     except (UnknownQuestion, InvalidInput):
         await answer(manager, callback, t("desk-question-not-found"), alert=True)
         await manager.switch_to(ExpertDesk.questions)
+        return
+    if outcome.repeated:
+        await answer(manager, callback, t("once-answer-already-sent"), alert=True)
+        manager.dialog_data["delivered"] = outcome.delivered
+        await manager.switch_to(ExpertDesk.sent)
         return
     manager.dialog_data["delivered"] = outcome.delivered
     await manager.switch_to(ExpertDesk.sent)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from aiogram.enums import ContentType
@@ -273,6 +274,8 @@ async def on_to_experts(callback: CallbackQuery, _button: Button, manager: Dialo
     if len(cleaned) > QUESTION_MAX:
         await answer(manager, callback, t("kb-escalate-too-long", limit=QUESTION_MAX), alert=True)
         return
+    # The Send button of this step: the same press handled again sends nothing more.
+    manager.dialog_data["ask_key"] = secrets.token_hex(16)
     await manager.switch_to(Knowledge.escalate)
 
 
@@ -298,6 +301,7 @@ async def on_send_to_experts(
             telegram_id=user_id(manager),
             text=manager.dialog_data.get("query", ""),
             locale=t.locale,
+            request_key=manager.dialog_data.get("ask_key"),
         )
     except FilingRefused as error:
         await _refused(manager, error)
@@ -308,6 +312,9 @@ async def on_send_to_experts(
             await manager.switch_to(Knowledge.results)
         return
     manager.dialog_data["question_id"] = result.question_id
+    if result.repeated:
+        text = t("once-question-already-sent", question_id=str(result.question_id))
+        await answer(manager, callback, text, alert=True)
     await manager.switch_to(Knowledge.sent)
 
 

@@ -4,6 +4,7 @@ support from a co-signed one, and the reporter's answer to the secretariat."""
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -188,6 +189,8 @@ async def on_pick(
         await stale_button(manager, callback)
         return
     manager.dialog_data["report_id"] = report_id
+    # The withdraw button of this view: the same press handled again withdraws nothing more.
+    manager.dialog_data["withdraw_key"] = secrets.token_hex(16)
     await manager.switch_to(MyReports.report)
 
 
@@ -198,9 +201,15 @@ async def on_withdraw(callback: CallbackQuery, _button: Button, manager: DialogM
         await manager.switch_to(MyReports.list)
         return
     try:
-        result = await _reports(manager).withdraw(report_id, user_id(manager))
+        result = await _reports(manager).withdraw(
+            report_id, user_id(manager), request_key=manager.dialog_data.get("withdraw_key")
+        )
     except (UnknownReport, InvalidInput):
         await answer(manager, callback, t("report-mine-not-found"), alert=True)
+        await manager.switch_to(MyReports.list)
+        return
+    if result.repeated:
+        await answer(manager, callback, t("once-withdraw-already", reference=result.reference))
         await manager.switch_to(MyReports.list)
         return
     logger.info("member withdrew support from report %s", report_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import operator
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -345,6 +346,10 @@ async def get_result(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
 
 
 async def on_start(_start_data: Any, manager: DialogManager) -> None:
+    # One form, one report (or one co-signature): saved with the dialog state before the
+    # preview is shown, so the same press handled again finds what the first one filed.
+    manager.dialog_data["submit_key"] = secrets.token_hex(16)
+    manager.dialog_data["join_key"] = secrets.token_hex(16)
     member: MemberProfile | None = manager.middleware_data.get("member")
     if member is None or not member.registered:
         await manager.switch_to(ReportForm.unregistered)
@@ -558,7 +563,10 @@ async def on_join(
     reports = _reports(manager)
     try:
         result = await reports.cosign(
-            chosen["id"], user_id(manager), residents=_form(manager).get("residents")
+            chosen["id"],
+            user_id(manager),
+            residents=_form(manager).get("residents"),
+            request_key=manager.dialog_data.get("join_key"),
         )
     except (ReportClosed, UnknownReport):
         await answer(manager, callback, t("report-form-join-closed"), alert=True)
@@ -573,6 +581,11 @@ async def on_join(
     await reports.discard_draft(user_id(manager))
     manager.dialog_data["reference"] = result.reference
     manager.dialog_data["joined_title"] = chosen["title"]
+    if result.repeated:
+        # This press was handled before (a restart lost the step that followed): joined once.
+        await answer(manager, callback, t("once-join-already", reference=result.reference))
+        await manager.switch_to(ReportForm.joined)
+        return
     logger.info("member joined report %s", result.report_id)
     await refresh_cards(manager, result.report_id)
     await manager.switch_to(ReportForm.joined)
@@ -614,7 +627,9 @@ async def on_submit(callback: CallbackQuery, _button: Button, manager: DialogMan
         dream_id=form.get("dream_id"),
     )
     try:
-        submitted = await reports.submit(user_id(manager), data)
+        submitted = await reports.submit(
+            user_id(manager), data, request_key=manager.dialog_data.get("submit_key")
+        )
     except InvalidInput:
         # Every field was checked as it was answered: only a draft older than a rule gets here.
         await answer(manager, callback, t("report-form-submit-incomplete"), alert=True)
@@ -632,6 +647,13 @@ async def on_submit(callback: CallbackQuery, _button: Button, manager: DialogMan
     manager.dialog_data["reference"] = submitted.reference
     manager.dialog_data["deadline"] = local_time(submitted.deadline_at, manager)
     manager.dialog_data["within"] = within(t, urgency) if urgency else ""
+    if submitted.repeated:
+        # Filed by this press before a restart lost the step that followed: its number again.
+        # Its cards went out then, or the cards sweep posts them.
+        text = t("once-report-already-sent", reference=submitted.reference)
+        await answer(manager, callback, text, alert=True)
+        await manager.switch_to(ReportForm.submitted)
+        return
     logger.info("report %s submitted", submitted.id)
     await _publish(callback, manager, submitted.id)
     await manager.switch_to(ReportForm.submitted)

@@ -11,11 +11,12 @@ checks the rights again through ReportService.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
@@ -1018,18 +1019,27 @@ async def on_report_reply(
         refusal = "rdesk-text-only" if message.text is None else "input-no-letters"
         await message.reply(t(refusal if allowed else "rdesk-reply-not-staff"))
         return
+    # The reply message is the press: delivered again, it is the same answer or note.
+    key = f"msg:{message.chat.id}:{message.message_id}"
     try:
         if pending is not None:
             await _answer_request(message, t, bot, reports, translations, state, pending, text)
         elif text.startswith(INTERNAL_PREFIX):
-            await reports.note(report_id, _actor(user), text[len(INTERNAL_PREFIX) :])
-            await message.reply(t("rdesk-note-saved"))
+            entry = await reports.note(
+                report_id, _actor(user), text[len(INTERNAL_PREFIX) :], request_key=key
+            )
+            await message.reply(
+                t("once-note-already-saved" if entry.repeated else "rdesk-note-saved")
+            )
             logger.info("report %s: note by %s", report_id, user.id)
         else:
-            told, recipients = await send_public_reply(
-                bot, reports, translations, report_id, _actor(user), text
+            sent = await send_public_reply(
+                bot, reports, translations, report_id, _actor(user), text, request_key=key
             )
-            await message.reply(t("rdesk-reply-sent", told=told, total=recipients))
+            if sent.repeated:
+                await message.reply(t("once-reply-already-sent"))
+            else:
+                await message.reply(t("rdesk-reply-sent", told=sent.told, total=sent.total))
     except PermissionDenied:
         logger.info(
             "report %s: reply in chat %s by %s refused", report_id, message.chat.id, user.id
@@ -1054,6 +1064,12 @@ async def on_report_reply(
             await message.reply(t("rdesk-text-only"))
 
 
+class ReplySent(NamedTuple):
+    told: int  # members the answer reached now
+    total: int  # members to tell: the reporter and co-signers
+    repeated: bool = False  # stored by an earlier press with the same key: not sent again
+
+
 async def send_public_reply(
     bot: Bot,
     reports: ReportService,
@@ -1061,17 +1077,23 @@ async def send_public_reply(
     report_id: int,
     actor: Actor,
     text: str,
-) -> tuple[int, int]:
+    *,
+    request_key: str | None = None,
+) -> ReplySent:
     """A staff answer for the reporter and co-signers: stored, then sent to each in their
-    language. Returns (members told, members to tell). PermissionDenied, ReportClosed..."""
+    language. PermissionDenied, ReportClosed... An answer stored with this `request_key`
+    before is not sent again (at most once)."""
     before = await reports.report(report_id)
-    entry = await reports.reply(report_id, actor, text)
+    entry = await reports.reply(report_id, actor, text, request_key=request_key)
     recipients = len(await reports.recipients(report_id))
+    if entry.repeated:
+        logger.info("report %s: the same reply again, not sent twice", report_id)
+        return ReplySent(0, recipients, repeated=True)
     # The card shows no replies; only the overdue mark the answer clears changes it.
     was_overdue = before is not None and before.overdue(datetime.now(UTC))
     told = await _after_change(bot, reports, translations, report_id, entry, refresh=was_overdue)
     logger.info("report %s: public reply by %s told %s", report_id, actor.telegram_id, told)
-    return told, recipients
+    return ReplySent(told, recipients)
 
 
 async def _answer_request(
@@ -1236,9 +1258,11 @@ async def get_preview(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
 
 async def get_sent(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     data = dialog_manager.dialog_data
+    repeated = bool(data.get("repeated"))
     return {
         "note": bool(data.get("note")),
-        "public": not data.get("note"),
+        "public": not data.get("note") and not repeated,
+        "repeated": not data.get("note") and repeated,
         "told": int(data.get("told", 0)),
         "total": int(data.get("total", 0)),
     }
@@ -1257,6 +1281,8 @@ async def on_answer_text(message: Message, _widget: MessageInput, manager: Dialo
         manager.show_mode = ShowMode.NO_UPDATE
         return
     manager.dialog_data["answer"] = text
+    # The buttons of this preview: the same press handled again sends nothing more.
+    manager.dialog_data["answer_key"] = secrets.token_hex(16)
     await manager.switch_to(ReportDesk.preview)
 
 
@@ -1275,20 +1301,26 @@ async def on_send(callback: CallbackQuery, button: Button, manager: DialogManage
     reports = _service(manager)
     report_id = _report_id(manager)
     actor = _actor(callback.from_user)
+    key = manager.dialog_data.get("answer_key")
     try:
         if button.widget_id == "note":
-            await reports.note(report_id, actor, text)
+            entry = await reports.note(report_id, actor, text, request_key=key)
             manager.dialog_data.update(note=True)
+            if entry.repeated:
+                await answer(manager, callback, t("once-note-already-saved"))
         else:
-            told, total = await send_public_reply(
+            sent = await send_public_reply(
                 manager.middleware_data["bot"],
                 reports,
                 manager.middleware_data["translations"],
                 report_id,
                 actor,
                 text,
+                request_key=key,
             )
-            manager.dialog_data.update(note=False, told=told, total=total)
+            manager.dialog_data.update(
+                note=False, told=sent.told, total=sent.total, repeated=sent.repeated
+            )
     except PermissionDenied:
         logger.info("report %s: private reply refused to %s", report_id, actor.telegram_id)
         await answer(manager, callback, t("rdesk-not-staff"), alert=True)
@@ -1351,6 +1383,7 @@ preview_window = Window(
 
 sent_window = Window(
     Tr("rdesk-dialog-sent", when="public"),
+    Tr("once-reply-already-sent", when="repeated"),
     Tr("rdesk-note-saved", when="note"),
     SwitchTo(Tr("rdesk-dialog-again"), id="again", state=ReportDesk.reply),
     MENU_BUTTON,

@@ -327,6 +327,9 @@ async def on_verify(
             staff.id,
             callback_data.action == VerifyAction.APPROVE,
             staff_name=staff.full_name,
+            # One decision per card: the same press handled again (a resent update, a twin
+            # process) finds it and neither records nor tells the member a second time.
+            request_key=f"vrf:{message.chat.id}:{message.message_id}",
         )
     except PermissionDenied:
         logger.info("verification of member %s refused to %s", member_id, staff.id)

@@ -215,6 +215,7 @@ class AnswerReceipt:
     associations: tuple[AssociationInfo, ...]
     first: bool  # the question's first answer
     repeated: bool = False  # stored by an earlier press with the same key: nothing to deliver
+    delivered: bool = False  # a repeat: whether the first press's delivery reached them
 
 
 @dataclass(frozen=True)
@@ -436,6 +437,7 @@ class QuestionService:
             associations=tuple(_info(a) for a in associations),
             first=question.answered_at == answer.created_at,
             repeated=True,
+            delivered=answer.delivered,
         )
 
     async def _answer(
