@@ -44,6 +44,7 @@ INLINE_BUTTONS_LIMIT = 100
 INLINE_ROW_LIMIT = 8
 CALLBACK_ANSWER_LIMIT = 200
 COMMANDS_LIMIT = 100
+WEBHOOK_MAX_CONNECTIONS = 40  # setWebhook's default
 DESCRIPTION_LIMIT = 512
 SHORT_DESCRIPTION_LIMIT = 120
 
@@ -112,6 +113,7 @@ _INT_FIELDS = frozenset(
         "duration",
         "width",
         "height",
+        "max_connections",
     }
 )
 # Methods that deliver something into a chat: refused with 403 while the chat is blocked.
@@ -631,6 +633,17 @@ class FakeTelegram:
         self.webhook: dict[str, Any] | None = None
         self.webhook_target: str | None = None
         self.webhook_answers: list[int] = []
+        # (update_id, HTTP status) of every delivery attempt answered; connection failures
+        # (nothing answered) are counted in `webhook_failures` and retried.
+        self.webhook_deliveries: list[tuple[int, int]] = []
+        self.webhook_failures = 0
+        self.webhook_max_connections = WEBHOOK_MAX_CONNECTIONS
+        # Updates waiting for delivery, in order, per chat; a chat is in `_webhook_busy` while
+        # one task delivers its queue one update after another.
+        self._webhook_queues: dict[int, deque[dict[str, Any]]] = {}
+        self._webhook_busy: set[int] = set()
+        self._webhook_slots: asyncio.Semaphore | None = None
+        self._webhook_session: aiohttp.ClientSession | None = None
         self._deliveries: set[asyncio.Task[None]] = set()
         self._update_ids = itertools.count(1)
         self._callbacks: dict[str, _Callback] = {}
@@ -700,6 +713,13 @@ class FakeTelegram:
     async def stop(self) -> None:
         self._closing = True
         self._wake_pollers()
+        for task in list(self._deliveries):
+            task.cancel()
+        if self._deliveries:
+            await asyncio.gather(*self._deliveries, return_exceptions=True)
+        if self._webhook_session is not None:
+            await self._webhook_session.close()
+            self._webhook_session = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -899,32 +919,105 @@ class FakeTelegram:
         return update
 
     def deliver_webhooks_to(self, url: str) -> None:
-        """Where the bot's webhook URL really listens (its public https URL is not reachable)."""
+        """Where the bot's webhook URL really listens (its public https URL is not reachable).
+        Updates queued meanwhile are delivered now."""
         self.webhook_target = url
+        if self.webhook is not None and self._updates:
+            self._deliver_pending()
 
     async def wait_webhook(self, timeout: float = 10) -> dict[str, Any]:  # noqa: ASYNC109
         """Wait until the bot has called setWebhook; returns its url and secret_token."""
         return await self._wait_until(lambda: self.webhook, timeout)  # type: ignore[no-any-return]
 
-    def _deliver_pending(self) -> None:
-        """POST queued updates one by one, as Telegram does, with the secret-token header."""
-        updates, self._updates = self._updates, []
-        task = asyncio.get_running_loop().create_task(self._post_updates(updates))
-        self._deliveries.add(task)
-        task.add_done_callback(self._deliveries.discard)
+    @property
+    def webhook_queued(self) -> int:
+        """Updates accepted by the fake and not yet delivered to the webhook."""
+        return sum(len(queue) for queue in self._webhook_queues.values())
 
-    async def _post_updates(self, updates: list[dict[str, Any]]) -> None:
-        assert self.webhook is not None and self.webhook_target is not None
-        headers = {}
-        if self.webhook.get("secret_token"):
-            headers["X-Telegram-Bot-Api-Secret-Token"] = str(self.webhook["secret_token"])
-        async with aiohttp.ClientSession() as session:
-            for update in updates:
-                async with session.post(
-                    self.webhook_target, json=update, headers=headers
-                ) as answer:
-                    self.webhook_answers.append(answer.status)
-        self._notify()
+    async def wait_webhook_idle(self, timeout: float = 10) -> None:  # noqa: ASYNC109
+        """Wait until every update pushed so far has been delivered (answered 2xx)."""
+        try:
+            await self._wait_until(
+                lambda: True if not self._webhook_busy and not self._updates else None, timeout
+            )
+        except TimeoutError:
+            raise AssertionError(
+                f"webhook deliveries still pending after {timeout}s: {self.webhook_queued} "
+                f"queued, {len(self._updates)} not handed over; failures {self.webhook_failures}"
+            ) from None
+
+    def _deliver_pending(self) -> None:
+        """Hand queued updates to the webhook as Telegram does: POSTs with the secret-token
+        header, concurrent across chats (at most `max_connections` at once) and one at a time,
+        in order, within a chat; a delivery that fails (no answer or not 2xx) is retried."""
+        if self.webhook_target is None:
+            return
+        updates, self._updates = self._updates, []
+        for update in updates:
+            key = _update_chat(update)
+            self._webhook_queues.setdefault(key, deque()).append(update)
+            if key not in self._webhook_busy:
+                self._webhook_busy.add(key)
+                task = asyncio.get_running_loop().create_task(self._drain_chat(key))
+                self._deliveries.add(task)
+                task.add_done_callback(self._deliveries.discard)
+
+    async def _drain_chat(self, key: int) -> None:
+        queue = self._webhook_queues[key]
+        try:
+            while queue:
+                if self.webhook is None or self.webhook_target is None:
+                    # deleteWebhook: what was not delivered waits for getUpdates again.
+                    self._updates = sorted(
+                        [*self._updates, *queue], key=lambda u: int(u["update_id"])
+                    )
+                    queue.clear()
+                    self._wake_pollers()
+                    break
+                if await self._post_update(queue[0]):
+                    queue.popleft()
+                    self._notify()
+        finally:
+            self._webhook_busy.discard(key)
+            if not queue:
+                self._webhook_queues.pop(key, None)
+            self._notify()
+
+    async def _post_update(self, update: dict[str, Any]) -> bool:
+        """POST one update until the webhook answers 2xx (backing off between tries); False
+        when the webhook was deleted first."""
+        delay = 0.05
+        while True:
+            webhook, target = self.webhook, self.webhook_target
+            if webhook is None or target is None:
+                return False
+            headers = {}
+            if webhook.get("secret_token"):
+                headers["X-Telegram-Bot-Api-Secret-Token"] = str(webhook["secret_token"])
+            if self._webhook_slots is None:
+                self._webhook_slots = asyncio.Semaphore(self.webhook_max_connections)
+            if self._webhook_session is None or self._webhook_session.closed:
+                self._webhook_session = aiohttp.ClientSession(
+                    connector=aiohttp.TCPConnector(limit=0)
+                )
+            async with self._webhook_slots:
+                try:
+                    async with self._webhook_session.post(
+                        target, json=update, headers=headers
+                    ) as answer:
+                        status = answer.status
+                        await answer.read()
+                except (aiohttp.ClientError, OSError):
+                    status = 0
+            if status:
+                self.webhook_answers.append(status)
+                self.webhook_deliveries.append((int(update["update_id"]), status))
+            else:
+                self.webhook_failures += 1
+            if 200 <= status < 300:
+                return True
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
     # ------------------------------------------------------------------ internals: HTTP
 
@@ -1367,7 +1460,13 @@ class FakeTelegram:
             raise ApiError(
                 400, "Bad Request: bad webhook: secret token contains unallowed characters"
             )
+        connections = params.get("max_connections", WEBHOOK_MAX_CONNECTIONS)
+        if not isinstance(connections, int) or not 1 <= connections <= 100:
+            raise _bad("bad webhook: max_connections must be 1 to 100")
         self.webhook = {"url": url, "secret_token": secret}
+        if connections != self.webhook_max_connections or self._webhook_slots is None:
+            self.webhook_max_connections = connections
+            self._webhook_slots = asyncio.Semaphore(connections)
         self._notify()
         if self._updates:
             self._deliver_pending()
@@ -1852,6 +1951,21 @@ class FakeTelegram:
             },
         )
         return query_id
+
+
+def _update_chat(update: dict[str, Any]) -> int:
+    """The chat an update belongs to (its sender for updates without one): Telegram keeps
+    the updates of one chat in order."""
+    for kind, payload in update.items():
+        if kind == "update_id" or not isinstance(payload, dict):
+            continue
+        chat = payload.get("chat") or (payload.get("message") or {}).get("chat")
+        if chat:
+            return int(chat["id"])
+        sender = payload.get("from")
+        if sender:
+            return int(sender["id"])
+    return 0
 
 
 def _format_message(message: dict[str, Any]) -> str:
