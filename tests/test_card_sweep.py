@@ -394,3 +394,71 @@ async def test_run_sweeps_until_stopped(synced: Database) -> None:
     job.stop()
     await asyncio.wait_for(running, 5)
     assert len(poster.sent) == 1
+
+
+# ------------------------------------------------------------------------------ the Telegram side
+
+
+async def test_the_telegram_poster_sends_the_normal_paths_cards(synced: Database) -> None:
+    """Through a real aiogram Bot against the fake Bot API: each kind of card as the normal
+    path renders it, in the group's language, a migrated group followed, a refusal logged."""
+    from aiogram import Bot
+    from aiogram.client.default import DefaultBotProperties
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    from bot.content import CONTENT_DIR
+    from bot.i18n import Translations
+    from bot.services.hromadas import HromadaDirectory, load_oblasts
+    from dialogs.card_sweep import create_card_sweeper
+    from tests.fakebot import FakeTelegram
+
+    db = synced
+    await register(db, 11, ["vag"], verified=True)
+    await register(db, 12, ["aotg"], verified=False)
+    await MemberService(db).update_profile(12, phone="+380671234567")
+    report = await reports(db).submit(11, SCHOOL)
+    asked = await QuestionService(db).ask(11, "Як подати заявку до ДРІМ?", "uk")
+    fake = FakeTelegram()
+    base_url = await fake.start()
+    vag, aotg = fake.group(GROUP_VAG, "ВАГ"), fake.group(GROUP_AOTG, "АОТГ")
+    fake.group(-1005555, "АОТГ", type="supergroup")
+    fake.inject("sendMessage", 400, chat_id=GROUP_AOTG, migrate_to_chat_id=-1005555)
+    session = AiohttpSession(api=TelegramAPIServer.from_base(base_url))
+    bot = Bot(
+        "123456:TEST-token-abcdefghijklmnopqrstuv",
+        session=session,
+        default=DefaultBotProperties(parse_mode="HTML"),
+    )
+    hromadas = HromadaDirectory(db, load_oblasts(CONTENT_DIR / "oblasts.yaml"))
+    try:
+        job = create_card_sweeper(
+            bot,
+            db,
+            Translations(),
+            reports=reports(db),
+            questions=QuestionService(db, hromadas=hromadas),
+            hromadas=hromadas,
+            associations=load_associations(),
+            tz=reports(db).timezone,
+        )
+        job.clock = lambda: utcnow() + LATER
+        result = await job.sweep()
+    finally:
+        await bot.session.close()
+        await fake.stop()
+    assert result is not None and result.posted_total == 3
+    texts = [m["text"] for m in vag.bot_messages()]
+    assert len(texts) == 2
+    assert report.reference in texts[0] and SCHOOL.title in texts[0]
+    assert "Як подати заявку до ДРІМ?" in texts[1]
+    # AOTG's group became a supergroup on the way: the card and the binding went there.
+    assert aotg.bot_messages() == []
+    moved = fake.chat(-1005555).bot_messages()
+    assert len(moved) == 1 and "Голова 12" in moved[0]["text"]
+    assert "+380671234567" not in moved[0]["text"]  # the phone only in private, as always
+    rows = await card_rows(db)
+    assert rows["verification"] == [(await member_id(db, 12), -1005555)]
+    assert rows["report"] == [(report.id, GROUP_VAG)]
+    assert rows["question"] == [(asked.question_id, GROUP_VAG)]
+    assert not fake.violations
