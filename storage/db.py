@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -49,7 +50,30 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_pre_ping", True)
     if url.startswith("postgresql+asyncpg"):
         kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT})
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    _discard_on_network_error(engine)
+    return engine
+
+
+def _discard_on_network_error(engine: AsyncEngine) -> None:
+    """asyncpg raises a reset socket's error unwrapped (`ConnectionResetError`), which
+    SQLAlchemy does not take for a disconnect: the dead connection would go back to the pool and
+    fail again after the server is back. Here such an error discards it (and the pool)."""
+    dialect = engine.sync_engine.dialect
+    ping = dialect.do_ping
+
+    def do_ping(dbapi_connection: Any) -> bool:
+        try:
+            return ping(dbapi_connection)
+        except OSError:  # ConnectionResetError, TimeoutError...: the connection is gone
+            return False
+
+    dialect.do_ping = do_ping  # type: ignore[method-assign]
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _network_error_is_disconnect(context: ExceptionContext) -> None:
+        if isinstance(context.original_exception, OSError):
+            context.is_disconnect = True
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
