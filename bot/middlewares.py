@@ -88,7 +88,10 @@ class UpdateLogMiddleware(BaseMiddleware):
         finally:
             self.in_flight.leave()
             took = time.perf_counter() - started
-            UPDATES.labels(type=kind, outcome=outcome).inc()
+            if outcome != "unavailable":
+                # An outage's refused update is counted once, by the outage notice
+                # (bot/outage.py), which also sees the ones that fail before this middleware.
+                UPDATES.labels(type=kind, outcome=outcome).inc()
             UPDATE_SECONDS.labels(type=kind).observe(took)
             logger.info(
                 "update=%s type=%s user=%s took=%.1fms",
