@@ -364,7 +364,7 @@ class InFlightUpdates:
 # ------------------------------------------------------------------------------ JSON logs
 
 # Attributes an update's log record carries (set by UpdateLogMiddleware through `extra`).
-UPDATE_FIELDS = ("update_id", "update_type", "handler", "outcome", "duration_ms")
+UPDATE_FIELDS = ("update_id", "update_type", "outcome", "duration_ms")
 
 
 class JsonLogFormatter(logging.Formatter):
