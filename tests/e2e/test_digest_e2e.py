@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.services.digests import JOINT, default_schedule, latest_slot, previous_slot
 from storage.db import Database
-from storage.models import DigestRun, StaffChat, utcnow
+from storage.models import DigestRun, Report, ReportCard, StaffChat, utcnow
 from tests.fakebot import BotProcess, FakeTelegram
 from tests.test_digests import Seeder, bind
 
@@ -44,6 +44,15 @@ async def wait_log(process: BotProcess, text: str, seconds: float = 20) -> None:
             await asyncio.sleep(0.05)
 
 
+async def cards_posted(db: Database, chat_id: int) -> None:
+    """The seeded reports' cards, as the normal path posts them when a report comes in: else
+    the cards sweep posts them into the group beside the digest."""
+    async with db.transaction() as session:
+        report_ids = (await session.execute(select(Report.id))).scalars().all()
+        for number, report_id in enumerate(report_ids, 1):
+            session.add(ReportCard(report_id=report_id, chat_id=chat_id, message_id=900 + number))
+
+
 def spreadsheet_rows(fake: FakeTelegram, message: dict[str, Any]) -> list[tuple[Any, ...]]:
     content = fake.files[message["document"]["file_id"]]["content"]
     sheet = load_workbook(io.BytesIO(content), read_only=True).active
@@ -65,6 +74,7 @@ async def test_missed_digest_sent_on_start_once_across_a_restart(
     for hours, category in ((1, "education"), (2, "education"), (3, "budget")):
         await seeder.report(created=slot - timedelta(hours=hours), category=category)
     await seeder.report(created=start - timedelta(hours=1), title="Старе звернення")
+    await cards_posted(db, VAG_GROUP)
 
     process = await bot_factory(admin_ids=[1]).start()
     await wait_log(process, "digest check done", seconds=30)
@@ -179,6 +189,7 @@ async def test_two_bot_processes_send_a_missed_digest_once(
     slot = latest_slot(default_schedule("vag"), utcnow(), KYIV)
     assert slot is not None
     await seeder.report(created=slot - timedelta(hours=1))
+    await cards_posted(db, VAG_GROUP)
 
     first, second = bot_factory(admin_ids=[1]), bot_factory(admin_ids=[1])
     await asyncio.gather(first.start(), second.start())
