@@ -175,16 +175,15 @@ def pressed_current_window(manager: DialogManager, callback: CallbackQuery) -> b
 
 async def stale_button(manager: DialogManager, callback: CallbackQuery) -> None:
     """A press the current step cannot take (forged, of another step or another message): say so
-    and show the current step again, so that the member can always go on.
+    and show the current step again as a new message below (the pressed one loses its buttons),
+    so that the member can always go on. In a group the answer alone.
 
-    On the pressed message when it is the current one (a forged item, a double tap: unchanged, so
-    nothing is sent); otherwise as a new message below. In a group the answer alone.
+    Never an edit of the pressed message: it may already show the current step (a forged item,
+    a double tap), and Telegram refuses an edit that changes nothing.
     """
     await answer(manager, callback, translator(manager)("error-stale-button"))
     if manager.middleware_data["event_chat"].type != ChatType.PRIVATE:
         manager.show_mode = ShowMode.NO_UPDATE
-    elif pressed_current_window(manager, callback):
-        manager.show_mode = ShowMode.EDIT
     else:
         manager.show_mode = ShowMode.SEND
 

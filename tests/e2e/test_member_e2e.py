@@ -28,10 +28,19 @@ async def started(
     return process
 
 
-async def wait_button(user: FakeUser, text: str, seconds: float = 10) -> None:
-    """Wait until the last keyboard shows a button with exactly this text."""
+async def wait_button(
+    user: FakeUser, text: str, seconds: float = 10, *, after: int | None = None
+) -> None:
+    """Wait until the last keyboard shows a button with exactly this text (on a message newer
+    than message id `after`, when given: the answer to what was just sent)."""
+
+    def shown() -> bool:
+        last = user.last_message()
+        newer = after is None or (last is not None and last["message_id"] > after)
+        return newer and text in user.buttons()
+
     async with asyncio.timeout(seconds):
-        while text not in user.buttons():  # noqa: ASYNC110 - the fake has no event for this
+        while not shown():  # noqa: ASYNC110 - the fake has no event for this
             await asyncio.sleep(0.02)
 
 
@@ -108,8 +117,10 @@ async def test_restart_in_the_middle_of_registration_resumes_at_the_same_step(
     await user.send("Марія Коваль")
     await user.wait_for("Оберіть вашу посаду", timeout=20)
     # /start after the restart shows the step the member is on, not the beginning.
+    role_step = user.last_message()["message_id"]
     await user.send("/start")
-    await wait_button(user, "Секретар ради")
+    # The step comes anew below; the earlier message's buttons are outdated from then on.
+    await wait_button(user, "Секретар ради", after=role_step)
     assert "Оберіть вашу посаду" in user.last_message()["text"]
     await user.click("Секретар ради")
     await user.wait_for("Оберіть область")
@@ -176,10 +187,13 @@ async def test_bad_inputs_are_answered_clearly(
     await user.send("/start")
     await user.wait_for("Оберіть мову", timeout=20)
 
-    callback_id = await user.send_callback("forged:data")
-    assert (await user.wait_answer(callback_id))["text"].startswith("Ця кнопка вже неактуальна")
-    callback_id = await user.send_callback("\x1dforged")
-    assert (await user.wait_answer(callback_id))["text"].startswith("Ця кнопка вже неактуальна")
+    for forged in ("forged:data", "\x1dforged"):
+        shown = user.last_message()["message_id"]
+        callback_id = await user.send_callback(forged)
+        answer = await user.wait_answer(callback_id)
+        assert answer["text"].startswith("Ця кнопка вже неактуальна")
+        # The step again, as a new message below.
+        await wait_button(user, "🇺🇦 Українська", after=shown)
 
     await user.click("Українська")
     await user.wait_for("Згода на обробку")

@@ -210,7 +210,7 @@ class DeadEnd:
     id: str
     reach: Callable[[App, Member], Awaitable[Press]]
     shown: str  # the step (or menu) shown again
-    mode: ShowMode  # SEND: a new message below; EDIT: the pressed message, which is current
+    mode: ShowMode  # SEND: a new message below
     then: str  # a button of what is shown ...
     next: str  # ... and what pressing it shows
 
@@ -229,12 +229,12 @@ CASES = [
         ROLE_STEP,
     ),
     DeadEnd("crash-newer-back", crash_then("Назад"), NAME_STEP, ShowMode.SEND, "Олена", ROLE_STEP),
-    DeadEnd("forged-item", forged_item, ROLE_STEP, ShowMode.EDIT, "^Голова громади$", OBLAST_STEP),
+    DeadEnd("forged-item", forged_item, ROLE_STEP, ShowMode.SEND, "^Голова громади$", OBLAST_STEP),
     DeadEnd(
         "other-step-on-current-message",
         other_step_on_current_message,
         CONSENT_STEP,
-        ShowMode.EDIT,
+        ShowMode.SEND,
         "Погоджуюся",
         NAME_STEP,
     ),
