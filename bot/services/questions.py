@@ -422,22 +422,15 @@ class QuestionService:
             return None
         question = await repo.get_question(session, answer.question_id)
         assert question is not None
-        member = await session.get(Member, question.member_id)
-        assert member is not None
         codes = list(question.association_codes)
         speaks_for = codes if rights.is_admin else [c for c in codes if c in rights.staff_of]
-        associations = await associations_repo.by_codes(session, speaks_for)
-        return AnswerReceipt(
-            answer_id=answer.id,
-            question_id=question.id,
-            member_telegram_id=member.telegram_id,
-            member_locale=member.locale or question.locale,
-            question_text=question.text,
-            text=answer.text,
-            associations=tuple(_info(a) for a in associations),
+        return await _receipt(
+            session,
+            question,
+            answer,
+            speaks_for,
             first=question.answered_at == answer.created_at,
             repeated=True,
-            delivered=answer.delivered,
         )
 
     async def _answer(
@@ -485,19 +478,7 @@ class QuestionService:
                 before={"status": before},
                 after={"status": question.status, "answer_id": answer.id, "for": speaks_for},
             )
-            member = await session.get(Member, question.member_id)
-            assert member is not None
-            associations = await associations_repo.by_codes(session, speaks_for)
-            return AnswerReceipt(
-                answer_id=answer.id,
-                question_id=question.id,
-                member_telegram_id=member.telegram_id,
-                member_locale=member.locale or question.locale,
-                question_text=question.text,
-                text=cleaned,
-                associations=tuple(_info(a) for a in associations),
-                first=first,
-            )
+            return await _receipt(session, question, answer, speaks_for, first=first)
 
     async def mark_delivered(
         self, answer_id: int, delivered: bool, *, unreachable: bool = False
@@ -714,3 +695,30 @@ def draft_yaml(draft: Draft, checked: date) -> str:
         width=100,
     )
     return note + body
+
+
+async def _receipt(
+    session: AsyncSession,
+    question: Question,
+    answer: QuestionAnswer,
+    speaks_for: list[str],
+    *,
+    first: bool,
+    repeated: bool = False,
+) -> AnswerReceipt:
+    """What the desk needs to deliver `answer` (or to say it was already given)."""
+    member = await session.get(Member, question.member_id)
+    assert member is not None
+    associations = await associations_repo.by_codes(session, speaks_for)
+    return AnswerReceipt(
+        answer_id=answer.id,
+        question_id=question.id,
+        member_telegram_id=member.telegram_id,
+        member_locale=member.locale or question.locale,
+        question_text=question.text,
+        text=answer.text,
+        associations=tuple(_info(a) for a in associations),
+        first=first,
+        repeated=repeated,
+        delivered=answer.delivered,
+    )
