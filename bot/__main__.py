@@ -125,7 +125,7 @@ def create_dispatcher(
     from dialogs import broadcast_progress, entry, errors, expert_desk, report_desk, verification
     from dialogs.announcement_texts import announcement_renderer
     from dialogs.broadcast import broadcast_dialog, create_broadcast_router
-    from dialogs.common import BotMessageManager
+    from dialogs.common import BotMessageManager, distinct_intent_ids
     from dialogs.digest_settings import create_digest_router
     from dialogs.knowledge import knowledge_dialog
     from dialogs.language import language_dialog
@@ -212,6 +212,7 @@ def create_dispatcher(
         privacy_dialog(),
     )
     dp.include_router(entry.create_fallback_router())
+    distinct_intent_ids()
     message_manager = message_manager or BotMessageManager()
     dp["message_manager"] = message_manager
     setup_dialogs(dp, events_isolation=events_isolation, message_manager=message_manager)

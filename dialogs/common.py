@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import html
+import itertools
 import operator
+import random
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -14,6 +17,7 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import DialogManager, DialogProtocol, ShowMode, StartMode
 from aiogram_dialog import Window as BaseWindow
+from aiogram_dialog.api.entities import stack as dialog_stack
 from aiogram_dialog.api.internal import EVENT_SIMULATED
 from aiogram_dialog.manager.message_manager import MessageManager
 from aiogram_dialog.widgets.common import WhenCondition
@@ -125,6 +129,26 @@ async def open_menu(_event: CallbackQuery, _button: Button, manager: DialogManag
 
 
 MENU_BUTTON = Button(Tr("common-menu"), id="to_menu", on_click=open_menu)
+
+
+def distinct_intent_ids() -> None:
+    """Dialog ids that do not repeat within a second in this process.
+
+    aiogram-dialog makes an id from the current second plus `random.randint(0, 99)` * 10**8, so
+    two dialogs a member starts within one second (the menu, then a command) share an id one
+    time in a hundred, and closing one deletes the other's state: the member's next press is
+    "outdated". Here the hundred slots are taken in turn (from a random start, so processes
+    differ): the same magnitude, so ids are as short in callback data as before.
+    """
+    if getattr(dialog_stack.new_int_id, "distinct", False):
+        return
+    slots = itertools.count(random.randrange(100))
+
+    def new_int_id() -> int:
+        return int(time.time()) % 100_000_000 + (next(slots) % 100) * 100_000_000
+
+    new_int_id.distinct = True  # type: ignore[attr-defined]
+    dialog_stack.new_int_id = new_int_id
 
 
 class BotMessageManager(MessageManager):
