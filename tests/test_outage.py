@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from bot import outage
 from bot.metrics import DEPENDENCY_UP, UPDATES
 from bot.outage import Dependency, OutageMonitor, WorkerBackoff, classify, outage_cause
+from bot.services.card_sweep import CardSweeper
 from bot.services.retention import RetentionJob, RetentionPeriods, RetentionService
 from storage.db import Database
 from storage.models import MaintenanceRun
@@ -391,3 +392,32 @@ async def test_redis_outage_through_a_proxy(
     finally:
         await app.dp.storage.close()
         await proxy.stop()
+
+
+async def test_sqlite_outage_card_sweeper_logs_once_and_sweeps_when_back(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    switch = Switch(db)
+
+    class NoCards:
+        async def post(self, card: object) -> None:
+            raise AssertionError("nothing is missing")
+
+    sweeper = CardSweeper(db, NoCards(), interval=0.02, holder="sweeper")  # type: ignore[arg-type]
+    await switch.cut()
+    with caplog.at_level(logging.INFO):
+        task = asyncio.create_task(sweeper.run())
+        try:
+            await asyncio.sleep(0.3)
+            assert not task.done()  # still trying
+            switch.restore()
+            async with asyncio.timeout(5):
+                while not outage_lines(caplog, logging.WARNING):  # noqa: ASYNC110
+                    await asyncio.sleep(0.02)
+        finally:
+            sweeper.stop()
+            await asyncio.wait_for(task, 5)
+    assert len(outage_lines(caplog)) == 1
+    assert "first seen by card sweeper" in outage_lines(caplog)[0]
+    assert not [r for r in caplog.records if "card sweep failed" in r.getMessage()]
+    assert "database recovered after" in outage_lines(caplog, logging.WARNING)[0]

@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.metrics import CARDS_PENDING, CARDS_SWEPT
+from bot.outage import WorkerBackoff
 from storage.db import Database
 from storage.models import utcnow
 from storage.repositories import broadcasts as leases
@@ -112,16 +113,24 @@ class CardSweeper:
     async def run(self) -> None:
         """Sweep until stopped; a failed sweep is logged and the next one comes as usual."""
         logger.info("card sweeper %s started, every %.0fs", self.holder, self.interval)
+        # The database out of reach: logged once per outage (bot/outage.py), sooner retries.
+        backoff = WorkerBackoff("card sweeper")
         while not self._stopping.is_set():
+            pause = self.interval
             try:
                 await self.sweep()
+                backoff.succeeded()
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                # Only the type: an SQL error's text may carry the values it was given.
-                logger.error("card sweep failed: %s", type(error).__name__)
+                outage_pause = backoff.failed(error)
+                if outage_pause is None:
+                    # Only the type: an SQL error's text may carry the values it was given.
+                    logger.error("card sweep failed: %s", type(error).__name__)
+                else:
+                    pause = min(self.interval, outage_pause)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=self.interval)
+                await asyncio.wait_for(self._stopping.wait(), timeout=pause)
         logger.info("card sweeper %s stopped", self.holder)
 
     def stop(self) -> None:
