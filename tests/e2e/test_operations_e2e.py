@@ -28,7 +28,7 @@ async def get(url: str) -> tuple[int, str]:
         return answer.status, await answer.text()
 
 
-async def wait_answer(url: str, status: int, seconds: float = 30) -> str:
+async def wait_answer(url: str, status: int, seconds: float = 60) -> str:
     """GET `url` until it answers `status` (the server may not listen yet); its body."""
     seen: Any = None
     try:
@@ -46,7 +46,7 @@ async def wait_answer(url: str, status: int, seconds: float = 30) -> str:
         raise AssertionError(f"{url} did not answer {status} in {seconds}s; last: {seen}") from None
 
 
-async def wait_log(process: BotProcess, pattern: str, seconds: float = 30) -> str:
+async def wait_log(process: BotProcess, pattern: str, seconds: float = 60) -> str:
     try:
         async with asyncio.timeout(seconds):
             while (found := re.search(pattern, process.log_text())) is None:  # noqa: ASYNC110
@@ -145,11 +145,12 @@ async def test_telegram_out_of_reach_at_start_is_waited_out(
 
         fake_telegram.reset_polling_flag()
         proxy.restore()
-        await fake_telegram.wait_polling(timeout=30)
+        # The next try comes after the pause reached by then (doubling up to a minute).
+        await fake_telegram.wait_polling(timeout=90)
         await wait_answer(f"{base}/readyz", 200)
         user = fake_telegram.user(5201)
         await user.send("/start")
-        await user.wait_for("Оберіть мову")
+        await user.wait_for("Оберіть мову", timeout=30)
         assert await process.stop() == 0
     finally:
         await proxy.stop()
