@@ -112,27 +112,7 @@ class TelegramCardPoster:
         return text, verification.card_keyboard(t, member.telegram_id, phone_link=link)
 
 
-def create_card_sweeper(
-    bot: Bot,
-    db: Database,
-    translations: Translations,
-    *,
-    reports: ReportService,
-    questions: QuestionService,
-    hromadas: HromadaDirectory,
-    associations: list[AssociationInfo],
-    tz: ZoneInfo,
-) -> CardSweeper:
+def create_card_sweeper(poster: TelegramCardPoster) -> CardSweeper:
     """The sweeper with this module's poster; a restarted process takes over the lease of its
     dead predecessor at once (the broadcast sender's rule)."""
-    poster = TelegramCardPoster(
-        bot,
-        db,
-        translations,
-        reports=reports,
-        questions=questions,
-        hromadas=hromadas,
-        associations=associations,
-        tz=tz,
-    )
-    return CardSweeper(db, poster, holder_is_gone=holder_is_gone)
+    return CardSweeper(poster.db, poster, holder_is_gone=holder_is_gone)

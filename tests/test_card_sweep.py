@@ -410,7 +410,7 @@ async def test_the_telegram_poster_sends_the_normal_paths_cards(synced: Database
     from bot.content import CONTENT_DIR
     from bot.i18n import Translations
     from bot.services.hromadas import HromadaDirectory, load_oblasts
-    from dialogs.card_sweep import create_card_sweeper
+    from dialogs.card_sweep import TelegramCardPoster, create_card_sweeper
     from tests.fakebot import FakeTelegram
 
     db = synced
@@ -433,14 +433,16 @@ async def test_the_telegram_poster_sends_the_normal_paths_cards(synced: Database
     hromadas = HromadaDirectory(db, load_oblasts(CONTENT_DIR / "oblasts.yaml"))
     try:
         job = create_card_sweeper(
-            bot,
-            db,
-            Translations(),
-            reports=reports(db),
-            questions=QuestionService(db, hromadas=hromadas),
-            hromadas=hromadas,
-            associations=load_associations(),
-            tz=reports(db).timezone,
+            TelegramCardPoster(
+                bot,
+                db,
+                Translations(),
+                reports=reports(db),
+                questions=QuestionService(db, hromadas=hromadas),
+                hromadas=hromadas,
+                associations=load_associations(),
+                tz=reports(db).timezone,
+            )
         )
         job.clock = lambda: utcnow() + LATER
         result = await job.sweep()
