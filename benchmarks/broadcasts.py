@@ -32,7 +32,7 @@ REPO = SCRIPT.parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.fakebot.server import FakeTelegram, SendLimits  # noqa: E402
+from bot.emulator.server import FakeTelegram, SendLimits  # noqa: E402
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuv"
 SEED = 20_261_129

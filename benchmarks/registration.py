@@ -33,8 +33,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.fakebot import BotProcess, FakeTelegram, FakeUser  # noqa: E402
-from tests.fakebot.process import DEFAULT_TOKEN  # noqa: E402
+from bot.emulator import BotProcess, FakeTelegram, FakeUser  # noqa: E402
+from bot.emulator.process import DEFAULT_TOKEN  # noqa: E402
 
 ECHO_SCRIPT = Path(__file__).resolve().parent / "echo_bot.py"
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"

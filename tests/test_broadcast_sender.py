@@ -32,8 +32,8 @@ from storage.models import (
 )
 from tests.broadcast_helpers import FakeClock, prepare, seed_members
 from tests.conftest import postgres_url
-from tests.fakebot import FakeTelegram
-from tests.fakebot.server import SendLimits, visible_text
+from bot.emulator import FakeTelegram
+from bot.emulator.server import SendLimits, visible_text
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuv"
 ADMIN = 1

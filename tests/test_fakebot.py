@@ -40,8 +40,8 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
-from tests.fakebot import BotProcess, FakeTelegram
-from tests.fakebot.server import NOT_MODIFIED, QUERY_INVALID
+from bot.emulator import BotProcess, FakeTelegram
+from bot.emulator.server import NOT_MODIFIED, QUERY_INVALID
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuv"
 

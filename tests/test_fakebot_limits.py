@@ -16,8 +16,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter, TelegramServerError
 
-from tests.fakebot import FakeTelegram, FakeUser
-from tests.fakebot.server import BLOCKED, DEACTIVATED, SendLimits
+from bot.emulator import FakeTelegram, FakeUser
+from bot.emulator.server import BLOCKED, DEACTIVATED, SendLimits
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuv"
 

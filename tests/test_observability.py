@@ -35,7 +35,7 @@ from bot.observability import (
 from bot.retry import PollingConflicts
 from storage.db import Database
 from storage.models import Broadcast, BroadcastDelivery, Member, Report
-from tests.fakebot import FakeTelegram
+from bot.emulator import FakeTelegram
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuv"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -22,8 +22,8 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Member, StaffRole, VerificationCard
 from tests.conftest import ROOT
-from tests.fakebot import FakeTelegram
-from tests.fakebot.process import DEFAULT_TOKEN
+from bot.emulator import FakeTelegram
+from bot.emulator.process import DEFAULT_TOKEN
 from tests.test_cli import SETTINGS_VARS, clean_env, run_cli
 
 MEMBER = 1001

@@ -12,7 +12,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter, TelegramServerError
 
 from bot.retry import RetryMiddleware
-from tests.fakebot import FakeTelegram
+from bot.emulator import FakeTelegram
 
 
 @pytest.fixture

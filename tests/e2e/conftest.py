@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakebot import BotProcess, FakeTelegram
+from bot.emulator import BotProcess, FakeTelegram
 
 _E2E_DIR = Path(__file__).resolve().parent
 

@@ -15,8 +15,8 @@ from bot.services.verification import VerificationService
 from storage.db import Database
 from storage.models import BroadcastDelivery, DeliveryStatus, Member
 from tests.e2e.test_member_e2e import started
-from tests.fakebot import BotProcess, FakeTelegram
-from tests.fakebot.server import BLOCKED, DEACTIVATED, FakeUser, SendLimits
+from bot.emulator import BotProcess, FakeTelegram
+from bot.emulator.server import BLOCKED, DEACTIVATED, FakeUser, SendLimits
 
 ADMIN = 1
 MEMBERS = 200

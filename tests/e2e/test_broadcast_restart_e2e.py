@@ -23,8 +23,8 @@ from dialogs.broadcast_progress import post_progress_message
 from storage.db import Database
 from storage.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus
 from tests.broadcast_helpers import prepare, seed_members
-from tests.fakebot import BotProcess, FakeTelegram
-from tests.fakebot.server import visible_text
+from bot.emulator import BotProcess, FakeTelegram
+from bot.emulator.server import visible_text
 
 ADMIN = 1
 MEMBERS = range(5001, 5401)  # 400 members

@@ -16,7 +16,7 @@ from storage.db import Database
 from storage.models import Report, ReportCard, ReportEvent, StaffChat, WorkerLease, utcnow
 from tests.e2e.test_member_e2e import register, started
 from tests.e2e.test_reports_e2e import fill_report
-from tests.fakebot import BotProcess, FakeTelegram
+from bot.emulator import BotProcess, FakeTelegram
 
 GROUP = -1001234567001
 # The sweep leaves a record alone for its first five minutes (the normal path's own time):

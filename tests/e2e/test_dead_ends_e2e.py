@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.i18n import Translations
-from tests.fakebot import BotProcess, FakeTelegram
+from bot.emulator import BotProcess, FakeTelegram
 
 MEMBER = 1001
 STALE = Translations().get("uk")("error-stale-button")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.services.digests import JOINT, default_schedule, latest_slot, previous_slot
 from storage.db import Database
 from storage.models import DigestRun, Report, ReportCard, StaffChat, utcnow
-from tests.fakebot import BotProcess, FakeTelegram
+from bot.emulator import BotProcess, FakeTelegram
 from tests.test_digests import Seeder, bind
 
 KYIV = ZoneInfo("Europe/Kyiv")

@@ -16,7 +16,7 @@ from bot.services.members import MemberService
 from bot.settings import DEFAULT_DATABASE_URL
 from storage.db import Database
 from tests.conftest import FIXTURES, ROOT
-from tests.fakebot import BotProcess, FakeTelegram, FakeUser
+from bot.emulator import BotProcess, FakeTelegram, FakeUser
 
 
 async def started(

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.fakebot import BotProcess, FakeTelegram
+from bot.emulator import BotProcess, FakeTelegram
 from tests.tcp_proxy import TcpProxy
 
 SECRET = "webhook-Secret_0123456789abcdefXYZ"

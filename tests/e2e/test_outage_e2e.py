@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from tests.conftest import require_service
-from tests.fakebot import BotProcess, FakeTelegram
+from bot.emulator import BotProcess, FakeTelegram
 from tests.tcp_proxy import TcpProxy
 
 NOTICE = "Сервіс тимчасово недоступний"

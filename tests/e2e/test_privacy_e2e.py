@@ -25,7 +25,7 @@ from storage.db import Database
 from storage.models import Member, StaffRole
 from tests.e2e.test_member_e2e import register, started
 from tests.e2e.test_reports_e2e import REFERENCE_RE, TITLE, fill_report
-from tests.fakebot import BotProcess, FakeTelegram, FakeUser
+from bot.emulator import BotProcess, FakeTelegram, FakeUser
 
 GROUP = -1001234567890
 NAME = "Олена Петренко"

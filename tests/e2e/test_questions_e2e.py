@@ -11,7 +11,7 @@ from bot.services.staff import StaffService
 from storage.db import Database
 from storage.models import Question, QuestionAnswer, StaffRole
 from tests.e2e.test_member_e2e import register, started
-from tests.fakebot import BotProcess, FakeTelegram
+from bot.emulator import BotProcess, FakeTelegram
 
 QUESTION = "Чи можна купити снігоприбиральну техніку коштом освітньої субвенції?"
 

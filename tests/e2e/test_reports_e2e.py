@@ -13,8 +13,8 @@ from bot.services.staff import StaffService
 from storage.db import Database
 from storage.models import StaffRole
 from tests.e2e.test_member_e2e import register, started
-from tests.fakebot import BotProcess, FakeTelegram
-from tests.fakebot.server import FakeUser
+from bot.emulator import BotProcess, FakeTelegram
+from bot.emulator.server import FakeUser
 
 GROUP = -1001234567890
 TITLE = "Школа без опалення"

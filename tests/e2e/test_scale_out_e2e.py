@@ -47,8 +47,8 @@ from storage.models import (
 from tests.broadcast_helpers import seed_members
 from tests.conftest import require_service
 from tests.e2e.balancer import RoundRobinBalancer
-from tests.fakebot import BotProcess, FakeTelegram
-from tests.fakebot.server import FakeChat, FakeUser, visible_text
+from bot.emulator import BotProcess, FakeTelegram
+from bot.emulator.server import FakeChat, FakeUser, visible_text
 
 ADMIN = 1
 APPROVER = 500  # approves the members' verification cards

@@ -19,9 +19,9 @@ from storage.db import Database
 from storage.models import AuditEvent, StaffRole
 from tests.e2e.test_member_e2e import register, started
 from tests.e2e.test_reports_e2e import GROUP, REFERENCE_RE, fill_report
-from tests.fakebot import BotProcess, FakeTelegram
-from tests.fakebot.process import DEFAULT_TOKEN, REPO_ROOT
-from tests.fakebot.server import FakeUser
+from bot.emulator import BotProcess, FakeTelegram
+from bot.emulator.process import DEFAULT_TOKEN, REPO_ROOT
+from bot.emulator.server import FakeUser
 
 OFFICER = 500
 CLI_OFFICER = 501

@@ -10,7 +10,7 @@ from bot.services.staff import StaffService
 from storage.db import Database
 from storage.models import StaffRole
 from tests.e2e.test_member_e2e import register, started
-from tests.fakebot import BotProcess, FakeTelegram
+from bot.emulator import BotProcess, FakeTelegram
 
 
 async def test_staff_approve_a_new_member_in_the_bound_group(
