@@ -8,12 +8,17 @@ children. Kyiv and Sevastopol repeat their own code on levels 1-4 above their ci
 The import parses the whole file first (a malformed file changes nothing), then upserts every unit
 in one transaction. Units missing from a newer file are kept (members may point at them) but are no
 longer offered for registration.
+
+An edition of the file ships with the bot (content/codifier/, xz-compressed); every deployment
+imports it on first start, while the table is empty. Imports take a lock first (an advisory lock on
+PostgreSQL, the write lock on SQLite), so processes starting at once import it exactly once.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import lzma
 import re
 import time
 import zipfile
@@ -21,10 +26,23 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, bindparam, column, or_, select, table, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    bindparam,
+    column,
+    exists,
+    or_,
+    select,
+    table,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Insert
@@ -34,12 +52,16 @@ from storage.models import AdminUnit, UtcDateTime
 
 __all__ = [
     "CATEGORIES",
+    "SHIPPED_CODIFIER",
     "CodifierError",
     "CodifierRow",
     "ImportReport",
     "import_codifier",
+    "import_shipped_codifier",
     "is_selectable",
     "parse_codifier",
+    "parse_codifier_csv",
+    "shipped_codifier_csv",
 ]
 
 # Category letter → (English plural for reports, the level its code sits on).
@@ -76,6 +98,11 @@ _CODE_RE = re.compile(r"^UA\d{17}$")
 _APOSTROPHES = str.maketrans({"'": "’", "ʼ": "’", "`": "’", "‘": "’"})
 _HEADER_SEARCH_ROWS = 10
 _CHUNK = 1000
+
+# The edition packaged with the bot, in content/codifier/ (the ministry's CSV, xz-compressed).
+SHIPPED_CODIFIER = "kodifikator-16-05-2025.csv.xz"
+# An arbitrary constant naming the codifier import's lock in PostgreSQL.
+_IMPORT_LOCK_KEY = 7_301_202_512
 
 
 class CodifierError(ValueError):
@@ -119,17 +146,17 @@ _COLUMN_KEYS = {_header_key(name): index for index, name in enumerate(COLUMNS)}
 class _Source:
     """Rows of one file as (line number, cells), with the words used in error messages."""
 
-    def __init__(self, path: Path, rows: Iterable[tuple[int, list[str]]], unit: str) -> None:
-        self.path = path
+    def __init__(self, name: str, rows: Iterable[tuple[int, list[str]]], unit: str) -> None:
+        self.name = name
         self.rows = rows
         self.unit = unit
 
     def error(self, line: int | None, problem: str) -> CodifierError:
         where = f", {self.unit} {line}" if line is not None else ""
-        return CodifierError(f"{self.path.name}{where}: {problem}")
+        return CodifierError(f"{self.name}{where}: {problem}")
 
 
-def _decode(path: Path, data: bytes) -> str:
+def _decode(name: str, data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -140,11 +167,11 @@ def _decode(path: Path, data: bytes) -> str:
         return data.decode("cp1251")
     except UnicodeDecodeError as error:
         raise CodifierError(
-            f"{path.name}: not a text file in UTF-8 or Windows-1251 (byte {error.start})"
+            f"{name}: not a text file in UTF-8 or Windows-1251 (byte {error.start})"
         ) from error
 
 
-def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
     line = 1
     for cells in reader:
@@ -199,11 +226,15 @@ def _open(path: Path) -> _Source:
     if path.stat().st_size == 0:
         raise CodifierError(f"{path.name}: the file is empty")
     if suffix == ".xlsx":
-        return _Source(path, _xlsx_rows(path), "row")
-    text = _decode(path, path.read_bytes())
+        return _Source(path.name, _xlsx_rows(path), "row")
+    return _csv_source(path.name, path.read_bytes())
+
+
+def _csv_source(name: str, data: bytes) -> _Source:
+    text = _decode(name, data)
     if not text.strip():
-        raise CodifierError(f"{path.name}: the file is empty")
-    return _Source(path, _csv_rows(path, text), "line")
+        raise CodifierError(f"{name}: the file is empty")
+    return _Source(name, _csv_rows(text), "line")
 
 
 def _find_header(source: _Source, rows: Iterator[tuple[int, list[str]]]) -> list[int]:
@@ -327,6 +358,20 @@ def parse_codifier(path: Path) -> Iterator[CodifierRow]:
     return _parse(_open(Path(path)))
 
 
+def parse_codifier_csv(data: bytes, name: str) -> Iterator[CodifierRow]:
+    """The units of a codifier CSV held in memory, validated; `name` labels the errors."""
+    return _parse(_csv_source(name, data))
+
+
+def shipped_codifier_csv() -> bytes:
+    """The codifier edition packaged with the bot (content/codifier/), decompressed.
+
+    OSError or lzma.LZMAError when the package lacks it or it is damaged.
+    """
+    resource = resources.files("content") / "codifier" / SHIPPED_CODIFIER
+    return lzma.decompress(resource.read_bytes())
+
+
 # --------------------------------------------------------------------------------------- importing
 
 
@@ -445,51 +490,98 @@ async def import_codifier(db: Database, path: Path) -> ImportReport:
     """Import (or re-import) the codifier; CodifierError and no change if the file is malformed."""
     started = time.perf_counter()
     path = Path(path)
-    rows = list(parse_codifier(path))
-    if not rows:
-        raise CodifierError(f"{path.name}: the file has a header but no units")
+    report, rows = _prepare(parse_codifier(path), path.name)
+    async with db.transaction() as session:
+        await _lock_units(session, db.dialect)
+        await _apply(session, db.dialect, rows, report)
+    report.seconds = time.perf_counter() - started
+    return report
 
+
+async def import_shipped_codifier(
+    db: Database, *, only_if_empty: bool = True
+) -> ImportReport | None:
+    """Import the edition that ships with the bot; None (and no change) when `only_if_empty`
+    and the table already holds units, from this or another process. CodifierError, OSError or
+    lzma.LZMAError when the packaged file is missing or damaged."""
+    started = time.perf_counter()
+    if only_if_empty and await _has_units(db):
+        return None  # the usual start: no need to decompress anything
+    name = SHIPPED_CODIFIER.removesuffix(".xz")
+    report, rows = _prepare(parse_codifier_csv(shipped_codifier_csv(), name), name)
+    async with db.transaction() as session:
+        await _lock_units(session, db.dialect)
+        # Behind the lock: a process that started at the same time may have imported it.
+        if only_if_empty and await session.scalar(select(exists().select_from(_units))):
+            return None
+        await _apply(session, db.dialect, rows, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+async def _has_units(db: Database) -> bool:
+    async with db.transaction() as session:
+        return bool(await session.scalar(select(exists().select_from(_units))))
+
+
+async def _lock_units(session: AsyncSession, dialect: str) -> None:
+    """Imports run one at a time: each sees the units the one before it wrote."""
+    if dialect == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK_KEY})
+    elif dialect == "sqlite":
+        # A write that changes nothing takes SQLite's write lock until the transaction ends.
+        await session.execute(update(_units).where(text("0")).values(code=_units.c.code))
+
+
+def _prepare(parsed: Iterable[CodifierRow], source: str) -> tuple[ImportReport, list[CodifierRow]]:
+    """Every row validated before anything is written, and the report's counts of the file."""
+    rows = list(parsed)
+    if not rows:
+        raise CodifierError(f"{source}: the file has a header but no units")
     order = {letter: i for i, letter in enumerate(CATEGORIES)}
     counts = Counter(row.category for row in rows)
     report = ImportReport(
         categories={k: counts[k] for k in sorted(counts, key=lambda k: order.get(k, 99))},
         selectable_hromadas=sum(1 for row in rows if row.category == "H" and row.selectable),
         selectable_units=sum(1 for row in rows if row.selectable),
-        source=path.name,
+        source=source,
     )
+    return report, rows
+
+
+async def _apply(
+    session: AsyncSession, dialect: str, rows: list[CodifierRow], report: ImportReport
+) -> None:
+    """Insert new units, update changed ones, withdraw those the file no longer lists."""
     now = datetime.now(UTC)
     codes = {row.code for row in rows}
+    existing: dict[str, tuple[Any, ...]] = {
+        code: tuple(values)
+        for code, *values in await session.execute(
+            select(*(_units.c[name] for name in ("code", *_DATA_COLUMNS)))
+        )
+    }
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for row in rows:
+        record = _record(row)
+        before = existing.get(row.code)
+        if before == record:
+            continue
+        values = dict(zip(_DATA_COLUMNS, record, strict=True))
+        values.update(code=row.code, imported_at=now)
+        (new if before is None else changed).append(values)
+    report.inserted, report.updated = len(new), len(changed)
+    report.unchanged = len(rows) - len(new) - len(changed)
+    await _write(session, dialect, new, changed)
 
-    async with db.transaction() as session:
-        existing: dict[str, tuple[Any, ...]] = {
-            code: tuple(values)
-            for code, *values in await session.execute(
-                select(*(_units.c[name] for name in ("code", *_DATA_COLUMNS)))
-            )
-        }
-        new: list[dict[str, Any]] = []
-        changed: list[dict[str, Any]] = []
-        for row in rows:
-            record = _record(row)
-            before = existing.get(row.code)
-            if before == record:
-                continue
-            values = dict(zip(_DATA_COLUMNS, record, strict=True))
-            values.update(code=row.code, imported_at=now)
-            (new if before is None else changed).append(values)
-        report.inserted, report.updated = len(new), len(changed)
-        report.unchanged = len(rows) - len(new) - len(changed)
-        await _write(session, db.dialect, new, changed)
-
-        absent = [code for code in existing if code not in codes]
-        report.retired = len(absent)
-        withdraw = [code for code in absent if existing[code][-1]]
-        report.withdrawn = len(withdraw)
-        for start in range(0, len(withdraw), _CHUNK):
-            await session.execute(
-                update(_units)
-                .where(_units.c.code.in_(withdraw[start : start + _CHUNK]))
-                .values(selectable=False, imported_at=now)
-            )
-    report.seconds = time.perf_counter() - started
-    return report
+    absent = [code for code in existing if code not in codes]
+    report.retired = len(absent)
+    withdraw = [code for code in absent if existing[code][-1]]
+    report.withdrawn = len(withdraw)
+    for start in range(0, len(withdraw), _CHUNK):
+        await session.execute(
+            update(_units)
+            .where(_units.c.code.in_(withdraw[start : start + _CHUNK]))
+            .values(selectable=False, imported_at=now)
+        )
