@@ -49,6 +49,7 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.digests import DigestService
 from bot.services.filing_limits import FilingLimits
 from bot.services.hromadas import HromadaDirectory, Oblast, load_oblasts
+from bot.services.katottg import CodifierError, import_shipped_codifier
 from bot.services.kb_search import KnowledgeSearch
 from bot.services.knowledge import KnowledgeBase
 from bot.services.members import MemberService
@@ -240,6 +241,30 @@ async def migrate_and_sync(db: Database, content: Content) -> None:
     await sync_associations(db, content.associations)
 
 
+async def _import_shipped_codifier(db: Database) -> None:
+    """A new deployment's first start: the codifier shipped with the bot, into the empty table.
+
+    A damaged package is logged, not fatal: registration then takes the hromada as free text.
+    """
+    try:
+        report = await import_shipped_codifier(db)
+    except CodifierError as error:
+        logger.error(
+            "the shipped КАТОТТГ codifier was not imported: %s; registration takes the hromada "
+            "as free text until `hromada-bot hromadas import FILE`",
+            error,
+        )
+        return
+    if report is not None:
+        logger.info(
+            "КАТОТТГ codifier imported from %s: %d units, %d hromadas offered, in %.1f s",
+            report.source,
+            report.total,
+            report.selectable_hromadas,
+            report.seconds,
+        )
+
+
 class TelegramRefused(Exception):
     """Telegram refused the bot's token or webhook at start: trying again will not help."""
 
@@ -256,7 +281,8 @@ async def run_bot(settings: Settings) -> None:
     """Run until SIGTERM or SIGINT: long polling, or a webhook server when WEBHOOK_URL is set.
 
     The health server comes first, so `/healthz` and `/readyz` answer while the database is
-    migrated and while Telegram is out of reach (start-up keeps trying, `/readyz` says 503).
+    migrated (and, on a new deployment's first start, the shipped codifier imported) and while
+    Telegram is out of reach (start-up keeps trying, `/readyz` says 503).
     On a signal: no new updates, the ones in flight finish (up to SHUTDOWN_GRACE seconds),
     the background workers stop, sessions close; the exit code is 0.
     """
@@ -278,6 +304,8 @@ async def run_bot(settings: Settings) -> None:
             )
 
         await migrate_and_sync(db, content)
+        if settings.codifier_import_on_start:
+            await _import_shipped_codifier(db)
         _in_background(stack, GaugeRefresher(db, readiness).run())
         storage, isolation = create_fsm_storage(
             db, settings.redis_url, state_ttl=timedelta(days=settings.retention_dialog_days)

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     report_limit_pending_per_day: int = Field(default=2, ge=1, le=1000)
     question_limit_per_day: int = Field(default=10, ge=1, le=1000)
     question_limit_pending_per_day: int = Field(default=3, ge=1, le=1000)
+    # On start, import the КАТОТТГ codifier that ships with the bot while no unit is in the
+    # database (a new deployment's first start). Off: registration takes the hromada as free
+    # text until `hromada-bot hromadas import`.
+    codifier_import_on_start: bool = True
 
     @field_validator("admin_ids", mode="before")
     @classmethod

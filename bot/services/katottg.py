@@ -364,12 +364,15 @@ def parse_codifier_csv(data: bytes, name: str) -> Iterator[CodifierRow]:
 
 
 def shipped_codifier_csv() -> bytes:
-    """The codifier edition packaged with the bot (content/codifier/), decompressed.
-
-    OSError or lzma.LZMAError when the package lacks it or it is damaged.
-    """
+    """The codifier edition packaged with the bot (content/codifier/), decompressed;
+    CodifierError when the package lacks it or it is damaged."""
     resource = resources.files("content") / "codifier" / SHIPPED_CODIFIER
-    return lzma.decompress(resource.read_bytes())
+    try:
+        return lzma.decompress(resource.read_bytes())
+    except (OSError, lzma.LZMAError) as error:
+        raise CodifierError(
+            f"{SHIPPED_CODIFIER}: the codifier shipped with the bot cannot be read ({error})"
+        ) from error
 
 
 # --------------------------------------------------------------------------------------- importing
@@ -502,8 +505,8 @@ async def import_shipped_codifier(
     db: Database, *, only_if_empty: bool = True
 ) -> ImportReport | None:
     """Import the edition that ships with the bot; None (and no change) when `only_if_empty`
-    and the table already holds units, from this or another process. CodifierError, OSError or
-    lzma.LZMAError when the packaged file is missing or damaged."""
+    and the table already holds units, from this or another process. CodifierError when the
+    packaged file is missing or damaged."""
     started = time.perf_counter()
     if only_if_empty and await _has_units(db):
         return None  # the usual start: no need to decompress anything

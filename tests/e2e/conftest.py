@@ -77,7 +77,9 @@ async def bot_factory(
     """`bot_factory(**kwargs) -> BotProcess` (not started) wired to the fake and a fresh DB.
 
     kwargs go to BotProcess (admin_ids, token, extra_env, argv, ...). Every process is killed at
-    teardown; the logs of all of them are printed when the test failed.
+    teardown; the logs of all of them are printed when the test failed. The shipped codifier is
+    not imported on start (CODIFIER_IMPORT_ON_START=false) unless extra_env turns it on: the
+    tests register with free-text hromadas or import a small codifier of their own.
     """
     redis_url = os.environ.get("TEST_REDIS_URL") or None
     if redis_url:
@@ -91,6 +93,10 @@ async def bot_factory(
             "workdir": tmp_path,
         }
         options.update(kwargs)
+        options["extra_env"] = {
+            "CODIFIER_IMPORT_ON_START": "false",
+            **(kwargs.get("extra_env") or {}),
+        }
         process = BotProcess(
             fake_telegram.base_url, options.pop("database_url", database_url), **options
         )
