@@ -3,7 +3,13 @@
 The bot talks to it over HTTP exactly as to api.telegram.org (`TelegramAPIServer.from_base(url)`);
 tests drive simulated users through `FakeTelegram.user(...)` and observe what the bot shows them.
 Bot API limits are enforced with Telegram's own error shapes; every rejected request is kept in
-`FakeTelegram.violations` so a test can assert that the bot never broke a rule.
+`FakeTelegram.violations` so a test can assert that the bot never broke a rule, and in
+`FakeTelegram.violation_log` with the chat and message it concerned, for the sandbox page.
+
+The sandbox page is a live client of the same state: `subscribe()` yields change events,
+`FakeUser.press` / `send_file` / `press_reply_key` act as a person would (refusing what a Telegram
+client could not send), `commands_for` resolves the command menu, and `state_path` keeps the
+chats, files and commands across restarts.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import logging
 import math
 import random
 import re
@@ -22,13 +29,17 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any, ClassVar
 
 import aiohttp
 from aiohttp import web
 
+from .state_file import StateFile
+
 __all__ = [
     "ApiError",
+    "ClientRefused",
     "FakeChat",
     "FakeTelegram",
     "FakeUser",
@@ -47,6 +58,8 @@ COMMANDS_LIMIT = 100
 WEBHOOK_MAX_CONNECTIONS = 40  # setWebhook's default
 DESCRIPTION_LIMIT = 512
 SHORT_DESCRIPTION_LIMIT = 120
+UPLOAD_LIMIT = 20 * 1024 * 1024  # what the sandbox page accepts from the browser
+PHOTO_LIMIT = 10 * 1024 * 1024  # larger images go as documents, as Telegram's clients send them
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
@@ -150,6 +163,23 @@ _SEND_METHODS = frozenset(
 )
 # Keys of stored messages that describe the fake's state, not the Bot API object.
 _INTERNAL_KEYS = ("deleted", "parse_mode", "source_text")
+# Methods whose `message_id` names an existing message the violation is shown on.
+_MESSAGE_METHODS = frozenset(
+    {
+        "editmessagetext",
+        "editmessagereplymarkup",
+        "editmessagecaption",
+        "editmessagemedia",
+        "deletemessage",
+    }
+)
+# A live client that does not read its events for this long a backlog is told to refetch instead.
+EVENT_QUEUE_SIZE = 500
+VIOLATION_LOG_SIZE = 1000
+# How long state changes gather before one write of the state file.
+SAVE_DELAY = 0.3
+
+_log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -172,6 +202,15 @@ class ApiError(Exception):
         if self.parameters:
             data["parameters"] = self.parameters
         return data
+
+
+class ClientRefused(Exception):
+    """An action a Telegram client would not let the person take (`code` for the page)."""
+
+    def __init__(self, code: str, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
 
 
 def _bad(description: str) -> ApiError:
@@ -275,14 +314,15 @@ class _HtmlEntities(HTMLParser):
         elif tag == "tg-emoji":
             entity["custom_emoji_id"] = attributes.get("emoji-id") or ""
         elif tag == "code" and self.stack and self.stack[-1][0] == "pre":
-            language = (attributes.get("class") or "").removeprefix("language-")
-            if language and attributes.get("class", "").startswith("language-"):
-                self._pre_language = language
+            css_class = attributes.get("class") or ""
+            language = css_class.removeprefix("language-")
+            if language and css_class.startswith("language-"):
+                self._pre_language: str | None = language
                 return
         elif tag == "pre":
-            language = getattr(self, "_pre_language", None)
-            if language:
-                entity["language"] = language
+            pre_language: str | None = getattr(self, "_pre_language", None)
+            if pre_language:
+                entity["language"] = pre_language
                 self._pre_language = None
         self.entities.append(entity)
 
@@ -418,6 +458,20 @@ def visible_text(message: dict[str, Any]) -> str:
     return str(message.get("text") or message.get("caption") or "")
 
 
+def image_mime_type(content: bytes) -> str | None:
+    """The type of a PNG, JPEG, GIF or WebP image by its first bytes; None for anything else
+    (an SVG or HTML file claiming to be a picture is not shown as one)."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
 def _public(message: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in message.items() if key not in _INTERNAL_KEYS}
 
@@ -439,6 +493,7 @@ class FakeChat:
     reply_keyboard: dict[str, Any] | None = None
     # (sequence number, snapshot) of every bot send and edit, in order
     events: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    last_message_id: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -451,7 +506,19 @@ class FakeChat:
         return data
 
     def next_message_id(self) -> int:
-        return next(self._ids)
+        self.last_message_id = next(self._ids)
+        return self.last_message_id
+
+    def continue_ids_after(self, last_message_id: int) -> None:
+        """Message ids go on from `last_message_id` (a chat restored from the state file)."""
+        self.last_message_id = last_message_id
+        self._ids = itertools.count(last_message_id + 1)
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
 
     def bot_messages(self) -> list[dict[str, Any]]:
         return [
@@ -598,6 +665,7 @@ class _Callback:
     chat_id: int
     message_id: int
     data: str
+    user_id: int = 0
     answered: bool = False
     answer: dict[str, Any] | None = None
 
@@ -605,7 +673,13 @@ class _Callback:
 class FakeTelegram:
     """A Bot API server on 127.0.0.1 with simulated users. See module docstring."""
 
-    def __init__(self, *, limits: SendLimits | None = None, keep_requests: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        limits: SendLimits | None = None,
+        keep_requests: bool = True,
+        state_path: Path | None = None,
+    ) -> None:
         self.requests: list[tuple[str, dict[str, Any]]] = []
         # Whether `requests` keeps every request (a long benchmark can turn it off).
         self.keep_requests = keep_requests
@@ -614,6 +688,8 @@ class FakeTelegram:
         if limits is not None:
             self.set_limits(limits)
         self.violations: list[tuple[str, str]] = []
+        # The same violations with where they happened, for the sandbox page (newest kept).
+        self.violation_log: deque[dict[str, Any]] = deque(maxlen=VIOLATION_LOG_SIZE)
         # every error answer, including injected ones and blocked chats: (method, code, text)
         self.errors: list[tuple[str, int, str]] = []
         self.conflicts = 0
@@ -646,6 +722,11 @@ class FakeTelegram:
         self._webhook_session: aiohttp.ClientSession | None = None
         self._deliveries: set[asyncio.Task[None]] = set()
         self._update_ids = itertools.count(1)
+        self._last_update_id = 0
+        self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._state_file = StateFile(state_path) if state_path is not None else None
+        self._save_handle: asyncio.TimerHandle | None = None
+        self._dirty = False
         self._callbacks: dict[str, _Callback] = {}
         self._injections: list[_Injection] = []
         self._seq = 0
@@ -691,6 +772,13 @@ class FakeTelegram:
                 "setChatMenuButton",
             )
         }
+        if self._state_file is not None:
+            state = self._state_file.load()
+            try:
+                self._restore(state)
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                self._state_file.set_aside(f"unexpected content: {error!r}")
+                self._forget_state()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -711,6 +799,7 @@ class FakeTelegram:
         return self.base_url
 
     async def stop(self) -> None:
+        self.save_now()
         self._closing = True
         self._wake_pollers()
         for task in list(self._deliveries):
@@ -882,6 +971,222 @@ class FakeTelegram:
     def pending_updates(self) -> list[dict[str, Any]]:
         return list(self._updates)
 
+    # ------------------------------------------------------------------ live client (sandbox)
+
+    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
+        """A queue of change events (see `_emit`); bounded: a client that falls behind gets one
+        `{"type": "resync"}` instead of the backlog and should refetch."""
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=EVENT_QUEUE_SIZE)
+        self._subscribers.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self._subscribers.discard(queue)
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        """Tell live clients what changed: message, edit, delete, callback_answer, violation,
+        commands, reply_keyboard or reset (every event has `type`); the state file follows."""
+        for queue in self._subscribers:
+            try:
+                queue.put_nowait(event)
+            except asyncio.QueueFull:
+                # Coalesce the backlog into one "refetch everything" so memory stays bounded.
+                while not queue.empty():
+                    queue.get_nowait()
+                queue.put_nowait({"type": "resync"})
+        self._state_changed()
+
+    def _emit_message(self, kind: str, chat: FakeChat, message: dict[str, Any]) -> None:
+        self._emit(
+            {
+                "type": kind,
+                "chat_id": chat.id,
+                "message_id": message["message_id"],
+                "message": self.message_view(chat.id, message),
+            }
+        )
+
+    def _set_reply_keyboard(self, chat: FakeChat, markup: dict[str, Any] | None) -> None:
+        if chat.reply_keyboard == markup:
+            return
+        chat.reply_keyboard = markup
+        self._emit({"type": "reply_keyboard", "chat_id": chat.id, "keyboard": markup})
+
+    def message_view(self, chat_id: int, message: dict[str, Any]) -> dict[str, Any]:
+        """A message as the page shows it: the Bot API object plus `deleted` and the
+        violations of the bot's calls on it."""
+        view: dict[str, Any] = json.loads(json.dumps(_public(message)))
+        view["deleted"] = bool(message.get("deleted"))
+        view["violations"] = [
+            dict(entry)
+            for entry in self.violation_log
+            if entry["chat_id"] == chat_id and entry["message_id"] == message["message_id"]
+        ]
+        return view
+
+    def chat_messages(self, chat_id: int, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """The chat's messages (deleted ones too, marked) as the page shows them, oldest first."""
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            return []
+        messages = list(chat.messages.values())
+        if limit is not None:
+            messages = messages[-limit:]
+        return [self.message_view(chat_id, m) for m in messages]
+
+    def chat_notes(self, chat_id: int) -> list[dict[str, Any]]:
+        """Rejected calls aimed at the chat but at no message (a refused send, for example)."""
+        return [
+            dict(entry)
+            for entry in self.violation_log
+            if entry["chat_id"] == chat_id and entry["message_id"] is None
+        ]
+
+    def commands_for(
+        self, chat_id: int, user_id: int, language_code: str | None
+    ) -> list[dict[str, str]]:
+        """The command menu a Telegram client shows this user in this chat: the narrowest scope
+        that has commands, each scope tried in the user's language first, then without one."""
+        chat = self.chats.get(chat_id)
+        private = chat.type == "private" if chat is not None else chat_id > 0
+        if private:
+            scopes = [f"chat:{chat_id}", "all_private_chats", "default"]
+        else:
+            status = self.member_status.get((chat_id, user_id), "member")
+            admin = status in ("administrator", "creator")
+            scopes = [f"chat_member:{chat_id}:{user_id}"]
+            if admin:
+                scopes.append(f"chat_administrators:{chat_id}")
+            scopes.append(f"chat:{chat_id}")
+            if admin:
+                scopes.append("all_chat_administrators")
+            scopes += ["all_group_chats", "default"]
+        languages = [language_code, ""] if language_code else [""]
+        for scope in scopes:
+            for language in languages:
+                commands = self.commands.get((scope, language))
+                if commands:
+                    return [dict(c) for c in commands]
+        return []
+
+    def reset(self) -> None:
+        """Forget every chat, message, file, command, description, pending update, callback
+        and violation; live clients get a `reset` event; the state file is deleted.
+        Update ids go on growing, so a bot that keeps polling misses nothing new."""
+        last_update_id = self._last_update_id
+        self._forget_state()
+        self._last_update_id = last_update_id
+        self._update_ids = itertools.count(last_update_id + 1)
+        self.blocked.clear()
+        self._updates.clear()
+        self._callbacks.clear()
+        self.violations.clear()
+        self.errors.clear()
+        self.requests.clear()
+        if self._save_handle is not None:
+            self._save_handle.cancel()
+            self._save_handle = None
+        self._dirty = False
+        if self._state_file is not None:
+            self._state_file.delete()
+        self._notify()
+        self._emit({"type": "reset"})
+        self._dirty = False  # nothing to write: an empty state is no state file
+
+    # ------------------------------------------------------------------ internals: state file
+
+    def _forget_state(self) -> None:
+        """Empty what the state file holds."""
+        self.chats.clear()
+        self.files.clear()
+        self.commands.clear()
+        self.descriptions.clear()
+        self.short_descriptions.clear()
+        self.member_status.clear()
+        self.violation_log.clear()
+        self._last_update_id = 0
+        self._update_ids = itertools.count(1)
+
+    def _state_changed(self) -> None:
+        """Schedule one write of the state file shortly (changes in a burst share it)."""
+        if self._state_file is None:
+            return
+        self._dirty = True
+        if self._save_handle is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop yet: written by the next change or by stop()
+        self._save_handle = loop.call_later(SAVE_DELAY, self.save_now)
+
+    def save_now(self) -> None:
+        """Write the state file now if anything changed since the last write."""
+        if self._save_handle is not None:
+            self._save_handle.cancel()
+            self._save_handle = None
+        if self._state_file is None or not self._dirty:
+            return
+        self._dirty = False
+        try:
+            self._state_file.save(self._snapshot(), self.files)
+        except OSError as error:
+            path = self._state_file.path
+            _log.warning("could not save the emulator state to %s: %s", path, error)
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {
+            "chats": [
+                {
+                    **chat.info,
+                    "last_message_id": chat.last_message_id,
+                    "messages": list(chat.messages.values()),
+                    "reply_keyboard": chat.reply_keyboard,
+                }
+                for chat in self.chats.values()
+            ],
+            "commands": [
+                {"scope": scope, "language": language, "commands": commands}
+                for (scope, language), commands in self.commands.items()
+            ],
+            "descriptions": self.descriptions,
+            "short_descriptions": self.short_descriptions,
+            "member_status": [
+                [chat_id, user_id, status]
+                for (chat_id, user_id), status in self.member_status.items()
+            ],
+            "violation_log": list(self.violation_log),
+            "last_update_id": self._last_update_id,
+        }
+
+    def _restore(self, state: dict[str, Any] | None) -> None:
+        if state is None:
+            return
+        for item in state.get("chats", []):
+            chat = FakeChat(
+                id=int(item["id"]),
+                type=str(item["type"]),
+                title=item.get("title"),
+                first_name=item.get("first_name"),
+                last_name=item.get("last_name"),
+                username=item.get("username"),
+                reply_keyboard=item.get("reply_keyboard"),
+            )
+            for message in item.get("messages", []):
+                chat.messages[int(message["message_id"])] = message
+            chat.continue_ids_after(int(item.get("last_message_id", 0)))
+            self.chats[chat.id] = chat
+        for item in state.get("commands", []):
+            self.commands[(str(item["scope"]), str(item["language"]))] = list(item["commands"])
+        self.descriptions.update(state.get("descriptions", {}))
+        self.short_descriptions.update(state.get("short_descriptions", {}))
+        for chat_id, user_id, status in state.get("member_status", []):
+            self.member_status[(int(chat_id), int(user_id))] = str(status)
+        self.violation_log.extend(state.get("violation_log", []))
+        self.files.update(state.get("files", {}))
+        self._last_update_id = int(state.get("last_update_id", 0))
+        self._update_ids = itertools.count(self._last_update_id + 1)
+
     # ------------------------------------------------------------------ internals: waiting
 
     def _notify(self) -> None:
@@ -911,7 +1216,9 @@ class FakeTelegram:
         return self._seq
 
     def _push_update(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-        update = {"update_id": next(self._update_ids), kind: payload}
+        update_id = next(self._update_ids)
+        self._last_update_id = max(self._last_update_id, update_id)
+        update = {"update_id": update_id, kind: payload}
         self._updates.append(update)
         self._wake_pollers()
         if self.webhook is not None and self.webhook_target is not None:
@@ -1067,11 +1374,36 @@ class FakeTelegram:
             content_type="application/json",
         )
 
-    def _error(self, method: str, error: ApiError, *, violation: bool) -> web.Response:
+    def _error(
+        self,
+        method: str,
+        error: ApiError,
+        *,
+        violation: bool,
+        params: dict[str, Any] | None = None,
+    ) -> web.Response:
         self.errors.append((method, error.error_code, error.description))
         if violation:
             self.violations.append((method, error.description))
+            self._log_violation(method, error.description, params or {})
         return self._json(error.payload(), status=error.error_code)
+
+    def _log_violation(self, method: str, description: str, params: dict[str, Any]) -> None:
+        chat_id = params.get("chat_id")
+        message_id = params.get("message_id") if method.lower() in _MESSAGE_METHODS else None
+        if method.lower() == "answercallbackquery":
+            query = self._callbacks.get(str(params.get("callback_query_id", "")))
+            if query is not None:
+                chat_id, message_id = query.chat_id, query.message_id
+        entry = {
+            "method": method,
+            "description": description,
+            "chat_id": chat_id if isinstance(chat_id, int) else None,
+            "message_id": message_id if isinstance(message_id, int) else None,
+            "time": time.time(),
+        }
+        self.violation_log.append(entry)
+        self._emit({"type": "violation", **entry})
 
     def _take_injection(self, method: str, params: dict[str, Any]) -> ApiError | None:
         for injection in self._injections:
@@ -1102,7 +1434,9 @@ class FakeTelegram:
             self.requests.append((method, params))
         handler = self._handlers.get(method.lower())
         if handler is None:
-            return self._error(method, ApiError(404, "Not Found: method not found"), violation=True)
+            return self._error(
+                method, ApiError(404, "Not Found: method not found"), violation=True, params=params
+            )
         injected = self._take_injection(method, params)
         if injected is not None:
             return self._error(method, injected, violation=False)
@@ -1118,7 +1452,7 @@ class FakeTelegram:
         try:
             result = await handler(token, params, files)
         except ApiError as error:
-            return self._error(method, error, violation=error.error_code != 409)
+            return self._error(method, error, violation=error.error_code != 409, params=params)
         if self._limiter is not None and limited:
             self._limiter.accepted(params.get("chat_id"))
         return self._json({"ok": True, "result": result})
@@ -1233,9 +1567,9 @@ class FakeTelegram:
         if markup is None:
             return None
         if "keyboard" in markup:
-            chat.reply_keyboard = markup
+            self._set_reply_keyboard(chat, markup)
         elif markup.get("remove_keyboard"):
-            chat.reply_keyboard = None
+            self._set_reply_keyboard(chat, None)
         if "inline_keyboard" in markup:
             return markup
         return None
@@ -1272,12 +1606,14 @@ class FakeTelegram:
         chat.messages[message["message_id"]] = message
         chat.events.append((self._next_seq(), json.loads(json.dumps(message))))
         self._notify()
+        self._emit_message("message", chat, message)
         return message
 
     def _record_edit(self, chat: FakeChat, message: dict[str, Any]) -> None:
         message["edit_date"] = int(time.time())
         chat.events.append((self._next_seq(), json.loads(json.dumps(message))))
         self._notify()
+        self._emit_message("edit", chat, message)
 
     def _store_file(
         self,
@@ -1304,6 +1640,7 @@ class FakeTelegram:
             "content": content,
         }
         self.files[file_id] = record
+        self._state_changed()
         return record
 
     def _file_object(self, record: dict[str, Any]) -> dict[str, Any]:
@@ -1577,6 +1914,7 @@ class FakeTelegram:
         message["deleted"] = True
         self._next_seq()
         self._notify()
+        self._emit({"type": "delete", "chat_id": chat.id, "message_id": message["message_id"]})
         return True
 
     async def _m_answerCallbackQuery(self, token: str, params: dict[str, Any], files: Any) -> Any:
@@ -1594,6 +1932,15 @@ class FakeTelegram:
             "cache_time": params.get("cache_time", 0),
         }
         self._notify()
+        self._emit(
+            {
+                "type": "callback_answer",
+                "chat_id": query.chat_id,
+                "message_id": query.message_id,
+                "user_id": query.user_id,
+                **query.answer,
+            }
+        )
         return True
 
     def _scope_key(self, params: dict[str, Any]) -> tuple[str, str]:
@@ -1643,6 +1990,7 @@ class FakeTelegram:
             ]
         else:
             self.commands.pop(key, None)
+        self._emit({"type": "commands"})
         return True
 
     async def _m_getMyCommands(self, token: str, params: dict[str, Any], files: Any) -> Any:
@@ -1650,6 +1998,7 @@ class FakeTelegram:
 
     async def _m_deleteMyCommands(self, token: str, params: dict[str, Any], files: Any) -> Any:
         self.commands.pop(self._scope_key(params), None)
+        self._emit({"type": "commands"})
         return True
 
     def _set_description(
@@ -1665,6 +2014,7 @@ class FakeTelegram:
             store[language] = text
         else:
             store.pop(language, None)
+        self._state_changed()
         return True
 
     async def _m_setMyDescription(self, token: str, params: dict[str, Any], files: Any) -> Any:
@@ -1880,7 +2230,13 @@ class FakeTelegram:
             raise _bad("there is no media in the message to edit")
         media = params.get("media")
         kind = media.get("type") if isinstance(media, dict) else None
-        if kind not in ("photo", "document", "video", "audio", "animation"):
+        if not isinstance(media, dict) or kind not in (
+            "photo",
+            "document",
+            "video",
+            "audio",
+            "animation",
+        ):
             raise _bad("can't parse InputMedia: media type is not specified")
         caption = self._caption_content(media)
         record = self._input_file(media.get("media"), files, kind, "media")
@@ -1935,11 +2291,14 @@ class FakeTelegram:
         }
         chat.messages[message["message_id"]] = message
         self._push_update("message", _public(message))
+        self._emit_message("message", chat, message)
         return message
 
     def _callback(self, user: FakeUser, chat: FakeChat, message: dict[str, Any], data: str) -> str:
         query_id = str(secrets.randbelow(10**18) + 10**17)
-        self._callbacks[query_id] = _Callback(query_id, chat.id, message["message_id"], data)
+        self._callbacks[query_id] = _Callback(
+            query_id, chat.id, message["message_id"], data, user_id=user.id
+        )
         self._push_update(
             "callback_query",
             {
@@ -2097,7 +2456,7 @@ class FakeUser:
         chat: FakeChat | int | None = None,
     ) -> dict[str, Any]:
         record = self.server._store_file("document", content, file_name, mime_type)
-        message = {"document": self.server._file_object(record)}
+        message: dict[str, Any] = {"document": self.server._file_object(record)}
         if caption:
             message["caption"] = caption
         return await self._send(message, chat)
@@ -2135,12 +2494,13 @@ class FakeUser:
     ) -> dict[str, Any]:
         if message is not None:
             message_id = message["message_id"] if isinstance(message, dict) else message
-            found = chat.messages.get(message_id)
+            found: dict[str, Any] | None = chat.messages.get(message_id)
             if found is None or found.get("deleted"):
                 raise AssertionError(
                     f"message #{message_id} is not in chat {chat.id}" + self._describe(chat)
                 )
             return found
+        candidate: dict[str, Any]
         for candidate in reversed(chat.bot_messages()):
             if not inline or (candidate.get("reply_markup") or {}).get("inline_keyboard"):
                 return candidate
@@ -2221,7 +2581,7 @@ class FakeUser:
             for button in row:
                 if re.search(text_regex, button["text"]):
                     if markup.get("one_time_keyboard"):
-                        target.reply_keyboard = None
+                        self.server._set_reply_keyboard(target, None)
                     if button.get("request_contact"):
                         return await self.send_contact(chat=target)
                     return await self.send(button["text"], chat=target)
@@ -2229,6 +2589,119 @@ class FakeUser:
             f"no reply button matching {text_regex!r}; keyboard: "
             f"{[[b['text'] for b in row] for row in rows]}"
         )
+
+    # ---------------------------------------------------------------- the sandbox page's actions
+    # What a person can do in a Telegram client, refused (ClientRefused) where a client would
+    # not let them: a press can only name a button the message shows now.
+
+    def _client_chat(self, chat_id: int) -> FakeChat:
+        if chat_id == self.id:
+            return self.chat
+        chat = self.server.chats.get(chat_id)
+        if chat is None or chat.type == "private":
+            raise ClientRefused("chat_not_found", f"chat {chat_id} is not open to this user")
+        return chat
+
+    def _client_reply_to(self, chat: FakeChat, reply_to: int | None) -> int | None:
+        if reply_to is None:
+            return None
+        original = chat.messages.get(reply_to)
+        if original is None or original.get("deleted"):
+            raise ClientRefused(
+                "reply_not_found", f"message #{reply_to} to reply to is not in chat {chat.id}"
+            )
+        return reply_to
+
+    async def write(
+        self, text: str, *, chat_id: int, reply_to: int | None = None
+    ) -> dict[str, Any]:
+        """Type and send a text message (a reply when `reply_to` is a message id)."""
+        chat = self._client_chat(chat_id)
+        if not text.strip():
+            raise ClientRefused("text_empty", "the message is empty")
+        if _utf16_len(text) > TEXT_LIMIT:
+            raise ClientRefused("text_too_long", f"a message holds at most {TEXT_LIMIT} characters")
+        return await self.send(text, chat=chat, reply_to=self._client_reply_to(chat, reply_to))
+
+    async def send_file(
+        self,
+        content: bytes,
+        *,
+        chat_id: int,
+        file_name: str,
+        mime_type: str | None,
+        as_photo: bool,
+        caption: str | None = None,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        """Send uploaded bytes as a photo (when they are an image) or as a document."""
+        chat = self._client_chat(chat_id)
+        if len(content) > UPLOAD_LIMIT:
+            raise ClientRefused("file_too_large", "a file is at most 20 MB here")
+        if not content:
+            raise ClientRefused("file_empty", "the file is empty")
+        if caption and _utf16_len(caption) > CAPTION_LIMIT:
+            raise ClientRefused(
+                "caption_too_long", f"a caption holds at most {CAPTION_LIMIT} characters"
+            )
+        reply_id = self._client_reply_to(chat, reply_to)
+        image_type = image_mime_type(content)
+        if as_photo and image_type is not None and len(content) <= PHOTO_LIMIT:
+            record = self.server._store_file("photo", content, file_name, image_type)
+            message = self.server._media_content("photo", record)
+        else:
+            record = self.server._store_file(
+                "document", content, file_name, mime_type or "application/octet-stream"
+            )
+            message = {"document": self.server._file_object(record)}
+        if caption:
+            message["caption"] = caption
+        if reply_id is not None:
+            original = chat.messages[reply_id]
+            message["reply_to_message"] = {
+                k: v for k, v in _public(original).items() if k != "reply_to_message"
+            }
+        return await self._send(message, chat)
+
+    async def share_contact(self, *, chat_id: int) -> dict[str, Any]:
+        """Share the own phone number (what a request_contact button sends)."""
+        return await self.send_contact(chat=self._client_chat(chat_id))
+
+    async def press(self, *, chat_id: int, message_id: int, row: int, column: int) -> str:
+        """Press the inline button at (row, column) of a message as shown now; returns the
+        callback query id."""
+        chat = self._client_chat(chat_id)
+        message = chat.messages.get(message_id)
+        if message is None or message.get("deleted"):
+            raise ClientRefused("message_not_found", f"message #{message_id} is not in the chat")
+        rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+        if not 0 <= row < len(rows) or not 0 <= column < len(rows[row]):
+            raise ClientRefused(
+                "button_gone", f"message #{message_id} has no button at row {row}, column {column}"
+            )
+        button = rows[row][column]
+        if "callback_data" not in button:
+            raise ClientRefused("not_callback_button", "this button opens a link")
+        self.mark()
+        return self.server._callback(self, chat, message, str(button["callback_data"]))
+
+    async def press_reply_key(self, text: str, *, chat_id: int) -> dict[str, Any]:
+        """Press the reply-keyboard button with exactly this text."""
+        chat = self._client_chat(chat_id)
+        markup = chat.reply_keyboard
+        if markup is None:
+            raise ClientRefused("no_reply_keyboard", "no keyboard is shown in this chat")
+        for row in markup["keyboard"]:
+            for item in row:
+                button = item if isinstance(item, dict) else {"text": item}
+                if button.get("text") != text:
+                    continue
+                if markup.get("one_time_keyboard"):
+                    self.server._set_reply_keyboard(chat, None)
+                if button.get("request_contact"):
+                    return await self.send_contact(chat=chat)
+                return await self.send(text, chat=chat)
+        raise ClientRefused("button_gone", "the keyboard has no such button")
 
     # ---------------------------------------------------------------- observing
 
