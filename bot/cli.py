@@ -177,7 +177,11 @@ def _size(size: int) -> str:
 
 def _hromadas_import(args: argparse.Namespace) -> int:
     settings = _settings()
-    from bot.services.katottg import CodifierError, import_codifier
+    from bot.services.katottg import (
+        CodifierError,
+        import_codifier,
+        import_shipped_codifier,
+    )
     from storage.db import Database
     from storage.migrate import upgrade
 
@@ -185,7 +189,16 @@ def _hromadas_import(args: argparse.Namespace) -> int:
         db = Database.from_url(settings.database_url)
         try:
             await upgrade(db.engine)
-            report = await import_codifier(db, Path(args.file))
+            if args.file is not None:
+                return (await import_codifier(db, Path(args.file))).format()
+            # The shipped edition only fills an empty table: over a newer file it would be a
+            # step back.
+            report = await import_shipped_codifier(db)
+            if report is None:
+                return (
+                    "The codifier is already imported; nothing was changed. To import a newer "
+                    "edition, give its file: hromada-bot hromadas import kodifikator-*.csv"
+                )
             return report.format()
         finally:
             await db.close()
@@ -840,8 +853,16 @@ def build_parser() -> argparse.ArgumentParser:
     hromada_commands = hromadas.add_subparsers(
         dest="hromadas_command", required=True, metavar="ACTION"
     )
-    importer = hromada_commands.add_parser("import", help="import the ministry's CSV or XLSX file")
-    importer.add_argument("file", help="path to kodifikator-*.csv or .xlsx")
+    importer = hromada_commands.add_parser(
+        "import",
+        help="import the ministry's CSV or XLSX file",
+        description="Import or update the КАТОТТГ codifier from the ministry's file. Without "
+        "FILE: the edition that ships with the bot, into a database that has none yet (the bot "
+        "does this itself on its first start).",
+    )
+    importer.add_argument(
+        "file", nargs="?", metavar="FILE", help="path to kodifikator-*.csv or .xlsx"
+    )
     importer.set_defaults(handler=_hromadas_import)
 
     kb = commands.add_parser("kb", help="the reform knowledge base under content/kb/")

@@ -512,6 +512,7 @@ async def import_shipped_codifier(
         return None  # the usual start: no need to decompress anything
     name = SHIPPED_CODIFIER.removesuffix(".xz")
     report, rows = _prepare(parse_codifier_csv(shipped_codifier_csv(), name), name)
+    report.source = f"{name} (shipped with the bot)"
     async with db.transaction() as session:
         await _lock_units(session, db.dialect)
         # Behind the lock: a process that started at the same time may have imported it.
