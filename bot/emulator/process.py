@@ -13,7 +13,10 @@ from typing import IO
 
 from bot.settings import Settings
 
+# The folder holding the `bot` package: a source checkout, or site-packages when installed.
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# In a checkout the child imports the sources from REPO_ROOT whatever its working directory.
+_CHECKOUT = (REPO_ROOT / "pyproject.toml").is_file()
 DEFAULT_TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuv"
 
 # Settings the bot reads; inherited values (and a stray .env) must not leak into a test run.
@@ -37,7 +40,10 @@ class BotProcess:
         workdir: Path | str,
         argv: Sequence[str] | None = None,
         cwd: Path | str | None = None,
+        log_path: Path | str | None = None,
     ) -> None:
+        """`cwd` defaults to the checkout (an installed package: `workdir`); the log goes to
+        `log_path`, by default a new `bot-N.log` in `workdir`."""
         self.api_url = api_url
         self.database_url = database_url
         self.redis_url = redis_url
@@ -46,9 +52,16 @@ class BotProcess:
         self.extra_env = dict(extra_env or {})
         self.workdir = Path(workdir)
         self.argv = list(argv) if argv is not None else [sys.executable, "-m", "bot", "run"]
-        self.cwd = Path(cwd) if cwd is not None else REPO_ROOT
+        if cwd is not None:
+            self.cwd = Path(cwd)
+        else:
+            self.cwd = REPO_ROOT if _CHECKOUT else self.workdir
         BotProcess._counter += 1
-        self.log_path = self.workdir / f"bot-{BotProcess._counter}.log"
+        self.log_path = (
+            Path(log_path)
+            if log_path is not None
+            else self.workdir / f"bot-{BotProcess._counter}.log"
+        )
         self.process: asyncio.subprocess.Process | None = None
         self._log_file: IO[bytes] | None = None
 
@@ -67,6 +80,9 @@ class BotProcess:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        if _CHECKOUT:
+            paths = [str(REPO_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+            env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
         env.update(self.extra_env)
         return env
 
@@ -82,6 +98,7 @@ class BotProcess:
         if self.running:
             raise RuntimeError("the bot process is already running")
         self.workdir.mkdir(parents=True, exist_ok=True)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._close_log()
         self._log_file = self.log_path.open("ab")
         self.process = await asyncio.create_subprocess_exec(
