@@ -29,6 +29,10 @@ BOT_TOKEN is not set, so the bot cannot connect to Telegram.
          BOT_TOKEN=123456789:AAH...
 
   3. Run the bot again.
+
+To try the bot without Telegram first, run `hromada-bot sandbox` (or `python3 dev.py run` with
+no token configured): the real bot, a built-in Telegram emulator and a web page at
+http://127.0.0.1:8080, with example data; nothing leaves this computer.
 """
 
 
@@ -98,6 +102,27 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    """The sandbox: no settings are read, it brings its own (bot/sandbox/runner.py)."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(logging.WARNING)
+    from bot.content import ContentError
+    from bot.i18n import LocaleFilesError
+    from bot.sandbox.runner import SandboxOptions, run_sandbox
+
+    options = SandboxOptions(host=args.host, port=args.port, data_dir=Path(args.data_dir))
+    try:
+        return asyncio.run(run_sandbox(options))
+    except (ContentError, LocaleFilesError) as error:
+        print(
+            f"The bot's content is not valid, so the sandbox will not start:\n  {error}",
+            file=sys.stderr,
+        )
+        return 2
+    except KeyboardInterrupt:
+        return 0
 
 
 def _db_upgrade(_args: argparse.Namespace) -> int:
@@ -833,6 +858,27 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the bot (long polling, or webhook if WEBHOOK_URL)")
     run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     run.set_defaults(handler=_run)
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="try the bot without Telegram: the real bot, a built-in Telegram emulator and a "
+        "web page playing every persona, with example data",
+        description="The real bot against a built-in Telegram emulator, and a web page at "
+        "http://127.0.0.1:8080 that acts as hromada heads, officers and an admin. Nothing leaves "
+        "this computer; no BOT_TOKEN, database or Redis is needed, and none configured is used.",
+    )
+    sandbox.add_argument(
+        "--host",
+        help="address of the page (default 127.0.0.1; any other lets whoever reaches it act "
+        "as every persona)",
+    )
+    sandbox.add_argument("--port", type=int, default=8080, help="port of the page (default 8080)")
+    sandbox.add_argument(
+        "--data-dir",
+        default="var/sandbox",
+        help="where the sandbox keeps its database, chats and log (default ./var/sandbox)",
+    )
+    sandbox.set_defaults(handler=_sandbox)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
