@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -156,12 +157,14 @@ def _free_port() -> int:
     return port
 
 
-def _page_answers(url: str) -> bool:
+def _bot_running(url: str) -> bool:
+    """Whether the page answers and says the bot process is polling (`/api/state`)."""
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
+        with urllib.request.urlopen(url + "api/state", timeout=5) as response:
+            state = json.load(response)
+    except (urllib.error.URLError, OSError, ValueError):
         return False
+    return bool(state.get("status", {}).get("bot") == "running")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -216,11 +219,12 @@ def sandbox(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Sandbox]
     )
     try:
         deadline = time.monotonic() + SANDBOX_START_SECONDS
-        while not _page_answers(running.url):
+        # The first start seeds the database (the codifier's import too) before the bot polls.
+        while not _bot_running(running.url):
             if process.poll() is not None:
-                pytest.fail(f"the sandbox exited with code {process.returncode}:\n{running.logs()}")
+                pytest.fail(f"the sandbox exited with code {process.returncode}")
             if time.monotonic() > deadline:
-                pytest.fail(f"the sandbox page did not answer in {SANDBOX_START_SECONDS} s")
+                pytest.fail(f"the sandbox's bot was not running after {SANDBOX_START_SECONDS} s")
             time.sleep(0.25)  # a subprocess starting: nothing to wait on but its port
         yield running
     finally:
