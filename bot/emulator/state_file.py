@@ -73,7 +73,12 @@ class StateFile:
 
     def set_aside(self, reason: str) -> Path | None:
         """Move an unreadable state file out of the way (kept for a person to inspect)."""
-        aside = self.path.with_name(f"{self.path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.unreadable-{stamp}")
+        number = 1
+        while aside.exists():  # never overwrite an earlier one
+            number += 1
+            aside = self.path.with_name(f"{self.path.name}.unreadable-{stamp}-{number}")
         try:
             self.path.replace(aside)
         except OSError as error:
