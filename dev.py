@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Set-up and everyday commands for this repository, on nothing but Python 3.11+ and git.
 
-    python3 dev.py run [args]     run the bot (`hromada-bot run [args]`)
+    python3 dev.py run [args]     run the bot (`hromada-bot run [args]`); with no BOT_TOKEN in
+                                  the environment or in .env, the sandbox instead
+                                  (`hromada-bot sandbox [args]`: the real bot, a built-in
+                                  Telegram emulator and a web page at http://127.0.0.1:8080)
+    python3 dev.py run sandbox [args]
+                                  the sandbox even when a token is configured
     python3 dev.py test [args]    run the test suite (`python -m pytest [args]`)
     python3 dev.py lint           ruff check, ruff format --check, mypy
     python3 dev.py lock [args]    regenerate requirements.lock and requirements-dev.lock
@@ -20,6 +25,7 @@ import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 MIN_PYTHON = (3, 11)
@@ -145,8 +151,49 @@ def execute(args: list[str | Path]) -> int:
     return subprocess.call(argv)
 
 
+def dotenv_value(path: Path, name: str) -> str | None:
+    """`name`'s value in a .env file (KEY=VALUE lines, `export`, comments, optional quotes), as
+    far as needed to see whether it is set; None when the file or the line is missing."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = None
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        if key.upper() != name.upper():  # the settings ignore case
+            continue
+        value = value.strip()
+        if value[:1] in ("'", '"') and value.count(value[0]) >= 2:
+            value = value[1 : value.index(value[0], 1)]
+        else:
+            value = value.split(" #", 1)[0].strip()
+        found = value  # the last line wins, as in the settings
+    return found
+
+
+def token_configured(environ: Mapping[str, str], dotenv: Path) -> bool:
+    """Whether the bot would find a BOT_TOKEN: the environment first, then .env."""
+    for key, value in environ.items():
+        if key.upper() == "BOT_TOKEN":
+            return bool(value.strip())
+    return bool((dotenv_value(dotenv, "BOT_TOKEN") or "").strip())
+
+
 def cmd_run(args: list[str]) -> int:
     ensure_venv("run")
+    if args[:1] == ["sandbox"]:
+        return execute([BIN / "hromada-bot", "sandbox", *args[1:]])
+    if not token_configured(os.environ, ROOT / ".env"):
+        say(
+            "no BOT_TOKEN configured (environment or .env): starting the sandbox instead "
+            "(its options: python3 dev.py run sandbox --help; connecting a real bot: README.md)"
+        )
+        return execute([BIN / "hromada-bot", "sandbox", *args])
     return execute([BIN / "hromada-bot", "run", *args])
 
 

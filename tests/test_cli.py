@@ -61,6 +61,8 @@ def test_run_without_token_explains_how_to_get_one(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "BOT_TOKEN is not set" in result.stderr
     assert "@BotFather" in result.stderr and ".env" in result.stderr
+    # A way to try the bot without Telegram is named, but not started in the token's place.
+    assert "hromada-bot sandbox" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "var").exists()  # stopped before touching the database
 
