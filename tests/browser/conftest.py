@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -144,6 +146,9 @@ def driver(browser_paths: BrowserPaths, tmp_path: Path) -> Iterator[WebDriver]:
         log_output=str(tmp_path / "chromedriver.log"),
     )
     browser = webdriver.Chrome(service=service, options=options)
+    # --window-size sets the outer window; the screenshots show the page area, which is smaller.
+    outer = browser.execute_script("return [outerWidth - innerWidth, outerHeight - innerHeight]")
+    browser.set_window_size(width + outer[0], height + outer[1])
     try:
         yield browser
     finally:
@@ -181,18 +186,18 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def sandbox(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Sandbox]:
-    """`python -m bot sandbox` on a free loopback port with a fresh data folder; its output and
-    the bot's log are printed when the test fails."""
-    data_dir = tmp_path / "sandbox"
+    """`python -m bot sandbox` on a free loopback port with a fresh data folder (removed after);
+    its output and the bot's log are printed when the test fails."""
     output_path = tmp_path / "sandbox-output.log"
+    # An empty working folder: a developer's .env in the checkout (a real token, a production
+    # database) must not reach the sandbox under test. A short one rather than tmp_path, as the
+    # page's banner (and so the screenshots) shows the data folder's path.
+    workdir = Path(tempfile.mkdtemp(prefix="hromada-sandbox-"))
+    data_dir = Path("var") / "sandbox"
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if key not in _BOT_ENV}
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    # The working folder is empty: a developer's .env (a real token, a production database) in
-    # the checkout must not reach the sandbox under test.
-    workdir = tmp_path / "cwd"
-    workdir.mkdir()
     with output_path.open("wb") as output:
         process = subprocess.Popen(
             [
@@ -213,7 +218,7 @@ def sandbox(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Sandbox]
         )
     running = Sandbox(
         url=f"http://127.0.0.1:{port}/",
-        data_dir=data_dir,
+        data_dir=workdir / data_dir,
         output_path=output_path,
         process=process,
     )
@@ -221,16 +226,21 @@ def sandbox(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Sandbox]
         deadline = time.monotonic() + SANDBOX_START_SECONDS
         # The first start seeds the database (the codifier's import too) before the bot polls.
         while not _bot_running(running.url):
+            # The logs go into the failure itself: the report of the set-up comes after this.
             if process.poll() is not None:
-                pytest.fail(f"the sandbox exited with code {process.returncode}")
+                pytest.fail(f"the sandbox exited with code {process.returncode}\n{running.logs()}")
             if time.monotonic() > deadline:
-                pytest.fail(f"the sandbox's bot was not running after {SANDBOX_START_SECONDS} s")
+                pytest.fail(
+                    f"the sandbox's bot was not running after {SANDBOX_START_SECONDS} s\n"
+                    + running.logs()
+                )
             time.sleep(0.25)  # a subprocess starting: nothing to wait on but its port
         yield running
     finally:
         _stop(process)
         if _test_failed(request):
             print(running.logs())
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -215,10 +215,18 @@ class SandboxPage:
 
         self._click(self.until(button, f"the reply keyboard's «{text}»"))
 
-    def reply_to(self, bubble: Bubble) -> None:
-        """The reply action on a bubble: the reply bar names it until the next send."""
+    def reply_to(self, bubble: Bubble) -> str:
+        """The reply action on a bubble; returns what the reply bar then shows."""
         self._click(self.message(bubble).find_element(By.CSS_SELECTOR, "button.reply-action"))
-        self.until(lambda d: d.find_element(By.ID, "reply-bar").is_displayed(), "the reply bar")
+
+        def bar(driver: WebDriver) -> WebElement | None:
+            shown = driver.find_element(By.ID, "reply-bar")
+            return shown if shown.is_displayed() else None
+
+        return str(self.until(bar, "the reply bar").text)
+
+    def reply_bar_shown(self) -> bool:
+        return bool(self.driver.find_element(By.ID, "reply-bar").is_displayed())
 
     def _click(self, element: WebElement) -> None:
         self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
@@ -233,12 +241,16 @@ class SandboxPage:
     def violations(self) -> list[str]:
         return [v.text for v in self.driver.find_elements(By.CSS_SELECTOR, ".violation")]
 
-    def screenshot(self, name: str, bubble: Bubble | None = None) -> None:
-        """`name`.png of the whole window, scrolled to `bubble` when given."""
+    def screenshot(self, name: str, bubble: Bubble | None = None, *, top: bool = False) -> None:
+        """`name`.png of the window, scrolled to the end of `bubble` (or its top, for a long
+        one), once no toast covers the chat."""
         if bubble is not None:
             self.driver.execute_script(
-                "arguments[0].scrollIntoView({block: 'end'})", self.message(bubble)
+                "arguments[0].scrollIntoView({block: arguments[1]})",
+                self.message(bubble),
+                "start" if top else "end",
             )
+        self.until(lambda d: not d.find_element(By.ID, "toast").is_displayed(), "the toast to go")
         self.driver.save_screenshot(str(self.screenshots / f"{name}.png"))
 
 
@@ -281,7 +293,7 @@ def ask_knowledge_base(page: SandboxPage) -> None:
     page.press(found, "DREAM — цифрова екосистема")
     answer = page.wait_bot("державна цифрова екосистема", after=before)
     assert "DREAM" in answer.text and "ДФРР" in answer.text
-    page.screenshot("02-knowledge-base-answer", answer)
+    page.screenshot("02-knowledge-base-answer", answer, top=True)
 
 
 def file_report(page: SandboxPage) -> str:
@@ -331,7 +343,8 @@ def test_head_registers_asks_files_and_the_officer_answers_in_the_staff_group(
     page = SandboxPage(driver, sandbox, screenshots_dir)
     page.open()
     banner = driver.find_element(By.ID, "sandbox-banner")
-    assert banner.is_displayed() and banner.text.strip()
+    assert banner.is_displayed() and "var/sandbox" in banner.text
+    assert not page.reply_bar_shown()  # nothing to reply to has been chosen
 
     # The head, in her private chat with the bot.
     page.act_as(HEAD.key)
@@ -373,9 +386,10 @@ def test_head_registers_asks_files_and_the_officer_answers_in_the_staff_group(
     page.press(card, "В роботі")
     card = page.wait_bot(f"Звернення {reference}.*📌 Статус: в роботі", button="Змінити статус")
     before = page.last_id()
-    page.reply_to(card)
+    assert reference in page.reply_to(card)
     page.send(REPLY)
     page.wait_bot("Відповідь надіслано. Отримали: 1 з 1", after=before)
+    assert not page.reply_bar_shown()
     page.screenshot("05-staff-group-reply")
     assert page.violations() == []
 
