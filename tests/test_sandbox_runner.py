@@ -4,7 +4,9 @@ dir on the first start, answering through the page's JSON API, reset, a clean st
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
+import io
 import json
 import os
 import signal
@@ -21,6 +23,9 @@ from typing import Any
 
 import pytest
 
+from bot.__main__ import Content
+from bot.emulator import BotProcess, FakeTelegram
+from bot.sandbox import runner
 from bot.sandbox.personas import STAFF_GROUPS, persona
 from tests.conftest import ROOT
 
@@ -102,9 +107,9 @@ class SandboxRun:
     def wait_running(self) -> None:
         self.wait("bot running", lambda: self.api("/api/state")["status"]["bot"] == "running")
 
-    def stop(self, timeout: float = 15) -> tuple[int, float]:
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> tuple[int, float]:
         started = time.monotonic()
-        self.process.send_signal(signal.SIGTERM)
+        self.process.send_signal(sig)
         code = self.process.wait(timeout=timeout)
         self._reader.join(timeout=5)
         return code, time.monotonic() - started
@@ -178,8 +183,9 @@ def test_sandbox_seeds_answers_resets_and_stops(
     assert "first start" not in second.output
     assert "WARNING" in second.output and "anyone who can reach" in second.output
     assert len(second.texts(OFFICER_VAG.key, VAG_GROUP)) == len(cards)
-    code, _ = second.stop()
+    code, _ = second.stop(signal.SIGINT)  # Ctrl+C
     assert code == 0, second.output
+    assert "Traceback" not in second.output
 
 
 def test_port_in_use_is_one_clear_line_and_exit_2(
@@ -195,6 +201,55 @@ def test_port_in_use_is_one_clear_line_and_exit_2(
     assert code == 2
     assert f"cannot listen on 127.0.0.1:{port}: the port is in use" in run.output
     assert "--port" in run.output and "Traceback" not in run.output
+
+
+# A bot that polls once, then dies: the emulator sees it running, then the process is gone.
+POLL_ONCE_AND_DIE = """
+import os, sys, time, urllib.request
+url = os.environ["TELEGRAM_API_URL"] + "/bot" + os.environ["BOT_TOKEN"] + "/getUpdates"
+urllib.request.urlopen(url, data=b"", timeout=10).read()
+time.sleep(0.5)
+sys.exit(3)
+"""
+
+
+async def test_a_bot_process_that_dies_is_started_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class DyingBot(BotProcess):
+        starts = 0
+
+        async def start(self) -> BotProcess:
+            self.argv = [sys.executable, "-c", POLL_ONCE_AND_DIE]
+            DyingBot.starts += 1
+            return await super().start()
+
+    monkeypatch.setattr(runner, "BotProcess", DyingBot)
+    monkeypatch.setattr(runner, "RESTART_FIRST_DELAY", 0.3)
+    emulator = FakeTelegram()
+    await emulator.start()
+    out = io.StringIO()
+    sandbox = runner.Sandbox(tmp_path, emulator, Content.load(), out)
+    seen = []
+    try:
+        sandbox.start_bot()
+        async with asyncio.timeout(30):
+            while DyingBot.starts < 3 or seen[-1:] != ["running"]:
+                status = sandbox.status()["bot"]
+                if not seen or seen[-1] != status:
+                    seen.append(status)
+                await asyncio.sleep(0.02)
+    finally:
+        await sandbox.close()
+        await emulator.stop()
+    assert seen[:4] == ["starting", "running", "restarting", "starting"]
+    status = sandbox.status()
+    assert status["bot"] == "stopped" and str(status["data_dir"]).endswith(tmp_path.name)
+    said = out.getvalue()
+    # The pause doubles: 0.3 s, then 0.6 s.
+    assert "the bot process stopped (exit code 3); starting it again in 0 s" in said
+    assert "starting it again in 1 s" in said
+    assert "bot.log" in os.listdir(tmp_path)
 
 
 @pytest.fixture(scope="module")

@@ -106,12 +106,12 @@ class Sandbox:
         """Stop the bot, forget every chat and record, seed again, start the bot."""
         async with self._lock:
             self._status = "starting"
-            await self._stop_bot()
+            await self.stop_bot()
             self.emulator.reset()
             for name in (SEED_MARKER, DATABASE_FILE, *(DATABASE_FILE + s for s in SQLITE_SIDES)):
                 (self.data_dir / name).unlink(missing_ok=True)
             await self._prepare()
-            self._start_bot()
+            self.start_bot()
         self._say("reset: the example data is back and the bot started again")
 
     # ------------------------------------------------------------------ lifecycle
@@ -120,11 +120,11 @@ class Sandbox:
         """Seed on the first start, post the seeded cards, then start the bot process."""
         async with self._lock:
             await self._prepare()
-            self._start_bot()
+            self.start_bot()
 
     async def close(self) -> None:
         """Stop the bot process (SIGTERM, SIGKILL after STOP_TIMEOUT seconds)."""
-        await self._stop_bot()
+        await self.stop_bot()
         self._status = "stopped"
 
     async def _prepare(self) -> None:
@@ -188,10 +188,12 @@ class Sandbox:
             log_path=self.data_dir / LOG_FILE,
         )
 
-    def _start_bot(self) -> None:
+    def start_bot(self) -> None:
+        """Run the bot process in the background, started again whenever it dies."""
         self._supervisor = asyncio.create_task(self._supervise())
 
-    async def _stop_bot(self) -> None:
+    async def stop_bot(self) -> None:
+        """Stop the bot process and its restarts."""
         if self._supervisor is not None:
             self._supervisor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -210,17 +212,21 @@ class Sandbox:
             self.emulator.reset_polling_flag()
             process = self._process = self._bot_process()
             started = loop.time()
-            await process.start()
-            polling = asyncio.create_task(self._wait_polling())
             try:
-                code = await process.wait()
-            finally:
-                polling.cancel()
+                await process.start()
+            except OSError as error:
+                code = f"not started: {error}"
+            else:
+                polling = asyncio.create_task(self._wait_polling())
+                try:
+                    code = f"exit code {await process.wait()}"
+                finally:
+                    polling.cancel()
             if loop.time() - started > STABLE_RUN:
                 delay = RESTART_FIRST_DELAY
             self._status = "restarting"
             self._say(
-                f"the bot process stopped (exit code {code}); starting it again in "
+                f"the bot process stopped ({code}); starting it again in "
                 f"{delay:.0f} s. Its log: {process.log_path}"
             )
             await asyncio.sleep(delay)
