@@ -341,6 +341,8 @@ async def run_backend(
     extra_env = {
         "PYTHONPATH": str(REPO),  # cwd is the temp dir, so `bot` comes from here
         "PYTHONDONTWRITEBYTECODE": "1",  # nothing written into the repository
+        # The benchmark types its hromada as free text: no codifier in its database.
+        "CODIFIER_IMPORT_ON_START": "false",
     }
     process = BotProcess(
         base_url,

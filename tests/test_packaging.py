@@ -21,6 +21,8 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 DATA_PATTERNS = [
     "locales/*/*.ftl",
     "content/**/*.yaml",
+    "content/codifier/*.csv.xz",
+    "bot/sandbox/static/*",
     "storage/migrations/versions/*.py",
     "storage/migrations/env.py",
     "storage/migrations/script.py.mako",
