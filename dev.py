@@ -185,16 +185,18 @@ def token_configured(environ: Mapping[str, str], dotenv: Path) -> bool:
 
 
 def cmd_run(args: list[str]) -> int:
-    ensure_venv("run")
     if args[:1] == ["sandbox"]:
-        return execute([BIN / "hromada-bot", "sandbox", *args[1:]])
-    if not token_configured(os.environ, ROOT / ".env"):
+        command = ["sandbox", *args[1:]]
+    elif not token_configured(os.environ, ROOT / ".env"):
         say(
             "no BOT_TOKEN configured (environment or .env): starting the sandbox instead "
             "(its options: python3 dev.py run sandbox --help; connecting a real bot: README.md)"
         )
-        return execute([BIN / "hromada-bot", "sandbox", *args])
-    return execute([BIN / "hromada-bot", "run", *args])
+        command = ["sandbox", *args]
+    else:
+        command = ["run", *args]
+    ensure_venv("run")
+    return execute([BIN / "hromada-bot", *command])
 
 
 def cmd_test(args: list[str]) -> int:

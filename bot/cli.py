@@ -111,6 +111,8 @@ def _sandbox(args: argparse.Namespace) -> int:
     from bot.content import ContentError
     from bot.i18n import LocaleFilesError
     from bot.sandbox.runner import SandboxOptions, run_sandbox
+    from bot.sandbox.seed import SeedError
+    from bot.services.katottg import CodifierError
 
     options = SandboxOptions(host=args.host, port=args.port, data_dir=Path(args.data_dir))
     try:
@@ -121,6 +123,9 @@ def _sandbox(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    except (SeedError, CodifierError) as error:
+        print(f"The sandbox could not create its example data:\n  {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 0
 
