@@ -997,6 +997,9 @@ class FakeTelegram:
         self._state_changed()
 
     def _emit_message(self, kind: str, chat: FakeChat, message: dict[str, Any]) -> None:
+        if not self._subscribers:  # a test or benchmark without a page: no view to build
+            self._state_changed()
+            return
         self._emit(
             {
                 "type": kind,

@@ -361,6 +361,11 @@ function entityElement(entity, slice) {
   }
 }
 
+// Of two entities over the same text, a block (pre, quote) wraps an inline one.
+function blockRank(entity) {
+  return ["pre", "blockquote", "expandable_blockquote"].includes(entity.type) ? 0 : 1;
+}
+
 // Entities may nest (bold inside a link); offsets and lengths are UTF-16 code units, which
 // is what JS string indices count.
 function renderEntities(text, entities) {
@@ -369,7 +374,7 @@ function renderEntities(text, entities) {
     .filter((e) => Number.isInteger(e.offset) && Number.isInteger(e.length) && e.length > 0)
     .map((e) => ({ ...e, offset: Math.max(0, e.offset), end: Math.min(text.length, e.offset + e.length) }))
     .filter((e) => e.offset < e.end)
-    .sort((a, b) => a.offset - b.offset || b.end - a.end);
+    .sort((a, b) => a.offset - b.offset || b.end - a.end || blockRank(a) - blockRank(b));
 
   function build(parent, start, end, list) {
     let position = start;
@@ -471,7 +476,11 @@ function renderMessage(view) {
     const image = el("img", "photo");
     image.src = `/files/${encodeURIComponent(largest.file_id)}`;
     image.alt = view.caption || t("photo");
-    image.loading = "lazy";
+    // The picture's height is known only once it loads: keep a reader at the bottom there.
+    image.addEventListener("load", () => {
+      const box = $("#messages");
+      if (box.scrollHeight - box.scrollTop - box.clientHeight < 120 + image.height) scrollToBottom();
+    });
     bubble.append(image);
   }
   if (view.document) {
