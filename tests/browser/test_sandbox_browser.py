@@ -19,6 +19,7 @@ from selenium.common.exceptions import (
     ElementClickInterceptedException,
     NoSuchElementException,
     StaleElementReferenceException,
+    TimeoutException,
 )
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -93,9 +94,18 @@ class SandboxPage:
             poll_frequency=0.2,
             ignored_exceptions=(StaleElementReferenceException, NoSuchElementException),
         )
-        result = wait.until(condition, message=f"waited {seconds} s for {what}")
+        try:
+            result = wait.until(condition)
+        except TimeoutException:
+            raise AssertionError(f"waited {seconds} s for {what}; {self.describe()}") from None
         assert result is not None  # until() returns only a truthy value
         return result
+
+    def describe(self) -> str:
+        """The open chat and its last bubbles, for a failure's message."""
+        title = self.driver.find_element(By.ID, "chat-title").text
+        last = [f"[{b.id}] {b.text[:160]!r} {b.buttons}" for b in self.bubbles()[-3:]]
+        return f"the chat «{title}» ends with:\n  " + "\n  ".join(last or ["(nothing)"])
 
     def bubbles(self) -> list[Bubble]:
         return [Bubble(row) for row in self.driver.execute_script(_MESSAGES_JS)]
