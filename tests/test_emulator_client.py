@@ -31,6 +31,7 @@ from aiogram.types import (
 )
 
 from bot.emulator import ClientRefused, FakeTelegram
+from bot.emulator.server import SAVE_DELAY
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuv"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -419,3 +420,22 @@ async def test_a_persona_writes_in_a_group_and_sends_files(server: FakeTelegram)
         with pytest.raises(ClientRefused) as refused:
             await call
         assert refused.value.code == code
+
+
+async def test_changes_are_written_shortly_after_they_happen(tmp_path: Path) -> None:
+    path = tmp_path / "emulator.json"
+    server = FakeTelegram(state_path=path)
+    server.group(GROUP, "ВАГ — секретаріат")  # before the loop serves: written once it does
+    await server.start()
+    try:
+        user = server.user(720_001)
+        await user.write("Перше", chat_id=GROUP)
+        await user.write("Друге", chat_id=GROUP)
+        assert not path.exists()  # a burst of changes shares one write
+        await asyncio.sleep(SAVE_DELAY + 0.3)
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        (group,) = saved["chats"]
+        assert [m["text"] for m in group["messages"]] == ["Перше", "Друге"]
+        assert saved["last_update_id"] == 2
+    finally:
+        await server.stop()

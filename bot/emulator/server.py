@@ -796,6 +796,8 @@ class FakeTelegram:
         site = web.SockSite(self._runner, sock)
         await site.start()
         self.base_url = f"http://127.0.0.1:{port}"
+        if self._dirty:  # changes made before the loop ran (groups created at start-up)
+            self._state_changed()
         return self.base_url
 
     async def stop(self) -> None:
@@ -847,6 +849,7 @@ class FakeTelegram:
             kind = type or ("supergroup" if str(chat_id).startswith("-100") else "group")
             chat = FakeChat(id=chat_id, type=kind, title=title)
             self.chats[chat_id] = chat
+            self._state_changed()
         return chat
 
     def chat(self, chat_id: int) -> FakeChat:
@@ -932,6 +935,7 @@ class FakeTelegram:
     def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
         """getChatMember answer: member, left, kicked, restricted, administrator or creator."""
         self.member_status[(chat_id, user_id)] = status
+        self._state_changed()
 
     def register_file(
         self,
@@ -2279,6 +2283,7 @@ class FakeTelegram:
                 username=user.username,
             )
             self.chats[user.id] = chat
+            self._state_changed()
         return chat
 
     def _user_message(
