@@ -109,7 +109,7 @@ def browser_paths() -> BrowserPaths:
 
 @pytest.fixture(scope="session")
 def screenshots_dir() -> Path:
-    """The folder the screenshots are written to (created; earlier PNGs in it are replaced)."""
+    """The folder the screenshots are written to (created; a run overwrites its own PNGs)."""
     folder = Path(os.environ.get("SANDBOX_SCREENSHOTS_DIR") or ROOT / "var" / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
