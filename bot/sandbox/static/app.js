@@ -165,6 +165,7 @@ const app = {
   source: null,
   loadToken: 0,
   lengthNoted: false,
+  commandsTimer: null,
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -354,8 +355,11 @@ function entityElement(entity, slice) {
       node.href = `mailto:${slice}`;
       return node;
     }
-    case "bot_command":
-      return el("span", "bot-command");
+    case "bot_command": {
+      node = el("button", "bot-command");
+      node.type = "button";
+      return node;
+    }
     default:
       return el("span", `entity-${String(entity.type).replace(/[^a-z_]/g, "")}`);
   }
@@ -879,7 +883,9 @@ function handleEvent(event) {
       }
       return;
     case "commands":
-      loadCommands();
+      // A bot sets its menus scope by scope at start: fetch once the burst is over.
+      clearTimeout(app.commandsTimer);
+      app.commandsTimer = setTimeout(loadCommands, 300);
       return;
     case "reply_keyboard":
       if (event.chat_id === app.chatId) renderReplyKeyboard(event.keyboard);
