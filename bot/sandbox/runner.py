@@ -294,10 +294,12 @@ async def run_sandbox(options: SandboxOptions, out: IO[str] = sys.stdout) -> int
     except OSError as error:
         await runner.cleanup()
         await emulator.stop()
-        why = "the port is in use" if error.errno == errno.EADDRINUSE else error.strerror
+        if error.errno == errno.EADDRINUSE:
+            why = "the port is in use. Choose another with --port (or stop the program using it)"
+        else:
+            why = f"{error.strerror or error}. Check --host and --port"
         print(
-            f"sandbox: cannot listen on {host}:{options.port}: {why}. "
-            "Choose another port with --port (or stop the program using it).",
+            f"sandbox: cannot listen on {host}:{options.port}: {why}.",
             file=sys.stderr,
             flush=True,
         )
