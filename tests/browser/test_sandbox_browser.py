@@ -27,7 +27,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from bot.sandbox.personas import STAFF_GROUPS, persona
+from bot.sandbox.personas import STAFF_GROUPS, Persona, persona
 from tests.browser.conftest import Sandbox
 
 # Waits for one step of a dialog; generous for a loaded two-core machine.
@@ -160,13 +160,14 @@ class SandboxPage:
         if language.first_selected_option.get_attribute("value") != "uk":
             language.select_by_value("uk")
 
-    def act_as(self, key: str) -> None:
-        Select(self.driver.find_element(By.ID, "persona")).select_by_value(key)
+    def act_as(self, who: Persona) -> None:
+        """Switch the persona: the chat list then holds who's private chat with the bot."""
+        Select(self.driver.find_element(By.ID, "persona")).select_by_value(who.key)
         self.until(
-            lambda d: d.find_element(
-                By.CSS_SELECTOR, f'#persona option[value="{key}"]'
-            ).is_selected(),
-            f"persona {key} selected",
+            lambda d: d.find_elements(
+                By.CSS_SELECTOR, f'#chat-list [data-chat-id="{who.user_id}"]'
+            ),
+            f"the private chat of {who.key} in the chat list",
         )
 
     def open_chat(self, chat_id: int, title: str | None = None) -> None:
@@ -357,14 +358,14 @@ def test_head_registers_asks_files_and_the_officer_answers_in_the_staff_group(
     assert not page.reply_bar_shown()  # nothing to reply to has been chosen
 
     # The head, in her private chat with the bot.
-    page.act_as(HEAD.key)
+    page.act_as(HEAD)
     page.open_chat(HEAD.user_id)
     register_head(page)
     ask_knowledge_base(page)
     assert page.violations() == []
 
     # The VAG officer approves the new member from the card in the staff group.
-    page.act_as(OFFICER.key)
+    page.act_as(OFFICER)
     page.open_chat(VAG_GROUP.chat_id, VAG_GROUP.title)
     card = page.wait_bot(f"Новий учасник.*{HEAD.full_name}", button="Підтвердити")
     assert f"{HEAD.full_name} — Голова громади" in card.text
@@ -375,14 +376,14 @@ def test_head_registers_asks_files_and_the_officer_answers_in_the_staff_group(
     assert page.violations() == []
 
     # The head is told, and files a report.
-    page.act_as(HEAD.key)
+    page.act_as(HEAD)
     page.open_chat(HEAD.user_id)
     page.wait_bot("підтвердив ваше членство")
     reference = file_report(page)
     assert page.violations() == []
 
     # The officer takes it in the staff group, moves it on and replies to the card.
-    page.act_as(OFFICER.key)
+    page.act_as(OFFICER)
     page.open_chat(VAG_GROUP.chat_id, VAG_GROUP.title)
     card = page.wait_bot(f"Звернення {reference}", button="Взяти в роботу")
     assert TITLE in card.text and HEAD.full_name in card.text
@@ -404,7 +405,7 @@ def test_head_registers_asks_files_and_the_officer_answers_in_the_staff_group(
     assert page.violations() == []
 
     # The head sees the status change and the officer's reply in her private chat.
-    page.act_as(HEAD.key)
+    page.act_as(HEAD)
     page.open_chat(HEAD.user_id)
     status = page.wait_bot("Статус звернення змінено: в роботі")
     assert reference in status.text
