@@ -16,6 +16,8 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot.content import AssociationInfo
+from bot.emulator import FakeTelegram
+from bot.emulator.server import SendLimits, visible_text
 from bot.i18n import Translations
 from bot.services.broadcast_sender import LEASE_NAME, BroadcastSender, create_sender_bot
 from bot.services.broadcasts import Announcement, Audience, BroadcastService
@@ -32,8 +34,6 @@ from storage.models import (
 )
 from tests.broadcast_helpers import FakeClock, prepare, seed_members
 from tests.conftest import postgres_url
-from bot.emulator import FakeTelegram
-from bot.emulator.server import SendLimits, visible_text
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuv"
 ADMIN = 1

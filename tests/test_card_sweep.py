@@ -408,10 +408,10 @@ async def test_the_telegram_poster_sends_the_normal_paths_cards(synced: Database
     from aiogram.client.telegram import TelegramAPIServer
 
     from bot.content import CONTENT_DIR
+    from bot.emulator import FakeTelegram
     from bot.i18n import Translations
     from bot.services.hromadas import HromadaDirectory, load_oblasts
     from dialogs.card_sweep import TelegramCardPoster, create_card_sweeper
-    from bot.emulator import FakeTelegram
 
     db = synced
     await register(db, 11, ["vag"], verified=True)

@@ -21,6 +21,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.exc import OperationalError
 
+from bot.emulator import FakeTelegram
 from bot.metrics import REGISTRY
 from bot.middlewares import UpdateLogMiddleware
 from bot.observability import (
@@ -35,7 +36,6 @@ from bot.observability import (
 from bot.retry import PollingConflicts
 from storage.db import Database
 from storage.models import Broadcast, BroadcastDelivery, Member, Report
-from bot.emulator import FakeTelegram
 
 TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuv"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

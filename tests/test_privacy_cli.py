@@ -15,6 +15,8 @@ from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import select
 
 from bot.content import load_associations
+from bot.emulator import FakeTelegram
+from bot.emulator.process import DEFAULT_TOKEN
 from bot.services.associations import sync_associations
 from bot.services.members import MemberService, RegistrationForm
 from bot.services.staff import StaffService
@@ -22,8 +24,6 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Member, StaffRole, VerificationCard
 from tests.conftest import ROOT
-from bot.emulator import FakeTelegram
-from bot.emulator.process import DEFAULT_TOKEN
 from tests.test_cli import SETTINGS_VARS, clean_env, run_cli
 
 MEMBER = 1001

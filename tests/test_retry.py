@@ -11,8 +11,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter, TelegramServerError
 
-from bot.retry import RetryMiddleware
 from bot.emulator import FakeTelegram
+from bot.retry import RetryMiddleware
 
 
 @pytest.fixture

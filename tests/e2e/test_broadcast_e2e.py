@@ -10,13 +10,13 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from bot.emulator import BotProcess, FakeTelegram
+from bot.emulator.server import BLOCKED, DEACTIVATED, FakeUser, SendLimits
 from bot.services.members import MemberService, RegistrationForm
 from bot.services.verification import VerificationService
 from storage.db import Database
 from storage.models import BroadcastDelivery, DeliveryStatus, Member
 from tests.e2e.test_member_e2e import started
-from bot.emulator import BotProcess, FakeTelegram
-from bot.emulator.server import BLOCKED, DEACTIVATED, FakeUser, SendLimits
 
 ADMIN = 1
 MEMBERS = 200

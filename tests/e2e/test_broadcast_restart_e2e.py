@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.emulator import BotProcess, FakeTelegram
+from bot.emulator.server import visible_text
 from bot.i18n import Translations
 from bot.services.broadcast_sender import create_sender_bot
 from bot.services.broadcasts import Announcement, Audience, BroadcastService
@@ -23,8 +25,6 @@ from dialogs.broadcast_progress import post_progress_message
 from storage.db import Database
 from storage.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus
 from tests.broadcast_helpers import prepare, seed_members
-from bot.emulator import BotProcess, FakeTelegram
-from bot.emulator.server import visible_text
 
 ADMIN = 1
 MEMBERS = range(5001, 5401)  # 400 members

@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from bot.emulator import BotProcess, FakeTelegram
 from storage.db import Database
 from storage.models import Report, ReportCard, ReportEvent, StaffChat, WorkerLease, utcnow
 from tests.e2e.test_member_e2e import register, started
 from tests.e2e.test_reports_e2e import fill_report
-from bot.emulator import BotProcess, FakeTelegram
 
 GROUP = -1001234567001
 # The sweep leaves a record alone for its first five minutes (the normal path's own time):

@@ -11,8 +11,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from bot.i18n import Translations
 from bot.emulator import BotProcess, FakeTelegram
+from bot.i18n import Translations
 
 MEMBER = 1001
 STALE = Translations().get("uk")("error-stale-button")

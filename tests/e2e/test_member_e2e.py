@@ -11,12 +11,12 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.emulator import BotProcess, FakeTelegram, FakeUser
 from bot.services.katottg import import_codifier
 from bot.services.members import MemberService
 from bot.settings import DEFAULT_DATABASE_URL
 from storage.db import Database
 from tests.conftest import FIXTURES, ROOT
-from bot.emulator import BotProcess, FakeTelegram, FakeUser
 
 
 async def started(

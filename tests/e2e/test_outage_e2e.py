@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from tests.conftest import require_service
 from bot.emulator import BotProcess, FakeTelegram
+from tests.conftest import require_service
 from tests.tcp_proxy import TcpProxy
 
 NOTICE = "Сервіс тимчасово недоступний"

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.content import CONTENT_DIR
+from bot.emulator import BotProcess, FakeTelegram, FakeUser
 from bot.i18n import Translations
 from bot.services.export import export_reports
 from bot.services.hromadas import load_oblasts
@@ -25,7 +26,6 @@ from storage.db import Database
 from storage.models import Member, StaffRole
 from tests.e2e.test_member_e2e import register, started
 from tests.e2e.test_reports_e2e import REFERENCE_RE, TITLE, fill_report
-from bot.emulator import BotProcess, FakeTelegram, FakeUser
 
 GROUP = -1001234567890
 NAME = "Олена Петренко"

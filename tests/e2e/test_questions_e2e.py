@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from bot.emulator import BotProcess, FakeTelegram
 from bot.services.staff import StaffService
 from storage.db import Database
 from storage.models import Question, QuestionAnswer, StaffRole
 from tests.e2e.test_member_e2e import register, started
-from bot.emulator import BotProcess, FakeTelegram
 
 QUESTION = "Чи можна купити снігоприбиральну техніку коштом освітньої субвенції?"
 

@@ -8,13 +8,13 @@ import asyncio
 import re
 from collections.abc import Callable
 
+from bot.emulator import BotProcess, FakeTelegram
+from bot.emulator.server import FakeUser
 from bot.services.members import MemberService, RegistrationForm
 from bot.services.staff import StaffService
 from storage.db import Database
 from storage.models import StaffRole
 from tests.e2e.test_member_e2e import register, started
-from bot.emulator import BotProcess, FakeTelegram
-from bot.emulator.server import FakeUser
 
 GROUP = -1001234567890
 TITLE = "Школа без опалення"

@@ -30,6 +30,8 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot.emulator import BotProcess, FakeTelegram
+from bot.emulator.server import FakeChat, FakeUser, visible_text
 from bot.services.staff import StaffService
 from storage.db import Database
 from storage.models import (
@@ -47,8 +49,6 @@ from storage.models import (
 from tests.broadcast_helpers import seed_members
 from tests.conftest import require_service
 from tests.e2e.balancer import RoundRobinBalancer
-from bot.emulator import BotProcess, FakeTelegram
-from bot.emulator.server import FakeChat, FakeUser, visible_text
 
 ADMIN = 1
 APPROVER = 500  # approves the members' verification cards

@@ -14,14 +14,14 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from bot.commands import MEMBER_COMMANDS
+from bot.emulator import BotProcess, FakeTelegram
+from bot.emulator.process import DEFAULT_TOKEN, REPO_ROOT
+from bot.emulator.server import FakeUser
 from bot.services.staff import StaffService
 from storage.db import Database
 from storage.models import AuditEvent, StaffRole
 from tests.e2e.test_member_e2e import register, started
 from tests.e2e.test_reports_e2e import GROUP, REFERENCE_RE, fill_report
-from bot.emulator import BotProcess, FakeTelegram
-from bot.emulator.process import DEFAULT_TOKEN, REPO_ROOT
-from bot.emulator.server import FakeUser
 
 OFFICER = 500
 CLI_OFFICER = 501

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.emulator import BotProcess, FakeTelegram
 from bot.services.members import MemberService
 from bot.services.staff import StaffService
 from storage.db import Database
 from storage.models import StaffRole
 from tests.e2e.test_member_e2e import register, started
-from bot.emulator import BotProcess, FakeTelegram
 
 
 async def test_staff_approve_a_new_member_in_the_bound_group(
