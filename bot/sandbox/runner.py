@@ -277,7 +277,8 @@ async def run_sandbox(options: SandboxOptions, out: IO[str] = sys.stdout) -> int
     data_dir = options.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     content = Content.load()
-    emulator = FakeTelegram(state_path=data_dir / EMULATOR_FILE)
+    # keep_requests=False: a sandbox runs for days; the request log would only grow.
+    emulator = FakeTelegram(keep_requests=False, state_path=data_dir / EMULATOR_FILE)
     await emulator.start()
     sandbox = Sandbox(data_dir, emulator, content, out)
     runner = web.AppRunner(
