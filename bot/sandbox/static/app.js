@@ -243,6 +243,11 @@ function showToast(text) {
   }, 4000);
 }
 
+function hideToast() {
+  clearTimeout(toastTimer);
+  $("#toast").hidden = true;
+}
+
 function showAlert(text) {
   const dialog = $("#alert");
   $("#alert-text").textContent = text;
@@ -991,6 +996,7 @@ function choosePersona(key) {
   app.personaKey = key;
   localStorage.setItem("sandbox.persona", key);
   app.unread.clear();
+  hideToast(); // an answer to the previous persona's press is not this persona's
   const me = persona();
   const keepGroup = groupOf(app.chatId) !== null;
   openChat(keepGroup ? app.chatId : me.user_id);
