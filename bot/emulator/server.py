@@ -1500,6 +1500,16 @@ class FakeTelegram:
             raise _bad(f"message to {what} not found")
         return message
 
+    def _editable_message(self, params: dict[str, Any]) -> tuple[FakeChat, dict[str, Any]]:
+        """The chat and the bot's own message an edit method names (inline messages: none)."""
+        if params.get("inline_message_id"):
+            raise _bad("message to edit not found")
+        chat = self._target_chat(params)
+        message = self._message(chat, params.get("message_id"), "edit")
+        if not message.get("from", {}).get("is_bot"):
+            raise _bad("message can't be edited")
+        return chat, message
+
     def _text_content(
         self, params: dict[str, Any], text_key: str, entities_key: str, limit: int
     ) -> tuple[str, list[dict[str, Any]]]:
@@ -1838,12 +1848,7 @@ class FakeTelegram:
         return _public(self._record_bot_message(token, chat, content, params))
 
     async def _m_editMessageText(self, token: str, params: dict[str, Any], files: Any) -> Any:
-        if params.get("inline_message_id"):
-            raise _bad("message to edit not found")
-        chat = self._target_chat(params)
-        message = self._message(chat, params.get("message_id"), "edit")
-        if not message.get("from", {}).get("is_bot"):
-            raise _bad("message can't be edited")
+        chat, message = self._editable_message(params)
         if "text" not in message:
             raise _bad("there is no text in the message to edit")
         text, entities = self._text_content(params, "text", "entities", TEXT_LIMIT)
@@ -1869,12 +1874,7 @@ class FakeTelegram:
         return _public(message)
 
     async def _m_editMessageCaption(self, token: str, params: dict[str, Any], files: Any) -> Any:
-        if params.get("inline_message_id"):
-            raise _bad("message to edit not found")
-        chat = self._target_chat(params)
-        message = self._message(chat, params.get("message_id"), "edit")
-        if not message.get("from", {}).get("is_bot"):
-            raise _bad("message can't be edited")
+        chat, message = self._editable_message(params)
         if "text" in message:
             raise _bad("there is no caption in the message to edit")
         caption_content = self._caption_content(params)
@@ -1896,12 +1896,7 @@ class FakeTelegram:
     async def _m_editMessageReplyMarkup(
         self, token: str, params: dict[str, Any], files: Any
     ) -> Any:
-        if params.get("inline_message_id"):
-            raise _bad("message to edit not found")
-        chat = self._target_chat(params)
-        message = self._message(chat, params.get("message_id"), "edit")
-        if not message.get("from", {}).get("is_bot"):
-            raise _bad("message can't be edited")
+        chat, message = self._editable_message(params)
         markup = self._check_markup(params.get("reply_markup"))
         if markup is not None and "inline_keyboard" not in markup:
             raise _bad("inline keyboard expected")
@@ -2227,12 +2222,7 @@ class FakeTelegram:
         return True
 
     async def _m_editMessageMedia(self, token: str, params: dict[str, Any], files: Any) -> Any:
-        if params.get("inline_message_id"):
-            raise _bad("message to edit not found")
-        chat = self._target_chat(params)
-        message = self._message(chat, params.get("message_id"), "edit")
-        if not message.get("from", {}).get("is_bot"):
-            raise _bad("message can't be edited")
+        chat, message = self._editable_message(params)
         if "text" in message:
             raise _bad("there is no media in the message to edit")
         media = params.get("media")
