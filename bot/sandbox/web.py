@@ -132,8 +132,10 @@ class SandboxPage:
     def group_of(chat_id: int) -> StaffGroup | None:
         return next((g for g in STAFF_GROUPS if g.chat_id == chat_id), None)
 
-    def chat_for(self, persona: Persona, chat_id: object, *, acting: bool) -> int:
-        """A chat id the persona may see (and, when `acting`, write in)."""
+    def chat_for(self, persona: Persona, chat_id: object) -> int:
+        """A chat id the persona may see and act in: its private chat and every staff group.
+        A persona who is not a member of a group may still write and press there (the page
+        says so): the bot, not the page, decides what someone without staff rights may do."""
         if not isinstance(chat_id, int) or isinstance(chat_id, bool):
             raise _Refused(400, "bad_request", "chat_id must be a number")
         if chat_id == persona.user_id:
@@ -141,8 +143,6 @@ class SandboxPage:
         group = self.group_of(chat_id)
         if group is None:
             raise _Refused(404, "chat_not_found", f"chat {chat_id} is not open to this persona")
-        if acting and persona not in group_members(group):
-            raise _Refused(403, "not_member", "this persona is not a member of the group")
         self.ensure_groups()
         return chat_id
 
@@ -232,7 +232,7 @@ class SandboxPage:
             raw_chat_id = int(request.match_info["chat_id"])
         except ValueError:
             raise _Refused(400, "bad_request", "chat_id must be a number") from None
-        chat_id = self.chat_for(persona, raw_chat_id, acting=False)
+        chat_id = self.chat_for(persona, raw_chat_id)
         if chat_id == persona.user_id:
             self.user_of(persona)
         chat = self.emulator.chats.get(chat_id)
@@ -251,14 +251,14 @@ class SandboxPage:
             raw_chat_id = int(request.query.get("chat", ""))
         except ValueError:
             raise _Refused(400, "bad_request", "chat must be a number") from None
-        chat_id = self.chat_for(persona, raw_chat_id, acting=False)
+        chat_id = self.chat_for(persona, raw_chat_id)
         commands = self.emulator.commands_for(chat_id, persona.user_id, persona.language_code)
         return _json({"commands": commands})
 
     async def send(self, request: web.Request) -> web.Response:
         body = await self.json_body(request)
         persona = self.persona_of(body.get("persona"))
-        chat_id = self.chat_for(persona, body.get("chat_id"), acting=True)
+        chat_id = self.chat_for(persona, body.get("chat_id"))
         text = body.get("text")
         if not isinstance(text, str):
             raise _Refused(400, "bad_request", "text must be a string")
@@ -272,7 +272,7 @@ class SandboxPage:
     async def upload(self, request: web.Request) -> web.Response:
         fields, upload = await self.read_upload(request)
         persona = self.persona_of(fields.get("persona"))
-        chat_id = self.chat_for(persona, _int_field(fields, "chat_id"), acting=True)
+        chat_id = self.chat_for(persona, _int_field(fields, "chat_id"))
         reply_to = _int_field(fields, "reply_to") if fields.get("reply_to") else None
         if upload is None:
             raise _Refused(400, "bad_request", "no file in the request")
@@ -330,7 +330,7 @@ class SandboxPage:
     async def press(self, request: web.Request) -> web.Response:
         body = await self.json_body(request)
         persona = self.persona_of(body.get("persona"))
-        chat_id = self.chat_for(persona, body.get("chat_id"), acting=True)
+        chat_id = self.chat_for(persona, body.get("chat_id"))
         try:
             query_id = await self.user_of(persona).press(
                 chat_id=chat_id,
@@ -345,7 +345,7 @@ class SandboxPage:
     async def reply_button(self, request: web.Request) -> web.Response:
         body = await self.json_body(request)
         persona = self.persona_of(body.get("persona"))
-        chat_id = self.chat_for(persona, body.get("chat_id"), acting=True)
+        chat_id = self.chat_for(persona, body.get("chat_id"))
         text = body.get("text")
         if not isinstance(text, str):
             raise _Refused(400, "bad_request", "text must be a string")
@@ -358,7 +358,7 @@ class SandboxPage:
     async def contact(self, request: web.Request) -> web.Response:
         body = await self.json_body(request)
         persona = self.persona_of(body.get("persona"))
-        chat_id = self.chat_for(persona, body.get("chat_id"), acting=True)
+        chat_id = self.chat_for(persona, body.get("chat_id"))
         try:
             message = await self.user_of(persona).share_contact(chat_id=chat_id)
         except ClientRefused as error:

@@ -29,7 +29,7 @@ const I18N = {
     privateChatSubtitle: "приватний чат з ботом",
     groupSubtitle: "група секретаріату",
     groupGuest:
-      "Ви переглядаєте цю групу як гість: писати й натискати кнопки тут можуть лише її учасники.",
+      "У Telegram ця персона не була б у цій групі. Тут можна писати й натискати кнопки: бот відповість так, як відповідає тому, хто не має прав співробітника.",
     status_starting: "Бот запускається…",
     status_running: "Бот працює",
     status_restarting: "Бот перезапускається…",
@@ -58,7 +58,6 @@ const I18N = {
     megabytes: "МБ",
     err_unknown_persona: "Невідома персона.",
     err_chat_not_found: "Цей чат недоступний для обраної персони.",
-    err_not_member: "Обрана персона не є учасником цієї групи.",
     err_text_empty: "Повідомлення порожнє.",
     err_text_too_long: "Повідомлення задовге: у Telegram не більше {limit} символів (зараз {length}).",
     err_caption_too_long: "Підпис задовгий: не більше {limit} символів.",
@@ -100,7 +99,8 @@ const I18N = {
     botLabel: "bot",
     privateChatSubtitle: "private chat with the bot",
     groupSubtitle: "secretariat group",
-    groupGuest: "You are viewing this group as a guest: only its members can write or press buttons here.",
+    groupGuest:
+      "In Telegram this persona would not be in this group. Here it can write and press buttons: the bot answers as it answers anyone without staff rights.",
     status_starting: "The bot is starting…",
     status_running: "The bot is running",
     status_restarting: "The bot is restarting…",
@@ -129,7 +129,6 @@ const I18N = {
     megabytes: "MB",
     err_unknown_persona: "Unknown persona.",
     err_chat_not_found: "This chat is not open to the chosen persona.",
-    err_not_member: "The chosen persona is not a member of this group.",
     err_text_empty: "The message is empty.",
     err_text_too_long: "The message is too long: Telegram allows at most {limit} characters (this one has {length}).",
     err_caption_too_long: "The caption is too long: at most {limit} characters.",
@@ -271,11 +270,18 @@ function groupOf(chatId) {
   return app.state?.groups.find((g) => g.chat_id === chatId) || null;
 }
 
+// Every persona may write and press in every staff group, as the walkthroughs need
+// (a head pressing a card's button learns what the bot tells someone without staff rights);
+// the note says when, in Telegram, the persona would not be in that group.
 function canAct(chatId) {
   const me = persona();
   if (!me) return false;
-  if (chatId === me.user_id) return true;
-  return me.groups.includes(chatId);
+  return chatId === me.user_id || groupOf(chatId) !== null;
+}
+
+function isGroupMember(chatId) {
+  const me = persona();
+  return Boolean(me) && (groupOf(chatId) === null || me.groups.includes(chatId));
 }
 
 function chatTitle(chatId) {
@@ -707,9 +713,10 @@ function toggleCommandMenu() {
 
 function updateComposerAccess() {
   const acting = canAct(app.chatId);
+  const member = isGroupMember(app.chatId);
   const note = $("#readonly-note");
-  note.textContent = acting ? "" : t("groupGuest");
-  note.hidden = acting;
+  note.textContent = member ? "" : t("groupGuest");
+  note.hidden = member;
   for (const selector of ["#composer", "#send", "#attach", "#commands"]) $(selector).disabled = !acting;
 }
 
