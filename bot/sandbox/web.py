@@ -263,10 +263,7 @@ class SandboxPage:
         if not isinstance(text, str):
             raise _Refused(400, "bad_request", "text must be a string")
         reply_to = self.optional_int(body, "reply_to")
-        try:
-            message = await self.user_of(persona).write(text, chat_id=chat_id, reply_to=reply_to)
-        except ClientRefused as error:
-            raise _refused(error) from None
+        message = await self.user_of(persona).write(text, chat_id=chat_id, reply_to=reply_to)
         return _json({"message": self.emulator.message_view(chat_id, message)})
 
     async def upload(self, request: web.Request) -> web.Response:
@@ -277,18 +274,15 @@ class SandboxPage:
         if upload is None:
             raise _Refused(400, "bad_request", "no file in the request")
         file_name, content_type, content = upload
-        try:
-            message = await self.user_of(persona).send_file(
-                content,
-                chat_id=chat_id,
-                file_name=file_name,
-                mime_type=content_type,
-                as_photo=content_type.startswith("image/"),
-                caption=fields.get("caption") or None,
-                reply_to=reply_to,
-            )
-        except ClientRefused as error:
-            raise _refused(error) from None
+        message = await self.user_of(persona).send_file(
+            content,
+            chat_id=chat_id,
+            file_name=file_name,
+            mime_type=content_type,
+            as_photo=content_type.startswith("image/"),
+            caption=fields.get("caption") or None,
+            reply_to=reply_to,
+        )
         return _json({"message": self.emulator.message_view(chat_id, message)})
 
     @staticmethod
@@ -331,15 +325,12 @@ class SandboxPage:
         body = await self.json_body(request)
         persona = self.persona_of(body.get("persona"))
         chat_id = self.chat_for(persona, body.get("chat_id"))
-        try:
-            query_id = await self.user_of(persona).press(
-                chat_id=chat_id,
-                message_id=self.required_int(body, "message_id"),
-                row=self.required_int(body, "row"),
-                column=self.required_int(body, "col"),
-            )
-        except ClientRefused as error:
-            raise _refused(error) from None
+        query_id = await self.user_of(persona).press(
+            chat_id=chat_id,
+            message_id=self.required_int(body, "message_id"),
+            row=self.required_int(body, "row"),
+            column=self.required_int(body, "col"),
+        )
         return _json({"callback_query_id": query_id})
 
     async def reply_button(self, request: web.Request) -> web.Response:
@@ -349,20 +340,14 @@ class SandboxPage:
         text = body.get("text")
         if not isinstance(text, str):
             raise _Refused(400, "bad_request", "text must be a string")
-        try:
-            message = await self.user_of(persona).press_reply_key(text, chat_id=chat_id)
-        except ClientRefused as error:
-            raise _refused(error) from None
+        message = await self.user_of(persona).press_reply_key(text, chat_id=chat_id)
         return _json({"message": self.emulator.message_view(chat_id, message)})
 
     async def contact(self, request: web.Request) -> web.Response:
         body = await self.json_body(request)
         persona = self.persona_of(body.get("persona"))
         chat_id = self.chat_for(persona, body.get("chat_id"))
-        try:
-            message = await self.user_of(persona).share_contact(chat_id=chat_id)
-        except ClientRefused as error:
-            raise _refused(error) from None
+        message = await self.user_of(persona).share_contact(chat_id=chat_id)
         return _json({"message": self.emulator.message_view(chat_id, message)})
 
     async def reset(self, request: web.Request) -> web.Response:
@@ -476,6 +461,9 @@ class SandboxPage:
             return await handler(request)
         except _Refused as error:
             return _error_response(error.status, error.code, error.description)
+        except ClientRefused as error:  # what a Telegram client could not send
+            refused = _refused(error)
+            return _error_response(refused.status, refused.code, refused.description)
         except web.HTTPRequestEntityTooLarge:
             return _error_response(413, "file_too_large", "a file is at most 20 MB here")
         except web.HTTPException as error:
