@@ -32,7 +32,7 @@ from aiohttp import web
 from bot.commands import register_commands
 from bot.content import AssociationInfo, PrivacyNotice, load_associations, load_privacy_notice
 from bot.i18n import Translations
-from bot.metrics import DEPENDENCY_UP
+from bot.metrics import DEPENDENCY_UP, count_statements
 from bot.middlewares import MemberContextMiddleware, UpdateLogMiddleware
 from bot.observability import (
     BotApiMetrics,
@@ -290,6 +290,7 @@ async def run_bot(settings: Settings) -> None:
     stop = _stop_event()
     async with contextlib.AsyncExitStack() as stack:
         db = Database.from_url(settings.database_url)
+        count_statements(db.engine)
         stack.push_async_callback(db.close)
         heartbeat = Heartbeat()
         readiness = Readiness(db, settings.redis_url)

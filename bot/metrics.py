@@ -6,7 +6,11 @@ user id, chat id or text, so the series count stays small whatever the traffic.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -87,3 +91,18 @@ DEPENDENCY_UP = Gauge(
     ["dependency"],
     registry=REGISTRY,
 )
+DB_STATEMENTS = Counter(
+    "hromada_db_statements",
+    "SQL statements this process sent to the database; divided by hromada_updates_total it is "
+    "what one update costs the database.",
+    registry=REGISTRY,
+)
+
+
+def count_statements(engine: AsyncEngine) -> None:
+    """Count every statement `engine` executes in DB_STATEMENTS."""
+    event.listen(engine.sync_engine, "after_cursor_execute", _count_statement)
+
+
+def _count_statement(*_args: Any) -> None:
+    DB_STATEMENTS.inc()

@@ -19,10 +19,11 @@ from aiogram.methods import GetUpdates, SendMessage
 from aiogram.types import Chat, Message, Update
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bot.emulator import FakeTelegram
-from bot.metrics import REGISTRY
+from bot.metrics import REGISTRY, count_statements
 from bot.middlewares import UpdateLogMiddleware
 from bot.observability import (
     BotApiMetrics,
@@ -312,3 +313,12 @@ async def test_gauges_count_the_outbox_and_open_reports(db: Database) -> None:
     assert sample("hromada_reports_open", status="in_progress") == 1
     assert sample("hromada_reports_open", status="escalated") == 0
     assert sample("hromada_reports_overdue") == 2
+
+
+async def test_statement_counter_counts_what_the_engine_sends(db: Database) -> None:
+    count_statements(db.engine)
+    before = sample("hromada_db_statements_total")
+    async with db.transaction() as session:
+        await session.execute(text("SELECT 1"))
+        await session.execute(text("SELECT 2"))
+    assert sample("hromada_db_statements_total") == before + 2
