@@ -1,7 +1,9 @@
 """Registration throughput of the real bot process over HTTP, against the fake Telegram server.
 
-N simulated members register at once (each one step after another, all of them concurrently);
-the same harness then drives a bare aiogram echo bot with as many updates, the ceiling.
+N simulated members register at once (each one step after another, all of them concurrently).
+The same harness first drives a bare aiogram echo bot with as many updates (the ceiling) and the
+same registration written as the smallest aiogram-dialog bot (the floor), then the real bot on
+SQLite and PostgreSQL; last, each bot's start-up is timed from launch to its first getUpdates.
 
     .venv/bin/python benchmarks/registration.py [--members N] [--concurrency C] [--json]
 
@@ -17,6 +19,8 @@ import json
 import os
 import re
 import signal
+import socket
+import statistics
 import sys
 import tempfile
 import threading
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import aiohttp
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,6 +42,7 @@ from bot.emulator import BotProcess, FakeTelegram, FakeUser  # noqa: E402
 from bot.emulator.process import DEFAULT_TOKEN  # noqa: E402
 
 ECHO_SCRIPT = Path(__file__).resolve().parent / "echo_bot.py"
+FLOOR_SCRIPT = Path(__file__).resolve().parent / "dialog_floor_bot.py"
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"
 UPDATES_PER_MEMBER = 10
 FIRST_MEMBER_ID = 700_000_001
@@ -52,6 +58,7 @@ ANSWER_METHODS = (
     "answerCallbackQuery",
 )
 _TOOK_RE = re.compile(r"update=(\d+) .*took=([\d.]+)ms")
+_STATEMENTS_RE = re.compile(r"^hromada_db_statements_total ([\d.e+]+)$", re.M)
 
 
 # --------------------------------------------------------------------------- the timed fake
@@ -61,10 +68,12 @@ class TimedTelegram(FakeTelegram):
     """FakeTelegram that times each update from enqueuing to the bot's first answer to it.
 
     Members act one step at a time, so each chat has at most one update waiting for an answer.
+    It also notes when the first getUpdates arrives (`first_poll`), for the start-up time.
     """
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(keep_requests=False)
+        self.first_poll: float | None = None  # perf_counter() of the first getUpdates
         # chat id -> (update type, callback query id or None, when enqueued)
         self.pending: dict[int, tuple[str, str | None, float]] = {}
         self.latencies: list[float] = []  # seconds
@@ -73,6 +82,14 @@ class TimedTelegram(FakeTelegram):
         for name in ANSWER_METHODS:
             key = name.lower()
             self._handlers[key] = self._timed(key, self._handlers[key])
+        get_updates = self._handlers["getupdates"]
+
+        async def polled(token: str, params: dict[str, Any], files: Any) -> Any:
+            if self.first_poll is None:
+                self.first_poll = time.perf_counter()
+            return await get_updates(token, params, files)
+
+        self._handlers["getupdates"] = polled
 
     def reset_measurements(self) -> None:
         self.pending.clear()
@@ -206,7 +223,7 @@ class Sampler:
         for child in self.process.children(recursive=True):
             with contextlib.suppress(psutil.Error):
                 total += child.memory_info().rss
-        return total
+        return int(total)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -224,7 +241,7 @@ class Sampler:
                 with contextlib.suppress(psutil.Error):
                     child_times = child.cpu_times()
                     total += child_times.user + child_times.system
-            return total
+            return float(total)
         except psutil.Error:
             return 0.0
 
@@ -274,6 +291,30 @@ async def stop_py_spy(process: asyncio.subprocess.Process, path: Path) -> str:
     return str(path)
 
 
+# --------------------------------------------------------------------------- the bot's metrics
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 nobody listens on right now (for the bot's METRICS_PORT)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def scrape_statements(port: int) -> int:
+    """hromada_db_statements_total from the bot's /metrics."""
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+        session.get(f"http://127.0.0.1:{port}/metrics") as response,
+    ):
+        text = await response.text()
+    match = _STATEMENTS_RE.search(text)
+    if match is None:
+        raise AssertionError("no hromada_db_statements_total in the bot's /metrics")
+    return int(float(match.group(1)))
+
+
 # --------------------------------------------------------------------------- one run
 
 
@@ -292,11 +333,24 @@ class Result:
     dispatch_p95_ms: float = 0.0
     peak_rss_mb: float = 0.0
     bot_cpu_s: float = 0.0
+    cpu_ms_per_update: float = 0.0
+    # SQL statements the bot sent during the measured phase (hromada_db_statements_total);
+    # None for the echo and floor bots, which have no database
+    statements: int | None = None
+    statements_per_update: float | None = None
     harness_cpu_s: float = 0.0
     completed: int = 0
     failed: int = 0
     violations: int = 0
     share_of_echo: float | None = None
+    # CPU per update as a multiple of the dialog floor bot's
+    of_floor: float | None = None
+    # seconds from launching the process to its first getUpdates, one per fresh start
+    startups_s: list[float] = field(default_factory=list)
+    startup_median_s: float | None = None
+    startup_min_s: float | None = None
+    # seconds from launching the process to the first line in its log (median), if it logged
+    first_log_median_s: float | None = None
     # p50/p95 handling latency (ms) by update type, and the bot's first answering method
     by_kind_ms: dict[str, dict[str, float]] = field(default_factory=dict)
     profile: str | None = None
@@ -334,25 +388,16 @@ async def run_backend(
     run_timeout: float,
     workdir: Path,
     profile_dir: Path | None = None,
+    metrics: bool = False,
 ) -> Result:
+    """One fresh bot process and fake server: a warm-up member, then the measured members.
+
+    `metrics`: the bot serves /metrics, and its SQL statements are counted."""
     result = Result(backend=backend, members=members)
     server = TimedTelegram()
     base_url = await server.start()
-    extra_env = {
-        "PYTHONPATH": str(REPO),  # cwd is the temp dir, so `bot` comes from here
-        "PYTHONDONTWRITEBYTECODE": "1",  # nothing written into the repository
-        # The benchmark types its hromada as free text: no codifier in its database.
-        "CODIFIER_IMPORT_ON_START": "false",
-    }
-    process = BotProcess(
-        base_url,
-        database_url,
-        token=DEFAULT_TOKEN,
-        workdir=workdir,
-        argv=argv,
-        cwd=workdir,  # no .env of the repository is read, no var/ created there
-        extra_env=extra_env,
-    )
+    port = free_port() if metrics else None
+    process = bot_process(base_url, database_url, argv, workdir, port)
     sampler: Sampler | None = None
     try:
         await process.start()
@@ -379,6 +424,7 @@ async def run_backend(
                 step_times.extend(await run_member(user, steps, step_timeout))
 
         spy = await start_py_spy(profile_dir, backend, process.process.pid)
+        statements_before = await scrape_statements(port) if port else 0
         cpu_before = sampler.cpu_seconds()
         harness_before = time.process_time()
         started = time.perf_counter()
@@ -387,6 +433,8 @@ async def run_backend(
         result.wall_s = time.perf_counter() - started
         result.bot_cpu_s = sampler.cpu_seconds() - cpu_before
         result.harness_cpu_s = time.process_time() - harness_before
+        if port:
+            result.statements = await scrape_statements(port) - statements_before
         if spy is not None:
             result.profile = await stop_py_spy(*spy)
         for task in pending:
@@ -404,6 +452,10 @@ async def run_backend(
 
         result.updates = server.pushed
         result.updates_per_s = result.updates / result.wall_s if result.wall_s else 0.0
+        if result.updates:
+            result.cpu_ms_per_update = result.bot_cpu_s / result.updates * 1000
+            if result.statements is not None:
+                result.statements_per_update = result.statements / result.updates
         result.p50_ms = percentile(server.latencies, 50) * 1000
         result.p95_ms = percentile(server.latencies, 95) * 1000
         result.step_p50_ms = percentile(step_times, 50) * 1000
@@ -429,6 +481,77 @@ async def run_backend(
         await process.stop(timeout=10)
         await server.stop()
     return result
+
+
+def bot_process(
+    base_url: str, database_url: str, argv: list[str] | None, workdir: Path, port: int | None
+) -> BotProcess:
+    """The bot (or `argv`) pointed at the fake server, in `workdir`, METRICS_PORT=`port`."""
+    extra_env = {
+        "PYTHONPATH": str(REPO),  # cwd is the temp dir, so `bot` comes from here
+        "PYTHONDONTWRITEBYTECODE": "1",  # nothing written into the repository
+        # The benchmark types its hromada as free text: no codifier in its database.
+        "CODIFIER_IMPORT_ON_START": "false",
+    }
+    if port is not None:
+        extra_env["METRICS_PORT"] = str(port)
+    return BotProcess(
+        base_url,
+        database_url,
+        token=DEFAULT_TOKEN,
+        workdir=workdir,
+        argv=argv,
+        cwd=workdir,  # no .env of the repository is read, no var/ created there
+        extra_env=extra_env,
+    )
+
+
+async def measure_startups(
+    result: Result,
+    *,
+    argv: list[str] | None,
+    database_url: str,
+    workdir: Path,
+    metrics: bool,
+    starts: int,
+) -> None:
+    """Launch the bot `starts` times against its already migrated database; each time, the
+    seconds to its first getUpdates (and to its first log line) go into `result`."""
+    server = TimedTelegram()
+    base_url = await server.start()
+    first_logs: list[float] = []
+    try:
+        for _ in range(starts):
+            server.first_poll = None
+            process = bot_process(
+                base_url, database_url, argv, workdir, free_port() if metrics else None
+            )
+            launched = time.perf_counter()
+            await process.start()
+            first_log = None
+            try:
+                deadline = launched + 120
+                while server.first_poll is None:
+                    if first_log is None and process.log_path.stat().st_size:
+                        first_log = time.perf_counter() - launched
+                    if not process.running or time.perf_counter() > deadline:
+                        tail = process.log_text()[-1500:]
+                        raise AssertionError(f"no getUpdates after a start; log tail:\n{tail}")
+                    await asyncio.sleep(0.01)
+                result.startups_s.append(server.first_poll - launched)
+                if first_log is not None:
+                    first_logs.append(first_log)
+            finally:
+                await process.stop(timeout=10)
+    except AssertionError as error:
+        result.errors.append(f"start-up: {str(error)[:2000]}")
+    finally:
+        await server.stop()
+    if result.startups_s:
+        result.startup_median_s = statistics.median(result.startups_s)
+        result.startup_min_s = min(result.startups_s)
+    if first_logs:
+        result.first_log_median_s = statistics.median(first_logs)
 
 
 # --------------------------------------------------------------------------- PostgreSQL
@@ -459,7 +582,9 @@ async def reset_postgres(url: str) -> None:
 
 # --------------------------------------------------------------------------- report
 
-COLUMNS = (
+Column = tuple[str, str, str]  # title, Result attribute, format
+
+COLUMNS: tuple[Column, ...] = (
     ("backend", "backend", "{}"),
     ("members", "members", "{}"),
     ("updates", "updates", "{}"),
@@ -471,26 +596,38 @@ COLUMNS = (
     ("step p95", "step_p95_ms", "{:.1f}"),
     ("peak RSS MB", "peak_rss_mb", "{:.1f}"),
     ("bot CPU s", "bot_cpu_s", "{:.2f}"),
+    ("CPU ms/upd", "cpu_ms_per_update", "{:.2f}"),
+    ("stmts/upd", "statements_per_update", "{:.1f}"),
     ("of echo", "share_of_echo", "{:.0%}"),
+    ("of floor", "of_floor", "{:.2f}x"),
     ("failed", "failed", "{}"),
+)
+STARTUP_COLUMNS: tuple[Column, ...] = (
+    ("backend", "backend", "{}"),
+    ("starts", "startups_s", "{}"),
+    ("start-up s", "startup_median_s", "{:.2f}"),
+    ("min s", "startup_min_s", "{:.2f}"),
+    ("first log line s", "first_log_median_s", "{:.2f}"),
 )
 
 
-def table(results: list[Result]) -> str:
-    rows = [[title for title, _, _ in COLUMNS]]
+def table(results: list[Result], columns: tuple[Column, ...] = COLUMNS) -> str:
+    rows = [[title for title, _, _ in columns]]
     for result in results:
         if result.skipped:
             rows.append([result.backend, f"skipped: {result.skipped}"])
             continue
         row = []
-        for _, key, fmt in COLUMNS:
+        for _, key, fmt in columns:
             value = getattr(result, key)
+            if isinstance(value, list):
+                value = len(value)
             row.append("-" if value is None else fmt.format(value))
         rows.append(row)
-    widths = [max(len(row[i]) for row in rows if len(row) > i) for i in range(len(COLUMNS))]
+    widths = [max(len(row[i]) for row in rows if len(row) > i) for i in range(len(columns))]
     lines = []
     for row in rows:
-        if len(row) < len(COLUMNS):
+        if len(row) < len(columns):
             lines.append(f"{row[0]:<{widths[0]}}  {row[1]}")
             continue
         cells = [
@@ -513,7 +650,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0,
         help="at most this many members registering at once (0: all of them, the default)",
     )
-    parser.add_argument("--skip-postgres", action="store_true", help="SQLite and echo only")
+    parser.add_argument("--skip-postgres", action="store_true", help="echo, floor and SQLite only")
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
@@ -524,6 +661,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--run-timeout", type=float, default=180, help="seconds one backend's run may take (180)"
+    )
+    parser.add_argument(
+        "--startups",
+        type=int,
+        default=3,
+        metavar="N",
+        help="after each run, time N fresh starts to the first getUpdates (3; 0: none)",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
@@ -549,30 +693,49 @@ async def main(args: argparse.Namespace) -> list[Result]:
     }
     log = sys.stderr
     results: list[Result] = []
-    try:
-        print(f"echo ceiling: {args.members} members ...", file=log)
-        echo = await run_backend(
-            "echo (ceiling)",
-            argv=[sys.executable, str(ECHO_SCRIPT)],
-            database_url="sqlite+aiosqlite:///unused.sqlite3",
-            steps=ECHO,
-            workdir=workdir / "echo",
+
+    async def run(
+        backend: str, argv: list[str] | None, database_url: str, steps: tuple[Step, ...], name: str
+    ) -> Result:
+        """The measured run, then the start-ups against the database it left migrated."""
+        print(f"{backend}: {args.members} members ...", file=log)
+        metrics = argv is None  # only our bot has /metrics and a database
+        result = await run_backend(
+            backend,
+            argv=argv,
+            database_url=database_url,
+            steps=steps,
+            workdir=workdir / name,
+            metrics=metrics,
             **common,
         )
-        results.append(echo)
-
-        print(f"bot on SQLite: {args.members} members ...", file=log)
-        sqlite_file = workdir / "sqlite" / "bench.sqlite3"
-        results.append(
-            await run_backend(
-                "bot, SQLite",
-                argv=None,
-                database_url=f"sqlite+aiosqlite:///{sqlite_file}",
-                steps=REGISTRATION,
-                workdir=workdir / "sqlite",
-                **common,
+        if args.startups:
+            print(f"{backend}: {args.startups} start-ups ...", file=log)
+            await measure_startups(
+                result,
+                argv=argv,
+                database_url=database_url,
+                workdir=workdir / name,
+                metrics=metrics,
+                starts=args.startups,
             )
+        results.append(result)
+        return result
+
+    no_database = "sqlite+aiosqlite:///unused.sqlite3"
+    try:
+        echo = await run(
+            "echo (ceiling)", [sys.executable, str(ECHO_SCRIPT)], no_database, ECHO, "echo"
         )
+        floor = await run(
+            "dialog floor (aiogram-dialog, memory)",
+            [sys.executable, str(FLOOR_SCRIPT)],
+            no_database,
+            REGISTRATION,
+            "floor",
+        )
+        sqlite_file = workdir / "sqlite" / "bench.sqlite3"
+        await run("bot, SQLite", None, f"sqlite+aiosqlite:///{sqlite_file}", REGISTRATION, "sqlite")
 
         if args.skip_postgres:
             results.append(Result("bot, PostgreSQL", args.members, skipped="--skip-postgres"))
@@ -584,17 +747,7 @@ async def main(args: argparse.Namespace) -> list[Result]:
                 print(reason, file=log)
                 results.append(Result("bot, PostgreSQL", args.members, skipped=reason))
             else:
-                print(f"bot on PostgreSQL: {args.members} members ...", file=log)
-                results.append(
-                    await run_backend(
-                        "bot, PostgreSQL",
-                        argv=None,
-                        database_url=args.postgres_url,
-                        steps=REGISTRATION,
-                        workdir=workdir / "postgres",
-                        **common,
-                    )
-                )
+                await run("bot, PostgreSQL", None, args.postgres_url, REGISTRATION, "postgres")
     finally:
         if args.keep:
             print(f"logs and data kept in {workdir}", file=log)
@@ -603,10 +756,13 @@ async def main(args: argparse.Namespace) -> list[Result]:
 
             shutil.rmtree(workdir, ignore_errors=True)
 
-    if echo.updates_per_s:
-        for result in results:
-            if not result.skipped:
-                result.share_of_echo = result.updates_per_s / echo.updates_per_s
+    for result in results:
+        if result.skipped:
+            continue
+        if echo.updates_per_s:
+            result.share_of_echo = result.updates_per_s / echo.updates_per_s
+        if floor.cpu_ms_per_update:
+            result.of_floor = result.cpu_ms_per_update / floor.cpu_ms_per_update
     return results
 
 
@@ -614,6 +770,8 @@ def cli() -> int:
     args = parse_args()
     if args.members < 1:
         raise SystemExit("--members must be at least 1")
+    if args.startups < 0:
+        raise SystemExit("--startups must be 0 or more")
     if urlsplit(args.postgres_url).path.lstrip("/") == "test":
         raise SystemExit("refusing to wipe the test suite's database `test`; use another one")
     results = asyncio.run(main(args))
@@ -621,6 +779,12 @@ def cli() -> int:
         print(json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=2))
     else:
         print(table(results))
+        if args.startups:
+            print(
+                f"\nstart-up: from launching the process to its first getUpdates "
+                f"({args.startups} fresh starts each, database already migrated; median, min)"
+            )
+            print(table(results, STARTUP_COLUMNS))
         for result in results:
             for error in result.errors:
                 print(f"\n{result.backend}: {error}")
