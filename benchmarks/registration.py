@@ -269,6 +269,7 @@ async def start_py_spy(
         "--rate",
         "100",
         "--nonblocking",  # do not pause the bot to sample it
+        "--threads",  # each stack starts with its thread: profile_summary.py picks the main one
         "--format",
         "raw",
         "--output",
