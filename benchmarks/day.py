@@ -552,7 +552,8 @@ async def post_cards(db: Database, content: Content, server: FakeTelegram) -> No
             associations=content.associations,
             tz=settings.tz,
         )
-        await CardSweeper(db, poster, grace=timedelta(0)).sweep()
+        # every card in one pass: no per-group pace for cards posted before the bot starts
+        await CardSweeper(db, poster, grace=timedelta(0), per_chat=1_000_000).sweep()
     finally:
         await bot.session.close()
 
