@@ -20,11 +20,13 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ContentType, ParseMode
 from aiogram.filters import CommandStart
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.methods import Response, TelegramMethod
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window, setup_dialogs
 from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
@@ -426,11 +428,29 @@ async def start(_message: Message, dialog_manager: DialogManager) -> None:
     await dialog_manager.start(Registration.language, mode=StartMode.RESET_STACK)
 
 
+# aiogram parses each Bot API answer with pydantic's `Response[method.__returning__]`, a class
+# pydantic caches only weakly, so after a garbage collection the next answer builds it again.
+# Our bot keeps these classes alive (bot/response_models.py); so does this bot, to compare like
+# with like.
+_RESPONSE_MODELS: dict[Any, Any] = {}
+
+
+async def keep_response_model(
+    make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
+) -> Any:
+    returning = method.__returning__
+    if returning not in _RESPONSE_MODELS:
+        _RESPONSE_MODELS[returning] = Response[returning]  # type: ignore[valid-type]
+    return await make_request(bot, method)
+
+
 async def main() -> None:
     api = TelegramAPIServer.from_base(os.environ["TELEGRAM_API_URL"])
+    session = AiohttpSession(api=api)
+    session.middleware(keep_response_model)
     bot = Bot(
         os.environ["BOT_TOKEN"],
-        session=AiohttpSession(api=api),
+        session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
     # One update per chat at a time, as our bot: aiogram-dialog reads a button's context before

@@ -11,11 +11,14 @@ import asyncio
 import html
 import logging
 import os
+from typing import Any
 
 from aiogram import Bot, Dispatcher, F
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.methods import Response, TelegramMethod
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 logging.basicConfig(level=logging.WARNING)
@@ -41,11 +44,29 @@ async def clicked(query: CallbackQuery) -> None:
     await query.answer(f"got {query.data}")
 
 
+# aiogram parses each Bot API answer with pydantic's `Response[method.__returning__]`, a class
+# pydantic caches only weakly, so after a garbage collection the next answer builds it again.
+# Our bot keeps these classes alive (bot/response_models.py); so does this bot, to compare like
+# with like.
+_RESPONSE_MODELS: dict[Any, Any] = {}
+
+
+async def keep_response_model(
+    make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
+) -> Any:
+    returning = method.__returning__
+    if returning not in _RESPONSE_MODELS:
+        _RESPONSE_MODELS[returning] = Response[returning]  # type: ignore[valid-type]
+    return await make_request(bot, method)
+
+
 async def main() -> None:
     api = TelegramAPIServer.from_base(os.environ["TELEGRAM_API_URL"])
+    session = AiohttpSession(api=api)
+    session.middleware(keep_response_model)
     bot = Bot(
         os.environ["BOT_TOKEN"],
-        session=AiohttpSession(api=api),
+        session=session,
         default=DefaultBotProperties(parse_mode="HTML"),
     )
     await bot.delete_webhook()
