@@ -305,11 +305,14 @@ def free_port() -> int:
 
 async def scrape_statements(port: int) -> int:
     """hromada_db_statements_total from the bot's /metrics."""
-    async with (
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
-        session.get(f"http://127.0.0.1:{port}/metrics") as response,
-    ):
-        text = await response.text()
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+            session.get(f"http://127.0.0.1:{port}/metrics") as response,
+        ):
+            text = await response.text()
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise AssertionError(f"the bot's /metrics on port {port}: {error!r}") from None
     match = _STATEMENTS_RE.search(text)
     if match is None:
         raise AssertionError("no hromada_db_statements_total in the bot's /metrics")
