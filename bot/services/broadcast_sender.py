@@ -50,6 +50,7 @@ from bot.i18n import Translations
 from bot.metrics import OUTBOX_SENT
 from bot.observability import BotApiMetrics
 from bot.outage import WorkerBackoff
+from bot.response_models import KeepResponseModels
 from bot.services.broadcasts import (
     BroadcastProgress,
     BroadcastService,
@@ -101,6 +102,7 @@ def create_sender_bot(token: str, api_url: str) -> Bot:
     """A Bot of its own for the sender, without the app's RetryMiddleware: the outbox decides
     about retries, and a hidden retry inside one send would break the exactly-once record."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), limit=200)
+    session.middleware(KeepResponseModels())
     session.middleware(BotApiMetrics())
     return Bot(
         token,
