@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from aiogram import Bot, Dispatcher
+import aiogram
+from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -24,6 +25,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.types import TelegramObject, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiogram_dialog import setup_dialogs
 from aiogram_dialog.api.protocols import MessageManagerProtocol
@@ -42,6 +44,7 @@ from bot.observability import (
     add_routes,
     start_server,
 )
+from bot.response_models import KeepResponseModels
 from bot.retry import RetryMiddleware, single_attempt
 from bot.services.associations import sync_associations
 from bot.services.broadcast_sender import BroadcastSender, create_sender_bot
@@ -62,7 +65,7 @@ from bot.services.staff_chats import StaffChatService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
 from storage.db import Database
-from storage.fsm import create_fsm_storage
+from storage.fsm import create_fsm_storage, update_scope
 from storage.migrate import upgrade
 
 logger = logging.getLogger("bot")
@@ -103,6 +106,7 @@ class Content:
 def create_bot(settings: Settings) -> Bot:
     assert settings.bot_token is not None
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(KeepResponseModels())
     session.middleware(RetryMiddleware())
     session.middleware(BotApiMetrics())  # last: each retry counted as the call it is
     return Bot(
@@ -110,6 +114,20 @@ def create_bot(settings: Settings) -> Bot:
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
+
+
+class Dispatcher(aiogram.Dispatcher):
+    """aiogram's dispatcher, each update (aiogram-dialog's background ones too) handled in the
+    FSM storage's update scope: its dialog state read once, unchanged state not written again
+    (`storage.fsm.SqlStorage.update_scope`)."""
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        with update_scope(self.storage):
+            return await super().feed_update(bot, update, **kwargs)
+
+    async def propagate_event(self, update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
+        with update_scope(self.storage):
+            return await super().propagate_event(update_type, event, **kwargs)
 
 
 def create_dispatcher(

@@ -5,17 +5,31 @@
 no row at all, so the table only holds live dialogs. Every call is one short transaction; writes
 are dialect upserts (`INSERT ... ON CONFLICT (key) DO UPDATE`), so concurrent writers of different
 keys never block each other and writers of the same key never fail on a duplicate key.
+
+Inside an update scope (`SqlStorage.update_scope()`, opened by the dispatcher around each update)
+the storage reads a member's dialog state once and writes only what changed: the first read of
+the update fetches, in one transaction, the aiogram state row, the member's aiogram-dialog stack in
+that chat and the stack's top dialog context (the three rows every update reads); later reads in
+the update are served from the scope, and a write of a value equal to the one read is skipped.
+A write by any other update or worker of the process evicts the key from every other open scope,
+so a scope never serves a value older than the last write this process made. Every write still
+reaches the database before the update's handler returns, so the state survives a crash.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Mapping
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import (
+    DEFAULT_DESTINY,
     BaseEventIsolation,
     BaseStorage,
     DefaultKeyBuilder,
@@ -53,6 +67,52 @@ def _state_name(state: StateType) -> str | None:
     raise TypeError(f"FSM state must be a State, a str or None, not {type(state).__name__}")
 
 
+# A row as the scope keeps it: (state, data as canonical JSON text); (None, None) = no row.
+_Row = tuple[str | None, str | None]
+_NO_ROW: _Row = (None, None)
+_UNKNOWN: Any = object()  # a half of a row the writer has not read
+
+
+def _canonical(data: Mapping[str, Any] | None) -> str | None:
+    """The JSON text a scope keeps and compares: keys sorted, so a row read back from the
+    database compares equal to the same data about to be written."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False) if data else None
+
+
+class _Scope:
+    """What one update has read and written of one storage."""
+
+    __slots__ = ("__weakref__", "active", "evicted", "rows", "storage")
+
+    def __init__(self, storage: SqlStorage) -> None:
+        self.storage = storage
+        self.active = True
+        self.rows: dict[str, _Row] = {}
+        # key → the storage's write count when another writer changed it during this update
+        self.evicted: dict[str, int] = {}
+
+    def evict(self, key: str, write_count: int) -> None:
+        self.rows.pop(key, None)
+        self.evicted[key] = write_count
+
+
+_SCOPE: ContextVar[_Scope | None] = ContextVar("fsm_update_scope", default=None)
+_STORAGES: weakref.WeakSet[SqlStorage] = weakref.WeakSet()
+
+
+def forget_cached(keys: Iterable[str]) -> None:
+    """Rows changed behind the storages' backs (deleted by the privacy erase or the retention
+    job): every open update scope of this process forgets them."""
+    doomed = list(keys)
+    for storage in list(_STORAGES):
+        storage._written(doomed, None)
+
+
+def update_scope(storage: BaseStorage) -> AbstractContextManager[None]:
+    """`storage.update_scope()` for a `SqlStorage`; nothing for another storage (Redis)."""
+    return storage.update_scope() if isinstance(storage, SqlStorage) else nullcontext()
+
+
 class SqlStorage(BaseStorage):
     """FSM state and data in the `fsm_records` table of the project's database.
 
@@ -66,6 +126,104 @@ class SqlStorage(BaseStorage):
             )
         self.db = db
         self.key_builder = key_builder or default_key_builder()
+        self._scopes: weakref.WeakSet[_Scope] = weakref.WeakSet()
+        self._writes = 0  # writes this storage has finished, for the scopes' bookkeeping
+        _STORAGES.add(self)
+
+    # ------------------------------------------------------------------ the update scope
+
+    @contextmanager
+    def update_scope(self) -> Iterator[None]:
+        """Reads and writes of the enclosed update share one view of its dialog state (see the
+        module's docstring). Nested scopes of the same task share the outer one."""
+        current = _SCOPE.get()
+        if current is not None and current.active and current.storage is self:
+            yield
+            return
+        scope = _Scope(self)
+        self._scopes.add(scope)
+        token = _SCOPE.set(scope)
+        try:
+            yield
+        finally:
+            _SCOPE.reset(token)
+            scope.active = False
+            scope.rows.clear()
+            self._scopes.discard(scope)
+
+    def _scope(self) -> _Scope | None:
+        scope = _SCOPE.get()
+        if scope is not None and scope.active and scope.storage is self:
+            return scope
+        return None
+
+    def _written(self, keys: Iterable[str], writer: _Scope | None) -> None:
+        """After a write reached the database: every other open scope forgets these keys."""
+        self._writes += 1
+        for scope in list(self._scopes):
+            if scope is not writer:
+                for key in keys:
+                    scope.evict(key, self._writes)
+
+    @staticmethod
+    def _stack_of(key: StorageKey) -> StorageKey | None:
+        """The aiogram-dialog stack read with `key`: the key itself when it is a stack; for
+        aiogram's own state key (every update's first read), the member's stack in the same chat,
+        which the update reads next (aiogram-dialog keys it by chat, with the member's id in the
+        destiny outside a private chat)."""
+        if key.destiny.startswith("aiogd:stack:"):
+            return key
+        if key.destiny != DEFAULT_DESTINY:
+            return None
+        private = key.user_id == key.chat_id and key.business_connection_id is None
+        stack_id = "" if private else f"<{key.user_id}>"
+        return dataclasses.replace(key, user_id=key.chat_id, destiny=f"aiogd:stack:{stack_id}")
+
+    def _top_context(self, stack: StorageKey, row: _Row | None) -> str | None:
+        """The key of the dialog context on top of this stack row, if it has one."""
+        data = json.loads(row[1]) if row is not None and row[1] else None
+        intents = data.get("intents") if isinstance(data, dict) else None
+        if not intents or not isinstance(intents[-1], str):
+            return None
+        return self._key(dataclasses.replace(stack, destiny=f"aiogd:context:{intents[-1]}"))
+
+    async def _read(self, key: StorageKey) -> _Row:
+        """The row of `key`: from the update's scope, else from the database (in a scope, with
+        the member's dialog stack and its top context, which the update reads next)."""
+        record_key = self._key(key)
+        scope = self._scope()
+        if scope is None:
+            async with self.db.transaction() as session:
+                rows = await self._fetch(session, [record_key])
+            return rows.get(record_key, _NO_ROW)
+        row = scope.rows.get(record_key)
+        if row is not None:
+            return row
+        started = self._writes
+        wanted = [record_key]
+        stack = self._stack_of(key)
+        if stack is not None and stack is not key:
+            wanted.append(self._key(stack))
+        async with self.db.transaction() as session:
+            rows = await self._fetch(session, wanted)
+            context = self._top_context(stack, rows.get(wanted[-1])) if stack else None
+            if context is not None:
+                rows.update(await self._fetch(session, [context]))
+                wanted.append(context)
+        for wanted_key in wanted:
+            # Not kept when another writer changed the row while it was being read.
+            if scope.evicted.get(wanted_key, -1) <= started:
+                scope.rows[wanted_key] = rows.get(wanted_key, _NO_ROW)
+        return rows.get(record_key, _NO_ROW)
+
+    @staticmethod
+    async def _fetch(session: AsyncSession, keys: list[str]) -> dict[str, _Row]:
+        result = await session.execute(
+            select(FsmRecord.key, FsmRecord.state, FsmRecord.data).where(FsmRecord.key.in_(keys))
+        )
+        return {key: (state, _canonical(data)) for key, state, data in result.all()}
+
+    # ------------------------------------------------------------------ the storage
 
     def _key(self, key: StorageKey) -> str:
         built = self.key_builder.build(key)
@@ -96,6 +254,10 @@ class SqlStorage(BaseStorage):
         if name is not None and len(name) > STATE_MAX_LENGTH:
             raise ValueError(f"FSM state is longer than {STATE_MAX_LENGTH}: {name!r}")
         record_key = self._key(key)
+        scope = self._scope()
+        row = scope.rows.get(record_key) if scope else None
+        if row is not None and row[0] == name:
+            return  # read in this update, and unchanged
         async with self.db.transaction() as session:
             if name is None:
                 await session.execute(
@@ -107,14 +269,10 @@ class SqlStorage(BaseStorage):
             else:
                 values = {"key": record_key, "state": name, "data": null(), "updated_at": utcnow()}
                 await session.execute(self._insert(values, ("state",)))
+        self._after_write(scope, record_key, name, row[1] if row else _UNKNOWN)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        record_key = self._key(key)
-        async with self.db.transaction() as session:
-            result = await session.execute(
-                select(FsmRecord.state).where(FsmRecord.key == record_key)
-            )
-            return result.scalar_one_or_none()
+        return (await self._read(key))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         record_key = self._key(key)
@@ -126,6 +284,11 @@ class SqlStorage(BaseStorage):
             raise TypeError(
                 f"FSM data for key {record_key!r} is not JSON-serialisable: {error}"
             ) from error
+        text = _canonical(payload)
+        scope = self._scope()
+        row = scope.rows.get(record_key) if scope else None
+        if row is not None and row[1] == text:
+            return  # read in this update, and unchanged
         async with self.db.transaction() as session:
             if not payload:
                 await session.execute(
@@ -142,15 +305,21 @@ class SqlStorage(BaseStorage):
                     "updated_at": utcnow(),
                 }
                 await session.execute(self._insert(values, ("data",)))
+        self._after_write(scope, record_key, row[0] if row else _UNKNOWN, text)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        record_key = self._key(key)
-        async with self.db.transaction() as session:
-            result = await session.execute(
-                select(FsmRecord.data).where(FsmRecord.key == record_key)
-            )
-            data = result.scalar_one_or_none()
-        return dict(data) if data else {}
+        text = (await self._read(key))[1]
+        return dict(json.loads(text)) if text else {}
+
+    def _after_write(self, scope: _Scope | None, key: str, state: Any, text: Any) -> None:
+        """The write reached the database: the writer's scope keeps the new row when it knows
+        both halves of it, every other open scope forgets the key."""
+        if scope is not None:
+            if state is _UNKNOWN or text is _UNKNOWN:
+                scope.rows.pop(key, None)
+            else:
+                scope.rows[key] = (state, text)
+        self._written([key], scope)
 
     async def close(self) -> None:
         """Nothing to release: the `Database` belongs to the application."""
@@ -229,6 +398,7 @@ async def delete_user_records(session: AsyncSession, user_id: int) -> int:
     if not doomed:
         return 0
     result = await session.execute(delete(FsmRecord).where(FsmRecord.key.in_(doomed)))
+    forget_cached(doomed)
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -287,6 +457,8 @@ __all__ = [
     "create_fsm_storage",
     "default_key_builder",
     "delete_user_records",
+    "forget_cached",
     "forget_user",
     "key_owner",
+    "update_scope",
 ]

@@ -48,7 +48,7 @@ from bot.outage import WorkerBackoff
 from bot.services import privacy
 from bot.settings import Settings
 from storage.db import Database
-from storage.fsm import delete_user_records, forget_user, key_owner
+from storage.fsm import delete_user_records, forget_cached, forget_user, key_owner
 from storage.models import MaintenanceRun, utcnow
 from storage.repositories import broadcasts as broadcasts_repo
 from storage.repositories import maintenance as runs_repo
@@ -216,6 +216,7 @@ class RetentionService:
                     total += len(idle)
                 elif idle:
                     total += await repo.delete_fsm(session, idle, cutoff)
+                    forget_cached(idle)
             await progress()
 
     async def delivery_rows(
