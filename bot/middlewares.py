@@ -40,8 +40,7 @@ class MemberContextMiddleware(BaseMiddleware):
         member = None
         rights = Rights(0, False, frozenset())
         if user is not None and not user.is_bot:
-            member = await self.members.get(user.id)
-            rights = await self.staff.rights(user.id)
+            member, rights = await self.members.get_with_rights(user.id, self.staff)
             # The database answered, and the FSM storage before it: an outage is over.
             outage.monitor.answered(outage.Dependency.DATABASE)
             if isinstance(data.get("fsm_storage"), RedisStorage) and data.get("state"):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.services.staff import Rights, StaffService
 from bot.services.text_input import InvalidInput as InvalidInput  # long imported from here
 from bot.services.text_input import clean_line
 from storage.db import Database
@@ -160,8 +161,17 @@ class MemberService:
 
     async def get(self, telegram_id: int) -> MemberProfile | None:
         async with self.db.transaction() as session:
-            row = await repo.get_by_telegram_id(session, telegram_id)
+            row = await repo.get_with_associations(session, telegram_id)
             return MemberProfile.from_row(row) if row else None
+
+    async def get_with_rights(
+        self, telegram_id: int, staff: StaffService
+    ) -> tuple[MemberProfile | None, Rights]:
+        """The member and their staff rights in one transaction: what every update reads."""
+        async with self.db.transaction() as session:
+            row = await repo.get_with_associations(session, telegram_id)
+            rights = await staff.rights_in(session, telegram_id)
+        return (MemberProfile.from_row(row) if row else None), rights
 
     async def set_locale(self, telegram_id: int, locale: str) -> None:
         async with self.db.transaction() as session:

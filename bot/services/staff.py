@@ -154,7 +154,11 @@ class StaffService:
 
     async def rights(self, telegram_id: int) -> Rights:
         async with self.db.transaction() as session:
-            held = await repo.rights_of(session, telegram_id)
+            return await self.rights_in(session, telegram_id)
+
+    async def rights_in(self, session: AsyncSession, telegram_id: int) -> Rights:
+        """`rights()` inside the caller's transaction."""
+        held = await repo.rights_of(session, telegram_id)
         is_admin = telegram_id in self.admin_ids or any(role == StaffRole.ADMIN for role, _ in held)
         staff_of = frozenset(code for role, code in held if role == StaffRole.STAFF and code)
         return Rights(telegram_id, is_admin, staff_of)

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from storage.models import AdminUnit, Member
 
 
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
     return await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
+
+
+async def get_with_associations(session: AsyncSession, telegram_id: int) -> Member | None:
+    """The member with their associations in one statement (a join), for reading only."""
+    result = await session.execute(
+        select(Member)
+        .options(joinedload(Member.associations))
+        .where(Member.telegram_id == telegram_id)
+    )
+    return result.unique().scalar_one_or_none()
 
 
 async def existing_ids(session: AsyncSession, telegram_ids: set[int]) -> set[int]:
