@@ -588,6 +588,7 @@ class RedisCommands:
         self.url = url
         self.db = int(urlsplit(url).path.lstrip("/") or 0)
         self.count = 0
+        self.error: str | None = None  # why counting stopped early, if it did
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -596,7 +597,8 @@ class RedisCommands:
         listening = asyncio.Event()
 
         async def run() -> None:
-            client = redis.from_url(self.url)
+            # MONITOR is silent while the bot is idle: no read timeout (redis-py has one now)
+            client = redis.from_url(self.url, socket_timeout=24 * 3600)
             try:
                 async with client.monitor() as monitor:  # raises when MONITOR is refused
                     listening.set()
@@ -604,6 +606,9 @@ class RedisCommands:
                         command = await monitor.next_command()
                         if command.get("db") == self.db:
                             self.count += 1
+            except Exception as error:
+                self.error = f"Redis commands not counted after {self.count}: {error!r}"
+                raise
             finally:
                 await client.aclose()
 
@@ -614,6 +619,17 @@ class RedisCommands:
             waiting.cancel()
             await self.stop()
             raise AssertionError(f"Redis MONITOR did not start at {self.url}")
+
+    async def server_calls(self) -> int:
+        """Commands the whole server has run (INFO commandstats), every client and db."""
+        import redis.asyncio as redis
+
+        client = redis.from_url(self.url)
+        try:
+            stats = await client.info("commandstats")
+        finally:
+            await client.aclose()
+        return sum(int(entry["calls"]) for entry in stats.values() if isinstance(entry, dict))
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -666,8 +682,11 @@ class Result:
     cpu_ms_per_update: float = 0.0
     statements: int | None = None
     statements_per_update: float | None = None
-    redis_commands: int | None = None
+    redis_commands: int | None = None  # on the bot's Redis db, counted with MONITOR
     redis_per_update: float | None = None
+    # INFO commandstats of the whole server: other clients (other dbs) included
+    redis_server_commands: int | None = None
+    redis_server_per_update: float | None = None
     peak_rss_mb: float = 0.0
     harness_cpu_s: float = 0.0
     seed_s: float = 0.0
@@ -693,16 +712,24 @@ class Counters:
     cpu_s: float
     statements: float
     redis: int | None
+    redis_server: int | None = None
 
     @classmethod
     async def read(
-        cls, sampler: Sampler, http: ClientSession, port: int, redis: RedisCommands | None
+        cls,
+        sampler: Sampler,
+        http: ClientSession,
+        port: int,
+        redis: RedisCommands | None,
+        *,
+        server_wide: bool = False,
     ) -> Counters:
         return cls(
             time.perf_counter(),
             sampler.cpu_seconds(),
             await db_statements(http, port),
             None if redis is None else redis.count,
+            await redis.server_calls() if redis is not None and server_wide else None,
         )
 
 
@@ -920,13 +947,13 @@ async def run_backend(
             if redis is not None:
                 await redis.start()
             server.reset_counts()
-            before = await Counters.read(sampler, http, metrics_port, redis)
+            before = await Counters.read(sampler, http, metrics_port, redis, server_wide=True)
             harness_before = time.process_time()
             print(
                 f"  the day: {len(actors)} actors over {plan.window_s:.0f} s ...", file=sys.stderr
             )
             await run.day(actors, result)
-            after = await Counters.read(sampler, http, metrics_port, redis)
+            after = await Counters.read(sampler, http, metrics_port, redis, server_wide=True)
             result.harness_cpu_s = time.process_time() - harness_before
             result.updates = sum(server.pushed.values())
             result.bot_cpu_s = after.cpu_s - before.cpu_s
@@ -937,6 +964,9 @@ async def run_backend(
                 if after.redis is not None and before.redis is not None:
                     result.redis_commands = after.redis - before.redis
                     result.redis_per_update = result.redis_commands / result.updates
+                if after.redis_server is not None and before.redis_server is not None:
+                    result.redis_server_commands = after.redis_server - before.redis_server
+                    result.redis_server_per_update = result.redis_server_commands / result.updates
             if plan.solo and not result.errors:
                 await solo_phases(run, result, sampler, http, metrics_port, redis)
         result.violations = len(server.violations)
@@ -953,6 +983,8 @@ async def run_backend(
             result.peak_rss_mb = sampler.peak / 2**20
         if redis is not None:
             await redis.stop()
+            if redis.error:
+                result.errors.append(redis.error)
         await process.stop(timeout=10)
         await db.close()
         await server.stop()
@@ -1063,6 +1095,7 @@ def tables(results: list[Result]) -> str:
             "CPU ms/upd",
             "stmts/upd",
             "redis/upd",
+            "redis srv/upd",
             "peak RSS MB",
             "annc p50 s",
             "annc p95 s",
@@ -1103,6 +1136,7 @@ def tables(results: list[Result]) -> str:
                 f"{result.cpu_ms_per_update:.1f}",
                 _optional(result.statements_per_update, "{:.1f}"),
                 _optional(result.redis_per_update, "{:.1f}"),
+                _optional(result.redis_server_per_update, "{:.1f}"),
                 f"{result.peak_rss_mb:.1f}",
                 f"{result.announcement_p50_s:.1f}",
                 f"{result.announcement_p95_s:.1f}",
@@ -1135,6 +1169,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="then N actors of each kind alone, one after another, for CPU by kind (20; 0: none)",
     )
     parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL + Redis only")
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("BENCH_DAY_POSTGRES_URL", DEFAULT_POSTGRES_URL),
@@ -1181,18 +1216,21 @@ async def main(args: argparse.Namespace) -> list[Result]:
     }
     results: list[Result] = []
     try:
-        print("bot on SQLite ...", file=log)
-        sqlite_file = workdir / "sqlite" / "day.sqlite3"
-        sqlite_file.parent.mkdir(parents=True)
-        results.append(
-            await run_backend(
-                "SQLite",
-                database_url=f"sqlite+aiosqlite:///{sqlite_file}",
-                redis_url=None,
-                workdir=workdir / "sqlite",
-                **common,
+        if args.skip_sqlite:
+            results.append(Result("SQLite", skipped="--skip-sqlite"))
+        else:
+            print("bot on SQLite ...", file=log)
+            sqlite_file = workdir / "sqlite" / "day.sqlite3"
+            sqlite_file.parent.mkdir(parents=True)
+            results.append(
+                await run_backend(
+                    "SQLite",
+                    database_url=f"sqlite+aiosqlite:///{sqlite_file}",
+                    redis_url=None,
+                    workdir=workdir / "sqlite",
+                    **common,
+                )
             )
-        )
         backend = "PostgreSQL + Redis"
         if args.skip_postgres:
             results.append(Result(backend, skipped="--skip-postgres"))
