@@ -39,9 +39,9 @@ from aiogram.fsm.storage.base import (
 )
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
-from sqlalchemy import delete, null, select, update
+from sqlalchemy import Table, bindparam, delete, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.db import Database
 from storage.models import FsmRecord, utcnow
@@ -65,6 +65,67 @@ def _state_name(state: StateType) -> str | None:
     if isinstance(state, str):
         return state
     raise TypeError(f"FSM state must be a State, a str or None, not {type(state).__name__}")
+
+
+# The storage's statements, built once (SQLAlchemy then reuses their compiled form), on the
+# bare table: no ORM on the path every update takes.
+_RECORDS: Table = FsmRecord.__table__  # type: ignore[assignment]
+_FETCH = select(_RECORDS.c.key, _RECORDS.c.state, _RECORDS.c.data).where(
+    _RECORDS.c.key.in_(bindparam("keys", expanding=True))
+)
+_CLEAR_STATE = (
+    update(_RECORDS)
+    .where(_RECORDS.c.key == bindparam("k"))
+    .values(state=None, updated_at=bindparam("now"))
+)
+_CLEAR_DATA = (
+    update(_RECORDS)
+    .where(_RECORDS.c.key == bindparam("k"))
+    .values(data=null(), updated_at=bindparam("now"))
+)
+_DELETE_IF_EMPTY = delete(_RECORDS).where(
+    _RECORDS.c.key == bindparam("k"), _RECORDS.c.state.is_(None), _RECORDS.c.data.is_(None)
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Upserts:
+    """`INSERT ... ON CONFLICT (key) DO UPDATE` of the state or of the data, in a dialect."""
+
+    upsert_state: Any
+    upsert_data: Any
+
+    @classmethod
+    def for_dialect(cls, name: str) -> _Upserts:
+        insert = (postgresql if name == "postgresql" else sqlite).insert
+
+        def upsert(column: str, values: dict[str, Any]) -> Any:
+            stmt = insert(_RECORDS).values(**values)
+            return stmt.on_conflict_do_update(
+                index_elements=[_RECORDS.c.key],
+                set_={column: stmt.excluded[column], "updated_at": stmt.excluded.updated_at},
+            )
+
+        return cls(
+            upsert_state=upsert(
+                "state",
+                {
+                    "key": bindparam("key"),
+                    "state": bindparam("state"),
+                    "data": null(),
+                    "updated_at": bindparam("updated_at"),
+                },
+            ),
+            upsert_data=upsert(
+                "data",
+                {
+                    "key": bindparam("key"),
+                    "state": null(),
+                    "data": bindparam("data"),
+                    "updated_at": bindparam("updated_at"),
+                },
+            ),
+        )
 
 
 # A row as the scope keeps it: (state, data as canonical JSON text); (None, None) = no row.
@@ -126,6 +187,7 @@ class SqlStorage(BaseStorage):
             )
         self.db = db
         self.key_builder = key_builder or default_key_builder()
+        self._statements = _Upserts.for_dialect(db.dialect)
         self._scopes: weakref.WeakSet[_Scope] = weakref.WeakSet()
         self._writes = 0  # writes this storage has finished, for the scopes' bookkeeping
         _STORAGES.add(self)
@@ -193,8 +255,8 @@ class SqlStorage(BaseStorage):
         record_key = self._key(key)
         scope = self._scope()
         if scope is None:
-            async with self.db.transaction() as session:
-                rows = await self._fetch(session, [record_key])
+            async with self.db.engine.begin() as connection:
+                rows = await self._fetch(connection, [record_key])
             return rows.get(record_key, _NO_ROW)
         row = scope.rows.get(record_key)
         if row is not None:
@@ -204,11 +266,11 @@ class SqlStorage(BaseStorage):
         stack = self._stack_of(key)
         if stack is not None and stack is not key:
             wanted.append(self._key(stack))
-        async with self.db.transaction() as session:
-            rows = await self._fetch(session, wanted)
+        async with self.db.engine.begin() as connection:
+            rows = await self._fetch(connection, wanted)
             context = self._top_context(stack, rows.get(wanted[-1])) if stack else None
             if context is not None:
-                rows.update(await self._fetch(session, [context]))
+                rows.update(await self._fetch(connection, [context]))
                 wanted.append(context)
         for wanted_key in wanted:
             # Not kept when another writer changed the row while it was being read.
@@ -217,10 +279,8 @@ class SqlStorage(BaseStorage):
         return rows.get(record_key, _NO_ROW)
 
     @staticmethod
-    async def _fetch(session: AsyncSession, keys: list[str]) -> dict[str, _Row]:
-        result = await session.execute(
-            select(FsmRecord.key, FsmRecord.state, FsmRecord.data).where(FsmRecord.key.in_(keys))
-        )
+    async def _fetch(connection: AsyncConnection, keys: list[str]) -> dict[str, _Row]:
+        result = await connection.execute(_FETCH, {"keys": keys})
         return {key: (state, _canonical(data)) for key, state, data in result.all()}
 
     # ------------------------------------------------------------------ the storage
@@ -231,24 +291,6 @@ class SqlStorage(BaseStorage):
             raise ValueError(f"FSM storage key is longer than {KEY_MAX_LENGTH}: {built!r}")
         return built
 
-    def _insert(self, values: dict[str, Any], update_columns: tuple[str, ...]) -> Any:
-        """`INSERT ... ON CONFLICT (key) DO UPDATE SET <update_columns>, updated_at`."""
-        dialect = postgresql if self.db.dialect == "postgresql" else sqlite
-        stmt = dialect.insert(FsmRecord).values(**values)
-        assignments = {name: stmt.excluded[name] for name in update_columns}
-        assignments["updated_at"] = stmt.excluded.updated_at
-        return stmt.on_conflict_do_update(index_elements=[FsmRecord.key], set_=assignments)
-
-    @staticmethod
-    async def _delete_if_empty(session: AsyncSession, key: str) -> None:
-        await session.execute(
-            delete(FsmRecord).where(
-                FsmRecord.key == key,
-                FsmRecord.state.is_(None),
-                FsmRecord.data.is_(None),
-            )
-        )
-
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         name = _state_name(state)
         if name is not None and len(name) > STATE_MAX_LENGTH:
@@ -258,17 +300,15 @@ class SqlStorage(BaseStorage):
         row = scope.rows.get(record_key) if scope else None
         if row is not None and row[0] == name:
             return  # read in this update, and unchanged
-        async with self.db.transaction() as session:
+        async with self.db.engine.begin() as connection:
             if name is None:
-                await session.execute(
-                    update(FsmRecord)
-                    .where(FsmRecord.key == record_key)
-                    .values(state=None, updated_at=utcnow())
-                )
-                await self._delete_if_empty(session, record_key)
+                await connection.execute(_CLEAR_STATE, {"k": record_key, "now": utcnow()})
+                await connection.execute(_DELETE_IF_EMPTY, {"k": record_key})
             else:
-                values = {"key": record_key, "state": name, "data": null(), "updated_at": utcnow()}
-                await session.execute(self._insert(values, ("state",)))
+                await connection.execute(
+                    self._statements.upsert_state,
+                    {"key": record_key, "state": name, "updated_at": utcnow()},
+                )
         self._after_write(scope, record_key, name, row[1] if row else _UNKNOWN)
 
     async def get_state(self, key: StorageKey) -> str | None:
@@ -289,22 +329,15 @@ class SqlStorage(BaseStorage):
         row = scope.rows.get(record_key) if scope else None
         if row is not None and row[1] == text:
             return  # read in this update, and unchanged
-        async with self.db.transaction() as session:
+        async with self.db.engine.begin() as connection:
             if not payload:
-                await session.execute(
-                    update(FsmRecord)
-                    .where(FsmRecord.key == record_key)
-                    .values(data=null(), updated_at=utcnow())
-                )
-                await self._delete_if_empty(session, record_key)
+                await connection.execute(_CLEAR_DATA, {"k": record_key, "now": utcnow()})
+                await connection.execute(_DELETE_IF_EMPTY, {"k": record_key})
             else:
-                values = {
-                    "key": record_key,
-                    "state": None,
-                    "data": payload,
-                    "updated_at": utcnow(),
-                }
-                await session.execute(self._insert(values, ("data",)))
+                await connection.execute(
+                    self._statements.upsert_data,
+                    {"key": record_key, "data": payload, "updated_at": utcnow()},
+                )
         self._after_write(scope, record_key, row[0] if row else _UNKNOWN, text)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import RowMapping
 
 from bot.services.staff import Rights, StaffService
 from bot.services.text_input import InvalidInput as InvalidInput  # long imported from here
@@ -102,6 +105,33 @@ class MemberProfile:
         return self.erased_at is not None
 
     @classmethod
+    def from_columns(cls, rows: Sequence[RowMapping]) -> MemberProfile | None:
+        """From `members.profile_rows`: the member's columns, one association code per row."""
+        if not rows:
+            return None
+        row = rows[0]
+        return cls(
+            telegram_id=row["telegram_id"],
+            full_name=row["full_name"],
+            role=row["role"],
+            oblast_code=row["oblast_code"],
+            hromada_code=row["hromada_code"],
+            hromada_text=row["hromada_text"],
+            association_codes=tuple(
+                each["association_code"] for each in rows if each["association_code"]
+            ),
+            associations_unsure=row["associations_unsure"],
+            locale=row["locale"],
+            consent_at=row["consent_at"],
+            verification=row["verification"],
+            reachable=row["reachable"],
+            phone=row["phone"],
+            registered_at=row["registered_at"],
+            announcements_muted=row["announcements_muted"],
+            erased_at=row["erased_at"],
+        )
+
+    @classmethod
     def from_row(cls, row: Member) -> MemberProfile:
         return cls(
             telegram_id=row.telegram_id,
@@ -160,18 +190,17 @@ class MemberService:
         self.db = db
 
     async def get(self, telegram_id: int) -> MemberProfile | None:
-        async with self.db.transaction() as session:
-            row = await repo.get_with_associations(session, telegram_id)
-            return MemberProfile.from_row(row) if row else None
+        async with self.db.engine.begin() as connection:
+            return MemberProfile.from_columns(await repo.profile_rows(connection, telegram_id))
 
     async def get_with_rights(
         self, telegram_id: int, staff: StaffService
     ) -> tuple[MemberProfile | None, Rights]:
         """The member and their staff rights in one transaction: what every update reads."""
-        async with self.db.transaction() as session:
-            row = await repo.get_with_associations(session, telegram_id)
-            rights = await staff.rights_in(session, telegram_id)
-        return (MemberProfile.from_row(row) if row else None), rights
+        async with self.db.engine.begin() as connection:
+            rows = await repo.profile_rows(connection, telegram_id)
+            rights = await staff.rights_in(connection, telegram_id)
+        return MemberProfile.from_columns(rows), rights
 
     async def set_locale(self, telegram_id: int, locale: str) -> None:
         async with self.db.transaction() as session:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.db import Database
 from storage.models import Association, StaffInvite, StaffRight, StaffRole, utcnow
@@ -156,7 +156,7 @@ class StaffService:
         async with self.db.transaction() as session:
             return await self.rights_in(session, telegram_id)
 
-    async def rights_in(self, session: AsyncSession, telegram_id: int) -> Rights:
+    async def rights_in(self, session: AsyncSession | AsyncConnection, telegram_id: int) -> Rights:
         """`rights()` inside the caller's transaction."""
         held = await repo.rights_of(session, telegram_id)
         is_admin = telegram_id in self.admin_ids or any(role == StaffRole.ADMIN for role, _ in held)

@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy import RowMapping, Table, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.models import AdminUnit, Member
+from storage.models import AdminUnit, Association, Member, MemberAssociation
 
 
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
     return await session.scalar(select(Member).where(Member.telegram_id == telegram_id))
 
 
-async def get_with_associations(session: AsyncSession, telegram_id: int) -> Member | None:
-    """The member with their associations in one statement (a join), for reading only."""
-    result = await session.execute(
-        select(Member)
-        .options(joinedload(Member.associations))
-        .where(Member.telegram_id == telegram_id)
+_MEMBERS: Table = Member.__table__  # type: ignore[assignment]
+_LINKS: Table = MemberAssociation.__table__  # type: ignore[assignment]
+_ASSOCIATIONS: Table = Association.__table__  # type: ignore[assignment]
+# Built once, on the bare tables: the read every update makes.
+_PROFILE = (
+    select(*_MEMBERS.c, _ASSOCIATIONS.c.code.label("association_code"))
+    .select_from(
+        _MEMBERS.outerjoin(_LINKS, _LINKS.c.member_id == _MEMBERS.c.id).outerjoin(
+            _ASSOCIATIONS, _ASSOCIATIONS.c.id == _LINKS.c.association_id
+        )
     )
-    return result.unique().scalar_one_or_none()
+    .where(_MEMBERS.c.telegram_id == bindparam("telegram_id"))
+    .order_by(_ASSOCIATIONS.c.position)
+)
+
+
+async def profile_rows(
+    connection: AsyncConnection | AsyncSession, telegram_id: int
+) -> list[RowMapping]:
+    """The member's columns with one association code per row (`association_code`, None
+    without any), in one statement; no row when there is no such member."""
+    result = await connection.execute(_PROFILE, {"telegram_id": telegram_id})
+    return list(result.mappings())
 
 
 async def existing_ids(session: AsyncSession, telegram_ids: set[int]) -> set[int]:

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import Association, Member, StaffInvite, StaffRight, StaffRole
 
+_RIGHTS: Table = StaffRight.__table__  # type: ignore[assignment]
+_ASSOCIATIONS: Table = Association.__table__  # type: ignore[assignment]
+# Built once, on the bare tables: every update reads the rights.
+_RIGHTS_OF = (
+    select(_RIGHTS.c.role, _ASSOCIATIONS.c.code)
+    .select_from(_RIGHTS.outerjoin(_ASSOCIATIONS, _ASSOCIATIONS.c.id == _RIGHTS.c.association_id))
+    .where(_RIGHTS.c.telegram_id == bindparam("telegram_id"))
+)
 
-async def rights_of(session: AsyncSession, telegram_id: int) -> list[tuple[str, str | None]]:
+
+async def rights_of(
+    session: AsyncSession | AsyncConnection, telegram_id: int
+) -> list[tuple[str, str | None]]:
     """(role, association code or None) pairs held by a user."""
-    rows = await session.execute(
-        select(StaffRight.role, Association.code)
-        .outerjoin(Association, Association.id == StaffRight.association_id)
-        .where(StaffRight.telegram_id == telegram_id)
-    )
+    rows = await session.execute(_RIGHTS_OF, {"telegram_id": telegram_id})
     return [(role, code) for role, code in rows.all()]
 
 
