@@ -23,8 +23,10 @@ import redis.exceptions
 from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import Chat, Message, Update, User
 from sqlalchemy import event, select
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+import storage.db
 from bot import outage
 from bot.metrics import DEPENDENCY_UP, UPDATES
 from bot.outage import Dependency, OutageMonitor, WorkerBackoff, classify, outage_cause
@@ -353,6 +355,36 @@ async def test_postgres_outage_through_a_proxy(
         assert len(outage_lines(caplog, logging.WARNING)) == 1
     finally:
         await app.dp.storage.close()
+        await db.close()
+
+
+async def test_postgres_pings_only_connections_that_sat_idle(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection given back moments ago is taken without a ping (one round trip less per
+    transaction under traffic); one idle longer than PING_AFTER_IDLE is pinged first."""
+    url = require_service("TEST_DATABASE_URL", "PostgreSQL")
+    assert database_url == url
+    pings: list[Any] = []
+    ping = PGDialect_asyncpg.do_ping
+
+    def counted(self: Any, dbapi_connection: Any) -> bool:
+        pings.append(dbapi_connection)
+        return bool(ping(self, dbapi_connection))
+
+    monkeypatch.setattr(PGDialect_asyncpg, "do_ping", counted)
+    monkeypatch.setattr(storage.db, "PING_AFTER_IDLE", 0.3)
+    db = Database.from_url(url, pool_size=1, max_overflow=0)
+    try:
+        for _ in range(5):
+            async with db.transaction() as session:
+                await session.execute(select(1))
+        assert len(pings) == 0  # a new connection, then one given back moments before
+        await asyncio.sleep(0.4)
+        async with db.transaction() as session:
+            await session.execute(select(1))
+        assert len(pings) == 1
+    finally:
         await db.close()
 
 
