@@ -139,13 +139,17 @@ class Readiness:
     `stopping` once shutdown began."""
 
     def __init__(self, db: Database, redis_url: str | None) -> None:
-        from alembic.script import ScriptDirectory
-
-        from storage.migrate import alembic_config
+        from storage.migrate import alembic_config, head_revision
 
         self.db = db
         self.redis_url = redis_url
-        self.heads = frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+        head = head_revision()
+        if head is not None:
+            self.heads = frozenset({head})
+        else:  # several heads: Alembic's own reading (it imports slowly, hence not first)
+            from alembic.script import ScriptDirectory
+
+            self.heads = frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
         self.telegram = False
         self.stopping = False
         self._redis: Any = None

@@ -1,31 +1,77 @@
-"""Run Alembic migrations from code (on start and from `hromada-bot db upgrade`)."""
+"""Run Alembic migrations from code (on start and from `hromada-bot db upgrade`).
+
+A database already at the newest revision is recognised with one query and without Alembic,
+whose import and set-up were a good part of the bot's start-up."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+VERSIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+_REVISION = re.compile(r'^(down_)?revision\b[^=]*=\s*"([^"]+)"', re.MULTILINE)
 
 # An arbitrary constant naming this application's migration lock in PostgreSQL.
 _LOCK_KEY = 7_301_202_511
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", "storage:migrations")
     return config
 
 
+@cache
+def head_revision() -> str | None:
+    """The newest revision, read from the migration files' `revision` and `down_revision`
+    lines; None unless there is exactly one head."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in VERSIONS.glob("*.py"):
+        for down, revision in _REVISION.findall(path.read_text(encoding="utf-8")):
+            (parents if down else revisions).add(revision)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+async def is_up_to_date(engine: AsyncEngine) -> bool:
+    """Whether the database is at the newest revision (False when it has no schema yet)."""
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
+    except DBAPIError:  # no alembic_version table: a new database
+        return False
+    return [row[0] for row in rows] == [head]
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the database to `revision`, inside one transaction where the dialect allows."""
+    if revision == "head" and await is_up_to_date(engine):
+        return
+    from alembic import command
+
     await _run(engine, command.upgrade, revision)
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
+    from alembic import command
+
     await _run(engine, command.downgrade, revision)
 
 

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
+import storage.migrate
 from storage.db import Database
-from storage.migrate import downgrade, upgrade
+from storage.migrate import alembic_config, downgrade, head_revision, is_up_to_date, upgrade
 from storage.models import Base
 from tests.conftest import postgres_url
 
@@ -89,3 +91,26 @@ async def test_processes_starting_together_migrate_once(empty_url: str) -> None:
     finally:
         for db in databases:
             await db.close()
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def test_an_up_to_date_database_is_not_handed_to_alembic(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert await is_up_to_date(db.engine)
+    with monkeypatch.context() as patch:
+
+        async def no_alembic(*_args: object) -> None:
+            raise AssertionError("Alembic was run on an up-to-date database")
+
+        patch.setattr(storage.migrate, "_run", no_alembic)
+        await upgrade(db.engine)
+
+    # one revision down it is not up to date, and upgrade() runs Alembic again
+    await downgrade(db.engine, "-1")
+    assert not await is_up_to_date(db.engine)
+    await upgrade(db.engine)
+    assert await is_up_to_date(db.engine)
