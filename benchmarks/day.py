@@ -139,6 +139,7 @@ class Plan:
     window_s: float
     seed: int
     solo: int  # actors of each kind run alone after the day, for CPU per update by kind
+    think_s: float = 0.0  # a pause before each step, not counted in its time
 
     def member_id(self, index: int) -> int:
         return FIRST_MEMBER_ID + index
@@ -309,9 +310,10 @@ def has_text(pattern: str) -> Callable[[dict[str, Any]], bool]:
 class Steps:
     """Times each step of one actor: from acting to seeing what the next step needs."""
 
-    def __init__(self, user: FakeUser, timeout: float) -> None:
+    def __init__(self, user: FakeUser, timeout: float, think: float = 0.0) -> None:
         self.user = user
         self.timeout = timeout
+        self.think = think
         self.durations: list[float] = []
 
     async def step(
@@ -323,6 +325,8 @@ class Steps:
         chat: FakeChat | None = None,
     ) -> dict[str, Any]:
         target = chat or self.user.chat
+        if self.think:
+            await asyncio.sleep(self.think)
         mark = self.user.server._seq
         started = time.perf_counter()
         await act()
@@ -331,6 +335,8 @@ class Steps:
         return found
 
     async def answered(self, act: Callable[[], Awaitable[str]]) -> dict[str, Any]:
+        if self.think:
+            await asyncio.sleep(self.think)
         started = time.perf_counter()
         query_id = await act()
         answer = await self.user.wait_answer(query_id, timeout=self.timeout)
@@ -754,7 +760,7 @@ class DayRun:
         self.cards: dict[str, tuple[FakeChat, dict[str, Any]]] = {}
 
     def steps(self, user_id: int) -> Steps:
-        return Steps(self.server.users[user_id], self.step_timeout)
+        return Steps(self.server.users[user_id], self.step_timeout, self.plan.think_s)
 
     async def act(self, actor: Actor) -> Steps:
         """Walk the actor's flow; AssertionError when a step does not come."""
@@ -1168,6 +1174,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=20,
         help="then N actors of each kind alone, one after another, for CPU by kind (20; 0: none)",
     )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds each actor pauses before each step, not counted (0: acts at once)",
+    )
     parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL + Redis only")
     parser.add_argument(
@@ -1203,6 +1215,7 @@ async def main(args: argparse.Namespace) -> list[Result]:
         window_s=args.window,
         seed=args.seed,
         solo=args.solo,
+        think_s=args.think,
     )
     plan.check()
     content = Content.load()
