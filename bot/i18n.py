@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fluent.runtime import FluentBundle, FluentResource
+from fluent.runtime import FluentBundle
 from fluent.syntax import FluentParser, ast
 
 import locales as _locales_package
@@ -58,25 +58,40 @@ class Translator:
 
 def parse_locale_dir(directory: Path) -> dict[str, ast.Message | ast.Term]:
     """Every message and term of one locale folder; raises LocaleFilesError naming the file."""
+    return _entries(_parse_files(directory))
+
+
+def _entries(files: list[tuple[Path, ast.Resource]]) -> dict[str, ast.Message | ast.Term]:
     entries: dict[str, ast.Message | ast.Term] = {}
-    parser = FluentParser(with_spans=True)
-    files = sorted(directory.glob("*.ftl"))
-    if not files:
-        raise LocaleFilesError(f"{directory}: no .ftl files")
-    for path in files:
-        source = path.read_text(encoding="utf-8")
-        resource = parser.parse(source)
+    for _path, resource in files:
         for entry in resource.body:
-            if isinstance(entry, ast.Junk):
-                line = source.count("\n", 0, entry.span.start if entry.span else 0) + 1
-                notes = "; ".join(str(a.message) for a in entry.annotations)
-                raise LocaleFilesError(f"{path}, line {line}: {notes}")
             if isinstance(entry, ast.Message | ast.Term):
                 key = ("-" if isinstance(entry, ast.Term) else "") + entry.id.name
                 if key in entries:
-                    raise LocaleFilesError(f"{path}: message {key} defined twice")
+                    raise LocaleFilesError(f"{_path}: message {key} defined twice")
                 entries[key] = entry
     return entries
+
+
+def _parse_files(directory: Path) -> list[tuple[Path, ast.Resource]]:
+    """Each `.ftl` file of the folder parsed once (the bundles take these very trees); a file
+    that does not parse raises LocaleFilesError with its line, found by a second, slower parse
+    with source positions."""
+    files = sorted(directory.glob("*.ftl"))
+    if not files:
+        raise LocaleFilesError(f"{directory}: no .ftl files")
+    parsed = []
+    for path in files:
+        source = path.read_text(encoding="utf-8")
+        resource = FluentParser(with_spans=False).parse(source)
+        if any(isinstance(entry, ast.Junk) for entry in resource.body):
+            for entry in FluentParser(with_spans=True).parse(source).body:
+                if isinstance(entry, ast.Junk):
+                    line = source.count("\n", 0, entry.span.start if entry.span else 0) + 1
+                    notes = "; ".join(str(a.message) for a in entry.annotations)
+                    raise LocaleFilesError(f"{path}, line {line}: {notes}")
+        parsed.append((path, resource))
+    return parsed
 
 
 class Translations:
@@ -87,11 +102,11 @@ class Translations:
         self._translators: dict[str, Translator] = {}
         ids: dict[str, set[str]] = {}
         for locale in locales:
-            folder = directory / locale
-            ids[locale] = set(parse_locale_dir(folder))
+            files = _parse_files(directory / locale)
+            ids[locale] = set(_entries(files))
             bundle = FluentBundle([_bundle_locale(locale)], use_isolating=False)
-            for path in sorted(folder.glob("*.ftl")):
-                bundle.add_resource(FluentResource(path.read_text(encoding="utf-8")))
+            for _path, resource in files:
+                bundle.add_resource(resource)
             self._translators[locale] = Translator(locale, bundle)
         first, *others = locales
         for other in others:
