@@ -7,6 +7,7 @@ Windows are captured by aiogram-dialog's MockMessageManager; plain messages the 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import os
 import re
@@ -256,6 +257,13 @@ class App:
         )
 
 
+@functools.cache
+def loaded_content() -> Content:
+    """`Content.load()` once per test process: it takes about a second, and the bot only reads
+    what it returns (a frozen dataclass of dictionaries, the knowledge base and rules)."""
+    return Content.load()
+
+
 async def build_app(db: Database, *, admin_ids: str = "") -> App:
     settings = Settings(
         _env_file=None,
@@ -263,7 +271,7 @@ async def build_app(db: Database, *, admin_ids: str = "") -> App:
         database_url="sqlite+aiosqlite:///:memory:",
         admin_ids=admin_ids,
     )  # type: ignore[call-arg]
-    content = Content.load()
+    content = loaded_content()
     await sync_associations(db, content.associations)
     storage, isolation = create_fsm_storage(db, os.environ.get("TEST_REDIS_URL") or None)
     windows = WindowRecorder()
