@@ -63,14 +63,16 @@ async def test_more_than_30_a_second_overall_is_429_with_retry_after(
 ) -> None:
     for user_id in range(1, 41):
         _member(server, user_id)
-    started = time.monotonic()
     outcomes = await asyncio.gather(*(_send(bot, i, "hello") for i in range(1, 41)))
-    assert time.monotonic() - started < 1.0
+    stats = server.limit_stats
+    # All 40 reached the server within one second (timed by the server: on a busy machine the
+    # client's side of the round trips may take longer, which is not what is tested here).
+    assert stats.first_request_at is not None and stats.last_request_at is not None
+    assert stats.last_request_at - stats.first_request_at < 1.0
     refused = [o for o in outcomes if o is not None]
     assert len(refused) == 10 and all(isinstance(o, TelegramRetryAfter) for o in refused)
     assert all(o.retry_after == 1 for o in refused if isinstance(o, TelegramRetryAfter))
     assert sum(len(server.users[i].chat.bot_messages()) for i in range(1, 41)) == 30
-    stats = server.limit_stats
     assert (stats.accepted, stats.too_many_global, stats.too_many_per_chat) == (30, 10, 0)
     assert server.violations == []  # throttling is not a Bot API violation
 
