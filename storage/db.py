@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -116,6 +117,13 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessions = create_session_factory(engine)
+        # PostgreSQL reads outside a transaction: no BEGIN and COMMIT round trips around them.
+        # SQLite opens no transaction for a read anyway (and switching its mode costs a call).
+        self._reads = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -130,6 +138,24 @@ class Database:
         """One unit of work: commits on success, rolls back on any error."""
         async with self.sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads that need no transaction of their own (each statement sees
+        what was committed when it ran): the reads every update makes."""
+        async with self._reads.connect() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def single_statement(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for one write statement, atomic by itself: on PostgreSQL in autocommit
+        (no BEGIN and COMMIT round trips), on SQLite in a transaction committed on the way out."""
+        if self._reads is self.engine:
+            async with self.engine.begin() as connection:
+                yield connection
+        else:
+            async with self._reads.connect() as connection:
+                yield connection
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -257,7 +257,7 @@ class SqlStorage(BaseStorage):
         record_key = self._key(key)
         scope = self._scope()
         if scope is None:
-            async with self.db.engine.begin() as connection:
+            async with self.db.reading() as connection:
                 rows = await self._fetch(connection, [record_key])
             return rows.get(record_key, _NO_ROW)
         row = scope.rows.get(record_key)
@@ -268,7 +268,7 @@ class SqlStorage(BaseStorage):
         stack = self._stack_of(key)
         if stack is not None and stack is not key:
             wanted.append(self._key(stack))
-        async with self.db.engine.begin() as connection:
+        async with self.db.reading() as connection:
             rows = await self._fetch(connection, wanted)
             context = self._top_context(stack, rows.get(wanted[-1])) if stack else None
             if context is not None:
@@ -302,11 +302,12 @@ class SqlStorage(BaseStorage):
         row = scope.rows.get(record_key) if scope else None
         if row is not None and row[0] == name:
             return  # read in this update, and unchanged
-        async with self.db.engine.begin() as connection:
-            if name is None:
+        if name is None:
+            async with self.db.engine.begin() as connection:
                 await connection.execute(_CLEAR_STATE, {"k": record_key, "now": utcnow()})
                 await connection.execute(_DELETE_IF_EMPTY, {"k": record_key})
-            else:
+        else:
+            async with self.db.single_statement() as connection:
                 await connection.execute(
                     self._statements.upsert_state,
                     {"key": record_key, "state": name, "updated_at": utcnow()},
@@ -331,11 +332,12 @@ class SqlStorage(BaseStorage):
         row = scope.rows.get(record_key) if scope else None
         if row is not None and row[1] == text:
             return  # read in this update, and unchanged
-        async with self.db.engine.begin() as connection:
-            if not payload:
+        if not payload:
+            async with self.db.engine.begin() as connection:
                 await connection.execute(_CLEAR_DATA, {"k": record_key, "now": utcnow()})
                 await connection.execute(_DELETE_IF_EMPTY, {"k": record_key})
-            else:
+        else:
+            async with self.db.single_statement() as connection:
                 await connection.execute(
                     self._statements.upsert_data,
                     {"key": record_key, "data": payload, "updated_at": utcnow()},

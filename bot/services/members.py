@@ -190,14 +190,14 @@ class MemberService:
         self.db = db
 
     async def get(self, telegram_id: int) -> MemberProfile | None:
-        async with self.db.engine.begin() as connection:
+        async with self.db.reading() as connection:
             return MemberProfile.from_columns(await repo.profile_rows(connection, telegram_id))
 
     async def get_with_rights(
         self, telegram_id: int, staff: StaffService
     ) -> tuple[MemberProfile | None, Rights]:
-        """The member and their staff rights in one transaction: what every update reads."""
-        async with self.db.engine.begin() as connection:
+        """The member and their staff rights: what every update reads."""
+        async with self.db.reading() as connection:
             rows = await repo.profile_rows(connection, telegram_id)
             rights = await staff.rights_in(connection, telegram_id)
         return MemberProfile.from_columns(rows), rights
