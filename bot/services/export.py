@@ -23,13 +23,6 @@ from datetime import date, datetime, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-
 from bot.i18n import Translator
 from bot.services.hromadas import Oblast
 from bot.services.report_rules import ReportRules
@@ -231,8 +224,28 @@ def _row(
 
 def write_xlsx(rows: Sequence[ExportRow], labels: _Labels) -> bytes:
     """An XLSX workbook: one sheet, a bold frozen header with filters, dates as Excel dates."""
+    # openpyxl (with numpy and Pillow, which it imports) only when a workbook is written:
+    # about 20 MB and a fifth of a second the bot no longer spends at start-up.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    def xlsx_value(value: Any) -> Any:
+        """Text as a string cell: openpyxl stores a str starting with `=` as a formula and
+        `#REF!` as an error, and refuses control characters (which Excel cannot hold)."""
+        if not isinstance(value, str):
+            return value
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith("=") or value in ERROR_CODES:
+            cell = WriteOnlyCell(sheet, value)
+            cell.data_type = "s"
+            return cell
+        return value
+
     workbook = Workbook(write_only=True)
-    sheet: WriteOnlyWorksheet = workbook.create_sheet(labels.t("queue-export-sheet"))
+    sheet = workbook.create_sheet(labels.t("queue-export-sheet"))
     sheet.freeze_panes = "A2"
     for index, column in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
@@ -249,7 +262,7 @@ def write_xlsx(rows: Sequence[ExportRow], labels: _Labels) -> bytes:
     # built as cells: plain values are much faster.
     formatted = [i for i, column in enumerate(COLUMNS) if column.number_format]
     for row in rows:
-        values: list[Any] = [_xlsx_value(sheet, column.value(row, labels)) for column in COLUMNS]
+        values: list[Any] = [xlsx_value(column.value(row, labels)) for column in COLUMNS]
         for i in formatted:
             if values[i] is not None:
                 cell = WriteOnlyCell(sheet, values[i])
@@ -259,19 +272,6 @@ def write_xlsx(rows: Sequence[ExportRow], labels: _Labels) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _xlsx_value(sheet: WriteOnlyWorksheet, value: Any) -> Any:
-    """Text as a string cell: openpyxl stores a str starting with `=` as a formula and `#REF!`
-    as an error, and refuses control characters (which Excel cannot hold) outright."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value.startswith("=") or value in ERROR_CODES:
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"
-        return cell
-    return value
 
 
 def _csv_value(value: Any) -> Any:
