@@ -307,10 +307,11 @@ async def test_a_timeout_after_the_request_went_out_is_uncertain_not_resent(
     """Telegram may have delivered a request whose answer never came: sending it again could
     deliver it twice, so the row is UNCERTAIN. A refused connection (nothing sent) is retried."""
     requests: list[int] = []
+    released = asyncio.Event()
 
     async def hang(request: web.Request) -> web.Response:
         requests.append(1)
-        await asyncio.sleep(5)
+        await released.wait()  # the answer comes only after the client gave up
         return web.json_response({"ok": True, "result": True})
 
     app = web.Application()
@@ -329,6 +330,7 @@ async def test_a_timeout_after_the_request_went_out_is_uncertain_not_resent(
         await worker.run_until_idle()
     finally:
         await client.session.close()
+        released.set()
         await runner.cleanup()
     (row,) = await rows(db)
     assert row.status == DeliveryStatus.UNCERTAIN and len(requests) == 1
