@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.services.filing_limits import UNLIMITED, WINDOW, FilingLimits
@@ -73,6 +74,9 @@ NAME_MAX = 200
 AFFECTED_GROUPS = ("women", "men", "children", "older", "disabled", "idp", "veterans")
 ATTACHMENT_KINDS = ("photo", "document")
 POSITIONS = ("supports", "neutral", "opposes")
+# A member read for their name, state or locale: their associations stay unread (and reading
+# them by mistake raises instead of costing a query).
+_NO_ASSOCIATIONS = (raiseload(Member.associations),)
 DREAM_ID_RE = re.compile(r"^DREAM-UA-[0-9]{6}-[0-9A-F]{8}$")
 _REFERENCE_RE = re.compile(r"^R\s*-?\s*([0-9]{4})\s*-?\s*([0-9]{1,7})$")
 
@@ -1341,7 +1345,7 @@ class ReportService:
             report = await repo.get_report(session, report_id)
             if report is None:
                 raise UnknownReport(report_id)
-            reporter = await session.get(Member, report.member_id)
+            reporter = await session.get(Member, report.member_id, options=_NO_ASSOCIATIONS)
             members = [reporter] if reporter is not None else []
             members += [member for _, member in await repo.active_supporters(session, report.id)]
         result: dict[int, str] = {}
@@ -1444,7 +1448,7 @@ class ReportService:
             report = await repo.get_report(session, report_id)
             if report is None:
                 return None
-            reporter = await session.get(Member, report.member_id)
+            reporter = await session.get(Member, report.member_id, options=_NO_ASSOCIATIONS)
             assert reporter is not None
             codes = await repo.route_codes(session, report.id)
             attachments = await repo.attachments_of(session, report.id)
@@ -1457,7 +1461,7 @@ class ReportService:
                 if report.merged_into_id
                 else {}
             )
-            figures = await _figures(session, report)
+            figures = await _figures(session, report, supporters=supporters)
             return ReportView(
                 id=report.id,
                 reference=report.reference,
@@ -1531,11 +1535,15 @@ async def _open_reports(
 
 
 async def _figures(
-    session: AsyncSession, report: Report, verified_only: bool = True
+    session: AsyncSession,
+    report: Report,
+    verified_only: bool = True,
+    *,
+    supporters: Sequence[tuple[ReportSupporter, Member]] | None = None,
 ) -> ReportFigures:
     """Counts over the reporter and active co-signers (whose membership is verified now, when
-    `verified_only`)."""
-    reporter = await session.get(Member, report.member_id)
+    `verified_only`); `supporters`: the active co-signers when the caller has read them."""
+    reporter = await session.get(Member, report.member_id, options=_NO_ASSOCIATIONS)
     people: list[tuple[str | None, str | None, int | None, bool]] = []
     if reporter is not None:
         people.append(
@@ -1546,7 +1554,9 @@ async def _figures(
                 reporter.verification == Verification.VERIFIED,
             )
         )
-    for row, member in await repo.active_supporters(session, report.id):
+    if supporters is None:
+        supporters = await repo.active_supporters(session, report.id)
+    for row, member in supporters:
         people.append(
             (
                 _hromada_key(row.hromada_code, row.hromada_text),
