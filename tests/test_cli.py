@@ -48,6 +48,7 @@ def run_cli(*args: str) -> int:
     return code if isinstance(code, int) else 1
 
 
+@pytest.mark.process
 def test_run_without_token_explains_how_to_get_one(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run"],

@@ -531,6 +531,7 @@ async def test_chart_is_a_png(db: Database, seeder: Seeder, names: Names) -> Non
     assert width == 1200
 
 
+@pytest.mark.process
 def test_bot_start_does_not_import_matplotlib() -> None:
     code = "import sys, bot.__main__, dialogs.digest_settings; print('matplotlib' in sys.modules)"
     result = subprocess.run(
@@ -539,6 +540,7 @@ def test_bot_start_does_not_import_matplotlib() -> None:
     assert result.stdout.strip() == "False"
 
 
+@pytest.mark.process
 def test_digest_send_without_token_explains(tmp_path) -> None:  # type: ignore[no-untyped-def]
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
     result = subprocess.run(

@@ -561,6 +561,7 @@ ECHO_BOT = textwrap.dedent(
 )
 
 
+@pytest.mark.process
 async def test_echo_bot_process_end_to_end(server: FakeTelegram, tmp_path: Path) -> None:
     script = tmp_path / "echo_bot.py"
     script.write_text(ECHO_BOT, encoding="utf-8")
@@ -628,6 +629,7 @@ async def test_echo_bot_process_end_to_end(server: FakeTelegram, tmp_path: Path)
         await process.kill()
 
 
+@pytest.mark.process
 async def test_bot_process_kill_and_log(server: FakeTelegram, tmp_path: Path) -> None:
     assert server.base_url
     process = BotProcess(

@@ -111,6 +111,7 @@ def _copy_sources(destination: Path) -> None:
         )
 
 
+@pytest.mark.process
 def test_wheel_contains_the_data_files(tmp_path: Path) -> None:
     """Slow-ish (about 10 s): builds the wheel with pip, as the Dockerfile does."""
     source = tmp_path / "src"

@@ -224,6 +224,7 @@ def test_member_forget_refuses_staff(workdir: Path, capsys: pytest.CaptureFixtur
     assert asyncio.run(profile_name(workdir)) == "Olena Petrenko"
 
 
+@pytest.mark.process
 async def test_member_forget_edits_the_cards_through_telegram(tmp_path: Path) -> None:
     """With BOT_TOKEN set, the verification card posted in the group is edited."""
     fake = FakeTelegram()

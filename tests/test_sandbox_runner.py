@@ -135,6 +135,7 @@ def sandbox(tmp_path: Path) -> Iterator[Callable[..., SandboxRun]]:
             run.process.wait()
 
 
+@pytest.mark.process
 def test_sandbox_seeds_answers_resets_and_stops(
     sandbox: Callable[..., SandboxRun], tmp_path: Path
 ) -> None:
@@ -188,6 +189,7 @@ def test_sandbox_seeds_answers_resets_and_stops(
     assert "Traceback" not in second.output
 
 
+@pytest.mark.process
 def test_port_in_use_is_one_clear_line_and_exit_2(
     sandbox: Callable[..., SandboxRun], tmp_path: Path
 ) -> None:
@@ -213,6 +215,7 @@ sys.exit(3)
 """
 
 
+@pytest.mark.process
 async def test_a_bot_process_that_dies_is_started_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
