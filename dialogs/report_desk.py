@@ -385,10 +385,16 @@ async def _post_cards(
 
 
 async def refresh_report_cards(
-    bot: Bot, reports: ReportService, translations: Translations, report_id: int
+    bot: Bot,
+    reports: ReportService,
+    translations: Translations,
+    report_id: int,
+    *,
+    view: ReportView | None = None,
 ) -> None:
-    """Edit every card of the report in place (status, assignee, figures, deadline)."""
-    view = await reports.report(report_id)
+    """Edit every card of the report in place (status, assignee, figures, deadline); `view`:
+    the report as just read by the caller, after the change."""
+    view = view or await reports.report(report_id)
     if view is None:
         return
     reporter = await card_extras(reports, view)
@@ -473,13 +479,15 @@ async def notify_members(
     entry: HistoryEntry,
     *,
     exclude: frozenset[int] = frozenset(),
+    view: ReportView | None = None,
 ) -> int:
     """Tell the reporter and every active co-signer (but those in `exclude`) about a public
     history entry, each in their own language. A member who blocked the bot is marked
-    unreachable and the others are still told. Returns how many were told."""
+    unreachable and the others are still told. Returns how many were told. `view`: the report
+    as just read by the caller, after the entry."""
     if not entry.public:
         return 0
-    view = await reports.report(report_id)
+    view = view or await reports.report(report_id)
     if view is None:
         return 0
     delivered = 0
@@ -718,12 +726,16 @@ async def _after_change(
     *,
     refresh: bool = True,
 ) -> int:
-    """Cards edited, then the members told; returns how many members were told."""
+    """Cards edited, then the members told; returns how many members were told. The report
+    is read once for both."""
+    if not refresh and (entry is None or not entry.public):
+        return 0
+    view = await reports.report(report_id)
     if refresh:
-        await refresh_report_cards(bot, reports, translations, report_id)
+        await refresh_report_cards(bot, reports, translations, report_id, view=view)
     if entry is None or not entry.public:
         return 0
-    return await notify_members(bot, reports, translations, report_id, entry)
+    return await notify_members(bot, reports, translations, report_id, entry, view=view)
 
 
 async def _ask_for_text(
