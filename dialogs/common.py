@@ -120,7 +120,11 @@ def user_id(manager: DialogManager) -> int:
 
 
 async def current_rights(manager: DialogManager) -> Rights:
-    """Rights read fresh from the database for this update (never trusted from the client)."""
+    """Rights read fresh from the database for this update (never trusted from the client):
+    MemberContextMiddleware's, read when the update arrived, else read now."""
+    rights: Rights | None = manager.middleware_data.get("rights")
+    if rights is not None and rights.telegram_id == user_id(manager):
+        return rights
     return await staff_of(manager).rights(user_id(manager))
 
 

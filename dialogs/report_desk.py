@@ -77,11 +77,11 @@ from dialogs.common import (
     Tr,
     Window,
     answer,
+    current_rights,
     deep_link,
     deep_link_id,
     esc,
     translator,
-    user_id,
 )
 from dialogs.presenters import hromada_label, is_kyiv, local_time, oblast_name
 from dialogs.states import ReportDesk
@@ -774,10 +774,12 @@ async def on_card_button(
     staff_chats: StaffChatService,
     translations: Translations,
     state: FSMContext,
+    rights: Rights,
 ) -> None:
-    """A card button, in a staff group or in private chat: rights are checked on every press,
-    and the action itself checks them again in ReportService. Alerts are in the presser's
-    language, what shows on the card in the group's."""
+    """A card button, in a staff group or in private chat: rights (read from the database for
+    this very update by MemberContextMiddleware) are checked on every press, and the action
+    itself checks them again in ReportService. Alerts are in the presser's language, what
+    shows on the card in the group's."""
     t = i18n
     user = callback.from_user
     report_id, action, value = callback_data.r, callback_data.a, callback_data.v
@@ -785,7 +787,6 @@ async def on_card_button(
     if view is None:
         await _alert(callback, t("rdesk-not-found"))
         return
-    rights = await reports.staff.rights(user.id)
     if not view.actionable_by(rights):
         logger.info("report %s: button %s refused to %s", report_id, action, user.id)
         await _alert(callback, t("rdesk-not-staff"))
@@ -1233,8 +1234,7 @@ async def _dialog_view(manager: DialogManager) -> ReportView | None:
     view = await reports.report(_report_id(manager))
     if view is None:
         return None
-    rights = await reports.staff.rights(user_id(manager))
-    return view if view.actionable_by(rights) else None
+    return view if view.actionable_by(await current_rights(manager)) else None
 
 
 async def get_reply(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
