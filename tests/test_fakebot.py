@@ -578,7 +578,7 @@ async def test_echo_bot_process_end_to_end(server: FakeTelegram, tmp_path: Path)
     assert env["REDIS_URL"] == "" and env["PYTHONUNBUFFERED"] == "1"
     await process.start()
     try:
-        await server.wait_polling(timeout=15)
+        await server.wait_polling(timeout=90)  # a loaded machine starts Python slowly
         user = server.user(2002, first_name="Іван")
 
         await user.send("Привіт <світ>")

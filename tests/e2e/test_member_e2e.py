@@ -24,7 +24,7 @@ async def started(
 ) -> BotProcess:
     fake.reset_polling_flag()
     process = await bot_factory(**kw).start()
-    await fake.wait_polling(timeout=30)
+    await fake.wait_polling(timeout=90)
     return process
 
 
@@ -292,7 +292,7 @@ async def test_webhook_mode_checks_the_secret_and_answers(
             "WEBHOOK_PORT": str(port),
         }
     ).start()
-    webhook = await fake_telegram.wait_webhook(timeout=30)
+    webhook = await fake_telegram.wait_webhook(timeout=90)
     assert webhook == {
         "url": "https://bot.example.org/telegram/webhook",
         "secret_token": "webhook-Secret_0123456789abcdefXYZ",

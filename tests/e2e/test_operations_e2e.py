@@ -89,7 +89,7 @@ async def test_polling_serves_health_readiness_and_metrics(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     process = await bot_factory(extra_env={"METRICS_PORT": str(port)}).start()
-    await fake_telegram.wait_polling(timeout=30)
+    await fake_telegram.wait_polling(timeout=90)
 
     assert '"alive": true' in await wait_answer(f"{base}/healthz", 200)
     ready = await wait_answer(f"{base}/readyz", 200)
@@ -182,7 +182,7 @@ async def test_polling_conflict_is_logged_once_counted_and_outlasted(
 ) -> None:
     port = free_port()
     process = await bot_factory(extra_env={"METRICS_PORT": str(port)}).start()
-    await fake_telegram.wait_polling(timeout=30)
+    await fake_telegram.wait_polling(timeout=90)
     fake_telegram.inject("getUpdates", 409, times=3)
     user = fake_telegram.user(5301)
     await user.send("/start")  # ends the long poll; the next three get 409
@@ -216,7 +216,7 @@ async def test_webhook_sigterm_finishes_the_update_in_flight_and_exits_0(
             "WEBHOOK_PORT": str(port),
         }
     ).start()
-    await fake_telegram.wait_webhook(timeout=30)
+    await fake_telegram.wait_webhook(timeout=90)
     assert '"ready": true' in await wait_answer(f"{base}/readyz", 200)
     _, text = await get(f"{base}/metrics")
     assert metric(text, "hromada_bot_api_calls_total", method="setWebhook", result="ok") == 1

@@ -528,7 +528,7 @@ async def test_two_webhook_processes_behind_a_balancer_serve_one_bot(
             for process, backend in zip(processes, balancer.backends, strict=True)
         )
     )
-    webhook = await fake.wait_webhook(timeout=30)
+    webhook = await fake.wait_webhook(timeout=90)
     assert webhook["url"] == "https://bot.example.org" + PATH
     assert balancer.base_url is not None
     fake.deliver_webhooks_to(balancer.base_url + PATH)
