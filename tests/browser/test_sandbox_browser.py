@@ -171,11 +171,13 @@ class SandboxPage:
         )
 
     def open_chat(self, chat_id: int, title: str | None = None) -> None:
-        entry = self.until(
-            lambda d: d.find_element(By.CSS_SELECTOR, f'#chat-list [data-chat-id="{chat_id}"]'),
-            f"chat {chat_id} in the chat list",
-        )
-        entry.click()
+        def click_entry(driver: WebDriver) -> bool:
+            # Found and clicked in one step: the page redraws its chat list as the state
+            # changes, and an entry found just before a redraw is stale (found again then).
+            driver.find_element(By.CSS_SELECTOR, f'#chat-list [data-chat-id="{chat_id}"]').click()
+            return True
+
+        self.until(click_entry, f"chat {chat_id} in the chat list")
         if title is not None:
             self.until(
                 lambda d: title in d.find_element(By.ID, "chat-title").text,
