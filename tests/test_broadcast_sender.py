@@ -19,7 +19,7 @@ from bot.content import AssociationInfo
 from bot.emulator import FakeTelegram
 from bot.emulator.server import SendLimits, visible_text
 from bot.i18n import Translations
-from bot.services.broadcast_sender import LEASE_NAME, BroadcastSender, create_sender_bot
+from bot.services.broadcast_sender import LEASE_NAME, BroadcastSender, Pacer, create_sender_bot
 from bot.services.broadcasts import Announcement, Audience, BroadcastService
 from dialogs.broadcast_progress import post_progress_message
 from storage.db import Database
@@ -746,3 +746,24 @@ async def test_a_refused_token_holds_everything_and_uses_up_no_try(
     await worker.run_until_idle()
     assert await statuses(db) == {"sent": 2}
     assert all(row.attempts == 1 for row in await rows(db))
+
+
+async def test_sends_held_up_together_are_spread_over_the_seconds(
+    db: Database, bot: Bot, translations, associations
+) -> None:
+    """Sixty deliveries whose slots all came due at once (the loop was starved, the intents
+    waited for the database) start no faster than the rate and its burst per second."""
+    clock = FakeClock()
+    out = sender(bot, db, translations, associations, clock, rate=25.0)
+    started: list[float] = []
+
+    async def deliver() -> None:
+        await out._admit()
+        started.append(clock.monotonic())
+
+    await asyncio.gather(*(deliver() for _ in range(60)))
+    assert len(started) == 60
+    limit = int(25.0 + Pacer.BURST)
+    for first in started:
+        assert sum(1 for t in started if first <= t < first + 1.0) <= limit
+    assert max(started) - min(started) >= 2.0  # 60 sends at 27 a second take over 2 s

@@ -15,6 +15,7 @@ PostgreSQL, so even two senders working at once never claim the same row."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import math
@@ -258,6 +259,7 @@ class BroadcastSender:
         self.service = BroadcastService(db, admin_ids, clock=self.clock.now)
         self.pacer = Pacer(rate)
         self.stats = SenderStats()
+        self._started: collections.deque[float] = collections.deque()  # last second's sends
         self._chat_free_at: dict[int, float] = {}
         self._items: dict[int, NewsItem] = {}
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -451,12 +453,28 @@ class BroadcastSender:
             await self.clock.sleep(delay)
         if not await self._record_intent(row):
             return
+        await self._admit()
         outcome = await self._send(row)
         try:
             await self._settle(row, outcome)
         except Exception:
             # The row stays SENDING under our id; if this process dies it becomes UNCERTAIN.
             logger.exception("broadcast delivery %s: the result could not be recorded", row.id)
+
+    async def _admit(self) -> None:
+        """However late the slots came due (a loop starved of CPU, intents waiting for the
+        database), no more sends start within any one second than the rate and its burst
+        allow: sends held up together would otherwise leave together and meet Telegram's
+        global limit."""
+        limit = max(1, int(self.pacer.current_rate + Pacer.BURST))
+        while True:
+            now = self.clock.monotonic()
+            while self._started and self._started[0] <= now - 1.0:
+                self._started.popleft()
+            if len(self._started) < limit:
+                self._started.append(now)
+                return
+            await self.clock.sleep(self._started[0] + 1.0 - now)
 
     async def _record_intent(self, row: repo.ClaimedRow) -> bool:
         """Commit SENDING right before the HTTP call; False when the row is not to be sent
