@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -109,48 +109,17 @@ class MemberProfile:
         """From `members.profile_rows`: the member's columns, one association code per row."""
         if not rows:
             return None
-        row = rows[0]
-        return cls(
-            telegram_id=row["telegram_id"],
-            full_name=row["full_name"],
-            role=row["role"],
-            oblast_code=row["oblast_code"],
-            hromada_code=row["hromada_code"],
-            hromada_text=row["hromada_text"],
-            association_codes=tuple(
-                each["association_code"] for each in rows if each["association_code"]
-            ),
-            associations_unsure=row["associations_unsure"],
-            locale=row["locale"],
-            consent_at=row["consent_at"],
-            verification=row["verification"],
-            reachable=row["reachable"],
-            phone=row["phone"],
-            registered_at=row["registered_at"],
-            announcements_muted=row["announcements_muted"],
-            erased_at=row["erased_at"],
-        )
+        codes = tuple(row["association_code"] for row in rows if row["association_code"])
+        return cls(association_codes=codes, **{name: rows[0][name] for name in _COLUMNS})
 
     @classmethod
     def from_row(cls, row: Member) -> MemberProfile:
-        return cls(
-            telegram_id=row.telegram_id,
-            full_name=row.full_name,
-            role=row.role,
-            oblast_code=row.oblast_code,
-            hromada_code=row.hromada_code,
-            hromada_text=row.hromada_text,
-            association_codes=tuple(a.code for a in row.associations),
-            associations_unsure=row.associations_unsure,
-            locale=row.locale,
-            consent_at=row.consent_at,
-            verification=row.verification,
-            reachable=row.reachable,
-            phone=row.phone,
-            registered_at=row.registered_at,
-            announcements_muted=row.announcements_muted,
-            erased_at=row.erased_at,
-        )
+        codes = tuple(a.code for a in row.associations)
+        return cls(association_codes=codes, **{name: getattr(row, name) for name in _COLUMNS})
+
+
+# The profile's fields that are the `members` columns of the same name.
+_COLUMNS = tuple(each.name for each in fields(MemberProfile) if each.name != "association_codes")
 
 
 @dataclass
