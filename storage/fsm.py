@@ -8,12 +8,13 @@ keys never block each other and writers of the same key never fail on a duplicat
 
 Inside an update scope (`SqlStorage.update_scope()`, opened by the dispatcher around each update)
 the storage reads a member's dialog state once and writes only what changed: the first read of
-the update fetches, in one transaction, the aiogram state row, the member's aiogram-dialog stack in
+the update fetches, on one connection, the aiogram state row, the member's aiogram-dialog stack in
 that chat and the stack's top dialog context (the three rows every update reads); later reads in
 the update are served from the scope, and a write of a value equal to the one read is skipped.
 A write by any other update or worker of the process evicts the key from every other open scope,
 so a scope never serves a value older than the last write this process made. Every write still
-reaches the database before the update's handler returns, so the state survives a crash.
+reaches the database when aiogram-dialog saves, before the update is done, so the state survives
+a crash. Several processes share dialog state through Redis (REDIS_URL), not through this table.
 """
 
 from __future__ import annotations
