@@ -149,13 +149,22 @@ class Database:
     @asynccontextmanager
     async def single_statement(self) -> AsyncIterator[AsyncConnection]:
         """A connection for one write statement, atomic by itself: on PostgreSQL in autocommit
-        (no BEGIN and COMMIT round trips), on SQLite in a transaction committed on the way out."""
-        if self._reads is self.engine:
-            async with self.engine.begin() as connection:
-                yield connection
-        else:
+        (no BEGIN and COMMIT round trips); on SQLite committed in the same call to the
+        connection's thread as the statement (`sqlite_driver.OneCallConnection.commit_each`)."""
+        if self._reads is not self.engine:
             async with self._reads.connect() as connection:
                 yield connection
+            return
+        async with self.engine.begin() as connection:
+            raw = (await connection.get_raw_connection()).dbapi_connection
+            if not isinstance(raw, sqlite_driver.OneCallConnection):
+                yield connection
+                return
+            raw.commit_each = True
+            try:
+                yield connection
+            finally:
+                raw.commit_each = False
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -33,8 +33,11 @@ from sqlalchemy.util import EMPTY_DICT
 _Outcome = tuple[Any, int, int | None, list[Any]]  # description, rowcount, lastrowid, rows
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any) -> _Outcome:
-    """One statement on the connection's thread, from cursor to closed cursor."""
+def _run(
+    connection: sqlite3.Connection, operation: str, parameters: Any, commit: bool = False
+) -> _Outcome:
+    """One statement on the connection's thread, from cursor to closed cursor; with `commit`,
+    its transaction committed in the same call."""
     cursor = connection.cursor()
     try:
         if parameters is None:
@@ -43,9 +46,12 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any) -> _Ou
             cursor.execute(operation, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else []
-        return description, cursor.rowcount, cursor.lastrowid, rows
+        outcome = description, cursor.rowcount, cursor.lastrowid, rows
     finally:
         cursor.close()
+    if commit and connection.in_transaction:
+        connection.commit()
+    return outcome
 
 
 def _run_many(connection: sqlite3.Connection, operation: str, parameters: Any) -> _Outcome:
@@ -98,9 +104,11 @@ class OneCallCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows.clear()
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
-        async with self._adapt_connection._execute_mutex:
+        adapted = self._adapt_connection
+        commit = getattr(adapted, "commit_each", False)
+        async with adapted._execute_mutex:
             self._outcome = await self._connection._execute(
-                _run, self._connection._conn, operation, parameters
+                _run, self._connection._conn, operation, parameters, commit
             )
         self._rows = collections.deque(self._outcome[3])
         return self
@@ -116,11 +124,16 @@ class OneCallCursor(AsyncAdapt_aiosqlite_cursor):
 
 class OneCallConnection(AsyncAdapt_aiosqlite_connection):
     """SQLAlchemy's aiosqlite connection with `OneCallCursor`; commit and rollback only when a
-    transaction is open."""
+    transaction is open. With `commit_each` (see `Database.single_statement`) each statement
+    is committed in its own call, and the transaction's commit then finds nothing to do."""
 
-    __slots__ = ()
+    __slots__ = ("commit_each",)
 
     _cursor_cls = OneCallCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.commit_each = False
 
     def commit(self) -> None:
         if self._connection._connection is not None and self._connection.in_transaction:

@@ -77,3 +77,30 @@ async def test_a_failed_statement_raises_the_dbapi_error_and_rolls_back(sqlite: 
             await session.execute(text("INSERT INTO t (name) VALUES ('same')"))
     async with sqlite.transaction() as session:
         assert (await session.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+
+
+async def test_a_single_statement_is_committed_in_its_own_call(
+    sqlite: Database, thread_calls: list[str]
+) -> None:
+    async with sqlite.transaction() as session:
+        await session.execute(text("SELECT 1"))
+    thread_calls.clear()
+    async with sqlite.single_statement() as connection:
+        await connection.execute(text("INSERT INTO t (name) VALUES ('one')"))
+    assert thread_calls == ["_run"]
+    async with sqlite.reading() as connection:
+        names = (await connection.execute(text("SELECT name FROM t"))).scalars().all()
+    assert names == ["one"]
+
+
+async def test_a_single_statement_that_fails_leaves_nothing(sqlite: Database) -> None:
+    async with sqlite.single_statement() as connection:
+        await connection.execute(text("INSERT INTO t (name) VALUES ('same')"))
+    with pytest.raises(IntegrityError):
+        async with sqlite.single_statement() as connection:
+            await connection.execute(text("INSERT INTO t (name) VALUES ('same')"))
+    async with sqlite.transaction() as session:  # the connection is usable, nothing half-done
+        await session.execute(text("INSERT INTO t (name) VALUES ('other')"))
+    async with sqlite.reading() as connection:
+        names = (await connection.execute(text("SELECT name FROM t ORDER BY id"))).scalars().all()
+    assert names == ["same", "other"]
