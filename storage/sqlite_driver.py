@@ -8,7 +8,9 @@ back, even after a transaction that only read. On the bot's short statements the
 more CPU than the statements (the profile in `benchmarks/README.md`). Here a statement runs
 whole (cursor, execute, fetch, close) in one call on the connection's thread, and a commit or
 rollback is skipped when sqlite3 says no transaction is open (`in_transaction`): sqlite3's own
-`commit()` and `rollback()` then do nothing either. Statements still run off the event loop.
+`commit()` and `rollback()` then do nothing either. A single-statement write
+(`Database.single_statement`) is committed in the statement's own call. Statements still run off
+the event loop.
 
 Built on SQLAlchemy's `AsyncAdapt_aiosqlite_*` classes and aiosqlite's `Connection._execute`
 (SQLAlchemy's own adapter uses the same aiosqlite internals); `tests/test_sqlite_driver.py`
