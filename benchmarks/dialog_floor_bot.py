@@ -20,13 +20,11 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.session.middlewares.base import NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ContentType, ParseMode
 from aiogram.filters import CommandStart
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.methods import Response, TelegramMethod
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window, setup_dialogs
 from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
@@ -44,6 +42,8 @@ from aiogram_dialog.widgets.kbd import (
 )
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Const, Format
+
+from bot.response_models import KeepResponseModels
 
 logging.basicConfig(level=logging.WARNING)
 
@@ -429,25 +429,14 @@ async def start(_message: Message, dialog_manager: DialogManager) -> None:
 
 
 # aiogram parses each Bot API answer with pydantic's `Response[method.__returning__]`, a class
-# pydantic caches only weakly, so after a garbage collection the next answer builds it again.
-# Our bot keeps these classes alive (bot/response_models.py); so does this bot, to compare like
-# with like.
-_RESPONSE_MODELS: dict[Any, Any] = {}
-
-
-async def keep_response_model(
-    make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
-) -> Any:
-    returning = method.__returning__
-    if returning not in _RESPONSE_MODELS:
-        _RESPONSE_MODELS[returning] = Response[returning]  # type: ignore[valid-type]
-    return await make_request(bot, method)
+# pydantic caches only weakly: our bot keeps these classes alive (bot/response_models.py), and
+# so does this bot, with the same middleware, to compare like with like.
 
 
 async def main() -> None:
     api = TelegramAPIServer.from_base(os.environ["TELEGRAM_API_URL"])
     session = AiohttpSession(api=api)
-    session.middleware(keep_response_model)
+    session.middleware(KeepResponseModels())
     bot = Bot(
         os.environ["BOT_TOKEN"],
         session=session,

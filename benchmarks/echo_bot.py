@@ -11,15 +11,14 @@ import asyncio
 import html
 import logging
 import os
-from typing import Any
 
 from aiogram import Bot, Dispatcher, F
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.session.middlewares.base import NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.methods import Response, TelegramMethod
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.response_models import KeepResponseModels
 
 logging.basicConfig(level=logging.WARNING)
 dp = Dispatcher()
@@ -45,25 +44,14 @@ async def clicked(query: CallbackQuery) -> None:
 
 
 # aiogram parses each Bot API answer with pydantic's `Response[method.__returning__]`, a class
-# pydantic caches only weakly, so after a garbage collection the next answer builds it again.
-# Our bot keeps these classes alive (bot/response_models.py); so does this bot, to compare like
-# with like.
-_RESPONSE_MODELS: dict[Any, Any] = {}
-
-
-async def keep_response_model(
-    make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
-) -> Any:
-    returning = method.__returning__
-    if returning not in _RESPONSE_MODELS:
-        _RESPONSE_MODELS[returning] = Response[returning]  # type: ignore[valid-type]
-    return await make_request(bot, method)
+# pydantic caches only weakly: our bot keeps these classes alive (bot/response_models.py), and
+# so does this bot, with the same middleware, to compare like with like.
 
 
 async def main() -> None:
     api = TelegramAPIServer.from_base(os.environ["TELEGRAM_API_URL"])
     session = AiohttpSession(api=api)
-    session.middleware(keep_response_model)
+    session.middleware(KeepResponseModels())
     bot = Bot(
         os.environ["BOT_TOKEN"],
         session=session,
