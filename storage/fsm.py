@@ -303,16 +303,12 @@ class SqlStorage(BaseStorage):
         row = scope.rows.get(record_key) if scope else None
         if row is not None and row[0] == name:
             return  # read in this update, and unchanged
-        if name is None:
-            async with self.db.engine.begin() as connection:
-                await connection.execute(_CLEAR_STATE, {"k": record_key, "now": utcnow()})
-                await connection.execute(_DELETE_IF_EMPTY, {"k": record_key})
-        else:
-            async with self.db.single_statement() as connection:
-                await connection.execute(
-                    self._statements.upsert_state,
-                    {"key": record_key, "state": name, "updated_at": utcnow()},
-                )
+        await self._store(
+            record_key,
+            _CLEAR_STATE,
+            self._statements.upsert_state,
+            None if name is None else {"state": name},
+        )
         self._after_write(scope, record_key, name, row[1] if row else _UNKNOWN)
 
     async def get_state(self, key: StorageKey) -> str | None:
@@ -333,21 +329,30 @@ class SqlStorage(BaseStorage):
         row = scope.rows.get(record_key) if scope else None
         if row is not None and row[1] == text:
             return  # read in this update, and unchanged
-        if not payload:
-            async with self.db.engine.begin() as connection:
-                await connection.execute(_CLEAR_DATA, {"k": record_key, "now": utcnow()})
-                await connection.execute(_DELETE_IF_EMPTY, {"k": record_key})
-        else:
-            async with self.db.single_statement() as connection:
-                await connection.execute(
-                    self._statements.upsert_data,
-                    {"key": record_key, "data": payload, "updated_at": utcnow()},
-                )
+        await self._store(
+            record_key,
+            _CLEAR_DATA,
+            self._statements.upsert_data,
+            {"data": payload} if payload else None,
+        )
         self._after_write(scope, record_key, row[0] if row else _UNKNOWN, text)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         text = (await self._read(key))[1]
         return dict(json.loads(text)) if text else {}
+
+    async def _store(
+        self, record_key: str, clear: Any, upsert: Any, values: dict[str, Any] | None
+    ) -> None:
+        """Upsert `values` (the state or the data) as one statement; without them, clear that
+        half and delete the row if nothing is left of it."""
+        if values is None:
+            async with self.db.engine.begin() as connection:
+                await connection.execute(clear, {"k": record_key, "now": utcnow()})
+                await connection.execute(_DELETE_IF_EMPTY, {"k": record_key})
+            return
+        async with self.db.single_statement() as connection:
+            await connection.execute(upsert, {"key": record_key, "updated_at": utcnow(), **values})
 
     def _after_write(self, scope: _Scope | None, key: str, state: Any, text: Any) -> None:
         """The write reached the database: the writer's scope keeps the new row when it knows
