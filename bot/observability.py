@@ -46,6 +46,7 @@ from bot.metrics import (
     REPORTS_OPEN,
     REPORTS_OVERDUE,
 )
+from storage.migrate import alembic_config, head_revision, stored_revisions
 from storage.models import (
     OPEN_REPORT_STATUSES,
     Broadcast,
@@ -139,8 +140,6 @@ class Readiness:
     `stopping` once shutdown began."""
 
     def __init__(self, db: Database, redis_url: str | None) -> None:
-        from storage.migrate import alembic_config, head_revision
-
         self.db = db
         self.redis_url = redis_url
         head = head_revision()
@@ -171,11 +170,8 @@ class Readiness:
         async def probe() -> set[str]:
             async with self.db.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
-                try:
-                    rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
-                except Exception:  # no alembic_version table yet: reachable, not migrated
-                    return set()
-                return {str(row[0]) for row in rows}
+                # none when the database has no schema yet: reachable, not migrated
+                return await stored_revisions(connection)
 
         try:
             versions = await asyncio.wait_for(probe(), CHECK_TIMEOUT)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -47,17 +47,22 @@ def head_revision() -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
+async def stored_revisions(connection: AsyncConnection) -> set[str]:
+    """The revisions the database says it is at; none when it has no schema yet."""
+    try:
+        rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
+    except DBAPIError:  # no alembic_version table: a new database
+        return set()
+    return {str(row[0]) for row in rows}
+
+
 async def is_up_to_date(engine: AsyncEngine) -> bool:
     """Whether the database is at the newest revision (False when it has no schema yet)."""
     head = head_revision()
     if head is None:
         return False
-    try:
-        async with engine.connect() as connection:
-            rows = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
-    except DBAPIError:  # no alembic_version table: a new database
-        return False
-    return [row[0] for row in rows] == [head]
+    async with engine.connect() as connection:
+        return await stored_revisions(connection) == {head}
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
