@@ -37,7 +37,7 @@ from registration import REPO, Sampler, percentile, reset_postgres  # isort: ski
 from aiohttp import ClientSession
 from pydantic import SecretStr
 
-from bot.__main__ import Content, create_bot, migrate_and_sync
+from bot.app import Content, create_bot, migrate_and_sync
 from bot.emulator import BotProcess, FakeTelegram, FakeUser
 from bot.emulator.process import DEFAULT_TOKEN
 from bot.emulator.server import FakeChat, visible_text

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot import __main__ as wiring
+from bot import app as wiring
 from bot.cli import main
 from bot.services import katottg
 from bot.services.hromadas import HromadaDirectory, load_oblasts
@@ -196,8 +196,8 @@ async def test_start_up_logs_the_import_once(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="bot"):
-        await wiring._import_shipped_codifier(db)
-        await wiring._import_shipped_codifier(db)
+        await wiring.import_codifier_on_first_start(db)
+        await wiring.import_codifier_on_first_start(db)
     lines = [r.getMessage() for r in caplog.records if "КАТОТТГ codifier imported" in r.message]
     assert len(lines) == 1
     assert lines[0].startswith(
@@ -211,7 +211,7 @@ async def test_start_up_goes_on_without_a_damaged_package_file(
 ) -> None:
     monkeypatch.setattr(katottg, "SHIPPED_CODIFIER", "kodifikator-01-01-2000.csv.xz")
     with caplog.at_level(logging.INFO, logger="bot"):
-        await wiring._import_shipped_codifier(db)
+        await wiring.import_codifier_on_first_start(db)
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1
     assert "the shipped КАТОТТГ codifier was not imported" in errors[0]

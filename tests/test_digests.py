@@ -533,7 +533,7 @@ async def test_chart_is_a_png(db: Database, seeder: Seeder, names: Names) -> Non
 
 @pytest.mark.process
 def test_bot_start_does_not_import_matplotlib() -> None:
-    code = "import sys, bot.__main__, dialogs.digest_settings; print('matplotlib' in sys.modules)"
+    code = "import sys, bot.app, dialogs.digest_settings; print('matplotlib' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )

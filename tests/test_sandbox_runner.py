@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from bot.__main__ import Content
+from bot.app import Content
 from bot.emulator import BotProcess, FakeTelegram
 from bot.sandbox import runner
 from bot.sandbox.personas import STAFF_GROUPS, persona

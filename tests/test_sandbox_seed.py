@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.__main__ import Content
+from bot.app import Content
 from bot.sandbox.personas import STAFF_GROUPS, persona
 from bot.sandbox.seed import EXAMPLE_MEMBERS, seed
 from bot.services.broadcasts import BroadcastService

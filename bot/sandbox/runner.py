@@ -27,7 +27,7 @@ from typing import IO, Literal
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.__main__ import Content, create_bot
+from bot.app import Content, create_bot
 from bot.emulator import BotProcess, FakeTelegram
 from bot.sandbox.personas import PERSONAS, STAFF_GROUPS, persona
 from bot.sandbox.seed import EXAMPLE_MEMBERS, SeedSummary, seed

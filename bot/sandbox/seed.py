@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.__main__ import Content, migrate_and_sync
+from bot.app import Content, migrate_and_sync
 from bot.sandbox.personas import PERSONAS, STAFF_GROUPS, Persona, persona
 from bot.services.broadcasts import Announcement, Audience, BroadcastService
 from bot.services.hromadas import HromadaDirectory

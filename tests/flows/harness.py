@@ -37,7 +37,7 @@ from aiogram.types import (
 from aiogram_dialog.api.entities import NewMessage, OldMessage
 from aiogram_dialog.test_tools import MockMessageManager
 
-from bot.__main__ import Content, create_dispatcher
+from bot.app import Content, create_dispatcher
 from bot.services.associations import sync_associations
 from bot.settings import Settings
 from storage.db import Database
