@@ -7,12 +7,11 @@ from zoneinfo import ZoneInfo
 
 from bot.content import AssociationInfo
 from bot.i18n import Translator
-from bot.services.hromadas import HromadaDirectory, HromadaMatch, Oblast
+from bot.services.hromadas import KYIV_PREFIX, HromadaDirectory, HromadaMatch, Oblast, Place
 from bot.services.members import MemberProfile
 from bot.services.romanization import romanize
 from dialogs.common import esc
 
-KYIV_PREFIX = "UA80"
 TIME_FORMAT = "%d.%m.%Y %H:%M"
 
 
@@ -41,6 +40,25 @@ def hromada_label(t: Translator, match: HromadaMatch) -> str:
     if match.raion_name:
         return t("hromada-label-raion", name=name, raion=unit_name(match.raion_name, t.locale))
     return t("hromada-label", name=name)
+
+
+def place_text(t: Translator, place: Place) -> str:
+    """The one way a member's place is shown (HTML-escaped): `Іллінецька громада, Вінницька
+    область`, the raion added when the oblast has two hromadas of that name, what the member typed
+    when they did not pick from the codifier, only the oblast for Kyiv."""
+    oblast = oblast_name(place.oblast, t.locale)
+    if place.is_kyiv or not place.hromada:
+        return esc(oblast)
+    if place.from_codifier:
+        name = unit_name(place.hromada, t.locale)
+        if place.raion:
+            raion = unit_name(place.raion, t.locale)
+            hromada = t("hromada-label-raion", name=name, raion=raion)
+        else:
+            hromada = t("hromada-label", name=name)
+    else:
+        hromada = place.hromada
+    return esc(", ".join(part for part in (hromada, oblast) if part))
 
 
 def association_names(

@@ -7,9 +7,18 @@ from pathlib import Path
 import pytest
 
 from bot.content import CONTENT_DIR, ContentError
-from bot.services.hromadas import HromadaDirectory, HromadaMatch, Oblast, load_oblasts
+from bot.i18n import Translations
+from bot.services.hromadas import (
+    HromadaDirectory,
+    HromadaMatch,
+    Oblast,
+    Place,
+    PlaceKey,
+    load_oblasts,
+)
 from bot.services.katottg import import_codifier, parse_codifier
 from bot.services.romanization import romanize
+from dialogs.presenters import place_text
 from storage.db import Database
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -337,3 +346,49 @@ async def test_get_and_oblast(directory: HromadaDirectory) -> None:
     assert oblast is not None and oblast.name_en == "Kyiv Oblast"
     assert directory.oblast("nonsense") is None
     assert len(directory.oblasts) == 25
+
+
+# ------------------------------------------------------------------------- one name for a place
+
+
+async def test_places_name_codifier_picks_typed_text_and_kyiv(
+    directory: HromadaDirectory,
+) -> None:
+    pick = (BILA_TSERKVA, None, KYIV_OBLAST)
+    twin = (MYKOLAIVSKA_DNIPRO, "", DNIPROPETROVSK)
+    typed = (None, "  Моя громада ", LVIV)
+    kyiv = (None, None, KYIV)
+    gone = ("UA99999999999999999", "Стара назва", ZAPORIZHZHIA)
+    places = await directory.places([pick, twin, typed, kyiv, gone])
+
+    assert places[pick] == Place("Білоцерківська", directory.oblast(KYIV_OBLAST), None, True)
+    # Two Миколаївська hromadas in the oblast: the raion tells them apart.
+    assert places[twin] == Place(
+        "Миколаївська", directory.oblast(DNIPROPETROVSK), "Дніпровський", True
+    )
+    assert places[typed] == Place("Моя громада", directory.oblast(LVIV))
+    assert places[kyiv].is_kyiv and places[kyiv].hromada == ""
+    # A code the codifier no longer has falls back to what the member typed.
+    assert places[gone] == Place("Стара назва", directory.oblast(ZAPORIZHZHIA))
+    assert await directory.place(pick) == places[pick]
+
+
+@pytest.mark.parametrize(
+    ("locale", "key", "shown"),
+    [
+        ("uk", (BILA_TSERKVA, None, KYIV_OBLAST), "Білоцерківська громада, Київська область"),
+        ("en", (BILA_TSERKVA, None, KYIV_OBLAST), "Bilotserkivska hromada, Kyiv Oblast"),
+        (
+            "uk",
+            (MYKOLAIVSKA_DNIPRO, None, DNIPROPETROVSK),
+            "Миколаївська громада (Дніпровський р-н), Дніпропетровська область",
+        ),
+        ("uk", (None, "Село <b>Нове</b>", LVIV), "Село &lt;b&gt;Нове&lt;/b&gt;, Львівська область"),
+        ("en", (None, None, KYIV), "Kyiv City"),
+    ],
+)
+async def test_place_text(
+    directory: HromadaDirectory, locale: str, key: PlaceKey, shown: str
+) -> None:
+    t = Translations().get(locale)
+    assert place_text(t, await directory.place(key)) == shown

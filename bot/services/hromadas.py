@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.content import ContentError, read_entries, text_field
@@ -27,10 +29,13 @@ from storage.db import Database
 from storage.models import AdminUnit
 
 __all__ = [
+    "KYIV_PREFIX",
     "MIN_SCORE",
     "HromadaDirectory",
     "HromadaMatch",
     "Oblast",
+    "Place",
+    "PlaceKey",
     "load_oblasts",
     "skeleton",
 ]
@@ -146,6 +151,32 @@ class HromadaMatch:
     name: str
     raion_name: str | None
     score: float
+
+
+KYIV_PREFIX = "UA80"  # Kyiv's КАТОТТГ codes: a city with the status of an oblast
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a member is, as every card, list, export and digest names it.
+
+    `hromada`: the codifier unit's name when the member picked one, else what they typed ("" for
+    Kyiv, which is its own oblast-level unit); `raion`: the unit's raion, only when another
+    selectable unit of the oblast has the same name; `oblast`: None when unknown.
+    """
+
+    hromada: str
+    oblast: Oblast | None
+    raion: str | None = None
+    from_codifier: bool = False
+
+    @property
+    def is_kyiv(self) -> bool:
+        return self.oblast is not None and self.oblast.code.startswith(KYIV_PREFIX)
+
+
+# A member's place as stored: the codifier code picked (or None), the text typed, the oblast code.
+PlaceKey = tuple[str | None, str | None, str | None]
 
 
 def load_oblasts(path: Path) -> list[Oblast]:
@@ -300,6 +331,53 @@ class HromadaDirectory:
             return None
         code, name, raion_name = rows[0]
         return HromadaMatch(code=code, name=name, raion_name=raion_name, score=100.0)
+
+    async def places(
+        self, keys: Iterable[PlaceKey], session: AsyncSession | None = None
+    ) -> dict[PlaceKey, Place]:
+        """Each stored place named: the codifier's units looked up together (two statements
+        however many places), in `session` when given, else in a transaction of its own."""
+        wanted = set(keys)
+        if session is None:
+            async with self.db.transaction() as own:
+                return await self.places(wanted, own)
+        codes = {code for code, _text, _oblast in wanted if code}
+        units: dict[str, tuple[str, str | None]] = {}
+        repeated: set[tuple[str, str]] = set()
+        if codes:
+            raion = aliased(AdminUnit)
+            rows = await session.execute(
+                select(AdminUnit.code, AdminUnit.name, AdminUnit.oblast_code, raion.name)
+                .outerjoin(raion, (raion.code == AdminUnit.parent_code) & (raion.category == "P"))
+                .where(AdminUnit.code.in_(codes))
+            )
+            found = [(code, name, oblast, raion_name) for code, name, oblast, raion_name in rows]
+            units = {code: (name, raion_name) for code, name, _oblast, raion_name in found}
+            names = {name for _code, name, _oblast, _raion in found}
+            same_name = await session.execute(
+                select(AdminUnit.oblast_code, AdminUnit.name)
+                .where(AdminUnit.name.in_(names), AdminUnit.selectable.is_(True))
+                .group_by(AdminUnit.oblast_code, AdminUnit.name)
+                .having(func.count() > 1)
+            )
+            repeated = {(oblast, name) for oblast, name in same_name}
+        result: dict[PlaceKey, Place] = {}
+        for key in wanted:
+            code, text, oblast_code = key
+            oblast = self.oblast(oblast_code or "")
+            unit = units.get(code) if code else None
+            if oblast_code and oblast_code.startswith(KYIV_PREFIX):
+                result[key] = Place("", oblast)
+            elif unit is not None:
+                name, raion_name = unit
+                twice = (oblast_code or "", name) in repeated
+                result[key] = Place(name, oblast, raion_name if twice else None, True)
+            else:
+                result[key] = Place((text or "").strip(), oblast)
+        return result
+
+    async def place(self, key: PlaceKey, session: AsyncSession | None = None) -> Place:
+        return (await self.places([key], session))[key]
 
     async def search(self, oblast_code: str, query: str, limit: int = 8) -> list[HromadaMatch]:
         """The best matches for `query` among the oblast's selectable units, best first."""
