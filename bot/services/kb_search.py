@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.services.knowledge import LOCALES, KnowledgeBase
+from bot.i18n import LOCALES
+from bot.services.knowledge import KnowledgeBase
 from bot.services.text_search import FieldIndex
 
 # How much a word counts in each part of an entry.

@@ -10,9 +10,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.content import CONTENT_DIR, ContentError, read_yaml
+from bot.i18n import LOCALES
 
 KB_DIR = CONTENT_DIR / "kb"
-LOCALES = ("uk", "en")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TOPIC_RE = re.compile(r"^[a-z][a-z0-9_]{1,15}$")
 ENTRY_FIELDS = frozenset(

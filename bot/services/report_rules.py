@@ -19,8 +19,8 @@ from typing import Any
 
 from bot.content import CONTENT_DIR, ContentError, load_associations, read_entries, read_yaml
 from bot.content import text_field as _text_field
+from bot.i18n import LOCALES
 
-LOCALES = ("uk", "en")
 DEFAULT_ROUTE = "reporter"
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 NAME_MAX = 80
