@@ -266,8 +266,9 @@ def _member_export(args: argparse.Namespace) -> int:
 
     from bot.app import Content, prepare_database
     from bot.i18n import resolve_locale
+    from bot.names import Names
     from bot.services.privacy import NoSuchMember, PrivacyService
-    from dialogs.privacy_texts import ExportNames, export_html, export_json
+    from dialogs.privacy_texts import export_html, export_json
 
     today = datetime.now(settings.tz).date()
     default_name = f"member-{args.user_id}-{today.isoformat()}.json"
@@ -292,7 +293,7 @@ def _member_export(args: argparse.Namespace) -> int:
     profile = data["profile"]
     assert isinstance(profile, dict)
     t = content.translations.get(resolve_locale(profile.get("locale"), None))
-    names = ExportNames.of(content.report_rules, content.oblasts, content.associations)
+    names = Names.of(content.report_rules, content.oblasts, content.associations)
     try:
         output.write_bytes(export_json(data))
         page_path.write_text(export_html(t, data, names, settings.tz), encoding="utf-8")

@@ -23,6 +23,7 @@ from aiogram_dialog.widgets.kbd import Button, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from bot.content import AssociationInfo, PrivacyNotice
+from bot.names import Names
 from bot.services.hromadas import HromadaDirectory
 from bot.services.members import MemberProfile
 from bot.services.privacy import NoSuchMember, PrivacyService, StaffMustBeRevoked
@@ -33,7 +34,6 @@ from dialogs.common import USE_BUTTONS, Tr, Window, answer, translator, user_id
 from dialogs.entry import open_home
 from dialogs.privacy_cards import edit_cards_after_erasure
 from dialogs.privacy_texts import (
-    ExportNames,
     export_file_names,
     export_html,
     export_json,
@@ -84,7 +84,7 @@ async def on_download(callback: CallbackQuery, _button: Button, manager: DialogM
     reports: ReportService = manager.middleware_data["reports"]
     associations: list[AssociationInfo] = manager.middleware_data["associations"]
     settings = _settings(manager)
-    names = ExportNames.of(reports.rules, hromadas.oblasts, associations)
+    names = Names.of(reports.rules, hromadas.oblasts, associations)
     json_name, html_name = export_file_names(datetime.now(settings.tz).date())
     page = export_html(t, data, names, settings.tz).encode("utf-8")
     try:

@@ -7,15 +7,14 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.content import AssociationInfo, PrivacyNotice
 from bot.i18n import Translator
-from bot.services.hromadas import Oblast
-from bot.services.report_rules import ReportRules
+from bot.names import Names
 from bot.services.retention import RetentionPeriods
 from dialogs.presenters import local_time, unit_name
 
@@ -64,39 +63,6 @@ def export_json(data: dict[str, Any]) -> bytes:
 # ------------------------------------------------------------------------------ the HTML copy
 
 
-@dataclass(frozen=True)
-class ExportNames:
-    """Names of the codes an export holds (associations, oblasts, categories, urgencies)."""
-
-    associations: dict[str, AssociationInfo]
-    oblasts: dict[str, Oblast]
-    rules: ReportRules
-
-    @classmethod
-    def of(
-        cls, rules: ReportRules, oblasts: Iterable[Oblast], associations: Iterable[AssociationInfo]
-    ) -> ExportNames:
-        return cls({a.code: a for a in associations}, {o.code: o for o in oblasts}, rules)
-
-    def association(self, code: str, locale: str) -> str:
-        info = self.associations.get(code)
-        return info.short(locale) if info else code
-
-    def oblast(self, code: str | None, locale: str) -> str:
-        oblast = self.oblasts.get(code or "")
-        if oblast is None:
-            return code or ""
-        return oblast.name_uk if locale == "uk" else oblast.name_en
-
-    def category(self, code: str, locale: str) -> str:
-        category = self.rules.category(code)
-        return category.name(locale) if category else code
-
-    def urgency(self, code: str, locale: str) -> str:
-        urgency = self.rules.urgency(code)
-        return urgency.name(locale) if urgency else code
-
-
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:56rem;
 margin:2rem auto;padding:0 1rem;line-height:1.45;color:#1b1b1b}
@@ -115,7 +81,7 @@ def _e(value: object) -> str:
 class _Page:
     """The HTML copy of one export, built section by section."""
 
-    def __init__(self, t: Translator, names: ExportNames, tz: ZoneInfo) -> None:
+    def __init__(self, t: Translator, names: Names, tz: ZoneInfo) -> None:
         self.t, self.names, self.tz = t, names, tz
         self.parts: list[str] = []
 
@@ -373,7 +339,7 @@ class _Page:
         self.parts.append(f"<table><tr>{head}</tr>{''.join(rows)}</table>")
 
 
-def export_html(t: Translator, data: dict[str, Any], names: ExportNames, tz: ZoneInfo) -> str:
+def export_html(t: Translator, data: dict[str, Any], names: Names, tz: ZoneInfo) -> str:
     """The readable copy of a member's export (`PrivacyService.export`), in one language."""
     page = _Page(t, names, tz)
     page.parts.append(f"<h1>{_e(t('privacy-html-title'))}</h1>")

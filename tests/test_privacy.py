@@ -21,6 +21,7 @@ from bot.content import (
     load_privacy_notice,
 )
 from bot.i18n import Translations
+from bot.names import Names
 from bot.services.associations import sync_associations
 from bot.services.hromadas import load_oblasts
 from bot.services.members import MemberService, RegistrationForm
@@ -43,7 +44,7 @@ from bot.services.retention import RetentionPeriods
 from bot.services.staff import StaffService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
-from dialogs.privacy_texts import ExportNames, export_html, notice_text
+from dialogs.privacy_texts import export_html, notice_text
 from storage.db import Database
 from storage.fsm import belongs_to, default_key_builder, delete_user_records, forget_user
 from storage.models import (
@@ -556,7 +557,7 @@ async def test_the_html_copy_shows_every_section_in_the_members_language(
     await StaffService(db).grant(MEMBER, StaffRole.STAFF, "aotg")
     await QuestionService(db).ask(MEMBER, "Питання <без> відповіді?", "uk")
     data = await PrivacyService(db).export(MEMBER)
-    names = ExportNames.of(
+    names = Names.of(
         load_report_rules(), load_oblasts(CONTENT_DIR / "oblasts.yaml"), load_associations()
     )
     translations = Translations()
