@@ -20,7 +20,7 @@ from aiogram.types import TelegramObject, Update
 from aiogram_dialog import setup_dialogs
 from aiogram_dialog.api.protocols import MessageManagerProtocol
 
-from bot.commands import register_commands
+from delivery.commands import register_commands
 from bot.content import AssociationInfo, PrivacyNotice, load_associations, load_privacy_notice
 from bot.i18n import Translations
 from bot.middlewares import MemberContextMiddleware, UpdateLogMiddleware

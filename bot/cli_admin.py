@@ -246,7 +246,7 @@ async def _refresh_commands(
     if settings.bot_token is None:
         return None
     from bot.app import create_bot
-    from bot.commands import refresh_chat_commands
+    from delivery.commands import refresh_chat_commands
     from bot.services.members import MemberService
 
     bot = create_bot(settings)

@@ -10,7 +10,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
-from bot.commands import set_chat_commands
+from delivery.commands import set_chat_commands
 from bot.i18n import Translator
 from bot.services.members import MemberProfile, MemberService
 from bot.services.staff import INVITE_PREFIX, RedeemStatus, Rights, StaffService

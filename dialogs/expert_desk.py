@@ -38,7 +38,7 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row, ScrollingGroup, SwitchTo
 from aiogram_dialog.widgets.text import Format, Multi
 
-from bot.commands import set_chat_commands
+from delivery.commands import set_chat_commands
 from bot.content import AssociationInfo
 from bot.i18n import DEFAULT_LOCALE, LOCALES, Translations, Translator
 from bot.services.members import InvalidInput

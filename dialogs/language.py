@@ -8,7 +8,7 @@ from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent
 from aiogram_dialog.manager.manager import ManagerImpl
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row
 
-from bot.commands import set_chat_commands
+from delivery.commands import set_chat_commands
 from bot.services.members import MemberProfile
 from bot.services.staff import Rights
 from dialogs.common import (

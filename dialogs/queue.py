@@ -33,7 +33,7 @@ from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.kbd import Button, Group, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format, Multi
 
-from bot.commands import set_chat_commands
+from delivery.commands import set_chat_commands
 from bot.i18n import Translator
 from bot.services.export import export_rows, file_name, render
 from bot.services.hromadas import HromadaDirectory

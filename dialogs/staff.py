@@ -19,7 +19,7 @@ from aiogram_dialog.widgets.kbd import Button, Column, Row, Start, SwitchTo
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
-from bot.commands import refresh_chat_commands
+from delivery.commands import refresh_chat_commands
 from bot.content import AssociationInfo
 from bot.i18n import Translator
 from bot.services.staff import (

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from bot.commands import MEMBER_COMMANDS
+from delivery.commands import MEMBER_COMMANDS
 from bot.emulator import BotProcess, FakeTelegram
 from bot.emulator.process import DEFAULT_TOKEN, REPO_ROOT
 from bot.emulator.server import FakeUser

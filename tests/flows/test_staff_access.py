@@ -7,7 +7,7 @@ from aiogram.methods import AnswerCallbackQuery, SetMyCommands
 from aiogram.types import BotCommandScopeChat
 from sqlalchemy import select
 
-from bot.commands import MEMBER_COMMANDS
+from delivery.commands import MEMBER_COMMANDS
 from bot.services.staff import StaffService
 from storage.models import AuditEvent, StaffRole
 from tests.flows.harness import App
