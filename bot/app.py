@@ -20,7 +20,6 @@ from aiogram.types import TelegramObject, Update
 from aiogram_dialog import setup_dialogs
 from aiogram_dialog.api.protocols import MessageManagerProtocol
 
-from delivery.commands import register_commands
 from bot.content import AssociationInfo, PrivacyNotice, load_associations, load_privacy_notice
 from bot.i18n import Translations
 from bot.middlewares import MemberContextMiddleware, UpdateLogMiddleware
@@ -46,6 +45,7 @@ from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
+from delivery.commands import register_commands
 from storage.db import Database
 from storage.fsm import update_scope
 from storage.migrate import upgrade

@@ -246,8 +246,8 @@ async def _refresh_commands(
     if settings.bot_token is None:
         return None
     from bot.app import create_bot
-    from delivery.commands import refresh_chat_commands
     from bot.services.members import MemberService
+    from delivery.commands import refresh_chat_commands
 
     bot = create_bot(settings)
     try:
