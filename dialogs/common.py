@@ -10,6 +10,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F
 from aiogram.enums import ChatType, ContentType
@@ -27,8 +28,13 @@ from aiogram_dialog.widgets.kbd.select import OnItemClick
 from aiogram_dialog.widgets.text import Format, Text
 from pydantic import BeforeValidator, Field
 
+from bot.content import AssociationInfo
 from bot.i18n import Translations, Translator
+from bot.services.broadcasts import BroadcastService
+from bot.services.hromadas import HromadaDirectory
+from bot.services.knowledge import KnowledgeBase
 from bot.services.members import MemberService
+from bot.services.reports import ReportService
 from bot.services.staff import Rights, StaffService
 from bot.services.text_input import ID_MAX, TELEGRAM_ID_MAX, parse_id, parse_int
 from dialogs.states import Menu
@@ -102,9 +108,11 @@ def translator(manager: DialogManager) -> Translator:
 
 def use_locale(manager: DialogManager, locale: str) -> None:
     """Render the rest of this update in `locale` (after the member changed language)."""
-    translations: Translations = manager.middleware_data["translations"]
-    manager.middleware_data["i18n"] = translations.get(locale)
+    manager.middleware_data["i18n"] = translations_of(manager).get(locale)
     manager.middleware_data["locale"] = locale
+
+
+# What the wiring hands every update (middleware data), by name and type.
 
 
 def members_of(manager: DialogManager) -> MemberService:
@@ -113,6 +121,39 @@ def members_of(manager: DialogManager) -> MemberService:
 
 def staff_of(manager: DialogManager) -> StaffService:
     return manager.middleware_data["staff"]  # type: ignore[no-any-return]
+
+
+def reports_of(manager: DialogManager) -> ReportService:
+    return manager.middleware_data["reports"]  # type: ignore[no-any-return]
+
+
+def broadcasts_of(manager: DialogManager) -> BroadcastService:
+    return manager.middleware_data["broadcasts"]  # type: ignore[no-any-return]
+
+
+def knowledge_of(manager: DialogManager) -> KnowledgeBase:
+    return manager.middleware_data["knowledge"]  # type: ignore[no-any-return]
+
+
+def hromadas_of(manager: DialogManager) -> HromadaDirectory:
+    return manager.middleware_data["hromadas"]  # type: ignore[no-any-return]
+
+
+def associations_of(manager: DialogManager) -> list[AssociationInfo]:
+    return manager.middleware_data["associations"]  # type: ignore[no-any-return]
+
+
+def translations_of(manager: DialogManager) -> Translations:
+    return manager.middleware_data["translations"]  # type: ignore[no-any-return]
+
+
+def bot_of(manager: DialogManager) -> Bot:
+    return manager.middleware_data["bot"]  # type: ignore[no-any-return]
+
+
+def timezone_of(manager: DialogManager) -> ZoneInfo:
+    """The time zone dates are shown in (the settings')."""
+    return manager.middleware_data["settings"].tz  # type: ignore[no-any-return]
 
 
 def user_id(manager: DialogManager) -> int:
@@ -240,6 +281,12 @@ async def on_use_buttons(message: Message, _widget: MessageInput, manager: Dialo
 
 
 USE_BUTTONS = MessageInput(on_use_buttons, content_types=ContentType.ANY)
+
+
+async def refuse_input(message: Message, manager: DialogManager, text: str) -> None:
+    """Say what is wrong with a typed answer and leave the window as it is: it is asked again."""
+    await message.answer(text)
+    manager.show_mode = ShowMode.NO_UPDATE
 
 
 def indexed_select(widget_id: str, items: str, on_click: OnItemClick[Any, str]) -> Select[Any]:

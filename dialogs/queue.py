@@ -4,8 +4,8 @@
 everything for admins), most urgent first, with filters (status, category, oblast, urgency,
 overdue) and pages. Opening one sends its card with the same buttons as in the staff group (the
 report desk handles them), its photos and documents, who co-signed it and its full history with
-the internal notes. Rights are read again on every update; a report another association owns is
-refused even when its id is forged into a button.
+the internal notes (`dialogs/queue_report.py`). Rights are read again on every update; a report
+another association owns is refused even when its id is forged into a button.
 
 `/export` sends the reports spreadsheet of the staff member's associations as an XLSX document.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,37 +21,20 @@ from zoneinfo import ZoneInfo
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
-from aiogram.types import (
-    BufferedInputFile,
-    CallbackQuery,
-    InputMediaDocument,
-    InputMediaPhoto,
-    Message,
-)
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.kbd import Button, Group, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format, Multi
 
-from delivery.commands import set_chat_commands
 from bot.i18n import Translator
 from bot.services.export import export_rows, file_name, render
 from bot.services.hromadas import HromadaDirectory
-from bot.services.message_limits import TEXT_LIMIT, utf16_len
-from bot.services.questions import split_message
 from bot.services.report_rules import ReportRules
-from bot.services.reports import (
-    OPEN,
-    AttachmentView,
-    HistoryEntry,
-    QueueFilter,
-    QueueItem,
-    ReportService,
-    ReportView,
-    SupporterView,
-)
+from bot.services.reports import OPEN, QueueFilter, QueueItem, ReportService
 from bot.services.staff import Rights
 from bot.services.text_input import parse_id
 from bot.settings import Settings
+from delivery.commands import set_chat_commands
 from dialogs.common import (
     MENU_BUTTON,
     USE_BUTTONS,
@@ -60,17 +42,16 @@ from dialogs.common import (
     Window,
     answer,
     esc,
+    hromadas_of,
     indexed_select,
     item_number,
+    reports_of,
     stale_button,
+    timezone_of,
+    translator,
 )
 from dialogs.presenters import local_time
-from dialogs.report_desk import (
-    association_label,
-    card_extras,
-    render_report_card,
-    report_card_keyboard,
-)
+from dialogs.queue_report import send_report
 from dialogs.states import Queue
 from storage.db import Database
 from storage.models import ReportStatus
@@ -79,10 +60,6 @@ logger = logging.getLogger(__name__)
 
 PER_PAGE = 8
 TITLE_SHOWN = 40  # characters of a title on a list button
-MEDIA_GROUP_MAX = 10
-# History pieces are cut from the raw text and escaped after: escaping may lengthen them.
-HISTORY_PIECE = 3000
-HISTORY_PIECE_SMALL = 800  # for a piece that escaping made too long
 FILTERS = ("status", "category", "oblast", "urgency")
 STATUSES = tuple(str(status) for status in ReportStatus)
 URGENCY_MARKS = ("🔴", "🟠", "🟢")  # by rank: critical, high, normal
@@ -95,25 +72,8 @@ OPTION_SELECT = "options"
 # ------------------------------------------------------------------------------ helpers
 
 
-def _reports(manager: DialogManager) -> ReportService:
-    return manager.middleware_data["reports"]  # type: ignore[no-any-return]
-
-
-def _t(manager: DialogManager) -> Translator:
-    return manager.middleware_data["i18n"]  # type: ignore[no-any-return]
-
-
 def _rights(manager: DialogManager) -> Rights:
     return manager.middleware_data["rights"]  # type: ignore[no-any-return]
-
-
-def _directory(manager: DialogManager) -> HromadaDirectory:
-    return manager.middleware_data["hromadas"]  # type: ignore[no-any-return]
-
-
-def _tz(manager: DialogManager) -> ZoneInfo:
-    settings: Settings = manager.middleware_data["settings"]
-    return settings.tz
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -197,209 +157,15 @@ def _item_line(
     )
 
 
-# ------------------------------------------------------------------------------ the report
-
-
-def _place(t: Translator, directory: HromadaDirectory, supporter: SupporterView) -> str:
-    oblast = directory.oblast(supporter.oblast_code or "")
-    parts = (
-        esc(supporter.hromada_text or supporter.hromada_code),
-        oblast.name(t.locale) if oblast else "",
-    )
-    return ", ".join(part for part in parts if part) or "—"
-
-
-def cosigners_text(
-    t: Translator, view: ReportView, directory: HromadaDirectory, tz: ZoneInfo
-) -> list[str]:
-    """Who co-signed the report, verified or not, in messages within Telegram's limit."""
-    if not view.supporters:
-        return [t("queue-cosigners-none", reference=view.reference)]
-    lines = [
-        t(
-            "queue-cosigner",
-            name=t("privacy-deleted-member")
-            if s.erased
-            else esc(s.full_name) or t("queue-no-name"),
-            place=_place(t, directory, s)
-            if not s.residents
-            else t(
-                "queue-cosigner-residents",
-                place=_place(t, directory, s),
-                residents=str(s.residents),
-            ),
-            verified="yes" if s.verified else "no",
-            joined=local_time(s.joined_at, tz),
-        )
-        for s in view.supporters
-    ]
-    title = t("queue-cosigners-title", reference=view.reference, count=len(view.supporters))
-    return _pack([title, *lines], "\n")
-
-
-def _history_head(t: Translator, view: ReportView, entry: HistoryEntry) -> str:
-    before, after = entry.before or {}, entry.after or {}
-    if entry.kind == "status" and not before:
-        return t("queue-history-submitted")
-    if entry.kind == "status":
-        return t(
-            "queue-history-status",
-            before=t(f"queue-status-{before.get('status', '')}"),
-            after=t(f"queue-status-{after.get('status', '')}"),
-        )
-    if entry.kind == "merge" and after.get("into"):
-        return t("queue-history-merged-into", reference=str(after["into"]))
-    if entry.kind == "merge":
-        return t("queue-history-merged-from", reference=str(after.get("merged_from", "")))
-    if entry.kind == "position":
-        return t(
-            "queue-history-position",
-            association=esc(association_label(str(after.get("association", "")), t.locale)),
-            position=str(after.get("position", "")),
-        )
-    if entry.kind in (
-        "assign",
-        "reply",
-        "note",
-        "reporter_reply",
-        "cosign",
-        "withdraw",
-        "joint",
-        "card_swept",
-    ):
-        return t(f"queue-history-{entry.kind.replace('_', '-')}")
-    return esc(entry.kind)
-
-
-def _escaped_pieces(text: str) -> list[str]:
-    pieces: list[str] = []
-    for piece in split_message(text, HISTORY_PIECE):
-        if utf16_len(esc(piece)) <= HISTORY_PIECE + 500:
-            pieces.append(esc(piece))
-        else:
-            pieces.extend(esc(small) for small in split_message(piece, HISTORY_PIECE_SMALL))
-    return pieces
-
-
-def _actor(t: Translator, entry: HistoryEntry) -> str:
-    """Who made a history entry; a member who deleted their profile (a negative id) is not."""
-    if (entry.actor_telegram_id or 0) < 0:
-        return t("privacy-deleted-member")
-    return esc(entry.actor_name) or t("queue-no-name")
-
-
-def history_text(
-    t: Translator, view: ReportView, entries: Sequence[HistoryEntry], tz: ZoneInfo
-) -> list[str]:
-    """The full history, internal notes marked, oldest first, in messages within the limit."""
-    blocks = [t("queue-history-title", reference=view.reference)]
-    for entry in entries:
-        head = t(
-            "queue-history-entry",
-            time=local_time(entry.at, tz),
-            actor=_actor(t, entry),
-            what=_history_head(t, view, entry),
-        )
-        position = entry.after or {}
-        comment = position.get("comment") if entry.kind == "position" else None
-        text = entry.text or (str(comment) if comment else "")
-        if not text:
-            blocks.append(head)
-            continue
-        pieces = _escaped_pieces(text)
-        blocks.append(f"{head}\n{pieces[0]}")
-        blocks.extend(pieces[1:])
-    return _pack(blocks, "\n\n")
-
-
-def _pack(blocks: Sequence[str], separator: str) -> list[str]:
-    """Blocks joined into as few messages as Telegram's limit allows (each block fits alone)."""
-    messages: list[str] = []
-    current = ""
-    for block in blocks:
-        candidate = f"{current}{separator}{block}" if current else block
-        if utf16_len(candidate) <= TEXT_LIMIT:
-            current = candidate
-            continue
-        messages.append(current)
-        current = block
-    if current:
-        messages.append(current)
-    return messages
-
-
-async def _send_attachments(bot: Bot, chat_id: int, t: Translator, view: ReportView) -> None:
-    """Photos together and documents together (Telegram does not mix them in one album)."""
-    caption = t("queue-attachments-caption", reference=view.reference)
-    photos = [a for a in view.attachments if a.kind == "photo"]
-    documents = [a for a in view.attachments if a.kind != "photo"]
-    for group, kind in ((photos, "photo"), (documents, "document")):
-        for start in range(0, len(group), MEDIA_GROUP_MAX):
-            chunk = group[start : start + MEDIA_GROUP_MAX]
-            await _send_media(bot, chat_id, chunk, kind, caption if start == 0 else None)
-
-
-async def _send_media(
-    bot: Bot, chat_id: int, chunk: list[AttachmentView], kind: str, caption: str | None
-) -> None:
-    if len(chunk) == 1 and kind == "photo":
-        await bot.send_photo(chat_id, chunk[0].file_id, caption=caption)
-    elif len(chunk) == 1:
-        await bot.send_document(chat_id, chunk[0].file_id, caption=caption)
-    elif kind == "photo":
-        await bot.send_media_group(
-            chat_id,
-            [
-                InputMediaPhoto(media=a.file_id, caption=caption if i == 0 else None)
-                for i, a in enumerate(chunk)
-            ],
-        )
-    else:
-        await bot.send_media_group(
-            chat_id,
-            [
-                InputMediaDocument(
-                    media=a.file_id, caption=caption if i == len(chunk) - 1 else None
-                )
-                for i, a in enumerate(chunk)
-            ],
-        )
-
-
-async def send_report(manager: DialogManager, chat_id: int, view: ReportView) -> None:
-    """The card with its buttons (in this private chat with the reporter's phone), the
-    attachments, the co-signers and the full history."""
-    bot: Bot = manager.middleware_data["bot"]
-    t, tz, reports = _t(manager), _tz(manager), _reports(manager)
-    username = (await bot.me()).username or ""
-    await bot.send_message(
-        chat_id,
-        render_report_card(t, view, tz, **await card_extras(reports, view, private=True)),
-        reply_markup=report_card_keyboard(t, view, username),
-    )
-    if view.attachments:
-        try:
-            await _send_attachments(bot, chat_id, t, view)
-        except TelegramAPIError as error:
-            # A file id Telegram no longer knows must not keep the rest from staff.
-            logger.info("report %s: attachments not sent: %s", view.id, type(error).__name__)
-            await bot.send_message(chat_id, t("queue-attachments-failed"))
-    for text in cosigners_text(t, view, _directory(manager), tz):
-        await bot.send_message(chat_id, text)
-    entries = await reports.history(view.id, include_internal=True)
-    for text in history_text(t, view, entries, tz):
-        await bot.send_message(chat_id, text)
-
-
 # ------------------------------------------------------------------------------ getters
 
 
 async def get_list(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    t, rights = _t(dialog_manager), _rights(dialog_manager)
+    t, rights = translator(dialog_manager), _rights(dialog_manager)
     if not rights.is_staff:
         return {"allowed": False, "denied": True, "items": [], "empty": False, "has_items": False}
-    reports, directory = _reports(dialog_manager), _directory(dialog_manager)
-    rules, tz = reports.rules, _tz(dialog_manager)
+    reports, directory = reports_of(dialog_manager), hromadas_of(dialog_manager)
+    rules, tz = reports.rules, timezone_of(dialog_manager)
     filters = _filters(dialog_manager)
     page_number = int(dialog_manager.dialog_data.get("page", 1))
     page = await reports.queue(rights, filters, page_number, PER_PAGE)
@@ -449,9 +215,9 @@ async def get_list(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
 
 
 async def get_options(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    t = _t(dialog_manager)
+    t = translator(dialog_manager)
     kind = str(dialog_manager.dialog_data.get("filter", "status"))
-    rules, directory = _reports(dialog_manager).rules, _directory(dialog_manager)
+    rules, directory = reports_of(dialog_manager).rules, hromadas_of(dialog_manager)
     codes = filter_options(kind, rules, directory)
     return {
         "prompt": t(f"queue-filter-{kind}-prompt"),
@@ -483,11 +249,11 @@ async def on_pick(
 
 
 async def _open_report(callback: CallbackQuery, manager: DialogManager, report_id: int) -> None:
-    t, rights = _t(manager), _rights(manager)
+    t, rights = translator(manager), _rights(manager)
     if not rights.is_staff:
         await answer(manager, callback, t("queue-no-rights"), alert=True)
         return
-    view = await _reports(manager).report(report_id)
+    view = await reports_of(manager).report(report_id)
     if view is None:
         await answer(manager, callback, t("queue-report-not-found"), alert=True)
         return
@@ -537,10 +303,10 @@ async def on_option(
     callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     kind = str(manager.dialog_data.get("filter", ""))
-    codes = filter_options(kind, _reports(manager).rules, _directory(manager))
+    codes = filter_options(kind, reports_of(manager).rules, hromadas_of(manager))
     index = item_number(item_id)
     if kind not in FILTERS or not 0 <= index < len(codes):
-        await answer(manager, callback, _t(manager)("error-stale-button"))
+        await answer(manager, callback, translator(manager)("error-stale-button"))
         return
     manager.dialog_data[kind] = codes[index]
     manager.dialog_data["page"] = 1
