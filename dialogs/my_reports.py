@@ -39,7 +39,7 @@ from dialogs.common import (
     translator,
     user_id,
 )
-from dialogs.report import refresh_cards
+from dialogs.report_review import refresh_cards
 from dialogs.states import MyReports, ReportForm
 
 logger = logging.getLogger(__name__)
