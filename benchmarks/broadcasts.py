@@ -450,7 +450,7 @@ async def sender_child(args: argparse.Namespace) -> None:
     `python -m bot run` builds it (its own Bot without the app's retry middleware, the lease)."""
     from bot.content import load_associations
     from bot.i18n import Translations
-    from bot.services.broadcast_sender import BroadcastSender, create_sender_bot
+    from delivery.broadcast_sender import BroadcastSender, create_sender_bot
     from storage.db import Database
 
     logging.basicConfig(

@@ -40,11 +40,11 @@ from bot.observability import (
     start_server,
 )
 from bot.retry import single_attempt
-from bot.services.broadcast_sender import BroadcastSender, create_sender_bot
 from bot.services.hromadas import HromadaDirectory
 from bot.services.questions import QuestionService
 from bot.services.reports import ReportService
 from bot.settings import Settings
+from delivery.broadcast_sender import BroadcastSender, create_sender_bot
 from storage.db import Database
 from storage.fsm import create_fsm_storage
 

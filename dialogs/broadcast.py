@@ -54,7 +54,8 @@ from bot.services.hromadas import HromadaDirectory
 from bot.services.members import ROLES, MemberProfile
 from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT, visible_text
 from bot.services.text_input import InvalidInput, require_words, strip_format
-from dialogs.announcement_texts import announcement_renderer, send_announcement
+from delivery.announcements import send_announcement
+from dialogs.announcement_texts import announcement_renderer
 from dialogs.common import (
     MENU_BUTTON,
     USE_BUTTONS,
@@ -713,7 +714,7 @@ async def on_confirm(callback: CallbackQuery, _button: Button, manager: DialogMa
 
 async def _post_progress(manager: DialogManager, broadcast_id: int, chat_id: int) -> None:
     """The progress message with its buttons; the broadcast goes out either way."""
-    from dialogs.broadcast_progress import post_progress_message
+    from delivery.progress import post_progress_message
 
     try:
         await post_progress_message(

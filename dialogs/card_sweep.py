@@ -13,13 +13,13 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.content import AssociationInfo
 from bot.i18n import Translations
-from bot.services.broadcast_sender import holder_is_gone
 from bot.services.card_sweep import CardKind, CardSweeper, MissingCard, PostedCard
 from bot.services.hromadas import HromadaDirectory
 from bot.services.members import MemberService
 from bot.services.questions import QuestionService
 from bot.services.reports import ReportService
 from bot.services.staff_chats import StaffChatService
+from delivery.leases import holder_is_gone
 from dialogs import expert_desk, report_desk, verification
 from storage.db import Database
 

@@ -19,9 +19,10 @@ from bot.content import AssociationInfo
 from bot.emulator import FakeTelegram
 from bot.emulator.server import SendLimits, visible_text
 from bot.i18n import Translations
-from bot.services.broadcast_sender import LEASE_NAME, BroadcastSender, Pacer, create_sender_bot
 from bot.services.broadcasts import Announcement, Audience, BroadcastService
-from dialogs.broadcast_progress import post_progress_message
+from delivery.broadcast_sender import LEASE_NAME, BroadcastSender, create_sender_bot
+from delivery.pacing import Pacer
+from delivery.progress import post_progress_message
 from storage.db import Database
 from storage.models import (
     Broadcast,

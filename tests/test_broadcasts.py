@@ -25,8 +25,8 @@ from bot.services.broadcasts import (
     visible_length,
 )
 from bot.services.staff import StaffService
+from delivery.progress import post_progress_message
 from dialogs.announcement_texts import announcement_renderer, render_announcement
-from dialogs.broadcast_progress import post_progress_message
 from storage.db import Database
 from storage.models import (
     AuditEvent,

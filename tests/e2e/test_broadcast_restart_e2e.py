@@ -18,10 +18,10 @@ from sqlalchemy import select
 from bot.emulator import BotProcess, FakeTelegram
 from bot.emulator.server import visible_text
 from bot.i18n import Translations
-from bot.services.broadcast_sender import create_sender_bot
 from bot.services.broadcasts import Announcement, Audience, BroadcastService
+from delivery.broadcast_sender import create_sender_bot
+from delivery.progress import post_progress_message
 from dialogs.announcement_texts import announcement_renderer
-from dialogs.broadcast_progress import post_progress_message
 from storage.db import Database
 from storage.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus
 from tests.broadcast_helpers import prepare, seed_members

@@ -19,15 +19,10 @@ import collections
 import contextlib
 import logging
 import math
-import os
-import secrets
-import socket
-import time
 from collections import deque
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import aiohttp
 from aiogram import Bot
@@ -58,38 +53,18 @@ from bot.services.broadcasts import (
     NewsItem,
     news_item_from_row,
 )
-from dialogs.announcement_texts import send_announcement
-from dialogs.broadcast_progress import edit_progress_message
+from delivery.announcements import send_announcement
+from delivery.leases import holder_is_gone, new_holder
+from delivery.pacing import Clock, Pacer, RealClock
+from delivery.progress import edit_progress_message
 from storage.db import Database
-from storage.models import BroadcastStatus, DeliveryStatus, utcnow
+from storage.models import BroadcastStatus, DeliveryStatus
 from storage.repositories import broadcasts as repo
 
 logger = logging.getLogger(__name__)
 
 LEASE_NAME = "broadcast-sender"
 UNAUTHORIZED_PAUSE = 60.0  # seconds everything waits after a 401
-
-
-class Clock(Protocol):
-    """Wall time for the database, monotonic time for pacing, and sleeping."""
-
-    def now(self) -> datetime: ...
-
-    def monotonic(self) -> float: ...
-
-    def sleep(self, seconds: float) -> Awaitable[None]: ...
-
-
-class RealClock:
-    def now(self) -> datetime:
-        return utcnow()
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def sleep(self, seconds: float) -> Awaitable[None]:
-        return asyncio.sleep(seconds)
-
 
 # The `result` label of hromada_outbox_sent for each way a delivery is settled.
 _SETTLED_AS = {
@@ -110,75 +85,6 @@ def create_sender_bot(token: str, api_url: str) -> Bot:
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
-
-
-class Pacer:
-    """The global rate: each send takes the next slot, 1/rate apart. On 429s from several
-    chats at once (Telegram's limit for the whole bot, not one chat's) the rate is lowered
-    and everything waits out the `retry_after`; it climbs back while no such 429 comes."""
-
-    GLOBAL_CHATS = 3  # 429s from this many chats ...
-    GLOBAL_WINDOW = 2.0  # ... within these seconds are taken as the bot's global limit
-    SLOWDOWN = 0.8
-    FLOOR = 0.25  # never below this share of the configured rate
-    RECOVERY_AFTER = 10.0  # seconds without a global 429 before the rate climbs back a step
-    BURST = 2.0
-
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self.factor = 1.0
-        self.next_slot = 0.0
-        self.hold_until = 0.0
-        self._recent_429: list[tuple[float, int]] = []
-        self._last_global = -math.inf
-        self._last_recovery = 0.0
-        self.global_slowdowns = 0
-
-    @property
-    def current_rate(self) -> float:
-        return self.rate * self.factor
-
-    def _start(self, now: float) -> float:
-        # A loop that woke late may catch up by BURST sends at once, no more: at most
-        # rate + BURST sends fall in any one second.
-        return max(self.next_slot, now - self.BURST / self.current_rate, self.hold_until)
-
-    def take(self, now: float) -> float:
-        """The moment the next send may go out (reserving it)."""
-        self._recover(now)
-        slot = self._start(now)
-        self.next_slot = slot + 1.0 / self.current_rate
-        return max(slot, now)
-
-    def free_slots(self, now: float, lookahead: float) -> int:
-        """How many sends could start between now and now + lookahead."""
-        start = self._start(now)
-        if start > now + lookahead:
-            return 0
-        return int((now + lookahead - start) * self.current_rate) + 1
-
-    def too_many(self, now: float, chat_id: int, retry_after: float) -> bool:
-        """Record a 429; True when it looks like the bot's global limit."""
-        self._recent_429 = [
-            (at, chat) for at, chat in self._recent_429 if at > now - self.GLOBAL_WINDOW
-        ]
-        self._recent_429.append((now, chat_id))
-        if len({chat for _, chat in self._recent_429}) < self.GLOBAL_CHATS:
-            return False
-        self._recent_429.clear()
-        self.factor = max(self.FLOOR, self.factor * self.SLOWDOWN)
-        self.hold_until = max(self.hold_until, now + retry_after)
-        self._last_global = now
-        self._last_recovery = now
-        self.global_slowdowns += 1
-        return True
-
-    def _recover(self, now: float) -> None:
-        if self.factor < 1.0 and now - max(self._last_global, self._last_recovery) >= (
-            self.RECOVERY_AFTER
-        ):
-            self.factor = min(1.0, self.factor + 0.1)
-            self._last_recovery = now
 
 
 @dataclass
@@ -254,7 +160,7 @@ class BroadcastSender:
         self.request_timeout = request_timeout
         self.lookahead = lookahead
         self.use_lease = use_lease
-        self.holder = holder or f"{_HOST}:{os.getpid()}:{secrets.token_hex(6)}"
+        self.holder = holder or new_holder()
         self.clock: Clock = clock or RealClock()
         self.service = BroadcastService(db, admin_ids, clock=self.clock.now)
         self.pacer = Pacer(rate)
@@ -676,29 +582,6 @@ class BroadcastSender:
                 self._chat_free_at.get(progress.progress_chat_id, 0.0),
                 mono + self.per_chat_interval,
             )
-
-
-# This machine's name as it appears in lease holders' ids ("host:pid:random").
-_HOST = socket.gethostname()[:40]
-
-
-def holder_is_gone(holder: str) -> bool:
-    """Whether a lease holder is a process of this machine that no longer runs: then its
-    lease need not be waited out (a bot restarted after a crash sends again at once). A
-    holder on another machine, or one that may be alive, is waited out as before."""
-    parts = holder.rsplit(":", 2)
-    if len(parts) != 3 or parts[0] != _HOST or not parts[1].isdigit():
-        return False
-    pid = int(parts[1])
-    if pid == os.getpid():
-        return True  # an earlier life of this process id (a restarted container's PID 1)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False  # it exists, run by someone else
-    return False
 
 
 def _short(error: Exception) -> str:
