@@ -91,7 +91,8 @@ def _kb_drafts(args: argparse.Namespace) -> int:
     settings = load_settings()
     from datetime import datetime
 
-    from bot.services.questions import Draft, QuestionService, draft_yaml
+    from bot.services.kb_drafts import draft_yaml
+    from bot.services.questions import Draft, QuestionService
     from storage.db import Database
     from storage.migrate import upgrade
 

@@ -43,10 +43,10 @@ from bot.content import AssociationInfo
 from bot.i18n import DEFAULT_LOCALE, LOCALES, Translations, Translator
 from bot.services.members import InvalidInput
 from bot.services.message_limits import TEXT_LIMIT, utf16_len
+from bot.services.question_views import QuestionView
 from bot.services.questions import (
     NotAnswered,
     QuestionService,
-    QuestionView,
     UnknownQuestion,
     clean_answer,
     shorten,

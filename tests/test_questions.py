@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 from bot.cli import main
 from bot.content import load_associations
 from bot.services.associations import sync_associations
+from bot.services.kb_drafts import draft_yaml
 from bot.services.members import InvalidInput, MemberService, RegistrationForm
 from bot.services.questions import (
     QUESTION_MAX,
     NotAnswered,
     QuestionService,
     UnknownQuestion,
-    draft_yaml,
     shorten,
     split_message,
     utf16_len,

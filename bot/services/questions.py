@@ -10,24 +10,30 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
-import yaml
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content import AssociationInfo
 from bot.services.filing_limits import UNLIMITED, WINDOW, FilingLimits
-from bot.services.hromadas import HromadaDirectory, HromadaMatch, Oblast
+from bot.services.hromadas import HromadaDirectory
 from bot.services.members import InvalidInput, MemberProfile
 from bot.services.message_limits import TEXT_LIMIT, utf16_len
+from bot.services.question_views import (
+    AnswerInfo,
+    AnswerReceipt,
+    AskedQuestion,
+    CardRef,
+    QuestionPage,
+    QuestionSummary,
+    QuestionView,
+    association_info,
+)
 from bot.services.staff import PermissionDenied, Rights, StaffService
-from bot.services.staff_chats import BoundChat, group_bindings
+from bot.services.staff_chats import StaffChatService, group_bindings
 from bot.services.text_input import clean_block
 from storage.db import Database
 from storage.models import (
-    Association,
     DraftStatus,
     KbDraft,
     Member,
@@ -130,92 +136,7 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,.;:") + "…"
 
 
-# ----------------------------------------------------------------------------- data objects
-
-
-@dataclass(frozen=True)
-class AskedQuestion:
-    question_id: int
-    association_codes: tuple[str, ...]
-    chats: tuple[BoundChat, ...]  # the staff groups to post its card to
-    repeated: bool = False  # stored by an earlier press with the same key: nothing new
-
-
-@dataclass(frozen=True)
-class AnswerInfo:
-    id: int
-    staff_telegram_id: int
-    staff_name: str
-    created_at: datetime
-    delivered: bool
-
-
-@dataclass(frozen=True)
-class CardRef:
-    """A card of the question in a staff group, and that group's language."""
-
-    chat_id: int
-    message_id: int
-    locale: str
-
-
-@dataclass(frozen=True)
-class QuestionView:
-    """Everything a card or the staff reply dialog shows about one question."""
-
-    id: int
-    text: str
-    locale: str
-    status: str
-    created_at: datetime
-    answered_at: datetime | None
-    associations: tuple[AssociationInfo, ...]
-    member: MemberProfile
-    hromada: HromadaMatch | None
-    oblast: Oblast | None
-    answers: tuple[AnswerInfo, ...]
-    cards: tuple[CardRef, ...]
-    draft_id: int | None
-
-    @property
-    def association_codes(self) -> tuple[str, ...]:
-        return tuple(a.code for a in self.associations)
-
-    def answerable_by(self, rights: Rights) -> bool:
-        return rights.is_admin or any(rights.may_act_for(c) for c in self.association_codes)
-
-
-@dataclass(frozen=True)
-class QuestionSummary:
-    id: int
-    text: str
-    created_at: datetime
-    association_codes: tuple[str, ...]
-    member_name: str | None
-
-
-@dataclass(frozen=True)
-class QuestionPage:
-    items: tuple[QuestionSummary, ...]
-    total: int
-
-
-@dataclass(frozen=True)
-class AnswerReceipt:
-    """A stored answer and what delivering it needs."""
-
-    answer_id: int
-    question_id: int
-    member_telegram_id: int
-    member_locale: str
-    question_text: str
-    text: str
-    # The associations the answer speaks for: the answerer's among the question's (all of the
-    # question's for an admin).
-    associations: tuple[AssociationInfo, ...]
-    first: bool  # the question's first answer
-    repeated: bool = False  # stored by an earlier press with the same key: nothing to deliver
-    delivered: bool = False  # a repeat: whether the first press's delivery reached them
+# ----------------------------------------------------------------------------- kb drafts
 
 
 @dataclass(frozen=True)
@@ -234,18 +155,6 @@ class Draft:
     created_by: int
     created_at: datetime
     status: str
-
-
-def _info(row: Association) -> AssociationInfo:
-    return AssociationInfo(
-        code=row.code,
-        name_uk=row.name_uk,
-        name_en=row.name_en,
-        short_uk=row.short_uk,
-        short_en=row.short_en,
-        website=row.website,
-        position=row.position,
-    )
 
 
 def _draft(row: KbDraft) -> Draft:
@@ -274,9 +183,12 @@ class QuestionService:
         *,
         hromadas: HromadaDirectory | None = None,
         limits: FilingLimits = UNLIMITED,
+        staff_chats: StaffChatService | None = None,
     ) -> None:
         self.db = db
         self.staff = StaffService(db, admin_ids)
+        # The staff groups the cards go to: delivery follows their migrations through it.
+        self.staff_chats = staff_chats or StaffChatService(db, admin_ids)
         self.hromadas = hromadas  # names the member's hromada and oblast on cards
         self.limits = limits  # questions per member in 24 hours
 
@@ -552,7 +464,7 @@ class QuestionService:
                 created_at=question.created_at,
                 answered_at=question.answered_at,
                 associations=tuple(
-                    _info(by_code[c]) for c in question.association_codes if c in by_code
+                    association_info(by_code[c]) for c in question.association_codes if c in by_code
                 ),
                 member=profile,
                 hromada=None,
@@ -644,59 +556,6 @@ class QuestionService:
             return changed
 
 
-# ----------------------------------------------------------------------------- kb drafts
-
-
-class _BlockDumper(yaml.SafeDumper):
-    """Multi-line texts as `|` blocks, the way content/kb/ entries are written."""
-
-
-def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_BlockDumper.add_representer(str, _represent_text)
-
-
-def draft_entry(draft: Draft, checked: date) -> dict[str, Any]:
-    """A content/kb/ entry from a draft: its language filled, the other left for the editor."""
-    other = "en" if draft.locale == "uk" else "uk"
-    answer = draft.answer_text.strip()
-    first_paragraph = answer.split("\n\n", 1)[0]
-
-    def both(value: str) -> dict[str, str]:
-        return {draft.locale: value, other: ""}
-
-    return {
-        "slug": f"draft-{draft.id}",
-        "topic": "",
-        "checked": checked,
-        "title": both(" ".join(draft.question_text.split())),
-        "aliases": {draft.locale: [], other: []},
-        "short": both(shorten(first_paragraph, DRAFT_SHORT_MAX)),
-        "full": both(answer + "\n"),
-        "sources": [],
-    }
-
-
-def draft_yaml(draft: Draft, checked: date) -> str:
-    """The YAML text of a draft entry, with a note for the editor on top."""
-    note = (
-        f"# Draft from question {draft.question_id} (kb_drafts.id {draft.id}). Before publishing:\n"
-        "# write the title as a short heading, fill the other language, the topic and at least\n"
-        "# one source, choose a real slug, and save it as content/kb/<slug>.yaml.\n"
-    )
-    body = yaml.dump(
-        draft_entry(draft, checked),
-        Dumper=_BlockDumper,
-        allow_unicode=True,
-        sort_keys=False,
-        width=100,
-    )
-    return note + body
-
-
 async def _receipt(
     session: AsyncSession,
     question: Question,
@@ -717,7 +576,7 @@ async def _receipt(
         member_locale=member.locale or question.locale,
         question_text=question.text,
         text=answer.text,
-        associations=tuple(_info(a) for a in associations),
+        associations=tuple(association_info(a) for a in associations),
         first=first,
         repeated=repeated,
         delivered=answer.delivered,
