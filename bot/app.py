@@ -139,6 +139,7 @@ def create_dispatcher(
     from dialogs.registration import registration_dialog
     from dialogs.report import report_dialog
     from dialogs.staff import staff_access_dialog, staff_invites_dialog
+    from dialogs.staff_groups import create_staff_groups_router
 
     members = MemberService(db)
     staff = StaffService(db, settings.admin_ids)
@@ -189,7 +190,8 @@ def create_dispatcher(
     dp.include_router(create_digest_router())  # /digest; before the desks' catch-alls
     dp.include_router(verification.create_verification_router())  # before the desk's catch-all
     dp.include_router(report_desk.create_report_desk_router())  # before the desk's catch-alls
-    dp.include_router(expert_desk.create_desk_router())  # staff groups, /questions
+    dp.include_router(create_staff_groups_router())  # /bind, /unbind, migration, membership
+    dp.include_router(expert_desk.create_desk_router())  # replies to question cards, /questions
     dp.include_router(create_queue_router())  # /queue, /export
     dp.include_router(broadcast_progress.create_progress_router())  # ⏸ ▶️ ✖️ of announcements
     dp.include_router(create_broadcast_router())  # /broadcast

@@ -20,7 +20,7 @@ from bot.services.questions import QuestionService
 from bot.services.reports import ReportService
 from bot.services.staff_chats import StaffChatService
 from delivery.leases import holder_is_gone
-from dialogs import expert_desk, report_desk, verification
+from dialogs import question_texts, report_desk, verification
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -97,8 +97,8 @@ class TelegramCardPoster:
         if view is None:
             return None
         t = self.translations.get(card.locale)
-        text = expert_desk.render_card(t, view, self.tz)
-        return text, expert_desk.card_keyboard(t, view, await self._username())
+        text = question_texts.render_card(t, view, self.tz)
+        return text, question_texts.card_keyboard(t, view, await self._username())
 
     async def _verification(self, card: MissingCard) -> tuple[str, InlineKeyboardMarkup] | None:
         member = await self.members.get(card.member_telegram_id)

@@ -16,8 +16,9 @@ from bot.services.members import MemberProfile, MemberService
 from bot.services.staff import INVITE_PREFIX, RedeemStatus, Rights, StaffService
 from bot.services.text_input import has_words
 from dialogs.common import deep_link
-from dialogs.expert_desk import QUESTION_LINK_PREFIX, start_with_question
+from dialogs.expert_desk import start_with_question
 from dialogs.knowledge import start_question
+from dialogs.question_texts import QUESTION_LINK_PREFIX
 from dialogs.states import LanguageChoice, Menu, Profile, Registration, StaffAccess, StaffInvites
 
 logger = logging.getLogger(__name__)

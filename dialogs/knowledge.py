@@ -19,6 +19,7 @@ from bot.services.kb_search import KnowledgeSearch
 from bot.services.knowledge import Entry, KnowledgeBase
 from bot.services.questions import QUESTION_MAX, QuestionService, clean_question
 from bot.services.text_input import InvalidInput, require_words, strip_format
+from delivery.question_cards import send_to_experts
 from dialogs.common import (
     MENU_BUTTON,
     USE_BUTTONS,
@@ -31,7 +32,6 @@ from dialogs.common import (
     translator,
     user_id,
 )
-from dialogs.expert_desk import send_to_experts
 from dialogs.filing_texts import refusal_text
 from dialogs.knowledge_texts import entry_card, entry_full
 from dialogs.presenters import association_names

@@ -14,7 +14,8 @@ from bot.services.members import MemberService, RegistrationForm
 from bot.services.questions import QuestionService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
-from dialogs.expert_desk import DraftCallback, send_to_experts
+from delivery.question_cards import send_to_experts
+from dialogs.question_texts import DraftCallback
 from storage.models import StaffRole
 from tests.flows.group_harness import BOT_USER, Group, GroupSession
 from tests.flows.harness import App

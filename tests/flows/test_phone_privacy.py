@@ -13,7 +13,7 @@ from bot.services.members import MemberService, RegistrationForm
 from bot.services.reports import ReportForm, ReportService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
-from dialogs.expert_desk import send_to_experts
+from delivery.question_cards import send_to_experts
 from dialogs.report_desk import publish_report
 from dialogs.verification import announce_new_member
 from storage.models import StaffRole

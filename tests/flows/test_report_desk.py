@@ -17,8 +17,8 @@ from bot.services.reports import ReportForm, ReportService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from bot.services.verification import VerificationService
+from delivery.question_cards import send_to_experts
 from dialogs.common import esc
-from dialogs.expert_desk import send_to_experts
 from dialogs.report_desk import (
     ReportCb,
     post_reporter_reply,

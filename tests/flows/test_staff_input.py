@@ -17,7 +17,7 @@ from bot.services.questions import QuestionService
 from bot.services.reports import ReportForm, ReportService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
-from dialogs.expert_desk import send_to_experts
+from delivery.question_cards import send_to_experts
 from dialogs.report_desk import publish_report
 from storage.models import StaffRole
 from tests.flows.group_harness import Group, GroupSession
