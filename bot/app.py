@@ -168,6 +168,7 @@ def create_dispatcher(
             limits=FilingLimits(
                 settings.report_limit_per_day, settings.report_limit_pending_per_day
             ),
+            oblasts=content.oblasts,
         ),
         staff_chats=StaffChatService(db, settings.admin_ids),
         privacy=PrivacyService(db, settings.admin_ids),

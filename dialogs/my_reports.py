@@ -239,7 +239,7 @@ async def on_answer(message: Message, _widget: MessageInput, manager: DialogMana
         manager.show_mode = ShowMode.SEND
         await manager.switch_to(MyReports.report)
         return
-    from dialogs.report_desk import post_reporter_reply
+    from delivery.report_cards import post_reporter_reply
 
     assert message.bot is not None
     translations: Translations = manager.middleware_data["translations"]

@@ -19,7 +19,7 @@ from bot.services.privacy import CardRef, Erasure
 from bot.services.questions import QuestionService
 from bot.services.reports import ReportService
 from delivery.question_cards import refresh_cards as refresh_question_cards
-from dialogs.report_desk import refresh_report_cards
+from delivery.report_cards import refresh_report_cards
 
 logger = logging.getLogger(__name__)
 

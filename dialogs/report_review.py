@@ -231,7 +231,7 @@ async def on_submit(callback: CallbackQuery, _button: Button, manager: DialogMan
 
 async def _publish(callback: CallbackQuery, manager: DialogManager, report_id: int) -> None:
     """Post the staff cards; the report is filed either way and waits in the queue."""
-    from dialogs.report_desk import publish_report
+    from delivery.report_cards import publish_report
 
     assert callback.bot is not None
     try:
@@ -248,7 +248,7 @@ async def _publish(callback: CallbackQuery, manager: DialogManager, report_id: i
 
 async def refresh_cards(manager: DialogManager, report_id: int) -> None:
     """The staff cards show the new co-signing figures; a failure never reaches the member."""
-    from dialogs.report_desk import refresh_report_cards
+    from delivery.report_cards import refresh_report_cards
 
     try:
         await refresh_report_cards(

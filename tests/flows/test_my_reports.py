@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.services.reports import Actor, ReportService, SubmittedReport
 from bot.services.reports import ReportForm as FormData
-from dialogs.report_desk import publish_report
+from delivery.report_cards import publish_report
 from storage.models import ReportEvent, ReportSupporter
 from tests.flows.harness import App, Member
 from tests.flows.test_report_dialog import register

@@ -17,7 +17,7 @@ from sqlalchemy import delete, update
 from bot.services.members import MemberService, RegistrationForm
 from bot.services.reports import Actor, AttachmentIn, ReportForm, ReportService
 from bot.services.staff import StaffService
-from dialogs.report_desk import ReportCb
+from dialogs.report_card_texts import ReportCb
 from storage.models import Report, StaffRight, StaffRole, utcnow
 from tests.flows.group_harness import GroupSession
 from tests.flows.harness import App, Member

@@ -17,16 +17,10 @@ from bot.services.reports import ReportForm, ReportService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from bot.services.verification import VerificationService
+from delivery.report_cards import post_reporter_reply, publish_report, refresh_report_cards
 from delivery.question_cards import send_to_experts
 from dialogs.common import esc
-from dialogs.report_desk import (
-    ReportCb,
-    post_reporter_reply,
-    publish_report,
-    refresh_report_cards,
-    render_report_card,
-    report_card_keyboard,
-)
+from dialogs.report_card_texts import ReportCb, render_report_card, report_card_keyboard
 from storage.models import StaffRole
 from tests.flows.group_harness import Group, GroupSession
 from tests.flows.harness import App
@@ -762,7 +756,7 @@ async def test_a_long_answer_reaches_members_in_several_messages(desk: App) -> N
 
 
 def test_escaped_pieces_fit_the_limit() -> None:
-    from dialogs.report_desk import escaped_pieces
+    from dialogs.report_card_texts import escaped_pieces
 
     for text in ("&" * 5000, "a & b " * 900, "<b>" * 1500, "просто текст " * 400):
         pieces = escaped_pieces(text, 4096, 300)

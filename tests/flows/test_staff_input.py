@@ -18,7 +18,7 @@ from bot.services.reports import ReportForm, ReportService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from delivery.question_cards import send_to_experts
-from dialogs.report_desk import publish_report
+from delivery.report_cards import publish_report
 from storage.models import StaffRole
 from tests.flows.group_harness import Group, GroupSession
 from tests.flows.harness import App

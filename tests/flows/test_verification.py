@@ -19,7 +19,7 @@ from bot.services.reports import ReportForm, ReportService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from bot.services.verification import PostedCard, VerificationService
-from dialogs.report_desk import publish_report
+from delivery.report_cards import publish_report
 from dialogs.verification import VerifyAction, VerifyCallback, card_keyboard
 from storage.models import StaffRole, VerificationCard
 from tests.flows.group_harness import Group, GroupSession
