@@ -197,7 +197,8 @@ def _digest_send(args: argparse.Namespace) -> int:
 
     async def run() -> list[RunResult]:
         from bot.app import Content, create_bot, prepare_database
-        from dialogs.digest_texts import Names, create_digest_scheduler
+        from delivery.digests import create_digest_scheduler
+        from dialogs.digest_texts import Names
 
         content = Content.load()
         db = await prepare_database(settings, content)

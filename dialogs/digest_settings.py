@@ -12,7 +12,9 @@ dialog: everyone in the group presses the same message.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, time
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
@@ -37,8 +39,9 @@ from bot.services.staff import PermissionDenied
 from bot.services.staff_chats import BoundChat, StaffChatService
 from bot.services.text_input import parse_int
 from bot.settings import Settings
+from delivery.digests import create_digest_scheduler
 from dialogs.common import esc
-from dialogs.digest_texts import Names, create_digest_scheduler
+from dialogs.digest_texts import Names
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -49,11 +52,18 @@ HOURS_PER_ROW = 4
 CHECK = "✓ "
 
 
-class DigestCb(CallbackData, prefix="dg"):
-    """A panel button: `a` the action (d days, h hour, l language, n send now), `k` the
-    schedule key (an association's code or `joint`), `v` the value."""
+class DigestAction(StrEnum):
+    DAYS = "d"  # the value: a preset of DAY_PRESETS
+    HOUR = "h"  # the value: the hour, two digits
+    LANGUAGE = "l"  # the value: the group's new locale
+    SEND_NOW = "n"
 
-    a: str
+
+class DigestCb(CallbackData, prefix="dg"):
+    """A panel button (`dg:<action>:<key>:<value>`): `a` the action, `k` the schedule key (an
+    association's code or `joint`), `v` the value."""
+
+    a: DigestAction
     k: str
     v: str = ""
 
@@ -107,29 +117,39 @@ def panel_keyboard(t: Translator, schedule: Schedule, chat: BoundChat) -> Inline
     key = schedule.key
     preset = schedule.preset
 
-    def button(text: str, action: str, value: str, current: bool = False) -> InlineKeyboardButton:
+    def button(
+        text: str, action: DigestAction, value: str, current: bool = False
+    ) -> InlineKeyboardButton:
         return InlineKeyboardButton(
             text=(CHECK if current else "") + text,
             callback_data=DigestCb(a=action, k=key, v=value).pack(),
         )
 
-    rows = [[button(t(f"digest-button-{p}"), "d", p, preset == p) for p in DAY_PRESETS[:3]]]
-    rows.append([button(t("digest-button-off"), "d", "off", preset == "off")])
+    rows = [
+        [
+            button(t(f"digest-button-{p}"), DigestAction.DAYS, p, preset == p)
+            for p in DAY_PRESETS[:3]
+        ]
+    ]
+    rows.append([button(t("digest-button-off"), DigestAction.DAYS, "off", preset == "off")])
     hours = [
-        button(f"{hour:02d}:00", "h", f"{hour:02d}", schedule.at == time(hour)) for hour in HOURS
+        button(f"{hour:02d}:00", DigestAction.HOUR, f"{hour:02d}", schedule.at == time(hour))
+        for hour in HOURS
     ]
     rows += [hours[i : i + HOURS_PER_ROW] for i in range(0, len(hours), HOURS_PER_ROW)]
     rows.append(
         [
-            button(t(f"desk-language-{locale}"), "l", locale, chat.locale == locale)
+            button(
+                t(f"desk-language-{locale}"), DigestAction.LANGUAGE, locale, chat.locale == locale
+            )
             for locale in LOCALES
         ]
     )
-    rows.append([button(t("digest-button-now"), "n", "")])
+    rows.append([button(t("digest-button-now"), DigestAction.SEND_NOW, "")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-# ------------------------------------------------------------------------------ handlers
+# ------------------------------------------------------------------------------ /digest
 
 
 def _key_for(chat: BoundChat, argument: str) -> str | None:
@@ -165,15 +185,20 @@ async def _send_now(
     db: Database,
     settings: Settings,
     translations: Translations,
+    staff_chats: StaffChatService,
     reports: ReportService,
     hromadas: HromadaDirectory,
     associations: list[AssociationInfo],
 ) -> bool:
     """The digest of `key` sent to this group now; whether it went out."""
     names = Names.of(reports.rules, hromadas.oblasts, associations)
-    scheduler = create_digest_scheduler(bot, db, settings, translations, names)
+    scheduler = create_digest_scheduler(
+        bot, db, settings, translations, names, staff_chats=staff_chats
+    )
     results = await scheduler.send_now([key], chat_id=chat.chat_id)
-    return bool(results) and all(r.outcome.sent for r in results)
+    sent = bool(results) and all(r.outcome.sent for r in results)
+    logger.info("digest %s sent now to chat %s: %s", key, chat.chat_id, sent)
+    return sent
 
 
 async def _tell(message: Message, text: str) -> None:
@@ -216,9 +241,17 @@ async def on_digest(
         return
     if now_wanted:
         sent = await _send_now(
-            key, chat, bot, db, settings, translations, reports, hromadas, associations
+            key,
+            chat,
+            bot,
+            db,
+            settings,
+            translations,
+            staff_chats,
+            reports,
+            hromadas,
+            associations,
         )
-        logger.info("digest %s sent now to chat %s: %s", key, chat.chat_id, sent)
         if not sent:
             await _tell(message, t("digest-send-failed"))
         return
@@ -226,7 +259,93 @@ async def on_digest(
     await message.reply(text, reply_markup=markup)
 
 
-async def on_panel_button(
+async def on_digest_private(message: Message, i18n: Translator) -> None:
+    await message.answer(i18n("digest-private"))
+
+
+# ------------------------------------------------------------------------------ the panel's buttons
+
+# What a settings button changes, for the group it was pressed in; PermissionDenied without
+# the right.
+Change = Callable[[BoundChat], Awaitable[None]]
+
+
+async def on_days(
+    callback: CallbackQuery,
+    callback_data: DigestCb,
+    i18n: Translator,
+    staff_chats: StaffChatService,
+    digests: DigestService,
+    translations: Translations,
+    associations: list[AssociationInfo],
+    settings: Settings,
+) -> None:
+    """Working days, every day, every Monday, or off."""
+    key, value, actor = callback_data.k, callback_data.v, callback.from_user.id
+    change: Change | None = None
+    if value in PRESETS:
+        weekdays = PRESETS[value]
+
+        async def change(_: BoundChat) -> None:
+            await digests.set_schedule(key, actor, weekdays=weekdays, enabled=True)
+
+    elif value == "off":
+
+        async def change(_: BoundChat) -> None:
+            await digests.set_schedule(key, actor, enabled=False)
+
+    panel = _PanelPress(callback, callback_data, i18n, staff_chats, digests, translations)
+    await panel.change(change, associations, settings)
+
+
+async def on_hour(
+    callback: CallbackQuery,
+    callback_data: DigestCb,
+    i18n: Translator,
+    staff_chats: StaffChatService,
+    digests: DigestService,
+    translations: Translations,
+    associations: list[AssociationInfo],
+    settings: Settings,
+) -> None:
+    """The hour the digest goes out, one of HOURS."""
+    key, actor = callback_data.k, callback.from_user.id
+    hour = parse_int(callback_data.v, 23)
+    change: Change | None = None
+    if hour is not None and hour in HOURS:
+        at = time(hour)
+
+        async def change(_: BoundChat) -> None:
+            await digests.set_schedule(key, actor, at=at)
+
+    panel = _PanelPress(callback, callback_data, i18n, staff_chats, digests, translations)
+    await panel.change(change, associations, settings)
+
+
+async def on_language(
+    callback: CallbackQuery,
+    callback_data: DigestCb,
+    i18n: Translator,
+    staff_chats: StaffChatService,
+    digests: DigestService,
+    translations: Translations,
+    associations: list[AssociationInfo],
+    settings: Settings,
+) -> None:
+    """The group's language, for its cards and digests; the panel is redrawn in it."""
+    locale, actor = callback_data.v, callback.from_user.id
+    change: Change | None = None
+    if locale in LOCALES:
+
+        async def change(chat: BoundChat) -> None:
+            codes = chat.association_codes
+            await digests.set_group_locale(chat.chat_id, codes, locale, actor)
+
+    panel = _PanelPress(callback, callback_data, i18n, staff_chats, digests, translations)
+    await panel.change(change, associations, settings)
+
+
+async def on_send_now(
     callback: CallbackQuery,
     callback_data: DigestCb,
     bot: Bot,
@@ -240,69 +359,118 @@ async def on_panel_button(
     hromadas: HromadaDirectory,
     associations: list[AssociationInfo],
 ) -> None:
-    """A panel button: the presser's rights are read again, the change made, the panel redrawn
-    in the group's (possibly new) language. Alerts are in the presser's language."""
-    message = callback.message
-    user = callback.from_user
-    if not isinstance(message, Message) or message.chat.type not in GROUP_TYPES:
-        await callback.answer(i18n("error-stale-button"))
+    """📨: the digest now, covering the time since the last one."""
+    panel = _PanelPress(callback, callback_data, i18n, staff_chats, digests, translations)
+    found = await panel.open()
+    if found is None:
         return
-    chat = await staff_chats.chat(message.chat.id)
-    key, action, value = callback_data.k, callback_data.a, callback_data.v
-    if chat is None or (key != JOINT and key not in chat.association_codes):
-        await callback.answer(i18n("digest-not-bound"), show_alert=True)
+    message, chat = found
+    key = callback_data.k
+    if not await digests.may_change(key, callback.from_user.id):
+        await panel.refuse()
         return
-    try:
-        if action == "d" and value in PRESETS:
-            await digests.set_schedule(key, user.id, weekdays=PRESETS[value], enabled=True)
-        elif action == "d" and value == "off":
-            await digests.set_schedule(key, user.id, enabled=False)
-        elif action == "h" and (hour := parse_int(value, 23)) is not None and hour in HOURS:
-            await digests.set_schedule(key, user.id, at=time(hour))
-        elif action == "l" and value in LOCALES:
-            await digests.set_group_locale(chat.chat_id, chat.association_codes, value, user.id)
-        elif action == "n":
-            if not await digests.may_change(key, user.id):
-                raise PermissionDenied
-            await callback.answer(i18n("digest-sending"))
-            sent = await _send_now(
-                key, chat, bot, db, settings, translations, reports, hromadas, associations
-            )
-            logger.info("digest %s sent now to chat %s: %s", key, chat.chat_id, sent)
-            if not sent:
-                await _tell(message, translations.get(chat.locale)("digest-send-failed"))
-            return
-        else:
-            await callback.answer(i18n("error-stale-button"))
-            return
-    except PermissionDenied:
-        logger.info("digest %s: button %s refused to %s", key, action, user.id)
-        refused = "digest-joint-admins-only" if key == JOINT else "digest-no-rights"
-        await callback.answer(i18n(refused), show_alert=True)
-        return
-    logger.info("digest %s: %s=%s by %s", key, action, value, user.id)
-    await callback.answer(i18n("digest-saved"))
-    chat = await staff_chats.chat(message.chat.id) or chat
-    t = translations.get(chat.locale)
-    text, markup = await _panel(t, key, chat, digests, associations, settings)
-    try:
-        await message.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as error:
-        if "not modified" not in error.message:
-            logger.info("digest panel in %s not redrawn: %s", chat.chat_id, error.message)
-    except TelegramAPIError as error:
-        logger.info("digest panel in %s not redrawn: %s", chat.chat_id, type(error).__name__)
+    await callback.answer(i18n("digest-sending"))
+    sent = await _send_now(
+        key, chat, bot, db, settings, translations, staff_chats, reports, hromadas, associations
+    )
+    if not sent:
+        await _tell(message, translations.get(chat.locale)("digest-send-failed"))
 
 
-async def on_digest_private(message: Message, i18n: Translator) -> None:
-    await message.answer(i18n("digest-private"))
+class _PanelPress:
+    """One press of a panel button: the presser's rights are read again, the change made, the
+    panel redrawn in the group's (possibly new) language. Alerts are in the presser's language."""
+
+    def __init__(
+        self,
+        callback: CallbackQuery,
+        callback_data: DigestCb,
+        i18n: Translator,
+        staff_chats: StaffChatService,
+        digests: DigestService,
+        translations: Translations,
+    ) -> None:
+        self.callback = callback
+        self.key = callback_data.k
+        self.action = callback_data.a
+        self.value = callback_data.v
+        self.i18n = i18n
+        self.staff_chats = staff_chats
+        self.digests = digests
+        self.translations = translations
+
+    async def open(self) -> tuple[Message, BoundChat] | None:
+        """The panel's message and its group; None (the press answered) when the press is not
+        on a group's panel or the group does not serve the schedule."""
+        message = self.callback.message
+        if not isinstance(message, Message) or message.chat.type not in GROUP_TYPES:
+            await self.callback.answer(self.i18n("error-stale-button"))
+            return None
+        chat = await self.staff_chats.chat(message.chat.id)
+        if chat is None or (self.key != JOINT and self.key not in chat.association_codes):
+            await self.callback.answer(self.i18n("digest-not-bound"), show_alert=True)
+            return None
+        return message, chat
+
+    async def refuse(self) -> None:
+        logger.info(
+            "digest %s: button %s refused to %s",
+            self.key,
+            self.action.value,
+            self.callback.from_user.id,
+        )
+        refused = "digest-joint-admins-only" if self.key == JOINT else "digest-no-rights"
+        await self.callback.answer(self.i18n(refused), show_alert=True)
+
+    async def change(
+        self, change: Change | None, associations: list[AssociationInfo], settings: Settings
+    ) -> None:
+        """Make `change` (None: the button's value is no valid one) and redraw the panel."""
+        found = await self.open()
+        if found is None:
+            return
+        message, chat = found
+        if change is None:
+            await self.callback.answer(self.i18n("error-stale-button"))
+            return
+        try:
+            await change(chat)
+        except PermissionDenied:
+            await self.refuse()
+            return
+        logger.info(
+            "digest %s: %s=%s by %s",
+            self.key,
+            self.action.value,
+            self.value,
+            self.callback.from_user.id,
+        )
+        await self.callback.answer(self.i18n("digest-saved"))
+        chat = await self.staff_chats.chat(message.chat.id) or chat
+        t = self.translations.get(chat.locale)
+        text, markup = await _panel(t, self.key, chat, self.digests, associations, settings)
+        try:
+            await message.edit_text(text, reply_markup=markup)
+        except TelegramBadRequest as error:
+            if "not modified" not in error.message:
+                logger.info("digest panel in %s not redrawn: %s", chat.chat_id, error.message)
+        except TelegramAPIError as error:
+            logger.info("digest panel in %s not redrawn: %s", chat.chat_id, type(error).__name__)
 
 
 def create_digest_router() -> Router:
-    """`/digest` and its panel's buttons. Included before the desks' routers, whose catch-alls
-    would answer the panel's buttons as stale, and before the command router."""
+    """`/digest` and its panel's buttons, one handler per action. Included before the desks'
+    routers, whose catch-alls would answer the panel's buttons as stale, and before the command
+    router."""
     router = Router(name="digest_settings")
     router.message.register(on_digest, Command("digest"), F.chat.type.in_(GROUP_TYPES))
     router.message.register(on_digest_private, Command("digest"), F.chat.type == "private")
-    router.callback_query.register(on_panel_button, DigestCb.filter())
+    handlers: dict[DigestAction, Callable[..., Awaitable[None]]] = {
+        DigestAction.DAYS: on_days,
+        DigestAction.HOUR: on_hour,
+        DigestAction.LANGUAGE: on_language,
+        DigestAction.SEND_NOW: on_send_now,
+    }
+    for action, handler in handlers.items():
+        router.callback_query.register(handler, DigestCb.filter(F.a == action))
     return router

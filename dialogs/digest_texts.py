@@ -1,10 +1,6 @@
 """The digest as a staff group sees it: the message in the group's language (within Telegram's
-4096 characters: long lists are cut with "…and N more"), the chart's labels, and posting the
-three parts — text, chart (photo), the period's spreadsheet (document) — to the group.
-
-Posting never raises for Telegram: a group that removed the bot (403) stops receiving cards and
-digests; a group that became a supergroup (400 with migrate_to_chat_id) has its binding moved
-and the digest goes to the new id; anything else is reported back as the run's error.
+4096 characters: long lists are cut with "…and N more"), the chart's labels and the period's
+spreadsheet. `delivery/digests.py` posts the three parts to the group.
 """
 
 from __future__ import annotations
@@ -16,27 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramMigrateToChat
-from aiogram.types import BufferedInputFile
-
 from bot.content import AssociationInfo
-from bot.i18n import Translations, Translator
-from bot.services.digest_chart import ChartData, render_chart
-from bot.services.digests import Digest, DigestScheduler, Durations, SendOutcome, Target
+from bot.i18n import Translator
+from bot.services.digest_chart import ChartData
+from bot.services.digests import Digest, Durations
 from bot.services.export import export_rows, render
 from bot.services.hromadas import Oblast
 from bot.services.message_limits import TEXT_LIMIT, utf16_len
 from bot.services.questions import shorten
 from bot.services.report_rules import ReportRules
-from bot.services.staff_chats import StaffChatService
-from bot.settings import Settings
 from dialogs.common import esc
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
 
-CAPTION_LIMIT = 1024
 TITLE_SHOWN = 70  # characters of a report's title in a list
 QUESTION_SHOWN = 90
 
@@ -295,89 +284,3 @@ async def period_spreadsheet(
         render, rows, "xlsx", t, names.rules, list(names.oblasts.values())
     )
     return data, len(rows)
-
-
-class TelegramDigestSender:
-    """Posts digests with one Bot: the text, then the chart, then the spreadsheet."""
-
-    def __init__(
-        self,
-        bot: Bot,
-        db: Database,
-        translations: Translations,
-        names: Names,
-        tz: ZoneInfo,
-    ) -> None:
-        self.bot = bot
-        self.db = db
-        self.translations = translations
-        self.names = names
-        self.tz = tz
-
-    async def __call__(self, target: Target, digest: Digest) -> SendOutcome:
-        t = self.translations.get(target.locale)
-        text = render_digest(t, digest, self.names, self.tz)
-        problems: list[str] = []
-        # The attachments are extras: the text goes out even when one cannot be made.
-        chart: bytes | None = None
-        try:
-            chart = await asyncio.to_thread(render_chart, chart_data(t, digest, self.names))
-        except Exception:
-            logger.exception("digest %s: chart not drawn", digest.key)
-            problems.append("chart: not drawn")
-        sheet, rows = b"", 0
-        try:
-            sheet, rows = await period_spreadsheet(self.db, t, digest, self.names, self.tz)
-        except Exception:
-            logger.exception("digest %s: spreadsheet not made", digest.key)
-            problems.append("spreadsheet: not made")
-        chat_id = target.chat_id
-        try:
-            try:
-                await self.bot.send_message(chat_id, text)
-            except TelegramMigrateToChat as error:
-                new_id = error.migrate_to_chat_id
-                await StaffChatService(self.db).migrate(chat_id, new_id)
-                chat_id = new_id
-                await self.bot.send_message(chat_id, text)
-        except TelegramForbiddenError as error:
-            # The bot was removed or blocked: the group stops receiving anything.
-            await StaffChatService(self.db).deactivate_chat(chat_id)
-            return SendOutcome(False, chat_id, f"forbidden: {error.message}"[:200])
-        except TelegramAPIError as error:
-            return SendOutcome(False, chat_id, f"{type(error).__name__}: {error.message}"[:200])
-        day = digest.period_end.astimezone(self.tz).date().isoformat()
-        try:
-            if chart is not None:
-                await self.bot.send_photo(
-                    chat_id,
-                    BufferedInputFile(chart, filename=f"digest-{digest.key}-{day}.png"),
-                    caption=t("digest-chart-caption")[:CAPTION_LIMIT],
-                )
-        except TelegramAPIError as error:
-            problems.append(f"chart: {type(error).__name__}")
-        if rows:
-            try:
-                await self.bot.send_document(
-                    chat_id,
-                    BufferedInputFile(sheet, filename=f"digest-{digest.key}-{day}.xlsx"),
-                    caption=t("digest-sheet-caption", reports=t("digest-reports", count=rows))[
-                        :CAPTION_LIMIT
-                    ],
-                )
-            except TelegramAPIError as error:
-                problems.append(f"spreadsheet: {type(error).__name__}")
-        # The text went out: the digest counts as sent; a lost attachment is noted on the run.
-        return SendOutcome(True, chat_id, "; ".join(problems) or None)
-
-
-def create_digest_scheduler(
-    bot: Bot,
-    db: Database,
-    settings: Settings,
-    translations: Translations,
-    names: Names,
-) -> DigestScheduler:
-    """The scheduler that posts digests with this bot (the bot process and the CLI)."""
-    sender = TelegramDigestSender(bot, db, translations, names, settings.tz)
-    return DigestScheduler(db, settings.tz, sender, settings.admin_ids)
