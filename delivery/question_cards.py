@@ -13,17 +13,13 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramMigrateToChat,
-)
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramMigrateToChat
 from aiogram.types import InlineKeyboardMarkup, Message, User
 
 from bot.i18n import Translations
 from bot.services.questions import QuestionService
 from bot.services.staff_chats import StaffChatService
+from delivery.card_edits import edit_card
 from dialogs.question_texts import card_keyboard, member_messages, render_card
 
 logger = logging.getLogger(__name__)
@@ -121,29 +117,14 @@ async def refresh_cards(
     username = await _bot_username(bot)
     for card in view.cards:
         t = translations.get(card.locale)
-        try:
-            await bot.edit_message_text(
-                text=render_card(t, view, tz),
-                chat_id=card.chat_id,
-                message_id=card.message_id,
-                reply_markup=card_keyboard(t, view, username),
-            )
-        except TelegramBadRequest as error:
-            if "not modified" not in error.message:
-                logger.info(
-                    "question %s: card %s/%s not edited: %s",
-                    question_id,
-                    card.chat_id,
-                    card.message_id,
-                    error.message,
-                )
-        except TelegramAPIError as error:
-            logger.info(
-                "question %s: card in chat %s not edited: %s",
-                question_id,
-                card.chat_id,
-                type(error).__name__,
-            )
+        await edit_card(
+            bot,
+            card.chat_id,
+            card.message_id,
+            render_card(t, view, tz),
+            card_keyboard(t, view, username),
+            subject=f"question {question_id}",
+        )
 
 
 async def answer_question(

@@ -55,6 +55,14 @@ def _names(codes: tuple[str, ...], associations: list[AssociationInfo], locale: 
     return esc(", ".join(by_code[c].short(locale) if c in by_code else c for c in codes))
 
 
+async def _refused(message: Message, rights: Rights, t: Translator) -> bool:
+    """Only admins bind and unbind groups: anyone else is told so."""
+    if rights.is_admin:
+        return False
+    await message.reply(t("desk-bind-admins-only"))
+    return True
+
+
 async def on_bind(
     message: Message,
     command: CommandObject,
@@ -66,8 +74,7 @@ async def on_bind(
 ) -> None:
     assert message.from_user is not None
     t, bound = await group_translator(message.chat.id, staff_chats, translations)
-    if not rights.is_admin:
-        await message.reply(t("desk-bind-admins-only"))
+    if await _refused(message, rights, t):
         return
     args = (command.args or "").lower().split()
     codes = {a.code for a in associations}
@@ -122,8 +129,7 @@ async def on_unbind(
 ) -> None:
     assert message.from_user is not None
     t, _ = await group_translator(message.chat.id, staff_chats, translations)
-    if not rights.is_admin:
-        await message.reply(t("desk-bind-admins-only"))
+    if await _refused(message, rights, t):
         return
     code = (command.args or "").strip().lower() or None
     try:
