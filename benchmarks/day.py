@@ -51,7 +51,7 @@ from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from bot.services.verification import VerificationService
 from bot.settings import Settings
-from dialogs.card_sweep import TelegramCardPoster
+from delivery.card_sweep import TelegramCardPoster
 from storage.db import Database
 from storage.models import StaffRole
 

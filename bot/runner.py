@@ -359,7 +359,7 @@ async def _run_retention_job(settings: Settings, db: Database, storage: BaseStor
 async def _run_card_sweeper(settings: Settings, db: Database, content: Content, bot: Bot) -> None:
     """Staff-group cards the normal path did not post, posted by one process at a time.
     Cancelled at shutdown, it stops after the card in flight is recorded (bounded wait)."""
-    from dialogs.card_sweep import TelegramCardPoster, create_card_sweeper
+    from delivery.card_sweep import TelegramCardPoster, create_card_sweeper
 
     hromadas = HromadaDirectory(db, content.oblasts)
     sweeper = create_card_sweeper(

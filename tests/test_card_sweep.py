@@ -411,7 +411,7 @@ async def test_the_telegram_poster_sends_the_normal_paths_cards(synced: Database
     from bot.emulator import FakeTelegram
     from bot.i18n import Translations
     from bot.services.hromadas import HromadaDirectory, load_oblasts
-    from dialogs.card_sweep import TelegramCardPoster, create_card_sweeper
+    from delivery.card_sweep import TelegramCardPoster, create_card_sweeper
 
     db = synced
     await register(db, 11, ["vag"], verified=True)

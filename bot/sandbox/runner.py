@@ -149,7 +149,7 @@ class Sandbox:
         from bot.services.hromadas import HromadaDirectory
         from bot.services.questions import QuestionService
         from bot.services.reports import ReportService
-        from dialogs.card_sweep import TelegramCardPoster
+        from delivery.card_sweep import TelegramCardPoster
 
         assert self.emulator.base_url is not None
         # Built from these values alone: the user's environment and .env play no part.
