@@ -4,10 +4,12 @@ and in private chat, /questions, drafts, and the bot leaving or a group upgradin
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.methods import GetChatMember, SetMyCommands
+from aiogram.exceptions import TelegramMigrateToChat
+from aiogram.methods import GetChatMember, SendMessage, SetMyCommands, TelegramMethod
 from aiogram.types import ChatMemberRestricted, InlineKeyboardMarkup, Message
 
 from bot.services.members import MemberService, RegistrationForm
@@ -475,3 +477,43 @@ async def test_bot_removed_and_group_upgraded(desk: App) -> None:
         locale="uk",
     )
     assert result.groups_notified == 0
+
+
+async def test_a_card_sent_to_a_group_that_became_a_supergroup_follows_it(
+    desk: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram answers a send to the old id with the new one: the card goes there, the
+    binding follows, and a reply to the card there answers the question."""
+    session = session_of(desk)
+    upgraded = -100555
+    old_send = session.make_request
+
+    async def migrated(
+        bot: Bot,
+        method: TelegramMethod[Any],
+        timeout: int | None = None,  # noqa: ASYNC109
+    ) -> Any:
+        if isinstance(method, SendMessage) and method.chat_id == VAG_GROUP:
+            raise TelegramMigrateToChat(
+                method=method, message="migrated", migrate_to_chat_id=upgraded
+            )
+        return await old_send(bot, method, timeout)
+
+    monkeypatch.setattr(session, "make_request", migrated)
+    await register(desk)
+    question_id = await ask(desk)
+
+    chats = StaffChatService(desk.db)
+    assert await chats.chat(VAG_GROUP) is None
+    moved = await chats.chat(upgraded)
+    assert moved is not None and moved.association_codes == ("vag",)
+    card = card_in(desk, upgraded)
+    view = await QuestionService(desk.db).card(question_id)
+    assert view is not None and [c.chat_id for c in view.cards] == [upgraded]
+
+    group = Group(desk, upgraded)
+    await group.send(
+        group.person(VAG_STAFF), "DREAM is the reconstruction register.", reply_to=card
+    )
+    view = await QuestionService(desk.db).card(question_id)
+    assert view is not None and view.status == "answered"
