@@ -6,17 +6,16 @@ import secrets
 from typing import Any
 
 from aiogram.enums import ContentType
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Column, Row, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Column, Keyboard, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from bot.content import AssociationInfo
-from bot.i18n import Translations
 from bot.services.filing_limits import FilingRefused, MemberRejected
 from bot.services.kb_search import KnowledgeSearch
-from bot.services.knowledge import Entry, KnowledgeBase
+from bot.services.knowledge import Entry
 from bot.services.questions import QUESTION_MAX, QuestionService, clean_question
 from bot.services.text_input import InvalidInput, require_words, strip_format
 from delivery.question_cards import send_to_experts
@@ -26,9 +25,15 @@ from dialogs.common import (
     Tr,
     Window,
     answer,
+    associations_of,
+    bot_of,
     esc,
     indexed_select,
     item_number,
+    knowledge_of,
+    refuse_input,
+    timezone_of,
+    translations_of,
     translator,
     user_id,
 )
@@ -44,12 +49,8 @@ HIT_SELECT = "hit"
 QUERY_SHOWN = 300  # characters of the question repeated back to the member
 
 
-def _knowledge(manager: DialogManager) -> KnowledgeBase:
-    return manager.middleware_data["knowledge"]  # type: ignore[no-any-return]
-
-
 def _entry(manager: DialogManager) -> Entry | None:
-    return _knowledge(manager).by_number(int(manager.dialog_data.get("entry", 0)))
+    return knowledge_of(manager).by_number(int(manager.dialog_data.get("entry", 0)))
 
 
 def _may_ask_experts(manager: DialogManager) -> bool:
@@ -70,8 +71,7 @@ async def refused_question(message: Message, manager: DialogManager) -> bool:
         require_words(strip_format(message.text or ""))
     except InvalidInput as error:
         refusal = "kb-ask-empty" if error.code == "empty" else "input-no-letters"
-        await message.answer(translator(manager)(refusal))
-        manager.show_mode = ShowMode.NO_UPDATE
+        await refuse_input(message, manager, translator(manager)(refusal))
         return True
     return False
 
@@ -92,7 +92,7 @@ async def start_question(manager: DialogManager, query: str) -> None:
 
 async def get_topics(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     locale = translator(dialog_manager).locale
-    knowledge = _knowledge(dialog_manager)
+    knowledge = knowledge_of(dialog_manager)
     return {
         "topics": [
             (str(index), topic.title.get(locale)) for index, topic in enumerate(knowledge.topics)
@@ -102,7 +102,7 @@ async def get_topics(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
 
 async def get_entries(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     locale = translator(dialog_manager).locale
-    knowledge = _knowledge(dialog_manager)
+    knowledge = knowledge_of(dialog_manager)
     topic = knowledge.topics[int(dialog_manager.dialog_data.get("topic", 0))]
     return {
         "topic": esc(topic.title.get(locale)),
@@ -114,7 +114,7 @@ async def get_entries(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
 
 async def get_entry(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     t = translator(dialog_manager)
-    knowledge = _knowledge(dialog_manager)
+    knowledge = knowledge_of(dialog_manager)
     entry = _entry(dialog_manager)
     if entry is None:
         return {"card": t("kb-entry-missing"), "full": t("kb-entry-missing"), "related": []}
@@ -129,7 +129,7 @@ async def get_entry(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
 
 async def get_results(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     t = translator(dialog_manager)
-    knowledge = _knowledge(dialog_manager)
+    knowledge = knowledge_of(dialog_manager)
     data = dialog_manager.dialog_data
     hits = [knowledge.by_number(number) for number in data.get("hits", [])]
     experts = _may_ask_experts(dialog_manager)
@@ -148,7 +148,7 @@ async def get_results(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
 async def get_escalation(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     t = translator(dialog_manager)
     member = dialog_manager.middleware_data.get("member")
-    associations: list[AssociationInfo] = dialog_manager.middleware_data["associations"]
+    associations = associations_of(dialog_manager)
     codes = member.association_codes if member else ()
     unsure = bool(member is None or member.associations_unsure or not codes)
     names = (
@@ -174,7 +174,7 @@ async def on_start(start_data: Any, manager: DialogManager) -> None:
 
 def _search(manager: DialogManager, query: str) -> None:
     search: KnowledgeSearch = manager.middleware_data["kb_search"]
-    knowledge = _knowledge(manager)
+    knowledge = knowledge_of(manager)
     query = strip_format(query).strip()
     result = search.search(query, limit=3)
     manager.dialog_data["query"] = query
@@ -187,7 +187,7 @@ def _search(manager: DialogManager, query: str) -> None:
 async def on_topic(
     _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    if not 0 <= item_number(item_id) < len(_knowledge(manager).topics):
+    if not 0 <= item_number(item_id) < len(knowledge_of(manager).topics):
         return  # a forged or outdated button: the window stays as it is
     manager.dialog_data["topic"] = item_number(item_id)
     await manager.switch_to(Knowledge.entries)
@@ -196,7 +196,7 @@ async def on_topic(
 async def on_entry(
     _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    entry = _knowledge(manager).by_number(item_number(item_id))
+    entry = knowledge_of(manager).by_number(item_number(item_id))
     if entry is None:
         return  # a forged or outdated button: the window stays as it is
     manager.dialog_data["entry"] = entry.number
@@ -214,9 +214,9 @@ async def on_browse_entry(
 async def on_related(
     callback: CallbackQuery, widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    entry = _knowledge(manager).by_number(item_number(item_id))
+    entry = knowledge_of(manager).by_number(item_number(item_id))
     if entry is not None and not manager.dialog_data.get("query"):
-        topic = next(i for i, t in enumerate(_knowledge(manager).topics) if t.code == entry.topic)
+        topic = next(i for i, t in enumerate(knowledge_of(manager).topics) if t.code == entry.topic)
         manager.dialog_data["topic"] = topic
     await on_entry(callback, widget, manager, item_id)
 
@@ -253,8 +253,7 @@ async def on_question(message: Message, _widget: MessageInput, manager: DialogMa
 
 
 async def on_not_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    await message.answer(translator(manager)("kb-ask-text-only"))
-    manager.show_mode = ShowMode.NO_UPDATE
+    await refuse_input(message, manager, translator(manager)("kb-ask-text-only"))
 
 
 async def on_to_experts(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
@@ -292,12 +291,11 @@ async def on_send_to_experts(
         await answer(manager, callback, t("kb-escalate-register-first"), alert=True)
         return
     assert callback.bot is not None
-    translations: Translations = manager.middleware_data["translations"]
     try:
         result = await send_to_experts(
             callback.bot,
             manager.middleware_data["questions"],
-            translations,
+            translations_of(manager),
             telegram_id=user_id(manager),
             text=manager.dialog_data.get("query", ""),
             locale=t.locale,
@@ -320,9 +318,8 @@ async def on_send_to_experts(
 
 async def _refused(manager: DialogManager, error: FilingRefused) -> None:
     """Tell the member why their question does not go to the experts (a message of its own)."""
-    tz = manager.middleware_data["settings"].tz
-    text = refusal_text(translator(manager), "question", error, tz)
-    await manager.middleware_data["bot"].send_message(user_id(manager), text)
+    text = refusal_text(translator(manager), "question", error, timezone_of(manager))
+    await bot_of(manager).send_message(user_id(manager), text)
 
 
 # --------------------------------------------------------------------------------- windows
@@ -330,73 +327,57 @@ async def _refused(manager: DialogManager, error: FilingRefused) -> None:
 ASK_AGAIN = SwitchTo(Tr("kb-ask-another"), id="ask", state=Knowledge.ask)
 QUESTION_INPUT = MessageInput(on_question, content_types=ContentType.TEXT)
 NOT_TEXT = MessageInput(on_not_text, content_types=ContentType.ANY)
-
-topics_window = Window(
-    Tr("kb-topics-title"),
-    Column(indexed_select(TOPIC_SELECT, "topics", on_topic)),
-    SwitchTo(Tr("kb-ask-button"), id="ask", state=Knowledge.ask),
-    MENU_BUTTON,
-    QUESTION_INPUT,
-    USE_BUTTONS,
-    state=Knowledge.topics,
-    getter=get_topics,
-)
-
-entries_window = Window(
-    Tr("kb-entries-title"),
-    Column(indexed_select(ENTRY_SELECT, "entries", on_browse_entry)),
-    Row(
-        SwitchTo(Tr("kb-back-topics"), id="topics", state=Knowledge.topics),
-        MENU_BUTTON,
-    ),
-    QUESTION_INPUT,
-    USE_BUTTONS,
-    state=Knowledge.entries,
-    getter=get_entries,
-)
-
-_FEEDBACK = Row(
+FEEDBACK = Row(
     Button(Tr("kb-helpful"), id="helpful", on_click=on_feedback),
     Button(Tr("kb-not-helpful"), id="unhelpful", on_click=on_feedback),
 )
 
-entry_window = Window(
+
+def _window(
+    *widgets: Any,
+    state: State,
+    getter: Any = None,
+    back: Keyboard | None = None,
+    other: MessageInput = USE_BUTTONS,
+) -> Window:
+    """A window of the knowledge base: the menu button last (beside `back` when there is one);
+    a typed message anywhere is a new question, anything else gets `other`."""
+    menu = Row(back, MENU_BUTTON) if back else MENU_BUTTON
+    return Window(*widgets, menu, QUESTION_INPUT, other, state=state, getter=getter)
+
+
+topics_window = _window(
+    Tr("kb-topics-title"),
+    Column(indexed_select(TOPIC_SELECT, "topics", on_topic)),
+    SwitchTo(Tr("kb-ask-button"), id="ask", state=Knowledge.ask),
+    state=Knowledge.topics,
+    getter=get_topics,
+)
+entries_window = _window(
+    Tr("kb-entries-title"),
+    Column(indexed_select(ENTRY_SELECT, "entries", on_browse_entry)),
+    back=SwitchTo(Tr("kb-back-topics"), id="topics", state=Knowledge.topics),
+    state=Knowledge.entries,
+    getter=get_entries,
+)
+entry_window = _window(
     Format("{card}"),
     SwitchTo(Tr("kb-read-more"), id="more", state=Knowledge.full),
     Column(indexed_select(RELATED_SELECT, "related", on_related)),
-    _FEEDBACK,
-    Row(
-        Button(Tr("kb-back"), id="back", on_click=on_back_from_entry),
-        MENU_BUTTON,
-    ),
-    QUESTION_INPUT,
-    USE_BUTTONS,
+    FEEDBACK,
+    back=Button(Tr("kb-back"), id="back", on_click=on_back_from_entry),
     state=Knowledge.entry,
     getter=get_entry,
 )
-
-full_window = Window(
+full_window = _window(
     Format("{full}"),
-    _FEEDBACK,
-    Row(
-        SwitchTo(Tr("kb-back"), id="short", state=Knowledge.entry),
-        MENU_BUTTON,
-    ),
-    QUESTION_INPUT,
-    USE_BUTTONS,
+    FEEDBACK,
+    back=SwitchTo(Tr("kb-back"), id="short", state=Knowledge.entry),
     state=Knowledge.full,
     getter=get_entry,
 )
-
-ask_window = Window(
-    Tr("kb-ask-prompt"),
-    MENU_BUTTON,
-    QUESTION_INPUT,
-    NOT_TEXT,
-    state=Knowledge.ask,
-)
-
-results_window = Window(
+ask_window = _window(Tr("kb-ask-prompt"), state=Knowledge.ask, other=NOT_TEXT)
+results_window = _window(
     Tr("kb-results-found", when="found"),
     Tr("kb-results-maybe", when="maybe"),
     Tr("kb-results-nothing", when="nothing"),
@@ -405,35 +386,22 @@ results_window = Window(
     Column(indexed_select(HIT_SELECT, "hits", on_entry)),
     Button(Tr("kb-to-experts"), id="experts", on_click=on_to_experts, when="may_ask_experts"),
     ASK_AGAIN,
-    MENU_BUTTON,
-    QUESTION_INPUT,
-    NOT_TEXT,
     state=Knowledge.results,
     getter=get_results,
+    other=NOT_TEXT,
 )
-
-escalate_window = Window(
+escalate_window = _window(
     Tr("kb-escalate-confirm"),
     Button(Tr("kb-escalate-send"), id="send", on_click=on_send_to_experts),
     Row(
         SwitchTo(Tr("kb-escalate-rewrite"), id="rewrite", state=Knowledge.ask),
         SwitchTo(Tr("kb-back"), id="back", state=Knowledge.results),
     ),
-    MENU_BUTTON,
-    QUESTION_INPUT,
-    USE_BUTTONS,
     state=Knowledge.escalate,
     getter=get_escalation,
 )
-
-sent_window = Window(
-    Tr("kb-escalate-sent"),
-    ASK_AGAIN,
-    MENU_BUTTON,
-    QUESTION_INPUT,
-    USE_BUTTONS,
-    state=Knowledge.sent,
-    getter=get_escalation,
+sent_window = _window(
+    Tr("kb-escalate-sent"), ASK_AGAIN, state=Knowledge.sent, getter=get_escalation
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aiogram.enums import ContentType
@@ -15,13 +15,12 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row, ScrollingGroup, Start, SwitchTo
 from aiogram_dialog.widgets.text import Format, Multi
 
-from bot.i18n import Translations, Translator
+from bot.i18n import Translator
 from bot.services.members import InvalidInput
 from bot.services.reports import (
     MESSAGE_MAX,
     HistoryEntry,
     ReportClosed,
-    ReportService,
     ReportView,
     UnknownReport,
 )
@@ -35,12 +34,17 @@ from dialogs.common import (
     answer,
     esc,
     indexed_select,
+    refuse_input,
+    reports_of,
     stale_button,
+    translations_of,
     translator,
     user_id,
 )
 from dialogs.report_review import refresh_cards
+from dialogs.report_texts import member_time
 from dialogs.states import MyReports, ReportForm
+from dialogs.widgets import menu_window
 
 logger = logging.getLogger(__name__)
 
@@ -60,14 +64,8 @@ STATUS_MARKS = {
 }
 
 
-def _reports(manager: DialogManager) -> ReportService:
-    return manager.middleware_data["reports"]  # type: ignore[no-any-return]
-
-
 def _local(moment: datetime, manager: DialogManager) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(_reports(manager).timezone).strftime("%d.%m.%Y %H:%M")
+    return member_time(moment, reports_of(manager).timezone)
 
 
 def _short(text: str, limit: int) -> str:
@@ -106,14 +104,14 @@ async def _view(manager: DialogManager) -> ReportView | None:
     report_id = manager.dialog_data.get("report_id")
     if not isinstance(report_id, int):
         return None
-    return await _reports(manager).member_report(report_id, user_id(manager))
+    return await reports_of(manager).member_report(report_id, user_id(manager))
 
 
 # ---------------------------------------------------------------------------------- getters
 
 
 async def get_list(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    items = await _reports(dialog_manager).member_reports(user_id(dialog_manager))
+    items = await reports_of(dialog_manager).member_reports(user_id(dialog_manager))
     return {
         "reports": [
             (
@@ -134,7 +132,7 @@ async def get_report(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     view = await _view(dialog_manager)
     if view is None:
         return {"found": False, "missing": True}
-    reports = _reports(dialog_manager)
+    reports = reports_of(dialog_manager)
     own = view.reporter_telegram_id == user_id(dialog_manager)
     history = await reports.history(view.id)
     figures = await reports.figures(view.id, verified_only=False)
@@ -201,7 +199,7 @@ async def on_withdraw(callback: CallbackQuery, _button: Button, manager: DialogM
         await manager.switch_to(MyReports.list)
         return
     try:
-        result = await _reports(manager).withdraw(
+        result = await reports_of(manager).withdraw(
             report_id, user_id(manager), request_key=manager.dialog_data.get("withdraw_key")
         )
     except (UnknownReport, InvalidInput):
@@ -223,7 +221,7 @@ async def on_answer(message: Message, _widget: MessageInput, manager: DialogMana
     report_id = manager.dialog_data.get("report_id")
     if not isinstance(report_id, int):
         return
-    reports = _reports(manager)
+    reports = reports_of(manager)
     try:
         entry = await reports.reporter_reply(report_id, user_id(manager), message.text or "")
     except InvalidInput as error:
@@ -231,8 +229,7 @@ async def on_answer(message: Message, _widget: MessageInput, manager: DialogMana
             "too-long": "report-mine-answer-too-long",
             "no-letters": "input-no-letters",
         }.get(error.code, "report-mine-answer-empty")
-        await message.answer(t(key, **error.limits))
-        manager.show_mode = ShowMode.NO_UPDATE
+        await refuse_input(message, manager, t(key, **error.limits))
         return
     except (ReportClosed, PermissionDenied, UnknownReport):
         await message.answer(t("report-mine-answer-refused"))
@@ -242,9 +239,8 @@ async def on_answer(message: Message, _widget: MessageInput, manager: DialogMana
     from delivery.report_cards import post_reporter_reply
 
     assert message.bot is not None
-    translations: Translations = manager.middleware_data["translations"]
     try:
-        await post_reporter_reply(message.bot, reports, translations, report_id, entry)
+        await post_reporter_reply(message.bot, reports, translations_of(manager), report_id, entry)
     except Exception:
         # Kept in the report's history either way: staff see it in /queue.
         logger.exception("report %s: the reporter's answer not posted to the cards", report_id)
@@ -253,8 +249,7 @@ async def on_answer(message: Message, _widget: MessageInput, manager: DialogMana
 
 
 async def on_not_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    await message.answer(translator(manager)("report-mine-answer-text-only"))
-    manager.show_mode = ShowMode.NO_UPDATE
+    await refuse_input(message, manager, translator(manager)("report-mine-answer-text-only"))
 
 
 # --------------------------------------------------------------------------------- windows
@@ -262,7 +257,7 @@ async def on_not_text(message: Message, _widget: MessageInput, manager: DialogMa
 TO_LIST = SwitchTo(Tr("report-mine-to-list"), id="to_list", state=MyReports.list)
 TO_REPORT = SwitchTo(Tr("report-mine-to-report"), id="to_report", state=MyReports.report)
 
-list_window = Window(
+list_window = menu_window(
     Tr("report-mine-list", when="has_reports"),
     Tr("report-mine-empty", when="empty"),
     ScrollingGroup(
@@ -273,8 +268,6 @@ list_window = Window(
         hide_on_single_page=True,
     ),
     Start(Tr("report-mine-new"), id="new", state=ReportForm.category, when="empty"),
-    MENU_BUTTON,
-    USE_BUTTONS,
     state=MyReports.list,
     getter=get_list,
 )

@@ -13,33 +13,30 @@ from aiogram_dialog.widgets.kbd import Column, SwitchTo
 from aiogram_dialog.widgets.media import DynamicMedia
 from aiogram_dialog.widgets.text import Format
 
-from bot.services.broadcasts import BroadcastService, NewsItem
+from bot.services.broadcasts import NewsItem
 from bot.services.members import MemberProfile
 from bot.services.message_limits import visible_text
 from bot.services.questions import shorten
-from bot.settings import Settings
 from dialogs.announcement_texts import render_announcement
 from dialogs.common import (
-    MENU_BUTTON,
-    USE_BUTTONS,
     Tr,
-    Window,
     answer,
+    associations_of,
+    broadcasts_of,
     indexed_select,
     item_number,
+    timezone_of,
+    translations_of,
     translator,
     user_id,
 )
 from dialogs.states import News
+from dialogs.widgets import menu_window
 
 LIST_SELECT = "news"
 NEWS_SHOWN = 10
 SNIPPET = 40  # characters of an announcement's text on its button
 DATE_FORMAT = "%d.%m.%Y"
-
-
-def _broadcasts(manager: DialogManager) -> BroadcastService:
-    return manager.middleware_data["broadcasts"]  # type: ignore[no-any-return]
 
 
 def _verified(manager: DialogManager) -> bool:
@@ -60,14 +57,14 @@ async def get_news(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     if not _verified(dialog_manager):
         return {"unverified": True, "items": []}
     t = translator(dialog_manager)
-    settings: Settings = dialog_manager.middleware_data["settings"]
-    items = await _broadcasts(dialog_manager).news_for(user_id(dialog_manager), NEWS_SHOWN)
+    tz = timezone_of(dialog_manager)
+    items = await broadcasts_of(dialog_manager).news_for(user_id(dialog_manager), NEWS_SHOWN)
     buttons = [
         (
             str(item.broadcast_id),
             t(
                 "news-item-button-urgent" if item.urgent else "news-item-button",
-                date=item.created_at.astimezone(settings.tz).strftime(DATE_FORMAT),
+                date=item.created_at.astimezone(tz).strftime(DATE_FORMAT),
                 snippet=snippet(item, t.locale),
             ),
         )
@@ -79,15 +76,15 @@ async def get_news(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
 async def get_item(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     t = translator(dialog_manager)
     news_id = int(dialog_manager.dialog_data.get("news_id") or 0)
-    item = await _broadcasts(dialog_manager).news_item(user_id(dialog_manager), news_id)
+    item = await broadcasts_of(dialog_manager).news_item(user_id(dialog_manager), news_id)
     if item is None:
         # Cancelled since the list was shown, or the member is no longer verified.
         return {"text": t("news-unavailable"), "media": None}
     text = render_announcement(
         item,
         t.locale,
-        dialog_manager.middleware_data["translations"],
-        dialog_manager.middleware_data["associations"],
+        translations_of(dialog_manager),
+        associations_of(dialog_manager),
     )
     media = None
     if item.attachment_file_id and item.attachment_kind in ("photo", "document"):
@@ -104,7 +101,7 @@ async def on_open(
 ) -> None:
     item = None
     if _verified(manager) and item_number(item_id) > 0:
-        item = await _broadcasts(manager).news_item(user_id(manager), item_number(item_id))
+        item = await broadcasts_of(manager).news_item(user_id(manager), item_number(item_id))
     if item is None:
         # A forged or outdated button: only the member's own announcements open.
         await answer(manager, callback, translator(manager)("news-unavailable"), alert=True)
@@ -115,23 +112,19 @@ async def on_open(
 
 # --------------------------------------------------------------------------------- windows
 
-list_window = Window(
+list_window = menu_window(
     Tr("news-unverified", when="unverified"),
     Tr("news-title", when="has_news"),
     Tr("news-empty", when="empty"),
     Column(indexed_select(LIST_SELECT, "items", on_open)),
-    MENU_BUTTON,
-    USE_BUTTONS,
     state=News.list,
     getter=get_news,
 )
 
-item_window = Window(
+item_window = menu_window(
     DynamicMedia("media", when="media"),
     Format("{text}"),
     SwitchTo(Tr("news-back"), id="back", state=News.list),
-    MENU_BUTTON,
-    USE_BUTTONS,
     state=News.item,
     getter=get_item,
 )

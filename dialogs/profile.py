@@ -9,27 +9,25 @@ from aiogram_dialog import Dialog, DialogManager
 from aiogram_dialog.widgets.kbd import Button, Group, Start
 from aiogram_dialog.widgets.text import Multi
 
-from bot.content import AssociationInfo
-from bot.services.hromadas import HromadaDirectory
 from dialogs.common import (
-    MENU_BUTTON,
-    USE_BUTTONS,
     Tr,
-    Window,
     answer,
+    associations_of,
     esc,
+    hromadas_of,
     members_of,
     translator,
     user_id,
 )
 from dialogs.presenters import association_names, member_hromada, oblast_name
 from dialogs.states import LanguageChoice, Privacy, Profile, Registration
+from dialogs.widgets import menu_window
 
 
 async def get_profile(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     t = translator(dialog_manager)
-    directory: HromadaDirectory = dialog_manager.middleware_data["hromadas"]
-    associations: list[AssociationInfo] = dialog_manager.middleware_data["associations"]
+    directory = hromadas_of(dialog_manager)
+    associations = associations_of(dialog_manager)
     member = await members_of(dialog_manager).get(user_id(dialog_manager))
     if member is None or not member.registered:
         return {"registered": False}
@@ -66,7 +64,7 @@ def _edit(field: str, state: Any) -> Start:
     return Start(Tr(f"profile-edit-{field}"), id=f"edit_{field}", state=state, data={"edit": field})
 
 
-profile_window = Window(
+profile_window = menu_window(
     Multi(
         Tr("profile-view", when="registered"),
         Tr("profile-announcements-all", when="not_muted"),
@@ -87,8 +85,6 @@ profile_window = Window(
     Button(Tr("profile-mute"), id="mute", on_click=on_toggle_muted, when="not_muted"),
     Button(Tr("profile-unmute"), id="unmute", on_click=on_toggle_muted, when="muted"),
     Start(Tr("privacy-profile-button"), id="privacy", state=Privacy.notice),
-    MENU_BUTTON,
-    USE_BUTTONS,
     state=Profile.view,
     getter=get_profile,
 )

@@ -36,7 +36,6 @@ from bot.services.text_input import parse_id
 from bot.settings import Settings
 from delivery.commands import set_chat_commands
 from dialogs.common import (
-    MENU_BUTTON,
     USE_BUTTONS,
     Tr,
     Window,
@@ -53,6 +52,7 @@ from dialogs.common import (
 from dialogs.presenters import local_time
 from dialogs.queue_report import send_report
 from dialogs.states import Queue
+from dialogs.widgets import menu_window
 from storage.db import Database
 from storage.models import ReportStatus
 
@@ -322,9 +322,19 @@ async def on_any(callback: CallbackQuery, _button: Button, manager: DialogManage
 # ------------------------------------------------------------------------------ windows
 
 
+def _filter_buttons(*kinds: str) -> Row:
+    """A row of filters, each showing its current choice; a press opens its options."""
+    return Row(
+        *(
+            Button(Format(f"{{{kind}_label}}"), id=f"f_{kind}", on_click=on_filter, when="allowed")
+            for kind in kinds
+        )
+    )
+
+
 TO_LIST = SwitchTo(Tr("queue-back-to-list"), id="to_list", state=Queue.list)
 
-list_window = Window(
+list_window = menu_window(
     Multi(
         Tr("queue-title", when="has_items"),
         Tr("queue-empty", when="empty"),
@@ -339,20 +349,12 @@ list_window = Window(
         Button(Tr("queue-prev"), id="prev", on_click=on_page, when="has_prev"),
         Button(Tr("queue-next"), id="next", on_click=on_page, when="has_next"),
     ),
-    Row(
-        Button(Format("{status_label}"), id="f_status", on_click=on_filter, when="allowed"),
-        Button(Format("{urgency_label}"), id="f_urgency", on_click=on_filter, when="allowed"),
-    ),
-    Row(
-        Button(Format("{category_label}"), id="f_category", on_click=on_filter, when="allowed"),
-        Button(Format("{oblast_label}"), id="f_oblast", on_click=on_filter, when="allowed"),
-    ),
+    _filter_buttons("status", "urgency"),
+    _filter_buttons("category", "oblast"),
     Row(
         Button(Format("{overdue_label}"), id="overdue", on_click=on_overdue, when="allowed"),
         Button(Tr("queue-reset"), id="reset", on_click=on_reset, when="filtered"),
     ),
-    MENU_BUTTON,
-    USE_BUTTONS,
     state=Queue.list,
     getter=get_list,
 )
@@ -368,12 +370,10 @@ filter_window = Window(
     getter=get_options,
 )
 
-report_window = Window(
+report_window = menu_window(
     Tr("queue-report-shown"),
     Button(Tr("queue-show-again"), id="again", on_click=on_again),
     TO_LIST,
-    MENU_BUTTON,
-    USE_BUTTONS,
     state=Queue.report,
     getter=get_report,
 )

@@ -10,17 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
-from aiogram import Bot
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager
 from aiogram_dialog.widgets.kbd import Button, Column, Row, Start, SwitchTo
 from aiogram_dialog.widgets.link_preview import LinkPreview
 from aiogram_dialog.widgets.text import Format
 
-from delivery.commands import refresh_chat_commands
-from bot.content import AssociationInfo
 from bot.i18n import Translator
 from bot.services.staff import (
     HeldRight,
@@ -33,23 +29,28 @@ from bot.services.staff import (
     SettingsAdmin,
     UnknownAssociation,
 )
+from delivery.commands import refresh_chat_commands
 from dialogs.common import (
-    MENU_BUTTON,
     USE_BUTTONS,
     Tr,
     Window,
     answer,
+    associations_of,
+    bot_of,
     esc,
     indexed_select,
     item_number,
     members_of,
     staff_of,
     stale_button,
+    timezone_of,
+    translations_of,
     translator,
     user_id,
 )
 from dialogs.presenters import local_time
 from dialogs.states import StaffAccess, StaffInvites
+from dialogs.widgets import menu_window
 
 logger = logging.getLogger(__name__)
 
@@ -61,15 +62,11 @@ LABEL_NAME_MAX = 32
 T = TypeVar("T")
 
 
-def _associations(manager: DialogManager) -> list[AssociationInfo]:
-    return manager.middleware_data["associations"]  # type: ignore[no-any-return]
-
-
 async def get_associations(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     locale = translator(dialog_manager).locale
     return {
         "associations": [
-            (str(i), a.short(locale)) for i, a in enumerate(_associations(dialog_manager))
+            (str(i), a.short(locale)) for i, a in enumerate(associations_of(dialog_manager))
         ]
     }
 
@@ -87,7 +84,7 @@ async def on_association(
     callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     t = translator(manager)
-    associations = _associations(manager)
+    associations = associations_of(manager)
     if not 0 <= item_number(item_id) < len(associations):
         await stale_button(manager, callback)  # a forged or outdated button
         return
@@ -101,9 +98,8 @@ async def on_association(
     except UnknownAssociation:
         await answer(manager, callback, t("staff-unknown-association"), alert=True)
         return
-    bot: Bot = manager.middleware_data["bot"]
-    me = await bot.me()
-    tz = manager.middleware_data["settings"].tz
+    me = await bot_of(manager).me()
+    tz = timezone_of(manager)
     manager.dialog_data.update(
         link=f"https://t.me/{me.username}?start={invite.payload}",
         association=association.short(t.locale),
@@ -112,22 +108,18 @@ async def on_association(
     await manager.switch_to(StaffInvites.link)
 
 
-association_window = Window(
+association_window = menu_window(
     Tr("invites-choose-association"),
     Column(indexed_select("assoc", "associations", on_association)),
     Start(Tr("staff-open-list"), id="staff_list", state=StaffAccess.rights),
-    MENU_BUTTON,
-    USE_BUTTONS,
     state=StaffInvites.association,
     getter=get_associations,
 )
 
-link_window = Window(
+link_window = menu_window(
     Tr("invites-link"),
     LinkPreview(is_disabled=True),
     SwitchTo(Tr("invites-another"), id="another", state=StaffInvites.association),
-    MENU_BUTTON,
-    USE_BUTTONS,
     state=StaffInvites.link,
     getter=get_link,
 )
@@ -140,12 +132,8 @@ def staff_invites_dialog() -> Dialog:
 # ----------------------------------------------------------------------------- the staff list
 
 
-def _tz(manager: DialogManager) -> ZoneInfo:
-    return manager.middleware_data["settings"].tz  # type: ignore[no-any-return]
-
-
 def _association(manager: DialogManager, code: str | None) -> str:
-    names = {a.code: a.short(translator(manager).locale) for a in _associations(manager)}
+    names = {a.code: a.short(translator(manager).locale) for a in associations_of(manager)}
     return names.get(code or "", code or "")
 
 
@@ -160,7 +148,7 @@ def _right_line(manager: DialogManager, right: HeldRight) -> str:
     who = _who(t, right.telegram_id, right.name)
     if right.from_settings:
         return t("staff-line-settings", who=who)
-    since = local_time(right.granted_at, _tz(manager)) if right.granted_at else ""
+    since = local_time(right.granted_at, timezone_of(manager)) if right.granted_at else ""
     if right.association_code is None:
         return t("staff-line-admin", who=who, since=since)
     association = _association(manager, right.association_code)
@@ -184,8 +172,8 @@ def _invite_line(manager: DialogManager, invite: PendingInvite) -> str:
         "staff-invite-line",
         association=_association(manager, invite.association_code),
         who=_who(t, invite.created_by, invite.created_by_name),
-        created=local_time(invite.created_at, _tz(manager)),
-        expires=local_time(invite.expires_at, _tz(manager)),
+        created=local_time(invite.created_at, timezone_of(manager)),
+        expires=local_time(invite.expires_at, timezone_of(manager)),
     )
 
 
@@ -241,7 +229,7 @@ async def get_invites(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
     if roster is None:
         return {"denied": True, "has_invites": False, "invites": [], "paged": False}
     t = translator(dialog_manager)
-    tz = _tz(dialog_manager)
+    tz = timezone_of(dialog_manager)
     paged = _page(dialog_manager, "invite_page", roster.invites)
     shown: Sequence[PendingInvite] = paged.pop("shown")
     return {
@@ -265,29 +253,38 @@ async def get_invites(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
     }
 
 
-async def get_chosen_right(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    roster = await _roster(dialog_manager)
-    chosen = dialog_manager.dialog_data.get("right")
-    right = next((r for r in roster.rights if r.id == chosen), None) if roster else None
+def _listed(roster: Roster, kind: str) -> Sequence[HeldRight | PendingInvite]:
+    """The roster's rights (`kind` "right") or pending invites ("invite")."""
+    return roster.rights if kind == "right" else roster.invites
+
+
+async def _chosen(manager: DialogManager, kind: str) -> dict[str, Any]:
+    """The right or invite chosen from its list, as the presser may see it now."""
+    roster = await _roster(manager)
+    chosen = manager.dialog_data.get(kind)
+    item = next((i for i in _listed(roster, kind) if i.id == chosen), None) if roster else None
     return {
+        "item": item,
         "denied": roster is None,
-        "gone": roster is not None and right is None,
-        "present": right is not None,
+        "gone": roster is not None and item is None,
+        "present": item is not None,
+    }
+
+
+async def get_chosen_right(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    chosen = await _chosen(dialog_manager, "right")
+    right: HeldRight | None = chosen.pop("item")
+    return {
+        **chosen,
         "line": _right_line(dialog_manager, right) if right else "",
         "admin": bool(right and right.association_code is None),
     }
 
 
 async def get_chosen_invite(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    roster = await _roster(dialog_manager)
-    chosen = dialog_manager.dialog_data.get("invite")
-    invite = next((i for i in roster.invites if i.id == chosen), None) if roster else None
-    return {
-        "denied": roster is None,
-        "gone": roster is not None and invite is None,
-        "present": invite is not None,
-        "line": _invite_line(dialog_manager, invite) if invite else "",
-    }
+    chosen = await _chosen(dialog_manager, "invite")
+    invite: PendingInvite | None = chosen.pop("item")
+    return {**chosen, "line": _invite_line(dialog_manager, invite) if invite else ""}
 
 
 async def get_done(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
@@ -320,21 +317,31 @@ def _pager(key: str) -> Row:
     )
 
 
-async def on_right(
-    callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
-) -> None:
+async def _pick(callback: CallbackQuery, manager: DialogManager, kind: str, item_id: str) -> None:
+    """A right (only one that may be revoked) or an invite pressed in its list: its confirmation.
+    The id is matched against those that exist now: a forged or stale one matches none."""
     roster = await _roster(manager)
     if roster is None:
         await _refuse(manager, callback, "staff-no-rights")
         await manager.done()
         return
-    # The id is matched against the rights that exist now: a forged or stale one matches none.
-    right = next((r for r in roster.rights if str(r.id) == item_id and r.revocable), None)
-    if right is None:
-        await _refuse(manager, callback, "staff-right-gone")
+    listed = _listed(roster, kind)
+    item = next((i for i in listed if str(i.id) == item_id and _revocable(i)), None)
+    if item is None:
+        await _refuse(manager, callback, f"staff-{kind}-gone")
         return
-    manager.dialog_data["right"] = right.id
-    await manager.switch_to(StaffAccess.confirm_right)
+    manager.dialog_data[kind] = item.id
+    await manager.switch_to(getattr(StaffAccess, f"confirm_{kind}"))
+
+
+def _revocable(item: HeldRight | PendingInvite) -> bool:
+    return not isinstance(item, HeldRight) or item.revocable
+
+
+async def on_right(
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
+) -> None:
+    await _pick(callback, manager, "right", item_id)
 
 
 async def on_revoke_right(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
@@ -363,9 +370,9 @@ async def on_revoke_right(callback: CallbackQuery, _button: Button, manager: Dia
     logger.info("staff right of %s revoked by %s", revoked.right.telegram_id, user_id(manager))
     # Their command list follows at once; every command and button re-checks anyway.
     await refresh_chat_commands(
-        manager.middleware_data["bot"],
+        bot_of(manager),
         members_of(manager),
-        manager.middleware_data["translations"],
+        translations_of(manager),
         revoked.rights,
     )
     t = translator(manager)
@@ -386,17 +393,7 @@ async def on_revoke_right(callback: CallbackQuery, _button: Button, manager: Dia
 async def on_invite(
     callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    roster = await _roster(manager)
-    if roster is None:
-        await _refuse(manager, callback, "staff-no-rights")
-        await manager.done()
-        return
-    invite = next((i for i in roster.invites if str(i.id) == item_id), None)
-    if invite is None:
-        await _refuse(manager, callback, "staff-invite-gone")
-        return
-    manager.dialog_data["invite"] = invite.id
-    await manager.switch_to(StaffAccess.confirm_invite)
+    await _pick(callback, manager, "invite", item_id)
 
 
 async def on_revoke_invite(
@@ -424,7 +421,7 @@ DENIED = Tr("staff-no-rights", when="denied")
 TO_LIST = SwitchTo(Tr("staff-back-list"), id="to_list", state=StaffAccess.rights)
 NEW_INVITE = Start(Tr("staff-new-invite"), id="new_invite", state=StaffInvites.association)
 
-rights_window = Window(
+rights_window = menu_window(
     DENIED,
     Tr("staff-list-title", when="allowed"),
     Format("{lines}", when="allowed"),
@@ -433,8 +430,6 @@ rights_window = Window(
     Column(indexed_select(RIGHT_SELECT, "rights", on_right)),
     _pager("page"),
     SwitchTo(Tr("staff-invites-button"), id="invites", state=StaffAccess.invites, when="allowed"),
-    MENU_BUTTON,
-    USE_BUTTONS,
     state=StaffAccess.rights,
     getter=get_rights,
 )
@@ -451,13 +446,11 @@ confirm_right_window = Window(
     getter=get_chosen_right,
 )
 
-right_revoked_window = Window(
+right_revoked_window = menu_window(
     Tr("staff-right-revoked"),
     Tr("staff-right-revoked-still", when="has_still"),
     Tr("staff-right-revoked-invites", when="has_withdrawn"),
     TO_LIST,
-    MENU_BUTTON,
-    USE_BUTTONS,
     state=StaffAccess.right_revoked,
     getter=get_done,
 )
@@ -489,12 +482,10 @@ confirm_invite_window = Window(
     getter=get_chosen_invite,
 )
 
-invite_revoked_window = Window(
+invite_revoked_window = menu_window(
     Tr("staff-invite-revoked"),
     SwitchTo(Tr("staff-back-invites"), id="to_invites", state=StaffAccess.invites),
     TO_LIST,
-    MENU_BUTTON,
-    USE_BUTTONS,
     state=StaffAccess.invite_revoked,
     getter=get_done,
 )
