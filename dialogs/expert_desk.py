@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
@@ -44,9 +43,13 @@ from dialogs.common import (
     Tr,
     Window,
     answer,
+    bot_of,
     deep_link_id,
     esc,
     indexed_select,
+    timezone_of,
+    translations_of,
+    translator,
 )
 from dialogs.question_texts import (
     QUESTION_LINK_PREFIX,
@@ -227,21 +230,12 @@ def _questions(manager: DialogManager) -> QuestionService:
     return manager.middleware_data["questions"]  # type: ignore[no-any-return]
 
 
-def _t(manager: DialogManager) -> Translator:
-    return manager.middleware_data["i18n"]  # type: ignore[no-any-return]
-
-
-def _tz(manager: DialogManager) -> ZoneInfo:
-    settings: Settings = manager.middleware_data["settings"]
-    return settings.tz
-
-
 def _question_id(manager: DialogManager) -> int:
     return int(manager.dialog_data.get("question_id") or 0)
 
 
 async def get_list(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    t = _t(dialog_manager)
+    t = translator(dialog_manager)
     rights: Rights = dialog_manager.middleware_data["rights"]
     page = await _questions(dialog_manager).open_questions(rights, limit=LIST_LIMIT)
     items = [
@@ -259,12 +253,14 @@ async def get_list(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
 
 
 async def get_question(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    t = _t(dialog_manager)
+    t = translator(dialog_manager)
     rights: Rights = dialog_manager.middleware_data["rights"]
     view = await _questions(dialog_manager).card(_question_id(dialog_manager))
     if view is None or not view.answerable_by(rights):
         return {"found": False, "missing": view is None, "foreign": view is not None}
-    card = render_card(t, view, _tz(dialog_manager), limit=DIALOG_CARD_LIMIT, in_group=False)
+    card = render_card(
+        t, view, timezone_of(dialog_manager), limit=DIALOG_CARD_LIMIT, in_group=False
+    )
     return {
         "found": True,
         "missing": False,
@@ -279,7 +275,7 @@ async def get_question(dialog_manager: DialogManager, **_: Any) -> dict[str, Any
 async def render_preview(manager: DialogManager, text: str) -> tuple[str, int] | None:
     """The answer's first message as the member will read it (a long answer shortened to leave
     room for the buttons), and how many messages the whole answer takes."""
-    translations: Translations = manager.middleware_data["translations"]
+    translations = translations_of(manager)
     rights: Rights = manager.middleware_data["rights"]
     view = await _questions(manager).card(_question_id(manager))
     if view is None:
@@ -310,10 +306,10 @@ async def on_pick(
     question_id = parse_id(item_id)
     view = None if question_id is None else await _questions(manager).card(question_id)
     if view is None:
-        await answer(manager, callback, _t(manager)("desk-question-not-found"), alert=True)
+        await answer(manager, callback, translator(manager)("desk-question-not-found"), alert=True)
         return
     if not view.answerable_by(rights):
-        await answer(manager, callback, _t(manager)("desk-not-your-question"), alert=True)
+        await answer(manager, callback, translator(manager)("desk-not-your-question"), alert=True)
         return
     manager.dialog_data["question_id"] = view.id
     manager.dialog_data.pop(ANSWER, None)
@@ -330,11 +326,10 @@ async def on_full_question(
     rights: Rights = manager.middleware_data["rights"]
     view = await _questions(manager).card(_question_id(manager))
     if view is None or not view.answerable_by(rights) or callback.message is None:
-        await answer(manager, callback, _t(manager)("desk-question-not-found"), alert=True)
+        await answer(manager, callback, translator(manager)("desk-question-not-found"), alert=True)
         return
-    bot: Bot = manager.middleware_data["bot"]
     for piece in split_message(view.text):
-        await bot.send_message(callback.message.chat.id, esc(piece))
+        await bot_of(manager).send_message(callback.message.chat.id, esc(piece))
     manager.show_mode = ShowMode.SEND  # the window again, below the text
 
 
@@ -345,16 +340,16 @@ async def send_answer(
     text: str,
     request_key: str | None,
 ) -> State:
-    t = _t(manager)
+    t = translator(manager)
     try:
         outcome = await answer_question(
-            manager.middleware_data["bot"],
+            bot_of(manager),
             _questions(manager),
-            manager.middleware_data["translations"],
+            translations_of(manager),
             question_id=_question_id(manager),
             staff=callback.from_user,
             text=text,
-            tz=_tz(manager),
+            tz=timezone_of(manager),
             request_key=request_key,
         )
     except PermissionDenied:
