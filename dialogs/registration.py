@@ -37,6 +37,7 @@ from bot.services.members import (
     clean_hromada_text,
     clean_name,
 )
+from delivery.verification_cards import announce_new_member
 from dialogs.common import (
     USE_BUTTONS,
     Tr,
@@ -53,7 +54,6 @@ from dialogs.common import (
 )
 from dialogs.presenters import hromada_label, is_kyiv, oblast_name
 from dialogs.states import Menu, Registration
-from dialogs.verification import announce_new_member
 
 NAME_INPUT = "name"
 HROMADA_INPUT = "hromada_q"

@@ -15,7 +15,7 @@ from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from delivery.question_cards import send_to_experts
 from delivery.report_cards import publish_report
-from dialogs.verification import announce_new_member
+from delivery.verification_cards import announce_new_member
 from storage.models import StaffRole
 from tests.flows.group_harness import GroupSession
 from tests.flows.harness import App

@@ -20,7 +20,7 @@ from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from bot.services.verification import PostedCard, VerificationService
 from delivery.report_cards import publish_report
-from dialogs.verification import VerifyAction, VerifyCallback, card_keyboard
+from dialogs.verification_texts import VerifyAction, VerifyCallback, card_keyboard
 from storage.models import StaffRole, VerificationCard
 from tests.flows.group_harness import Group, GroupSession
 from tests.flows.harness import App, Member
