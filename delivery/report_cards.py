@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import ReplyParameters
 
 from bot.i18n import Translations
@@ -27,6 +27,7 @@ from bot.services.reports import (
     ReportView,
 )
 from bot.services.staff_chats import StaffChatService
+from delivery.card_edits import edit_card
 from delivery.staff_chats import send_to_staff_chat
 from dialogs.report_card_texts import (
     card_text,
@@ -122,29 +123,14 @@ async def refresh_report_cards(
     username = await bot_username(bot)
     for posted in view.cards:
         t = translations.get(posted.locale)
-        try:
-            await bot.edit_message_text(
-                text=card_text(t, card, reports.timezone),
-                chat_id=posted.chat_id,
-                message_id=posted.message_id,
-                reply_markup=report_card_keyboard(t, view, username),
-            )
-        except TelegramBadRequest as error:
-            if "not modified" not in error.message:
-                logger.info(
-                    "report %s: card %s/%s not edited: %s",
-                    report_id,
-                    posted.chat_id,
-                    posted.message_id,
-                    error.message,
-                )
-        except TelegramAPIError as error:
-            logger.info(
-                "report %s: card in chat %s not edited: %s",
-                report_id,
-                posted.chat_id,
-                type(error).__name__,
-            )
+        await edit_card(
+            bot,
+            posted.chat_id,
+            posted.message_id,
+            card_text(t, card, reports.timezone),
+            report_card_keyboard(t, view, username),
+            subject=f"report {report_id}",
+        )
 
 
 async def post_reporter_reply(

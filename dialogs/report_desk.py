@@ -12,17 +12,15 @@ The card's texts and keyboards are in dialogs/report_card_texts.py.
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.enums import ContentType
 from aiogram.filters import CommandObject
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode
-from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog import Dialog, DialogManager, StartMode
 from aiogram_dialog.widgets.kbd import Button, SwitchTo
 from aiogram_dialog.widgets.text import Format, Multi
 
@@ -50,15 +48,14 @@ from delivery.report_cards import (
 )
 from dialogs.common import (
     MENU_BUTTON,
-    USE_BUTTONS,
     Tr,
-    Window,
     answer,
     current_rights,
     deep_link,
     deep_link_id,
     translator,
 )
+from dialogs.reply_flow import ReplyFlow, ReplyTexts
 from dialogs.report_buttons import register_card_buttons
 from dialogs.report_card_texts import (
     DIALOG_CARD_LIMIT,
@@ -170,20 +167,15 @@ async def get_reply(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     return {"found": True, "missing": False, "card": text}
 
 
-async def get_preview(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+async def render_preview(manager: DialogManager, text: str) -> tuple[str, int] | None:
     """The answer as the reporter will read it, in their language."""
-    text = str(dialog_manager.dialog_data.get("answer", ""))
-    view = await _dialog_view(dialog_manager)
-    if view is None or not text:
-        return {"preview": "", "several": False, "count": "0"}
-    translations: Translations = dialog_manager.middleware_data["translations"]
+    view = await _dialog_view(manager)
+    if view is None:
+        return None
+    translations: Translations = manager.middleware_data["translations"]
     entry = HistoryEntry(0, datetime.now(UTC), "reply", True, None, None, None, None, text)
     messages = member_messages(translations.get(view.locale), view, entry)
-    return {
-        "preview": messages[0] if messages else "",
-        "several": len(messages) > 1,
-        "count": str(len(messages)),
-    }
+    return (messages[0] if messages else "", len(messages))
 
 
 async def get_sent(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
@@ -198,43 +190,31 @@ async def get_sent(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     }
 
 
-async def on_answer_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    t = translator(manager)
-    try:
-        text = clean_text(message.text or "", MESSAGE_MAX)
-    except InvalidInput as error:
-        refusal = {
-            "too-long": t("rdesk-too-long", limit=MESSAGE_MAX),
-            "no-letters": t("input-no-letters"),
-        }.get(error.code, t("rdesk-text-only"))
-        await message.answer(refusal)
-        manager.show_mode = ShowMode.NO_UPDATE
-        return
-    manager.dialog_data["answer"] = text
-    # The buttons of this preview: the same press handled again sends nothing more.
-    manager.dialog_data["answer_key"] = secrets.token_hex(16)
-    await manager.switch_to(ReportDesk.preview)
+def clean_answer(text: str) -> str:
+    return clean_text(text, MESSAGE_MAX)
 
 
-async def on_not_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    await message.answer(translator(manager)("rdesk-text-only"))
-    manager.show_mode = ShowMode.NO_UPDATE
+def answer_refusal(t: Translator, error: InvalidInput) -> str:
+    if error.code == "too-long":
+        return t("rdesk-too-long", limit=MESSAGE_MAX)
+    return t("input-no-letters") if error.code == "no-letters" else t("rdesk-text-only")
 
 
-async def on_send(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+async def send_answer(
+    callback: CallbackQuery,
+    button: Button,
+    manager: DialogManager,
+    text: str,
+    request_key: str | None,
+) -> State:
     """Send the answer to the members, or (the note button) keep it among staff."""
-    text = str(manager.dialog_data.pop("answer", "") or "")
-    if not text:
-        await manager.switch_to(ReportDesk.reply)
-        return
     t = translator(manager)
     reports = _service(manager)
     report_id = _report_id(manager)
     by = actor(callback.from_user)
-    key = manager.dialog_data.get("answer_key")
     try:
         if button.widget_id == "note":
-            entry = await reports.note(report_id, by, text, request_key=key)
+            entry = await reports.note(report_id, by, text, request_key=request_key)
             manager.dialog_data.update(note=True)
             if entry.repeated:
                 await answer(manager, callback, t("once-note-already-saved"))
@@ -243,29 +223,22 @@ async def on_send(callback: CallbackQuery, button: Button, manager: DialogManage
             out = ReportOutbox(
                 data["bot"], reports, data["staff_chats"], data["members"], data["translations"]
             )
-            sent = await out.public_reply(report_id, by, text, request_key=key)
+            sent = await out.public_reply(report_id, by, text, request_key=request_key)
             manager.dialog_data.update(
                 note=False, told=sent.told, total=sent.total, repeated=sent.repeated
             )
     except PermissionDenied:
         logger.info("report %s: private reply refused to %s", report_id, by.telegram_id)
         await answer(manager, callback, t("rdesk-not-staff"), alert=True)
-        await manager.switch_to(ReportDesk.reply)
-        return
+        return ReportDesk.reply
     except ReportClosed as closed:
-        await answer(
-            manager,
-            callback,
-            t("rdesk-closed", status=t(f"rdesk-status-{closed.status}")),
-            alert=True,
-        )
-        await manager.switch_to(ReportDesk.reply)
-        return
+        status = t(f"rdesk-status-{closed.status}")
+        await answer(manager, callback, t("rdesk-closed", status=status), alert=True)
+        return ReportDesk.reply
     except (UnknownReport, InvalidInput, ConcurrentChange):
         await answer(manager, callback, t("rdesk-try-again"), alert=True)
-        await manager.switch_to(ReportDesk.reply)
-        return
-    await manager.switch_to(ReportDesk.sent)
+        return ReportDesk.reply
+    return ReportDesk.sent
 
 
 async def on_dialog_start(start_data: Any, manager: DialogManager) -> None:
@@ -273,10 +246,22 @@ async def on_dialog_start(start_data: Any, manager: DialogManager) -> None:
         manager.dialog_data["report_id"] = int(start_data["report_id"])
 
 
-ANSWER_INPUT = MessageInput(on_answer_text, content_types=ContentType.TEXT)
-NOT_TEXT = MessageInput(on_not_text, content_types=ContentType.ANY)
+REPLY = ReplyFlow(
+    compose=ReportDesk.reply,
+    preview=ReportDesk.preview,
+    sent=ReportDesk.sent,
+    texts=ReplyTexts(
+        text_only="rdesk-text-only",
+        preview_title="rdesk-dialog-preview",
+        preview_parts="rdesk-dialog-preview-parts",
+    ),
+    clean=clean_answer,
+    refusal=answer_refusal,
+    render_preview=render_preview,
+    send=send_answer,
+)
 
-reply_window = Window(
+reply_window = REPLY.compose_window(
     Multi(
         Format("{card}", when="found"),
         Tr("rdesk-dialog-prompt", when="found"),
@@ -284,37 +269,21 @@ reply_window = Window(
         sep="\n\n",
     ),
     MENU_BUTTON,
-    ANSWER_INPUT,
-    NOT_TEXT,
-    state=ReportDesk.reply,
     getter=get_reply,
 )
 
-preview_window = Window(
-    Multi(
-        Tr("rdesk-dialog-preview"),
-        Format("{preview}"),
-        Tr("rdesk-dialog-preview-parts", when="several"),
-        sep="\n\n",
-    ),
-    Button(Tr("rdesk-dialog-send"), id="send", on_click=on_send),
-    Button(Tr("rdesk-dialog-note"), id="note", on_click=on_send),
+preview_window = REPLY.preview_window(
+    REPLY.send_button("rdesk-dialog-send"),
+    REPLY.send_button("rdesk-dialog-note", "note"),
     SwitchTo(Tr("rdesk-dialog-edit"), id="edit", state=ReportDesk.reply),
     MENU_BUTTON,
-    ANSWER_INPUT,  # a new text replaces the answer
-    NOT_TEXT,
-    state=ReportDesk.preview,
-    getter=get_preview,
 )
 
-sent_window = Window(
+sent_window = REPLY.sent_window(
     Tr("rdesk-dialog-sent", when="public"),
     Tr("once-reply-already-sent", when="repeated"),
     Tr("rdesk-note-saved", when="note"),
     SwitchTo(Tr("rdesk-dialog-again"), id="again", state=ReportDesk.reply),
-    MENU_BUTTON,
-    USE_BUTTONS,
-    state=ReportDesk.sent,
     getter=get_sent,
 )
 
