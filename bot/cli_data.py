@@ -188,7 +188,8 @@ def _digest_send(args: argparse.Namespace) -> int:
         print(NO_TOKEN_MESSAGE.replace("Run the bot", "Send the digest"), file=sys.stderr)
         return 2
     from bot.content import load_associations
-    from bot.services.digests import JOINT, RunResult
+    from bot.services.digest_schedule import JOINT
+    from bot.services.digests import RunResult
 
     codes = [a.code for a in load_associations()]
     if args.association and unknown_association(args.association, codes):

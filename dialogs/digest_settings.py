@@ -25,14 +25,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.content import AssociationInfo
 from bot.i18n import DEFAULT_LOCALE, LOCALES, Translations, Translator
-from bot.services.digests import (
-    HOURS,
-    JOINT,
-    PRESETS,
-    DigestService,
-    Schedule,
-    next_slot,
-)
+from bot.services.digest_schedule import HOURS, JOINT, PRESETS, Schedule, next_slot
+from bot.services.digests import DigestService
 from bot.services.hromadas import HromadaDirectory
 from bot.services.reports import ReportService
 from bot.services.staff import PermissionDenied

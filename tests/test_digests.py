@@ -19,20 +19,22 @@ from bot.content import CONTENT_DIR, load_associations
 from bot.i18n import Translations
 from bot.services.associations import sync_associations
 from bot.services.digest_chart import render_chart
-from bot.services.digests import (
-    CLAIM_TIMEOUT,
+from bot.services.digest_schedule import (
     JOINT,
-    Digest,
-    DigestBuilder,
-    DigestScheduler,
-    DigestService,
     Schedule,
-    SendOutcome,
-    Target,
     default_schedule,
     latest_slot,
     next_slot,
     previous_slot,
+)
+from bot.services.digests import (
+    CLAIM_TIMEOUT,
+    Digest,
+    DigestBuilder,
+    DigestScheduler,
+    DigestService,
+    SendOutcome,
+    Target,
 )
 from bot.services.hromadas import load_oblasts
 from bot.services.report_rules import load_report_rules

@@ -1,11 +1,8 @@
 """Secretariat digests: what one says (DigestBuilder), when one is due (schedule math), and
 sending each exactly once per period (DigestScheduler).
 
-Schedules. Each association's digest goes to its bound staff group; the weekly joint digest
-(every report) goes to every bound group, once per group. A missing `digest_schedules` row means
-the default: associations daily at 09:00 on working days (Mon–Fri), the joint one on Mondays at
-09:00, in the bot's time zone (TIMEZONE, Europe/Kyiv). Local times survive DST changes: 09:00 is
-09:00 in winter and in summer.
+Schedules (`digest_schedule.py`): each association's digest goes to its bound staff group, the
+weekly joint digest to every bound group, once per group.
 
 Periods. A digest due at T covers [start, T): start is where the last digest of the same
 schedule that reached its group ended, or, for the first one, the schedule's previous slot
@@ -44,6 +41,16 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.metrics import DIGEST_RUNS
 from bot.outage import WorkerBackoff
+from bot.services.digest_schedule import (
+    JOINT,
+    Schedule,
+    default_schedule,
+    default_window,
+    latest_slot,
+    local_days,
+    previous_slot,
+    schedule_of,
+)
 from bot.services.reports import AFFECTED_GROUPS
 from bot.services.staff import PermissionDenied, StaffService
 from storage.db import Database
@@ -53,13 +60,6 @@ from storage.repositories.audit import add_event
 
 logger = logging.getLogger(__name__)
 
-JOINT = "joint"
-WORKING_DAYS = (1, 2, 3, 4, 5)
-EVERY_DAY = (1, 2, 3, 4, 5, 6, 7)
-MONDAY = (1,)
-DEFAULT_TIME = time(9, 0)
-# Hours a group can choose from: the working day, whole hours (no DST gap falls in them).
-HOURS = tuple(range(7, 21))
 MAX_PERIOD = timedelta(days=31)
 CHART_MIN_DAYS = 7  # a daily digest's chart still shows a week, so it has a trend
 CLAIM_TIMEOUT = timedelta(minutes=10)
@@ -67,114 +67,6 @@ CHECK_INTERVAL = 30.0  # seconds between checks: a digest goes out within this a
 LIST_LIMIT = 10  # overdue and oblasts shown; the texts cut further to fit a message
 TOP_COSIGNED = 5
 QUESTIONS_SHOWN = 5
-
-
-# ------------------------------------------------------------------------------ schedules
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """When one digest goes out. `weekdays`: ISO numbers, Monday = 1."""
-
-    key: str
-    weekdays: tuple[int, ...]
-    at: time
-    enabled: bool = True
-    changed_at: datetime | None = None  # None: the default, never changed
-    changed_by: int | None = None
-
-    @property
-    def is_default(self) -> bool:
-        return self.changed_at is None
-
-    @property
-    def preset(self) -> str:
-        """`working`, `daily`, `weekly`, `off` or `custom`: the settings' day buttons."""
-        if not self.enabled or not self.weekdays:
-            return "off"
-        return {WORKING_DAYS: "working", EVERY_DAY: "daily", MONDAY: "weekly"}.get(
-            self.weekdays, "custom"
-        )
-
-
-PRESETS: dict[str, tuple[int, ...]] = {
-    "working": WORKING_DAYS,
-    "daily": EVERY_DAY,
-    "weekly": MONDAY,
-}
-
-
-def default_window(schedule: Schedule) -> timedelta:
-    """How far back the first digest sent off schedule looks: a week for a weekly digest."""
-    weekly = schedule.key == JOINT or len(schedule.weekdays) == 1
-    return timedelta(days=7 if weekly else 1)
-
-
-def default_schedule(key: str) -> Schedule:
-    return Schedule(key, MONDAY if key == JOINT else WORKING_DAYS, DEFAULT_TIME)
-
-
-def _schedule(row: DigestSchedule | None, key: str) -> Schedule:
-    if row is None:
-        return default_schedule(key)
-    weekdays = tuple(sorted(int(d) for d in row.weekdays.split(",") if d.strip().isdigit()))
-    hours, minutes = (int(part) for part in row.time_of_day.split(":"))
-    return Schedule(
-        key, weekdays, time(hours, minutes), row.enabled, row.updated_at, row.updated_by
-    )
-
-
-def _slot(day: date, schedule: Schedule, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, schedule.at, tzinfo=tz).astimezone(UTC)
-
-
-def latest_slot(schedule: Schedule, now: datetime, tz: ZoneInfo) -> datetime | None:
-    """The last time (UTC) this schedule was due at or before `now`; None when it is off."""
-    if not schedule.enabled or not schedule.weekdays:
-        return None
-    today = now.astimezone(tz).date()
-    for back in range(8):
-        day = today - timedelta(days=back)
-        if day.isoweekday() in schedule.weekdays:
-            slot = _slot(day, schedule, tz)
-            if slot <= now:
-                return slot
-    return None
-
-
-def next_slot(schedule: Schedule, now: datetime, tz: ZoneInfo) -> datetime | None:
-    """The first time (UTC) this schedule is due after `now`; None when it is off."""
-    if not schedule.enabled or not schedule.weekdays:
-        return None
-    today = now.astimezone(tz).date()
-    for ahead in range(9):
-        day = today + timedelta(days=ahead)
-        if day.isoweekday() in schedule.weekdays:
-            slot = _slot(day, schedule, tz)
-            if slot > now:
-                return slot
-    return None
-
-
-def previous_slot(schedule: Schedule, slot: datetime, tz: ZoneInfo) -> datetime:
-    """The slot before `slot`; a day before when the schedule is off."""
-    found = latest_slot(schedule, slot - timedelta(seconds=1), tz)
-    return found if found is not None else slot - timedelta(days=1)
-
-
-def local_days(
-    start: datetime, end: datetime, tz: ZoneInfo
-) -> list[tuple[date, datetime, datetime]]:
-    """The local days touching [start, end), each with its UTC bounds clipped to the range."""
-    days = []
-    day = start.astimezone(tz).date()
-    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
-    while day <= last:
-        day_start = datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
-        day_end = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz).astimezone(UTC)
-        days.append((day, max(day_start, start), min(day_end, end)))
-        day += timedelta(days=1)
-    return days
 
 
 # ------------------------------------------------------------------------------ the digest
@@ -356,7 +248,7 @@ class DigestService:
 
     async def schedule(self, key: str) -> Schedule:
         async with self.db.transaction() as session:
-            return _schedule(await repo.schedule(session, key), key)
+            return schedule_of(await repo.schedule(session, key), key)
 
     async def may_change(self, key: str, actor: int) -> bool:
         """Staff of the association or admins; only admins change the joint digest."""
@@ -377,7 +269,7 @@ class DigestService:
             raise PermissionDenied
         async with self.db.transaction() as session:
             row = await repo.schedule(session, key)
-            before = _schedule(row, key)
+            before = schedule_of(row, key)
             if row is None:
                 row = await repo.add_schedule(
                     session,
@@ -400,7 +292,7 @@ class DigestService:
             row.updated_by = actor
             row.updated_at = utcnow()
             await session.flush()
-            after = _schedule(row, key)
+            after = schedule_of(row, key)
             await add_event(
                 session,
                 actor_id=actor,
@@ -509,7 +401,7 @@ class DigestScheduler:
     async def _schedules(self) -> dict[str, Schedule]:
         async with self.db.transaction() as session:
             rows = await repo.schedules(session)
-        return {key: _schedule(row, key) for key, row in rows.items()}
+        return {key: schedule_of(row, key) for key, row in rows.items()}
 
     async def due(self, now: datetime | None = None) -> list[tuple[Target, datetime]]:
         """(target, slot) of every digest whose latest slot has no run yet."""

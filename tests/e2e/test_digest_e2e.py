@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.emulator import BotProcess, FakeTelegram
-from bot.services.digests import JOINT, default_schedule, latest_slot, previous_slot
+from bot.services.digest_schedule import JOINT, default_schedule, latest_slot, previous_slot
 from storage.db import Database
 from storage.models import DigestRun, Report, ReportCard, StaffChat, utcnow
 from tests.test_digests import Seeder, bind

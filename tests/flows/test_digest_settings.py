@@ -11,7 +11,8 @@ from aiogram.methods import AnswerCallbackQuery, SendDocument, SendMessage, Send
 from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy import delete, select
 
-from bot.services.digests import JOINT, DigestService
+from bot.services.digest_schedule import JOINT
+from bot.services.digests import DigestService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from dialogs.digest_settings import DigestCb
