@@ -425,40 +425,41 @@ def create_broadcast_router() -> Router:
 
 
 TEXT_INPUT = MessageInput(on_text, content_types=ContentType.TEXT)
-
-
 NOT_TEXT = MessageInput(on_not_text, content_types=ContentType.ANY)
 
 
 refused_window = menu_window(Tr("broadcast-not-allowed"), state=BroadcastCompose.refused)
 
 
-text_uk_window = Window(
-    Tr("broadcast-text-uk-prompt"),
-    Row(
-        Button(Tr("broadcast-back"), id="back_text_uk", on_click=on_back, when="returnable"), CANCEL
-    ),
-    TEXT_INPUT,
-    NOT_TEXT,
-    state=BroadcastCompose.text_uk,
-    getter=get_limits,
+def _step(
+    step: str,
+    *widgets: Any,
+    back: Button | None = None,
+    inputs: tuple[MessageInput, ...] = (TEXT_INPUT, NOT_TEXT),
+    getter: Any = get_limits,
+) -> Window:
+    """A step of the composition: its prompt and buttons, back and cancel, what it takes in."""
+    return Window(
+        Tr(f"broadcast-{step.replace('_', '-')}-prompt"),
+        *widgets,
+        Row(back or back_button(step), CANCEL),
+        *inputs,
+        state=getattr(BroadcastCompose, step),
+        getter=getter,
+    )
+
+
+text_uk_window = _step(
+    "text_uk",
+    back=Button(Tr("broadcast-back"), id="back_text_uk", on_click=on_back, when="returnable"),
 )
-
-
-text_en_window = Window(
-    Tr("broadcast-text-en-prompt"),
+text_en_window = _step(
+    "text_en",
     Button(Tr("broadcast-skip"), id="en_skip", on_click=on_skip_english, when="no_en"),
     Button(Tr("broadcast-text-en-remove"), id="en_remove", on_click=on_skip_english, when="has_en"),
-    Row(back_button("text_en"), CANCEL),
-    TEXT_INPUT,
-    NOT_TEXT,
-    state=BroadcastCompose.text_en,
-    getter=get_limits,
 )
-
-
-attachment_window = Window(
-    Tr("broadcast-attachment-prompt"),
+attachment_window = _step(
+    "attachment",
     Tr("broadcast-attachment-current-photo", when="has_photo"),
     Tr("broadcast-attachment-current-document", when="has_document"),
     Button(
@@ -479,11 +480,10 @@ attachment_window = Window(
         on_click=on_no_attachment,
         when="no_attachment",
     ),
-    Row(back_button("attachment"), CANCEL),
-    MessageInput(on_attachment, content_types=[ContentType.PHOTO, ContentType.DOCUMENT]),
-    MessageInput(on_other_attachment, content_types=ContentType.ANY),
-    state=BroadcastCompose.attachment,
-    getter=get_limits,
+    inputs=(
+        MessageInput(on_attachment, content_types=[ContentType.PHOTO, ContentType.DOCUMENT]),
+        MessageInput(on_other_attachment, content_types=ContentType.ANY),
+    ),
 )
 
 
@@ -504,15 +504,14 @@ too_long_window = Window(
 )
 
 
-urgent_window = Window(
-    Tr("broadcast-urgent-prompt"),
+urgent_window = _step(
+    "urgent",
     Row(
         Button(Tr("broadcast-urgent-yes"), id="urgent_yes", on_click=on_urgent),
         Button(Tr("broadcast-urgent-no"), id="urgent_no", on_click=on_urgent),
     ),
-    Row(back_button("urgent"), CANCEL),
-    USE_BUTTONS,
-    state=BroadcastCompose.urgent,
+    inputs=(USE_BUTTONS,),
+    getter=None,
 )
 
 

@@ -8,8 +8,8 @@ import operator
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F
@@ -38,6 +38,8 @@ from bot.services.reports import ReportService
 from bot.services.staff import Rights, StaffService
 from bot.services.text_input import ID_MAX, TELEGRAM_ID_MAX, parse_id, parse_int
 from dialogs.states import Menu
+
+T = TypeVar("T")
 
 
 class Tr(Text):
@@ -255,6 +257,18 @@ async def stale_button(manager: DialogManager, callback: CallbackQuery) -> None:
         manager.show_mode = ShowMode.NO_UPDATE
     else:
         manager.show_mode = ShowMode.SEND
+
+
+async def pressed_item(
+    manager: DialogManager, callback: CallbackQuery, item_id: str, items: Sequence[T]
+) -> T | None:
+    """The item of `items` a list button's index names; None, the press answered as a stale
+    button, for a forged or outdated index."""
+    index = item_number(item_id)
+    if 0 <= index < len(items):
+        return items[index]
+    await stale_button(manager, callback)
+    return None
 
 
 class Window(BaseWindow):

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiogram import F, Router
 from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
-from delivery.commands import set_chat_commands
 from bot.i18n import Translator
 from bot.services.members import MemberProfile, MemberService
 from bot.services.staff import INVITE_PREFIX, RedeemStatus, Rights, StaffService
 from bot.services.text_input import has_words
+from delivery.commands import set_chat_commands
 from dialogs.common import deep_link
 from dialogs.expert_desk import start_with_question
 from dialogs.knowledge import start_question
@@ -126,22 +128,22 @@ async def cancel(
     await message.answer(i18n("cancel-registration"))
 
 
-async def invite(
-    message: Message, dialog_manager: DialogManager, rights: Rights, i18n: Translator
-) -> None:
-    if not rights.is_admin:
-        await message.answer(i18n("staff-no-rights"))
-        return
-    await dialog_manager.start(StaffInvites.association, mode=StartMode.RESET_STACK)
+def _admin_command(state: State) -> Callable[..., Awaitable[None]]:
+    """A command that opens an admin dialog at `state` (the right is read for this update)."""
+
+    async def open_admin_dialog(
+        message: Message, dialog_manager: DialogManager, rights: Rights, i18n: Translator
+    ) -> None:
+        if not rights.is_admin:
+            await message.answer(i18n("staff-no-rights"))
+            return
+        await dialog_manager.start(state, mode=StartMode.RESET_STACK)
+
+    return open_admin_dialog
 
 
-async def staff_list(
-    message: Message, dialog_manager: DialogManager, rights: Rights, i18n: Translator
-) -> None:
-    if not rights.is_admin:
-        await message.answer(i18n("staff-no-rights"))
-        return
-    await dialog_manager.start(StaffAccess.rights, mode=StartMode.RESET_STACK)
+invite = _admin_command(StaffInvites.association)
+staff_list = _admin_command(StaffAccess.rights)
 
 
 async def bot_status_changed(event: ChatMemberUpdated, members: MemberService) -> None:

@@ -27,8 +27,6 @@ from aiogram_dialog.widgets.kbd import (
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Format
 
-from bot.content import AssociationInfo
-from bot.services.hromadas import HromadaDirectory
 from bot.services.members import (
     ROLES,
     InvalidInput,
@@ -43,11 +41,15 @@ from dialogs.common import (
     Tr,
     Window,
     answer,
+    associations_of,
+    bot_of,
     esc,
+    hromadas_of,
     indexed_select,
     item_number,
     members_of,
-    stale_button,
+    pressed_item,
+    refuse_input,
     translator,
     use_locale,
     user_id,
@@ -61,14 +63,6 @@ ASSOCIATIONS_SELECT = "assoc"
 
 
 # Getters ------------------------------------------------------------------------------------
-
-
-def _directory(manager: DialogManager) -> HromadaDirectory:
-    return manager.middleware_data["hromadas"]  # type: ignore[no-any-return]
-
-
-def _associations(manager: DialogManager) -> list[AssociationInfo]:
-    return manager.middleware_data["associations"]  # type: ignore[no-any-return]
 
 
 def _editing(manager: DialogManager) -> str | None:
@@ -97,12 +91,12 @@ async def get_roles(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
 
 async def get_oblasts(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     locale = translator(dialog_manager).locale
-    oblasts = _directory(dialog_manager).oblasts
+    oblasts = hromadas_of(dialog_manager).oblasts
     return {"oblasts": [(str(i), oblast_name(o, locale)) for i, o in enumerate(oblasts)]}
 
 
 async def get_hromada(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    directory = _directory(dialog_manager)
+    directory = hromadas_of(dialog_manager)
     oblast = directory.oblast(dialog_manager.dialog_data.get("oblast_code", ""))
     return {
         "oblast": oblast_name(oblast, translator(dialog_manager).locale),
@@ -120,7 +114,7 @@ async def get_matches(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
 
 async def get_associations(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     locale = translator(dialog_manager).locale
-    associations = _associations(dialog_manager)
+    associations = associations_of(dialog_manager)
     return {
         "associations": [(str(i), a.short(locale)) for i, a in enumerate(associations)],
         "association_list": "\n".join(
@@ -163,8 +157,9 @@ async def _save_edit(manager: DialogManager, **fields: Any) -> None:
     profile = await members_of(manager).update_profile(user_id(manager), **fields)
     if earlier is not None and earlier.verification != profile.verification:
         await announce_new_member(manager.middleware_data, profile)
-        bot = manager.middleware_data["bot"]
-        await bot.send_message(user_id(manager), translator(manager)("profile-review-again"))
+        await bot_of(manager).send_message(
+            user_id(manager), translator(manager)("profile-review-again")
+        )
         manager.show_mode = ShowMode.SEND  # the profile below the notice, not above it
 
 
@@ -201,7 +196,7 @@ async def on_start(start_data: Any, manager: DialogManager) -> None:
     if member is None:
         return
     widget: ManagedMultiselect[str] = manager.find(ASSOCIATIONS_SELECT)  # type: ignore[assignment]
-    for index, association in enumerate(_associations(manager)):
+    for index, association in enumerate(associations_of(manager)):
         if association.code in member.association_codes:
             await widget.set_checked(str(index), True)
 
@@ -252,32 +247,28 @@ async def on_input_error(
         if manager.current_context().state == Registration.name
         else ("registration-hromada")
     )
-    await message.answer(t(f"{prefix}-{code}", **limits))
-    manager.show_mode = ShowMode.NO_UPDATE
+    await refuse_input(message, manager, t(f"{prefix}-{code}", **limits))
 
 
 async def on_not_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    await message.answer(translator(manager)("error-text-expected"))
-    manager.show_mode = ShowMode.NO_UPDATE
+    await refuse_input(message, manager, translator(manager)("error-text-expected"))
 
 
 async def on_role(
     callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    if not 0 <= item_number(item_id) < len(ROLES):
-        await stale_button(manager, callback)  # a forged or outdated button
+    role = await pressed_item(manager, callback, item_id, ROLES)
+    if role is None:
         return
-    await _advance(manager, Registration.oblast, role=ROLES[item_number(item_id)])
+    await _advance(manager, Registration.oblast, role=role)
 
 
 async def on_oblast(
     callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    oblasts = _directory(manager).oblasts
-    if not 0 <= item_number(item_id) < len(oblasts):
-        await stale_button(manager, callback)
+    oblast = await pressed_item(manager, callback, item_id, hromadas_of(manager).oblasts)
+    if oblast is None:
         return
-    oblast = oblasts[item_number(item_id)]
     manager.dialog_data["oblast_code"] = oblast.code
     if is_kyiv(oblast.code):
         # Kyiv is a hromada of its own: nothing more to ask.
@@ -292,13 +283,14 @@ async def on_hromada_text(
     message: Message, _widget: ManagedTextInput[str], manager: DialogManager, text: str
 ) -> None:
     t = translator(manager)
-    directory = _directory(manager)
+    directory = hromadas_of(manager)
     try:
         # The same rule for a name typed in and for a search in the codifier.
         query = clean_hromada_text(text)
     except InvalidInput as error:
-        await message.answer(t(f"registration-hromada-{error.code}", **error.limits))
-        manager.show_mode = ShowMode.NO_UPDATE
+        await refuse_input(
+            message, manager, t(f"registration-hromada-{error.code}", **error.limits)
+        )
         return
     if not await directory.has_codifier():
         await _advance(manager, Registration.associations, hromada_code=None, hromada_text=query)
@@ -307,8 +299,9 @@ async def on_hromada_text(
     matches = await directory.search(oblast_code, query, limit=8)
     if not matches:
         oblast = oblast_name(directory.oblast(oblast_code), t.locale)
-        await message.answer(t("registration-hromada-not-found", query=esc(query), oblast=oblast))
-        manager.show_mode = ShowMode.NO_UPDATE
+        await refuse_input(
+            message, manager, t("registration-hromada-not-found", query=esc(query), oblast=oblast)
+        )
         return
     manager.dialog_data["query"] = query
     manager.dialog_data["matches"] = [
@@ -320,11 +313,9 @@ async def on_hromada_text(
 async def on_hromada_pick(
     callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    matches = manager.dialog_data.get("matches", [])
-    if not 0 <= item_number(item_id) < len(matches):
-        await stale_button(manager, callback)
+    match = await pressed_item(manager, callback, item_id, manager.dialog_data.get("matches", []))
+    if match is None:
         return
-    match = matches[item_number(item_id)]
     await _advance(
         manager, Registration.associations, hromada_code=match["code"], hromada_text=None
     )
@@ -335,7 +326,7 @@ async def on_associations_done(
 ) -> None:
     widget: ManagedMultiselect[str] = manager.find(ASSOCIATIONS_SELECT)  # type: ignore[assignment]
     checked = widget.get_checked()
-    associations = _associations(manager)
+    associations = associations_of(manager)
     # A forged tick is stored like a real one: only the association buttons shown count.
     ticked = sorted({item_number(i) for i in checked} & set(range(len(associations))))
     if not ticked:
@@ -366,15 +357,13 @@ async def on_contact(message: Message, _widget: MessageInput, manager: DialogMan
     contact = message.contact
     if contact is None or message.from_user is None or contact.user_id != message.from_user.id:
         # A forwarded or typed-in card of someone else: never store another person's number.
-        await message.answer(translator(manager)("registration-phone-not-yours"))
-        manager.show_mode = ShowMode.NO_UPDATE
+        await refuse_input(message, manager, translator(manager)("registration-phone-not-yours"))
         return
     await _save_phone(manager, contact.phone_number)
 
 
 async def on_phone_other(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    await message.answer(translator(manager)("registration-phone-use-button"))
-    manager.show_mode = ShowMode.NO_UPDATE
+    await refuse_input(message, manager, translator(manager)("registration-phone-use-button"))
 
 
 async def on_phone_skip(_callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:

@@ -37,10 +37,9 @@ from dialogs.common import (
     Window,
     esc,
     indexed_select,
-    item_number,
+    pressed_item,
     refuse_input,
     reports_of,
-    stale_button,
     translator,
     user_id,
 )
@@ -202,22 +201,20 @@ async def on_discard_draft(
 async def on_category(
     callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    categories = _rules(manager).categories
-    if not 0 <= item_number(item_id) < len(categories):
-        await stale_button(manager, callback)  # a forged or outdated button
+    category = await pressed_item(manager, callback, item_id, _rules(manager).categories)
+    if category is None:
         return
-    form_of(manager)["category"] = categories[item_number(item_id)].code
+    form_of(manager)["category"] = category.code
     await _go(manager, "urgency")
 
 
 async def on_urgency(
     callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
-    urgencies = _rules(manager).urgencies
-    if not 0 <= item_number(item_id) < len(urgencies):
-        await stale_button(manager, callback)
+    urgency = await pressed_item(manager, callback, item_id, _rules(manager).urgencies)
+    if urgency is None:
         return
-    form_of(manager)["urgency"] = urgencies[item_number(item_id)].code
+    form_of(manager)["urgency"] = urgency.code
     await _go(manager, "title")
 
 

@@ -27,10 +27,9 @@ from dialogs.common import (
     esc,
     hromadas_of,
     indexed_select,
-    item_number,
     open_menu,
+    pressed_item,
     reports_of,
-    stale_button,
     translations_of,
     translator,
     user_id,
@@ -133,11 +132,10 @@ async def on_join(
     callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     found = manager.dialog_data.get("similar", [])
-    if not 0 <= item_number(item_id) < len(found):
-        await stale_button(manager, callback)
+    chosen = await pressed_item(manager, callback, item_id, found)
+    if chosen is None:
         return
     t = translator(manager)
-    chosen = found[item_number(item_id)]
     reports = reports_of(manager)
     try:
         result = await reports.cosign(

@@ -39,10 +39,9 @@ from dialogs.common import (
     bot_of,
     esc,
     indexed_select,
-    item_number,
     members_of,
+    pressed_item,
     staff_of,
-    stale_button,
     timezone_of,
     translations_of,
     translator,
@@ -84,11 +83,9 @@ async def on_association(
     callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     t = translator(manager)
-    associations = associations_of(manager)
-    if not 0 <= item_number(item_id) < len(associations):
-        await stale_button(manager, callback)  # a forged or outdated button
+    association = await pressed_item(manager, callback, item_id, associations_of(manager))
+    if association is None:
         return
-    association = associations[item_number(item_id)]
     try:
         invite = await staff_of(manager).create_invite(user_id(manager), association.code)
     except PermissionDenied:
