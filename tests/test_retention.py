@@ -585,3 +585,27 @@ async def test_with_redis_dialog_state_expires_after_the_same_period(db: Databas
     finally:
         await isolation.close()
         await storage.close()
+
+
+async def test_an_unfinished_registration_leaves_no_dialog_state_in_redis(db: Database) -> None:
+    """With Redis, the dialog state of a registration that goes is deleted there too; the
+    database's storage needs nothing more than the rows deleted with the member."""
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    from storage.fsm import default_key_builder
+    from tests.test_privacy import _Redis
+
+    old = past(30, inside=False)
+    await add(db, started(2001, old), started(2003, past(30, inside=True)))
+    values = {
+        "fsm:2001:2001:aiogd:stack::data": "{}",
+        "fsm:2001:2001:default:state": "Registration:name",
+        "fsm:2003:2003:aiogd:stack::data": "{}",
+    }
+    redis = RedisStorage(redis=_Redis(values), key_builder=default_key_builder())  # type: ignore[arg-type]
+    service = RetentionService(db, PERIODS, storage=redis)
+
+    assert await service.unfinished_registrations(NOW, dry_run=True) == 1
+    assert len(values) == 3  # a dry run changes nothing
+    assert await service.unfinished_registrations(NOW) == 1
+    assert set(values) == {"fsm:2003:2003:aiogd:stack::data"}

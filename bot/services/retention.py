@@ -37,18 +37,16 @@ import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy.exc import IntegrityError
 
 from bot.outage import WorkerBackoff
 from bot.services import privacy
 from bot.settings import Settings
 from storage.db import Database
-from storage.fsm import delete_user_records, forget_cached, forget_user, key_owner
+from storage.fsm import SqlStorage, delete_user_records, forget_cached, forget_user, key_owner
 from storage.models import MaintenanceRun, utcnow
 from storage.repositories import broadcasts as broadcasts_repo
 from storage.repositories import maintenance as runs_repo
@@ -119,6 +117,18 @@ async def _nothing() -> None:
     return None
 
 
+class DialogStateStorage(Protocol):
+    """The app's storage of dialog state (`storage/fsm.py`'s, aiogram's kind): the database's,
+    whose rows this job deletes itself, or Redis, which keeps records the database sweep does
+    not reach."""
+
+    async def close(self) -> None: ...
+
+
+# storage/fsm.py's forget_user takes aiogram's storage class, which this module does not name.
+_forget_user: Callable[[Any, int], Awaitable[int]] = forget_user
+
+
 class RetentionService:
     """The retention rules: one method per rule, each walking its table in short transactions,
     and `sweep` applying them all. `dry_run` counts what would go and changes nothing."""
@@ -129,7 +139,7 @@ class RetentionService:
         periods: RetentionPeriods,
         *,
         keep_telegram_ids: frozenset[int] = frozenset(),
-        storage: BaseStorage | None = None,
+        storage: DialogStateStorage | None = None,
         batch: int = BATCH,
     ) -> None:
         self.db = db
@@ -137,6 +147,15 @@ class RetentionService:
         self.keep = keep_telegram_ids  # ADMIN_IDS: never deleted, even unregistered
         self.storage = storage  # for dialog state kept in Redis
         self.batch = batch
+
+    @staticmethod
+    async def _forget_kept_elsewhere(storage: DialogStateStorage, telegram_ids: list[int]) -> None:
+        """The dialog state these people left in a storage outside the database (Redis); the
+        database's own rows went with the members."""
+        if isinstance(storage, SqlStorage):
+            return
+        for telegram_id in telegram_ids:
+            await _forget_user(storage, telegram_id)
 
     async def sweep(
         self, now: datetime | None = None, *, dry_run: bool = False, progress: Progress = _nothing
@@ -172,9 +191,8 @@ class RetentionService:
                     gone = await repo.delete_unfinished(session, ids, cutoff, self.keep)
                     for telegram_id in gone:
                         await delete_user_records(session, telegram_id)
-            if not dry_run and isinstance(self.storage, RedisStorage):
-                for telegram_id in gone:
-                    await forget_user(self.storage, telegram_id)
+            if not dry_run and self.storage is not None:
+                await self._forget_kept_elsewhere(self.storage, gone)
             total += len(gone)
             await progress()
 
