@@ -6,11 +6,10 @@ import secrets
 from typing import Any
 
 from aiogram.enums import ContentType
-from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Column, Keyboard, Row, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Column, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from bot.services.filing_limits import FilingRefused, MemberRejected
@@ -20,8 +19,6 @@ from bot.services.questions import QUESTION_MAX, QuestionService, clean_question
 from bot.services.text_input import InvalidInput, require_words, strip_format
 from delivery.question_cards import send_to_experts
 from dialogs.common import (
-    MENU_BUTTON,
-    USE_BUTTONS,
     Tr,
     Window,
     answer,
@@ -41,6 +38,7 @@ from dialogs.filing_texts import refusal_text
 from dialogs.knowledge_texts import entry_card, entry_full
 from dialogs.presenters import association_names
 from dialogs.states import Knowledge
+from dialogs.widgets import menu_window
 
 TOPIC_SELECT = "topic"
 ENTRY_SELECT = "entry"
@@ -333,17 +331,9 @@ FEEDBACK = Row(
 )
 
 
-def _window(
-    *widgets: Any,
-    state: State,
-    getter: Any = None,
-    back: Keyboard | None = None,
-    other: MessageInput = USE_BUTTONS,
-) -> Window:
-    """A window of the knowledge base: the menu button last (beside `back` when there is one);
-    a typed message anywhere is a new question, anything else gets `other`."""
-    menu = Row(back, MENU_BUTTON) if back else MENU_BUTTON
-    return Window(*widgets, menu, QUESTION_INPUT, other, state=state, getter=getter)
+def _window(*widgets: Any, **layout: Any) -> Window:
+    """A window of the knowledge base: a typed message anywhere is a new question."""
+    return menu_window(*widgets, QUESTION_INPUT, **layout)
 
 
 topics_window = _window(

@@ -27,7 +27,6 @@ from bot.services.reports import (
 from bot.services.staff import PermissionDenied
 from bot.services.text_input import parse_id
 from dialogs.common import (
-    MENU_BUTTON,
     USE_BUTTONS,
     Tr,
     Window,
@@ -272,7 +271,7 @@ list_window = menu_window(
     getter=get_list,
 )
 
-report_window = Window(
+report_window = menu_window(
     Multi(
         Multi(
             Tr("report-mine-report", when="found"),
@@ -299,8 +298,7 @@ report_window = Window(
         state=MyReports.withdraw,
         when="cosigned",
     ),
-    Row(TO_LIST, MENU_BUTTON),
-    USE_BUTTONS,
+    back=TO_LIST,
     state=MyReports.report,
     getter=get_report,
 )
@@ -326,12 +324,8 @@ answer_window = Window(
     getter=get_report,
 )
 
-answered_window = Window(
-    Tr("report-mine-answer-sent"),
-    Row(TO_REPORT, MENU_BUTTON),
-    USE_BUTTONS,
-    state=MyReports.answered,
-    getter=get_report,
+answered_window = menu_window(
+    Tr("report-mine-answer-sent"), back=TO_REPORT, state=MyReports.answered, getter=get_report
 )
 
 

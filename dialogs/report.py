@@ -9,7 +9,7 @@ restart) can be continued or discarded the next time the dialog starts.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiogram.enums import ContentType
@@ -17,9 +17,10 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Column, Row
+from aiogram_dialog.widgets.kbd.select import OnItemClick
 
 from bot.services.members import InvalidInput, MemberProfile
-from bot.services.report_rules import ReportRules
+from bot.services.report_rules import Category, ReportRules, Urgency
 from bot.services.reports import (
     AFFECTED_GROUPS,
     ATTACHMENTS_MAX,
@@ -198,24 +199,26 @@ async def on_discard_draft(
     await manager.switch_to(ReportForm.category)
 
 
-async def on_category(
-    callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
-) -> None:
-    category = await pressed_item(manager, callback, item_id, _rules(manager).categories)
-    if category is None:
-        return
-    form_of(manager)["category"] = category.code
-    await _go(manager, "urgency")
+def _rule_choice(
+    field: str, choices: Callable[[ReportRules], Sequence[Category | Urgency]], next_step: str
+) -> OnItemClick[Any, str]:
+    """The handler of a step answered by a button among the rules' choices: the choice's code
+    kept in the form under `field`, then on to `next_step`."""
+
+    async def on_choice(
+        callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
+    ) -> None:
+        choice = await pressed_item(manager, callback, item_id, choices(_rules(manager)))
+        if choice is None:
+            return
+        form_of(manager)[field] = choice.code
+        await _go(manager, next_step)
+
+    return on_choice
 
 
-async def on_urgency(
-    callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
-) -> None:
-    urgency = await pressed_item(manager, callback, item_id, _rules(manager).urgencies)
-    if urgency is None:
-        return
-    form_of(manager)["urgency"] = urgency.code
-    await _go(manager, "title")
+on_category = _rule_choice("category", lambda rules: rules.categories, "urgency")
+on_urgency = _rule_choice("urgency", lambda rules: rules.urgencies, "title")
 
 
 def _typed_answer(

@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 
 from aiogram.types import CallbackQuery
 from aiogram_dialog import Dialog, DialogManager
-from aiogram_dialog.widgets.kbd import Button, Column, Row, Start, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Column, Keyboard, Row, Start, SwitchTo
 from aiogram_dialog.widgets.link_preview import LinkPreview
-from aiogram_dialog.widgets.text import Format
+from aiogram_dialog.widgets.text import Format, Text
 
 from bot.i18n import Translator
 from bot.services.staff import (
@@ -416,6 +416,7 @@ async def on_revoke_invite(
 
 DENIED = Tr("staff-no-rights", when="denied")
 TO_LIST = SwitchTo(Tr("staff-back-list"), id="to_list", state=StaffAccess.rights)
+TO_INVITES = SwitchTo(Tr("staff-back-invites"), id="to_invites", state=StaffAccess.invites)
 NEW_INVITE = Start(Tr("staff-new-invite"), id="new_invite", state=StaffInvites.association)
 
 rights_window = menu_window(
@@ -431,16 +432,28 @@ rights_window = menu_window(
     getter=get_rights,
 )
 
-confirm_right_window = Window(
-    DENIED,
-    Tr("staff-right-gone", when="gone"),
-    Tr("staff-confirm-right", when="present"),
-    Tr("staff-confirm-right-admin", when="admin"),
-    Button(Tr("staff-revoke-yes"), id="revoke", on_click=on_revoke_right, when="present"),
+
+def _confirm_window(kind: str, on_revoke: Any, back: Keyboard, getter: Any, *notes: Text) -> Window:
+    """Revoke the chosen right or invite? It may be gone by now, or the presser no admin."""
+    return Window(
+        DENIED,
+        Tr(f"staff-{kind}-gone", when="gone"),
+        Tr(f"staff-confirm-{kind}", when="present"),
+        *notes,
+        Button(Tr("staff-revoke-yes"), id="revoke", on_click=on_revoke, when="present"),
+        back,
+        USE_BUTTONS,
+        state=getattr(StaffAccess, f"confirm_{kind}"),
+        getter=getter,
+    )
+
+
+confirm_right_window = _confirm_window(
+    "right",
+    on_revoke_right,
     TO_LIST,
-    USE_BUTTONS,
-    state=StaffAccess.confirm_right,
-    getter=get_chosen_right,
+    get_chosen_right,
+    Tr("staff-confirm-right-admin", when="admin"),
 )
 
 right_revoked_window = menu_window(
@@ -468,20 +481,11 @@ invites_window = Window(
     getter=get_invites,
 )
 
-confirm_invite_window = Window(
-    DENIED,
-    Tr("staff-invite-gone", when="gone"),
-    Tr("staff-confirm-invite", when="present"),
-    Button(Tr("staff-revoke-yes"), id="revoke", on_click=on_revoke_invite, when="present"),
-    SwitchTo(Tr("staff-back-invites"), id="to_invites", state=StaffAccess.invites),
-    USE_BUTTONS,
-    state=StaffAccess.confirm_invite,
-    getter=get_chosen_invite,
-)
+confirm_invite_window = _confirm_window("invite", on_revoke_invite, TO_INVITES, get_chosen_invite)
 
 invite_revoked_window = menu_window(
     Tr("staff-invite-revoked"),
-    SwitchTo(Tr("staff-back-invites"), id="to_invites", state=StaffAccess.invites),
+    TO_INVITES,
     TO_LIST,
     state=StaffAccess.invite_revoked,
     getter=get_done,

@@ -10,7 +10,8 @@ from typing import Any
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager
-from aiogram_dialog.widgets.kbd import Group, Multiselect, Select
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Group, Keyboard, Multiselect, Row, Select
 from aiogram_dialog.widgets.kbd.select import OnItemStateChanged
 from aiogram_dialog.widgets.text import Format
 
@@ -19,9 +20,17 @@ from dialogs.common import MENU_BUTTON, USE_BUTTONS, Window, stale_button
 EDIT_SELECT = "edit"
 
 
-def menu_window(*widgets: Any, state: State, getter: Any = None) -> Window:
-    """A window with the menu button under its own buttons, taking presses only."""
-    return Window(*widgets, MENU_BUTTON, USE_BUTTONS, state=state, getter=getter)
+def menu_window(
+    *widgets: Any,
+    state: State,
+    getter: Any = None,
+    back: Keyboard | None = None,
+    other: MessageInput = USE_BUTTONS,
+) -> Window:
+    """A window with the menu button under its own buttons (beside `back` when there is one);
+    a message no input of its own takes gets `other` (by default: use the buttons)."""
+    menu = Row(back, MENU_BUTTON) if back else MENU_BUTTON
+    return Window(*widgets, menu, other, state=state, getter=getter)
 
 
 def ticked_select(
