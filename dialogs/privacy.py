@@ -13,7 +13,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.storage.base import BaseStorage
@@ -22,15 +22,26 @@ from aiogram_dialog import Dialog, DialogManager, ShowMode
 from aiogram_dialog.widgets.kbd import Button, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from bot.content import AssociationInfo, PrivacyNotice
+from bot.content import PrivacyNotice
 from bot.names import Names
-from bot.services.hromadas import HromadaDirectory
 from bot.services.members import MemberProfile
 from bot.services.privacy import NoSuchMember, PrivacyService, StaffMustBeRevoked
-from bot.services.reports import ReportService
 from bot.services.retention import RetentionPeriods
 from bot.settings import Settings
-from dialogs.common import USE_BUTTONS, Tr, Window, answer, translator, user_id
+from dialogs.common import (
+    USE_BUTTONS,
+    Tr,
+    Window,
+    answer,
+    associations_of,
+    bot_of,
+    hromadas_of,
+    reports_of,
+    timezone_of,
+    translations_of,
+    translator,
+    user_id,
+)
 from dialogs.entry import open_home
 from dialogs.privacy_cards import edit_cards_after_erasure
 from dialogs.privacy_texts import (
@@ -58,11 +69,10 @@ def _settings(manager: DialogManager) -> Settings:
 
 async def get_notice(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     notice: PrivacyNotice = dialog_manager.middleware_data["privacy_notice"]
-    associations: list[AssociationInfo] = dialog_manager.middleware_data["associations"]
     text = notice_text(
         translator(dialog_manager),
         notice,
-        associations,
+        associations_of(dialog_manager),
         RetentionPeriods.from_settings(_settings(dialog_manager)),
     )
     return {"notice": text}
@@ -79,14 +89,12 @@ async def on_download(callback: CallbackQuery, _button: Button, manager: DialogM
     except NoSuchMember:
         await answer(manager, callback, t("privacy-nothing-stored"), alert=True)
         return
-    bot: Bot = manager.middleware_data["bot"]
-    hromadas: HromadaDirectory = manager.middleware_data["hromadas"]
-    reports: ReportService = manager.middleware_data["reports"]
-    associations: list[AssociationInfo] = manager.middleware_data["associations"]
-    settings = _settings(manager)
-    names = Names.of(reports.rules, hromadas.oblasts, associations)
-    json_name, html_name = export_file_names(datetime.now(settings.tz).date())
-    page = export_html(t, data, names, settings.tz).encode("utf-8")
+    bot, tz = bot_of(manager), timezone_of(manager)
+    names = Names.of(
+        reports_of(manager).rules, hromadas_of(manager).oblasts, associations_of(manager)
+    )
+    json_name, html_name = export_file_names(datetime.now(tz).date())
+    page = export_html(t, data, names, tz).encode("utf-8")
     try:
         await bot.send_document(
             user_id(manager),
@@ -120,15 +128,15 @@ async def on_erase(callback: CallbackQuery, _button: Button, manager: DialogMana
     await manager.reset_stack()
     storage: BaseStorage = manager.middleware_data["fsm_storage"]
     await forget_user(storage, telegram_id)
-    bot: Bot = manager.middleware_data["bot"]
+    bot = bot_of(manager)
     await bot.send_message(telegram_id, t("privacy-deleted"))
     await edit_cards_after_erasure(
         bot,
         erasure,
-        translations=manager.middleware_data["translations"],
-        reports=manager.middleware_data["reports"],
+        translations=translations_of(manager),
+        reports=reports_of(manager),
         questions=manager.middleware_data["questions"],
-        tz=_settings(manager).tz,
+        tz=timezone_of(manager),
     )
 
 
