@@ -8,9 +8,9 @@ from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent
 from aiogram_dialog.manager.manager import ManagerImpl
 from aiogram_dialog.widgets.kbd import Button, Cancel, Row
 
-from delivery.commands import set_chat_commands
 from bot.services.members import MemberProfile
 from bot.services.staff import Rights
+from delivery.commands import set_chat_commands
 from dialogs.common import (
     USE_BUTTONS,
     Tr,

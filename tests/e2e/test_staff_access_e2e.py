@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from delivery.commands import MEMBER_COMMANDS
 from bot.emulator import BotProcess, FakeTelegram
 from bot.emulator.process import DEFAULT_TOKEN, REPO_ROOT
 from bot.emulator.server import FakeUser
 from bot.services.staff import StaffService
+from delivery.commands import MEMBER_COMMANDS
 from storage.db import Database
 from storage.models import AuditEvent, StaffRole
 from tests.e2e.test_member_e2e import register, started

@@ -7,8 +7,8 @@ from aiogram.methods import AnswerCallbackQuery, SetMyCommands
 from aiogram.types import BotCommandScopeChat
 from sqlalchemy import select
 
-from delivery.commands import MEMBER_COMMANDS
 from bot.services.staff import StaffService
+from delivery.commands import MEMBER_COMMANDS
 from storage.models import AuditEvent, StaffRole
 from tests.flows.harness import App
 from tests.flows.test_report_dialog import register
