@@ -1,13 +1,14 @@
-"""The progress message's buttons: ⏸ / ▶️ / ✖️ and the cancel confirmation, one handler per
-action. Every press re-checks that the presser is the author or an admin (in BroadcastService);
-refusals and stale presses get an alert, and the pressed message shows the broadcast as it now
-stands. The texts and buttons are `dialogs/progress_texts.py`'s; the sender edits the message
-through `delivery/progress.py`."""
+"""The progress message's buttons: ⏸ / ▶️ / ✖️ and the cancel confirmation, a handler per
+action from the BUTTONS table. Every press re-checks that the presser is the author or an admin
+(in BroadcastService); refusals and stale presses get an alert, and the pressed message shows the
+broadcast as it now stands. The texts and buttons are `dialogs/progress_texts.py`'s; the sender
+edits the message through `delivery/progress.py`."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -27,83 +28,43 @@ logger = logging.getLogger(__name__)
 
 ALERT_MAX = 200
 
-# A BroadcastService method a button calls: (actor, broadcast id) -> the broadcast after it.
-Change = Callable[[int, int], Awaitable[BroadcastProgress]]
-
-
 # ------------------------------------------------------------------------------ the buttons
 
-
-async def on_pause(
-    callback: CallbackQuery,
-    callback_data: ProgressCb,
-    bot: Bot,
-    i18n: Translator,
-    broadcasts: BroadcastService,
-    translations: Translations,
-) -> None:
-    """⏸: the sender claims nothing more of the broadcast until it is resumed."""
-    press = _Press(callback, callback_data, bot, i18n, broadcasts, translations)
-    await press.apply(broadcasts.pause, "announcement-paused")
+# A BroadcastService method a button calls: (service, actor, broadcast id) -> the broadcast after.
+Change = Callable[[BroadcastService, int, int], Awaitable[BroadcastProgress]]
 
 
-async def on_resume(
-    callback: CallbackQuery,
-    callback_data: ProgressCb,
-    bot: Bot,
-    i18n: Translator,
-    broadcasts: BroadcastService,
-    translations: Translations,
-) -> None:
-    """▶️: sending goes on where it stopped."""
-    press = _Press(callback, callback_data, bot, i18n, broadcasts, translations)
-    await press.apply(broadcasts.resume, "announcement-resumed")
+@dataclass(frozen=True)
+class Button:
+    """What one progress button does: the change made as the presser, the notice answered (an
+    alert when it asks to confirm), and whether the message then asks to confirm cancelling."""
+
+    change: Change
+    notice_id: str
+    confirm_cancel: bool = False
 
 
-async def on_cancel(
-    callback: CallbackQuery,
-    callback_data: ProgressCb,
-    bot: Bot,
-    i18n: Translator,
-    broadcasts: BroadcastService,
-    translations: Translations,
-) -> None:
-    """✖️: nothing is cancelled yet; the message asks for confirmation."""
-    press = _Press(callback, callback_data, bot, i18n, broadcasts, translations)
-    await press.apply(broadcasts.check_manage, "announcement-cancel-question", confirm_cancel=True)
+BUTTONS = {
+    # ⏸: the sender claims nothing more of the broadcast until it is resumed.
+    ProgressAction.PAUSE: Button(BroadcastService.pause, "announcement-paused"),
+    # ▶️: sending goes on where it stopped.
+    ProgressAction.RESUME: Button(BroadcastService.resume, "announcement-resumed"),
+    # ✖️: nothing is cancelled yet; the message asks for confirmation.
+    ProgressAction.CANCEL: Button(
+        BroadcastService.check_manage, "announcement-cancel-question", confirm_cancel=True
+    ),
+    # The confirmation's yes: the rows not yet sent are cancelled.
+    ProgressAction.CANCEL_YES: Button(BroadcastService.cancel, "announcement-cancelled"),
+    # The confirmation's no: the broadcast goes on, the usual buttons come back.
+    ProgressAction.CANCEL_NO: Button(BroadcastService.check_manage, "announcement-cancel-kept"),
+}
 
 
-async def on_cancel_confirmed(
-    callback: CallbackQuery,
-    callback_data: ProgressCb,
-    bot: Bot,
-    i18n: Translator,
-    broadcasts: BroadcastService,
-    translations: Translations,
-) -> None:
-    """The confirmation's yes: the rows not yet sent are cancelled."""
-    press = _Press(callback, callback_data, bot, i18n, broadcasts, translations)
-    await press.apply(broadcasts.cancel, "announcement-cancelled")
+def progress_button_handler(button: Button) -> Callable[..., Awaitable[None]]:
+    """The handler of one progress button: the change as the presser, its notice or the
+    refusal, and the pressed message showing the broadcast as it now stands."""
 
-
-async def on_cancel_withdrawn(
-    callback: CallbackQuery,
-    callback_data: ProgressCb,
-    bot: Bot,
-    i18n: Translator,
-    broadcasts: BroadcastService,
-    translations: Translations,
-) -> None:
-    """The confirmation's no: the broadcast goes on, the usual buttons come back."""
-    press = _Press(callback, callback_data, bot, i18n, broadcasts, translations)
-    await press.apply(broadcasts.check_manage, "announcement-cancel-kept")
-
-
-class _Press:
-    """One press of a progress button and what answering it needs."""
-
-    def __init__(
-        self,
+    async def on_progress_button(
         callback: CallbackQuery,
         callback_data: ProgressCb,
         bot: Bot,
@@ -111,77 +72,75 @@ class _Press:
         broadcasts: BroadcastService,
         translations: Translations,
     ) -> None:
-        self.callback = callback
-        self.action = callback_data.action
-        self.broadcast_id = callback_data.broadcast_id
-        self.bot = bot
-        self.t = i18n
-        self.broadcasts = broadcasts
-        self.translations = translations
-
-    async def apply(self, change: Change, notice_id: str, *, confirm_cancel: bool = False) -> None:
-        """Make the change as the presser; answer with `notice_id` (an alert when asking to
-        confirm) or with the refusal, and show the broadcast as it now stands."""
-        actor = self.callback.from_user.id
+        actor, broadcast_id = callback.from_user.id, callback_data.broadcast_id
+        action = callback_data.action.value
         try:
-            progress = await change(actor, self.broadcast_id)
+            progress = await button.change(broadcasts, actor, broadcast_id)
         except BroadcastError as error:
             logger.info(
-                "broadcast %s: %s refused to %s (%s)",
-                self.broadcast_id,
-                self.action.value,
-                actor,
-                error.code,
+                "broadcast %s: %s refused to %s (%s)", broadcast_id, action, actor, error.code
             )
-            await self.callback.answer(self.t(error.message_id)[:ALERT_MAX], show_alert=True)
+            await callback.answer(i18n(error.message_id)[:ALERT_MAX], show_alert=True)
             if error.code == "finished":
-                await self._refresh()
+                await _refresh(callback, bot, broadcasts, translations, broadcast_id)
             return
-        logger.info("broadcast %s: %s by %s", self.broadcast_id, self.action.value, actor)
-        await self.callback.answer(self.t(notice_id)[:ALERT_MAX], show_alert=confirm_cancel)
-        await self._show(progress, confirm_cancel=confirm_cancel)
+        logger.info("broadcast %s: %s by %s", broadcast_id, action, actor)
+        notice = i18n(button.notice_id)[:ALERT_MAX]
+        await callback.answer(notice, show_alert=button.confirm_cancel)
+        await _show(
+            callback, bot, broadcasts, translations, progress, confirm_cancel=button.confirm_cancel
+        )
 
-    async def _refresh(self) -> None:
-        try:
-            progress = await self.broadcasts.progress(self.broadcast_id)
-        except BroadcastError:
-            return
-        await self._show(progress, confirm_cancel=False)
+    return on_progress_button
 
-    async def _show(self, progress: BroadcastProgress, *, confirm_cancel: bool) -> None:
-        """The pressed message shows the broadcast as it now stands, in the author's language."""
-        message = self.callback.message
-        if message is None:
-            return
-        t = self.translations.get(progress.progress_locale)
-        text = progress_text(t, progress)
-        keyboard = progress_keyboard(t, progress, confirm_cancel=confirm_cancel)
-        shown = fingerprint(text, keyboard)
-        if shown == progress.progress_shown:
-            return
-        try:
-            await self.bot.edit_message_text(
-                text=text,
-                chat_id=message.chat.id,
-                message_id=message.message_id,
-                reply_markup=keyboard,
-            )
-            await self.broadcasts.record_progress_shown(progress.broadcast_id, shown)
-        except TelegramBadRequest as error:
-            if "message is not modified" not in error.message.lower():
-                logger.warning("broadcast %s: progress not shown: %s", progress.broadcast_id, error)
+
+async def _refresh(
+    callback: CallbackQuery,
+    bot: Bot,
+    broadcasts: BroadcastService,
+    translations: Translations,
+    broadcast_id: int,
+) -> None:
+    try:
+        progress = await broadcasts.progress(broadcast_id)
+    except BroadcastError:
+        return
+    await _show(callback, bot, broadcasts, translations, progress, confirm_cancel=False)
+
+
+async def _show(
+    callback: CallbackQuery,
+    bot: Bot,
+    broadcasts: BroadcastService,
+    translations: Translations,
+    progress: BroadcastProgress,
+    *,
+    confirm_cancel: bool,
+) -> None:
+    """The pressed message shows the broadcast as it now stands, in the author's language."""
+    message = callback.message
+    if message is None:
+        return
+    t = translations.get(progress.progress_locale)
+    text = progress_text(t, progress)
+    keyboard = progress_keyboard(t, progress, confirm_cancel=confirm_cancel)
+    shown = fingerprint(text, keyboard)
+    if shown == progress.progress_shown:
+        return
+    try:
+        await bot.edit_message_text(
+            text=text, chat_id=message.chat.id, message_id=message.message_id, reply_markup=keyboard
+        )
+        await broadcasts.record_progress_shown(progress.broadcast_id, shown)
+    except TelegramBadRequest as error:
+        if "message is not modified" not in error.message.lower():
+            logger.warning("broadcast %s: progress not shown: %s", progress.broadcast_id, error)
 
 
 def create_progress_router() -> Router:
     """The progress message's buttons, one handler per action."""
     router = Router(name="broadcast_progress")
-    handlers = {
-        ProgressAction.PAUSE: on_pause,
-        ProgressAction.RESUME: on_resume,
-        ProgressAction.CANCEL: on_cancel,
-        ProgressAction.CANCEL_YES: on_cancel_confirmed,
-        ProgressAction.CANCEL_NO: on_cancel_withdrawn,
-    }
-    for action, handler in handlers.items():
+    for action, button in BUTTONS.items():
+        handler = progress_button_handler(button)
         router.callback_query.register(handler, ProgressCb.filter(F.action == action))
     return router

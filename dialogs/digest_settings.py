@@ -261,82 +261,59 @@ async def on_digest_private(message: Message, i18n: Translator) -> None:
 
 # What a settings button changes, for the group it was pressed in; PermissionDenied without
 # the right.
-Change = Callable[[BoundChat], Awaitable[None]]
+Change = Callable[[BoundChat], Awaitable[object]]
+# The change a button's value asks for (None: no valid value), made as `actor`.
+ChangeOf = Callable[[DigestCb, int, DigestService], Change | None]
 
 
-async def on_days(
-    callback: CallbackQuery,
-    callback_data: DigestCb,
-    i18n: Translator,
-    staff_chats: StaffChatService,
-    digests: DigestService,
-    translations: Translations,
-    associations: list[AssociationInfo],
-    settings: Settings,
-) -> None:
+def days_change(data: DigestCb, actor: int, digests: DigestService) -> Change | None:
     """Working days, every day, every Monday, or off."""
-    key, value, actor = callback_data.k, callback_data.v, callback.from_user.id
-    change: Change | None = None
+    key, value = data.k, data.v
     if value in PRESETS:
         weekdays = PRESETS[value]
-
-        async def change(_: BoundChat) -> None:
-            await digests.set_schedule(key, actor, weekdays=weekdays, enabled=True)
-
-    elif value == "off":
-
-        async def change(_: BoundChat) -> None:
-            await digests.set_schedule(key, actor, enabled=False)
-
-    panel = _PanelPress(callback, callback_data, i18n, staff_chats, digests, translations)
-    await panel.change(change, associations, settings)
+        return lambda _: digests.set_schedule(key, actor, weekdays=weekdays, enabled=True)
+    if value == "off":
+        return lambda _: digests.set_schedule(key, actor, enabled=False)
+    return None
 
 
-async def on_hour(
-    callback: CallbackQuery,
-    callback_data: DigestCb,
-    i18n: Translator,
-    staff_chats: StaffChatService,
-    digests: DigestService,
-    translations: Translations,
-    associations: list[AssociationInfo],
-    settings: Settings,
-) -> None:
+def hour_change(data: DigestCb, actor: int, digests: DigestService) -> Change | None:
     """The hour the digest goes out, one of HOURS."""
-    key, actor = callback_data.k, callback.from_user.id
-    hour = parse_int(callback_data.v, 23)
-    change: Change | None = None
-    if hour is not None and hour in HOURS:
-        at = time(hour)
-
-        async def change(_: BoundChat) -> None:
-            await digests.set_schedule(key, actor, at=at)
-
-    panel = _PanelPress(callback, callback_data, i18n, staff_chats, digests, translations)
-    await panel.change(change, associations, settings)
+    hour = parse_int(data.v, 23)
+    if hour is None or hour not in HOURS:
+        return None
+    return lambda _: digests.set_schedule(data.k, actor, at=time(hour))
 
 
-async def on_language(
-    callback: CallbackQuery,
-    callback_data: DigestCb,
-    i18n: Translator,
-    staff_chats: StaffChatService,
-    digests: DigestService,
-    translations: Translations,
-    associations: list[AssociationInfo],
-    settings: Settings,
-) -> None:
+def language_change(data: DigestCb, actor: int, digests: DigestService) -> Change | None:
     """The group's language, for its cards and digests; the panel is redrawn in it."""
-    locale, actor = callback_data.v, callback.from_user.id
-    change: Change | None = None
-    if locale in LOCALES:
+    locale = data.v
+    if locale not in LOCALES:
+        return None
+    return lambda chat: digests.set_group_locale(
+        chat.chat_id, chat.association_codes, locale, actor
+    )
 
-        async def change(chat: BoundChat) -> None:
-            codes = chat.association_codes
-            await digests.set_group_locale(chat.chat_id, codes, locale, actor)
 
-    panel = _PanelPress(callback, callback_data, i18n, staff_chats, digests, translations)
-    await panel.change(change, associations, settings)
+def setting_handler(change_of: ChangeOf) -> Callable[..., Awaitable[None]]:
+    """The handler of a settings button: the presser's rights are read again (in the service),
+    the change made, the panel redrawn."""
+
+    async def on_setting(
+        callback: CallbackQuery,
+        callback_data: DigestCb,
+        i18n: Translator,
+        staff_chats: StaffChatService,
+        digests: DigestService,
+        translations: Translations,
+        associations: list[AssociationInfo],
+        settings: Settings,
+    ) -> None:
+        change = change_of(callback_data, callback.from_user.id, digests)
+        panel = _PanelPress(callback, callback_data, i18n, staff_chats, digests, translations)
+        await panel.change(change, associations, settings)
+
+    return on_setting
 
 
 async def on_send_now(
@@ -459,10 +436,10 @@ def create_digest_router() -> Router:
     router = Router(name="digest_settings")
     router.message.register(on_digest, Command("digest"), F.chat.type.in_(GROUP_TYPES))
     router.message.register(on_digest_private, Command("digest"), F.chat.type == "private")
-    handlers: dict[DigestAction, Callable[..., Awaitable[None]]] = {
-        DigestAction.DAYS: on_days,
-        DigestAction.HOUR: on_hour,
-        DigestAction.LANGUAGE: on_language,
+    handlers = {
+        DigestAction.DAYS: setting_handler(days_change),
+        DigestAction.HOUR: setting_handler(hour_change),
+        DigestAction.LANGUAGE: setting_handler(language_change),
         DigestAction.SEND_NOW: on_send_now,
     }
     for action, handler in handlers.items():
