@@ -10,7 +10,7 @@ from bot.content import AssociationInfo
 from bot.services.hromadas import HromadaMatch, Oblast
 from bot.services.members import MemberProfile
 from bot.services.staff import Rights
-from bot.services.staff_chats import BoundChat
+from bot.services.staff_chats import BoundChat, CardRef
 from storage.models import Association
 
 
@@ -29,15 +29,6 @@ class AnswerInfo:
     staff_name: str
     created_at: datetime
     delivered: bool
-
-
-@dataclass(frozen=True)
-class CardRef:
-    """A card of the question in a staff group, and that group's language."""
-
-    chat_id: int
-    message_id: int
-    locale: str
 
 
 @dataclass(frozen=True)

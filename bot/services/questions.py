@@ -23,14 +23,13 @@ from bot.services.question_views import (
     AnswerInfo,
     AnswerReceipt,
     AskedQuestion,
-    CardRef,
     QuestionPage,
     QuestionSummary,
     QuestionView,
     association_info,
 )
 from bot.services.staff import PermissionDenied, Rights, StaffService
-from bot.services.staff_chats import StaffChatService, group_bindings
+from bot.services.staff_chats import CardRef, StaffChatService, group_bindings
 from bot.services.text_input import clean_block
 from storage.db import Database
 from storage.models import (

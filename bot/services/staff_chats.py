@@ -32,6 +32,15 @@ class BoundChat:
     association_codes: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class CardRef:
+    """A card posted in a staff group, and the group's language (the card is edited in it)."""
+
+    chat_id: int
+    message_id: int
+    locale: str
+
+
 class BindStatus(StrEnum):
     BOUND = "bound"  # the association had no active group
     MOVED = "moved"  # the association's group was another one
