@@ -36,13 +36,14 @@ from sqlalchemy import event  # noqa: E402
 
 from bot.content import CONTENT_DIR, load_associations  # noqa: E402
 from bot.i18n import Translations  # noqa: E402
+from bot.names import Names  # noqa: E402
 from bot.services.associations import sync_associations  # noqa: E402
 from bot.services.digest_chart import render_chart  # noqa: E402
 from bot.services.digest_schedule import JOINT  # noqa: E402
 from bot.services.digests import DigestBuilder  # noqa: E402
 from bot.services.hromadas import load_oblasts  # noqa: E402
 from bot.services.report_rules import load_report_rules  # noqa: E402
-from dialogs.digest_texts import Names, chart_data, period_spreadsheet, render_digest  # noqa: E402
+from dialogs.digest_texts import chart_data, period_spreadsheet, render_digest  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 

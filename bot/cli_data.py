@@ -198,8 +198,8 @@ def _digest_send(args: argparse.Namespace) -> int:
 
     async def run() -> list[RunResult]:
         from bot.app import Content, create_bot, prepare_database
+        from bot.names import Names
         from delivery.digests import create_digest_scheduler
-        from dialogs.digest_texts import Names
 
         content = Content.load()
         db = await prepare_database(settings, content)

@@ -335,8 +335,8 @@ async def _run_digest_scheduler(
     settings: Settings, db: Database, content: Content, bot: Bot
 ) -> None:
     """Digests on their schedules; a missed one goes out at once. Cancelled at shutdown."""
+    from bot.names import Names
     from delivery.digests import create_digest_scheduler
-    from dialogs.digest_texts import Names
 
     names = Names.of(content.report_rules, content.oblasts, content.associations)
     await create_digest_scheduler(bot, db, settings, content.translations, names).run()

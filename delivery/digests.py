@@ -19,13 +19,14 @@ from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import BufferedInputFile
 
 from bot.i18n import Translations, Translator
+from bot.names import Names
 from bot.services.digest_chart import render_chart
 from bot.services.digests import Digest, DigestScheduler, SendOutcome, Target
 from bot.services.message_limits import CAPTION_LIMIT
 from bot.services.staff_chats import StaffChatService
 from bot.settings import Settings
 from delivery.staff_chats import send_to_staff_chat
-from dialogs.digest_texts import Names, chart_data, period_spreadsheet, render_digest
+from dialogs.digest_texts import chart_data, period_spreadsheet, render_digest
 from storage.db import Database
 
 logger = logging.getLogger(__name__)

@@ -25,6 +25,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.content import AssociationInfo
 from bot.i18n import DEFAULT_LOCALE, LOCALES, Translations, Translator
+from bot.names import Names
 from bot.services.digest_schedule import HOURS, JOINT, PRESETS, Schedule, next_slot
 from bot.services.digests import DigestService
 from bot.services.hromadas import HromadaDirectory
@@ -35,7 +36,6 @@ from bot.services.text_input import parse_int
 from bot.settings import Settings
 from delivery.digests import create_digest_scheduler
 from dialogs.common import esc
-from dialogs.digest_texts import Names
 from storage.db import Database
 
 logger = logging.getLogger(__name__)

@@ -7,20 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.content import AssociationInfo
 from bot.i18n import Translator
+from bot.names import Names
 from bot.services.digest_chart import ChartData
 from bot.services.digests import Digest, Durations
 from bot.services.export import export_rows, render
-from bot.services.hromadas import Oblast
 from bot.services.message_limits import TEXT_LIMIT, utf16_len
 from bot.services.questions import shorten
-from bot.services.report_rules import ReportRules
 from dialogs.common import esc
 from storage.db import Database
 
@@ -49,33 +47,6 @@ CAPS = (
     _Caps(1, 1, 1, 1, 1, 0),
     _Caps(0, 0, 0, 0, 0, 0),
 )
-
-
-@dataclass(frozen=True)
-class Names:
-    """Names of the codes a digest holds, from the content files."""
-
-    rules: ReportRules
-    oblasts: dict[str, Oblast]
-    associations: dict[str, AssociationInfo]
-
-    @classmethod
-    def of(
-        cls, rules: ReportRules, oblasts: Iterable[Oblast], associations: Iterable[AssociationInfo]
-    ) -> Names:
-        return cls(rules, {o.code: o for o in oblasts}, {a.code: a for a in associations})
-
-    def category(self, code: str, locale: str) -> str:
-        category = self.rules.category(code)
-        return category.name(locale) if category else code
-
-    def oblast(self, t: Translator, code: str | None) -> str:
-        oblast = self.oblasts.get(code or "")
-        return oblast.name(t.locale) if oblast else t("digest-oblast-unknown")
-
-    def association(self, code: str, locale: str) -> str:
-        info = self.associations.get(code)
-        return info.short(locale) if info else code
 
 
 def _local(moment: datetime, tz: ZoneInfo, with_year: bool = False) -> str:
@@ -190,7 +161,10 @@ def _render(t: Translator, digest: Digest, names: Names, tz: ZoneInfo, caps: _Ca
         ),
         (
             "digest-by-oblast",
-            [(esc(names.oblast(t, c)), n) for c, n in digest.new_by_oblast],
+            [
+                (esc(names.oblast(c, locale, t("digest-oblast-unknown"))), n)
+                for c, n in digest.new_by_oblast
+            ],
             caps.oblasts,
         ),
         (

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 
 from bot.content import CONTENT_DIR, load_associations
 from bot.i18n import Translations
+from bot.names import Names
 from bot.services.associations import sync_associations
 from bot.services.digest_chart import render_chart
 from bot.services.digest_schedule import (
@@ -40,7 +41,7 @@ from bot.services.hromadas import load_oblasts
 from bot.services.report_rules import load_report_rules
 from bot.services.staff import PermissionDenied, StaffService
 from bot.services.staff_chats import StaffChatService
-from dialogs.digest_texts import Names, chart_data, render_digest
+from dialogs.digest_texts import chart_data, render_digest
 from storage.db import Database
 from storage.models import (
     Association,
