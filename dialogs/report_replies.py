@@ -28,12 +28,12 @@ from bot.services.text_input import has_words
 from delivery.report_cards import ReportOutbox
 from dialogs.report_card_texts import position_value
 from dialogs.report_staff import (
-    GROUP_TYPES,
     actor,
     chat_translator,
     clear_pending,
     pending_request,
 )
+from dialogs.staff_groups import GROUP_TYPES
 
 logger = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from typing import Any
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message, User
 
-from bot.i18n import DEFAULT_LOCALE, Translations, Translator
+from bot.i18n import Translations, Translator
 from bot.services.reports import Actor
 from bot.services.staff_chats import StaffChatService
+from dialogs.staff_groups import GROUP_TYPES, group_translator
 
-GROUP_TYPES = frozenset({"group", "supergroup"})
 PENDING_DESTINY = "report_desk"
 PENDING_TTL = 30 * 60  # seconds a "reply with the reason / the reference" request stays open
 ALERT_MAX = 200
@@ -43,8 +43,7 @@ async def chat_translator(
     """The group's language in a staff group, the reader's own in private chat."""
     if private:
         return i18n
-    bound = await staff_chats.chat(chat_id)
-    return translations.get(bound.locale if bound else DEFAULT_LOCALE)
+    return (await group_translator(chat_id, staff_chats, translations))[0]
 
 
 def _pending_state(state: FSMContext) -> FSMContext:

@@ -479,7 +479,3 @@ class ReportCardData:
     category: Category | None
     urgency: Urgency | None
     associations: tuple[AssociationInfo, ...]  # every active one, in display order
-
-    def association_label(self, code: str, locale: str) -> str:
-        info = next((a for a in self.associations if a.code == code), None)
-        return info.short(locale) if info else code
