@@ -17,8 +17,8 @@ from bot.services.reports import ReportForm, ReportService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from bot.services.verification import VerificationService
-from delivery.report_cards import post_reporter_reply, publish_report, refresh_report_cards
 from delivery.question_cards import send_to_experts
+from delivery.report_cards import post_reporter_reply, publish_report, refresh_report_cards
 from dialogs.common import esc
 from dialogs.report_card_texts import ReportCb, render_report_card, report_card_keyboard
 from storage.models import StaffRole
