@@ -49,14 +49,15 @@ class TelegramCardPoster:
         members: MemberService | None = None,
         staff_chats: StaffChatService | None = None,
     ) -> None:
-        """`members`, `staff_chats`: the app's services (each built on `db` when not given)."""
+        """`members`, `staff_chats`: the app's services (else a MemberService on `db` and the
+        report service's StaffChatService)."""
         self.bot = bot
         self.db = db
         self.translations = translations
         self.reports = reports
         self.questions = questions
         self.members = members or MemberService(db)
-        self.staff_chats = staff_chats or StaffChatService(db)
+        self.staff_chats = staff_chats or reports.staff_chats
         self.hromadas = hromadas
         self.associations = associations
         self.tz = tz

@@ -149,9 +149,13 @@ async def post_reporter_reply(
         messages = reporter_reply_messages(translations.get(card.locale), view, entry)
         # Under the card; should someone have deleted the card, on its own.
         under = ReplyParameters(message_id=card.message_id, allow_sending_without_reply=True)
+        chat_id = card.chat_id
         try:
             for text in messages:
-                await bot.send_message(card.chat_id, text, reply_parameters=under)
+                sent = await send_to_staff_chat(
+                    bot, reports.staff_chats, chat_id, text, reply_parameters=under
+                )
+                chat_id = sent.chat.id  # a migrated group: the rest goes to its new id
         except TelegramAPIError as error:
             logger.info(
                 "report %s: reporter's answer not posted to chat %s: %s",

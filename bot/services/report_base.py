@@ -29,6 +29,7 @@ from bot.services.report_types import (
     _may_act,
 )
 from bot.services.staff import PermissionDenied, Rights, StaffService
+from bot.services.staff_chats import StaffChatService
 from bot.services.text_search import FieldIndex
 from storage.db import Database
 from storage.models import Member, Report, ReportEvent, utcnow
@@ -111,11 +112,14 @@ class ReportBase:
         index_max_age: float = INDEX_MAX_AGE,
         limits: FilingLimits = UNLIMITED,
         oblasts: Sequence[Oblast] = (),
+        staff_chats: StaffChatService | None = None,
     ) -> None:
         self.db = db
         self.rules = rules
         self.oblasts = {oblast.code: oblast for oblast in oblasts}  # named on cards
         self.staff = StaffService(db, admin_ids)
+        # The groups its cards go to: a migrated group's binding follows through it.
+        self.staff_chats = staff_chats or StaffChatService(db, admin_ids)
         self.limits = limits  # reports per member in 24 hours
         self.timezone = ZoneInfo(timezone)  # the year of a reference number is the local one
         self._similar = _SimilarIndex(index_max_age)
