@@ -21,7 +21,7 @@ import logging
 import mimetypes
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -29,7 +29,8 @@ from urllib.parse import quote
 from aiohttp import BodyPartReader, web
 
 from bot.emulator import ClientRefused, FakeTelegram, FakeUser
-from bot.emulator.server import CAPTION_LIMIT, TEXT_LIMIT, UPLOAD_LIMIT, image_mime_type
+from bot.emulator.api import CAPTION_LIMIT, TEXT_LIMIT, UPLOAD_LIMIT
+from bot.emulator.entities import image_mime_type
 
 from .personas import PERSONAS, STAFF_GROUPS, Persona, StaffGroup, group_members
 
@@ -163,6 +164,13 @@ class SandboxPage:
         return value
 
     @staticmethod
+    def required_text(body: dict[str, Any]) -> str:
+        text = body.get("text")
+        if not isinstance(text, str):
+            raise _Refused(400, "bad_request", "text must be a string")
+        return text
+
+    @staticmethod
     async def json_body(request: web.Request) -> dict[str, Any]:
         try:
             body = await request.json()
@@ -171,6 +179,16 @@ class SandboxPage:
         if not isinstance(body, dict):
             raise _Refused(400, "bad_request", "the body must be a JSON object")
         return body
+
+    async def action(self, request: web.Request) -> tuple[dict[str, Any], Persona, int]:
+        """What a person's action names: its JSON body, the persona acting and the chat."""
+        body = await self.json_body(request)
+        persona = self.persona_of(body.get("persona"))
+        return body, persona, self.chat_for(persona, body.get("chat_id"))
+
+    def message_answer(self, chat_id: int, message: dict[str, Any]) -> web.Response:
+        """The answer to an action that put a message into the chat: the message as shown."""
+        return _json({"message": self.emulator.message_view(chat_id, message)})
 
     # ------------------------------------------------------------------ views
 
@@ -228,11 +246,7 @@ class SandboxPage:
 
     async def messages(self, request: web.Request) -> web.Response:
         persona = self.persona_of(request.query.get("persona"))
-        try:
-            raw_chat_id = int(request.match_info["chat_id"])
-        except ValueError:
-            raise _Refused(400, "bad_request", "chat_id must be a number") from None
-        chat_id = self.chat_for(persona, raw_chat_id)
+        chat_id = self.chat_for(persona, _int_field(request.match_info, "chat_id"))
         if chat_id == persona.user_id:
             self.user_of(persona)
         chat = self.emulator.chats.get(chat_id)
@@ -247,24 +261,16 @@ class SandboxPage:
 
     async def commands(self, request: web.Request) -> web.Response:
         persona = self.persona_of(request.query.get("persona"))
-        try:
-            raw_chat_id = int(request.query.get("chat", ""))
-        except ValueError:
-            raise _Refused(400, "bad_request", "chat must be a number") from None
-        chat_id = self.chat_for(persona, raw_chat_id)
+        chat_id = self.chat_for(persona, _int_field(request.query, "chat"))
         commands = self.emulator.commands_for(chat_id, persona.user_id, persona.language_code)
         return _json({"commands": commands})
 
     async def send(self, request: web.Request) -> web.Response:
-        body = await self.json_body(request)
-        persona = self.persona_of(body.get("persona"))
-        chat_id = self.chat_for(persona, body.get("chat_id"))
-        text = body.get("text")
-        if not isinstance(text, str):
-            raise _Refused(400, "bad_request", "text must be a string")
+        body, persona, chat_id = await self.action(request)
+        text = self.required_text(body)
         reply_to = self.optional_int(body, "reply_to")
         message = await self.user_of(persona).write(text, chat_id=chat_id, reply_to=reply_to)
-        return _json({"message": self.emulator.message_view(chat_id, message)})
+        return self.message_answer(chat_id, message)
 
     async def upload(self, request: web.Request) -> web.Response:
         fields, upload = await self.read_upload(request)
@@ -283,7 +289,7 @@ class SandboxPage:
             caption=fields.get("caption") or None,
             reply_to=reply_to,
         )
-        return _json({"message": self.emulator.message_view(chat_id, message)})
+        return self.message_answer(chat_id, message)
 
     @staticmethod
     async def read_upload(
@@ -322,9 +328,7 @@ class SandboxPage:
         return fields, upload
 
     async def press(self, request: web.Request) -> web.Response:
-        body = await self.json_body(request)
-        persona = self.persona_of(body.get("persona"))
-        chat_id = self.chat_for(persona, body.get("chat_id"))
+        body, persona, chat_id = await self.action(request)
         query_id = await self.user_of(persona).press(
             chat_id=chat_id,
             message_id=self.required_int(body, "message_id"),
@@ -334,21 +338,15 @@ class SandboxPage:
         return _json({"callback_query_id": query_id})
 
     async def reply_button(self, request: web.Request) -> web.Response:
-        body = await self.json_body(request)
-        persona = self.persona_of(body.get("persona"))
-        chat_id = self.chat_for(persona, body.get("chat_id"))
-        text = body.get("text")
-        if not isinstance(text, str):
-            raise _Refused(400, "bad_request", "text must be a string")
+        body, persona, chat_id = await self.action(request)
+        text = self.required_text(body)
         message = await self.user_of(persona).press_reply_key(text, chat_id=chat_id)
-        return _json({"message": self.emulator.message_view(chat_id, message)})
+        return self.message_answer(chat_id, message)
 
     async def contact(self, request: web.Request) -> web.Response:
-        body = await self.json_body(request)
-        persona = self.persona_of(body.get("persona"))
-        chat_id = self.chat_for(persona, body.get("chat_id"))
+        _, persona, chat_id = await self.action(request)
         message = await self.user_of(persona).share_contact(chat_id=chat_id)
-        return _json({"message": self.emulator.message_view(chat_id, message)})
+        return self.message_answer(chat_id, message)
 
     async def reset(self, request: web.Request) -> web.Response:
         body = await self.json_body(request)
@@ -510,7 +508,7 @@ def _split_host(value: str) -> tuple[str | None, int | None]:
     return host, None
 
 
-def _int_field(fields: dict[str, str], key: str) -> int:
+def _int_field(fields: Mapping[str, str], key: str) -> int:
     try:
         return int(fields.get(key, ""))
     except ValueError:
