@@ -5,7 +5,6 @@ The same windows edit one profile field when started with `{"edit": <field>}` fr
 
 from __future__ import annotations
 
-import operator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,13 +18,11 @@ from aiogram_dialog.widgets.kbd import (
     Column,
     Group,
     ManagedMultiselect,
-    Multiselect,
     RequestContact,
     Row,
     SwitchTo,
 )
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
-from aiogram_dialog.widgets.text import Format
 
 from bot.services.members import (
     ROLES,
@@ -56,6 +53,7 @@ from dialogs.common import (
 )
 from dialogs.presenters import hromada_label, is_kyiv, oblast_name
 from dialogs.states import Menu, Registration
+from dialogs.widgets import ticked_select
 
 NAME_INPUT = "name"
 HROMADA_INPUT = "hromada_q"
@@ -436,25 +434,24 @@ name_window = Window(
     getter=get_name,
 )
 
-role_window = Window(
-    Tr("registration-role-prompt"),
-    Column(indexed_select("role", "roles", on_role)),
-    BACK,
-    USE_BUTTONS,
-    state=Registration.role,
-    getter=get_roles,
-)
 
-oblast_window = Window(
-    Tr("registration-oblast-prompt"),
-    Group(
-        indexed_select("oblast", "oblasts", on_oblast),
-        width=2,
-    ),
-    BACK,
-    USE_BUTTONS,
-    state=Registration.oblast,
-    getter=get_oblasts,
+def _buttons_step(step: str, *widgets: Any, getter: Any) -> Window:
+    """A step answered with buttons: its prompt, its choices, back."""
+    return Window(
+        Tr(f"registration-{step}-prompt"),
+        *widgets,
+        BACK,
+        USE_BUTTONS,
+        state=getattr(Registration, step),
+        getter=getter,
+    )
+
+
+role_window = _buttons_step(
+    "role", Column(indexed_select("role", "roles", on_role)), getter=get_roles
+)
+oblast_window = _buttons_step(
+    "oblast", Group(indexed_select("oblast", "oblasts", on_oblast), width=2), getter=get_oblasts
 )
 
 hromada_window = Window(
@@ -477,22 +474,11 @@ hromada_pick_window = Window(
     getter=get_matches,
 )
 
-associations_window = Window(
-    Tr("registration-associations-prompt"),
-    Column(
-        Multiselect(
-            Format("✅ {item[1]}"),
-            Format("▫️ {item[1]}"),
-            id=ASSOCIATIONS_SELECT,
-            item_id_getter=operator.itemgetter(0),
-            items="associations",
-        )
-    ),
+associations_window = _buttons_step(
+    "associations",
+    Column(ticked_select(ASSOCIATIONS_SELECT, "associations")),
     Button(Tr("registration-associations-unsure"), id="unsure", on_click=on_associations_unsure),
     Button(Tr("common-next"), id="assoc_done", on_click=on_associations_done),
-    BACK,
-    USE_BUTTONS,
-    state=Registration.associations,
     getter=get_associations,
 )
 

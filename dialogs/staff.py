@@ -57,6 +57,12 @@ RIGHT_SELECT = "right"
 INVITE_SELECT = "invite"
 PAGE_SIZE = 8  # rights per page: the list's text and its buttons stay short
 LABEL_NAME_MAX = 32
+# Why the service kept a right the admin chose to revoke.
+KEPT: dict[type[Exception], str] = {
+    NotHeld: "staff-right-gone",
+    SettingsAdmin: "staff-right-settings",
+    OwnAdminRight: "staff-right-own",
+}
 
 T = TypeVar("T")
 
@@ -89,8 +95,7 @@ async def on_association(
     try:
         invite = await staff_of(manager).create_invite(user_id(manager), association.code)
     except PermissionDenied:
-        await answer(manager, callback, t("staff-no-rights"), alert=True)
-        await manager.done()
+        await _no_admin(manager, callback)
         return
     except UnknownAssociation:
         await answer(manager, callback, t("staff-unknown-association"), alert=True)
@@ -299,6 +304,12 @@ async def _refuse(manager: DialogManager, callback: CallbackQuery, message_id: s
     await answer(manager, callback, translator(manager)(message_id), alert=True)
 
 
+async def _no_admin(manager: DialogManager, callback: CallbackQuery) -> None:
+    """The presser is no admin (any more): say so and leave the list."""
+    await _refuse(manager, callback, "staff-no-rights")
+    await manager.done()
+
+
 async def on_page(_callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     """◀️ / ▶️ of either list; the getter keeps the page within the list."""
     key, _, direction = (button.widget_id or "").rpartition("_")
@@ -319,8 +330,7 @@ async def _pick(callback: CallbackQuery, manager: DialogManager, kind: str, item
     The id is matched against those that exist now: a forged or stale one matches none."""
     roster = await _roster(manager)
     if roster is None:
-        await _refuse(manager, callback, "staff-no-rights")
-        await manager.done()
+        await _no_admin(manager, callback)
         return
     listed = _listed(roster, kind)
     item = next((i for i in listed if str(i.id) == item_id and _revocable(i)), None)
@@ -349,19 +359,10 @@ async def on_revoke_right(callback: CallbackQuery, _button: Button, manager: Dia
             raise NotHeld
         revoked = await staff.revoke_right(user_id(manager), right_id)
     except PermissionDenied:
-        await _refuse(manager, callback, "staff-no-rights")
-        await manager.done()
+        await _no_admin(manager, callback)
         return
-    except NotHeld:
-        await _refuse(manager, callback, "staff-right-gone")
-        await manager.switch_to(StaffAccess.rights)
-        return
-    except SettingsAdmin:
-        await _refuse(manager, callback, "staff-right-settings")
-        await manager.switch_to(StaffAccess.rights)
-        return
-    except OwnAdminRight:
-        await _refuse(manager, callback, "staff-right-own")
+    except (NotHeld, SettingsAdmin, OwnAdminRight) as error:
+        await _refuse(manager, callback, KEPT[type(error)])
         await manager.switch_to(StaffAccess.rights)
         return
     logger.info("staff right of %s revoked by %s", revoked.right.telegram_id, user_id(manager))
@@ -402,8 +403,7 @@ async def on_revoke_invite(
             raise InviteGone
         invite = await staff_of(manager).revoke_invite(user_id(manager), invite_id)
     except PermissionDenied:
-        await _refuse(manager, callback, "staff-no-rights")
-        await manager.done()
+        await _no_admin(manager, callback)
         return
     except InviteGone:
         await _refuse(manager, callback, "staff-invite-gone")
