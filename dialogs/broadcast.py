@@ -86,6 +86,9 @@ ATTACHMENT_MAX_MB = ATTACHMENT_MAX_BYTES // (1024 * 1024)
 BAD_ATTACHMENT = ("unsupported-attachment", "file-too-large")
 
 
+# ------------------------------------------------------------------------------------------ getters
+
+
 async def get_limits(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     data = dialog_manager.dialog_data
     attachment = data.get("attachment") or {}
@@ -180,6 +183,9 @@ async def get_edit_items(dialog_manager: DialogManager, **_: Any) -> dict[str, A
 async def get_created(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     data = dialog_manager.dialog_data
     return {"id": str(data.get("broadcast_id", "")), "count": int(data.get("recipients") or 0)}
+
+
+# ---------------------------------------------------------------------------------------- callbacks
 
 
 async def start_compose(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
@@ -402,6 +408,9 @@ async def _post_progress(manager: DialogManager, broadcast_id: int, chat_id: int
         logger.exception("broadcast %s: progress message not posted", broadcast_id)
 
 
+# ------------------------------------------------------------------------------------------ command
+
+
 async def broadcast_command(
     message: Message,
     dialog_manager: DialogManager,
@@ -422,6 +431,9 @@ def create_broadcast_router() -> Router:
     router.message.filter(F.chat.type == "private")
     router.message.register(broadcast_command, Command("broadcast"))
     return router
+
+
+# ------------------------------------------------------------------------------------------ windows
 
 
 TEXT_INPUT = MessageInput(on_text, content_types=ContentType.TEXT)

@@ -91,6 +91,9 @@ async def audience_texts(manager: DialogManager, allowed: tuple[str, ...]) -> di
     }
 
 
+# ------------------------------------------------------------------------------------------ getters
+
+
 async def get_audience(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     allowed = await allowed_associations(dialog_manager) or ()
     addressable = _addressable(associations_of(dialog_manager), allowed)
@@ -123,6 +126,9 @@ async def get_oblast_items(dialog_manager: DialogManager, **_: Any) -> dict[str,
 async def get_role_items(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     t = translator(dialog_manager)
     return {"roles": [(str(i), t(f"role-{role}")) for i, role in enumerate(ROLES)]}
+
+
+# ---------------------------------------------------------------------------------------- callbacks
 
 
 async def on_everyone(_callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
@@ -166,6 +172,9 @@ async def on_audience_chosen(
     _callback: CallbackQuery, _button: Button, manager: DialogManager
 ) -> None:
     await after_step(manager, "audience")
+
+
+# ------------------------------------------------------------------------------------------ windows
 
 
 audience_window = Window(

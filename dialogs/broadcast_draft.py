@@ -174,6 +174,9 @@ async def to_preview(manager: DialogManager) -> None:
     await manager.switch_to(BroadcastCompose.preview, show_mode=ShowMode.SEND)
 
 
+# ---------------------------------------------------------------------------------------- callbacks
+
+
 async def on_back(_callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     """Back one step; from a step opened to edit or to shorten, back to where that began."""
     if manager.dialog_data.get("editing"):

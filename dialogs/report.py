@@ -86,6 +86,9 @@ async def _go(manager: DialogManager, step: str) -> None:
     await manager.switch_to(getattr(ReportForm, step))
 
 
+# ------------------------------------------------------------------------------------------ getters
+
+
 async def get_categories(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     locale = translator(dialog_manager).locale
     categories = _rules(dialog_manager).categories
@@ -150,6 +153,9 @@ async def get_resume(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
         "draft_category": category.name(t.locale) if category else "—",
         "saved_at": dialog_manager.dialog_data.get("draft_saved_at", ""),
     }
+
+
+# ---------------------------------------------------------------------------------------- callbacks
 
 
 async def on_start(_start_data: Any, manager: DialogManager) -> None:
@@ -348,6 +354,9 @@ async def on_back(_callback: CallbackQuery, button: Button, manager: DialogManag
     order = (*STEPS, "dream")
     index = order.index(current) if current in order else 0
     await manager.switch_to(getattr(ReportForm, order[max(index - 1, 0)]))
+
+
+# ------------------------------------------------------------------------------------------ windows
 
 
 TEXT_ONLY = MessageInput(on_not_text, content_types=ContentType.ANY)

@@ -82,6 +82,9 @@ async def to_similar(manager: DialogManager) -> None:
     await manager.switch_to(ReportForm.similar)
 
 
+# ------------------------------------------------------------------------------------------ getters
+
+
 async def get_similar(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     t = translator(dialog_manager)
     found = dialog_manager.dialog_data.get("similar", [])
@@ -126,6 +129,9 @@ async def get_result(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
         "within": data.get("within", ""),
         "joined_title": esc(data.get("joined_title", "")),
     }
+
+
+# ---------------------------------------------------------------------------------------- callbacks
 
 
 async def on_join(
@@ -267,6 +273,9 @@ async def on_cancel(callback: CallbackQuery, button: Button, manager: DialogMana
 
 
 CANCEL = Button(Tr("report-form-cancel"), id="cancel", on_click=on_cancel)
+
+
+# ------------------------------------------------------------------------------------------ windows
 
 
 similar_window = Window(
