@@ -147,8 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.set_defaults(handler=_sandbox)
 
-    db = commands.add_parser("db", help="database maintenance")
-    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands = _command_group(commands, "db", "database maintenance")
     db_commands.add_parser("upgrade", help="apply migrations and sync content tables").set_defaults(
         handler=_db_upgrade
     )
@@ -162,10 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("--force", action="store_true", help="replace the file if it exists")
     backup.set_defaults(handler=_db_backup)
 
-    hromadas = commands.add_parser("hromadas", help="the КАТОТТГ codifier of hromadas")
-    hromada_commands = hromadas.add_subparsers(
-        dest="hromadas_command", required=True, metavar="ACTION"
-    )
+    hromada_commands = _command_group(commands, "hromadas", "the КАТОТТГ codifier of hromadas")
     importer = hromada_commands.add_parser(
         "import",
         help="import the ministry's CSV or XLSX file",
@@ -178,8 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.set_defaults(handler=_hromadas_import)
 
-    kb = commands.add_parser("kb", help="the reform knowledge base under content/kb/")
-    kb_commands = kb.add_subparsers(dest="kb_command", required=True, metavar="ACTION")
+    kb_commands = _command_group(commands, "kb", "the reform knowledge base under content/kb/")
     check = kb_commands.add_parser("check", help="validate every entry; exit 1 on problems")
     check.add_argument("--directory", help="a knowledge-base folder other than content/kb/")
     check.set_defaults(handler=_kb_check)
@@ -195,12 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     drafts.add_argument("--output", default="kb-drafts", help="folder (default ./kb-drafts/)")
     drafts.set_defaults(handler=_kb_drafts)
 
-    admin = commands.add_parser("admin", help="staff rights")
-    admin_commands = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
+    admin_commands = _command_group(commands, "admin", "staff rights")
     grant = admin_commands.add_parser("grant", help="make a Telegram user staff or admin")
-    grant.add_argument("user_id", type=int, help="Telegram user id")
-    grant.add_argument("role", choices=["staff", "admin"])
-    grant.add_argument("association", nargs="?", help="association code (for staff)")
+    _right_arguments(grant)
     grant.set_defaults(handler=_admin_grant)
     revoke = admin_commands.add_parser(
         "revoke",
@@ -208,15 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 revoked, 1 the user does not hold that right, 2 a wrong argument "
         "(an unknown association code), 3 an admin from the ADMIN_IDS setting.",
     )
-    revoke.add_argument("user_id", type=int, help="Telegram user id")
-    revoke.add_argument("role", choices=["staff", "admin"])
-    revoke.add_argument("association", nargs="?", help="association code (for staff)")
+    _right_arguments(revoke)
     revoke.set_defaults(handler=_admin_revoke)
     admin_commands.add_parser(
         "list", help="who holds which right since when, and the invite links still working"
     ).set_defaults(handler=_admin_list)
-    export = commands.add_parser("export", help="spreadsheets for the associations' staff")
-    export_commands = export.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    export_commands = _command_group(
+        commands, "export", "spreadsheets for the associations' staff", metavar="WHAT"
+    )
     issues = export_commands.add_parser(
         "issues", help="every urgent-issue report, one row each (XLSX or CSV)"
     )
@@ -228,8 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     issues.set_defaults(handler=_export_issues)
 
-    digest = commands.add_parser("digest", help="the secretariats' digests")
-    digest_commands = digest.add_subparsers(dest="digest_command", required=True, metavar="ACTION")
+    digest_commands = _command_group(commands, "digest", "the secretariats' digests")
     send = digest_commands.add_parser(
         "send",
         help="send digests now to the bound groups (default: every association's own digest)",
@@ -238,9 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--joint", action="store_true", help="the joint digest, to every bound group")
     send.set_defaults(handler=_digest_send)
 
-    retention = commands.add_parser("retention", help="delete personal data past its period")
-    retention_commands = retention.add_subparsers(
-        dest="retention_command", required=True, metavar="ACTION"
+    retention_commands = _command_group(
+        commands, "retention", "delete personal data past its period"
     )
     retention_run = retention_commands.add_parser(
         "run", help="apply the RETENTION_* periods now (the bot also does it daily at 03:30)"
@@ -250,8 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     retention_run.set_defaults(handler=_retention_run)
 
-    member = commands.add_parser("member", help="a member's data: requests by e-mail or letter")
-    member_commands = member.add_subparsers(dest="member_command", required=True, metavar="ACTION")
+    member_commands = _command_group(
+        commands, "member", "a member's data: requests by e-mail or letter"
+    )
     member_find = member_commands.add_parser(
         "find", help="members by name (and hromada) or phone: Telegram id, position, place"
     )
@@ -275,6 +265,24 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     forget.set_defaults(handler=_member_forget)
     return parser
+
+
+def _command_group(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help: str,
+    metavar: str = "ACTION",
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """A command of actions (`hromada-bot NAME ACTION ...`): its subparsers."""
+    group = commands.add_parser(name, help=help)
+    return group.add_subparsers(dest=f"{name}_command", required=True, metavar=metavar)
+
+
+def _right_arguments(parser: argparse.ArgumentParser) -> None:
+    """Who gets or loses which right: `admin grant` and `admin revoke` take the same three."""
+    parser.add_argument("user_id", type=int, help="Telegram user id")
+    parser.add_argument("role", choices=["staff", "admin"])
+    parser.add_argument("association", nargs="?", help="association code (for staff)")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
