@@ -34,6 +34,7 @@ from bot.services.broadcasts import BroadcastService
 from bot.services.hromadas import HromadaDirectory
 from bot.services.knowledge import KnowledgeBase
 from bot.services.members import MemberService
+from bot.services.questions import QuestionService
 from bot.services.reports import ReportService
 from bot.services.staff import Rights, StaffService
 from bot.services.text_input import ID_MAX, TELEGRAM_ID_MAX, parse_id, parse_int
@@ -131,6 +132,10 @@ def reports_of(manager: DialogManager) -> ReportService:
 
 def broadcasts_of(manager: DialogManager) -> BroadcastService:
     return manager.middleware_data["broadcasts"]  # type: ignore[no-any-return]
+
+
+def questions_of(manager: DialogManager) -> QuestionService:
+    return manager.middleware_data["questions"]  # type: ignore[no-any-return]
 
 
 def knowledge_of(manager: DialogManager) -> KnowledgeBase:

@@ -15,7 +15,7 @@ from aiogram_dialog.widgets.text import Format
 from bot.services.filing_limits import FilingRefused, MemberRejected
 from bot.services.kb_search import KnowledgeSearch
 from bot.services.knowledge import Entry
-from bot.services.questions import QUESTION_MAX, QuestionService, clean_question
+from bot.services.questions import QUESTION_MAX, clean_question
 from bot.services.text_input import InvalidInput, require_words, strip_format
 from delivery.question_cards import send_to_experts
 from dialogs.common import (
@@ -28,6 +28,7 @@ from dialogs.common import (
     indexed_select,
     item_number,
     knowledge_of,
+    questions_of,
     refuse_input,
     timezone_of,
     translations_of,
@@ -226,8 +227,7 @@ async def on_feedback(callback: CallbackQuery, button: Button, manager: DialogMa
         await answer(manager, callback, t("error-stale-button"))
         return
     helpful = button.widget_id == "helpful"
-    questions: QuestionService = manager.middleware_data["questions"]
-    await questions.record_feedback(user_id(manager), entry.slug, helpful)
+    await questions_of(manager).record_feedback(user_id(manager), entry.slug, helpful)
     # "Not helpful" suggests the experts, except to members who may not ask them.
     sorry = "kb-feedback-sorry" if _may_ask_experts(manager) else "kb-feedback-thanks"
     await answer(manager, callback, t("kb-feedback-thanks" if helpful else sorry))
@@ -292,7 +292,7 @@ async def on_send_to_experts(
     try:
         result = await send_to_experts(
             callback.bot,
-            manager.middleware_data["questions"],
+            questions_of(manager),
             translations_of(manager),
             telegram_id=user_id(manager),
             text=manager.dialog_data.get("query", ""),

@@ -36,6 +36,7 @@ from dialogs.common import (
     associations_of,
     bot_of,
     hromadas_of,
+    questions_of,
     reports_of,
     timezone_of,
     translations_of,
@@ -135,7 +136,7 @@ async def on_erase(callback: CallbackQuery, _button: Button, manager: DialogMana
         erasure,
         translations=translations_of(manager),
         reports=reports_of(manager),
-        questions=manager.middleware_data["questions"],
+        questions=questions_of(manager),
         tz=timezone_of(manager),
     )
 
