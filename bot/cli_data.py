@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     pass
 
 from bot.cli_common import NO_TOKEN_MESSAGE, load_settings, unknown_association
+
+T = TypeVar("T")
 
 
 def _kb_check(args: argparse.Namespace) -> int:
@@ -262,6 +265,17 @@ def _member_find(args: argparse.Namespace) -> int:
     return 0
 
 
+def _about_member(user_id: int, work: Coroutine[Any, Any, T]) -> T | None:
+    """Run `work` on one member's data; None (and said) when no member has this Telegram id."""
+    from bot.services.privacy import NoSuchMember
+
+    try:
+        return asyncio.run(work)
+    except NoSuchMember:
+        print(f"No member has the Telegram id {user_id}.", file=sys.stderr)
+        return None
+
+
 def _member_export(args: argparse.Namespace) -> int:
     """Everything the bot holds about one member, for a request by e-mail or letter."""
     settings = load_settings()
@@ -270,7 +284,7 @@ def _member_export(args: argparse.Namespace) -> int:
     from bot.app import Content, prepare_database
     from bot.i18n import resolve_locale
     from bot.names import Names
-    from bot.services.privacy import NoSuchMember, PrivacyService
+    from bot.services.privacy import PrivacyService
     from dialogs.privacy_texts import export_html, export_json
 
     today = datetime.now(settings.tz).date()
@@ -288,10 +302,8 @@ def _member_export(args: argparse.Namespace) -> int:
         finally:
             await db.close()
 
-    try:
-        data = asyncio.run(run())
-    except NoSuchMember:
-        print(f"No member has the Telegram id {args.user_id}.", file=sys.stderr)
+    data = _about_member(args.user_id, run())
+    if data is None:
         return 1
     profile = data["profile"]
     assert isinstance(profile, dict)
@@ -327,7 +339,7 @@ def _member_forget(args: argparse.Namespace) -> int:
             return 1
     from bot.app import Content, create_bot, prepare_database
     from bot.services.hromadas import HromadaDirectory
-    from bot.services.privacy import Erasure, NoSuchMember, PrivacyService, StaffMustBeRevoked
+    from bot.services.privacy import Erasure, PrivacyService, StaffMustBeRevoked
     from bot.services.questions import QuestionService
     from bot.services.reports import ReportService
     from dialogs.privacy_cards import edit_cards_after_erasure
@@ -370,10 +382,7 @@ def _member_forget(args: argparse.Namespace) -> int:
             await db.close()
 
     try:
-        erasure = asyncio.run(run())
-    except NoSuchMember:
-        print(f"No member has the Telegram id {args.user_id}.", file=sys.stderr)
-        return 1
+        erasure = _about_member(args.user_id, run())
     except StaffMustBeRevoked:
         print(
             f"User {args.user_id} holds staff rights; their work as staff is the associations' "
@@ -381,6 +390,8 @@ def _member_forget(args: argparse.Namespace) -> int:
             "an admin from ADMIN_IDS leaves that setting), then delete the profile.",
             file=sys.stderr,
         )
+        return 1
+    if erasure is None:
         return 1
     removed = ", ".join(
         f"{kind.replace('_', ' ')}: {count}" for kind, count in erasure.removed.items()
