@@ -88,24 +88,6 @@ INT_FIELDS = frozenset(
         "max_connections",
     }
 )
-# Methods that deliver something into a chat: refused with 403 while the chat is blocked.
-DELIVERY_METHODS = frozenset(
-    {
-        "sendmessage",
-        "sendphoto",
-        "senddocument",
-        "sendmediagroup",
-        "copymessage",
-        "forwardmessage",
-        "sendchataction",
-        "sendsticker",
-        "sendvoice",
-        "editmessagetext",
-        "editmessagereplymarkup",
-        "editmessagecaption",
-        "editmessagemedia",
-    }
-)
 # Methods that put a new message into a chat: what the limits mode counts and throttles
 # (edits, chat actions and callback answers are not counted).
 SEND_METHODS = frozenset(
@@ -120,6 +102,14 @@ SEND_METHODS = frozenset(
         "sendvoice",
     }
 )
+# Methods that deliver something into a chat: refused with 403 while the chat is blocked.
+DELIVERY_METHODS = SEND_METHODS | {
+    "sendchataction",
+    "editmessagetext",
+    "editmessagereplymarkup",
+    "editmessagecaption",
+    "editmessagemedia",
+}
 # Keys of stored messages that describe the fake's state, not the Bot API object.
 INTERNAL_KEYS = ("deleted", "parse_mode", "source_text")
 # Methods whose `message_id` names an existing message the violation is shown on.

@@ -5,6 +5,7 @@ refusing (injected errors, blocked chats, the limits mode) and answering.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import socket
@@ -32,7 +33,15 @@ from .updates import UpdateQueue
 class HttpFront(UpdateQueue):
     """Serves the Bot API over HTTP; `_handlers` maps a lower-case method name to its handler."""
 
-    _handlers: dict[str, Callable[..., Any]]
+    @functools.cached_property
+    def _handlers(self) -> dict[str, Callable[..., Any]]:
+        """Every Bot API method the fake serves (its `_m_<name>` method) by the lower-case
+        name: Telegram's method names are case-insensitive."""
+        return {
+            name.removeprefix("_m_").lower(): getattr(self, name)
+            for name in dir(self)
+            if name.startswith("_m_")
+        }
 
     # ------------------------------------------------------------------ lifecycle
 

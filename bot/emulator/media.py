@@ -223,11 +223,9 @@ class MediaMethods(MessageMethods):
             raise bad_request("can't parse InputMedia: media type is not specified")
         caption = self._caption_content(media)
         record = self._input_file(media.get("media"), files, kind, "media")
-        markup = self._check_markup(params.get("reply_markup"))
-        if markup is not None and "inline_keyboard" not in markup:
-            raise bad_request("inline keyboard expected")
+        markup = self._edit_markup(params)
         content = {**self._media_content(kind, record), **caption}
-        for key in (
+        replaced = (
             "photo",
             "document",
             "video",
@@ -237,11 +235,5 @@ class MediaMethods(MessageMethods):
             "caption_entities",
             "parse_mode",
             "source_text",
-            "reply_markup",
-        ):
-            message.pop(key, None)
-        message.update(content)
-        if markup is not None:
-            message["reply_markup"] = markup
-        self._record_edit(chat, message)
-        return public_message(message)
+        )
+        return self._apply_edit(chat, message, replaced, content, markup)

@@ -183,6 +183,31 @@ class MessageMethods(HttpFront):
         self._emit_message("message", chat, message)
         return message
 
+    def _edit_markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The keyboard an edit sets: only an inline one (or none) can be edited in."""
+        markup = self._check_markup(params.get("reply_markup"))
+        if markup is not None and "inline_keyboard" not in markup:
+            raise bad_request("inline keyboard expected")
+        return markup
+
+    def _apply_edit(
+        self,
+        chat: FakeChat,
+        message: dict[str, Any],
+        replaced: tuple[str, ...],
+        content: dict[str, Any],
+        markup: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """Edit the message: the `replaced` keys go, `content` comes in, and the keyboard is
+        `markup` (an edit without reply_markup drops it); returns it as the API shows it."""
+        for key in (*replaced, "reply_markup"):
+            message.pop(key, None)
+        message.update(content)
+        if markup is not None:
+            message["reply_markup"] = markup
+        self._record_edit(chat, message)
+        return public_message(message)
+
     def _record_edit(self, chat: FakeChat, message: dict[str, Any]) -> None:
         message["edit_date"] = int(time.time())
         chat.events.append((self._next_seq(), json.loads(json.dumps(message))))
@@ -221,26 +246,19 @@ class MessageMethods(HttpFront):
         if "text" not in message:
             raise bad_request("there is no text in the message to edit")
         text, entities = self._text_content(params, "text", "entities", TEXT_LIMIT)
-        markup = self._check_markup(params.get("reply_markup"))
-        if markup is not None and "inline_keyboard" not in markup:
-            raise bad_request("inline keyboard expected")
+        markup = self._edit_markup(params)
         if (
             text == message.get("text")
             and entities == message.get("entities", [])
             and markup == message.get("reply_markup")
         ):
             raise bad_request(NOT_MODIFIED.removeprefix("Bad Request: "))
-        message["text"] = text
-        message.pop("entities", None)
+        content: dict[str, Any] = {"text": text}
         if entities:
-            message["entities"] = entities
-        message["parse_mode"] = params.get("parse_mode")
-        message["source_text"] = params.get("text")
-        message.pop("reply_markup", None)  # an edit without reply_markup drops the keyboard
-        if markup is not None:
-            message["reply_markup"] = markup
-        self._record_edit(chat, message)
-        return public_message(message)
+            content["entities"] = entities
+        content["parse_mode"] = params.get("parse_mode")
+        content["source_text"] = params.get("text")
+        return self._apply_edit(chat, message, ("entities",), content, markup)
 
     async def _m_editMessageCaption(self, token: str, params: dict[str, Any], files: Any) -> Any:
         chat, message = self._editable_message(params)
@@ -254,30 +272,20 @@ class MessageMethods(HttpFront):
             and markup == message.get("reply_markup")
         ):
             raise bad_request(NOT_MODIFIED.removeprefix("Bad Request: "))
-        for key in ("caption", "caption_entities", "reply_markup"):
-            message.pop(key, None)
-        message.update(caption_content)
-        if markup is not None:
-            message["reply_markup"] = markup
-        self._record_edit(chat, message)
-        return public_message(message)
+        return self._apply_edit(
+            chat, message, ("caption", "caption_entities"), caption_content, markup
+        )
 
     async def _m_editMessageReplyMarkup(
         self, token: str, params: dict[str, Any], files: Any
     ) -> Any:
         chat, message = self._editable_message(params)
-        markup = self._check_markup(params.get("reply_markup"))
-        if markup is not None and "inline_keyboard" not in markup:
-            raise bad_request("inline keyboard expected")
+        markup = self._edit_markup(params)
         if markup == {"inline_keyboard": []}:
             markup = None
         if markup == message.get("reply_markup"):
             raise bad_request(NOT_MODIFIED.removeprefix("Bad Request: "))
-        message.pop("reply_markup", None)
-        if markup is not None:
-            message["reply_markup"] = markup
-        self._record_edit(chat, message)
-        return public_message(message)
+        return self._apply_edit(chat, message, (), {}, markup)
 
     async def _m_deleteMessage(self, token: str, params: dict[str, Any], files: Any) -> Any:
         chat = self._target_chat(params)

@@ -21,8 +21,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from .api import (
@@ -67,51 +65,6 @@ __all__ = [
 
 class FakeTelegram(ChatMethods):
     """A Bot API server on 127.0.0.1 with simulated users. See module docstring."""
-
-    def __init__(
-        self,
-        *,
-        limits: SendLimits | None = None,
-        keep_requests: bool = True,
-        state_path: Path | None = None,
-    ) -> None:
-        super().__init__(limits=limits, keep_requests=keep_requests, state_path=state_path)
-        self._handlers: dict[str, Callable[..., Any]] = {
-            name.lower(): getattr(self, f"_m_{name}")
-            for name in (
-                "getMe",
-                "getUpdates",
-                "deleteWebhook",
-                "setWebhook",
-                "getWebhookInfo",
-                "sendMessage",
-                "editMessageText",
-                "editMessageReplyMarkup",
-                "editMessageCaption",
-                "deleteMessage",
-                "answerCallbackQuery",
-                "setMyCommands",
-                "getMyCommands",
-                "deleteMyCommands",
-                "setMyDescription",
-                "getMyDescription",
-                "setMyShortDescription",
-                "getMyShortDescription",
-                "sendPhoto",
-                "sendDocument",
-                "sendMediaGroup",
-                "copyMessage",
-                "forwardMessage",
-                "getChat",
-                "getChatMember",
-                "getFile",
-                "sendChatAction",
-                "close",
-                "logOut",
-                "editMessageMedia",
-                "setChatMenuButton",
-            )
-        }
 
     # ------------------------------------------------------------------ test-side API
 
