@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramMigrateToChat
-from aiogram.types import InlineKeyboardMarkup, Message, User
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.types import User
 
 from bot.i18n import Translations
 from bot.services.questions import QuestionService
-from bot.services.staff_chats import StaffChatService
 from delivery.card_edits import edit_card
+from delivery.staff_chats import send_to_staff_chat
 from dialogs.question_texts import card_keyboard, member_messages, render_card
 
 logger = logging.getLogger(__name__)
@@ -44,22 +44,6 @@ class AnswerOutcome:
 
 async def _bot_username(bot: Bot) -> str:
     return (await bot.me()).username or ""
-
-
-async def _post_card(
-    bot: Bot, staff_chats: StaffChatService, chat_id: int, text: str, markup: InlineKeyboardMarkup
-) -> Message:
-    """Post a card; a group that became a supergroup gets it at its new id.
-
-    Not `delivery.staff_chats.send_to_staff_chat`: that one deactivates a group answering 403,
-    and a question's group that refused one card keeps its binding and gets the next one
-    (tests/flows/test_expert_desk.py, "a failing group is skipped")."""
-    try:
-        return await bot.send_message(chat_id, text, reply_markup=markup)
-    except TelegramMigrateToChat as error:
-        new_id = error.migrate_to_chat_id
-        await staff_chats.migrate(chat_id, new_id)
-        return await bot.send_message(new_id, text, reply_markup=markup)
 
 
 async def send_to_experts(
@@ -92,7 +76,14 @@ async def send_to_experts(
         t = translations.get(chat.locale)
         card, markup = render_card(t, view, DEFAULT_TZ), card_keyboard(t, view, username)
         try:
-            sent = await _post_card(bot, questions.staff_chats, chat.chat_id, card, markup)
+            sent = await send_to_staff_chat(
+                bot,
+                questions.staff_chats,
+                chat.chat_id,
+                card,
+                deactivate_on_403=False,
+                reply_markup=markup,
+            )
         except TelegramAPIError as error:
             logger.warning(
                 "question %s: card not posted to chat %s: %s",

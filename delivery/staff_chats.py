@@ -22,9 +22,18 @@ logger = logging.getLogger(__name__)
 
 
 async def send_to_staff_chat(
-    bot: Bot, staff_chats: StaffChatService, chat_id: int, text: str, **kwargs: Any
+    bot: Bot,
+    staff_chats: StaffChatService,
+    chat_id: int,
+    text: str,
+    *,
+    deactivate_on_403: bool = True,
+    **kwargs: Any,
 ) -> Message:
     """Send `text` to the staff group `chat_id`; `kwargs` go to `Bot.send_message`.
+
+    `deactivate_on_403=False`: a group that refuses this one message keeps its bindings (a
+    question's card: the next question tries the group again).
 
     Returns the message sent, whose `chat.id` is the group's current id. Raises what Telegram
     raises otherwise (`TelegramAPIError` and its kinds).
@@ -37,6 +46,8 @@ async def send_to_staff_chat(
             await staff_chats.migrate(chat_id, new_id)
             return await bot.send_message(new_id, text, **kwargs)
     except TelegramForbiddenError:
+        if not deactivate_on_403:
+            raise
         # The bot was removed or blocked: the group stops receiving anything until bound again.
         codes = await staff_chats.deactivate_chat(chat_id)
         logger.warning("staff chat %s refused the bot: bindings deactivated (%s)", chat_id, codes)
