@@ -13,7 +13,6 @@ import yaml
 import content as _content_package
 
 CONTENT_DIR = Path(_content_package.__file__).resolve().parent
-_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,15}$")
 
 
 class ContentError(ValueError):
@@ -72,6 +71,23 @@ def read_entries(path: Path, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
         yield where, entry
 
 
+def unique_code(
+    path: Path, where: str, entry: dict[str, Any], seen: set[str], *, longest: int = 16
+) -> str:
+    """The entry's `code`: 2 to `longest` characters of a-z, 0-9 and _ starting with a letter,
+    not in `seen` (it is added)."""
+    code = entry.get("code")
+    if not isinstance(code, str) or not re.match(rf"^[a-z][a-z0-9_]{{1,{longest - 1}}}$", code):
+        raise ContentError(
+            f"{path}: {where}.code must be 2-{longest} characters of a-z, 0-9 and _, "
+            "starting with a letter"
+        )
+    if code in seen:
+        raise ContentError(f"{path}: {where}.code {code!r} is used twice")
+    seen.add(code)
+    return code
+
+
 def text_field(path: Path, where: str, entry: dict[str, Any], field: str, limit: int) -> str:
     value = entry.get(field)
     if not isinstance(value, str) or not value.strip():
@@ -88,15 +104,7 @@ def load_associations(path: Path | None = None) -> list[AssociationInfo]:
     result: list[AssociationInfo] = []
     seen: set[str] = set()
     for position, (where, entry) in enumerate(read_entries(path, "associations")):
-        code = entry.get("code")
-        if not isinstance(code, str) or not _CODE_RE.match(code):
-            raise ContentError(
-                f"{path}: {where}.code must be 2-16 characters of a-z, 0-9 and _, "
-                "starting with a letter"
-            )
-        if code in seen:
-            raise ContentError(f"{path}: {where}.code {code!r} is used twice")
-        seen.add(code)
+        code = unique_code(path, where, entry, seen)
         website = entry.get("website")
         if website is not None and (
             not isinstance(website, str) or not website.startswith(("https://", "http://"))

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.content import ContentError, read_entries, text_field
+from bot.services.katottg import CODE_RE
 from bot.services.romanization import APOSTROPHES, romanize
 from storage.db import Database
 from storage.models import AdminUnit
@@ -47,7 +48,6 @@ MIN_SCORE = 75.0
 # Queries this short (after cleaning) only match names that start with them.
 PREFIX_ONLY_LENGTH = 2
 
-_CODE_RE = re.compile(r"^UA\d{17}$")
 
 # Words around a hromada's name that people add or leave out.
 _NOISE_WORDS = frozenset(
@@ -185,7 +185,7 @@ def load_oblasts(path: Path) -> list[Oblast]:
     seen: set[str] = set()
     for where, entry in read_entries(path, "oblasts"):
         code = entry.get("code")
-        if not isinstance(code, str) or not _CODE_RE.match(code.strip()):
+        if not isinstance(code, str) or not CODE_RE.match(code.strip()):
             raise ContentError(
                 f"{path}: {where}.code must be a КАТОТТГ code: UA followed by 17 digits"
             )

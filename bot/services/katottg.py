@@ -94,7 +94,8 @@ CATEGORY_COLUMN = "Категорія об’єкта"
 NAME_COLUMN = "Назва об’єкта"
 COLUMNS = (*LEVEL_COLUMNS, CATEGORY_COLUMN, NAME_COLUMN)
 
-_CODE_RE = re.compile(r"^UA\d{17}$")
+# A КАТОТТГ code: UA and 17 digits.
+CODE_RE = re.compile(r"^UA\d{17}$")
 _APOSTROPHES = str.maketrans({"'": "’", "ʼ": "’", "`": "’", "‘": "’"})
 _HEADER_SEARCH_ROWS = 10
 _CHUNK = 1000
@@ -283,7 +284,7 @@ def _parse(source: _Source) -> Iterator[CodifierRow]:
         level = 0
         for index, code in enumerate(codes, start=1):
             if code:
-                if not _CODE_RE.match(code):
+                if not CODE_RE.match(code):
                     raise source.error(
                         line,
                         f"bad code {code!r} in column '{LEVEL_COLUMNS[index - 1]}' "

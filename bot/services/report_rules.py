@@ -9,20 +9,24 @@ the reporter's associations are told too, so they see what their members raise.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
-from bot.content import CONTENT_DIR, ContentError, load_associations, read_entries, read_yaml
+from bot.content import (
+    CONTENT_DIR,
+    ContentError,
+    load_associations,
+    read_entries,
+    read_yaml,
+    unique_code,
+)
 from bot.content import text_field as _text_field
 from bot.i18n import LOCALES
 
 DEFAULT_ROUTE = "reporter"
-_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 NAME_MAX = 80
 DESCRIPTION_MAX = 120
 MAX_HOURS = 24 * 365
@@ -93,30 +97,17 @@ class ReportRules:
         return tuple(routed)
 
 
-def _code(path: Path, where: str, entry: dict[str, Any], seen: set[str]) -> str:
-    code = entry.get("code")
-    if not isinstance(code, str) or not _CODE_RE.match(code):
-        raise ContentError(
-            f"{path}: {where}.code must be 2-32 characters of a-z, 0-9 and _, "
-            "starting with a letter"
-        )
-    if code in seen:
-        raise ContentError(f"{path}: {where}.code {code!r} is used twice")
-    seen.add(code)
-    return code
-
-
 def _load_categories(path: Path) -> tuple[tuple[Category, ...], tuple[Urgency, ...]]:
     categories: list[Category] = []
     seen: set[str] = set()
     for where, entry in read_entries(path, "categories"):
-        code = _code(path, where, entry, seen)
+        code = unique_code(path, where, entry, seen, longest=32)
         uk, en = (_text_field(path, where, entry, locale, NAME_MAX) for locale in LOCALES)
         categories.append(Category(code, uk, en))
     urgencies: list[Urgency] = []
     seen = set()
     for rank, (where, entry) in enumerate(read_entries(path, "urgencies")):
-        code = _code(path, where, entry, seen)
+        code = unique_code(path, where, entry, seen, longest=32)
         hours = entry.get("hours")
         if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= MAX_HOURS:
             raise ContentError(
