@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiogram
 from aiogram import Bot
@@ -49,6 +49,9 @@ from delivery.commands import register_commands
 from storage.db import Database
 from storage.fsm import update_scope
 from storage.migrate import upgrade
+
+if TYPE_CHECKING:
+    from delivery.card_sweep import TelegramCardPoster
 
 logger = logging.getLogger("bot")
 
@@ -112,6 +115,83 @@ class Dispatcher(aiogram.Dispatcher):
             return await super().propagate_event(update_type, event, **kwargs)
 
 
+@dataclass(frozen=True)
+class Services:
+    """The services, built once per process and handed to handlers by these names."""
+
+    members: MemberService
+    staff: StaffService
+    hromadas: HromadaDirectory
+    staff_chats: StaffChatService
+    questions: QuestionService
+    reports: ReportService
+    privacy: PrivacyService
+    verification: VerificationService
+    kb_search: KnowledgeSearch
+    digests: DigestService
+    broadcasts: BroadcastService
+
+
+def create_services(settings: Settings, db: Database, content: Content) -> Services:
+    from dialogs.announcement_texts import announcement_renderer
+
+    admins = settings.admin_ids
+    hromadas = HromadaDirectory(db, content.oblasts)
+    staff_chats = StaffChatService(db, admins)
+    question_limits = FilingLimits(
+        settings.question_limit_per_day, settings.question_limit_pending_per_day
+    )
+    report_limits = FilingLimits(
+        settings.report_limit_per_day, settings.report_limit_pending_per_day
+    )
+    return Services(
+        members=MemberService(db),
+        staff=StaffService(db, admins),
+        hromadas=hromadas,
+        staff_chats=staff_chats,
+        questions=QuestionService(
+            db, admins, hromadas=hromadas, limits=question_limits, staff_chats=staff_chats
+        ),
+        reports=ReportService(
+            db,
+            content.report_rules,
+            admins,
+            timezone=settings.timezone,
+            limits=report_limits,
+            oblasts=content.oblasts,
+            staff_chats=staff_chats,
+        ),
+        privacy=PrivacyService(db, admins),
+        verification=VerificationService(db, admins),
+        kb_search=KnowledgeSearch(content.knowledge),
+        digests=DigestService(db, admins),
+        broadcasts=BroadcastService(
+            db, admins, render=announcement_renderer(content.translations, content.associations)
+        ),
+    )
+
+
+def create_card_poster(
+    bot: Bot, settings: Settings, db: Database, content: Content
+) -> TelegramCardPoster:
+    """The cards sweep's Telegram side, with the app's services."""
+    from delivery.card_sweep import TelegramCardPoster
+
+    services = create_services(settings, db, content)
+    return TelegramCardPoster(
+        bot,
+        db,
+        content.translations,
+        reports=services.reports,
+        questions=services.questions,
+        hromadas=services.hromadas,
+        associations=content.associations,
+        tz=settings.tz,
+        members=services.members,
+        staff_chats=services.staff_chats,
+    )
+
+
 def create_dispatcher(
     *,
     settings: Settings,
@@ -124,7 +204,6 @@ def create_dispatcher(
 ) -> Dispatcher:
     """A dispatcher with fresh routers and dialogs, its services injected by name."""
     from dialogs import broadcast_progress, entry, errors, expert_desk, report_desk, verification
-    from dialogs.announcement_texts import announcement_renderer
     from dialogs.broadcast import broadcast_dialog, create_broadcast_router
     from dialogs.common import BotMessageManager, distinct_intent_ids
     from dialogs.digest_settings import create_digest_router
@@ -141,52 +220,22 @@ def create_dispatcher(
     from dialogs.staff import staff_access_dialog, staff_invites_dialog
     from dialogs.staff_groups import create_staff_groups_router
 
-    members = MemberService(db)
-    staff = StaffService(db, settings.admin_ids)
-    hromadas = HromadaDirectory(db, content.oblasts)
+    services = create_services(settings, db, content)
     dp = Dispatcher(
         storage=storage,
         events_isolation=events_isolation,
         settings=settings,
         db=db,
-        members=members,
-        staff=staff,
-        hromadas=hromadas,
-        questions=QuestionService(
-            db,
-            settings.admin_ids,
-            hromadas=hromadas,
-            limits=FilingLimits(
-                settings.question_limit_per_day, settings.question_limit_pending_per_day
-            ),
-        ),
-        reports=ReportService(
-            db,
-            content.report_rules,
-            settings.admin_ids,
-            timezone=settings.timezone,
-            limits=FilingLimits(
-                settings.report_limit_per_day, settings.report_limit_pending_per_day
-            ),
-            oblasts=content.oblasts,
-        ),
-        staff_chats=StaffChatService(db, settings.admin_ids),
-        privacy=PrivacyService(db, settings.admin_ids),
         privacy_notice=content.privacy_notice,
-        verification=VerificationService(db, settings.admin_ids),
         associations=content.associations,
         translations=content.translations,
         knowledge=content.knowledge,
-        kb_search=KnowledgeSearch(content.knowledge),
-        digests=DigestService(db, settings.admin_ids),
-        broadcasts=BroadcastService(
-            db,
-            settings.admin_ids,
-            render=announcement_renderer(content.translations, content.associations),
-        ),
+        **vars(services),
     )
     dp.update.outer_middleware(update_log or UpdateLogMiddleware())
-    dp.update.outer_middleware(MemberContextMiddleware(members, staff, content.translations))
+    dp.update.outer_middleware(
+        MemberContextMiddleware(services.members, services.staff, content.translations)
+    )
     errors.register_error_handlers(dp)
     dp.include_router(create_digest_router())  # /digest; before the desks' catch-alls
     dp.include_router(verification.create_verification_router())  # before the desk's catch-all
@@ -222,7 +271,7 @@ def create_dispatcher(
     setup_dialogs(dp, events_isolation=events_isolation, message_manager=message_manager)
 
     async def on_startup(bot: Bot) -> None:
-        admin_chats = await members.known(await staff.admin_ids_all())
+        admin_chats = await services.members.known(await services.staff.admin_ids_all())
         await register_commands(bot, content.translations, admin_chats)
         me = await bot.me()
         logger.info("bot @%s (%s) is up", me.username, me.id)

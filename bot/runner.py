@@ -26,6 +26,7 @@ from bot.app import (
     Content,
     Dispatcher,
     create_bot,
+    create_card_poster,
     create_dispatcher,
     import_codifier_on_first_start,
     migrate_and_sync,
@@ -40,9 +41,6 @@ from bot.observability import (
     start_server,
 )
 from bot.retry import single_attempt
-from bot.services.hromadas import HromadaDirectory
-from bot.services.questions import QuestionService
-from bot.services.reports import ReportService
 from bot.settings import Settings
 from delivery.broadcast_sender import BroadcastSender, create_sender_bot
 from storage.db import Database
@@ -359,23 +357,9 @@ async def _run_retention_job(settings: Settings, db: Database, storage: BaseStor
 async def _run_card_sweeper(settings: Settings, db: Database, content: Content, bot: Bot) -> None:
     """Staff-group cards the normal path did not post, posted by one process at a time.
     Cancelled at shutdown, it stops after the card in flight is recorded (bounded wait)."""
-    from delivery.card_sweep import TelegramCardPoster, create_card_sweeper
+    from delivery.card_sweep import create_card_sweeper
 
-    hromadas = HromadaDirectory(db, content.oblasts)
-    sweeper = create_card_sweeper(
-        TelegramCardPoster(
-            bot,
-            db,
-            content.translations,
-            reports=ReportService(
-                db, content.report_rules, settings.admin_ids, timezone=settings.timezone
-            ),
-            questions=QuestionService(db, settings.admin_ids, hromadas=hromadas),
-            hromadas=hromadas,
-            associations=content.associations,
-            tz=settings.tz,
-        )
-    )
+    sweeper = create_card_sweeper(create_card_poster(bot, settings, db, content))
     running = asyncio.create_task(sweeper.run())
     try:
         await asyncio.shield(running)

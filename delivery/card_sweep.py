@@ -6,7 +6,6 @@ bot/services/card_sweep.py decides which cards and records them."""
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -94,9 +93,6 @@ class TelegramCardPoster:
         data = await self.reports.card(card.record_id)
         if data is None:
             return None
-        if data.oblast is None and data.view.oblast_code:
-            # A ReportService built without the oblasts: the directory has them.
-            data = replace(data, oblast=self.hromadas.oblast(data.view.oblast_code))
         t = self.translations.get(card.locale)
         text = card_text(t, data, self.reports.timezone)
         return text, report_card_keyboard(t, data.view, await self._username())

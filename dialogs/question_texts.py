@@ -15,7 +15,7 @@ from bot.services.question_views import QuestionView
 from bot.services.questions import shorten, split_message
 from bot.services.staff import Rights
 from dialogs.common import RowId, esc
-from dialogs.presenters import hromada_label, is_kyiv, local_time, oblast_name
+from dialogs.presenters import local_time, place_text
 
 QUESTION_LINK_PREFIX = "q"  # deep link `?start=q<id>` opens the reply dialog
 QUOTE_MAX = 150  # characters of the question quoted above the answer
@@ -35,15 +35,9 @@ def association_names(
 
 def member_place(t: Translator, view: QuestionView) -> str:
     """Hromada and oblast of the member who asked (HTML-escaped where they typed it)."""
-    member = view.member
-    oblast = oblast_name(view.oblast, t.locale)
-    if is_kyiv(member.oblast_code):
-        return oblast
-    if view.hromada is not None:
-        hromada = esc(hromada_label(t, view.hromada))
-    else:
-        hromada = esc(member.hromada_text)
-    return ", ".join(part for part in (hromada, oblast) if part)
+    if view.place is None:
+        return esc(view.member.hromada_text)
+    return place_text(t, view.place)
 
 
 def render_card(

@@ -28,7 +28,7 @@ from bot.services.reports import (
     ReportView,
 )
 from dialogs.common import RowId, esc
-from dialogs.presenters import hromada_label, is_kyiv, local_time, oblast_name
+from dialogs.presenters import is_kyiv, local_time, place_text
 
 DEFAULT_TZ = ZoneInfo("Europe/Kyiv")
 REPORT_LINK_PREFIX = "r"  # deep link `?start=r<id>` opens the private reply dialog
@@ -159,13 +159,10 @@ def render_report_card(
 
 def _people_lines(t: Translator, view: ReportView, card: ReportCardData | None) -> list[str]:
     """The reporter, the place, the phone, verification, and who the report affects."""
-    locale = t.locale
-    hromada = card.hromada if card else None
-    hromada_name = esc(hromada_label(t, hromada)) if hromada else esc(view.hromada_text)
-    if is_kyiv(view.oblast_code):
-        hromada_name = ""  # Kyiv is its own oblast-level unit
-    oblast = card.oblast if card else None
-    place = ", ".join(part for part in (hromada_name, oblast_name(oblast, locale)) if part)
+    if card is not None:
+        place = place_text(t, card.place)
+    else:
+        place = "" if is_kyiv(view.oblast_code) else esc(view.hromada_text)
     role = card.reporter_role if card else None
     people = [
         t(

@@ -27,7 +27,7 @@ from typing import IO, Literal
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.app import Content, create_bot
+from bot.app import Content, create_bot, create_card_poster
 from bot.emulator import BotProcess, FakeTelegram
 from bot.sandbox.personas import PERSONAS, STAFF_GROUPS, persona
 from bot.sandbox.seed import EXAMPLE_MEMBERS, SeedSummary, seed
@@ -146,32 +146,17 @@ class Sandbox:
         """The seeded records' staff-group cards, posted now by one pass of the cards sweep
         (as the bot's own sweep would after its grace), through the emulator."""
         from bot.services.card_sweep import CardSweeper
-        from bot.services.hromadas import HromadaDirectory
-        from bot.services.questions import QuestionService
-        from bot.services.reports import ReportService
-        from delivery.card_sweep import TelegramCardPoster
 
         assert self.emulator.base_url is not None
         # Built from these values alone: the user's environment and .env play no part.
         settings = Settings.model_construct(
-            bot_token=SecretStr(SANDBOX_TOKEN), telegram_api_url=self.emulator.base_url
+            bot_token=SecretStr(SANDBOX_TOKEN),
+            telegram_api_url=self.emulator.base_url,
+            admin_ids=frozenset({self.admin_id}),
         )
-        admin_ids = frozenset({self.admin_id})
         bot = create_bot(settings)
         try:
-            hromadas = HromadaDirectory(db, self.content.oblasts)
-            poster = TelegramCardPoster(
-                bot,
-                db,
-                self.content.translations,
-                reports=ReportService(
-                    db, self.content.report_rules, admin_ids, timezone=settings.timezone
-                ),
-                questions=QuestionService(db, admin_ids, hromadas=hromadas),
-                hromadas=hromadas,
-                associations=self.content.associations,
-                tz=settings.tz,
-            )
+            poster = create_card_poster(bot, settings, db, self.content)
             await CardSweeper(db, poster, grace=timedelta(0)).sweep()
         finally:
             await bot.session.close()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.content import AssociationInfo
-from bot.services.hromadas import HromadaMatch, Oblast
+from bot.services.hromadas import Place
 from bot.services.members import MemberProfile
 from bot.services.staff import Rights
 from bot.services.staff_chats import BoundChat, CardRef
@@ -43,8 +43,7 @@ class QuestionView:
     answered_at: datetime | None
     associations: tuple[AssociationInfo, ...]
     member: MemberProfile
-    hromada: HromadaMatch | None
-    oblast: Oblast | None
+    place: Place | None  # the asker's hromada and oblast, named; None without a directory
     answers: tuple[AnswerInfo, ...]
     cards: tuple[CardRef, ...]
     draft_id: int | None

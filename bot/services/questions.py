@@ -466,8 +466,7 @@ class QuestionService:
                     association_info(by_code[c]) for c in question.association_codes if c in by_code
                 ),
                 member=profile,
-                hromada=None,
-                oblast=None,
+                place=None,
                 answers=tuple(
                     AnswerInfo(a.id, a.staff_telegram_id, a.staff_name, a.created_at, a.delivered)
                     for a in answers
@@ -479,9 +478,8 @@ class QuestionService:
             )
         if self.hromadas is None:
             return view
-        hromada = await self.hromadas.get(profile.hromada_code) if profile.hromada_code else None
-        oblast = self.hromadas.oblast(profile.oblast_code or "")
-        return replace(view, hromada=hromada, oblast=oblast)
+        key = (profile.hromada_code, profile.hromada_text, profile.oblast_code)
+        return replace(view, place=await self.hromadas.place(key))
 
     async def record_feedback(self, telegram_id: int, slug: str, helpful: bool) -> None:
         """The member's "was this helpful?" vote on an entry; a later vote replaces theirs."""

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.services.filing_limits import UNLIMITED, FilingLimits
-from bot.services.hromadas import Oblast
+from bot.services.hromadas import HromadaDirectory, Oblast
 from bot.services.members import InvalidInput
 from bot.services.report_rules import ReportRules
 from bot.services.report_types import (
@@ -117,6 +117,7 @@ class ReportBase:
         self.db = db
         self.rules = rules
         self.oblasts = {oblast.code: oblast for oblast in oblasts}  # named on cards
+        self.places = HromadaDirectory(db, list(oblasts))  # members' places, named on cards
         self.staff = StaffService(db, admin_ids)
         # The groups its cards go to: a migrated group's binding follows through it.
         self.staff_chats = staff_chats or StaffChatService(db, admin_ids)

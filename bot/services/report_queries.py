@@ -6,12 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.content import AssociationInfo
-from bot.services.hromadas import HromadaMatch
 from bot.services.report_base import ReportBase
 from bot.services.report_types import (
     _NO_ASSOCIATIONS,
@@ -36,7 +33,6 @@ from bot.services.report_types import (
 )
 from bot.services.staff import PermissionDenied, Rights
 from storage.models import (
-    AdminUnit,
     Member,
     Report,
     ReportStatus,
@@ -188,7 +184,8 @@ class ReportQueries(ReportBase):
             reporter = await session.get(Member, report.member_id, options=_NO_ASSOCIATIONS)
             assert reporter is not None
             view = await _view(session, report, reporter)
-            hromada = await _codifier_unit(session, view.hromada_code)
+            place_key = (view.hromada_code, view.hromada_text, view.oblast_code)
+            place = await self.places.place(place_key, session)
             decline_reason = None
             if view.status == ReportStatus.DECLINED:
                 declined = [
@@ -204,8 +201,7 @@ class ReportQueries(ReportBase):
             reporter_verified=reporter.verification == Verification.VERIFIED,
             reporter_shared_phone=bool(reporter.phone),
             reporter_phone=reporter.phone if viewer == CardViewer.STAFF else None,
-            hromada=hromada,
-            oblast=self.oblasts.get(view.oblast_code or ""),
+            place=place,
             decline_reason=decline_reason,
             category=self.rules.category(view.category),
             urgency=self.rules.urgency(view.urgency),
@@ -332,19 +328,3 @@ async def _figures(
         unverified_members=len(people) - len(verified),
         verified_only=verified_only,
     )
-
-
-async def _codifier_unit(session: AsyncSession, code: str | None) -> HromadaMatch | None:
-    """The codifier's unit with this code, with its raion (as HromadaDirectory.get finds it)."""
-    if not code:
-        return None
-    raion = aliased(AdminUnit)
-    statement = (
-        select(AdminUnit.code, AdminUnit.name, raion.name)
-        .outerjoin(raion, (raion.code == AdminUnit.parent_code) & (raion.category == "P"))
-        .where(AdminUnit.code == code)
-    )
-    row = (await session.execute(statement)).first()
-    if row is None:
-        return None
-    return HromadaMatch(code=row[0], name=row[1], raion_name=row[2], score=100.0)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import raiseload
 
 from bot.content import AssociationInfo
-from bot.services.hromadas import HromadaMatch, Oblast
+from bot.services.hromadas import Oblast, Place
 from bot.services.members import InvalidInput
 from bot.services.report_rules import Category, Urgency
 from bot.services.staff import Rights
@@ -465,17 +465,26 @@ class CardViewer(StrEnum):
 class ReportCardData:
     """Everything a report's card shows, read in one transaction (ReportService.card): the
     report, the reporter's role and verification now, whether they shared a phone (the number
-    for a private staff viewer), the hromada from the codifier, the oblast, the reason a
-    declined report was declined, and the names of its category, urgency and associations."""
+    for a private staff viewer), where the reporter is (their hromada named as the codifier names
+    it, and the oblast), the reason a declined report was declined, and the names of its
+    category, urgency and associations."""
 
     view: ReportView
     reporter_role: str | None
     reporter_verified: bool
     reporter_shared_phone: bool
     reporter_phone: str | None
-    hromada: HromadaMatch | None
-    oblast: Oblast | None
+    place: Place
     decline_reason: str | None
     category: Category | None
     urgency: Urgency | None
     associations: tuple[AssociationInfo, ...]  # every active one, in display order
+
+    @property
+    def oblast(self) -> Oblast | None:
+        return self.place.oblast
+
+    @property
+    def hromada(self) -> str | None:
+        """The codifier unit's name when the reporter picked one from it, else None."""
+        return self.place.hromada if self.place.from_codifier else None
