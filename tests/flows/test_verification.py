@@ -500,3 +500,22 @@ async def test_a_card_posted_to_a_group_become_supergroup_is_recorded_there(desk
     assert await verification.cards_of(MEMBER) == [PostedCard(supergroup, card.message_id, "uk")]
     await press(desk, supergroup, VAG_STAFF, "Підтвердити", card)
     assert await verification_of(desk) == "verified"
+
+
+async def test_a_group_that_removed_the_bot_gets_no_more_cards(desk: App) -> None:
+    """A 403 on posting a card deactivates the group's binding (as for report cards and
+    digests): the next member's card is not even tried there."""
+    session = session_of(desk)
+    session.failing[VAG_GROUP] = "Forbidden: bot was kicked from the supergroup chat"
+    await register_uk(desk.member(MEMBER), "ВАГ")
+    assert cards_in(desk, VAG_GROUP) == []
+    assert await StaffChatService(desk.db).chat(VAG_GROUP) is None
+
+    def tries() -> int:
+        return sum(isinstance(c, SendMessage) and c.chat_id == VAG_GROUP for c in session.calls)
+
+    before = tries()
+    await register_uk(desk.member(MEMBER + 1), "ВАГ")
+    assert tries() == before
+    profile = await MemberService(desk.db).get(MEMBER + 1)
+    assert profile is not None and profile.registered
