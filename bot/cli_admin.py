@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from bot.services.staff import Rights
     from storage.db import Database
 
-from bot.cli_common import load_settings, safe_url
+from bot.cli_common import command_database, load_settings, safe_url
 
 
 def _db_upgrade(_args: argparse.Namespace) -> int:
@@ -100,13 +100,9 @@ def _hromadas_import(args: argparse.Namespace) -> int:
         import_codifier,
         import_shipped_codifier,
     )
-    from storage.db import Database
-    from storage.migrate import upgrade
 
     async def run() -> str:
-        db = Database.from_url(settings.database_url)
-        try:
-            await upgrade(db.engine)
+        async with command_database(settings) as db:
             if args.file is not None:
                 return (await import_codifier(db, Path(args.file))).format()
             # The shipped edition only fills an empty table: over a newer file it would be a
@@ -118,8 +114,6 @@ def _hromadas_import(args: argparse.Namespace) -> int:
                     "edition, give its file: hromada-bot hromadas import kodifikator-*.csv"
                 )
             return report.format()
-        finally:
-            await db.close()
 
     try:
         print(asyncio.run(run()))
@@ -131,7 +125,7 @@ def _hromadas_import(args: argparse.Namespace) -> int:
 
 def _admin_grant(args: argparse.Namespace) -> int:
     settings = load_settings()
-    from bot.app import Content, prepare_database
+    from bot.app import Content
     from bot.services.staff import StaffService, UnknownAssociation
     from storage.models import StaffRole
 
@@ -144,14 +138,11 @@ def _admin_grant(args: argparse.Namespace) -> int:
         return 2
 
     async def run() -> bool:
-        db = await prepare_database(settings, Content.load())
-        try:
+        async with command_database(settings, Content.load()) as db:
             service = StaffService(db, settings.admin_ids)
             return await service.grant(
                 args.user_id, role, args.association if role == StaffRole.STAFF else None
             )
-        finally:
-            await db.close()
 
     try:
         created = asyncio.run(run())
@@ -172,7 +163,7 @@ REVOKED, NOT_HELD, BAD_ARGUMENT, FROM_SETTINGS = 0, 1, 2, 3
 
 def _admin_revoke(args: argparse.Namespace) -> int:
     settings = load_settings()
-    from bot.app import Content, prepare_database
+    from bot.app import Content
     from bot.services.staff import (
         NotHeld,
         Revoked,
@@ -194,13 +185,10 @@ def _admin_revoke(args: argparse.Namespace) -> int:
 
     async def run() -> tuple[Revoked, bool | None]:
         content = Content.load()
-        db = await prepare_database(settings, content)
-        try:
+        async with command_database(settings, content) as db:
             revoked = await StaffService(db, settings.admin_ids).revoke(args.user_id, role, code)
             refreshed = await _refresh_commands(settings, db, content.translations, revoked.rights)
             return revoked, refreshed
-        finally:
-            await db.close()
 
     try:
         revoked, refreshed = asyncio.run(run())
@@ -260,15 +248,12 @@ def _admin_list(_args: argparse.Namespace) -> int:
     settings = load_settings()
     from datetime import datetime
 
-    from bot.app import Content, prepare_database
+    from bot.app import Content
     from bot.services.staff import Roster, StaffService
 
     async def run() -> Roster:
-        db = await prepare_database(settings, Content.load())
-        try:
+        async with command_database(settings, Content.load()) as db:
             return await StaffService(db, settings.admin_ids).roster()
-        finally:
-            await db.close()
 
     roster = asyncio.run(run())
 

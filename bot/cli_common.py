@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
@@ -10,7 +12,8 @@ from pydantic import ValidationError
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    pass
+    from bot.app import Content
+    from storage.db import Database
 
 NO_TOKEN_MESSAGE = """\
 BOT_TOKEN is not set, so the bot cannot connect to Telegram.
@@ -40,6 +43,27 @@ def load_settings() -> Settings:
             lines.append(f"  {name}: {message}")
         lines.append("Fix them in the environment or in .env (see README.md, 'Settings').")
         raise SystemExit("\n".join(lines)) from None
+
+
+@asynccontextmanager
+async def command_database(
+    settings: Settings, content: Content | None = None
+) -> AsyncIterator[Database]:
+    """The bot's database for one command: migrated to the latest schema (and the content
+    tables synced, as the bot does on start, when `content` is given); closed afterwards."""
+    from bot.app import migrate_and_sync
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    db = Database.from_url(settings.database_url)
+    try:
+        if content is None:
+            await upgrade(db.engine)
+        else:
+            await migrate_and_sync(db, content)
+        yield db
+    finally:
+        await db.close()
 
 
 def unknown_association(code: str, codes: list[str]) -> bool:

@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     pass
 
-from bot.cli_common import NO_TOKEN_MESSAGE, load_settings, unknown_association
+from bot.cli_common import (
+    NO_TOKEN_MESSAGE,
+    command_database,
+    load_settings,
+    unknown_association,
+)
 
 T = TypeVar("T")
 
@@ -96,8 +101,6 @@ def _kb_drafts(args: argparse.Namespace) -> int:
 
     from bot.services.kb_drafts import draft_yaml
     from bot.services.questions import Draft, QuestionService
-    from storage.db import Database
-    from storage.migrate import upgrade
 
     output = Path(args.output)
     today = datetime.now(settings.tz).date()
@@ -112,17 +115,13 @@ def _kb_drafts(args: argparse.Namespace) -> int:
         return paths
 
     async def run() -> list[Path]:
-        db = Database.from_url(settings.database_url)
-        try:
-            await upgrade(db.engine)
+        async with command_database(settings) as db:
             questions = QuestionService(db)
             drafts = await questions.drafts()
             paths = await asyncio.to_thread(write, drafts)
             # Written first, marked after: a failure in between only writes them again.
             await questions.mark_exported(draft.id for draft in drafts)
             return paths
-        finally:
-            await db.close()
 
     paths = asyncio.run(run())
     if not paths:
@@ -141,8 +140,6 @@ def _export_issues(args: argparse.Namespace) -> int:
     from bot.services.export import export_reports, file_name
     from bot.services.hromadas import load_oblasts
     from bot.services.report_rules import load_report_rules
-    from storage.db import Database
-    from storage.migrate import upgrade
 
     since = None
     if args.since:
@@ -159,9 +156,7 @@ def _export_issues(args: argparse.Namespace) -> int:
         output = output / file_name(datetime.now(settings.tz).date(), args.format)
 
     async def run() -> bytes:
-        db = Database.from_url(settings.database_url)
-        try:
-            await upgrade(db.engine)
+        async with command_database(settings) as db:
             return await export_reports(
                 db,
                 load_report_rules(),
@@ -172,8 +167,6 @@ def _export_issues(args: argparse.Namespace) -> int:
                 fmt=args.format,
                 tz=settings.tz,
             )
-        finally:
-            await db.close()
 
     data = asyncio.run(run())
     try:
@@ -200,20 +193,19 @@ def _digest_send(args: argparse.Namespace) -> int:
     keys = ([args.association] if args.association else []) + ([JOINT] if args.joint else [])
 
     async def run() -> list[RunResult]:
-        from bot.app import Content, create_bot, prepare_database
+        from bot.app import Content, create_bot
         from bot.names import Names
         from delivery.digests import create_digest_scheduler
 
         content = Content.load()
-        db = await prepare_database(settings, content)
-        bot = create_bot(settings)
-        try:
-            names = Names.of(content.report_rules, content.oblasts, content.associations)
-            scheduler = create_digest_scheduler(bot, db, settings, content.translations, names)
-            return await scheduler.send_now(keys or codes)
-        finally:
-            await bot.session.close()
-            await db.close()
+        async with command_database(settings, content) as db:
+            bot = create_bot(settings)
+            try:
+                names = Names.of(content.report_rules, content.oblasts, content.associations)
+                scheduler = create_digest_scheduler(bot, db, settings, content.translations, names)
+                return await scheduler.send_now(keys or codes)
+            finally:
+                await bot.session.close()
 
     results = asyncio.run(run())
     if not results:
@@ -234,16 +226,10 @@ def _member_find(args: argparse.Namespace) -> int:
     from bot.i18n import Translations
     from bot.services.hromadas import load_oblasts
     from bot.services.privacy import PersonFound, PrivacyService
-    from storage.db import Database
-    from storage.migrate import upgrade
 
     async def run() -> list[PersonFound]:
-        db = Database.from_url(settings.database_url)
-        try:
-            await upgrade(db.engine)
+        async with command_database(settings) as db:
             return await PrivacyService(db, settings.admin_ids).find(args.query, limit=args.limit)
-        finally:
-            await db.close()
 
     found = asyncio.run(run())
     if not found:
@@ -281,7 +267,7 @@ def _member_export(args: argparse.Namespace) -> int:
     settings = load_settings()
     from datetime import datetime
 
-    from bot.app import Content, prepare_database
+    from bot.app import Content
     from bot.i18n import resolve_locale
     from bot.names import Names
     from bot.services.privacy import PrivacyService
@@ -296,11 +282,8 @@ def _member_export(args: argparse.Namespace) -> int:
     content = Content.load()
 
     async def run() -> dict[str, object]:
-        db = await prepare_database(settings, content)
-        try:
+        async with command_database(settings, content) as db:
             return await PrivacyService(db, settings.admin_ids).export(args.user_id)
-        finally:
-            await db.close()
 
     data = _about_member(args.user_id, run())
     if data is None:
@@ -337,7 +320,7 @@ def _member_forget(args: argparse.Namespace) -> int:
         if reply.strip().lower() != "yes":
             print("Nothing was deleted.")
             return 1
-    from bot.app import Content, create_bot, prepare_database
+    from bot.app import Content, create_bot
     from bot.services.hromadas import HromadaDirectory
     from bot.services.privacy import Erasure, PrivacyService, StaffMustBeRevoked
     from bot.services.questions import QuestionService
@@ -348,8 +331,7 @@ def _member_forget(args: argparse.Namespace) -> int:
     content = Content.load()
 
     async def run() -> Erasure:
-        db = await prepare_database(settings, content)
-        try:
+        async with command_database(settings, content) as db:
             erasure = await PrivacyService(db, settings.admin_ids).erase(
                 args.user_id, by_operator=True
             )
@@ -378,8 +360,6 @@ def _member_forget(args: argparse.Namespace) -> int:
                 finally:
                     await bot.session.close()
             return erasure
-        finally:
-            await db.close()
 
     try:
         erasure = _about_member(args.user_id, run())
@@ -418,25 +398,21 @@ def _member_forget(args: argparse.Namespace) -> int:
 def _retention_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     from bot.services.retention import RetentionPeriods, RetentionService, SweepCounts
-    from storage.db import Database
     from storage.fsm import create_fsm_storage
-    from storage.migrate import upgrade
 
     periods = RetentionPeriods.from_settings(settings)
 
     async def run() -> SweepCounts:
-        db = Database.from_url(settings.database_url)
-        storage, isolation = create_fsm_storage(db, settings.redis_url)
-        try:
-            await upgrade(db.engine)
-            service = RetentionService(
-                db, periods, keep_telegram_ids=settings.admin_ids, storage=storage
-            )
-            return await service.sweep(dry_run=args.dry_run)
-        finally:
-            await storage.close()
-            await isolation.close()
-            await db.close()
+        async with command_database(settings) as db:
+            storage, isolation = create_fsm_storage(db, settings.redis_url)
+            try:
+                service = RetentionService(
+                    db, periods, keep_telegram_ids=settings.admin_ids, storage=storage
+                )
+                return await service.sweep(dry_run=args.dry_run)
+            finally:
+                await storage.close()
+                await isolation.close()
 
     counts = asyncio.run(run())
     if args.dry_run:
