@@ -8,7 +8,6 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.cli_admin import (
     _admin_grant,
@@ -30,9 +29,6 @@ from bot.cli_data import (
     _member_forget,
     _retention_run,
 )
-
-if TYPE_CHECKING:
-    pass
 
 # Libraries whose chatty levels print what members wrote: each is held at the level given, also
 # with --verbose (which is for our own loggers: `bot`, `dialogs`, `storage`).

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.i18n import Translations
     from bot.services.staff import Rights
     from storage.db import Database
+    from storage.models import StaffRole
 
 from bot.cli_common import command_database, load_settings, safe_url
 
@@ -123,6 +124,19 @@ def _hromadas_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _association_missing(role: StaffRole, association: str | None) -> bool:
+    """True (and said) when a staff right names no association."""
+    from storage.models import StaffRole
+
+    if role != StaffRole.STAFF or association:
+        return False
+    print(
+        "Staff rights belong to one association: add its code (vag, aotg, uaror).",
+        file=sys.stderr,
+    )
+    return True
+
+
 def _admin_grant(args: argparse.Namespace) -> int:
     settings = load_settings()
     from bot.app import Content
@@ -130,11 +144,7 @@ def _admin_grant(args: argparse.Namespace) -> int:
     from storage.models import StaffRole
 
     role = StaffRole(args.role)
-    if role == StaffRole.STAFF and not args.association:
-        print(
-            "Staff rights belong to one association: add its code (vag, aotg, uaror).",
-            file=sys.stderr,
-        )
+    if _association_missing(role, args.association):
         return 2
 
     async def run() -> bool:
@@ -174,11 +184,7 @@ def _admin_revoke(args: argparse.Namespace) -> int:
     from storage.models import StaffRole
 
     role = StaffRole(args.role)
-    if role == StaffRole.STAFF and not args.association:
-        print(
-            "Staff rights belong to one association: add its code (vag, aotg, uaror).",
-            file=sys.stderr,
-        )
+    if _association_missing(role, args.association):
         return BAD_ARGUMENT
     code = args.association if role == StaffRole.STAFF else None
     where = f" of {code}" if code else ""
