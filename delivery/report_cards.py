@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
@@ -20,7 +20,6 @@ from bot.i18n import Translations
 from bot.services.members import MemberService
 from bot.services.reports import (
     Actor,
-    CardViewer,
     HistoryEntry,
     ReportCardData,
     ReportService,
@@ -41,15 +40,6 @@ logger = logging.getLogger(__name__)
 
 async def bot_username(bot: Bot) -> str:
     return (await bot.me()).username or ""
-
-
-async def card_extras(
-    reports: ReportService, view: ReportView, *, private: bool = False
-) -> dict[str, Any]:
-    """`render_report_card`'s keyword arguments for what the card shows beyond the view, read by
-    ReportService.card (the phone number only for a `private` staff view)."""
-    viewer = CardViewer.STAFF if private else CardViewer.GROUP
-    return {"card": await reports.card(view.id, viewer)}
 
 
 async def publish_report(

@@ -49,7 +49,7 @@ from dialogs.common import (
     timezone_of,
     translator,
 )
-from dialogs.presenters import local_time
+from dialogs.presenters import local_time, place_text
 from dialogs.queue_report import send_report
 from dialogs.states import Queue
 from dialogs.widgets import menu_window
@@ -138,10 +138,7 @@ def _item_line(
     tz: ZoneInfo,
     now: datetime,
 ) -> str:
-    oblast = directory.oblast(item.oblast_code or "")
-    place = ", ".join(
-        p for p in (esc(item.hromada_text), oblast.name(t.locale) if oblast else "") if p
-    )
+    place = place_text(t, item.place)
     return t(
         "queue-item",
         reference=item.reference,

@@ -5,7 +5,7 @@ internal notes, each in messages within Telegram's limit."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -13,19 +13,29 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InputMediaDocument, InputMediaPhoto
 from aiogram_dialog import DialogManager
 
+from bot.content import AssociationInfo
 from bot.i18n import Translator
-from bot.services.hromadas import HromadaDirectory
+from bot.services.hromadas import Place, PlaceKey
 from bot.services.message_limits import TEXT_LIMIT, utf16_len
 from bot.services.questions import split_message
-from bot.services.reports import AttachmentView, HistoryEntry, ReportView, SupporterView
-from dialogs.common import bot_of, esc, hromadas_of, reports_of, timezone_of, translator
-from dialogs.presenters import local_time
-from dialogs.report_desk import (
-    association_label,
-    card_extras,
-    render_report_card,
-    report_card_keyboard,
+from bot.services.reports import (
+    AttachmentView,
+    CardViewer,
+    HistoryEntry,
+    ReportView,
+    SupporterView,
 )
+from dialogs.common import (
+    associations_of,
+    bot_of,
+    esc,
+    hromadas_of,
+    reports_of,
+    timezone_of,
+    translator,
+)
+from dialogs.presenters import local_time, place_text
+from dialogs.report_card_texts import association_short, card_text, report_card_keyboard
 
 logger = logging.getLogger(__name__)
 
@@ -35,19 +45,19 @@ HISTORY_PIECE = 3000
 HISTORY_PIECE_SMALL = 800  # for a piece that escaping made too long
 
 
-def _place(t: Translator, directory: HromadaDirectory, supporter: SupporterView) -> str:
-    oblast = directory.oblast(supporter.oblast_code or "")
-    parts = (
-        esc(supporter.hromada_text or supporter.hromada_code),
-        oblast.name(t.locale) if oblast else "",
-    )
-    return ", ".join(part for part in parts if part) or "—"
+def _place(t: Translator, places: Mapping[PlaceKey, Place], supporter: SupporterView) -> str:
+    return place_text(t, places[place_key(supporter)]) or "—"
+
+
+def place_key(supporter: SupporterView) -> PlaceKey:
+    return (supporter.hromada_code, supporter.hromada_text, supporter.oblast_code)
 
 
 def cosigners_text(
-    t: Translator, view: ReportView, directory: HromadaDirectory, tz: ZoneInfo
+    t: Translator, view: ReportView, places: Mapping[PlaceKey, Place], tz: ZoneInfo
 ) -> list[str]:
-    """Who co-signed the report, verified or not, in messages within Telegram's limit."""
+    """Who co-signed the report, verified or not, in messages within Telegram's limit;
+    `places`: each co-signer's place, named (HromadaDirectory.places)."""
     if not view.supporters:
         return [t("queue-cosigners-none", reference=view.reference)]
     lines = [
@@ -56,11 +66,11 @@ def cosigners_text(
             name=t("privacy-deleted-member")
             if s.erased
             else esc(s.full_name) or t("queue-no-name"),
-            place=_place(t, directory, s)
+            place=_place(t, places, s)
             if not s.residents
             else t(
                 "queue-cosigner-residents",
-                place=_place(t, directory, s),
+                place=_place(t, places, s),
                 residents=str(s.residents),
             ),
             verified="yes" if s.verified else "no",
@@ -72,7 +82,9 @@ def cosigners_text(
     return _pack([title, *lines], "\n")
 
 
-def _history_head(t: Translator, view: ReportView, entry: HistoryEntry) -> str:
+def _history_head(
+    t: Translator, view: ReportView, entry: HistoryEntry, associations: Sequence[AssociationInfo]
+) -> str:
     before, after = entry.before or {}, entry.after or {}
     if entry.kind == "status" and not before:
         return t("queue-history-submitted")
@@ -89,7 +101,9 @@ def _history_head(t: Translator, view: ReportView, entry: HistoryEntry) -> str:
     if entry.kind == "position":
         return t(
             "queue-history-position",
-            association=esc(association_label(str(after.get("association", "")), t.locale)),
+            association=esc(
+                association_short(associations, str(after.get("association", "")), t.locale)
+            ),
             position=str(after.get("position", "")),
         )
     if entry.kind in (
@@ -124,7 +138,11 @@ def _actor(t: Translator, entry: HistoryEntry) -> str:
 
 
 def history_text(
-    t: Translator, view: ReportView, entries: Sequence[HistoryEntry], tz: ZoneInfo
+    t: Translator,
+    view: ReportView,
+    entries: Sequence[HistoryEntry],
+    tz: ZoneInfo,
+    associations: Sequence[AssociationInfo],
 ) -> list[str]:
     """The full history, internal notes marked, oldest first, in messages within the limit."""
     blocks = [t("queue-history-title", reference=view.reference)]
@@ -133,7 +151,7 @@ def history_text(
             "queue-history-entry",
             time=local_time(entry.at, tz),
             actor=_actor(t, entry),
-            what=_history_head(t, view, entry),
+            what=_history_head(t, view, entry, associations),
         )
         position = entry.after or {}
         comment = position.get("comment") if entry.kind == "position" else None
@@ -207,10 +225,13 @@ async def send_report(manager: DialogManager, chat_id: int, view: ReportView) ->
     bot = bot_of(manager)
     t, tz, reports = translator(manager), timezone_of(manager), reports_of(manager)
     username = (await bot.me()).username or ""
+    card = await reports.card(view.id, CardViewer.STAFF)
+    if card is None:  # erased since the list was shown
+        await bot.send_message(chat_id, t("queue-report-not-found"))
+        return
+    view = card.view
     await bot.send_message(
-        chat_id,
-        render_report_card(t, view, tz, **await card_extras(reports, view, private=True)),
-        reply_markup=report_card_keyboard(t, view, username),
+        chat_id, card_text(t, card, tz), reply_markup=report_card_keyboard(t, view, username)
     )
     if view.attachments:
         try:
@@ -219,8 +240,9 @@ async def send_report(manager: DialogManager, chat_id: int, view: ReportView) ->
             # A file id Telegram no longer knows must not keep the rest from staff.
             logger.info("report %s: attachments not sent: %s", view.id, type(error).__name__)
             await bot.send_message(chat_id, t("queue-attachments-failed"))
-    for text in cosigners_text(t, view, hromadas_of(manager), tz):
+    places = await hromadas_of(manager).places(place_key(s) for s in view.supporters)
+    for text in cosigners_text(t, view, places, tz):
         await bot.send_message(chat_id, text)
     entries = await reports.history(view.id, include_internal=True)
-    for text in history_text(t, view, entries, tz):
+    for text in history_text(t, view, entries, tz, associations_of(manager)):
         await bot.send_message(chat_id, text)

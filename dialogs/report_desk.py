@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from aiogram import F, Router
@@ -24,7 +23,6 @@ from aiogram_dialog import Dialog, DialogManager, StartMode
 from aiogram_dialog.widgets.kbd import Button, SwitchTo
 from aiogram_dialog.widgets.text import Format, Multi
 
-from bot.content import load_associations
 from bot.i18n import Translations, Translator
 from bot.services.members import InvalidInput
 from bot.services.reports import (
@@ -41,10 +39,6 @@ from bot.services.reports import (
 from bot.services.staff import PermissionDenied
 from delivery.report_cards import (
     ReportOutbox,
-    card_extras,
-    post_reporter_reply,
-    publish_report,
-    refresh_report_cards,
 )
 from dialogs.common import (
     MENU_BUTTON,
@@ -60,45 +54,14 @@ from dialogs.report_buttons import register_card_buttons
 from dialogs.report_card_texts import (
     DIALOG_CARD_LIMIT,
     REPORT_LINK_PREFIX,
-    ReportCb,
     card_text,
     member_messages,
-    render_report_card,
-    report_card_keyboard,
 )
 from dialogs.report_replies import on_report_reply, report_reply_filter
 from dialogs.report_staff import actor
 from dialogs.states import ReportDesk
 
-__all__ = [  # names other modules still import from here; their homes are in the imports
-    "ReportCb",
-    "association_label",
-    "card_extras",
-    "create_report_desk_router",
-    "post_reporter_reply",
-    "publish_report",
-    "refresh_report_cards",
-    "render_report_card",
-    "report_card_keyboard",
-    "report_reply_dialog",
-]
-
 logger = logging.getLogger(__name__)
-
-
-@lru_cache(maxsize=1)
-def _association_names() -> dict[str, tuple[str, str]]:
-    return {a.code: (a.short_uk, a.short_en) for a in load_associations()}
-
-
-def association_label(code: str, locale: str) -> str:
-    """An association's short name. Kept for dialogs/queue_report.py until it takes the names
-    from the middleware's `associations`; the report desk itself no longer reads content."""
-    names = _association_names().get(code)
-    return (names[0] if locale == "uk" else names[1]) if names else code
-
-
-# ------------------------------------------------------------------------------ private reply
 
 
 async def start_with_report(

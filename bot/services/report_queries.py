@@ -97,6 +97,10 @@ class ReportQueries(ReportBase):
         )
         async with self.db.transaction() as session:
             rows, total = await repo.queue_page(session, query, (page - 1) * per_page, per_page)
+            places = await self.places.places(
+                [(row.hromada_code, row.hromada_text, row.oblast_code) for row, _count in rows],
+                session,
+            )
         items = tuple(
             QueueItem(
                 id=row.id,
@@ -112,6 +116,7 @@ class ReportQueries(ReportBase):
                 assignee_name=row.assignee_name,
                 joint=row.joint,
                 supporters=count,
+                place=places[(row.hromada_code, row.hromada_text, row.oblast_code)],
             )
             for row, count in rows
         )

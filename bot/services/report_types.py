@@ -388,6 +388,7 @@ class QueueItem:
     assignee_name: str | None
     joint: bool
     supporters: int
+    place: Place  # the reporter's hromada and oblast, named
 
 
 @dataclass(frozen=True)
