@@ -38,17 +38,19 @@ async def send_to_staff_chat(
     Returns the message sent, whose `chat.id` is the group's current id. Raises what Telegram
     raises otherwise (`TelegramAPIError` and its kinds).
     """
+    current = chat_id
     try:
         try:
-            return await bot.send_message(chat_id, text, **kwargs)
+            return await bot.send_message(current, text, **kwargs)
         except TelegramMigrateToChat as error:
-            new_id = error.migrate_to_chat_id
-            await staff_chats.migrate(chat_id, new_id)
-            return await bot.send_message(new_id, text, **kwargs)
+            current = error.migrate_to_chat_id
+            await staff_chats.migrate(chat_id, current)
+            return await bot.send_message(current, text, **kwargs)
     except TelegramForbiddenError:
         if not deactivate_on_403:
             raise
-        # The bot was removed or blocked: the group stops receiving anything until bound again.
-        codes = await staff_chats.deactivate_chat(chat_id)
-        logger.warning("staff chat %s refused the bot: bindings deactivated (%s)", chat_id, codes)
+        # The bot was removed or blocked: the group (at its id now, after a migration) stops
+        # receiving anything until bound again.
+        codes = await staff_chats.deactivate_chat(current)
+        logger.warning("staff chat %s refused the bot: bindings deactivated (%s)", current, codes)
         raise
