@@ -119,9 +119,7 @@ class MediaMethods(MessageMethods):
         markup = self._check_markup(params.get("reply_markup"))
         record = self._input_file(params.get(kind), files, kind, kind)
         content = {**self._media_content(kind, record), **caption}
-        inline = self._apply_reply_markup(chat, markup)
-        if inline is not None:
-            content["reply_markup"] = inline
+        self._apply_reply_markup(chat, markup, content)
         return public_message(self._record_bot_message(token, chat, content, params))
 
     async def _m_sendPhoto(self, token: str, params: dict[str, Any], files: Any) -> Any:
@@ -171,26 +169,27 @@ class MediaMethods(MessageMethods):
         )
         return {k: json.loads(json.dumps(source[k])) for k in keys if k in source}
 
+    def _source_message(self, params: dict[str, Any], what: str) -> dict[str, Any]:
+        """The message a copy or forward takes (`from_chat_id`, `message_id`)."""
+        source_chat = self._target_chat(params, "from_chat_id")
+        return self._message(source_chat, params.get("message_id"), what)
+
     async def _m_copyMessage(self, token: str, params: dict[str, Any], files: Any) -> Any:
         chat = self._target_chat(params)
-        source_chat = self._target_chat(params, "from_chat_id")
-        source = self._message(source_chat, params.get("message_id"), "copy")
+        source = self._source_message(params, "copy")
         content = self._copy_content(source)
         if params.get("caption") is not None and "text" not in content:
             for key in ("caption", "caption_entities"):
                 content.pop(key, None)
             content.update(self._caption_content(params))
         markup = self._check_markup(params.get("reply_markup"))
-        inline = self._apply_reply_markup(chat, markup)
-        if inline is not None:
-            content["reply_markup"] = inline
+        self._apply_reply_markup(chat, markup, content)
         message = self._record_bot_message(token, chat, content, params)
         return {"message_id": message["message_id"]}
 
     async def _m_forwardMessage(self, token: str, params: dict[str, Any], files: Any) -> Any:
         chat = self._target_chat(params)
-        source_chat = self._target_chat(params, "from_chat_id")
-        source = self._message(source_chat, params.get("message_id"), "forward")
+        source = self._source_message(params, "forward")
         content = self._copy_content(source)
         sender = source.get("from", {})
         content["forward_origin"] = {"type": "user", "sender_user": sender, "date": source["date"]}

@@ -136,17 +136,29 @@ class MessageMethods(HttpFront):
                         raise bad_request("keyboard button text must be non-empty")
         return markup
 
-    def _apply_reply_markup(self, chat: FakeChat, markup: dict[str, Any] | None) -> Any:
-        """Reply keyboards change the chat; inline keyboards stay on the message."""
+    def _apply_reply_markup(
+        self, chat: FakeChat, markup: dict[str, Any] | None, content: dict[str, Any]
+    ) -> None:
+        """Reply keyboards change the chat; an inline keyboard goes on the new message's
+        `content`."""
         if markup is None:
-            return None
+            return
         if "keyboard" in markup:
             self._set_reply_keyboard(chat, markup)
         elif markup.get("remove_keyboard"):
             self._set_reply_keyboard(chat, None)
         if "inline_keyboard" in markup:
-            return markup
-        return None
+            content["reply_markup"] = markup
+
+    def _message_text(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A text message's content from the request's text, parse_mode and entities."""
+        text, entities = self._text_content(params, "text", "entities", TEXT_LIMIT)
+        content: dict[str, Any] = {"text": text}
+        if entities:
+            content["entities"] = entities
+        content["parse_mode"] = params.get("parse_mode")
+        content["source_text"] = params.get("text")
+        return content
 
     def _reply_to(self, chat: FakeChat, params: dict[str, Any]) -> dict[str, Any] | None:
         reply = params.get("reply_parameters") or {}
@@ -229,35 +241,23 @@ class MessageMethods(HttpFront):
 
     async def _m_sendMessage(self, token: str, params: dict[str, Any], files: Any) -> Any:
         chat = self._target_chat(params)
-        text, entities = self._text_content(params, "text", "entities", TEXT_LIMIT)
+        content = self._message_text(params)
         markup = self._check_markup(params.get("reply_markup"))
-        content: dict[str, Any] = {"text": text}
-        if entities:
-            content["entities"] = entities
-        content["parse_mode"] = params.get("parse_mode")
-        content["source_text"] = params.get("text")
-        inline = self._apply_reply_markup(chat, markup)
-        if inline is not None:
-            content["reply_markup"] = inline
+        self._apply_reply_markup(chat, markup, content)
         return public_message(self._record_bot_message(token, chat, content, params))
 
     async def _m_editMessageText(self, token: str, params: dict[str, Any], files: Any) -> Any:
         chat, message = self._editable_message(params)
         if "text" not in message:
             raise bad_request("there is no text in the message to edit")
-        text, entities = self._text_content(params, "text", "entities", TEXT_LIMIT)
+        content = self._message_text(params)
         markup = self._edit_markup(params)
         if (
-            text == message.get("text")
-            and entities == message.get("entities", [])
+            content["text"] == message.get("text")
+            and content.get("entities", []) == message.get("entities", [])
             and markup == message.get("reply_markup")
         ):
             raise bad_request(NOT_MODIFIED.removeprefix("Bad Request: "))
-        content: dict[str, Any] = {"text": text}
-        if entities:
-            content["entities"] = entities
-        content["parse_mode"] = params.get("parse_mode")
-        content["source_text"] = params.get("text")
         return self._apply_edit(chat, message, ("entities",), content, markup)
 
     async def _m_editMessageCaption(self, token: str, params: dict[str, Any], files: Any) -> Any:
