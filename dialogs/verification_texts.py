@@ -19,7 +19,7 @@ from bot.services.hromadas import HromadaDirectory
 from bot.services.members import MemberProfile
 from bot.services.verification import Decision
 from dialogs.common import TelegramId, esc
-from dialogs.presenters import is_kyiv, local_time, member_hromada, oblast_name
+from dialogs.presenters import local_time, place_text
 
 PHONE_LINK_PREFIX = "vp"  # deep link `?start=vp<telegram id>`: the member's phone, for staff
 
@@ -41,11 +41,8 @@ def _time(moment: datetime | None, tz: ZoneInfo) -> str:
 
 
 async def _place(t: Translator, member: MemberProfile, hromadas: HromadaDirectory) -> str:
-    oblast = oblast_name(hromadas.oblast(member.oblast_code or ""), t.locale)
-    if is_kyiv(member.oblast_code):
-        return oblast
-    hromada = await member_hromada(t, hromadas, member)
-    return ", ".join(part for part in (hromada, oblast) if part)
+    key = (member.hromada_code, member.hromada_text, member.oblast_code)
+    return place_text(t, await hromadas.place(key))
 
 
 async def render_card(
