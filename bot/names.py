@@ -16,6 +16,22 @@ from bot.services.hromadas import Oblast
 from bot.services.report_rules import ReportRules
 
 
+def short_name(associations: Iterable[AssociationInfo], code: str, locale: str) -> str:
+    """An association's short name (`АОТГ`, `Association of ATH`); an unknown code as itself."""
+    info = next((a for a in associations if a.code == code), None)
+    return info.short(locale) if info else code
+
+
+def short_names(
+    associations: Iterable[AssociationInfo], codes: Iterable[str] | None, locale: str
+) -> str:
+    """The short names of `codes` (None: of every association given), in that order, joined:
+    `ВАГ, УАРОР`."""
+    known = list(associations)
+    wanted = [a.code for a in known] if codes is None else codes
+    return ", ".join(short_name(known, code, locale) for code in wanted)
+
+
 @dataclass(frozen=True)
 class Names:
     rules: ReportRules
@@ -29,12 +45,10 @@ class Names:
         return cls(rules, {o.code: o for o in oblasts}, {a.code: a for a in associations})
 
     def association(self, code: str, locale: str) -> str:
-        """The association's short name (`АОТГ`, `Association of ATH`)."""
-        info = self.associations.get(code)
-        return info.short(locale) if info else code
+        return short_name(self.associations.values(), code, locale)
 
     def association_list(self, codes: Iterable[str], locale: str) -> str:
-        return ", ".join(self.association(code, locale) for code in codes)
+        return short_names(self.associations.values(), codes, locale)
 
     def oblast(self, code: str | None, locale: str, unknown: str | None = None) -> str:
         """The oblast's name; `unknown` (else the code itself) when there is none of that code."""

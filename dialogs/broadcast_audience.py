@@ -21,6 +21,7 @@ from aiogram_dialog.widgets.kbd import (
 
 from bot.content import AssociationInfo
 from bot.i18n import Translator
+from bot.names import short_names
 from bot.services.members import ROLES
 from dialogs.broadcast_draft import CANCEL, after_step, audience_of, back_button
 from dialogs.common import (
@@ -58,7 +59,8 @@ def _addressable(
 
 
 def _names(associations: list[AssociationInfo], codes: Sequence[str], locale: str) -> str:
-    return ", ".join(a.short(locale) for a in associations if a.code in codes)
+    """The short names of `codes`, in the associations' display order."""
+    return short_names(associations, [a.code for a in associations if a.code in codes], locale)
 
 
 def _role_names(t: Translator, roles: Sequence[str]) -> str:

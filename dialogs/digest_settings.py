@@ -25,7 +25,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.content import AssociationInfo
 from bot.i18n import DEFAULT_LOCALE, LOCALES, Translations, Translator
-from bot.names import Names
+from bot.names import Names, short_name
 from bot.services.digest_schedule import HOURS, JOINT, PRESETS, Schedule, next_slot
 from bot.services.digests import DigestService
 from bot.services.hromadas import HromadaDirectory
@@ -36,11 +36,11 @@ from bot.services.text_input import parse_int
 from bot.settings import Settings
 from delivery.digests import create_digest_scheduler
 from dialogs.common import esc
+from dialogs.staff_groups import GROUP_TYPES
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
 
-GROUP_TYPES = ("group", "supergroup")
 DAY_PRESETS = ("working", "daily", "weekly", "off")
 HOURS_PER_ROW = 4
 CHECK = "✓ "
@@ -85,8 +85,7 @@ def render_panel(
     if schedule.key == JOINT:
         lines = [t("digest-settings-joint-title")]
     else:
-        info = associations.get(schedule.key)
-        name = info.short(t.locale) if info else schedule.key
+        name = short_name(associations.values(), schedule.key, t.locale)
         lines = [t("digest-settings-title", name=esc(name))]
     if schedule.preset == "off":
         lines.append(t("digest-settings-off"))

@@ -21,6 +21,7 @@ from aiogram_dialog.widgets.kbd import Button, Row, ScrollingGroup, SwitchTo
 from aiogram_dialog.widgets.text import Format, Multi
 
 from bot.i18n import Translations, Translator
+from bot.names import short_names
 from bot.services.members import InvalidInput
 from bot.services.message_limits import utf16_len
 from bot.services.questions import (
@@ -55,7 +56,6 @@ from dialogs.question_texts import (
     QUESTION_LINK_PREFIX,
     DraftCallback,
     answering_for,
-    association_names,
     member_messages,
     render_card,
 )
@@ -268,7 +268,9 @@ async def get_question(dialog_manager: DialogManager, **_: Any) -> dict[str, Any
         "card": card,
         "truncated": esc(view.text) not in card,
         "answered": bool(view.answers),
-        "associations": esc(association_names(answering_for(view, rights), t.locale)),
+        "associations": esc(
+            short_names(view.associations, [a.code for a in answering_for(view, rights)], t.locale)
+        ),
     }
 
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.content import AssociationInfo
 from bot.i18n import Translator
+from bot.names import short_names
 from bot.services.hromadas import KYIV_PREFIX, HromadaDirectory, HromadaMatch, Oblast, Place
 from bot.services.members import MemberProfile
 from bot.services.romanization import romanize
@@ -69,8 +70,7 @@ def association_names(
 ) -> str:
     if unsure or not codes:
         return t("profile-associations-unsure")
-    by_code = {a.code: a for a in associations}
-    return ", ".join(by_code[c].short(t.locale) for c in codes if c in by_code)
+    return short_names(associations, codes, t.locale)
 
 
 async def member_hromada(t: Translator, directory: HromadaDirectory, profile: MemberProfile) -> str:

@@ -10,6 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.content import AssociationInfo
 from bot.i18n import Translator
+from bot.names import short_names
 from bot.services.message_limits import TEXT_LIMIT, utf16_len
 from bot.services.question_views import QuestionView
 from bot.services.questions import shorten, split_message
@@ -25,12 +26,6 @@ class DraftCallback(CallbackData, prefix="qdraft"):
     """The card's "knowledge-base draft" button."""
 
     question_id: RowId
-
-
-def association_names(
-    associations: tuple[AssociationInfo, ...] | list[AssociationInfo], locale: str
-) -> str:
-    return ", ".join(a.short(locale) for a in associations)
 
 
 def member_place(t: Translator, view: QuestionView) -> str:
@@ -56,7 +51,7 @@ def render_card(
         t(
             "desk-card-title",
             id=str(view.id),
-            associations=esc(association_names(view.associations, t.locale)),
+            associations=esc(short_names(view.associations, view.association_codes, t.locale)),
         ),
         t(
             "desk-card-member",
@@ -130,7 +125,7 @@ def member_messages(
     question, then the answer, split into as many messages as Telegram needs."""
     header = t(
         "questions-answer-header",
-        associations=esc(association_names(associations, t.locale)),
+        associations=esc(short_names(associations, None, t.locale)),
         question=esc(shorten(question, QUOTE_MAX)),
     )
     pieces = split_message(text, TEXT_LIMIT, first_limit=TEXT_LIMIT - utf16_len(header) - 2)

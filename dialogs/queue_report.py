@@ -15,6 +15,7 @@ from aiogram_dialog import DialogManager
 
 from bot.content import AssociationInfo
 from bot.i18n import Translator
+from bot.names import short_name
 from bot.services.hromadas import Place, PlaceKey
 from bot.services.message_limits import TEXT_LIMIT, utf16_len
 from bot.services.questions import split_message
@@ -35,7 +36,7 @@ from dialogs.common import (
     translator,
 )
 from dialogs.presenters import local_time, place_text
-from dialogs.report_card_texts import association_short, card_text, report_card_keyboard
+from dialogs.report_card_texts import card_text, report_card_keyboard
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +102,7 @@ def _history_head(
     if entry.kind == "position":
         return t(
             "queue-history-position",
-            association=esc(
-                association_short(associations, str(after.get("association", "")), t.locale)
-            ),
+            association=esc(short_name(associations, str(after.get("association", "")), t.locale)),
             position=str(after.get("position", "")),
         )
     if entry.kind in (

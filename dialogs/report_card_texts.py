@@ -17,6 +17,7 @@ from pydantic import Field
 
 from bot.content import AssociationInfo
 from bot.i18n import Translator
+from bot.names import short_name
 from bot.services.members import InvalidInput
 from bot.services.message_limits import TEXT_LIMIT, utf16_len
 from bot.services.questions import split_message
@@ -71,11 +72,6 @@ def position_value(value: str) -> tuple[str, str]:
     return code, position
 
 
-def association_short(associations: Sequence[AssociationInfo], code: str, locale: str) -> str:
-    info = next((a for a in associations if a.code == code), None)
-    return info.short(locale) if info else code
-
-
 # ------------------------------------------------------------------------------ the card
 
 
@@ -102,9 +98,7 @@ def render_report_card(
             "rdesk-card-title",
             reference=view.reference,
             associations=esc(
-                ", ".join(
-                    association_short(associations, c, locale) for c in view.association_codes
-                )
+                ", ".join(short_name(associations, c, locale) for c in view.association_codes)
             ),
         ),
         t(
@@ -283,7 +277,7 @@ def position_keyboard(
     """A row of positions for each association in `codes` (named when there are several)."""
     rows = []
     for code in codes:
-        prefix = f"{association_short(associations, code, t.locale)}: " if len(codes) > 1 else ""
+        prefix = f"{short_name(associations, code, t.locale)}: " if len(codes) > 1 else ""
         rows.append(
             [
                 InlineKeyboardButton(

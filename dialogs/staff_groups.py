@@ -17,6 +17,7 @@ from aiogram.types import ChatMemberRestricted, ChatMemberUpdated, Message
 
 from bot.content import AssociationInfo
 from bot.i18n import DEFAULT_LOCALE, LOCALES, Translations, Translator
+from bot.names import short_names
 from bot.services.staff import PermissionDenied, Rights, UnknownAssociation
 from bot.services.staff_chats import BoundChat, StaffChatService
 from dialogs.common import esc
@@ -50,11 +51,6 @@ def _codes_list(associations: list[AssociationInfo], locale: str) -> str:
     return "\n".join(f"• {a.code} — {esc(a.short(locale))}" for a in associations)
 
 
-def _names(codes: tuple[str, ...], associations: list[AssociationInfo], locale: str) -> str:
-    by_code = {a.code: a for a in associations}
-    return esc(", ".join(by_code[c].short(locale) if c in by_code else c for c in codes))
-
-
 async def _refused(message: Message, rights: Rights, t: Translator) -> bool:
     """Only admins bind and unbind groups: anyone else is told so."""
     if rights.is_admin:
@@ -82,7 +78,7 @@ async def on_bind(
     if not args or args[0] not in codes or (locale is not None and locale not in LOCALES):
         text = t("desk-bind-usage", codes=_codes_list(associations, t.locale))
         if bound is not None:
-            current = _names(bound.association_codes, associations, t.locale)
+            current = esc(short_names(associations, bound.association_codes, t.locale))
             text += "\n\n" + t("desk-bind-current", associations=current)
         await message.reply(text)
         return
@@ -112,8 +108,8 @@ async def on_bind(
     await message.reply(
         t(
             f"desk-bind-{result.status}",
-            association=_names((args[0],), associations, t.locale),
-            associations=_names(result.chat.association_codes, associations, t.locale),
+            association=esc(short_names(associations, (args[0],), t.locale)),
+            associations=esc(short_names(associations, result.chat.association_codes, t.locale)),
             language=t(f"desk-language-{result.chat.locale}"),
         )
     )
@@ -141,7 +137,9 @@ async def on_unbind(
         await message.reply(t("desk-unbind-none"))
         return
     logger.info("chat %s unbound from %s", message.chat.id, ",".join(unbound))
-    await message.reply(t("desk-unbind-done", associations=_names(unbound, associations, t.locale)))
+    await message.reply(
+        t("desk-unbind-done", associations=esc(short_names(associations, unbound, t.locale)))
+    )
 
 
 async def on_bot_membership(event: ChatMemberUpdated, staff_chats: StaffChatService) -> None:

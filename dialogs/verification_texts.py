@@ -15,6 +15,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.content import AssociationInfo
 from bot.i18n import Translator
+from bot.names import short_names
 from bot.services.hromadas import HromadaDirectory
 from bot.services.members import MemberProfile
 from bot.services.verification import Decision
@@ -66,12 +67,11 @@ async def render_card(
     place = await _place(t, member, hromadas)
     if place:
         lines.append(t("verify-card-place", place=place))
-    by_code = {a.code: a for a in associations}
-    names = [by_code[c].short(t.locale) for c in member.association_codes if c in by_code]
-    if member.associations_unsure or not names:
+    if member.associations_unsure or not member.association_codes:
         lines.append(t("verify-card-unsure"))
     else:
-        lines.append(t("verify-card-associations", associations=esc(", ".join(names))))
+        names = short_names(associations, member.association_codes, t.locale)
+        lines.append(t("verify-card-associations", associations=esc(names)))
     # The card is read in a group, where not everyone is staff: the number only in private.
     lines.append(t("verify-card-phone-shared" if member.phone else "verify-card-no-phone"))
     lines.append(t("verify-card-registered", time=_time(member.registered_at, tz)))
