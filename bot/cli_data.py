@@ -322,7 +322,7 @@ def _member_forget(args: argparse.Namespace) -> int:
     from bot.services.privacy import Erasure, PrivacyService, StaffMustBeRevoked
     from bot.services.questions import QuestionService
     from bot.services.reports import ReportService
-    from dialogs.privacy_cards import edit_cards_after_erasure
+    from delivery.privacy_cards import edit_cards_after_erasure
     from storage.fsm import create_fsm_storage, forget_user
 
     content = Content.load()

@@ -28,6 +28,7 @@ from bot.services.members import MemberProfile
 from bot.services.privacy import NoSuchMember, PrivacyService, StaffMustBeRevoked
 from bot.services.retention import RetentionPeriods
 from bot.settings import Settings
+from delivery.privacy_cards import edit_cards_after_erasure
 from dialogs.common import (
     USE_BUTTONS,
     Tr,
@@ -44,7 +45,6 @@ from dialogs.common import (
     user_id,
 )
 from dialogs.entry import open_home
-from dialogs.privacy_cards import edit_cards_after_erasure
 from dialogs.privacy_texts import (
     export_file_names,
     export_html,

@@ -12,41 +12,16 @@ import logging
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 
 from bot.i18n import Translations
-from bot.services.privacy import CardRef, Erasure
+from bot.services.privacy import Erasure
 from bot.services.questions import QuestionService
 from bot.services.reports import ReportService
+from delivery.card_edits import edit_card
 from delivery.question_cards import refresh_cards as refresh_question_cards
 from delivery.report_cards import refresh_report_cards
 
 logger = logging.getLogger(__name__)
-
-
-async def _edit_verification_card(bot: Bot, translations: Translations, card: CardRef) -> None:
-    t = translations.get(card.locale)
-    try:
-        await bot.edit_message_text(
-            text=t("privacy-card-erased"),
-            chat_id=card.chat_id,
-            message_id=card.message_id,
-            reply_markup=None,
-        )
-    except TelegramBadRequest as error:
-        if "not modified" not in error.message:
-            logger.info(
-                "verification card %s/%s not edited after an erasure: %s",
-                card.chat_id,
-                card.message_id,
-                error.message,
-            )
-    except TelegramAPIError as error:
-        logger.info(
-            "verification card in chat %s not edited after an erasure: %s",
-            card.chat_id,
-            type(error).__name__,
-        )
 
 
 async def edit_cards_after_erasure(
@@ -60,7 +35,9 @@ async def edit_cards_after_erasure(
 ) -> None:
     """Edit every staff card that showed the erased member. Never raises a Telegram error."""
     for card in erasure.verification_cards:
-        await _edit_verification_card(bot, translations, card)
+        text = translations.get(card.locale)("privacy-card-erased")
+        subject = "verification card after an erasure"
+        await edit_card(bot, card.chat_id, card.message_id, text, None, subject=subject)
     for report_id in erasure.report_ids:
         await refresh_report_cards(bot, reports, translations, report_id)
     for question_id in erasure.question_ids:
