@@ -445,9 +445,9 @@ async def delete_user_records(session: AsyncSession, user_id: int) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def forget_user(storage: BaseStorage, user_id: int) -> int:
-    """Delete every state and dialog of `user_id` from `storage` (the database or Redis);
-    returns how many records went."""
+async def forget_user(storage: object, user_id: int) -> int:
+    """Delete every state and dialog of `user_id` from `storage` (the database or Redis; any
+    other storage holds nothing to delete); returns how many records went."""
     if isinstance(storage, SqlStorage):
         async with storage.db.transaction() as session:
             return await delete_user_records(session, user_id)

@@ -125,10 +125,6 @@ class DialogStateStorage(Protocol):
     async def close(self) -> None: ...
 
 
-# storage/fsm.py's forget_user takes aiogram's storage class, which this module does not name.
-_forget_user: Callable[[Any, int], Awaitable[int]] = forget_user
-
-
 class RetentionService:
     """The retention rules: one method per rule, each walking its table in short transactions,
     and `sweep` applying them all. `dry_run` counts what would go and changes nothing."""
@@ -155,7 +151,7 @@ class RetentionService:
         if isinstance(storage, SqlStorage):
             return
         for telegram_id in telegram_ids:
-            await _forget_user(storage, telegram_id)
+            await forget_user(storage, telegram_id)
 
     async def sweep(
         self, now: datetime | None = None, *, dry_run: bool = False, progress: Progress = _nothing
