@@ -33,6 +33,7 @@ from bot.emulator.api import CAPTION_LIMIT, TEXT_LIMIT, UPLOAD_LIMIT
 from bot.emulator.entities import image_mime_type
 
 from .personas import PERSONAS, STAFF_GROUPS, Persona, StaffGroup, group_members
+from .personas import persona as persona_by_key
 
 __all__ = ["SandboxHooks", "create_sandbox_app"]
 
@@ -115,9 +116,9 @@ class SandboxPage:
 
     @staticmethod
     def persona_of(value: object) -> Persona:
-        for candidate in PERSONAS:
-            if candidate.key == value:
-                return candidate
+        if isinstance(value, str):
+            with contextlib.suppress(KeyError):
+                return persona_by_key(value)
         raise _Refused(400, "unknown_persona", f"unknown persona {value!r}")
 
     def user_of(self, persona: Persona) -> FakeUser:
