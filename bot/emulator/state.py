@@ -26,11 +26,10 @@ from .api import (
 from .chats import CallbackQuery, FakeChat
 from .entities import public_message
 from .limits import Injection, Limiter, LimitStats, SendLimits
+from .state_file import StateFile
 
 if TYPE_CHECKING:
     from .users import FakeUser
-
-from .state_file import StateFile
 
 _log = logging.getLogger(__name__)
 
