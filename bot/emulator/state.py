@@ -356,6 +356,18 @@ class EmulatorState:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
 
+    async def _wait_or_fail(
+        self,
+        predicate: Callable[[], Any],
+        timeout: float,  # noqa: ASYNC109
+        failure: Callable[[], str],
+    ) -> Any:
+        """`_wait_until` for a test: when the time is up, an AssertionError saying `failure()`."""
+        try:
+            return await self._wait_until(predicate, timeout)
+        except TimeoutError:
+            raise AssertionError(failure()) from None
+
     def _next_seq(self) -> int:
         self._seq += 1
         return self._seq

@@ -51,15 +51,14 @@ class UpdateQueue(EmulatorState):
 
     async def wait_webhook_idle(self, timeout: float = 10) -> None:  # noqa: ASYNC109
         """Wait until every update pushed so far has been delivered (answered 2xx)."""
-        try:
-            await self._wait_until(
-                lambda: True if not self._webhook_busy and not self._updates else None, timeout
-            )
-        except TimeoutError:
-            raise AssertionError(
+        await self._wait_or_fail(
+            lambda: True if not self._webhook_busy and not self._updates else None,
+            timeout,
+            lambda: (
                 f"webhook deliveries still pending after {timeout}s: {self.webhook_queued} "
                 f"queued, {len(self._updates)} not handed over; failures {self.webhook_failures}"
-            ) from None
+            ),
+        )
 
     def _deliver_pending(self) -> None:
         """Hand queued updates to the webhook as Telegram does: POSTs with the secret-token

@@ -448,13 +448,14 @@ class FakeUser:
                     return snapshot
             return None
 
-        try:
-            found: dict[str, Any] = await self.server._wait_until(find, timeout)
-        except TimeoutError:
-            raise AssertionError(
+        found: dict[str, Any] = await self.server._wait_or_fail(
+            find,
+            timeout,
+            lambda: (
                 f"no bot message matching {pattern!r} within {timeout}s in chat {target.id}"
                 + self._describe(target)
-            ) from None
+            ),
+        )
         return found
 
     async def wait_answer(self, callback_id: str, timeout: float = 10) -> dict[str, Any]:  # noqa: ASYNC109
@@ -464,11 +465,12 @@ class FakeUser:
         def answered() -> dict[str, Any] | None:
             return query.answer if query.answered else None
 
-        try:
-            result: dict[str, Any] = await self.server._wait_until(answered, timeout)
-        except TimeoutError:
-            raise AssertionError(
-                f"callback query {callback_id} (data {query.data!r}) was not answered within "
-                f"{timeout}s" + self._describe(self._chat(query.chat_id))
-            ) from None
+        result: dict[str, Any] = await self.server._wait_or_fail(
+            answered,
+            timeout,
+            lambda: (
+                f"callback query {callback_id} (data {query.data!r}) was not answered "
+                f"within {timeout}s" + self._describe(self._chat(query.chat_id))
+            ),
+        )
         return result
