@@ -24,6 +24,7 @@ from typing import Any
 
 from bot.services.message_limits import visible_text
 from bot.services.staff import StaffService
+from bot.services.staff_chats import CardRef
 from storage.db import Database
 from storage.fsm import delete_user_records
 from storage.models import AuditEvent, Member, utcnow
@@ -53,15 +54,6 @@ class NoSuchMember(LookupError):
 class StaffMustBeRevoked(Exception):
     """The person holds staff rights: their work as staff is the associations' record, so the
     rights are revoked first (by an administrator), then the profile can be deleted."""
-
-
-@dataclass(frozen=True)
-class CardRef:
-    """A message in a staff group to edit after an erasure."""
-
-    chat_id: int
-    message_id: int
-    locale: str
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from bot.services.report_types import (
     _NO_ASSOCIATIONS,
     OPEN,
     AttachmentView,
-    CardRef,
     CardViewer,
     HistoryEntry,
     MemberReport,
@@ -32,6 +31,7 @@ from bot.services.report_types import (
     normalise_reference,
 )
 from bot.services.staff import PermissionDenied, Rights
+from bot.services.staff_chats import CardRef
 from storage.models import (
     Member,
     Report,

@@ -17,7 +17,7 @@ from bot.services.hromadas import Oblast, Place
 from bot.services.members import InvalidInput
 from bot.services.report_rules import Category, Urgency
 from bot.services.staff import Rights
-from bot.services.staff_chats import BoundChat
+from bot.services.staff_chats import BoundChat, CardRef
 from bot.services.text_input import (
     ascii_digits,
     clean_block,
@@ -288,13 +288,6 @@ class PositionView:
     comment: str | None
     by_name: str | None
     at: datetime
-
-
-@dataclass(frozen=True)
-class CardRef:
-    chat_id: int
-    message_id: int
-    locale: str
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,6 @@ from bot.services.report_types import (
     AlreadyTaken,
     AttachmentIn,
     AttachmentView,
-    CardRef,
     CardViewer,
     ConcurrentChange,
     CosignResult,
@@ -80,6 +79,7 @@ from bot.services.report_types import (
     clean_title,
     normalise_reference,
 )
+from bot.services.staff_chats import CardRef
 
 __all__ = [
     "AFFECTED_GROUPS",
