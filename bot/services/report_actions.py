@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.services.members import InvalidInput
 from bot.services.report_base import ReportBase
 from bot.services.report_types import (
@@ -24,9 +26,9 @@ from bot.services.report_types import (
     _staff_name,
     clean_text,
 )
-from bot.services.staff import PermissionDenied
+from bot.services.staff import PermissionDenied, Rights
 from bot.services.staff_chats import group_bindings
-from storage.models import ReportCard, ReportStatus, ReportSupporter, Verification, utcnow
+from storage.models import Report, ReportCard, ReportStatus, ReportSupporter, Verification, utcnow
 from storage.repositories import associations as associations_repo
 from storage.repositories import members as members_repo
 from storage.repositories import questions as questions_repo
@@ -36,15 +38,22 @@ from storage.repositories import reports as repo
 class ReportStaffActions(ReportBase):
     """What staff do to a report, each action one transaction."""
 
+    async def _open_staff_report(
+        self, session: AsyncSession, report_id: int, rights: Rights
+    ) -> Report:
+        """The report these rights may act on, still open; ReportClosed when it is not."""
+        report, _ = await self._staff_report(session, report_id, rights)
+        if report.status not in OPEN:
+            raise ReportClosed(report.status)
+        return report
+
     async def take(self, report_id: int, staff: Actor) -> HistoryEntry | None:
         """Assign an open report to this staff member; None when it was theirs already.
         AlreadyTaken (with who has it) when someone else was first."""
         rights = await self.staff.rights(staff.telegram_id)
         name = _staff_name(staff.name)
         async with self.db.transaction() as session:
-            report, _ = await self._staff_report(session, report_id, rights)
-            if report.status not in OPEN:
-                raise ReportClosed(report.status)
+            report = await self._open_staff_report(session, report_id, rights)
             before = {"assignee": report.assignee_name}
             if report.assignee_telegram_id == staff.telegram_id:
                 return None
@@ -77,9 +86,7 @@ class ReportStaffActions(ReportBase):
 
         async def operation() -> HistoryEntry:
             async with self.db.transaction() as session:
-                report, _ = await self._staff_report(session, report_id, rights)
-                if report.status not in OPEN:
-                    raise ReportClosed(report.status)
+                report = await self._open_staff_report(session, report_id, rights)
                 if status not in TRANSITIONS.get(report.status, frozenset()):
                     raise TransitionRefused(report.status, status)
                 now = utcnow()
@@ -188,9 +195,7 @@ class ReportStaffActions(ReportBase):
 
         async def operation() -> JointResult:
             async with self.db.transaction() as session:
-                report, _ = await self._staff_report(session, report_id, rights)
-                if report.status not in OPEN:
-                    raise ReportClosed(report.status)
+                report = await self._open_staff_report(session, report_id, rights)
                 entry = None
                 if not report.joint:
                     report.joint = True
