@@ -3,6 +3,7 @@ its urgency, routed by the rules), similar open reports, co-signing and withdraw
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +35,7 @@ from bot.services.report_types import (
 )
 from bot.services.staff_chats import group_bindings
 from storage.models import (
+    Member,
     Report,
     ReportAttachment,
     ReportStatus,
@@ -292,12 +294,7 @@ class ReportFiling(ReportBase):
     async def _cosign(
         self, report_id: int, telegram_id: int, residents: int | None, request_key: str | None
     ) -> CosignResult:
-        async with self.db.transaction() as session:
-            if request_key is not None:
-                earlier = await self._cosign_result(session, request_key, telegram_id)
-                if earlier is not None:
-                    return earlier
-            report, member = await self._report_and_member(session, report_id, telegram_id)
+        async def join(session: AsyncSession, report: Report, member: Member) -> bool:
             if report.member_id == member.id:
                 raise InvalidInput("own-report")
             if report.status not in OPEN:
@@ -330,8 +327,9 @@ class ReportFiling(ReportBase):
                     {"member_id": member.id, "residents": residents},
                     request_key=request_key,
                 )
-            count = len(await repo.active_supporters(session, report.id))
-            return CosignResult(report.id, report.reference, changed, count)
+            return changed
+
+        return await self._change_support(report_id, telegram_id, request_key, join)
 
     async def withdraw(
         self, report_id: int, telegram_id: int, *, request_key: str | None = None
@@ -347,12 +345,7 @@ class ReportFiling(ReportBase):
     async def _withdraw(
         self, report_id: int, telegram_id: int, request_key: str | None
     ) -> CosignResult:
-        async with self.db.transaction() as session:
-            if request_key is not None:
-                earlier = await self._cosign_result(session, request_key, telegram_id)
-                if earlier is not None:
-                    return earlier
-            report, member = await self._report_and_member(session, report_id, telegram_id)
+        async def leave(session: AsyncSession, report: Report, member: Member) -> bool:
             row = await repo.supporter(session, report.id, member.id)
             changed = row is not None and row.withdrawn_at is None
             if row is not None and changed:
@@ -369,6 +362,27 @@ class ReportFiling(ReportBase):
                     None,
                     request_key=request_key,
                 )
+            return changed
+
+        return await self._change_support(report_id, telegram_id, request_key, leave)
+
+    async def _change_support(
+        self,
+        report_id: int,
+        telegram_id: int,
+        request_key: str | None,
+        change: Callable[[AsyncSession, Report, Member], Awaitable[bool]],
+    ) -> CosignResult:
+        """A change to the member's co-signature in one transaction: with a `request_key`
+        used before, what that press did; otherwise `change` (True when it changed anything),
+        and the report's active co-signers counted after it."""
+        async with self.db.transaction() as session:
+            if request_key is not None:
+                earlier = await self._cosign_result(session, request_key, telegram_id)
+                if earlier is not None:
+                    return earlier
+            report, member = await self._report_and_member(session, report_id, telegram_id)
+            changed = await change(session, report, member)
             count = len(await repo.active_supporters(session, report.id))
             return CosignResult(report.id, report.reference, changed, count)
 
