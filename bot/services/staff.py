@@ -127,6 +127,18 @@ class PendingInvite:
     created_at: datetime
     expires_at: datetime
 
+    @classmethod
+    def of(cls, invite: StaffInvite, code: str, names: dict[int, str]) -> PendingInvite:
+        """The invite, its association's code, and its creator's name from `names`."""
+        return cls(
+            invite.id,
+            code,
+            invite.created_by,
+            names.get(invite.created_by),
+            invite.created_at,
+            invite.expires_at,
+        )
+
 
 @dataclass(frozen=True)
 class Roster:
@@ -304,17 +316,7 @@ class StaffService:
         rows = [self._held(right, code, names.get(right.telegram_id)) for right, code in held]
         return Roster(
             rights=tuple(from_settings + rows),
-            invites=tuple(
-                PendingInvite(
-                    invite.id,
-                    code,
-                    invite.created_by,
-                    names.get(invite.created_by),
-                    invite.created_at,
-                    invite.expires_at,
-                )
-                for invite, code in invites
-            ),
+            invites=tuple(PendingInvite.of(invite, code, names) for invite, code in invites),
         )
 
     async def revoke(
@@ -381,14 +383,7 @@ class StaffService:
                 after={"invite_id": invite_id, "created_by": invite.created_by},
             )
             names = await repo.names_of(session, {invite.created_by})
-            return PendingInvite(
-                invite.id,
-                code,
-                invite.created_by,
-                names.get(invite.created_by),
-                invite.created_at,
-                invite.expires_at,
-            )
+            return PendingInvite.of(invite, code, names)
 
     async def _check_admin(self, session: AsyncSession, actor_id: int | None) -> None:
         """PermissionDenied unless `actor_id` is an admin now (None: the command line)."""
