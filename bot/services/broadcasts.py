@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT, visible_length, visible_text
+from bot.services.request_keys import once_per_key
 from bot.services.staff import Rights, StaffService
 from bot.services.text_input import has_words
 from storage.db import Database
@@ -278,11 +278,14 @@ class BroadcastService:
         `request_key` already used by this author, the broadcast made then is returned."""
         now = self.clock()
         if request_key is not None:
-            earlier = await self._confirmed(actor_telegram_id, request_key, now)
+            async with self.db.transaction() as session:
+                earlier = await self._confirmed(session, actor_telegram_id, request_key, now)
             if earlier is not None:
                 return earlier
-        try:
-            return await self._create(
+        return await once_per_key(
+            self.db,
+            request_key,
+            lambda: self._create(
                 actor_telegram_id,
                 actor_name,
                 announcement,
@@ -290,23 +293,16 @@ class BroadcastService:
                 progress_locale=progress_locale,
                 request_key=request_key,
                 now=now,
-            )
-        except IntegrityError:
-            # The same confirmation handled at once by another process: theirs stands.
-            if request_key is None:
-                raise
-            earlier = await self._confirmed(actor_telegram_id, request_key, now)
-            if earlier is None:
-                raise
-            return earlier
+            ),
+            lambda session, key: self._confirmed(session, actor_telegram_id, key, now),
+        )
 
     async def _confirmed(
-        self, actor_telegram_id: int, request_key: str, now: datetime
+        self, session: AsyncSession, actor_telegram_id: int, request_key: str, now: datetime
     ) -> BroadcastProgress | None:
         """The broadcast this author already confirmed with this key, if any."""
-        async with self.db.transaction() as session:
-            earlier = await repo.broadcast_by_request_key(session, actor_telegram_id, request_key)
-            return None if earlier is None else await self._progress(session, earlier, now)
+        earlier = await repo.broadcast_by_request_key(session, actor_telegram_id, request_key)
+        return None if earlier is None else await self._progress(session, earlier, now)
 
     async def _create(
         self,

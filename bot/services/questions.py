@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.filing_limits import UNLIMITED, WINDOW, FilingLimits
@@ -28,6 +27,7 @@ from bot.services.question_views import (
     QuestionView,
     association_info,
 )
+from bot.services.request_keys import once_per_key
 from bot.services.staff import PermissionDenied, Rights, StaffService
 from bot.services.staff_chats import CardRef, StaffChatService, group_bindings
 from bot.services.text_input import clean_block
@@ -199,17 +199,12 @@ class QuestionService:
         or the member is not registered; MemberRejected, or LimitReached. With a `request_key`
         this member asked with already, that question (`repeated`), nothing new."""
         cleaned = clean_question(text)
-        try:
-            return await self._ask(telegram_id, cleaned, locale, request_key)
-        except IntegrityError:
-            # The same press handled at once by another process: theirs stands.
-            if request_key is None:
-                raise
-            async with self.db.transaction() as session:
-                earlier = await self._asked(session, telegram_id, request_key)
-            if earlier is None:
-                raise
-            return earlier
+        return await once_per_key(
+            self.db,
+            request_key,
+            lambda: self._ask(telegram_id, cleaned, locale, request_key),
+            lambda session, key: self._asked(session, telegram_id, key),
+        )
 
     async def _asked(
         self, session: AsyncSession, telegram_id: int, request_key: str
@@ -310,19 +305,14 @@ class QuestionService:
         this officer answered with already, that answer (`repeated`): nothing to deliver."""
         cleaned = clean_answer(text)
         rights = await self.staff.rights(staff_telegram_id)
-        try:
-            return await self._answer(
+        return await once_per_key(
+            self.db,
+            request_key,
+            lambda: self._answer(
                 question_id, staff_telegram_id, staff_name, cleaned, rights, request_key
-            )
-        except IntegrityError:
-            # The same press or reply handled at once by another process: theirs stands.
-            if request_key is None:
-                raise
-            async with self.db.transaction() as session:
-                earlier = await self._answered(session, staff_telegram_id, rights, request_key)
-            if earlier is None:
-                raise
-            return earlier
+            ),
+            lambda session, key: self._answered(session, staff_telegram_id, rights, key),
+        )
 
     async def _answered(
         self, session: AsyncSession, staff_telegram_id: int, rights: Rights, request_key: str

@@ -26,6 +26,7 @@ from bot.services.report_types import (
     _staff_name,
     clean_text,
 )
+from bot.services.request_keys import once_per_key
 from bot.services.staff import PermissionDenied, Rights
 from bot.services.staff_chats import group_bindings
 from storage.models import Report, ReportCard, ReportStatus, ReportSupporter, Verification, utcnow
@@ -158,7 +159,8 @@ class ReportStaffActions(ReportBase):
                     request_key,
                 )
 
-        return await self._keyed(
+        return await once_per_key(
+            self.db,
             request_key,
             lambda: self._retrying(operation),
             lambda session, key: self._message_result(session, key, staff.telegram_id),

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -172,26 +171,6 @@ class ReportBase:
             after={**(after or {}), "event_id": event.id},
         )
         return _entry(event)
-
-    async def _keyed(
-        self,
-        request_key: str | None,
-        attempt: Callable[[], Awaitable[T]],
-        earlier: Callable[[AsyncSession, str], Awaitable[T | None]],
-    ) -> T:
-        """Run `attempt` (which checks the key in its own transaction); when another process
-        recorded the same key at the same moment, the unique key refuses this one and the
-        earlier result is read instead."""
-        try:
-            return await attempt()
-        except IntegrityError:
-            if request_key is None:
-                raise
-            async with self.db.transaction() as session:
-                found = await earlier(session, request_key)
-            if found is None:
-                raise
-            return found
 
     async def _keyed_event(
         self, session: AsyncSession, request_key: str | None, actor_telegram_id: int

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.filing_limits import WINDOW
@@ -33,6 +32,7 @@ from bot.services.report_types import (
     clean_residents,
     clean_title,
 )
+from bot.services.request_keys import once_per_key
 from bot.services.staff_chats import group_bindings
 from storage.models import (
     Member,
@@ -106,18 +106,14 @@ class ReportFiling(ReportBase):
         unregistered member; MemberRejected, or LimitReached (the draft stays). With a
         `request_key` this member filed with already, that report (`repeated`), nothing new."""
         try:
-            return await self._submit(telegram_id, form, request_key)
+            return await once_per_key(
+                self.db,
+                request_key,
+                lambda: self._submit(telegram_id, form, request_key),
+                lambda session, key: self._submitted(session, telegram_id, key),
+            )
         except _Repeated as repeated:
             return repeated.result
-        except IntegrityError:
-            # The same press handled at once by another process: theirs stands.
-            if request_key is None:
-                raise
-            async with self.db.transaction() as session:
-                earlier = await self._submitted(session, telegram_id, request_key)
-            if earlier is None:
-                raise
-            return earlier
 
     async def _submitted(
         self, session: AsyncSession, telegram_id: int, request_key: str
@@ -285,7 +281,8 @@ class ReportFiling(ReportBase):
         InvalidInput `own-report` for the reporter, `not-registered`; ReportClosed. With a
         `request_key` used before, what that press did (`repeated`), nothing new."""
         residents = clean_residents(residents)
-        return await self._keyed(
+        return await once_per_key(
+            self.db,
             request_key,
             lambda: self._cosign(report_id, telegram_id, residents, request_key),
             lambda session, key: self._cosign_result(session, key, telegram_id),
@@ -336,7 +333,8 @@ class ReportFiling(ReportBase):
     ) -> CosignResult:
         """The member takes back their co-signature (the row stays, dated). With a
         `request_key` used before, what that press did (`repeated`), nothing new."""
-        return await self._keyed(
+        return await once_per_key(
+            self.db,
             request_key,
             lambda: self._withdraw(report_id, telegram_id, request_key),
             lambda session, key: self._cosign_result(session, key, telegram_id),

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.members import MemberProfile
+from bot.services.request_keys import once_per_key
 from bot.services.staff import PermissionDenied, Rights, StaffService
 from storage.db import Database
 from storage.models import AuditEvent, Member, Verification, utcnow
@@ -84,19 +84,14 @@ class VerificationService:
         A member decided before is left as is: the Decision then names who decided. With a
         `request_key` that decided already, that decision (not `changed`), nothing new."""
         rights = await self.staff.rights(staff_telegram_id)
-        try:
-            return await self._decide(
+        return await once_per_key(
+            self.db,
+            request_key,
+            lambda: self._decide(
                 member_telegram_id, staff_telegram_id, approve, rights, staff_name, request_key
-            )
-        except IntegrityError:
-            # The same press handled at once by another process: theirs stands.
-            if request_key is None:
-                raise
-            async with self.db.transaction() as session:
-                earlier = await _keyed_decision(session, member_telegram_id, request_key)
-            if earlier is None:
-                raise
-            return earlier
+            ),
+            lambda session, key: _keyed_decision(session, member_telegram_id, key),
+        )
 
     async def _decide(
         self,

@@ -1,0 +1,37 @@
+"""A press handled once: an action given a request key (the button press or message that asked
+for it) stores the key with what it wrote, under a unique constraint. When two processes handle
+the same press at once, the second one's write is refused and it answers with the first one's
+result instead."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import Database
+
+T = TypeVar("T")
+
+
+async def once_per_key(
+    db: Database,
+    request_key: str | None,
+    attempt: Callable[[], Awaitable[T]],
+    earlier: Callable[[AsyncSession, str], Awaitable[T | None]],
+) -> T:
+    """Run `attempt` (which checks the key in its own transaction); when another process
+    recorded the same key at the same moment, the unique key refuses this one and the
+    earlier result is read instead: theirs stands."""
+    try:
+        return await attempt()
+    except IntegrityError:
+        if request_key is None:
+            raise
+        async with db.transaction() as session:
+            found = await earlier(session, request_key)
+        if found is None:
+            raise
+        return found
