@@ -49,6 +49,10 @@ from storage.repositories import members as members_repo
 from storage.repositories import questions as questions_repo
 from storage.repositories import reports as repo
 
+# What a change to a co-signature records: its history entry's before and after; None when
+# nothing changed (co-signed or withdrawn already).
+_Recorded = tuple[dict[str, Any] | None, dict[str, Any] | None] | None
+
 
 class ReportFiling(ReportBase):
     """Drafts, filing, similar reports, co-signing."""
@@ -281,23 +285,15 @@ class ReportFiling(ReportBase):
         InvalidInput `own-report` for the reporter, `not-registered`; ReportClosed. With a
         `request_key` used before, what that press did (`repeated`), nothing new."""
         residents = clean_residents(residents)
-        return await once_per_key(
-            self.db,
-            request_key,
-            lambda: self._cosign(report_id, telegram_id, residents, request_key),
-            lambda session, key: self._cosign_result(session, key, telegram_id),
-        )
 
-    async def _cosign(
-        self, report_id: int, telegram_id: int, residents: int | None, request_key: str | None
-    ) -> CosignResult:
-        async def join(session: AsyncSession, report: Report, member: Member) -> bool:
+        async def join(session: AsyncSession, report: Report, member: Member) -> _Recorded:
             if report.member_id == member.id:
                 raise InvalidInput("own-report")
             if report.status not in OPEN:
                 raise ReportClosed(report.status)
             row = await repo.supporter(session, report.id, member.id)
-            changed = row is None or row.withdrawn_at is not None
+            if row is not None and row.withdrawn_at is None:
+                return None
             if row is None:
                 row = await repo.add_supporter(
                     session,
@@ -307,82 +303,72 @@ class ReportFiling(ReportBase):
                         joined_at=utcnow(),
                     ),
                 )
-            if changed:
-                row.hromada_code, row.hromada_text = member.hromada_code, member.hromada_text
-                row.oblast_code, row.residents = member.oblast_code, residents
-                row.verified = member.verification == Verification.VERIFIED
-                row.joined_at, row.withdrawn_at = utcnow(), None
-                await session.flush()
-                await self._record(
-                    session,
-                    report,
-                    telegram_id,
-                    member.full_name,
-                    "cosign",
-                    False,
-                    None,
-                    {"member_id": member.id, "residents": residents},
-                    request_key=request_key,
-                )
-            return changed
+            row.hromada_code, row.hromada_text = member.hromada_code, member.hromada_text
+            row.oblast_code, row.residents = member.oblast_code, residents
+            row.verified = member.verification == Verification.VERIFIED
+            row.joined_at, row.withdrawn_at = utcnow(), None
+            return None, {"member_id": member.id, "residents": residents}
 
-        return await self._change_support(report_id, telegram_id, request_key, join)
+        return await self._change_support(report_id, telegram_id, request_key, "cosign", join)
 
     async def withdraw(
         self, report_id: int, telegram_id: int, *, request_key: str | None = None
     ) -> CosignResult:
         """The member takes back their co-signature (the row stays, dated). With a
         `request_key` used before, what that press did (`repeated`), nothing new."""
-        return await once_per_key(
-            self.db,
-            request_key,
-            lambda: self._withdraw(report_id, telegram_id, request_key),
-            lambda session, key: self._cosign_result(session, key, telegram_id),
-        )
 
-    async def _withdraw(
-        self, report_id: int, telegram_id: int, request_key: str | None
-    ) -> CosignResult:
-        async def leave(session: AsyncSession, report: Report, member: Member) -> bool:
+        async def leave(session: AsyncSession, report: Report, member: Member) -> _Recorded:
             row = await repo.supporter(session, report.id, member.id)
-            changed = row is not None and row.withdrawn_at is None
-            if row is not None and changed:
-                row.withdrawn_at = utcnow()
-                await session.flush()
-                await self._record(
-                    session,
-                    report,
-                    telegram_id,
-                    member.full_name,
-                    "withdraw",
-                    False,
-                    {"member_id": member.id},
-                    None,
-                    request_key=request_key,
-                )
-            return changed
+            if row is None or row.withdrawn_at is not None:
+                return None
+            row.withdrawn_at = utcnow()
+            return {"member_id": member.id}, None
 
-        return await self._change_support(report_id, telegram_id, request_key, leave)
+        return await self._change_support(report_id, telegram_id, request_key, "withdraw", leave)
 
     async def _change_support(
         self,
         report_id: int,
         telegram_id: int,
         request_key: str | None,
-        change: Callable[[AsyncSession, Report, Member], Awaitable[bool]],
+        kind: str,
+        change: Callable[[AsyncSession, Report, Member], Awaitable[_Recorded]],
     ) -> CosignResult:
-        """A change to the member's co-signature in one transaction: with a `request_key`
-        used before, what that press did; otherwise `change` (True when it changed anything),
-        and the report's active co-signers counted after it."""
-        async with self.db.transaction() as session:
-            if request_key is not None:
-                earlier = await self._cosign_result(session, request_key, telegram_id)
-                if earlier is not None:
-                    return earlier
-            report, member = await self._report_and_member(session, report_id, telegram_id)
-            changed = await change(session, report, member)
-            count = len(await repo.active_supporters(session, report.id))
-            return CosignResult(report.id, report.reference, changed, count)
+        """A change to the member's co-signature, in one transaction: with a `request_key`
+        used before, what that press did; otherwise `change`, which gives the history entry's
+        before and after (None: nothing changed), and the active co-signers counted after it."""
+
+        async def attempt() -> CosignResult:
+            async with self.db.transaction() as session:
+                if request_key is not None:
+                    earlier = await self._cosign_result(session, request_key, telegram_id)
+                    if earlier is not None:
+                        return earlier
+                report, member = await self._report_and_member(session, report_id, telegram_id)
+                recorded = await change(session, report, member)
+                if recorded is not None:
+                    await session.flush()
+                    before, after = recorded
+                    await self._record(
+                        session,
+                        report,
+                        telegram_id,
+                        member.full_name,
+                        kind,
+                        False,
+                        before,
+                        after,
+                        request_key=request_key,
+                    )
+                count = len(await repo.active_supporters(session, report.id))
+                return CosignResult(report.id, report.reference, recorded is not None, count)
+
+        return await once_per_key(
+            self.db,
+            request_key,
+            attempt,
+            lambda session, key: self._cosign_result(session, key, telegram_id),
+        )
 
 
 async def _open_reports(
