@@ -374,14 +374,7 @@ class StaffService:
                 raise InviteGone
             association = await session.get(Association, invite.association_id)
             code = association.code if association else ""
-            await add_event(
-                session,
-                actor_id=actor_id,
-                action="staff.invite_revoked",
-                subject_type="association",
-                subject_id=code,
-                after={"invite_id": invite_id, "created_by": invite.created_by},
-            )
+            await _invite_revoked(session, actor_id, invite, code)
             names = await repo.names_of(session, {invite.created_by})
             return PendingInvite.of(invite, code, names)
 
@@ -444,14 +437,7 @@ class StaffService:
             )
             for invite, invite_code in theirs:
                 if invite.id in withdrawn:
-                    await add_event(
-                        session,
-                        actor_id=actor_id,
-                        action="staff.invite_revoked",
-                        subject_type="association",
-                        subject_id=invite_code,
-                        after={"invite_id": invite.id, "created_by": invite.created_by},
-                    )
+                    await _invite_revoked(session, actor_id, invite, invite_code)
         return Revoked(held, rights, len(withdrawn))
 
 
@@ -466,3 +452,17 @@ async def _association_id(
     if association is None:
         raise UnknownAssociation(association_code)
     return association.id
+
+
+async def _invite_revoked(
+    session: AsyncSession, actor_id: int | None, invite: StaffInvite, association_code: str
+) -> None:
+    """The audit entry of an invite revoked, by itself or with its creator's right."""
+    await add_event(
+        session,
+        actor_id=actor_id,
+        action="staff.invite_revoked",
+        subject_type="association",
+        subject_id=association_code,
+        after={"invite_id": invite.id, "created_by": invite.created_by},
+    )
