@@ -1,6 +1,6 @@
 """Announcements from staff to members: who may send to whom, the outbox written at confirmation,
 progress, pause / resume / cancel, and the News list. Knows nothing of Telegram; the
-`BroadcastSender` (bot/services/broadcast_sender.py) works through the outbox."""
+`BroadcastSender` (delivery/broadcast_sender.py) works through the outbox."""
 
 from __future__ import annotations
 
