@@ -1,7 +1,8 @@
 """Cards sweep repository: which staff-group cards the normal path should have posted and did
 not, and recording the ones the sweep posts. Adds and flushes; the sweep service commits.
 
-The rules mirror the normal path's (delivery/report_cards.py, question_cards.py, verification_cards.py):
+The rules mirror the normal path's (delivery/report_cards.py, question_cards.py and
+verification_cards.py):
 - a report still open gets a card in the active group of every association it is routed to;
   once it is joint, in every active group (what "joint" posts at once);
 - a question still open, of a member who has not deleted their profile, in the active group of
