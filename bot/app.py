@@ -172,12 +172,12 @@ def create_services(settings: Settings, db: Database, content: Content) -> Servi
 
 
 def create_card_poster(
-    bot: Bot, settings: Settings, db: Database, content: Content
+    bot: Bot, settings: Settings, db: Database, content: Content, services: Services | None = None
 ) -> TelegramCardPoster:
-    """The cards sweep's Telegram side, with the app's services."""
+    """The cards sweep's Telegram side, with the app's services (built here when not given)."""
     from delivery.card_sweep import TelegramCardPoster
 
-    services = create_services(settings, db, content)
+    services = services or create_services(settings, db, content)
     return TelegramCardPoster(
         bot,
         db,
@@ -201,8 +201,10 @@ def create_dispatcher(
     events_isolation: BaseEventIsolation,
     message_manager: MessageManagerProtocol | None = None,
     update_log: UpdateLogMiddleware | None = None,
+    services: Services | None = None,
 ) -> Dispatcher:
-    """A dispatcher with fresh routers and dialogs, its services injected by name."""
+    """A dispatcher with fresh routers and dialogs, its services (built here when not given)
+    injected by name."""
     from dialogs import broadcast_progress, entry, errors, expert_desk, report_desk, verification
     from dialogs.broadcast import broadcast_dialog, create_broadcast_router
     from dialogs.common import BotMessageManager, distinct_intent_ids
@@ -220,7 +222,7 @@ def create_dispatcher(
     from dialogs.staff import staff_access_dialog, staff_invites_dialog
     from dialogs.staff_groups import create_staff_groups_router
 
-    services = create_services(settings, db, content)
+    services = services or create_services(settings, db, content)
     dp = Dispatcher(
         storage=storage,
         events_isolation=events_isolation,

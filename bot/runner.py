@@ -25,9 +25,11 @@ from aiohttp import web
 from bot.app import (
     Content,
     Dispatcher,
+    Services,
     create_bot,
     create_card_poster,
     create_dispatcher,
+    create_services,
     import_codifier_on_first_start,
     migrate_and_sync,
 )
@@ -100,6 +102,7 @@ async def run_bot(settings: Settings) -> None:
         bot = create_bot(settings)
         stack.push_async_callback(bot.session.close)
         update_log = UpdateLogMiddleware()
+        services = create_services(settings, db, content)
         dp = create_dispatcher(
             settings=settings,
             db=db,
@@ -107,12 +110,13 @@ async def run_bot(settings: Settings) -> None:
             storage=storage,
             events_isolation=isolation,
             update_log=update_log,
+            services=services,
         )
         workers = [
             asyncio.create_task(_run_broadcast_sender(settings, db, content)),
             asyncio.create_task(_run_digest_scheduler(settings, db, content, bot)),
             asyncio.create_task(_run_retention_job(settings, db, storage)),
-            asyncio.create_task(_run_card_sweeper(settings, db, content, bot)),
+            asyncio.create_task(_run_card_sweeper(settings, db, content, bot, services)),
         ]
         stack.push_async_callback(_stop_workers, workers)
 
@@ -354,12 +358,14 @@ async def _run_retention_job(settings: Settings, db: Database, storage: BaseStor
     await RetentionJob(db, service, settings.tz).run()
 
 
-async def _run_card_sweeper(settings: Settings, db: Database, content: Content, bot: Bot) -> None:
+async def _run_card_sweeper(
+    settings: Settings, db: Database, content: Content, bot: Bot, services: Services
+) -> None:
     """Staff-group cards the normal path did not post, posted by one process at a time.
     Cancelled at shutdown, it stops after the card in flight is recorded (bounded wait)."""
     from delivery.card_sweep import create_card_sweeper
 
-    sweeper = create_card_sweeper(create_card_poster(bot, settings, db, content))
+    sweeper = create_card_sweeper(create_card_poster(bot, settings, db, content, services))
     running = asyncio.create_task(sweeper.run())
     try:
         await asyncio.shield(running)
