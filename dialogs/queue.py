@@ -30,7 +30,7 @@ from bot.i18n import Translator
 from bot.services.export import export_rows, file_name, render
 from bot.services.hromadas import HromadaDirectory
 from bot.services.report_rules import ReportRules
-from bot.services.reports import OPEN, QueueFilter, QueueItem, ReportService
+from bot.services.reports import OPEN, CardViewer, QueueFilter, QueueItem, ReportService
 from bot.services.staff import Rights
 from bot.services.text_input import parse_id
 from bot.settings import Settings
@@ -250,10 +250,11 @@ async def _open_report(callback: CallbackQuery, manager: DialogManager, report_i
     if not rights.is_staff:
         await answer(manager, callback, t("queue-no-rights"), alert=True)
         return
-    view = await reports_of(manager).report(report_id)
-    if view is None:
+    card = await reports_of(manager).card(report_id, CardViewer.STAFF)
+    if card is None:
         await answer(manager, callback, t("queue-report-not-found"), alert=True)
         return
+    view = card.view
     if not view.actionable_by(rights):
         logger.info(
             "report %s refused to %s in the queue: not theirs", report_id, rights.telegram_id
@@ -263,7 +264,7 @@ async def _open_report(callback: CallbackQuery, manager: DialogManager, report_i
     if callback.message is None:
         return
     await callback.answer()
-    await send_report(manager, callback.message.chat.id, view)
+    await send_report(manager, callback.message.chat.id, card)
     manager.dialog_data["report_id"] = view.id
     manager.dialog_data["reference"] = view.reference
     await manager.switch_to(Queue.report, show_mode=ShowMode.SEND)

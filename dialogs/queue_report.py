@@ -16,13 +16,13 @@ from aiogram_dialog import DialogManager
 from bot.content import AssociationInfo
 from bot.i18n import Translator
 from bot.names import short_name
-from bot.services.hromadas import Place, PlaceKey
+from bot.services.hromadas import Place, PlaceKey, place_key
 from bot.services.message_limits import TEXT_LIMIT, utf16_len
 from bot.services.questions import split_message
 from bot.services.reports import (
     AttachmentView,
-    CardViewer,
     HistoryEntry,
+    ReportCardData,
     ReportView,
     SupporterView,
 )
@@ -48,10 +48,6 @@ HISTORY_PIECE_SMALL = 800  # for a piece that escaping made too long
 
 def _place(t: Translator, places: Mapping[PlaceKey, Place], supporter: SupporterView) -> str:
     return place_text(t, places[place_key(supporter)]) or "—"
-
-
-def place_key(supporter: SupporterView) -> PlaceKey:
-    return (supporter.hromada_code, supporter.hromada_text, supporter.oblast_code)
 
 
 def cosigners_text(
@@ -218,16 +214,12 @@ async def _send_media(
         )
 
 
-async def send_report(manager: DialogManager, chat_id: int, view: ReportView) -> None:
-    """The card with its buttons (in this private chat with the reporter's phone), the
+async def send_report(manager: DialogManager, chat_id: int, card: ReportCardData) -> None:
+    """The card (read for a staff viewer: with the reporter's phone) with its buttons, the
     attachments, the co-signers and the full history."""
     bot = bot_of(manager)
     t, tz, reports = translator(manager), timezone_of(manager), reports_of(manager)
     username = (await bot.me()).username or ""
-    card = await reports.card(view.id, CardViewer.STAFF)
-    if card is None:  # erased since the list was shown
-        await bot.send_message(chat_id, t("queue-report-not-found"))
-        return
     view = card.view
     await bot.send_message(
         chat_id, card_text(t, card, tz), reply_markup=report_card_keyboard(t, view, username)

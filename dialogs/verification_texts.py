@@ -16,7 +16,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from bot.content import AssociationInfo
 from bot.i18n import Translator
 from bot.names import short_names
-from bot.services.hromadas import HromadaDirectory
+from bot.services.hromadas import HromadaDirectory, place_key
 from bot.services.members import MemberProfile
 from bot.services.verification import Decision
 from dialogs.common import TelegramId, esc
@@ -42,8 +42,7 @@ def _time(moment: datetime | None, tz: ZoneInfo) -> str:
 
 
 async def _place(t: Translator, member: MemberProfile, hromadas: HromadaDirectory) -> str:
-    key = (member.hromada_code, member.hromada_text, member.oblast_code)
-    return place_text(t, await hromadas.place(key))
+    return place_text(t, await hromadas.place(place_key(member)))
 
 
 async def render_card(

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from bot.content import CONTENT_DIR, load_associations
 from bot.i18n import Translations
 from bot.services.associations import sync_associations
-from bot.services.hromadas import HromadaDirectory, load_oblasts
+from bot.services.hromadas import HromadaDirectory, load_oblasts, place_key
 from bot.services.katottg import import_codifier
 from bot.services.members import MemberService, RegistrationForm
 from bot.services.questions import QuestionService
@@ -22,7 +22,7 @@ from bot.services.reports import ReportService
 from bot.services.staff import StaffService
 from dialogs.presenters import place_text
 from dialogs.question_texts import render_card as question_card
-from dialogs.queue_report import cosigners_text, place_key
+from dialogs.queue_report import cosigners_text
 from dialogs.report_card_texts import card_text
 from dialogs.verification_texts import render_card as verification_card
 from storage.db import Database

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rapidfuzz import fuzz
 from sqlalchemy import func, select
@@ -37,7 +37,9 @@ __all__ = [
     "Oblast",
     "Place",
     "PlaceKey",
+    "StoredPlace",
     "load_oblasts",
+    "place_key",
     "skeleton",
 ]
 
@@ -177,6 +179,21 @@ class Place:
 
 # A member's place as stored: the codifier code picked (or None), the text typed, the oblast code.
 PlaceKey = tuple[str | None, str | None, str | None]
+
+
+class StoredPlace(Protocol):
+    """Whatever stores a member's place: a member, a report, a co-signer, their views."""
+
+    @property
+    def hromada_code(self) -> str | None: ...
+    @property
+    def hromada_text(self) -> str | None: ...
+    @property
+    def oblast_code(self) -> str | None: ...
+
+
+def place_key(stored: StoredPlace) -> PlaceKey:
+    return (stored.hromada_code, stored.hromada_text, stored.oblast_code)
 
 
 def load_oblasts(path: Path) -> list[Oblast]:

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.filing_limits import UNLIMITED, WINDOW, FilingLimits
-from bot.services.hromadas import HromadaDirectory
+from bot.services.hromadas import HromadaDirectory, place_key
 from bot.services.members import InvalidInput, MemberProfile
 from bot.services.message_limits import TEXT_LIMIT, utf16_len
 from bot.services.question_views import (
@@ -468,8 +468,7 @@ class QuestionService:
             )
         if self.hromadas is None:
             return view
-        key = (profile.hromada_code, profile.hromada_text, profile.oblast_code)
-        return replace(view, place=await self.hromadas.place(key))
+        return replace(view, place=await self.hromadas.place(place_key(profile)))
 
     async def record_feedback(self, telegram_id: int, slug: str, helpful: bool) -> None:
         """The member's "was this helpful?" vote on an entry; a later vote replaces theirs."""

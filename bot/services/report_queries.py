@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import AssociationInfo
+from bot.services.hromadas import place_key
 from bot.services.report_base import ReportBase
 from bot.services.report_types import (
     _NO_ASSOCIATIONS,
@@ -97,10 +98,7 @@ class ReportQueries(ReportBase):
         )
         async with self.db.transaction() as session:
             rows, total = await repo.queue_page(session, query, (page - 1) * per_page, per_page)
-            places = await self.places.places(
-                [(row.hromada_code, row.hromada_text, row.oblast_code) for row, _count in rows],
-                session,
-            )
+            places = await self.places.places([place_key(row) for row, _count in rows], session)
         items = tuple(
             QueueItem(
                 id=row.id,
@@ -116,7 +114,7 @@ class ReportQueries(ReportBase):
                 assignee_name=row.assignee_name,
                 joint=row.joint,
                 supporters=count,
-                place=places[(row.hromada_code, row.hromada_text, row.oblast_code)],
+                place=places[place_key(row)],
             )
             for row, count in rows
         )
@@ -189,8 +187,7 @@ class ReportQueries(ReportBase):
             reporter = await session.get(Member, report.member_id, options=_NO_ASSOCIATIONS)
             assert reporter is not None
             view = await _view(session, report, reporter)
-            place_key = (view.hromada_code, view.hromada_text, view.oblast_code)
-            place = await self.places.place(place_key, session)
+            place = await self.places.place(place_key(view), session)
             decline_reason = None
             if view.status == ReportStatus.DECLINED:
                 declined = [
