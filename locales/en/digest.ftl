@@ -7,8 +7,8 @@ digest-reports = { $count ->
    *[other] { $count } reports
 }
 digest-cosigners = { $count ->
-    [one] { $count } co-signer
-   *[other] { $count } co-signers
+    [one] supported by { $count } member
+   *[other] supported by { $count } members
 }
 digest-questions = { $count ->
     [one] { $count } question
@@ -30,7 +30,7 @@ digest-open-status = • { $status }: { $count }
 digest-overdue = ⏰ <b>Overdue: { $reports }</b> (no first response by the deadline, oldest first)
 digest-overdue-none = ⏰ No overdue reports.
 digest-overdue-item = • { $reference } — { $title } (deadline { $deadline })
-digest-cosigned = ✍️ <b>Most co-signed</b> (verified members)
+digest-cosigned = ✍️ <b>Most supported</b> (verified members only)
 digest-cosigned-item = • { $reference } — { $title }: { $cosigners }
 digest-by-category = 🗂 <b>New by category</b>
 digest-by-oblast = 📍 <b>New by oblast</b>

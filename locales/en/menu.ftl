@@ -16,7 +16,7 @@ menu-broadcast = 📢 New announcement
 help-text =
     ℹ️ <b>Help</b>
 
-    This bot is the joint platform of Ukraine's three national associations of local self-government: VAG, the ATH Association and UAROR.
+    This bot is the joint platform of Ukraine's three national associations of local self-government: VAG, the Association of ATH and UAROR.
 
     <b>Commands:</b>
     /start — start or continue registration

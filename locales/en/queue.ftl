@@ -35,7 +35,7 @@ queue-export-column-katottg = KATOTTG code
 queue-export-column-hromadas = Hromadas
 queue-export-column-oblasts = Oblasts
 queue-export-column-residents = Residents
-queue-export-column-cosigners = Co-signers
+queue-export-column-cosigners = Supporters
 queue-export-column-groups = Affected groups
 queue-export-column-first-response = First response, hours
 queue-export-column-resolution = Resolution, hours
@@ -85,16 +85,16 @@ queue-filter-oblast-prompt = Choose the oblast:
 queue-filter-urgency-prompt = Choose the urgency:
 queue-back-to-list = ⬅️ Back to the queue
 queue-show-again = 🔄 Show again
-queue-report-shown = ⬆️ Report { $reference } is above: its card with the action buttons, the attachments, who co-signed it and the full history.
+queue-report-shown = ⬆️ Report { $reference } is above: its card with the action buttons, the attachments, who supported it and the full history.
 queue-report-not-found = There is no such report.
 queue-report-foreign = ⛔ This report went to another association, so you cannot work on it.
 
-## An opened report: attachments, co-signers, history
+## An opened report: attachments, supporters, history
 
 queue-attachments-caption = 📎 Attachments of report { $reference }
 queue-attachments-failed = ⚠️ The attachments could not be shown: Telegram no longer has these files.
-queue-cosigners-none = 👥 Nobody has co-signed report { $reference } yet.
-queue-cosigners-title = 👥 <b>Co-signers of report { $reference }</b> ({ $count })
+queue-cosigners-none = 👥 Nobody has supported report { $reference } yet.
+queue-cosigners-title = 👥 <b>Supporters of report { $reference }</b> ({ $count })
 queue-cosigner = • { $name } — { $place } · { $verified ->
         [yes] ✅ membership verified
        *[no] ⏳ membership not verified (not counted in the figures)
@@ -106,10 +106,10 @@ queue-history-entry = <b>{ $time }</b> · { $actor }
 queue-history-submitted = 📨 Submitted the report
 queue-history-status = 🔄 Status: { $before } → { $after }
 queue-history-assign = 🙋 Took the report
-queue-history-reply = 💬 Answer to the reporter and co-signers:
+queue-history-reply = 💬 Answer to the reporter and the supporters:
 queue-history-note = 🔒 Internal note (members never see it):
 queue-history-reporter-reply = ↩️ The reporter's answer:
-queue-history-cosign = ➕ Co-signed the report
+queue-history-cosign = ➕ Supported the report
 queue-history-withdraw = ➖ Withdrew their support
 queue-history-joint = 🤝 Marked as joint for all associations
 queue-history-position = 📌 Position of { $association }: { $position ->

@@ -21,7 +21,7 @@ report-form-untitled = untitled
 report-form-category-prompt =
     📝 <b>Report an issue</b>
     
-    Step 1. Choose the area the issue concerns.
+    Step 1. Choose the category of the issue.
     Your answers are kept as a draft: you can come back to it later.
 
 report-form-urgency-prompt =
@@ -118,7 +118,7 @@ report-form-preview-head =
     
     <b>{ $title }</b>
     
-    🗂 Area: { $category }
+    🗂 Category: { $category }
     ⏱ Urgency: { $urgency } (response within { $within })
     📍 Hromada: { $hromada }
     👤 Reported by: { $name }
@@ -131,7 +131,7 @@ report-form-preview-hint = To correct a field, press ✏️ with its name. If ev
 report-form-preview-shortened = <i>(The description is shortened in this preview; the secretariat will receive all of it.)</i>
 report-form-preview-none = —
 report-form-preview-unverified = ℹ️ Your membership is not confirmed yet: the report will be marked as filed by an unconfirmed member.
-report-form-edit-category = Area
+report-form-edit-category = Category
 report-form-edit-urgency = Urgency
 report-form-edit-title = Title
 report-form-edit-description = Description
@@ -172,7 +172,7 @@ report-mine-report =
     “{ $title }”
     
     Status: <b>{ $status }</b>
-    Area: { $category }
+    Category: { $category }
     Urgency: { $urgency }
     Filed: { $submitted }
 report-mine-deadline = Response due by: { $deadline } (Kyiv time)

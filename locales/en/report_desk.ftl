@@ -1,5 +1,5 @@
 ## Urgent-issue reports, staff side: the card in the staff group (in the group's language), its
-## buttons, replies to the card, and what the reporter and co-signers are told.
+## buttons, replies to the card, and what the reporter and the supporters are told.
 
 rdesk-card-title = 🚨 <b>Report { $reference }</b> · { $associations }
 rdesk-card-urgency = ⏱ Urgency: { $urgency }. Answer by { $deadline } (Kyiv time)
@@ -21,7 +21,7 @@ rdesk-card-verified = { $verified ->
 rdesk-card-dream = 🏗 DREAM project: { $dream }
 rdesk-card-residents = 🏘 Residents affected: { $residents }
 rdesk-card-groups = 👥 Groups of people affected: { $groups }
-rdesk-card-figures = ✍️ With co-signers (verified members only): { $hromadas } hromadas, { $oblasts } oblasts, { $residents } residents. Co-signers: { $cosigners }
+rdesk-card-figures = ✍️ With the supporters (verified members only): { $hromadas } hromadas, { $oblasts } oblasts, { $residents } residents. Supported by: { $cosigners }
 rdesk-card-joint = 🤝 <b>Joint issue of all associations</b>
 rdesk-card-position = • { $association }: { $position ->
     [supports] supports
@@ -46,7 +46,7 @@ rdesk-group-men = men
 rdesk-group-children = children
 rdesk-group-older = older people
 rdesk-group-disabled = people with disabilities
-rdesk-group-idp = internally displaced people
+rdesk-group-idp = internally displaced persons
 rdesk-group-veterans = veterans
 
 ## The card's buttons
@@ -57,7 +57,7 @@ rdesk-button-joint = 🤝 Joint issue
 rdesk-button-position = 🗳 Association's position
 rdesk-button-merge = 🔗 Merge
 
-## What the reporter and co-signers receive, in their language
+## What the reporter and the supporters receive, in their language
 
 rdesk-member-head = 📨 <b>Report { $reference }</b>
     “{ $title }”
@@ -65,7 +65,7 @@ rdesk-member-status = The report's status has changed: <b>{ $status }</b>.
 rdesk-member-reason = Reason: { $reason }
 rdesk-member-reply = 💬 The association's secretariat answers:
 rdesk-member-merged-into = The report has been merged into a similar report, { $reference }. You now support that one, and further news will be about { $reference }.
-rdesk-member-merged-from = A similar report, { $reference }, has been merged into this one with its co-signers.
+rdesk-member-merged-from = A similar report, { $reference }, has been merged into this one with its supporters.
 rdesk-member-joint = The report is now a joint issue of all associations.
 
 ## The reporter's answer, under the card
@@ -89,8 +89,8 @@ rdesk-position-comment-offer = 🗳 { $reference }: position recorded. Add a com
 
 ## Requests for a text: an alert in the group, a message in private chat
 
-rdesk-ask-decline-group = To decline report { $reference }, reply to its card with the reason. The reporter and co-signers will see it.
-rdesk-ask-decline = ⛔️ Reply to this message with the reason for declining report { $reference }. The reporter and co-signers will see it.
+rdesk-ask-decline-group = To decline report { $reference }, reply to its card with the reason. The reporter and the supporters will see it.
+rdesk-ask-decline = ⛔️ Reply to this message with the reason for declining report { $reference }. The reporter and the supporters will see it.
 rdesk-ask-merge-group = To merge report { $reference } into another one, reply to its card with the other report's reference (like R-2026-00042).
 rdesk-ask-merge = 🔗 Reply to this message with the reference of the report to merge { $reference } into (like R-2026-00042).
 rdesk-ask-comment-group = Reply to the card of report { $reference } with the comment on your position.
@@ -118,10 +118,10 @@ rdesk-reply-not-staff = ⛔️ Only the secretariat staff of the associations th
 rdesk-text-only = Please send the answer as text.
 rdesk-too-long = The text is too long: { $limit } characters at most.
 rdesk-note-saved = 📝 Internal note saved. The reporter will not see it.
-rdesk-reply-sent = ✅ Answer sent. Received by { $told } of { $total } (the reporter and co-signers).
-rdesk-declined = ⛔️ Report declined. The reason was sent to the reporter and co-signers (received by { $told }).
+rdesk-reply-sent = ✅ Answer sent. Received by { $told } of { $total } (the reporter and the supporters).
+rdesk-declined = ⛔️ Report declined. The reason was sent to the reporter and the supporters (received by { $told }).
 rdesk-merge-unknown = No report has that reference. Send it like R-2026-00042.
-rdesk-merged = 🔗 Report merged into { $reference }. Its reporter and co-signers now support that one and have been told.
+rdesk-merged = 🔗 Report merged into { $reference }. Its reporter and supporters now count towards that one and have been told.
 rdesk-merge-self = A report cannot be merged into itself. Send another report's reference.
 rdesk-merge-foreign = Report { $reference } was sent to other associations, so you cannot merge into it. Send another report's reference.
 
@@ -129,13 +129,13 @@ rdesk-merge-foreign = Report { $reference } was sent to other associations, so y
 
 rdesk-button-reply = ✍️ Answer in private chat
 rdesk-no-rights = Only the associations' secretariat staff can do this.
-rdesk-dialog-prompt = ✍️ Send the answer for the reporter and co-signers. You can look it over, or keep it as an internal note, before it goes.
+rdesk-dialog-prompt = ✍️ Send the answer for the reporter and the supporters. You can look it over, or keep it as an internal note, before it goes.
 rdesk-dialog-unavailable = The report was not found, or you cannot act on it.
 rdesk-dialog-preview = 👀 This is how the reporter will see the answer:
 rdesk-dialog-preview-parts = The answer will arrive in several messages ({ $count }).
 rdesk-dialog-send = ✅ Send to the reporter
 rdesk-dialog-note = 📝 Keep as an internal note
 rdesk-dialog-edit = ✏️ Change
-rdesk-dialog-sent = ✅ Answer sent. Received by { $told } of { $total } (the reporter and co-signers).
+rdesk-dialog-sent = ✅ Answer sent. Received by { $told } of { $total } (the reporter and the supporters).
 rdesk-dialog-again = ✍️ Write another
 rdesk-card-reason = ⛔️ Reason for declining: { $reason }

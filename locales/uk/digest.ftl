@@ -8,9 +8,9 @@ digest-reports = { $count ->
    *[many] { $count } звернень
 }
 digest-cosigners = { $count ->
-    [one] { $count } підписант
-    [few] { $count } підписанти
-   *[many] { $count } підписантів
+    [one] підтримав { $count } член
+    [few] підтримали { $count } члени
+   *[many] підтримали { $count } членів
 }
 digest-questions = { $count ->
     [one] { $count } запитання
@@ -30,10 +30,10 @@ digest-new = 🆕 Надійшло за період: { $reports }. Виріше
 digest-open = 📂 <b>Відкриті зараз: { $reports }</b>
 digest-open-none = 📂 Відкритих звернень немає.
 digest-open-status = • { $status }: { $count }
-digest-overdue = ⏰ <b>Прострочені: { $reports }</b> (без першої відповіді після терміну, найдавніші першими)
+digest-overdue = ⏰ <b>Прострочені: { $reports }</b> (строк першої відповіді минув; найдавніші — першими)
 digest-overdue-none = ⏰ Прострочених звернень немає.
-digest-overdue-item = • { $reference } — { $title } (термін минув { $deadline })
-digest-cosigned = ✍️ <b>Найбільше підписантів</b> (підтверджені учасники)
+digest-overdue-item = • { $reference } — { $title } (строк минув { $deadline })
+digest-cosigned = ✍️ <b>Найбільше підтримки</b> (ураховано лише підтверджених членів)
 digest-cosigned-item = • { $reference } — { $title }: { $cosigners }
 digest-by-category = 🗂 <b>Нові за категоріями</b>
 digest-by-oblast = 📍 <b>Нові за областями</b>

@@ -1,6 +1,6 @@
 command-privacy = Приватність: мої дані, завантаження, видалення
 
-privacy-deleted-member = видалений учасник
+privacy-deleted-member = профіль видалено
 privacy-profile-button = 🔒 Приватність і мої дані
 
 privacy-days = { $count } { $count ->
@@ -30,7 +30,7 @@ privacy-notice =
 privacy-contact-email = Звернення щодо персональних даних: { $email }
 privacy-contact-other = Інші контакти: { $contact }
 privacy-contact-websites = Сайти асоціацій: { $websites }
-privacy-contact-bot = Зареєстровані учасники можуть також написати секретаріату через бот — кнопкою «{ $ask_button }» у головному меню.
+privacy-contact-bot = Зареєстровані члени можуть також написати секретаріату через бот — кнопкою «{ $ask_button }» у головному меню.
 
 privacy-download = ⬇️ Завантажити мої дані
 privacy-delete = 🗑 Видалити мій профіль
@@ -56,7 +56,7 @@ privacy-delete-staff =
     У вас є права працівника секретаріату. Записи про вашу роботу належать асоціаціям, тому спершу попросіть адміністратора бота скасувати ваші права, а потім видаліть профіль.
 
 privacy-card-erased =
-    🪪 <b>Учасник видалив свій профіль</b>
+    🪪 <b>Член видалив свій профіль</b>
 
     Його персональні дані стерто. Підтверджувати членство більше не потрібно.
 
@@ -81,7 +81,7 @@ privacy-html-registered = Зареєстровано
 privacy-html-created = Уперше відкрито бот
 privacy-html-staff-rights = Права працівника секретаріату
 privacy-html-role-admin = адміністратор бота
-privacy-html-role-staff = працівник асоціації { $association }
+privacy-html-role-staff = працівник секретаріату { $association }
 privacy-html-granted = з { $time }
 privacy-html-reports = Ваші звернення
 privacy-html-cosigned = Звернення, до яких ви приєдналися
@@ -105,7 +105,7 @@ privacy-html-description = Опис
 privacy-html-attachments = Вкладення
 privacy-html-history = Історія
 privacy-html-joined = Дата приєднання
-privacy-html-withdrawn = Підпис відкликано
+privacy-html-withdrawn = Підтримку відкликано
 privacy-html-asked = Запитано
 privacy-html-answer = Відповідь від { $time }
 privacy-html-answers = Відповіді

@@ -1,7 +1,7 @@
 ## The staff queue in private chat (/queue) and the reports spreadsheet (/export, `hromada-bot export issues`).
 
 queue-status-new = Нове
-queue-status-in_progress = В роботі
+queue-status-in_progress = У роботі
 queue-status-escalated = Передано на національний рівень
 queue-status-resolved = Вирішено
 queue-status-declined = Відхилено
@@ -10,10 +10,10 @@ queue-status-merged = Об'єднано з іншим
 queue-group-women = жінки
 queue-group-men = чоловіки
 queue-group-children = діти
-queue-group-older = люди похилого віку
+queue-group-older = люди старшого віку
 queue-group-disabled = люди з інвалідністю
 queue-group-idp = внутрішньо переміщені особи
-queue-group-veterans = ветерани
+queue-group-veterans = ветерани та ветеранки
 
 ## The spreadsheet
 
@@ -89,7 +89,7 @@ queue-report-shown = ⬆️ Звернення { $reference } — вище: ка
 queue-report-not-found = Такого звернення немає.
 queue-report-foreign = ⛔ Це звернення надійшло іншій асоціації, тож ви не можете з ним працювати.
 
-## An opened report: attachments, co-signers, history
+## An opened report: attachments, supporters, history
 
 queue-attachments-caption = 📎 Вкладення до звернення { $reference }
 queue-attachments-failed = ⚠️ Не вдалося показати вкладення: Telegram більше не має цих файлів.
@@ -106,9 +106,9 @@ queue-history-entry = <b>{ $time }</b> · { $actor }
 queue-history-submitted = 📨 Подано звернення
 queue-history-status = 🔄 Статус: { $before } → { $after }
 queue-history-assign = 🙋 Взяв(-ла) звернення в роботу
-queue-history-reply = 💬 Відповідь автору та тим, хто підтримав:
-queue-history-note = 🔒 Внутрішня нотатка (учасники її не бачать):
-queue-history-reporter-reply = ↩️ Відповідь автора звернення:
+queue-history-reply = 💬 Відповідь заявникові та тим, хто підтримав звернення:
+queue-history-note = 🔒 Внутрішня нотатка (члени її не бачать):
+queue-history-reporter-reply = ↩️ Відповідь заявника:
 queue-history-cosign = ➕ Підтримав(-ла) звернення
 queue-history-withdraw = ➖ Відкликав(-ла) свою підтримку
 queue-history-joint = 🤝 Позначено як спільне для всіх асоціацій

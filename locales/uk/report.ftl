@@ -1,6 +1,6 @@
-## Повідомлення про нагальну проблему
+## Звернення про нагальну проблему
 
-report-form-register-first = Повідомити про проблему можуть зареєстровані учасники. Завершіть, будь ласка, реєстрацію (/start).
+report-form-register-first = Подавати звернення можуть лише зареєстровані члени. Завершіть, будь ласка, реєстрацію (/start).
 report-form-back = ⬅️ Назад
 report-form-back-preview = ⬅️ До перегляду
 report-form-skip = ⏭ Пропустити
@@ -19,9 +19,9 @@ report-form-resume-discard = 🗑 Видалити її й почати зано
 report-form-untitled = без назви
 
 report-form-category-prompt =
-    📝 <b>Повідомлення про проблему</b>
+    📝 <b>Нове звернення</b>
     
-    Крок 1. Оберіть сферу, якої стосується проблема.
+    Крок 1. Оберіть категорію, до якої належить проблема.
     Ваші відповіді зберігаються як чернетка: до неї можна повернутися пізніше.
 
 report-form-urgency-prompt =
@@ -87,7 +87,7 @@ report-form-groups-done = ➡️ Далі
 report-form-group-women = Жінки
 report-form-group-men = Чоловіки
 report-form-group-children = Діти
-report-form-group-older = Люди похилого віку
+report-form-group-older = Люди старшого віку
 report-form-group-disabled = Люди з інвалідністю
 report-form-group-idp = Внутрішньо переміщені особи
 report-form-group-veterans = Ветерани та ветеранки
@@ -120,10 +120,10 @@ report-form-preview-head =
     
     <b>{ $title }</b>
     
-    🗂 Сфера: { $category }
+    🗂 Категорія: { $category }
     ⏱ Терміновість: { $urgency } (відповідь — протягом { $within })
     📍 Громада: { $hromada }
-    👤 Автор: { $name }
+    👤 Заявник: { $name }
 report-form-preview-details =
     📎 Файли:{ $files }
     👥 Мешканців зачіпає: { $residents }
@@ -133,7 +133,7 @@ report-form-preview-hint = Щоб виправити поле, натисніт�
 report-form-preview-shortened = <i>(У перегляді опис скорочено; секретаріат отримає його повністю.)</i>
 report-form-preview-none = —
 report-form-preview-unverified = ℹ️ Ваше членство ще не підтверджено: звернення буде позначено як подане непідтвердженим учасником.
-report-form-edit-category = Сфера
+report-form-edit-category = Категорія
 report-form-edit-urgency = Терміновість
 report-form-edit-title = Назва
 report-form-edit-description = Опис
@@ -174,7 +174,7 @@ report-mine-report =
     «{ $title }»
     
     Статус: <b>{ $status }</b>
-    Сфера: { $category }
+    Категорія: { $category }
     Терміновість: { $urgency }
     Подано: { $submitted }
 report-mine-deadline = Відповідь очікується до: { $deadline } (за київським часом)

@@ -1,5 +1,5 @@
 ## Urgent-issue reports, staff side: the card in the staff group (in the group's language), its
-## buttons, replies to the card, and what the reporter and co-signers are told.
+## buttons, replies to the card, and what the reporter and the supporters are told.
 
 rdesk-card-title = 🚨 <b>Звернення { $reference }</b> · { $associations }
 rdesk-card-urgency = ⏱ Терміновість: { $urgency }. Строк відповіді — до { $deadline } (за київським часом)
@@ -21,7 +21,7 @@ rdesk-card-verified = { $verified ->
 rdesk-card-dream = 🏗 Проєкт у DREAM: { $dream }
 rdesk-card-residents = 🏘 Стосується мешканців: { $residents }
 rdesk-card-groups = 👥 Групи населення, яких це стосується: { $groups }
-rdesk-card-figures = ✍️ Разом із підписантами (лише підтверджені учасники): громад — { $hromadas }, областей — { $oblasts }, мешканців — { $residents }. Приєдналися до звернення: { $cosigners }
+rdesk-card-figures = ✍️ Разом із тими, хто підтримав (ураховано лише підтверджених членів): громад — { $hromadas }, областей — { $oblasts }, мешканців — { $residents }. Підтримали звернення: { $cosigners }
 rdesk-card-joint = 🤝 <b>Спільне питання всіх асоціацій</b>
 rdesk-card-position = • { $association }: { $position ->
     [supports] підтримує
@@ -35,7 +35,7 @@ rdesk-card-truncated = ✂️ Опис довгий, тут його скоро�
 rdesk-no-name = без імені
 
 rdesk-status-new = нове
-rdesk-status-in_progress = в роботі
+rdesk-status-in_progress = у роботі
 rdesk-status-escalated = передано на національний рівень
 rdesk-status-resolved = вирішено
 rdesk-status-declined = відхилено
@@ -44,7 +44,7 @@ rdesk-status-merged = об'єднано з іншим зверненням
 rdesk-group-women = жінки
 rdesk-group-men = чоловіки
 rdesk-group-children = діти
-rdesk-group-older = люди похилого віку
+rdesk-group-older = люди старшого віку
 rdesk-group-disabled = люди з інвалідністю
 rdesk-group-idp = внутрішньо переміщені особи
 rdesk-group-veterans = ветерани та ветеранки
@@ -57,7 +57,7 @@ rdesk-button-joint = 🤝 Спільне питання
 rdesk-button-position = 🗳 Позиція асоціації
 rdesk-button-merge = 🔗 Об'єднати
 
-## What the reporter and co-signers receive, in their language
+## What the reporter and the supporters receive, in their language
 
 rdesk-member-head = 📨 <b>Звернення { $reference }</b>
     «{ $title }»
@@ -65,7 +65,7 @@ rdesk-member-status = Статус звернення змінено: <b>{ $stat
 rdesk-member-reason = Причина: { $reason }
 rdesk-member-reply = 💬 Відповідь секретаріату асоціації:
 rdesk-member-merged-into = Звернення об'єднано з подібним зверненням { $reference }. Вас автоматично долучено до нього; надалі повідомлення надходитимуть щодо звернення { $reference }.
-rdesk-member-merged-from = До звернення приєднано подібне звернення { $reference } разом з його підписантами.
+rdesk-member-merged-from = До звернення приєднано подібне звернення { $reference } разом із тими, хто його підтримав.
 rdesk-member-joint = Звернення визнано спільним питанням усіх асоціацій.
 
 ## The reporter's answer, under the card
@@ -77,7 +77,7 @@ rdesk-reporter-reply = ↩️ <b>Відповідь заявника</b> ({ $ref
 rdesk-button-back = ⬅️ Назад
 rdesk-button-comment = 💬 Додати коментар до позиції
 rdesk-choose-status = 📌 { $reference }: оберіть новий статус.
-rdesk-set-in_progress = ▶️ В роботі
+rdesk-set-in_progress = ▶️ У роботі
 rdesk-set-escalated = ⬆️ Передати на національний рівень
 rdesk-set-resolved = ✅ Вирішено
 rdesk-set-declined = ⛔️ Відхилити (з причиною)
@@ -89,8 +89,8 @@ rdesk-position-comment-offer = 🗳 { $reference }: позицію зафікс�
 
 ## Requests for a text: an alert in the group, a message in private chat
 
-rdesk-ask-decline-group = Щоб відхилити звернення { $reference }, надішліть причину відповіддю на його картку. Заявник і підписанти побачать цю причину.
-rdesk-ask-decline = ⛔️ Надішліть причину відхилення звернення { $reference } відповіддю на це повідомлення. Заявник і підписанти побачать цю причину.
+rdesk-ask-decline-group = Щоб відхилити звернення { $reference }, надішліть причину відповіддю на його картку. Заявник і ті, хто підтримав звернення, побачать цю причину.
+rdesk-ask-decline = ⛔️ Надішліть причину відхилення звернення { $reference } відповіддю на це повідомлення. Заявник і ті, хто підтримав звернення, побачать цю причину.
 rdesk-ask-merge-group = Щоб об'єднати звернення { $reference } з іншим, надішліть відповіддю на його картку номер звернення, до якого його слід приєднати (наприклад, R-2026-00042).
 rdesk-ask-merge = 🔗 Надішліть відповіддю на це повідомлення номер звернення, до якого слід приєднати { $reference } (наприклад, R-2026-00042).
 rdesk-ask-comment-group = Надішліть коментар до позиції відповіддю на картку звернення { $reference }.
@@ -118,10 +118,10 @@ rdesk-reply-not-staff = ⛔️ Відповідати на звернення м
 rdesk-text-only = Будь ласка, надішліть відповідь текстом.
 rdesk-too-long = Текст задовгий: не більше { $limit } символів.
 rdesk-note-saved = 📝 Внутрішню нотатку збережено. Заявник її не побачить.
-rdesk-reply-sent = ✅ Відповідь надіслано. Отримали: { $told } з { $total } (заявник і підписанти).
-rdesk-declined = ⛔️ Звернення відхилено. Причину надіслано заявникові й підписантам (отримали: { $told }).
+rdesk-reply-sent = ✅ Відповідь надіслано. Отримали: { $told } з { $total } (заявник і ті, хто підтримав звернення).
+rdesk-declined = ⛔️ Звернення відхилено. Причину надіслано заявникові й тим, хто підтримав звернення (отримали: { $told }).
 rdesk-merge-unknown = Звернення з таким номером не знайдено. Надішліть номер у форматі R-2026-00042.
-rdesk-merged = 🔗 Звернення об'єднано з { $reference }. Заявника й підписантів приєднано до нього та повідомлено.
+rdesk-merged = 🔗 Звернення об'єднано з { $reference }. Заявника й тих, хто підтримав звернення, приєднано до нього та повідомлено.
 rdesk-merge-self = Звернення не можна об'єднати із самим собою. Надішліть номер іншого звернення.
 rdesk-merge-foreign = Звернення { $reference } спрямовано іншим асоціаціям, тож об'єднати з ним ви не можете. Надішліть номер іншого звернення.
 
@@ -129,13 +129,13 @@ rdesk-merge-foreign = Звернення { $reference } спрямовано і�
 
 rdesk-button-reply = ✍️ Відповісти в особистому чаті
 rdesk-no-rights = Ця дія доступна лише працівникам секретаріату асоціацій.
-rdesk-dialog-prompt = ✍️ Надішліть відповідь для заявника й підписантів. Перед надсиланням її можна буде переглянути або зберегти як внутрішню нотатку.
+rdesk-dialog-prompt = ✍️ Надішліть відповідь для заявника й тих, хто підтримав звернення. Перед надсиланням її можна буде переглянути або зберегти як внутрішню нотатку.
 rdesk-dialog-unavailable = Звернення не знайдено, або діяти щодо нього ви не можете.
 rdesk-dialog-preview = 👀 Так відповідь побачить заявник:
 rdesk-dialog-preview-parts = Відповідь надійде кількома повідомленнями ({ $count }).
 rdesk-dialog-send = ✅ Надіслати заявникові
 rdesk-dialog-note = 📝 Зберегти як внутрішню нотатку
 rdesk-dialog-edit = ✏️ Змінити
-rdesk-dialog-sent = ✅ Відповідь надіслано. Отримали: { $told } з { $total } (заявник і підписанти).
+rdesk-dialog-sent = ✅ Відповідь надіслано. Отримали: { $told } з { $total } (заявник і ті, хто підтримав звернення).
 rdesk-dialog-again = ✍️ Написати ще
 rdesk-card-reason = ⛔️ Причина відхилення: { $reason }
