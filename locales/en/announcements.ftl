@@ -5,7 +5,7 @@
 announcement-header = 📢 <b>Announcement · { $sender }</b>
 announcement-header-urgent = ❗ <b>Urgent · { $sender }</b>
 
-announcement-progress-title = 📣 <b>Announcement No. { $id }: delivery</b>
+announcement-progress-title = 📣 <b>Announcement No. { $id }: delivery</b>
 announcement-progress-status = { $status ->
     [sending] ▶️ Sending
     [paused] ⏸ Paused
@@ -18,7 +18,7 @@ announcement-progress-counts = Recipients: { $total }
     • unreachable (blocked the bot or deleted the account): { $unreachable }
     • could not be sent: { $failed }
     • remaining: { $remaining }
-announcement-progress-rate = Rate: { $rate } msg/s · about { $eta } left
+announcement-progress-rate = Rate: { $rate } msg/s · about { $eta } left
 announcement-progress-rate-unknown = Measuring the rate…
 announcement-progress-final = 📊 <b>Delivery report</b>
     • sent: { $sent }
@@ -27,9 +27,9 @@ announcement-progress-final = 📊 <b>Delivery report</b>
     • delivery unknown (the bot stopped while sending; not sent again): { $uncertain }
     • cancelled before sending: { $cancelled }
 announcement-progress-duration = Took: { $duration }
-announcement-eta-seconds = { $seconds } s
-announcement-eta-minutes = { $minutes } min { $seconds } s
-announcement-eta-hours = { $hours } h { $minutes } min
+announcement-eta-seconds = { $seconds } s
+announcement-eta-minutes = { $minutes } min { $seconds } s
+announcement-eta-hours = { $hours } h { $minutes } min
 
 announcement-button-pause = ⏸ Pause
 announcement-button-resume = ▶️ Resume
@@ -48,6 +48,6 @@ announcement-error-empty-audience = No recipient matches this audience. Please c
 announcement-error-empty-text = The Ukrainian text of the announcement is required.
 announcement-error-too-long = The text is too long ({ $locale }): { $length } characters of the { $limit } allowed with the header. Please shorten it by { $excess }.
 announcement-error-unsupported-attachment = This file cannot be attached to an announcement. You can attach a photo or a PDF, DOC, DOCX, XLS, XLSX, ODT, ODS, TXT, CSV or ZIP document.
-announcement-error-file-too-large = The file is too large: files up to 20 MB can be attached.
+announcement-error-file-too-large = The file is too large: files up to 20 MB can be attached.
 announcement-error-not-found = This delivery was not found.
 announcement-error-finished = This delivery has already finished.

@@ -31,17 +31,17 @@ broadcast-caption-too-long =
 
 broadcast-text-en-prompt =
     Step 2 of 5. Send the same text in English: members who chose English get it.
-    If there is no English version, press «Skip»: everyone then gets the Ukrainian text.
+    If there is no English version, press "Skip": everyone then gets the Ukrainian text.
 broadcast-text-en-remove = 🗑 Remove the English version
 
 broadcast-attachment-prompt =
-    Step 3 of 5. If needed, add one photo or one document ({ $kinds }, up to { $max_mb } MB). The text then becomes its caption, so with the header it must fit in { $caption_limit } characters.
+    Step 3 of 5. If needed, add one photo or one document ({ $kinds }, up to { $max_mb } MB). The text then becomes its caption, so with the header it must fit in { $caption_limit } characters.
 broadcast-attachment-current-photo = 📎 Photo added.
-broadcast-attachment-current-document = 📎 Document «{ $name }» added.
+broadcast-attachment-current-document = 📎 Document "{ $name }" added.
 broadcast-attachment-none = ➡️ No attachment
 broadcast-attachment-remove = 🗑 Remove the attachment
-broadcast-attachment-refused = This file cannot be added to an announcement. Only a photo or a document ({ $kinds }) of up to { $max_mb } MB is accepted. Videos, voice and audio messages, stickers and animations are not.
-broadcast-attachment-bad-document = The document «{ $name }» cannot be added: documents in { $kinds } of up to { $max_mb } MB are accepted.
+broadcast-attachment-refused = This file cannot be added to an announcement. Only a photo or a document ({ $kinds }) of up to { $max_mb } MB is accepted. Videos, voice and audio messages, stickers and animations are not.
+broadcast-attachment-bad-document = The document "{ $name }" cannot be added: documents in { $kinds } of up to { $max_mb } MB are accepted.
 
 broadcast-too-long =
     ✂️ <b>The announcement does not fit in one Telegram message</b>
@@ -67,7 +67,7 @@ broadcast-audience-prompt =
     🗺 <b>Oblasts:</b> { $oblasts }
     👔 <b>Positions:</b> { $roles }
 
-    Verified members who match all the chosen conditions at once receive it; «all» means no restriction.
+    Verified members who match all the chosen conditions at once receive it; "all" means no restriction.
 broadcast-audience-staff-note = You can send announcements only to members of: { $own }.
 broadcast-audience-any = all
 broadcast-audience-own = all you may address ({ $own })
@@ -86,7 +86,7 @@ broadcast-roles-prompt = 👔 Tick the positions of the members who should recei
 broadcast-urgent-prompt =
     Step 5 of 5. Is the announcement urgent?
 
-    Urgent announcements also reach members who muted non-urgent ones, and the header is marked «❗ Urgent». Mark as urgent only what truly cannot wait.
+    Urgent announcements also reach members who muted non-urgent ones, and the header is marked "❗ Urgent". Mark as urgent only what truly cannot wait.
 broadcast-urgent-yes = ❗ Yes, urgent
 broadcast-urgent-no = No, normal
 
@@ -101,7 +101,7 @@ broadcast-preview =
     <b>English version:</b> { $english }
     <b>Attachment:</b> { $attachment }
 broadcast-preview-ready = Send the announcement now? Once confirmed, sending can be paused or cancelled.
-broadcast-preview-empty = ⚠️ No verified member the bot can message matches the chosen audience: there is nobody to send to. Change the audience with «Edit».
+broadcast-preview-empty = ⚠️ No verified member the bot can message matches the chosen audience: there is nobody to send to. Change the audience with "Edit".
 broadcast-preview-failed = The preview could not be shown: Telegram did not accept the message. Check the text and the attachment and try again.
 broadcast-audience-summary = associations: { $associations }; oblasts: { $oblasts }; positions: { $roles }
 broadcast-audience-everyone-summary = all verified members
@@ -111,7 +111,7 @@ broadcast-urgency-normal = normal
 broadcast-english-yes = yes
 broadcast-english-no = none (English-speaking members get the Ukrainian text)
 broadcast-attachment-photo = photo
-broadcast-attachment-document = document «{ $name }»
+broadcast-attachment-document = document "{ $name }"
 broadcast-attachment-nothing = none
 broadcast-confirm = ✅ Send
 broadcast-edit = ✏️ Edit
@@ -124,7 +124,7 @@ broadcast-edit-audience = Audience
 broadcast-edit-urgent = Urgency
 
 broadcast-created =
-    ✅ <b>Announcement No. { $id } is queued for sending.</b>
+    ✅ <b>Announcement No. { $id } is queued for sending.</b>
 
     Recipients: { $count }. The progress is in the message below, where sending can be paused, resumed or cancelled.
 

@@ -14,8 +14,8 @@ digest-questions = { $count ->
     [one] { $count } question
    *[other] { $count } questions
 }
-digest-hours = { $amount } h
-digest-days = { $amount } days
+digest-hours = { $amount } h
+digest-days = { $amount } days
 digest-more = …and { $count } more
 
 ## The digest message
@@ -44,7 +44,7 @@ digest-resolution = • resolution: { $median } ({ $average }), { $reports } in 
 digest-resolution-none = • resolution: none resolved in the period
 digest-open-questions = ❓ <b>Open questions to the experts: { $questions }</b>
 digest-open-questions-none = ❓ No open questions to the experts.
-digest-question-item = • No. { $id } of { $date }: { $text }
+digest-question-item = • No. { $id } of { $date }: { $text }
 
 ## The chart and the spreadsheet
 
@@ -91,7 +91,7 @@ digest-saved = Saved.
 digest-no-rights = Only the association's staff and admins can change the digest.
 digest-joint-admins-only = Only admins change the joint digest's schedule.
 digest-not-bound = This group is not bound to an association, so no digest comes here. An admin binds the group with /bind.
-digest-unknown-schedule = This group gets no digest called “{ $name }”. Try: { $choices }.
+digest-unknown-schedule = This group gets no digest called "{ $name }". Try: { $choices }.
 digest-private = /digest works in the association's staff group: send it there.
 digest-sending = Sending the digest…
 digest-sent = Digest sent.

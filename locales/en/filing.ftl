@@ -7,16 +7,16 @@ filing-report-limit-verified =
     ⏳ You have filed { $limit } { $limit ->
         [one] report
        *[other] reports
-    } in the last 24 hours, the most the bot accepts from one member in a day. You can send the next one { $when }.
+    } in the last 24 hours, the most the bot accepts from one member in a day. You can send the next one { $when }.
 
-    Your report is not lost: it is saved as a draft. Send it then with “📨 Submit”, or through “📝 Report an issue” in the menu.
+    Your report is not lost: it is saved as a draft. Send it then with "📨 Submit", or through "📝 Report an issue" in the menu.
 filing-report-limit-pending =
     ⏳ Until the secretariat confirms your membership, the bot accepts at most { $limit } { $limit ->
         [one] report
        *[other] reports
-    } from you in 24 hours, and you have filed them. You can send the next one { $when }.
+    } from you in 24 hours, and you have filed them. You can send the next one { $when }.
 
-    Your report is not lost: it is saved as a draft. Send it then with “📨 Submit”, or through “📝 Report an issue” in the menu.
+    Your report is not lost: it is saved as a draft. Send it then with "📨 Submit", or through "📝 Report an issue" in the menu.
 filing-report-rejected =
     ❗️ The association's secretariat did not confirm your membership, so the bot does not accept reports from you.
 
@@ -26,14 +26,14 @@ filing-question-limit-verified =
     ⏳ You have sent { $limit } { $limit ->
         [one] question
        *[other] questions
-    } to the experts in the last 24 hours, the most the bot accepts from one member in a day. You can send the next one { $when }.
+    } to the experts in the last 24 hours, the most the bot accepts from one member in a day. You can send the next one { $when }.
 
     Your question is not lost: it is below, send it again then. The knowledge base answers in the meantime.
 filing-question-limit-pending =
     ⏳ Until the secretariat confirms your membership, the bot accepts at most { $limit } { $limit ->
         [one] question
        *[other] questions
-    } to the experts from you in 24 hours, and you have sent them. You can send the next one { $when }.
+    } to the experts from you in 24 hours, and you have sent them. You can send the next one { $when }.
 
     Your question is not lost: it is below, send it again then. The knowledge base answers in the meantime.
 filing-question-rejected =

@@ -3,7 +3,7 @@ command-privacy = Privacy: my data, download, delete
 privacy-deleted-member = deleted member
 privacy-profile-button = 🔒 Privacy and my data
 
-privacy-days = { $count } { $count ->
+privacy-days = { $count } { $count ->
         [one] day
        *[other] days
     }

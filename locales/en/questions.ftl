@@ -2,11 +2,11 @@
 
 questions-answer-header =
     💬 <b>Answer from the experts of { $associations }</b> to your question
-    <i>“{ $question }”</i>
+    <i>"{ $question }"</i>
 
 ## The card in the staff group, in the group's language
 
-desk-card-title = ❓ <b>Question No. { $id }</b> · { $associations }
+desk-card-title = ❓ <b>Question No. { $id }</b> · { $associations }
 desk-card-member = 👤 { $name }, { $role }
 desk-card-place = 📍 { $place }
 desk-card-phone = 📞 { $phone }
@@ -18,10 +18,10 @@ desk-card-status = { $status ->
    *[other] ⏳ Membership not yet confirmed
 }
 desk-card-language = 🗣 The member's language: { $language }
-desk-card-truncated = ✂️ The question is long and shortened here. The full text is behind the “Answer in private chat” button.
+desk-card-truncated = ✂️ The question is long and shortened here. The full text is behind the "Answer in private chat" button.
 desk-card-open = ↩️ To answer the member, reply to this card. A message starting with // stays internal: the member does not see it.
 desk-card-answered = ✅ Answered by { $name }, { $time }
-desk-card-draft = 📝 Knowledge-base draft created (No. { $draft })
+desk-card-draft = 📝 Knowledge-base draft created (No. { $draft })
 desk-language-uk = Ukrainian
 desk-language-en = English
 desk-no-name = no name
@@ -46,7 +46,7 @@ desk-bind-usage =
 
     The language of the cards can follow the code: /bind vag uk or /bind vag en.
 desk-bind-current = This group now receives questions for: { $associations }.
-desk-bind-cannot-post = ⚠️ The bot cannot post in the group “{ $title }”. Allow it to send messages and repeat /bind.
+desk-bind-cannot-post = ⚠️ The bot cannot post in the group "{ $title }". Allow it to send messages and repeat /bind.
 desk-bind-bound =
     ✅ Group bound: members' questions for { $association } will arrive here.
     This group receives questions for: { $associations }. Language of the cards: { $language }.
@@ -63,8 +63,8 @@ desk-unbind-none = This group receives questions for no association.
 
 ## Knowledge-base drafts (button answers: at most 200 characters)
 
-desk-draft-created = 📝 Draft No. { $draft } saved. An editor exports it with “hromada-bot kb drafts”.
-desk-draft-exists = Draft No. { $draft } already exists for this question.
+desk-draft-created = 📝 Draft No. { $draft } saved. An editor exports it with "hromada-bot kb drafts".
+desk-draft-exists = Draft No. { $draft } already exists for this question.
 desk-draft-not-answered = Answer the question first.
 
 ## Rights and stale links
@@ -80,7 +80,7 @@ desk-list-title =
     Newest first. Choose a question to answer it.
 desk-list-more = Showing the newest { $shown }.
 desk-list-empty = 📭 No open questions. New ones will appear here and in the secretariat's group.
-desk-list-item = No. { $id } · { $text }
+desk-list-item = No. { $id } · { $text }
 desk-answer-prompt = ✍️ Send the answer as one text message. The member will receive it in their chat with the bot on behalf of { $associations }.
 desk-answer-again = ℹ️ This question has been answered already. The member will receive your answer in addition.
 desk-full-question = 📄 Full text of the question
@@ -90,8 +90,8 @@ desk-preview-parts = The answer is long: the member will receive it in several m
 desk-send = ✅ Send
 desk-edit = ✏️ Edit
 desk-cancel = ✖️ Cancel
-desk-sent = ✅ The answer to question No. { $id } was sent to the member. The card in the group is updated.
-desk-sent-undelivered = ⚠️ The answer to question No. { $id } is saved but could not be delivered: the member has probably blocked the bot.
+desk-sent = ✅ The answer to question No. { $id } was sent to the member. The card in the group is updated.
+desk-sent-undelivered = ⚠️ The answer to question No. { $id } is saved but could not be delivered: the member has probably blocked the bot.
 desk-text-only = Please send the answer as text, without photos, files or stickers.
 
 ## Command descriptions

@@ -11,7 +11,7 @@ report-form-text-only = This step needs text. Please send your answer as a messa
 report-form-resume =
     📝 <b>You have an unfinished report</b>
     
-    “{ $draft_title }” ({ $draft_category }), saved { $saved_at }.
+    "{ $draft_title }" ({ $draft_category }), saved { $saved_at }.
     
     Continue where you left off, or start again?
 report-form-resume-continue = ▶️ Continue the draft
@@ -30,11 +30,11 @@ report-form-urgency-prompt =
     { $urgency_lines }
 report-form-urgency-line = { $mark } <b>{ $name }</b> — { $meaning }. Response within { $within }.
 report-form-urgency-button = { $mark } { $name } · within { $within }
-report-form-within-hours = { $hours } { $hours ->
+report-form-within-hours = { $hours } { $hours ->
         [one] hour
        *[other] hours
     }
-report-form-within-days = { $days } { $days ->
+report-form-within-days = { $days } { $days ->
         [one] day
        *[other] days
     }
@@ -60,27 +60,27 @@ report-form-description-too-long =
 
 report-form-files-prompt =
     Step 5. Add photos or documents if you have any (up to { $files_limit } files): send them one by one or several at once.
-    When you are done, press “Done”. No files? Press “Skip”.
+    When you are done, press "Done". No files? Press "Skip".
 report-form-files-count = 📎 Files added: { $files } of { $files_limit }.
 report-form-files-done = ✅ Done
 report-form-files-clear = 🗑 Remove all files
-report-form-files-full = You can add at most { $limit } files. Press “Done” to continue.
+report-form-files-full = You can add at most { $limit } files. Press "Done" to continue.
 report-form-file-voice = Audio and voice messages are not accepted: the secretariat staff cannot always listen to them. Please put the point in writing in the description, or add a photo or a document.
 report-form-file-video = Videos are not accepted: the bot keeps photos and documents only. Please send a photo (a screenshot) or a document.
-report-form-file-sticker = Stickers are not added to a report. Send a photo or a document, or press “Done”.
-report-form-file-text = This step expects photos or documents. To add to the description, go back a step; to continue, press “Done” or “Skip”.
+report-form-file-sticker = Stickers are not added to a report. Send a photo or a document, or press "Done".
+report-form-file-text = This step expects photos or documents. To add to the description, go back a step; to continue, press "Done" or "Skip".
 report-form-file-other = This file cannot be added: only photos and documents (PDF, Word, Excel and the like) are accepted.
 report-form-file-photo-label = { $number }. photo
 report-form-file-document-label = { $number }. { $name }
 
 report-form-residents-prompt =
-    Step 6. How many residents does the issue affect? Send a number (for example, 1200) or press “Skip”.
-report-form-residents-not-a-number = A number is needed, for example 1200. Please send digits only, or press “Skip”.
+    Step 6. How many residents does the issue affect? Send a number (for example, 1200) or press "Skip".
+report-form-residents-not-a-number = A number is needed, for example 1200. Please send digits only, or press "Skip".
 report-form-residents-negative = The number of residents cannot be negative. Please send a number.
 report-form-residents-too-large = The number is too large: at most { $limit }. Please check it and send it again.
 
 report-form-groups-prompt =
-    Step 7. Whom does the issue affect most? Tick one or more groups (or none) and press “Next”.
+    Step 7. Whom does the issue affect most? Tick one or more groups (or none) and press "Next".
 report-form-groups-done = ➡️ Next
 report-form-group-women = Women
 report-form-group-men = Men
@@ -91,8 +91,8 @@ report-form-group-idp = Internally displaced persons
 report-form-group-veterans = Veterans
 
 report-form-dream-prompt =
-    Step 8. If the issue concerns a project in the DREAM system, send its id, for example <code>DREAM-UA-070825-07BFF93A</code>. If not, press “Skip”.
-report-form-dream-invalid = This does not look like a DREAM project id. It looks like this: <code>DREAM-UA-070825-07BFF93A</code> (a six-digit date and eight characters 0–9, A–F). Please check it, or press “Skip”.
+    Step 8. If the issue concerns a project in the DREAM system, send its id, for example <code>DREAM-UA-070825-07BFF93A</code>. If not, press "Skip".
+report-form-dream-invalid = This does not look like a DREAM project id. It looks like this: <code>DREAM-UA-070825-07BFF93A</code> (a six-digit date and eight characters 0–9, A–F). Please check it, or press "Skip".
 
 report-form-similar =
     🔎 <b>Similar open reports</b>
@@ -107,9 +107,9 @@ report-form-similar-different = ➡️ Mine is different
 report-form-join-closed = This report has been closed. Choose another one or continue with yours.
 report-form-join-own = This is your own report.
 report-form-joined =
-    ✅ You have joined report <b>{ $reference }</b> “{ $joined_title }”.
+    ✅ You have joined report <b>{ $reference }</b> "{ $joined_title }".
     
-    Your hromada is added to those it affects. We will tell you about every change in this chat. Your draft report has been discarded; you can withdraw your support in “My reports”.
+    Your hromada is added to those it affects. We will tell you about every change in this chat. Your draft report has been discarded; you can withdraw your support in "My reports".
 report-form-my-reports = 📂 My reports
 
 report-form-preview-head =
@@ -127,7 +127,7 @@ report-form-preview-details =
     👥 Residents affected: { $residents }
     🧩 Groups affected: { $groups }
     🏗 DREAM project: { $dream_id }
-report-form-preview-hint = To correct a field, press ✏️ with its name. If everything is right, press “Submit”.
+report-form-preview-hint = To correct a field, press ✏️ with its name. If everything is right, press "Submit".
 report-form-preview-shortened = <i>(The description is shortened in this preview; the secretariat will receive all of it.)</i>
 report-form-preview-none = —
 report-form-preview-unverified = ℹ️ Your membership is not confirmed yet: the report will be marked as filed by an unconfirmed member.
@@ -140,15 +140,15 @@ report-form-edit-residents = Residents
 report-form-edit-groups = Groups
 report-form-edit-dream = DREAM
 report-form-submit = 📨 Submit
-report-form-submit-incomplete = The report is not complete. Please check the fields marked “—” and fill them in.
+report-form-submit-incomplete = The report is not complete. Please check the fields marked "—" and fill them in.
 report-form-submitted =
     ✅ <b>Report filed</b>
     
     Reference: <b>{ $reference }</b>
-    To read it out over the phone: “{ $spoken }”
+    To read it out over the phone: "{ $spoken }"
     
     A response is due within { $within } — by { $deadline } (Kyiv time).
-    We will tell you about every change in this chat. The report's status is in “My reports”.
+    We will tell you about every change in this chat. The report's status is in "My reports".
 
 ## My reports
 
@@ -169,7 +169,7 @@ report-mine-empty =
 report-mine-new = 📝 Report an issue
 report-mine-report =
     { $mark } <b>{ $reference }</b>
-    “{ $title }”
+    "{ $title }"
     
     Status: <b>{ $status }</b>
     Category: { $category }
@@ -200,7 +200,7 @@ report-mine-to-list = ⬅️ To the list
 report-mine-to-report = ⬅️ To the report
 report-mine-withdraw-button = ↩️ Withdraw my support
 report-mine-withdraw-confirm =
-    Withdraw your support for report <b>{ $reference }</b> “{ $title }”?
+    Withdraw your support for report <b>{ $reference }</b> "{ $title }"?
     
     Your hromada will no longer be counted among those it affects, and you will stop receiving its updates.
 report-mine-withdraw-yes = ↩️ Yes, withdraw

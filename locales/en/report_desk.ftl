@@ -60,7 +60,7 @@ rdesk-button-merge = 🔗 Merge
 ## What the reporter and the supporters receive, in their language
 
 rdesk-member-head = 📨 <b>Report { $reference }</b>
-    “{ $title }”
+    "{ $title }"
 rdesk-member-status = The report's status has changed: <b>{ $status }</b>.
 rdesk-member-reason = Reason: { $reason }
 rdesk-member-reply = 💬 The association's secretariat answers:
@@ -102,7 +102,7 @@ rdesk-not-found = Report not found.
 rdesk-not-staff = ⛔️ Only the secretariat staff of the associations this report was sent to can act on it.
 rdesk-stale-button = That button is out of date.
 rdesk-closed = The report is closed already (status: { $status }).
-rdesk-transition-refused = That status cannot be set now: the report is “{ $status }”.
+rdesk-transition-refused = That status cannot be set now: the report is "{ $status }".
 rdesk-try-again = The report is changing right now. Please try again.
 rdesk-taken = The report is yours now.
 rdesk-yours-already = You are handling this report already.

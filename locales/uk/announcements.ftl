@@ -5,7 +5,7 @@
 announcement-header = 📢 <b>Оголошення · { $sender }</b>
 announcement-header-urgent = ❗ <b>Терміново · { $sender }</b>
 
-announcement-progress-title = 📣 <b>Розсилка оголошення № { $id }</b>
+announcement-progress-title = 📣 <b>Розсилка оголошення № { $id }</b>
 announcement-progress-status = { $status ->
     [sending] ▶️ Триває надсилання
     [paused] ⏸ Призупинено
@@ -18,7 +18,7 @@ announcement-progress-counts = Отримувачів: { $total }
     • недоступні (заблокували бота або видалили акаунт): { $unreachable }
     • не вдалося надіслати: { $failed }
     • залишилося: { $remaining }
-announcement-progress-rate = Швидкість: { $rate } повідомл./с · залишилося приблизно { $eta }
+announcement-progress-rate = Швидкість: { $rate } повідомл./с · залишилося приблизно { $eta }
 announcement-progress-rate-unknown = Швидкість ще вимірюється…
 announcement-progress-final = 📊 <b>Підсумок розсилки</b>
     • надіслано: { $sent }
@@ -27,9 +27,9 @@ announcement-progress-final = 📊 <b>Підсумок розсилки</b>
     • невідомо, чи доставлено (бот зупинився під час надсилання; повторно не надсилалося): { $uncertain }
     • скасовано до надсилання: { $cancelled }
 announcement-progress-duration = Тривалість: { $duration }
-announcement-eta-seconds = { $seconds } с
-announcement-eta-minutes = { $minutes } хв { $seconds } с
-announcement-eta-hours = { $hours } год { $minutes } хв
+announcement-eta-seconds = { $seconds } с
+announcement-eta-minutes = { $minutes } хв { $seconds } с
+announcement-eta-hours = { $hours } год { $minutes } хв
 
 announcement-button-pause = ⏸ Призупинити
 announcement-button-resume = ▶️ Продовжити
@@ -45,9 +45,9 @@ announcement-cancelled = Розсилку скасовано.
 
 announcement-error-not-allowed = У вас немає права надсилати оголошення або керувати цією розсилкою.
 announcement-error-empty-audience = За цими умовами не знайдено жодного отримувача. Змініть аудиторію.
-announcement-error-empty-text = Текст оголошення українською обов'язковий.
+announcement-error-empty-text = Текст оголошення українською обов’язковий.
 announcement-error-too-long = Текст задовгий ({ $locale }): { $length } символів із { $limit } дозволених разом із заголовком. Скоротіть його на { $excess }.
 announcement-error-unsupported-attachment = Такий файл не можна додати до оголошення. Можна додати фото або документ у форматі PDF, DOC, DOCX, XLS, XLSX, ODT, ODS, TXT, CSV чи ZIP.
-announcement-error-file-too-large = Файл завеликий: можна додати файл розміром до 20 МБ.
+announcement-error-file-too-large = Файл завеликий: можна додати файл розміром до 20 МБ.
 announcement-error-not-found = Цієї розсилки не знайдено.
 announcement-error-finished = Цю розсилку вже завершено.

@@ -17,8 +17,8 @@ digest-questions = { $count ->
     [few] { $count } запитання
    *[many] { $count } запитань
 }
-digest-hours = { $amount } год
-digest-days = { $amount } дн.
+digest-hours = { $amount } год
+digest-days = { $amount } дн.
 digest-more = …і ще { $count }
 
 ## Повідомлення дайджесту
@@ -47,7 +47,7 @@ digest-resolution = • вирішення: { $median } ({ $average }), { $repor
 digest-resolution-none = • вирішення: за період вирішених звернень не було
 digest-open-questions = ❓ <b>Відкриті запитання до експертів: { $questions }</b>
 digest-open-questions-none = ❓ Відкритих запитань до експертів немає.
-digest-question-item = • №{ $id } від { $date }: { $text }
+digest-question-item = • № { $id } від { $date }: { $text }
 
 ## Діаграма і таблиця
 
@@ -72,7 +72,7 @@ digest-settings-off = 🗓 Розклад: вимкнено
 digest-settings-next = ⏭ Наступний: { $when }
 digest-settings-language = 🌐 Мова групи: { $language }
 digest-settings-hint = Змінювати розклад і мову можуть працівники асоціації та адміністратори. /digest now — надіслати дайджест зараз; /digest joint — розклад спільного дайджесту.
-digest-settings-joint-hint = Спільний дайджест надходить до всіх прив'язаних груп; його розклад змінюють адміністратори.
+digest-settings-joint-hint = Спільний дайджест надходить до всіх прив’язаних груп; його розклад змінюють адміністратори.
 digest-days-working = у робочі дні (пн–пт)
 digest-days-daily = щодня
 digest-days-weekly = щопонеділка
@@ -93,7 +93,7 @@ digest-button-language = Мова: { $language }
 digest-saved = Збережено.
 digest-no-rights = Змінювати дайджест можуть лише працівники асоціації та адміністратори.
 digest-joint-admins-only = Розклад спільного дайджесту змінюють лише адміністратори.
-digest-not-bound = Ця група не прив'язана до жодної асоціації, тож дайджест сюди не надходить. Адміністратор прив'язує групу командою /bind.
+digest-not-bound = Ця група не прив’язана до жодної асоціації, тож дайджест сюди не надходить. Адміністратор прив’язує групу командою /bind.
 digest-unknown-schedule = Ця група не отримує дайджест «{ $name }». Можна: { $choices }.
 digest-private = Команда /digest працює в робочій групі асоціації: надішліть її там.
 digest-sending = Надсилаю дайджест…

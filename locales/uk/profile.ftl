@@ -1,7 +1,7 @@
 profile-view =
     👤 <b>Мій профіль</b>
 
-    <b>Ім'я:</b> { $name }
+    <b>Ім’я:</b> { $name }
     <b>Посада:</b> { $role }
     <b>Область:</b> { $oblast }
     <b>Громада:</b> { $hromada }
@@ -16,7 +16,7 @@ profile-phone-none = не вказано
 profile-status-unverified = ⏳ очікує підтвердження секретаріатом
 profile-status-verified = ✅ підтверджено
 profile-status-rejected = ❌ не підтверджено
-profile-edit-name = ✏️ Ім'я
+profile-edit-name = ✏️ Ім’я
 profile-edit-role = ✏️ Посада
 profile-edit-oblast = ✏️ Область і громада
 profile-edit-associations = ✏️ Асоціації

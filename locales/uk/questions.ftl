@@ -6,7 +6,7 @@ questions-answer-header =
 
 ## The card in the staff group, in the group's language
 
-desk-card-title = ❓ <b>Запитання №{ $id }</b> · { $associations }
+desk-card-title = ❓ <b>Запитання № { $id }</b> · { $associations }
 desk-card-member = 👤 { $name } — { $role }
 desk-card-place = 📍 { $place }
 desk-card-phone = 📞 { $phone }
@@ -21,7 +21,7 @@ desk-card-language = 🗣 Мова спілкування члена: { $languag
 desk-card-truncated = ✂️ Запитання довге, тут його скорочено. Повний текст — за кнопкою «Відповісти в особистому чаті».
 desk-card-open = ↩️ Щоб відповісти членові, надішліть відповідь на цю картку (функція «Відповісти»). Повідомлення, що починається з //, член не побачить.
 desk-card-answered = ✅ Відповідь надав(-ла) { $name }, { $time }
-desk-card-draft = 📝 Створено чернетку для бази знань (№{ $draft })
+desk-card-draft = 📝 Створено чернетку для бази знань (№ { $draft })
 desk-language-uk = українська
 desk-language-en = англійська
 desk-no-name = без імені
@@ -37,7 +37,7 @@ desk-answer-text-only = Відповідь має бути текстовим п
 
 ## Binding a group to an association
 
-desk-bind-admins-only = ⛔ Прив'язати групу до асоціації може лише адміністратор бота.
+desk-bind-admins-only = ⛔ Прив’язати групу до асоціації може лише адміністратор бота.
 desk-bind-usage =
     Щоб ця група отримувала запитання членів, надішліть /bind і код асоціації, наприклад: /bind vag
 
@@ -48,7 +48,7 @@ desk-bind-usage =
 desk-bind-current = Зараз група отримує запитання для: { $associations }.
 desk-bind-cannot-post = ⚠️ Бот не може надсилати повідомлення в групу «{ $title }». Дозвольте йому писати повідомлення та повторіть /bind.
 desk-bind-bound =
-    ✅ Групу прив'язано: сюди надходитимуть запитання членів { $association }.
+    ✅ Групу прив’язано: сюди надходитимуть запитання членів { $association }.
     Група отримує запитання для: { $associations }. Мова карток: { $language }.
 
     Щоб відповісти членові, надішліть відповідь на картку запитання. Перелік відкритих запитань — команда /questions в особистому чаті з ботом.
@@ -58,13 +58,13 @@ desk-bind-moved =
 desk-bind-already =
     Ця група вже отримує запитання для { $association }.
     Група отримує запитання для: { $associations }. Мова карток: { $language }.
-desk-unbind-done = Групу відв'язано від: { $associations }. Нові запитання сюди більше не надходитимуть.
+desk-unbind-done = Групу відв’язано від: { $associations }. Нові запитання сюди більше не надходитимуть.
 desk-unbind-none = Ця група не отримує запитань жодної асоціації.
 
 ## Knowledge-base drafts (button answers: at most 200 characters)
 
-desk-draft-created = 📝 Чернетку №{ $draft } збережено. Редактор вивантажить її командою «hromada-bot kb drafts».
-desk-draft-exists = Чернетку №{ $draft } для цього запитання вже створено.
+desk-draft-created = 📝 Чернетку № { $draft } збережено. Редактор вивантажить її командою «hromada-bot kb drafts».
+desk-draft-exists = Чернетку № { $draft } для цього запитання вже створено.
 desk-draft-not-answered = Спершу дайте відповідь на запитання.
 
 ## Rights and stale links
@@ -79,8 +79,8 @@ desk-list-title =
     📥 <b>Відкриті запитання: { $total }</b>
     Нові — вгорі. Оберіть запитання, щоб відповісти.
 desk-list-more = Показано найновіші { $shown }.
-desk-list-empty = 📭 Відкритих запитань немає. Нові з'являться тут і в групі секретаріату.
-desk-list-item = №{ $id } · { $text }
+desk-list-empty = 📭 Відкритих запитань немає. Нові з’являться тут і в групі секретаріату.
+desk-list-item = № { $id } · { $text }
 desk-answer-prompt = ✍️ Надішліть текст відповіді одним повідомленням. Член отримає її в чаті з ботом від імені { $associations }.
 desk-answer-again = ℹ️ На це запитання вже відповіли. Нову відповідь член отримає додатково.
 desk-full-question = 📄 Повний текст запитання
@@ -90,12 +90,12 @@ desk-preview-parts = Відповідь довга: член отримає її
 desk-send = ✅ Надіслати
 desk-edit = ✏️ Змінити
 desk-cancel = ✖️ Скасувати
-desk-sent = ✅ Відповідь на запитання №{ $id } надіслано членові. Картку в групі оновлено.
-desk-sent-undelivered = ⚠️ Відповідь на запитання №{ $id } збережено, але доставити її не вдалося: імовірно, бота заблоковано.
+desk-sent = ✅ Відповідь на запитання № { $id } надіслано членові. Картку в групі оновлено.
+desk-sent-undelivered = ⚠️ Відповідь на запитання № { $id } збережено, але доставити її не вдалося: імовірно, бота заблоковано.
 desk-text-only = Будь ласка, надішліть відповідь текстом, без фото, файлів чи стікерів.
 
 ## Command descriptions
 
 desk-command-questions = Відкриті запитання членів
-desk-command-bind = Прив'язати групу до асоціації
-desk-command-unbind = Відв'язати групу від асоціації
+desk-command-bind = Прив’язати групу до асоціації
+desk-command-unbind = Відв’язати групу від асоціації

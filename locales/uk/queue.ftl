@@ -5,7 +5,7 @@ queue-status-in_progress = У роботі
 queue-status-escalated = Передано на національний рівень
 queue-status-resolved = Вирішено
 queue-status-declined = Відхилено
-queue-status-merged = Об'єднано з іншим
+queue-status-merged = Об’єднано з іншим
 
 queue-group-women = жінки
 queue-group-men = чоловіки
@@ -117,7 +117,7 @@ queue-history-position = 📌 Позиція { $association }: { $position ->
         [neutral] нейтральна
        *[opposes] не підтримує
     }
-queue-history-merged-into = 🔗 Об'єднано зі зверненням { $reference }
+queue-history-merged-into = 🔗 Об’єднано зі зверненням { $reference }
 queue-history-merged-from = 🔗 Приєднано звернення { $reference }
 
 ## /export

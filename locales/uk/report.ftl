@@ -30,11 +30,11 @@ report-form-urgency-prompt =
     { $urgency_lines }
 report-form-urgency-line = { $mark } <b>{ $name }</b> — { $meaning }. Відповідь — протягом { $within }.
 report-form-urgency-button = { $mark } { $name } · до { $within }
-report-form-within-hours = { $hours } { $hours ->
+report-form-within-hours = { $hours } { $hours ->
         [one] години
        *[other] годин
     }
-report-form-within-days = { $days } { $days ->
+report-form-within-days = { $days } { $days ->
         [one] дня
        *[other] днів
     }
@@ -78,7 +78,7 @@ report-form-file-document-label = { $number }. { $name }
 report-form-residents-prompt =
     Крок 6. Скільки мешканців зачіпає проблема? Надішліть число (наприклад, 1200) або натисніть «Пропустити».
 report-form-residents-not-a-number = Потрібне число, наприклад 1200. Надішліть, будь ласка, лише цифри або натисніть «Пропустити».
-report-form-residents-negative = Кількість мешканців не може бути від'ємною. Надішліть, будь ласка, число.
+report-form-residents-negative = Кількість мешканців не може бути від’ємною. Надішліть, будь ласка, число.
 report-form-residents-too-large = Завелике число: не більше ніж { $limit }. Перевірте, будь ласка, і надішліть ще раз.
 
 report-form-groups-prompt =
@@ -159,7 +159,7 @@ report-mine-status-in_progress = у роботі
 report-mine-status-escalated = передано на національний рівень
 report-mine-status-resolved = вирішено
 report-mine-status-declined = відхилено
-report-mine-status-merged = об'єднано з іншим зверненням
+report-mine-status-merged = об’єднано з іншим зверненням
 report-mine-list =
     📂 <b>Мої звернення</b>: { $count }
     
@@ -183,7 +183,7 @@ report-mine-closed-at = Закрито: { $closed_at }
 report-mine-figures = Звернення стосується: громад — { $hromadas }, областей — { $oblasts }, мешканців — { $residents }.
 report-mine-own = ✍️ Ви автор цього звернення.
 report-mine-cosigned = 🤝 Ви підтримали це звернення.
-report-mine-merged = 🔗 Звернення об'єднано зі зверненням { $merged_into }: подальший розгляд — там.
+report-mine-merged = 🔗 Звернення об’єднано зі зверненням { $merged_into }: подальший розгляд — там.
 report-mine-history = <b>Історія</b>
 report-mine-history-earlier = … ще { $count } { $count ->
         [one] попередній запис
@@ -195,7 +195,7 @@ report-mine-history-status = статус змінено: <b>{ $status }</b>
 report-mine-history-reason = Причина: { $reason }
 report-mine-history-reply = 💬 відповідь секретаріату: { $text }
 report-mine-history-answer = ✍️ ваша відповідь: { $text }
-report-mine-history-merged-into = об'єднано зі зверненням { $reference }
+report-mine-history-merged-into = об’єднано зі зверненням { $reference }
 report-mine-history-merged-from = приєднано подібне звернення { $reference }
 report-mine-history-joint = визнано спільним питанням усіх асоціацій
 report-mine-not-found = Цього звернення немає серед ваших: можливо, ви відкликали свою підтримку.
@@ -219,5 +219,5 @@ report-mine-answer-too-long =
        *[other] символів
     }, а можна не більше ніж { $limit }. Скоротіть її, будь ласка.
 report-mine-answer-text-only = Відповідь приймається лише текстом. Напишіть її, будь ласка, повідомленням.
-report-mine-answer-refused = Відповісти на це звернення вже не можна: його об'єднано з іншим.
+report-mine-answer-refused = Відповісти на це звернення вже не можна: його об’єднано з іншим.
 report-mine-answer-sent = ✅ Вашу відповідь щодо звернення { $reference } надіслано секретаріату.

@@ -6,7 +6,7 @@ rdesk-card-urgency = ⏱ Терміновість: { $urgency }. Строк ві
 rdesk-card-overdue = ❗️ <b>Строк відповіді минув</b>
 rdesk-card-category = 🗂 Категорія: { $category }
 rdesk-card-status = 📌 Статус: { $status }
-rdesk-card-merged-into = 🔗 Об'єднано зі зверненням { $reference }
+rdesk-card-merged-into = 🔗 Об’єднано зі зверненням { $reference }
 rdesk-card-assignee = 🙋 Опрацьовує: { $name }
 rdesk-card-no-assignee = 🙋 Відповідального ще не визначено
 rdesk-card-reporter = 👤 Заявник: { $name } — { $role }
@@ -39,7 +39,7 @@ rdesk-status-in_progress = у роботі
 rdesk-status-escalated = передано на національний рівень
 rdesk-status-resolved = вирішено
 rdesk-status-declined = відхилено
-rdesk-status-merged = об'єднано з іншим зверненням
+rdesk-status-merged = об’єднано з іншим зверненням
 
 rdesk-group-women = жінки
 rdesk-group-men = чоловіки
@@ -55,7 +55,7 @@ rdesk-button-take = 🙋 Взяти в роботу
 rdesk-button-status = 📌 Змінити статус
 rdesk-button-joint = 🤝 Спільне питання
 rdesk-button-position = 🗳 Позиція асоціації
-rdesk-button-merge = 🔗 Об'єднати
+rdesk-button-merge = 🔗 Об’єднати
 
 ## What the reporter and the supporters receive, in their language
 
@@ -64,7 +64,7 @@ rdesk-member-head = 📨 <b>Звернення { $reference }</b>
 rdesk-member-status = Статус звернення змінено: <b>{ $status }</b>.
 rdesk-member-reason = Причина: { $reason }
 rdesk-member-reply = 💬 Відповідь секретаріату асоціації:
-rdesk-member-merged-into = Звернення об'єднано з подібним зверненням { $reference }. Вас автоматично долучено до нього; надалі повідомлення надходитимуть щодо звернення { $reference }.
+rdesk-member-merged-into = Звернення об’єднано з подібним зверненням { $reference }. Вас автоматично долучено до нього; надалі повідомлення надходитимуть щодо звернення { $reference }.
 rdesk-member-merged-from = До звернення приєднано подібне звернення { $reference } разом із тими, хто його підтримав.
 rdesk-member-joint = Звернення визнано спільним питанням усіх асоціацій.
 
@@ -91,7 +91,7 @@ rdesk-position-comment-offer = 🗳 { $reference }: позицію зафікс�
 
 rdesk-ask-decline-group = Щоб відхилити звернення { $reference }, надішліть причину відповіддю на його картку. Заявник і ті, хто підтримав звернення, побачать цю причину.
 rdesk-ask-decline = ⛔️ Надішліть причину відхилення звернення { $reference } відповіддю на це повідомлення. Заявник і ті, хто підтримав звернення, побачать цю причину.
-rdesk-ask-merge-group = Щоб об'єднати звернення { $reference } з іншим, надішліть відповіддю на його картку номер звернення, до якого його слід приєднати (наприклад, R-2026-00042).
+rdesk-ask-merge-group = Щоб об’єднати звернення { $reference } з іншим, надішліть відповіддю на його картку номер звернення, до якого його слід приєднати (наприклад, R-2026-00042).
 rdesk-ask-merge = 🔗 Надішліть відповіддю на це повідомлення номер звернення, до якого слід приєднати { $reference } (наприклад, R-2026-00042).
 rdesk-ask-comment-group = Надішліть коментар до позиції відповіддю на картку звернення { $reference }.
 rdesk-ask-comment = 💬 Надішліть коментар до позиції щодо звернення { $reference } відповіддю на це повідомлення.
@@ -121,9 +121,9 @@ rdesk-note-saved = 📝 Внутрішню нотатку збережено. З
 rdesk-reply-sent = ✅ Відповідь надіслано. Отримали: { $told } з { $total } (заявник і ті, хто підтримав звернення).
 rdesk-declined = ⛔️ Звернення відхилено. Причину надіслано заявникові й тим, хто підтримав звернення (отримали: { $told }).
 rdesk-merge-unknown = Звернення з таким номером не знайдено. Надішліть номер у форматі R-2026-00042.
-rdesk-merged = 🔗 Звернення об'єднано з { $reference }. Заявника й тих, хто підтримав звернення, приєднано до нього та повідомлено.
-rdesk-merge-self = Звернення не можна об'єднати із самим собою. Надішліть номер іншого звернення.
-rdesk-merge-foreign = Звернення { $reference } спрямовано іншим асоціаціям, тож об'єднати з ним ви не можете. Надішліть номер іншого звернення.
+rdesk-merged = 🔗 Звернення об’єднано з { $reference }. Заявника й тих, хто підтримав звернення, приєднано до нього та повідомлено.
+rdesk-merge-self = Звернення не можна об’єднати із самим собою. Надішліть номер іншого звернення.
+rdesk-merge-foreign = Звернення { $reference } спрямовано іншим асоціаціям, тож об’єднати з ним ви не можете. Надішліть номер іншого звернення.
 
 ## Answering in private chat (the card's link)
 
