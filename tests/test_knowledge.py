@@ -138,6 +138,17 @@ def test_kb_check_reports_broken_yaml_with_its_line(
     assert "dream.yaml, line" in capsys.readouterr().err
 
 
+def test_kb_check_refuses_a_topic_without_entries(
+    kb_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty topic would open onto an empty list in the bot's topics menu."""
+    for path in kb_copy.glob("*.yaml"):
+        if yaml.safe_load(path.read_text(encoding="utf-8")).get("topic") == "education":
+            path.unlink()
+    assert run_cli("kb", "check", "--directory", str(kb_copy)) == 1
+    assert "kb/topics.yaml: education: no entry has this topic" in capsys.readouterr().err
+
+
 def test_the_bot_refuses_to_load_invalid_content(kb_copy: Path) -> None:
     edit(kb_copy / "dream.yaml", title__uk=None)
     with pytest.raises(ContentError, match=r"dream.yaml: title.uk"):

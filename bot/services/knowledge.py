@@ -148,6 +148,11 @@ def read_knowledge_base(directory: Path) -> tuple[KnowledgeBase | None, list[str
         entry = _read_entry(path, document, len(entries) + 1, topic_codes, set(slugs), problems)
         if entry is not None:
             entries.append(entry)
+    used = {entry.topic for entry in entries}
+    for topic in topics:
+        if topic.code not in used:
+            # Shown in the topics menu, it would open onto an empty list.
+            problems.add(directory / "topics.yaml", topic.code, "no entry has this topic")
     if problems.lines:
         return None, problems.lines
     # Topics in file order; entries grouped by topic in that order, then by file name.
