@@ -12,7 +12,7 @@ announcement-progress-status = { $status ->
     [cancelled] ✖️ Cancelled
    *[done] ✅ Finished
 }
-announcement-progress-cancelling = ⏳ Cancelled; waiting for the answers to messages already sent.
+announcement-progress-cancelling = ⏳ Delivery cancelled: the bot sends nothing new and only finishes the messages already on their way.
 announcement-progress-counts = Recipients: { $total }
     • sent: { $sent }
     • unreachable (blocked the bot or deleted the account): { $unreachable }
@@ -43,10 +43,20 @@ announcement-cancel-question = Cancel the delivery? Messages not yet sent will n
 announcement-cancel-kept = The delivery goes on.
 announcement-cancelled = Delivery cancelled.
 
-announcement-error-not-allowed = You have no right to send announcements or to manage this delivery.
+announcement-error-not-allowed = You are not allowed to send announcements or to manage this delivery.
 announcement-error-empty-audience = No recipient matches this audience. Please change it.
 announcement-error-empty-text = The Ukrainian text of the announcement is required.
-announcement-error-too-long = The text is too long ({ $locale }): { $length } characters of the { $limit } allowed with the header. Please shorten it by { $excess }.
+announcement-error-too-long =
+    { $locale ->
+        [en] The English
+       *[other] The Ukrainian
+    } text is too long: { $length } { $length ->
+        [one] character
+       *[other] characters
+    } with the header, and at most { $limit } are allowed. Please shorten it by { $excess } { $excess ->
+        [one] character
+       *[other] characters
+    }.
 announcement-error-unsupported-attachment = This file cannot be attached to an announcement. You can attach a photo or a PDF, DOC, DOCX, XLS, XLSX, ODT, ODS, TXT, CSV or ZIP document.
 announcement-error-file-too-large = The file is too large: files up to 20 MB can be attached.
 announcement-error-not-found = This delivery was not found.

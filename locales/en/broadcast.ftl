@@ -15,7 +15,10 @@ broadcast-text-uk-prompt =
     📢 <b>New announcement</b>
 
     Step 1 of 5. Send the text of the announcement in Ukrainian, as one message. Formatting (bold, italics, links) is kept.
-    Up to { $text_limit } characters including the announcement's header, or up to { $caption_limit } if you add a photo or document.
+    Up to { $text_limit } { $text_limit ->
+        [one] character
+       *[other] characters
+    } including the announcement's header, or up to { $caption_limit } if you add a photo or document.
 broadcast-text-expected = This step needs the announcement's text, sent as a message. Stickers, voice messages, videos and files are not accepted here; a photo or document can be added at step 3.
 broadcast-text-empty = The text is empty. Please send the text of the announcement.
 broadcast-text-too-long =
@@ -35,7 +38,10 @@ broadcast-text-en-prompt =
 broadcast-text-en-remove = 🗑 Remove the English version
 
 broadcast-attachment-prompt =
-    Step 3 of 5. If needed, add one photo or one document ({ $kinds }, up to { $max_mb } MB). The text then becomes its caption, so with the header it must fit in { $caption_limit } characters.
+    Step 3 of 5. If needed, add one photo or one document ({ $kinds }, up to { $max_mb } MB). The text then becomes its caption, so with the header it must fit in { $caption_limit } { $caption_limit ->
+        [one] character
+       *[other] characters
+    }.
 broadcast-attachment-current-photo = 📎 Photo added.
 broadcast-attachment-current-document = 📎 Document "{ $name }" added.
 broadcast-attachment-none = ➡️ No attachment
@@ -48,7 +54,10 @@ broadcast-too-long =
 
     { $lines }
 
-    Shorten the text or, if there is an attachment, send the announcement without it: without an attachment up to { $text_limit } characters fit.
+    Shorten the text or, if there is an attachment, send the announcement without it: without an attachment up to { $text_limit } { $text_limit ->
+        [one] character
+       *[other] characters
+    } fit.
 broadcast-too-long-line =
     { $language }: { $length } { $length ->
         [one] character

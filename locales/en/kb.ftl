@@ -38,7 +38,10 @@ kb-escalate-send = ✅ Send
 kb-escalate-rewrite = ✏️ Rewrite
 kb-escalate-sent = ✅ Question No. { $question_id } has been sent to the experts ({ $associations }). The answer will come to this chat.
 kb-escalate-too-short = The question is too short: please say what exactly you would like to know.
-kb-escalate-too-long = The question is too long to send to the experts: at most { $limit } characters. Please shorten it.
+kb-escalate-too-long = The question is too long to send to the experts: at most { $limit } { $limit ->
+        [one] character
+       *[other] characters
+    }. Please shorten it.
 kb-escalate-register-first = To send a question to the experts, please finish registration first (/start).
 # For members whose membership was rejected: no "send to the experts" (dialogs/filing_texts.py).
 kb-results-maybe-only = 🤔 The knowledge base has no clear answer to "{ $query }". These may help:

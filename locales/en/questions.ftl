@@ -59,7 +59,7 @@ desk-bind-already =
     This group already receives questions for { $association }.
     This group receives questions for: { $associations }. Language of the cards: { $language }.
 desk-unbind-done = The group is unbound from: { $associations }. New questions will no longer arrive here.
-desk-unbind-none = This group receives questions for no association.
+desk-unbind-none = This group does not receive questions for any association.
 
 ## Knowledge-base drafts (button answers: at most 200 characters)
 

@@ -30,8 +30,14 @@ registration-name-too-long =
     That name is too long: { $length } { $length ->
         [one] character
        *[other] characters
-    }. Please send at most { $limit } characters.
-registration-name-too-short = A name needs at least { $limit } letters. Please send your first and last name.
+    }. Please send at most { $limit } { $limit ->
+        [one] character
+       *[other] characters
+    }.
+registration-name-too-short = A name needs at least { $limit } { $limit ->
+        [one] letter
+       *[other] letters
+    }. Please send your first and last name.
 
 registration-role-prompt = 💼 Choose your position:
 role-hromada_head = Head of hromada
@@ -54,8 +60,14 @@ registration-hromada-too-long =
     That name is too long: { $length } { $length ->
         [one] character
        *[other] characters
-    }. Please send at most { $limit } characters.
-registration-hromada-too-short = A name needs at least { $limit } letters. Please try again.
+    }. Please send at most { $limit } { $limit ->
+        [one] character
+       *[other] characters
+    }.
+registration-hromada-too-short = A name needs at least { $limit } { $limit ->
+        [one] letter
+       *[other] letters
+    }. Please try again.
 registration-hromada-not-found =
     No hromada "{ $query }" found in { $oblast }.
     Check the name and send it again (the first letters are enough), or go back and choose another oblast.

@@ -40,7 +40,10 @@ report-form-within-days = { $days } { $days ->
     }
 
 report-form-title-prompt =
-    Step 3. Name the issue briefly — up to { $title_limit } characters.
+    Step 3. Name the issue briefly — up to { $title_limit } { $title_limit ->
+        [one] character
+       *[other] characters
+    }.
     For example: <i>No funds to repair the school roof after shelling</i>
 report-form-title-empty = The title is empty. Please write a few words about the issue.
 report-form-title-too-long =
@@ -50,7 +53,10 @@ report-form-title-too-long =
     }, and the limit is { $limit }. Please shorten it and send it again — your earlier answers are kept.
 
 report-form-description-prompt =
-    Step 4. Describe the issue in detail — up to { $description_limit } characters: what happened, whom and what it affects, what has been done and what help is needed.
+    Step 4. Describe the issue in detail — up to { $description_limit } { $description_limit ->
+        [one] character
+       *[other] characters
+    }: what happened, whom and what it affects, what has been done and what help is needed.
 report-form-description-empty = The description is empty. Please tell us what happened.
 report-form-description-too-long =
     The description is too long: { $length } { $length ->
@@ -59,12 +65,18 @@ report-form-description-too-long =
     }, and the limit is { $limit }. Your text is still in your message above: shorten it and send it again — your earlier answers are kept.
 
 report-form-files-prompt =
-    Step 5. Add photos or documents if you have any (up to { $files_limit } files): send them one by one or several at once.
+    Step 5. Add photos or documents if you have any (up to { $files_limit } { $files_limit ->
+        [one] file
+       *[other] files
+    }): send them one by one or several at once.
     When you are done, press "Done". No files? Press "Skip".
 report-form-files-count = 📎 Files added: { $files } of { $files_limit }.
 report-form-files-done = ✅ Done
 report-form-files-clear = 🗑 Remove all files
-report-form-files-full = You can add at most { $limit } files. Press "Done" to continue.
+report-form-files-full = You can add at most { $limit } { $limit ->
+        [one] file
+       *[other] files
+    }. Press "Done" to continue.
 report-form-file-voice = Audio and voice messages are not accepted: the secretariat staff cannot always listen to them. Please put the point in writing in the description, or add a photo or a document.
 report-form-file-video = Videos are not accepted: the bot keeps photos and documents only. Please send a photo (a screenshot) or a document.
 report-form-file-sticker = Stickers are not added to a report. Send a photo or a document, or press "Done".
@@ -92,7 +104,7 @@ report-form-group-veterans = Veterans
 
 report-form-dream-prompt =
     Step 8. If the issue concerns a project in the DREAM system, send its id, for example <code>DREAM-UA-070825-07BFF93A</code>. If not, press "Skip".
-report-form-dream-invalid = This does not look like a DREAM project id. It looks like this: <code>DREAM-UA-070825-07BFF93A</code> (a six-digit date and eight characters 0–9, A–F). Please check it, or press "Skip".
+report-form-dream-invalid = This does not look like a DREAM project id. It looks like this: <code>DREAM-UA-070825-07BFF93A</code>. Please check it, or press "Skip".
 
 report-form-similar =
     🔎 <b>Similar open reports</b>
@@ -130,7 +142,7 @@ report-form-preview-details =
 report-form-preview-hint = To correct a field, press ✏️ with its name. If everything is right, press "Submit".
 report-form-preview-shortened = <i>(The description is shortened in this preview; the secretariat will receive all of it.)</i>
 report-form-preview-none = —
-report-form-preview-unverified = ℹ️ Your membership is not confirmed yet: the report will be marked as filed by an unconfirmed member.
+report-form-preview-unverified = ℹ️ Your membership is not confirmed yet, so the secretariat will see a note saying so on the report.
 report-form-edit-category = Category
 report-form-edit-urgency = Urgency
 report-form-edit-title = Title
@@ -207,7 +219,10 @@ report-mine-withdraw-yes = ↩️ Yes, withdraw
 report-mine-withdrawn = Your support for { $reference } has been withdrawn.
 report-mine-answer-button = ✍️ Answer the secretariat
 report-mine-answer-prompt =
-    ✍️ Write your answer to the secretariat about report <b>{ $reference }</b> in one message (up to { $limit } characters).
+    ✍️ Write your answer to the secretariat about report <b>{ $reference }</b> in one message (up to { $limit } { $limit ->
+        [one] character
+       *[other] characters
+    }).
 report-mine-answer-empty = The answer is empty. Please write some text.
 report-mine-answer-too-long =
     The answer is too long: { $length } { $length ->

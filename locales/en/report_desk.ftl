@@ -99,24 +99,27 @@ rdesk-ask-comment = 💬 Reply to this message with the comment on your position
 ## Answers to the card's buttons (alerts, in the presser's language)
 
 rdesk-not-found = Report not found.
-rdesk-not-staff = ⛔️ Only the secretariat staff of the associations this report was sent to can act on it.
+rdesk-not-staff = ⛔️ Only the secretariat staff of the associations this report was sent to can work on it.
 rdesk-stale-button = That button is out of date.
 rdesk-closed = The report is closed already (status: { $status }).
 rdesk-transition-refused = That status cannot be set now: the report is "{ $status }".
-rdesk-try-again = The report is changing right now. Please try again.
+rdesk-try-again = Someone else has just changed this report. Please try again.
 rdesk-taken = The report is yours now.
 rdesk-yours-already = You are handling this report already.
 rdesk-taken-by = { $name } is already handling this report.
 rdesk-status-set = Status changed: { $status }.
 rdesk-joint-done = The report is now a joint issue. Its card has been sent to every association's group.
-rdesk-joint-already = The report is a joint issue already.
+rdesk-joint-already = The report has already been made a joint issue.
 rdesk-position-set = The association's position is recorded.
 
 ## Replies to the card (in the group's language)
 
 rdesk-reply-not-staff = ⛔️ Only the secretariat staff of the associations this report was sent to can answer it.
 rdesk-text-only = Please send the answer as text.
-rdesk-too-long = The text is too long: { $limit } characters at most.
+rdesk-too-long = The text is too long: { $limit } { $limit ->
+        [one] character
+       *[other] characters
+    } at most.
 rdesk-note-saved = 📝 Internal note saved. The reporter will not see it.
 rdesk-reply-sent = ✅ Answer sent. Received by { $told } of { $total } (the reporter and the supporters).
 rdesk-declined = ⛔️ Report declined. The reason was sent to the reporter and the supporters (received by { $told }).
@@ -130,7 +133,7 @@ rdesk-merge-foreign = Report { $reference } was sent to other associations, so y
 rdesk-button-reply = ✍️ Answer in private chat
 rdesk-no-rights = Only the associations' secretariat staff can do this.
 rdesk-dialog-prompt = ✍️ Send the answer for the reporter and the supporters. You can look it over, or keep it as an internal note, before it goes.
-rdesk-dialog-unavailable = The report was not found, or you cannot act on it.
+rdesk-dialog-unavailable = The report was not found, or you cannot work on it.
 rdesk-dialog-preview = 👀 This is how the reporter will see the answer:
 rdesk-dialog-preview-parts = The answer will arrive in several messages ({ $count }).
 rdesk-dialog-send = ✅ Send to the reporter

@@ -24,7 +24,7 @@ verify-already-approved = This member's membership was already approved by { $na
 verify-already-rejected = This member's membership was already rejected by { $name }.
 verify-not-staff = ⛔ Only staff of the member's association can confirm a membership.
 verify-member-not-found = This member is not registered: they may have deleted their profile.
-verify-stale-button = This button is no longer valid.
+verify-stale-button = That button is out of date.
 verify-phone =
     👤 { $name }, { $role }
     📞 { $phone }

@@ -12,7 +12,7 @@ announcement-progress-status = { $status ->
     [cancelled] ✖️ Скасовано
    *[done] ✅ Завершено
 }
-announcement-progress-cancelling = ⏳ Скасовано; очікуємо відповіді на вже відправлені повідомлення.
+announcement-progress-cancelling = ⏳ Розсилку скасовано: нових повідомлень бот не надсилає, лише завершує надсилання тих, що вже в дорозі.
 announcement-progress-counts = Отримувачів: { $total }
     • надіслано: { $sent }
     • недоступні (заблокували бота або видалили акаунт): { $unreachable }
@@ -46,7 +46,19 @@ announcement-cancelled = Розсилку скасовано.
 announcement-error-not-allowed = У вас немає права надсилати оголошення або керувати цією розсилкою.
 announcement-error-empty-audience = За цими умовами не знайдено жодного отримувача. Змініть аудиторію.
 announcement-error-empty-text = Текст оголошення українською обов’язковий.
-announcement-error-too-long = Текст задовгий ({ $locale }): { $length } символів із { $limit } дозволених разом із заголовком. Скоротіть його на { $excess }.
+announcement-error-too-long =
+    { $locale ->
+        [en] Англійський
+       *[other] Український
+    } текст задовгий: разом із заголовком — { $length } { $length ->
+        [one] символ
+        [few] символи
+       *[many] символів
+    }, а можна не більше ніж { $limit }. Скоротіть його на { $excess } { $excess ->
+        [one] символ
+        [few] символи
+       *[many] символів
+    }.
 announcement-error-unsupported-attachment = Такий файл не можна додати до оголошення. Можна додати фото або документ у форматі PDF, DOC, DOCX, XLS, XLSX, ODT, ODS, TXT, CSV чи ZIP.
 announcement-error-file-too-large = Файл завеликий: можна додати файл розміром до 20 МБ.
 announcement-error-not-found = Цієї розсилки не знайдено.

@@ -38,7 +38,10 @@ kb-escalate-send = ✅ Надіслати
 kb-escalate-rewrite = ✏️ Переписати
 kb-escalate-sent = ✅ Запитання № { $question_id } надіслано експертам ({ $associations }). Відповідь надійде в цей чат.
 kb-escalate-too-short = Запитання надто коротке: опишіть, будь ласка, що саме вас цікавить.
-kb-escalate-too-long = Запитання задовге для надсилання експертам: не більше { $limit } символів. Скоротіть його, будь ласка.
+kb-escalate-too-long = Запитання задовге для надсилання експертам: не більше { $limit } { $limit ->
+        [one] символу
+       *[other] символів
+    }. Скоротіть його, будь ласка.
 kb-escalate-register-first = Щоб надіслати запитання експертам, спершу завершіть реєстрацію (/start).
 # For members whose membership was rejected: no "send to the experts" (dialogs/filing_texts.py).
 kb-results-maybe-only = 🤔 Точної відповіді на запитання «{ $query }» у базі знань не знайдено. Можливо, стане в пригоді:

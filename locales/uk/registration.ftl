@@ -31,8 +31,16 @@ registration-name-too-long =
         [one] символ
         [few] символи
        *[other] символів
-    }. Надішліть, будь ласка, не більше ніж { $limit } символів.
-registration-name-too-short = Ім’я має містити принаймні { $limit } літери. Надішліть, будь ласка, ім’я та прізвище.
+    }. Надішліть, будь ласка, не більше ніж { $limit } { $limit ->
+        [one] символ
+        [few] символи
+       *[many] символів
+    }.
+registration-name-too-short = Ім’я має містити принаймні { $limit } { $limit ->
+        [one] літеру
+        [few] літери
+       *[many] літер
+    }. Надішліть, будь ласка, ім’я та прізвище.
 
 registration-role-prompt = 💼 Оберіть вашу посаду:
 role-hromada_head = Голова громади
@@ -56,8 +64,16 @@ registration-hromada-too-long =
         [one] символ
         [few] символи
        *[other] символів
-    }. Надішліть, будь ласка, не більше ніж { $limit } символів.
-registration-hromada-too-short = Назва має містити принаймні { $limit } літери. Спробуйте ще раз.
+    }. Надішліть, будь ласка, не більше ніж { $limit } { $limit ->
+        [one] символ
+        [few] символи
+       *[many] символів
+    }.
+registration-hromada-too-short = Назва має містити принаймні { $limit } { $limit ->
+        [one] літеру
+        [few] літери
+       *[many] літер
+    }. Спробуйте ще раз.
 registration-hromada-not-found =
     Громаду «{ $query }» в області «{ $oblast }» не знайдено.
     Перевірте назву й надішліть її ще раз (можна лише перші літери) або поверніться й оберіть іншу область.

@@ -24,7 +24,7 @@ verify-already-approved = Членство цієї особи вже підтв
 verify-already-rejected = Членство цієї особи вже відхилив(-ла) { $name }.
 verify-not-staff = ⛔ Підтверджувати членство можуть лише працівники секретаріату асоціації, до якої належить громада чи рада цієї особи.
 verify-member-not-found = Цієї особи немає серед зареєстрованих: можливо, вона видалила профіль.
-verify-stale-button = Ця кнопка вже неактуальна.
+verify-stale-button = Ця кнопка застаріла.
 verify-phone =
     👤 { $name } — { $role }
     📞 { $phone }
