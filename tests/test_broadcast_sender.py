@@ -443,7 +443,7 @@ async def test_progress_message_and_final_report_after_cancel(
     service = BroadcastService(db, frozenset({ADMIN}), clock=clock.now)
     await post_progress_message(bot, service, translations, broadcast_id, AUTHOR, "uk")
     (progress_message,) = fake.chat(AUTHOR).bot_messages()
-    assert "Розсилка оголошення № " in visible_text(progress_message)
+    assert "Розсилка оголошення №\u00a0" in visible_text(progress_message)
     assert "залишилося: 10" in visible_text(progress_message)
     buttons = [
         b["text"] for row in progress_message["reply_markup"]["inline_keyboard"] for b in row

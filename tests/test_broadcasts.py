@@ -307,7 +307,7 @@ def test_the_member_sees_the_header_of_the_audience_associations(
     )
     everyone = note(text="Текст", urgent=True)
     assert render_announcement(everyone, "en", translations, associations) == (
-        "❗ <b>Urgent · VAG, ATH Association, UAROR</b>\n\nТекст"
+        "❗ <b>Urgent · VAG, Association of ATH, UAROR</b>\n\nТекст"
     )
 
 

@@ -492,9 +492,9 @@ def test_ukrainian_plural_forms(count: int, expected: str) -> None:
 def test_other_plurals() -> None:
     uk, en = Translations().get("uk"), Translations().get("en")
     assert [uk("digest-cosigners", count=n) for n in (1, 3, 5)] == [
-        "1 підписант",
-        "3 підписанти",
-        "5 підписантів",
+        "підтримав 1 член",
+        "підтримали 3 члени",
+        "підтримали 5 членів",
     ]
     assert [uk("digest-questions", count=n) for n in (1, 4, 11)] == [
         "1 запитання",
@@ -564,11 +564,11 @@ def test_handling_times_read_in_hours_then_days() -> None:
 
     uk, en = Translations().get("uk"), Translations().get("en")
     assert [_hours(uk, value) for value in (1.5, 5.0, 47.9, 48.0, 324.0)] == [
-        "1,5 год",
-        "5 год",
-        "47,9 год",
-        "2 дн.",
-        "13,5 дн.",
+        "1,5\u00a0год",
+        "5\u00a0год",
+        "47,9\u00a0год",
+        "2\u00a0дн.",
+        "13,5\u00a0дн.",
     ]
-    assert [_hours(en, value) for value in (1.5, 324.0)] == ["1.5 h", "13.5 days"]
+    assert [_hours(en, value) for value in (1.5, 324.0)] == ["1.5\u00a0h", "13.5\u00a0days"]
     assert _hours(uk, None) == "—"

@@ -183,7 +183,7 @@ async def test_the_xlsx_reads_back_with_one_row_per_report(synced: Database) -> 
     assert water["Підтримали"] == 2
     assert (school["Громад"], school["Областей"], school["Мешканців"]) == (1, 1, 0)
     assert school["Підтримали"] == 0
-    assert water["Групи населення"] == "діти, люди похилого віку"
+    assert water["Групи населення"] == "діти, люди старшого віку"
     assert water["Перша відповідь, год"] == 5.0 and water["Вирішення, год"] == 48.0
     assert school["Перша відповідь, год"] is None and school["Вирішення, год"] is None
     assert water["ID проєкту DREAM"] == "DREAM-UA-070825-07BFF93A"

@@ -277,10 +277,10 @@ def test_refusals_read_naturally(translations: Translations) -> None:
     retry = datetime(2026, 12, 4, 12, 5, 30, tzinfo=UTC)
     pending = LimitReached(2, True, retry)
     text = refusal_text(uk, "report", pending, KYIV, NOW)
-    assert "не більше 2 звернень за 24 години" in text and "завтра о 14:06" in text
+    assert "не більше 2 звернень за 24\u00a0години" in text and "завтра о 14:06" in text
     assert "збережене як чернетка" in text
     text = refusal_text(en, "report", pending, KYIV, NOW)
-    assert "at most 2 reports from you in 24 hours" in text and "tomorrow at 14:06" in text
+    assert "at most 2 reports from you in 24\u00a0hours" in text and "tomorrow at 14:06" in text
     verified = LimitReached(5, False, datetime(2026, 12, 3, 18, 0, tzinfo=UTC))
     text = refusal_text(uk, "report", verified, KYIV, NOW)
     assert "ви вже подали 5 звернень" in text and "сьогодні о 20:00" in text

@@ -542,9 +542,9 @@ def test_the_notice_states_the_retention_settings() -> None:
     shown = notice_text(
         uk, load_privacy_notice(), load_associations(), RetentionPeriods.from_settings(settings)
     )
-    assert "незавершена реєстрація — через 21 день" in shown
-    assert "чернетка звернення — через 90 днів" in shown
-    assert "через 1\u00a0095 днів" in shown or "через 1 095 днів" in shown
+    assert "незавершена реєстрація — через 21\u00a0день" in shown
+    assert "чернетка звернення — через 90\u00a0днів" in shown
+    assert "через 1\u00a0095\u00a0днів" in shown or "через 1 095\u00a0днів" in shown
     assert "ВАГ — https://communities.org.ua" in shown
     assert "Уповноваженому Верховної Ради України з прав людини" in shown
 
@@ -574,7 +574,7 @@ async def test_the_html_copy_shows_every_section_in_the_members_language(
         "Журнал змін, що стосуються вас",
     ):
         assert f"<h2>{heading}</h2>" in page
-    assert "працівник асоціації Асоціація ОТГ" in page
+    assert "працівник секретаріату Асоціація ОТГ" in page
     assert "Школа без опалення" in page and "Міст зруйновано" in page
     assert "Питання &lt;без&gt; відповіді?" in page and "Відповіді ще немає." in page
     assert "Засідання правління у вівторок." in page and "доставлено" in page

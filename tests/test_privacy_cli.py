@@ -233,7 +233,7 @@ async def test_member_forget_edits_the_cards_through_telegram(tmp_path: Path) ->
         fake.group(GROUP, "Секретаріат ВАГ")
         bot = Bot(DEFAULT_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(base_url)))
         try:
-            card = await bot.send_message(GROUP, "🪪 Новий учасник: Olena Petrenko")
+            card = await bot.send_message(GROUP, "🪪 Новий член: Olena Petrenko")
         finally:
             await bot.session.close()
         await seed(tmp_path, card_message=card.message_id)
@@ -261,7 +261,7 @@ async def test_member_forget_edits_the_cards_through_telegram(tmp_path: Path) ->
         assert "1 staff card(s) in the groups were edited" in out.decode()
         [edit] = fake.calls("editMessageText")
         assert int(edit["chat_id"]) == GROUP and int(edit["message_id"]) == card.message_id
-        assert "Учасник видалив свій профіль" in edit["text"]  # the group's language
+        assert "Член видалив свій профіль" in edit["text"]  # the group's language
         shown = fake.chat(GROUP).messages[card.message_id]
         assert "Olena" not in shown["text"]
         fake.assert_no_violations()

@@ -150,7 +150,7 @@ def test_sandbox_seeds_answers_resets_and_stops(
     # The seeded cards are in the VAG group already, the announcement reached head-en.
     cards = first.texts(OFFICER_VAG.key, VAG_GROUP)
     assert any("Підвезення учнів до опорного ліцею" in text for text in cards)
-    assert any("Bridge on the road" in text and "в роботі" in text for text in cards)
+    assert any("Bridge on the road" in text and "у роботі" in text for text in cards)
     assert any("Як громаді оформити співфінансування" in text for text in cards)
     first.wait(
         "the announcement for head-en",

@@ -369,7 +369,7 @@ def test_head_registers_asks_files_and_the_officer_answers_in_the_staff_group(
     # The VAG officer approves the new member from the card in the staff group.
     page.act_as(OFFICER)
     page.open_chat(VAG_GROUP.chat_id, VAG_GROUP.title)
-    card = page.wait_bot(f"Новий учасник.*{HEAD.full_name}", button="Підтвердити")
+    card = page.wait_bot(f"Новий член.*{HEAD.full_name}", button="Підтвердити")
     assert f"{HEAD.full_name} — Голова громади" in card.text
     assert "Іллінецька" in card.text
     page.press(card, "Підтвердити")
@@ -395,9 +395,9 @@ def test_head_registers_asks_files_and_the_officer_answers_in_the_staff_group(
     assert page.toast("закріплено за вами")
     card = page.wait_bot(f"Звернення {reference}.*Опрацьовує: {OFFICER.full_name}")
     page.press(card, "Змінити статус")
-    card = page.wait_bot(f"Звернення {reference}", button="В роботі")
-    page.press(card, "В роботі")
-    card = page.wait_bot(f"Звернення {reference}.*📌 Статус: в роботі", button="Змінити статус")
+    card = page.wait_bot(f"Звернення {reference}", button="У роботі")
+    page.press(card, "У роботі")
+    card = page.wait_bot(f"Звернення {reference}.*📌 Статус: у роботі", button="Змінити статус")
     before = page.last_id()
     assert reference in page.reply_to(card)
     page.send(REPLY)
@@ -409,7 +409,7 @@ def test_head_registers_asks_files_and_the_officer_answers_in_the_staff_group(
     # The head sees the status change and the officer's reply in her private chat.
     page.act_as(HEAD)
     page.open_chat(HEAD.user_id)
-    status = page.wait_bot("Статус звернення змінено: в роботі")
+    status = page.wait_bot("Статус звернення змінено: у роботі")
     assert reference in status.text
     reply = page.wait_bot("Відповідь секретаріату асоціації")
     assert reference in reply.text and REPLY in reply.text

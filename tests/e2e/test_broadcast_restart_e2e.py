@@ -181,7 +181,7 @@ async def test_killed_twice_mid_broadcast_no_duplicates_nothing_lost(
     assert len(uncertain) - delivered <= 2
     english = [c for c in MEMBERS[300:] if copies[c]]
     assert english and all(
-        "Announcement · VAG, ATH Association, UAROR" in copies[c][0] for c in english
+        "Announcement · VAG, Association of ATH, UAROR" in copies[c][0] for c in english
     )
     final = visible_text(fake.chat(ADMIN).bot_messages()[0])
     assert "Підсумок розсилки" in final

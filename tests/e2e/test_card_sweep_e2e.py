@@ -80,7 +80,7 @@ async def test_a_card_lost_to_a_crash_is_posted_once_after_the_restart(
     admin = fake_telegram.user(1, first_name="Адмін")
     group = fake_telegram.group(GROUP, "Секретаріат ВАГ")
     await admin.send("/bind vag", chat=group)
-    await admin.wait_for("Групу прив'язано", chat=group)
+    await admin.wait_for("Групу прив’язано", chat=group)
     reporter = fake_telegram.user(1001, first_name="Олена", last_name="Петренко")
     await register(reporter)
     await admin.wait_for("Петренко", chat=group)  # the member's verification card

@@ -149,7 +149,7 @@ async def test_stale_button_after_restart_gets_an_answer_and_the_menu(
 
     callback_id = await user.send_callback(old_data, message_id=menu["message_id"])
     answer = await user.wait_answer(callback_id, timeout=20)
-    assert answer["text"] == "Ця кнопка вже неактуальна. Відкриваю актуальне меню."
+    assert answer["text"] == "Ця кнопка застаріла. Ось поточне меню."
     await user.wait_for("Головне меню")
     # aiogram-dialog clears the keyboard of the pressed message, which /menu had already cleared.
     fake_telegram.assert_no_violations(ignore=("message is not modified",))
@@ -191,7 +191,7 @@ async def test_bad_inputs_are_answered_clearly(
         shown = user.last_message()["message_id"]
         callback_id = await user.send_callback(forged)
         answer = await user.wait_answer(callback_id)
-        assert answer["text"].startswith("Ця кнопка вже неактуальна")
+        assert answer["text"].startswith("Ця кнопка застаріла")
         # The step again, as a new message below.
         await wait_button(user, "🇺🇦 Українська", after=shown)
 
@@ -202,7 +202,7 @@ async def test_bad_inputs_are_answered_clearly(
     await user.send_sticker()
     await user.wait_for("надішліть відповідь текстом")
     await user.send("Я" * 5000)
-    await user.wait_for("Ім'я задовге: 5\xa0000 символів")
+    await user.wait_for("Ім’я задовге: 5\xa0000 символів")
     await user.send("Олена Петренко")
     await user.wait_for("Оберіть вашу посаду")
     await user.click("^Голова громади$")

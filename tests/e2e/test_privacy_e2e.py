@@ -54,12 +54,12 @@ async def test_download_delete_and_register_afresh(
     await StaffService(db, frozenset({1})).grant(500, StaffRole.STAFF, "vag")
     group = fake_telegram.group(GROUP, "Секретаріат ВАГ")
     await admin.send("/bind vag", chat=group)
-    await admin.wait_for("Групу прив'язано", chat=group)
+    await admin.wait_for("Групу прив’язано", chat=group)
 
     # Register and file a report; its card reaches the group with the reporter's name.
     member = fake_telegram.user(1001, first_name="Олена", last_name="Петренко")
     await register(member)
-    verification_card = await staff.wait_for("Новий учасник", chat=group)
+    verification_card = await staff.wait_for("Новий член", chat=group)
     staff.mark()
     await fill_report(
         member, "📝 Повідомити про проблему", "Законодавство та повноваження", "Критична"
@@ -95,10 +95,10 @@ async def test_download_delete_and_register_afresh(
     staff.mark()
     await member.click("Так, видалити профіль")
     await member.wait_for("Ваш профіль видалено")
-    edited = await staff.wait_for("видалений учасник", chat=group)
+    edited = await staff.wait_for("профіль видалено", chat=group)
     assert reference in edited["text"] and NAME not in edited["text"]
     assert "Іллінецька" in edited["text"]  # the place stays
-    erased_card = await staff.wait_for("Учасник видалив свій профіль", chat=group)
+    erased_card = await staff.wait_for("Член видалив свій профіль", chat=group)
     assert erased_card["message_id"] == verification_card["message_id"]
     assert NAME not in erased_card["text"] and not erased_card.get("reply_markup")
 

@@ -29,7 +29,7 @@ async def test_member_question_is_answered_by_staff_in_the_bound_group(
     await staff.send("/bind vag", chat=group)
     await staff.wait_for("лише адміністратор", chat=group)
     await admin.send("/bind vag", chat=group)
-    await admin.wait_for("Групу прив'язано", chat=group)
+    await admin.wait_for("Групу прив’язано", chat=group)
 
     # A member asks something the knowledge base does not cover and sends it to the experts.
     member = fake_telegram.user(1001, first_name="Олена", last_name="Петренко")
@@ -60,7 +60,7 @@ async def test_member_question_is_answered_by_staff_in_the_bound_group(
     assert len(answer) > 4096
     member.mark()
     await staff.send(answer, chat=group, reply_to=card)
-    await staff.wait_for("Відповідь надіслано учасникові", chat=group)
+    await staff.wait_for("Відповідь надіслано членові", chat=group)
     header = await member.wait_for("Відповідь експертів")
     assert "снігоприбиральну" in header["text"]
     received = [

@@ -62,7 +62,7 @@ async def test_report_card_handled_by_staff_reaches_reporter_and_cosigner(
     await StaffService(db, frozenset({1})).grant(500, StaffRole.STAFF, "vag")
     group = fake_telegram.group(GROUP, "Секретаріат ВАГ")
     await admin.send("/bind vag", chat=group)
-    await admin.wait_for("Групу прив'язано", chat=group)
+    await admin.wait_for("Групу прив’язано", chat=group)
 
     # The reporter registers in Ukrainian through the bot; the co-signer is an English speaker.
     reporter = fake_telegram.user(1001, first_name="Олена", last_name="Петренко")
@@ -136,7 +136,7 @@ async def test_report_card_handled_by_staff_reaches_reporter_and_cosigner(
 
     # Status: in progress, then escalated; each change reaches both members.
     for label, uk_name, en_name in (
-        ("В роботі", "в роботі", "in progress"),
+        ("У роботі", "у роботі", "in progress"),
         ("Передати на національний рівень", "передано на національний рівень", "escalated"),
     ):
         choice = await staff.click("Змінити статус", message=card, chat=group)

@@ -64,7 +64,7 @@ STEP = 60.0  # seconds one step may take on a loaded machine
 KYIV = ZoneInfo("Europe/Kyiv")
 REFERENCE_RE = re.compile(r"R-\d{4}-\d{5}")
 # What a member must never see: a step handled against stale dialog state shows these.
-TROUBLE_RE = re.compile("неактуальна|Сталася помилка|оберіть, будь ласка, одну з кнопок")
+TROUBLE_RE = re.compile("застаріла|Сталася помилка|оберіть, будь ласка, одну з кнопок")
 ANNOUNCEMENT = "Загальні збори асоціації відбудуться 20 червня о 10:00 у Вінниці."
 
 FIRST_NAMES = ("Олена", "Іван", "Марія", "Петро", "Оксана", "Андрій")
@@ -260,10 +260,10 @@ async def approve_everyone(staff: FakeUser, group: FakeChat, everyone: list[Pers
     """Staff approve each member from their verification card as soon as it appears."""
     presses = 0
     for person in everyone:
-        card = await card_for(group, "Новий учасник", f"{person.name} — Голова громади")
+        card = await card_for(group, "Новий член", f"{person.name} — Голова громади")
         press_id = await staff.click("Підтвердити", message=card["message_id"], chat=group)
         answer = await staff.wait_answer(press_id, timeout=STEP)
-        assert answer["text"] == "✅ Членство підтверджено, учасника сповіщено.", answer
+        assert answer["text"] == "✅ Членство підтверджено, члена сповіщено.", answer
         presses += 1
     return presses
 
@@ -284,8 +284,8 @@ async def take_reports(staff: FakeUser, group: FakeChat, everyone: list[Person])
         await wait_buttons(staff, card_id, "Змінити статус", chat=group)
         choice = await staff.click("Змінити статус", message=card_id, chat=group)
         await staff.wait_answer(choice, timeout=STEP)
-        await wait_buttons(staff, card_id, "В роботі", chat=group)
-        chosen = await staff.click("В роботі", message=card_id, chat=group)
+        await wait_buttons(staff, card_id, "У роботі", chat=group)
+        chosen = await staff.click("У роботі", message=card_id, chat=group)
         await staff.wait_answer(chosen, timeout=STEP)
         presses += 3
     return presses
@@ -543,7 +543,7 @@ async def test_two_webhook_processes_behind_a_balancer_serve_one_bot(
     desk = fake.user(DESK, first_name="Тарас", last_name="Шевчук")
     group = fake.group(GROUP, "Секретаріат ВАГ")
     await admin.send("/bind vag", chat=group)
-    await admin.wait_for("Групу прив'язано", chat=group, timeout=STEP)
+    await admin.wait_for("Групу прив’язано", chat=group, timeout=STEP)
     slot = await due_in_a_minute(db)
     await seed_members(db, list(SEEDED), codes=("vag",))
     for telegram_id in SEEDED:
@@ -565,7 +565,7 @@ async def test_two_webhook_processes_behind_a_balancer_serve_one_bot(
     for person in everyone:
         await shown_ever(person.user, "підтвердив ваше членство")
         if person.handled_by_desk:
-            await shown_ever(person.user, "Статус звернення змінено: в роботі")
+            await shown_ever(person.user, "Статус звернення змінено: у роботі")
     rush_seconds = time.monotonic() - rush_started
 
     # Meanwhile the digest falls due: once, whichever process's check gets there first; and
@@ -648,7 +648,7 @@ async def test_two_webhook_processes_behind_a_balancer_serve_one_bot(
     for person in everyone:
         assert person.reference is not None
         posted = group_cards(group, f"Звернення {person.reference}", "📌 Статус")
-        verify = group_cards(group, "Новий учасник", f"{person.name} — Голова громади")
+        verify = group_cards(group, "Новий член", f"{person.name} — Голова громади")
         for what, shown in (("report card", posted), ("verification card", verify)):
             if not shown:
                 lost.append(f"no {what} of {person.name} in the group")
@@ -676,7 +676,7 @@ async def test_two_webhook_processes_behind_a_balancer_serve_one_bot(
     stale = [
         query.answer["text"]
         for query in calls
-        if query.answer and query.answer.get("text") and "неактуальна" in query.answer["text"]
+        if query.answer and query.answer.get("text") and "застаріла" in query.answer["text"]
     ]
     assert not stale, f"presses answered as stale: {stale}"
 

@@ -81,7 +81,7 @@ async def test_revoked_officers_are_refused_on_the_next_press_and_command(
     await staff.grant(CLI_OFFICER, StaffRole.STAFF, "vag", granted_by=1)
     group = fake_telegram.group(GROUP, "Секретаріат ВАГ")
     await admin.send("/bind vag", chat=group)
-    await admin.wait_for("Групу прив'язано", chat=group)
+    await admin.wait_for("Групу прив’язано", chat=group)
     # The officers open the bot: Telegram now knows their chats, and they get staff commands.
     for user in (officer, cli_officer):
         await user.send("/start")

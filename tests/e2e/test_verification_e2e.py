@@ -22,13 +22,13 @@ async def test_staff_approve_a_new_member_in_the_bound_group(
     await StaffService(db, frozenset({1})).grant(500, StaffRole.STAFF, "vag")
     group = fake_telegram.group(-1001234567890, "Секретаріат ВАГ")
     await admin.send("/bind vag", chat=group)
-    await admin.wait_for("Групу прив'язано", chat=group)
+    await admin.wait_for("Групу прив’язано", chat=group)
 
     # A member registers (VAG, phone shared): the card appears in the group.
     member = fake_telegram.user(1001, first_name="Олена", last_name="Петренко")
     staff.mark()
     await register(member)
-    card = await staff.wait_for("Новий учасник", chat=group)
+    card = await staff.wait_for("Новий член", chat=group)
     assert "Олена Петренко — Голова громади" in card["text"]
     assert "Іллінецька, Вінницька область" in card["text"]
     # Not everyone in the group is staff: the card says a phone was shared, not the number.
@@ -58,7 +58,7 @@ async def test_staff_approve_a_new_member_in_the_bound_group(
     # Staff approve: the card shows who decided, and the member is told.
     member.mark()
     answered = await staff.wait_answer(await staff.click("Підтвердити", message=card, chat=group))
-    assert answered["text"] == "✅ Членство підтверджено, учасника сповіщено."
+    assert answered["text"] == "✅ Членство підтверджено, члена сповіщено."
     edited = await staff.wait_for("Членство підтвердив", chat=group)
     assert "Ірина Коваль" in edited["text"]
     assert staff.buttons(edited, chat=group) == ["📞 Номер телефону"]

@@ -256,7 +256,9 @@ async def test_compose_with_english_and_photo_previews_and_confirms_once(app: Ap
     photos = [m for m in new_calls if isinstance(m, SendPhoto)]
     assert [p.photo for p in photos] == ["ph1-big", "ph1-big"]
     assert photos[0].caption == f"📢 <b>Оголошення · ВАГ, Асоціація ОТГ, УАРОР</b>\n\n{TEXT_UK}"
-    assert photos[1].caption == f"📢 <b>Announcement · VAG, ATH Association, UAROR</b>\n\n{TEXT_EN}"
+    assert (
+        photos[1].caption == f"📢 <b>Announcement · VAG, Association of ATH, UAROR</b>\n\n{TEXT_EN}"
+    )
     assert photos[0].reply_markup is None
     intro = [m.text for m in new_calls if isinstance(m, SendMessage)]
     assert intro and "українська та англійська версії" in intro[0]
@@ -267,7 +269,7 @@ async def test_compose_with_english_and_photo_previews_and_confirms_once(app: Ap
     assert "✅ Надіслати" in admin.buttons()
 
     await admin.click("Надіслати")
-    assert "Оголошення № 1 прийнято до розсилки" in admin.window()
+    assert "Оголошення №\u00a01 прийнято до розсилки" in admin.window()
     assert "Отримувачів: 5" in admin.window()
     [broadcast] = await broadcasts_in_db(app)
     assert broadcast.text_uk == TEXT_UK and broadcast.text_en == TEXT_EN
@@ -283,7 +285,7 @@ async def test_compose_with_english_and_photo_previews_and_confirms_once(app: Ap
     }
     # The progress message with its buttons, recorded for the sender to edit.
     progress = progress_message(app, ADMIN)
-    assert "№ 1" in (progress.text or "")
+    assert "№\u00a01" in (progress.text or "")
     assert broadcast.progress_message_id is not None
 
     # A second press on the same Confirm (a slow connection) creates nothing more.
@@ -378,7 +380,9 @@ async def test_unsupported_files_are_refused_with_what_is_accepted(app: App) -> 
     for content in ({"video": video}, {"voice": voice}, {"animation": gif}):
         await admin.feed(message=admin._message(**content))
         refusal = admin.replies()[-1]
-        assert "додати не можна" in refusal and "PDF, DOC, DOCX" in refusal and "20 МБ" in refusal
+        assert (
+            "додати не можна" in refusal and "PDF, DOC, DOCX" in refusal and "20\u00a0МБ" in refusal
+        )
     await admin.send_sticker()
     assert "стікери" in admin.replies()[-1] and "додати не можна" in admin.replies()[-1]
     await send_document(admin, "setup.exe")

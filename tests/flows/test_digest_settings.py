@@ -125,7 +125,7 @@ async def test_presses_are_refused_without_the_right(desk: App) -> None:
     # A forged button for an association this group does not serve.
     forged = DigestCb(a="d", k="aotg", v="off").pack()
     await group.press(group.person(ADMIN), forged, panel)
-    assert "не прив'язана" in (last_answer(desk).text or "")
+    assert "не прив’язана" in (last_answer(desk).text or "")
     assert (await DigestService(desk.db).schedule("aotg")).enabled
 
 
@@ -151,7 +151,7 @@ async def test_an_unknown_schedule_is_named_with_the_choices(desk: App) -> None:
 async def test_digest_outside_a_bound_group(desk: App) -> None:
     unbound = Group(desk, UNBOUND_GROUP)
     await unbound.send(unbound.person(VAG_STAFF), "/digest")
-    assert "не прив'язана до жодної асоціації" in session_of(desk).texts_to(UNBOUND_GROUP)[-1]
+    assert "не прив’язана до жодної асоціації" in session_of(desk).texts_to(UNBOUND_GROUP)[-1]
     member = desk.member(VAG_STAFF)
     await member.send("/digest")
     assert "працює в робочій групі асоціації" in desk.session.texts()[-1]

@@ -157,7 +157,7 @@ async def test_a_question_sent_before_a_crash_is_not_sent_again(
     assert await count(app, Question.id) == 1
     assert "надіслано експертам" in member.window()
     [told] = callback_answers(app, pressed)
-    assert f"Запитання № {question.id} уже надіслано експертам" in told
+    assert f"Запитання №\u00a0{question.id} уже надіслано експертам" in told
 
 
 def _form(title: str, description: str) -> Any:

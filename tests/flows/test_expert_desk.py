@@ -103,7 +103,7 @@ async def test_bind_needs_a_bot_admin_and_a_known_code(desk: App) -> None:
     session = session_of(desk)
     await group.send(group.person(VAG_STAFF), "/bind vag")
     assert session.texts_to(-100900)[-1] == (
-        "⛔ Прив'язати групу до асоціації може лише адміністратор бота."
+        "⛔ Прив’язати групу до асоціації може лише адміністратор бота."
     )
     admin = group.person(ADMIN, "Адмін")
     await group.send(admin, "/bind")
@@ -157,7 +157,7 @@ async def test_unbind(desk: App) -> None:
     await group.send(group.person(VAG_STAFF), "/unbind")
     assert "лише адміністратор бота" in session.texts_to(VAG_GROUP)[-1]
     await group.send(group.person(ADMIN), "/unbind")
-    assert session.texts_to(VAG_GROUP)[-1].startswith("Групу відв'язано від: ВАГ.")
+    assert session.texts_to(VAG_GROUP)[-1].startswith("Групу відв’язано від: ВАГ.")
     await group.send(group.person(ADMIN), "/unbind")
     assert session.texts_to(VAG_GROUP)[-1] == "Ця група не отримує запитань жодної асоціації."
 
@@ -172,7 +172,7 @@ async def test_a_card_is_posted_and_a_staff_reply_reaches_the_member(desk: App) 
 
     card = card_in(desk, VAG_GROUP)
     assert session.texts_to(AOTG_GROUP) == []  # the member is in VAG only
-    assert f"Запитання №{question_id}" in (card.text or "") and "ВАГ" in (card.text or "")
+    assert f"Запитання №\u00a0{question_id}" in (card.text or "") and "ВАГ" in (card.text or "")
     assert "Olena Petrenko — Голова громади" in (card.text or "")
     # What members typed is escaped: Telegram shows it as typed, never as markup.
     assert "Illintsi &lt;hromada&gt;, Вінницька область" in (card.text or "")
@@ -189,16 +189,16 @@ async def test_a_card_is_posted_and_a_staff_reply_reaches_the_member(desk: App) 
     assert len(to_member) == 1
     assert to_member[0].startswith(
         "💬 <b>Answer from the experts of VAG</b> to your question\n"
-        "<i>“What is DREAM? &lt;b&gt;”</i>"
+        '<i>"What is DREAM? &lt;b&gt;"</i>'
     )
     assert to_member[0].endswith("\n\nDREAM is the digital ecosystem for recovery.")
-    assert session.texts_to(VAG_GROUP)[-1] == "✅ Відповідь надіслано учасникові."
+    assert session.texts_to(VAG_GROUP)[-1] == "✅ Відповідь надіслано членові."
     [edit] = session.edits(VAG_GROUP)
     assert edit.message_id == card.message_id
     assert re.search(
         r"✅ Відповідь надав\(-ла\) Іван Коваль, \d\d\.\d\d\.\d{4} \d\d:\d\d", edit.text
     )
-    assert "Щоб відповісти учасникові" not in edit.text
+    assert "Щоб відповісти членові" not in edit.text
     assert (
         buttons(edit.reply_markup)["📝 Чернетка для бази знань"]
         == DraftCallback(question_id=question_id).pack()
@@ -322,10 +322,12 @@ async def test_draft_button_rights_and_forged_presses(desk: App) -> None:
     await group.press(stranger, data, card)
     assert session.callback_answers()[-1].text.startswith("⛔ Це запитання адресовано іншій")
     await group.press(staff, data, card)
-    assert session.callback_answers()[-1].text.startswith("📝 Чернетку №1 збережено.")
-    assert "📝 Створено чернетку для бази знань (№1)" in session.edits(VAG_GROUP)[-1].text
+    assert session.callback_answers()[-1].text.startswith("📝 Чернетку №\u00a01 збережено.")
+    assert "📝 Створено чернетку для бази знань (№\u00a01)" in session.edits(VAG_GROUP)[-1].text
     await group.press(group.person(ADMIN), data, card)
-    assert session.callback_answers()[-1].text == "Чернетку №1 для цього запитання вже створено."
+    assert (
+        session.callback_answers()[-1].text == "Чернетку №\u00a01 для цього запитання вже створено."
+    )
 
     await group.press(staff, DraftCallback(question_id=999).pack(), card)
     assert session.callback_answers()[-1].text.startswith("Запитання не знайдено")
@@ -333,7 +335,7 @@ async def test_draft_button_rights_and_forged_presses(desk: App) -> None:
     await group.press(staff, "qdraft:abc", card)
     await group.press(staff, "\x1dforged", card)
     answers = session.callback_answers()[-2:]
-    assert [a.text for a in answers] == ["Ця кнопка вже неактуальна. Відкриваю актуальне меню."] * 2
+    assert [a.text for a in answers] == ["Ця кнопка застаріла. Ось поточне меню."] * 2
     assert len(desk.windows.sent_messages) == windows_before  # no menu posted in the group
     assert len(await QuestionService(desk.db).drafts()) == 1
 
@@ -359,7 +361,10 @@ async def test_questions_command_lists_open_questions_of_the_staffs_associations
     staff = desk.member(VAG_STAFF, first_name="Іван", last_name="Коваль")
     await staff.send("/questions")
     assert "Відкриті запитання: 2" in staff.window()
-    assert staff.buttons()[:2] == [f"№{second} · Друге запитання", f"№{first} · Перше запитання"]
+    assert staff.buttons()[:2] == [
+        f"№\u00a0{second} · Друге запитання",
+        f"№\u00a0{first} · Перше запитання",
+    ]
     commands = [c for c in desk.session.calls if isinstance(c, SetMyCommands)]
     assert "questions" in [c.command for c in commands[-1].commands]
 
@@ -376,22 +381,22 @@ async def test_the_private_reply_dialog(desk: App) -> None:
 
     staff = desk.member(VAG_STAFF, first_name="Іван", last_name="Коваль")
     await staff.send("/questions")
-    await staff.click(f"№{question_id}")
+    await staff.click(f"№\u00a0{question_id}")
     window = staff.window()
-    assert f"Запитання №{question_id}" in window and "Як працює ДРІМ?" in window
+    assert f"Запитання №\u00a0{question_id}" in window and "Як працює ДРІМ?" in window
     assert "Olena Petrenko — Голова громади" in window and "Членство ще не підтверджено" in window
     assert "Надішліть текст відповіді одним повідомленням" in window and "ВАГ" in window
 
     await staff.send_sticker()
     assert staff.replies()[-1].startswith("Будь ласка, надішліть відповідь текстом")
     await staff.send("Перша версія")
-    assert "Так учасник побачить вашу відповідь" in staff.window()
+    assert "Так член побачить вашу відповідь" in staff.window()
     assert "Answer from the experts of VAG" in staff.window()  # in the member's language
     await staff.click("Змінити")
     await staff.send("DREAM — це <цифрова> екосистема.")
     assert "DREAM — це &lt;цифрова&gt; екосистема." in staff.window()
     await staff.click("Надіслати")
-    assert f"Відповідь на запитання №{question_id} надіслано учасникові" in staff.window()
+    assert f"Відповідь на запитання №\u00a0{question_id} надіслано членові" in staff.window()
 
     assert session.texts_to(MEMBER)[-1].endswith("DREAM — це &lt;цифрова&gt; екосистема.")
     assert session.edits(VAG_GROUP)[-1].message_id == card.message_id

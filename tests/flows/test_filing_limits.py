@@ -80,7 +80,7 @@ async def test_a_third_report_before_verification_waits_and_stays_a_draft(app: A
 
     told = member.replies()[-1]
     assert "Поки секретаріат не підтвердив ваше членство" in told
-    assert "не більше 2 звернень за 24 години" in told
+    assert "не більше 2 звернень за 24\u00a0години" in told
     when = await expected_when(app, Report, "uk")
     assert when.startswith("завтра о ") and f"надіслати {when}." in told
     assert "збережене як чернетка" in told
@@ -108,7 +108,7 @@ async def test_a_verified_member_over_the_limit_is_told_in_english(app: App) -> 
     await member.click("Submit")
 
     told = member.replies()[-1]
-    assert "You have filed 5 reports in the last 24 hours" in told
+    assert "You have filed 5 reports in the last 24\u00a0hours" in told
     when = await expected_when(app, Report, "en")
     assert when.startswith("tomorrow at ") and f"the next one {when}." in told
     assert "saved as a draft" in told
@@ -126,7 +126,7 @@ async def test_a_question_over_the_limit_is_offered_again(app: App) -> None:
     await member.click("^✅ Надіслати$")
 
     told = member.replies()[-1]
-    assert "не більше 3 запитань експертам за 24 години" in told
+    assert "не більше 3 запитань експертам за 24\u00a0години" in told
     when = await expected_when(app, Question, "uk")
     assert f"надіслати {when}." in told
     # The question is shown again below, ready to send.
@@ -145,7 +145,7 @@ async def test_a_question_over_the_limit_in_english(app: App) -> None:
     await member.click("Send the question to the experts")
     await member.click("^✅ Send$")
     told = member.replies()[-1]
-    assert "You have sent 10 questions to the experts in the last 24 hours" in told
+    assert "You have sent 10 questions to the experts in the last 24\u00a0hours" in told
     assert f"the next one {await expected_when(app, Question, 'en')}." in told
     assert "Send this question to the experts?" in member.window()
     assert await count(app, Question) == 10

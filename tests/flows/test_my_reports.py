@@ -177,8 +177,8 @@ async def test_merged_report_shows_where_it_went(app: App) -> None:
     await reports(app).merge(own.id, other.id, STAFF)
     await member.click(own.reference)
     window = member.window()
-    assert f"об'єднано зі зверненням {other.reference}" in window
-    assert "Статус: <b>об'єднано з іншим зверненням</b>" in window
+    assert f"об’єднано зі зверненням {other.reference}" in window
+    assert "Статус: <b>об’єднано з іншим зверненням</b>" in window
     assert "Закрито:" in window
     assert not any("Відповісти" in b for b in member.buttons())
 

@@ -180,7 +180,7 @@ async def test_the_verification_cards_phone_button_shows_it_to_staff_in_private(
     await staff.send(start)
     assert staff.replies()[-1] == (
         f"👤 Олена Петренко — Голова громади\n📞 {PHONE}\n\n"
-        "Номер телефону надано лише для зв'язку щодо членства в асоціації; не пересилайте його."
+        "Номер телефону надано лише для зв’язку щодо членства в асоціації; не пересилайте його."
     )
 
     # Staff of another association, and a member, are refused: the number is not sent.
@@ -199,7 +199,7 @@ async def test_the_phone_link_of_a_member_without_one_or_unknown(desk: App) -> N
 
     staff = desk.member(VAG_STAFF)
     await staff.send(f"/start vp{SILENT}")
-    assert staff.replies()[-1] == "Учасник не надав номера телефону."
+    assert staff.replies()[-1] == "Номера телефону не надано."
     for unknown in ("999999999999999999", "99999999999999999999"):  # the second beyond BIGINT
         await staff.send(f"/start vp{unknown}")
-        assert staff.replies()[-1].startswith("Цього учасника немає серед зареєстрованих")
+        assert staff.replies()[-1].startswith("Цієї особи немає серед зареєстрованих")

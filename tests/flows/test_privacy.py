@@ -101,8 +101,8 @@ async def test_the_notice_in_ukrainian_and_back_to_the_menu(app: App) -> None:
     assert "спільні володільці персональних даних" in window
     assert "ВАГ — https://communities.org.ua" in window
     assert "кнопкою «✍️ Запитати» у головному меню" in window
-    assert "незавершена реєстрація — через 30 днів" in window
-    assert "чернетка звернення — через 90 днів без змін" in window
+    assert "незавершена реєстрація — через 30\u00a0днів" in window
+    assert "чернетка звернення — через 90\u00a0днів без змін" in window
     assert "Номер телефону видно тільки в картках" in window
     assert "Уповноваженому Верховної Ради України з прав людини" in window
     assert "@" not in window  # no e-mail is configured, none is shown
@@ -124,7 +124,7 @@ async def test_the_notice_in_english_during_registration_and_back_to_it(app: App
     window = person.window()
     assert window.startswith("🔒 <b>Privacy and your data</b>")
     assert "are joint controllers of members' personal data" in window
-    assert "an unfinished registration after 30 days" in window
+    assert "an unfinished registration after 30\u00a0days" in window
     assert "Ukrainian Parliament Commissioner for Human Rights" in window
     assert person.buttons() == ["⬇️ Download my data", "🗑 Delete my profile", "⬅️ Back"]
     await person.click("Back")
@@ -206,7 +206,7 @@ async def test_delete_asks_then_erases_and_start_registers_afresh(app: App) -> N
     await member.click("Видалити мій профіль")
     window = member.window()
     assert window.startswith("🗑 <b>Видалити профіль?</b>")
-    assert "з позначкою «видалений учасник»" in window
+    assert "з позначкою «профіль видалено»" in window
     assert "Кількість громад і мешканців, які підтримали звернення, не зміниться" in window
     assert member.buttons() == ["🗑 Так, видалити профіль", "⬅️ Ні, залишити"]
     await member.click("Ні, залишити")
@@ -300,15 +300,15 @@ async def test_the_staff_cards_lose_the_member_after_the_erasure(desk: App) -> N
     await member.click("Так, видалити профіль")
 
     [verification_edit] = edits_of(desk, verification_card.message_id)
-    assert verification_edit.text.startswith("🪪 <b>Учасник видалив свій профіль</b>")
+    assert verification_edit.text.startswith("🪪 <b>Член видалив свій профіль</b>")
     assert verification_edit.reply_markup is None  # no approve/reject, no phone link
     [report_edit] = edits_of(desk, report_card.message_id)
-    assert "👤 Заявник: видалений учасник — —" in report_edit.text
+    assert "👤 Заявник: профіль видалено — —" in report_edit.text
     assert "Іллінецька" in report_edit.text  # the place stays
     assert "Олена Петренко" not in report_edit.text and "380" not in report_edit.text
     assert isinstance(report_edit.reply_markup, InlineKeyboardMarkup)  # staff still act on it
     [question_edit] = edits_of(desk, question_card.message_id)
-    assert "видалений учасник" in question_edit.text
+    assert "профіль видалено" in question_edit.text
     assert "Олена Петренко" not in question_edit.text
     assert "Як подати проєкт у DREAM?" in question_edit.text
     assert session.texts_to(MEMBER)[-1].startswith("✅ Ваш профіль видалено.")

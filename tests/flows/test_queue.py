@@ -295,11 +295,12 @@ async def test_an_opened_report_shows_card_attachments_cosigners_and_history(des
     assert "📨 Подано звернення" in history and "Олена &lt;Петренко&gt;" in history
     assert "➕ Підтримав(-ла) звернення" in history
     assert "🙋 Взяв(-ла) звернення в роботу" in history
-    assert "🔒 Внутрішня нотатка (учасники її не бачать):\nПеревірити в ОВА &lt;терміново&gt;" in (
+    assert "🔒 Внутрішня нотатка (члени її не бачать):\nПеревірити в ОВА &lt;терміново&gt;" in (
         history
     )
-    assert "💬 Відповідь автору та тим, хто підтримав:\nМи вже звернулися до Мінрозвитку." in (
-        history
+    assert (
+        "💬 Відповідь заявникові та тим, хто підтримав звернення:\n"
+        "Ми вже звернулися до Мінрозвитку." in (history)
     )
     assert "🤝 Позначено як спільне для всіх асоціацій" in history
     assert "📌 Позиція ВАГ: підтримує\nПитання &lt;системне&gt;" in history

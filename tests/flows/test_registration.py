@@ -66,7 +66,7 @@ async def test_typed_name_sticker_and_overlong_name(app: App) -> None:
     await member.send_sticker()
     assert member.replies()[-1] == "Будь ласка, надішліть відповідь текстом."
     await member.send("Я" * 5000)
-    assert "Ім'я задовге: 5\xa0000 символів" in member.replies()[-1]
+    assert "Ім’я задовге: 5\xa0000 символів" in member.replies()[-1]
     assert "Як до вас звертатися" in member.window()  # still on the same step
     await member.send("  Іван   Коваль ")
     assert "Оберіть вашу посаду" in member.window()
@@ -120,7 +120,7 @@ async def test_forged_button_is_answered_and_shows_home(app: App) -> None:
     assert "Оберіть мову" in member.window()
     answers = [c for c in app.session.calls if type(c).__name__ == "AnswerCallbackQuery"]
     assert len(answers) == 2
-    assert all(a.text == "Ця кнопка вже неактуальна. Відкриваю актуальне меню." for a in answers)
+    assert all(a.text == "Ця кнопка застаріла. Ось поточне меню." for a in answers)
 
 
 async def test_language_switch_changes_every_later_message(app: App) -> None:
@@ -148,7 +148,7 @@ async def test_profile_edit_name(app: App) -> None:
     await member.click("Не впевнений")
     await member.press_reply("Пропустити")
     await member.send("/profile")
-    await member.click("Ім'я")
+    await member.click("Ім’я")
     await member.send("Олена Коваль")
     assert "Мій профіль" in member.window() and "Олена Коваль" in member.window()
     profile = await MemberService(app.db).get(1001)

@@ -206,7 +206,7 @@ async def test_card_posted_to_the_routed_groups_in_their_language(desk: App) -> 
         "📌 Змінити статус": cb("st", report_id),
         "✍️ Відповісти в особистому чаті": f"https://t.me/hromada_test_bot?start=r{report_id}",
         "🤝 Спільне питання": cb("jn", report_id),
-        "🔗 Об'єднати": cb("mg", report_id),
+        "🔗 Об’єднати": cb("mg", report_id),
     }
     view = await reports_of(desk).report(report_id)
     assert view is not None and [c.chat_id for c in view.cards] == [VAG_GROUP]
@@ -256,7 +256,7 @@ async def test_the_card_names_a_hromada_chosen_from_the_codifier(desk: App) -> N
 
 async def test_co_signing_figures_count_verified_members_only(desk: App) -> None:
     report_id, _, _ = await reported(desk)
-    assert "громад — 0, областей — 0, мешканців — 0. Приєдналися до звернення: 1" in (
+    assert "громад — 0, областей — 0, мешканців — 0. Підтримали звернення: 1" in (
         card_text(desk, VAG_GROUP)
     )
     verification = VerificationService(desk.db, frozenset({ADMIN}))
@@ -264,7 +264,7 @@ async def test_co_signing_figures_count_verified_members_only(desk: App) -> None
     await verification.decide(COSIGNER, ADMIN, True)
     await refresh_report_cards(desk.bot, reports_of(desk), desk.dp["translations"], report_id)
     text = card_text(desk, VAG_GROUP)
-    assert "громад — 2, областей — 1, мешканців — 1500. Приєдналися до звернення: 1" in text
+    assert "громад — 2, областей — 1, мешканців — 1500. Підтримали звернення: 1" in text
     assert "✅ Членство підтверджено" in text
 
 
@@ -297,11 +297,11 @@ async def test_every_status_change_reaches_both_members_in_their_language(desk: 
 
     await group.press(staff, cb("st", report_id), card)
     choice = buttons(markup_edits(desk, VAG_GROUP)[-1])
-    assert list(choice) == ["⛔️ Відхилити (з причиною)", "▶️ В роботі", "⬅️ Назад"]
-    await group.press(staff, choice["▶️ В роботі"], card)
-    assert alerts(desk)[-1] == "Статус змінено: в роботі."
-    assert "📌 Статус: в роботі" in card_text(desk, VAG_GROUP)
-    assert "<b>в роботі</b>" in session.texts_to(REPORTER)[-1]
+    assert list(choice) == ["⛔️ Відхилити (з причиною)", "▶️ У роботі", "⬅️ Назад"]
+    await group.press(staff, choice["▶️ У роботі"], card)
+    assert alerts(desk)[-1] == "Статус змінено: у роботі."
+    assert "📌 Статус: у роботі" in card_text(desk, VAG_GROUP)
+    assert "<b>у роботі</b>" in session.texts_to(REPORTER)[-1]
     assert (
         "R-" in session.texts_to(REPORTER)[-1]
         and "Немає &lt;світла&gt;" in (session.texts_to(REPORTER)[-1])
@@ -384,7 +384,7 @@ async def test_public_reply_and_internal_note(desk: App) -> None:
 
     await group.send(staff, "Звернулися до <b>Мінфіну</b>, чекаємо.", reply_to=card)
     assert session.texts_to(VAG_GROUP)[-1] == (
-        "✅ Відповідь надіслано. Отримали: 2 з 2 (заявник і підписанти)."
+        "✅ Відповідь надіслано. Отримали: 2 з 2 (заявник і ті, хто підтримав звернення)."
     )
     uk = session.texts_to(REPORTER)[-1]
     assert "💬 Відповідь секретаріату асоціації:" in uk
@@ -441,7 +441,7 @@ async def test_question_cards_and_report_cards_share_the_group(desk: App) -> Non
     question_card = [m for m in session_of(desk).to(VAG_GROUP) if (m.text or "").startswith("❓")]
     staff = group.person(VAG_STAFF)
     await group.send(staff, "DREAM — це екосистема.", reply_to=question_card[-1])
-    assert session_of(desk).texts_to(VAG_GROUP)[-1].startswith("✅ Відповідь надіслано учасник")
+    assert session_of(desk).texts_to(VAG_GROUP)[-1].startswith("✅ Відповідь надіслано членові")
     await group.send(staff, "Відповідь на звернення", reply_to=card)
     history = await reports_of(desk).history(report_id)
     assert history[-1].kind == "reply" and history[-1].text == "Відповідь на звернення"
@@ -455,7 +455,7 @@ async def test_outsiders_pressing_buttons_are_refused(desk: App) -> None:
     for user_id in (STRANGER, UAROR_STAFF):
         for action in ("tk", "st", "jn", "mg"):
             await group.press(group.person(user_id), cb(action, report_id), card)
-            assert alerts(desk)[-1].startswith("⛔️ Діяти щодо цього звернення можуть лише")
+            assert alerts(desk)[-1].startswith("⛔️ Працювати з цим зверненням можуть лише")
     await group.press(group.person(STRANGER), cb("ss", report_id, "in_progress"), card)
     assert alerts(desk)[-1].startswith("⛔️")
     view = await reports_of(desk).report(report_id)
@@ -472,13 +472,13 @@ async def test_stale_and_forged_buttons(desk: App) -> None:
     await group.press(staff, cb("tk", 99_999), card)
     assert alerts(desk)[-1] == "Звернення не знайдено."
     await group.press(staff, cb("zz", report_id), card)
-    assert alerts(desk)[-1] == "Ця кнопка вже неактуальна."
+    assert alerts(desk)[-1] == "Ця кнопка застаріла."
     await group.press(staff, "rd:tk:abc:", card)  # not a report id: the desk's catch-all
-    assert alerts(desk)[-1] == "Ця кнопка вже неактуальна. Відкриваю актуальне меню."
+    assert alerts(desk)[-1] == "Ця кнопка застаріла. Ось поточне меню."
     await group.press(staff, cb("pv", report_id, "vag.s"), card)  # not joint
-    assert alerts(desk)[-1] == "Ця кнопка вже неактуальна."
+    assert alerts(desk)[-1] == "Ця кнопка застаріла."
     await group.press(staff, cb("po", report_id), card)
-    assert alerts(desk)[-1] == "Ця кнопка вже неактуальна."
+    assert alerts(desk)[-1] == "Ця кнопка застаріла."
     view = await reports_of(desk).report(report_id)
     assert view is not None and view.status == "new" and view.positions == ()
 
@@ -496,7 +496,7 @@ async def test_joint_issue_reaches_every_group_and_positions_show(desk: App) -> 
     assert "Звернення визнано спільним питанням" in session.texts_to(REPORTER)[-1]
     assert "joint issue of all associations" in session.texts_to(COSIGNER)[-1]
     await group.press(group.person(VAG_STAFF), cb("jn", report_id), card)
-    assert alerts(desk)[-1] == "Звернення вже є спільним питанням."
+    assert alerts(desk)[-1] == "Звернення вже визнано спільним питанням."
     view = await reports_of(desk).report(report_id)
     assert view is not None and len(view.cards) == 3
 
@@ -547,13 +547,13 @@ async def test_merge_by_reply_with_the_reference(desk: App) -> None:
     session = session_of(desk)
 
     await group.press(staff, cb("mg", source_id), source_card)
-    assert alerts(desk)[-1].startswith("Щоб об'єднати звернення R-")
+    assert alerts(desk)[-1].startswith("Щоб об’єднати звернення R-")
     await group.send(staff, "R-1999-1", reply_to=source_card)
     assert session.texts_to(VAG_GROUP)[-1].startswith("Звернення з таким номером не знайдено.")
     typed = target.reference.lower().replace("-", " ")  # "r 2026 00001"
     await group.send(staff, typed, reply_to=source_card)
     assert session.texts_to(VAG_GROUP)[-1].startswith(
-        f"🔗 Звернення об'єднано з {target.reference}."
+        f"🔗 Звернення об’єднано з {target.reference}."
     )
 
     source = await reports_of(desk).report(source_id)
@@ -567,10 +567,10 @@ async def test_merge_by_reply_with_the_reference(desk: App) -> None:
         assert len([t for t in session.texts_to(member) if "merged" in t]) == 1
     assert f"приєднано подібне звернення {source.reference}" in session.texts_to(REPORTER)[-1]
     edits = [e.text or "" for e in session.edits(VAG_GROUP)]
-    assert any(f"🔗 Об'єднано зі зверненням {target.reference}" in e for e in edits)
+    assert any(f"🔗 Об’єднано зі зверненням {target.reference}" in e for e in edits)
     # Merging a closed report again is refused.
     await group.press(staff, cb("mg", source_id), source_card)
-    assert alerts(desk)[-1] == "Звернення вже закрито (статус: об'єднано з іншим зверненням)."
+    assert alerts(desk)[-1] == "Звернення вже закрито (статус: об’єднано з іншим зверненням)."
 
 
 async def test_merge_into_itself_or_a_report_of_another_association(desk: App) -> None:
@@ -584,7 +584,7 @@ async def test_merge_into_itself_or_a_report_of_another_association(desk: App) -
     session = session_of(desk)
     await group.press(staff, cb("mg", report_id), card)
     await group.send(staff, view.reference, reply_to=card)
-    assert session.texts_to(VAG_GROUP)[-1].startswith("Звернення не можна об'єднати із самим")
+    assert session.texts_to(VAG_GROUP)[-1].startswith("Звернення не можна об’єднати із самим")
     await group.send(staff, foreign.reference, reply_to=card)
     assert session.texts_to(VAG_GROUP)[-1].startswith(f"Звернення {foreign.reference} спрямовано")
     await group.press(staff, cb("bk", report_id), card)  # changed their mind
@@ -624,7 +624,7 @@ async def test_the_card_buttons_work_in_private_chat(desk: App) -> None:
     await chat.press(staff, cb("st", report_id), card)
     helper = session.to(VAG_STAFF)[-1]
     assert helper.text is not None and helper.text.startswith("📌 R-")
-    assert "▶️ В роботі" in buttons(helper)
+    assert "▶️ У роботі" in buttons(helper)
     await chat.press(staff, cb("ss", report_id, "declined"), helper)
     prompt = session.to(VAG_STAFF)[-1]
     assert prompt.text is not None and prompt.text.startswith("⛔️ Надішліть причину відхилення")
@@ -656,7 +656,7 @@ async def test_merge_from_private_chat(desk: App) -> None:
     assert prompt.text is not None and prompt.text.startswith("🔗 Надішліть відповіддю")
     await chat.send(staff, target.reference, reply_to=prompt)
     assert session.texts_to(VAG_STAFF)[-1].startswith(
-        f"🔗 Звернення об'єднано з {target.reference}"
+        f"🔗 Звернення об’єднано з {target.reference}"
     )
     assert f"merged into a similar report, {target.reference}" in session.texts_to(COSIGNER)[-1]
     source = await reports_of(desk).report(source_id)
@@ -671,7 +671,7 @@ async def test_answering_in_private_chat_by_the_card_link(desk: App) -> None:
     assert member.replies()[-1] == "Ця дія доступна лише працівникам секретаріату асоціацій."
     other = desk.member(UAROR_STAFF)
     await other.send(f"/start r{report_id}")
-    assert other.replies()[-1].startswith("⛔️ Діяти щодо цього звернення можуть лише")
+    assert other.replies()[-1].startswith("⛔️ Працювати з цим зверненням можуть лише")
     staff = desk.member(VAG_STAFF, first_name="Марія", last_name="Коваль")
     await staff.send("/start r999")
     assert staff.replies()[-1] == "Звернення не знайдено."
@@ -713,7 +713,7 @@ async def test_private_answer_rechecks_rights_when_sending(desk: App) -> None:
     async with desk.db.transaction() as session:
         await session.execute(delete(StaffRight).where(StaffRight.telegram_id == VAG_STAFF))
     await staff.click("Надіслати заявникові")
-    assert alerts(desk)[-1].startswith("⛔️ Діяти щодо цього звернення можуть лише")
+    assert alerts(desk)[-1].startswith("⛔️ Працювати з цим зверненням можуть лише")
     assert session_of(desk).texts_to(REPORTER) == []
 
 

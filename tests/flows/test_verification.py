@@ -147,7 +147,7 @@ async def test_a_new_member_is_approved_from_the_card(desk: App) -> None:
     card = card_in(desk, VAG_GROUP)
     assert cards_in(desk, AOTG_GROUP) == []  # the member is in VAG only
     text = card.text or ""
-    assert text.startswith("🪪 <b>Новий учасник: підтвердження членства</b>")
+    assert text.startswith("🪪 <b>Новий член: підтвердження членства</b>")
     assert "👤 John Smith — Голова громади" in text
     assert "📍 Illintsi, Вінницька область" in text
     assert "🏛 Асоціації: ВАГ" in text
@@ -161,7 +161,7 @@ async def test_a_new_member_is_approved_from_the_card(desk: App) -> None:
 
     await press(desk, VAG_GROUP, VAG_STAFF, "Підтвердити", card)
 
-    assert last_answer(desk).text == "✅ Членство підтверджено, учасника сповіщено."
+    assert last_answer(desk).text == "✅ Членство підтверджено, члена сповіщено."
     [edit] = session.edits(VAG_GROUP)
     assert edit.message_id == card.message_id
     assert edit.reply_markup is None
@@ -196,7 +196,7 @@ async def test_a_rejected_member_is_told_how_to_fix_their_profile(desk: App) -> 
 
     await press(desk, VAG_GROUP, VAG_STAFF, "Відхилити", card)
 
-    assert last_answer(desk).text == "❌ Членство відхилено, учасника сповіщено."
+    assert last_answer(desk).text == "❌ Членство відхилено, члена сповіщено."
     [edit] = session.edits(VAG_GROUP)
     assert re.search(f"❌ Членство відхилив\\(-ла\\) Іван Коваль, {TIME}$", edit.text)
     assert "380" not in edit.text
@@ -243,7 +243,7 @@ async def test_a_rejected_member_who_corrects_the_profile_is_reviewed_again(desk
 
     # Unverified now, a further edit posts no further card; approving from the new card works.
     await member.send("/profile")
-    await member.click("Ім'я")
+    await member.click("Ім’я")
     await member.send("Олена Коваль")
     assert len(cards_in(desk, VAG_GROUP)) == 2
     await press(desk, VAG_GROUP, VAG_STAFF, "Підтвердити", cards[-1])
@@ -263,7 +263,7 @@ async def test_a_press_by_someone_without_the_right_is_refused_and_logged(
             answer = last_answer(desk)
             assert answer.text == (
                 "⛔ Підтверджувати членство можуть лише працівники секретаріату асоціації, "
-                "до якої належить учасник."
+                "до якої належить громада чи рада цієї особи."
             )
             assert answer.show_alert
 
@@ -283,13 +283,13 @@ async def test_a_second_press_is_told_who_decided_and_shows_the_decision(desk: A
     vag_card, aotg_card = card_in(desk, VAG_GROUP), card_in(desk, AOTG_GROUP)
     # The AOTG group reads English.
     assert (aotg_card.text or "").startswith("🪪 <b>New member: please confirm the membership</b>")
-    assert "🏛 Associations: VAG, ATH Association" in (aotg_card.text or "")
+    assert "🏛 Associations: VAG, Association of ATH" in (aotg_card.text or "")
 
     await press(desk, VAG_GROUP, VAG_STAFF, "Підтвердити", vag_card)
     await press(desk, AOTG_GROUP, AOTG_STAFF, "Reject", aotg_card)
 
     answer = last_answer(desk)
-    assert answer.text == "Членство цього учасника вже підтвердив(-ла) Іван Коваль."
+    assert answer.text == "Членство цієї особи вже підтвердив(-ла) Іван Коваль."
     assert answer.show_alert
     [edit] = session.edits(AOTG_GROUP)
     assert edit.message_id == aotg_card.message_id
@@ -301,7 +301,7 @@ async def test_a_second_press_is_told_who_decided_and_shows_the_decision(desk: A
 
     # The same card pressed again after the edit (an old client): the same answer.
     await press(desk, VAG_GROUP, VAG_STAFF, "Відхилити", vag_card)
-    assert last_answer(desk).text == "Членство цього учасника вже підтвердив(-ла) Іван Коваль."
+    assert last_answer(desk).text == "Членство цієї особи вже підтвердив(-ла) Іван Коваль."
     assert await verification_of(desk) == "verified"
 
 
@@ -336,7 +336,7 @@ async def test_only_the_first_registration_posts_a_card(desk: App) -> None:
     await register_uk(member, "ВАГ")
     await member.send("/start")  # a registered member gets the menu, not the dialog again
     await member.send("/profile")
-    await member.click("Ім'я")
+    await member.click("Ім’я")
     await member.send("Олена Коваль")
     assert "Олена Коваль" in member.window()
     assert len(cards_in(desk, VAG_GROUP)) == 1
@@ -349,7 +349,7 @@ async def test_a_member_who_blocked_the_bot_is_marked_unreachable(desk: App) -> 
     session.failing[MEMBER] = "Forbidden: bot was blocked by the user"
     await press(desk, VAG_GROUP, VAG_STAFF, "Підтвердити", card)
     assert last_answer(desk).text == (
-        "Рішення збережено, але надіслати учасникові повідомлення не вдалося."
+        "Рішення збережено, але надіслати членові повідомлення не вдалося."
     )
     profile = await MemberService(desk.db).get(MEMBER)
     assert profile is not None and profile.verification == "verified" and not profile.reachable
@@ -370,7 +370,7 @@ async def test_a_card_of_an_unknown_member(desk: App) -> None:
     )
     await group.press(group.person(VAG_STAFF), data, message)
     assert last_answer(desk).text == (
-        "Цього учасника немає серед зареєстрованих: можливо, він видалив профіль."
+        "Цієї особи немає серед зареєстрованих: можливо, вона видалила профіль."
     )
     assert session_of(desk).edits(VAG_GROUP) == []
 
@@ -378,7 +378,7 @@ async def test_a_card_of_an_unknown_member(desk: App) -> None:
 # ------------------------------------------------------------------------------ which message
 
 
-STALE = "Ця кнопка вже неактуальна."
+STALE = "Ця кнопка застаріла."
 
 
 async def test_cards_are_recorded_where_they_were_posted(desk: App) -> None:
@@ -458,7 +458,7 @@ async def test_a_card_posted_before_cards_were_recorded_is_known_by_its_keyboard
     assert session.edits(VAG_GROUP) == []
 
     await press(desk, VAG_GROUP, VAG_STAFF, "Підтвердити", first)
-    assert last_answer(desk).text == "✅ Членство підтверджено, учасника сповіщено."
+    assert last_answer(desk).text == "✅ Членство підтверджено, члена сповіщено."
     assert await verification_of(desk, MEMBER) == "verified"
     [edit] = session.edits(VAG_GROUP)
     assert edit.message_id == first.message_id
