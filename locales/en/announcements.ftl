@@ -26,7 +26,7 @@ announcement-progress-final = 📊 <b>Delivery report</b>
     • could not be sent: { $failed }
     • delivery unknown (the bot stopped while sending; not sent again): { $uncertain }
     • cancelled before sending: { $cancelled }
-announcement-progress-duration = Took: { $duration }
+announcement-progress-duration = Duration: { $duration }
 announcement-eta-seconds = { $seconds } s
 announcement-eta-minutes = { $minutes } min { $seconds } s
 announcement-eta-hours = { $hours } h { $minutes } min

@@ -13,7 +13,7 @@ command-profile = My profile
 command-language = Change language
 command-help = Help
 command-cancel = Cancel the current action
-command-invite = Invites for secretariat staff
+command-invite = Invitations for secretariat staff
 
 cancel-done = Cancelled.
 cancel-registration = Registration stopped. Send /start to begin again.

@@ -1,20 +1,20 @@
 staff-no-rights = ⛔ Only the bot's administrators can do this.
 staff-unknown-association = There is no such association. Choose one from the list.
 
-invites-choose-association = 🔑 Which association is the one-time secretariat staff invite for?
+invites-choose-association = 🔑 Which association is the one-time secretariat staff invitation for?
 invites-link =
-    🔑 Invite for a secretariat officer of <b>{ $association }</b>:
+    🔑 Invitation for a secretariat officer of <b>{ $association }</b>:
 
     { $link }
 
     The link works once and is valid until { $expires }. Send it only to the person you are giving the rights to.
-invites-another = ➕ Another invite
+invites-another = ➕ Another invitation
 
 invite-granted = ✅ You are now on the secretariat staff of { $association }.
 invite-already-staff = You are already on the secretariat staff of { $association }.
-invite-used = This invite has already been used. Ask an administrator for a new one.
-invite-expired = This invite has expired. Ask an administrator for a new one.
-invite-unknown = Invite not found. Check the link or ask an administrator for a new one.
+invite-used = This invitation has already been used. Ask an administrator for a new one.
+invite-expired = This invitation has expired. Ask an administrator for a new one.
+invite-unknown = Invitation not found. Check the link or ask an administrator for a new one.
 invite-revoked = This invitation was withdrawn by an administrator. If you need secretariat staff rights, ask for a new one.
 
 staff-command = Staff and invitations
@@ -53,7 +53,7 @@ staff-right-revoked-still = Their other rights remain: { $still }.
 staff-right-revoked-invites = Their invitations still valid were withdrawn as well: { $withdrawn }.
 staff-still-admin = administrator
 staff-still-staff = secretariat staff of { $association }
-staff-right-gone = This right no longer exists: it was revoked already.
+staff-right-gone = This right no longer exists: it has already been revoked.
 staff-right-own = Your own administrator right is not revoked here: ask another administrator, or use the command line on the server.
 staff-right-settings = This administrator comes from the ADMIN_IDS setting: only changing the setting on the server revokes the right.
 

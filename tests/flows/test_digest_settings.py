@@ -114,7 +114,7 @@ async def test_presses_are_refused_without_the_right(desk: App) -> None:
     for outsider in (STRANGER, UAROR_STAFF):  # nobody's staff; another association's staff
         await group.press(group.person(outsider), keys["Щодня"], panel)
         answer = last_answer(desk)
-        assert answer.show_alert and "лише працівники асоціації" in (answer.text or "")
+        assert answer.show_alert and "лише працівники секретаріату асоціації" in (answer.text or "")
     # Rights are read again on every press: staff whose right was taken away are refused.
     async with desk.db.transaction() as session:
         await session.execute(delete(StaffRight).where(StaffRight.telegram_id == VAG_STAFF))
