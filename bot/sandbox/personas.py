@@ -78,7 +78,7 @@ PERSONAS: tuple[Persona, ...] = (
         language_code="uk",
         phone="+380501120002",
         role_uk="Секретаріат Асоціації ОТГ",
-        role_en="ATH Association secretariat",
+        role_en="Association of ATH secretariat",
         staff_of=("aotg",),
     ),
     Persona(
