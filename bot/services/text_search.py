@@ -43,6 +43,7 @@ UK_STOPWORDS = _word_list(
     яка який які якщо я є бо от ось ж мати можна могти хотіти знати скажіть підкажіть будь ласка
     розкажіть поясніть цікаво питання прошу дякую привіт добрий день вже ще тут його-то наша наше
     наші ваш ваша ваше ваші який-небудь де-небудь хтось щось якось нас нашої нашу нашій нашим
+    скільки шо шоб
     """
 )
 EN_STOPWORDS = _word_list(
@@ -328,7 +329,10 @@ class FieldIndex:
             if word in seen:
                 continue
             seen.add(word)
-            if not any(term.key in self._postings for term in terms):
+            if not any(term.key in self._postings for term in terms) and not (
+                is_cyrillic(word) and known_ukrainian(word)
+            ):
+                # A misspelt word; a real word the documents do not use is not guessed at.
                 guesses = self._guess(word)
                 if guesses:
                     terms = guesses
@@ -350,6 +354,11 @@ class FieldIndex:
         result: dict[str, float] = {}
         for surface, distance, _ in found:
             if is_cyrillic(surface) != is_cyrillic(word):
+                continue
+            if typos == 1 and len(surface) != len(word) and not is_cyrillic(word):
+                # In a short Latin word only a wrong letter counts as a typo: a letter more or
+                # less makes another word (salary is not SALAR). Cyrillic keeps both: an
+                # unknown word's case ending (дрімі) is one letter more.
                 continue
             weight = 0.8 if distance <= 1 else 0.6
             for term in self._surfaces[surface]:
