@@ -1,7 +1,8 @@
-"""Search quality of the reform knowledge base on the test set `tests/kb_questions.yaml`.
+"""Search quality of the reform knowledge base on the test set `tests/kb_questions.yaml` and the
+held-out sets.
 
-Asserts the shape of the set (size, language balance, expected slugs that exist), top-3 accuracy
->= 0.9 and out-of-scope rejection >= 0.8 of `KnowledgeSearch`, and that bad input (empty, one
+Asserts the shape of the main set (size, language balance, expected slugs that exist), floors of
+top-1, top-3 and out-of-scope rejection of `KnowledgeSearch` on each set (FLOORS), and that bad input (empty, one
 character, 4,000 characters, emoji, Latin transliteration, mixed languages) gets a SearchResult,
 never an error. `benchmarks/kb_search.py` prints the full figures beside a plain-BM25 baseline.
 """
@@ -21,11 +22,27 @@ from bot.services.knowledge import KnowledgeBase
 QUESTIONS = Path(__file__).resolve().parent / "kb_questions.yaml"
 # Written without seeing the entries or the main set: the figures the aliases cannot flatter.
 HOLDOUT = Path(__file__).resolve().parent / "kb_questions_holdout.yaml"
+# The same for the articles of issue 15, written from one line per planned article before the
+# articles were; both have since been read while aliases were tuned (see their headers).
+HOLDOUT2 = Path(__file__).resolve().parent / "kb_questions_holdout2.yaml"
+# Written the same way over all 39 articles, with near misses among its out-of-scope questions,
+# and never used for tuning: the honest figures. Its floors are below the others' (see FLOORS).
+HOLDOUT3 = Path(__file__).resolve().parent / "kb_questions_holdout3.yaml"
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
 MIN_QUESTIONS = 80
 MIN_OUT_OF_SCOPE = 10
 MIN_TOP3 = 0.9
 MIN_OOS_REJECTED = 0.8
+# Per set: (top-1, top-3, out-of-scope rejected) at least. The unseen set measured top-1 88.5 %,
+# top-3 100 % and 57.1 % of its 14 out-of-scope questions rejected (six name a person, a
+# programme or a fund and ask for a phone number, a salary or a private favour): floors a little
+# under its figures, so that a change making search worse on questions nobody tuned for fails.
+FLOORS = {
+    "main": (0.95, MIN_TOP3, MIN_OOS_REJECTED),
+    "holdout": (0.95, MIN_TOP3, MIN_OOS_REJECTED),
+    "holdout2": (0.95, MIN_TOP3, MIN_OOS_REJECTED),
+    "holdout3": (0.85, MIN_TOP3, 0.5),
+}
 
 
 def question_lang(item: dict[str, Any]) -> str:
@@ -43,7 +60,12 @@ def load_set(path: Path = QUESTIONS) -> dict[str, list[dict[str, Any]]]:
 
 
 QUESTION_SET = load_set()
-QUESTION_SETS = {"main": QUESTION_SET, "holdout": load_set(HOLDOUT)}
+QUESTION_SETS = {
+    "main": QUESTION_SET,
+    "holdout": load_set(HOLDOUT),
+    "holdout2": load_set(HOLDOUT2),
+    "holdout3": load_set(HOLDOUT3),
+}
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +148,10 @@ def test_search_quality(engine: KnowledgeSearch, name: str) -> None:
     details = "\n".join(
         [figures, "top-3 misses:", *misses, "out-of-scope answered confidently:", *answered]
     )
-    assert top3_share >= MIN_TOP3, details
-    assert rejected >= MIN_OOS_REJECTED, details
+    min_top1, min_top3, min_rejected = FLOORS[name]
+    assert top1_share >= min_top1, details
+    assert top3_share >= min_top3, details
+    assert rejected >= min_rejected, details
 
 
 # --------------------------------------------------------------------------- bad input
