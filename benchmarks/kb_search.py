@@ -472,7 +472,8 @@ def measure(args: argparse.Namespace, path: Path) -> dict[str, Any] | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    payloads = [measure(args, path) for path in args.questions or [QUESTIONS, HOLDOUT, HOLDOUT2, HOLDOUT3]]
+    sets = args.questions or [QUESTIONS, HOLDOUT, HOLDOUT2, HOLDOUT3]
+    payloads = [measure(args, path) for path in sets]
     if args.json:
         print(json.dumps(payloads, ensure_ascii=False, indent=2))
     return 0

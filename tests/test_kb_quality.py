@@ -2,9 +2,10 @@
 held-out sets.
 
 Asserts the shape of the main set (size, language balance, expected slugs that exist), floors of
-top-1, top-3 and out-of-scope rejection of `KnowledgeSearch` on each set (FLOORS), and that bad input (empty, one
-character, 4,000 characters, emoji, Latin transliteration, mixed languages) gets a SearchResult,
-never an error. `benchmarks/kb_search.py` prints the full figures beside a plain-BM25 baseline.
+top-1, top-3 and out-of-scope rejection of `KnowledgeSearch` on each set (FLOORS), and that bad
+input (empty, one character, 4,000 characters, emoji, Latin transliteration, mixed languages)
+gets a SearchResult, never an error. `benchmarks/kb_search.py` prints the full figures beside a
+plain-BM25 baseline.
 """
 
 from __future__ import annotations
