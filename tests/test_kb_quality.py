@@ -216,3 +216,26 @@ def test_trivial_input_is_not_confident(engine: KnowledgeSearch, query: str) -> 
 
 def test_limit_is_respected(engine: KnowledgeSearch) -> None:
     assert len(engine.search("дрім", limit=1).hits) <= 1
+
+
+@pytest.mark.parametrize(
+    ("asked_for_a_fact", "asked_how"),
+    [
+        (
+            "яка зарплата начальника військової адміністрації селища",
+            "коли утворюють військову адміністрацію",
+        ),
+        ("скільки заробляє працівник проектного офісу дрім", "хто в громаді працює в дрім"),
+        ("phone number of the DREAM project office", "who in the hromada gets access to DREAM"),
+        ("telefon proektnoho ofisu dream", "хто вносить проєкти в DREAM"),
+    ],
+)
+def test_a_pay_figure_or_a_phone_number_is_not_answered_from_an_article(
+    engine: KnowledgeSearch, asked_for_a_fact: str, asked_how: str
+) -> None:
+    """No article holds them: the article naming the person or body is shown, not as an answer
+    (without the rule each of these was answered confidently)."""
+    assert engine.search(asked_how, limit=3).confident is True
+    result = engine.search(asked_for_a_fact, limit=3)
+    assert result.hits
+    assert result.confident is False
