@@ -27,22 +27,24 @@ HOLDOUT = Path(__file__).resolve().parent / "kb_questions_holdout.yaml"
 # articles were; both have since been read while aliases were tuned (see their headers).
 HOLDOUT2 = Path(__file__).resolve().parent / "kb_questions_holdout2.yaml"
 # Written the same way over all 39 articles, with near misses among its out-of-scope questions,
-# and never used for tuning: the honest figures. Its floors are below the others' (see FLOORS).
+# and not used for tuning aliases: the honest figures. Its floors are below the others' (FLOORS).
 HOLDOUT3 = Path(__file__).resolve().parent / "kb_questions_holdout3.yaml"
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
 MIN_QUESTIONS = 80
 MIN_OUT_OF_SCOPE = 10
 MIN_TOP3 = 0.9
 MIN_OOS_REJECTED = 0.8
-# Per set: (top-1, top-3, out-of-scope rejected) at least. The unseen set measured top-1 88.5 %,
-# top-3 100 % and 57.1 % of its 14 out-of-scope questions rejected (six name a person, a
-# programme or a fund and ask for a phone number, a salary or a private favour): floors a little
-# under its figures, so that a change making search worse on questions nobody tuned for fails.
+# Per set: (top-1, top-3, out-of-scope rejected) at least. The third set, measured before anyone
+# read it: top-1 88.5 %, top-3 100 %, 57.1 % of its 14 out-of-scope questions rejected (six name a
+# person, a programme or a fund and ask for a phone number, a salary or a private favour); 78.6 %
+# once pay and phone questions were no longer answered from articles (a rule made on the main
+# set's near misses, after this set's misses had been read). Floors a little under its figures,
+# so that a change making search worse on questions nobody tuned for fails.
 FLOORS = {
     "main": (0.95, MIN_TOP3, MIN_OOS_REJECTED),
     "holdout": (0.95, MIN_TOP3, MIN_OOS_REJECTED),
     "holdout2": (0.95, MIN_TOP3, MIN_OOS_REJECTED),
-    "holdout3": (0.85, MIN_TOP3, 0.5),
+    "holdout3": (0.85, MIN_TOP3, 0.7),
 }
 
 
