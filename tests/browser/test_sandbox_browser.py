@@ -380,7 +380,7 @@ def test_head_registers_asks_files_and_the_officer_answers_in_the_staff_group(
     # The head is told, and files a report.
     page.act_as(HEAD)
     page.open_chat(HEAD.user_id)
-    page.wait_bot("підтвердив ваше членство")
+    page.wait_bot("Секретаріат асоціації підтвердив ваше членство")
     reference = file_report(page)
     assert page.violations() == []
 

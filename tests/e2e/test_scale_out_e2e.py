@@ -563,7 +563,7 @@ async def test_two_webhook_processes_behind_a_balancer_serve_one_bot(
         raise failed[0]
     staff_presses = sum(outcome for outcome in outcomes[-2:] if isinstance(outcome, int))
     for person in everyone:
-        await shown_ever(person.user, "підтвердив ваше членство")
+        await shown_ever(person.user, "Секретаріат асоціації підтвердив ваше членство")
         if person.handled_by_desk:
             await shown_ever(person.user, "Статус звернення змінено: у роботі")
     rush_seconds = time.monotonic() - rush_started
@@ -659,7 +659,7 @@ async def test_two_webhook_processes_behind_a_balancer_serve_one_bot(
         ]
         for text, what in (
             ("Реєстрацію завершено", "welcome"),
-            ("підтвердив ваше членство", "approval notice"),
+            ("Секретаріат асоціації підтвердив ваше членство", "approval notice"),
         ):
             copies = sum(text in body for body in sent)
             if copies > 1:

@@ -62,7 +62,7 @@ async def test_staff_approve_a_new_member_in_the_bound_group(
     edited = await staff.wait_for("Членство підтвердив", chat=group)
     assert "Ірина Коваль" in edited["text"]
     assert staff.buttons(edited, chat=group) == ["📞 Номер телефону"]
-    await member.wait_for("підтвердив ваше членство")
+    await member.wait_for("Секретаріат асоціації підтвердив ваше членство")
 
     profile = await MemberService(db).get(1001)
     assert profile is not None and profile.verification == "verified"
