@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import aiogram
@@ -87,6 +88,12 @@ class Content:
             privacy_notice=load_privacy_notice(),
         )
 
+    @cached_property
+    def kb_search(self) -> KnowledgeSearch:
+        """The knowledge base's search index, built once for this content (lemmatising every
+        article takes a few tenths of a second; the bot process builds it while it migrates)."""
+        return KnowledgeSearch(self.knowledge)
+
 
 def create_bot(settings: Settings) -> Bot:
     assert settings.bot_token is not None
@@ -163,7 +170,7 @@ def create_services(settings: Settings, db: Database, content: Content) -> Servi
         ),
         privacy=PrivacyService(db, admins),
         verification=VerificationService(db, admins),
-        kb_search=KnowledgeSearch(content.knowledge),
+        kb_search=content.kb_search,
         digests=DigestService(db, admins),
         broadcasts=BroadcastService(
             db, admins, render=announcement_renderer(content.translations, content.associations)

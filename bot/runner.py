@@ -73,6 +73,9 @@ async def run_bot(settings: Settings) -> None:
     the background workers stop, sessions close; the exit code is 0.
     """
     content = Content.load()
+    # The search index is built on a thread meanwhile: the steps up to the services mostly wait
+    # on the database and the network.
+    search_index = asyncio.create_task(asyncio.to_thread(lambda: content.kb_search))
     stop = _stop_event()
     async with contextlib.AsyncExitStack() as stack:
         db = Database.from_url(settings.database_url)
@@ -102,6 +105,7 @@ async def run_bot(settings: Settings) -> None:
         bot = create_bot(settings)
         stack.push_async_callback(bot.session.close)
         update_log = UpdateLogMiddleware()
+        await search_index
         services = create_services(settings, db, content)
         dp = create_dispatcher(
             settings=settings,
