@@ -261,6 +261,11 @@ class FieldIndex:
     _total_lengths: Counter[str] = field(default_factory=Counter)
     # Surface word → its terms, for matching a misspelt query word to the words of the corpus.
     _surfaces: dict[str, tuple[Term, ...]] = field(default_factory=dict)
+    # A phrase's first term → (phrase, document key): a query is checked only against the
+    # phrases that start with one of its terms, not against every phrase of every document.
+    _phrase_starts: dict[str, list[tuple[tuple[str, ...], str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -293,6 +298,8 @@ class FieldIndex:
         phrase_terms = [tuple(self.analyzer.terms(phrase)) for phrase in phrases]
         document = _Document(key, lengths, counts, [p for p in phrase_terms if p])
         self._docs[key] = document
+        for phrase in document.phrases:
+            self._phrase_starts[phrase[0]].append((phrase, key))
         for counter in counts.values():
             for term in counter:
                 self._postings[term].add(key)
@@ -303,6 +310,12 @@ class FieldIndex:
             return
         for name, length in document.lengths.items():
             self._total_lengths[name] -= length
+        for phrase in document.phrases:
+            starting = self._phrase_starts.get(phrase[0])
+            if starting is not None:
+                starting[:] = [item for item in starting if item[1] != key]
+                if not starting:
+                    del self._phrase_starts[phrase[0]]
         for counter in document.counts.values():
             for term in counter:
                 postings = self._postings.get(term)
@@ -469,12 +482,8 @@ class FieldIndex:
         if not sequence:
             return set()
         hits: set[str] = set()
-        for key, document in self._docs.items():
-            for phrase in document.phrases:
-                size = len(phrase)
-                if any(
-                    tuple(sequence[i : i + size]) == phrase for i in range(len(sequence) - size + 1)
-                ):
+        for start, term in enumerate(sequence):
+            for phrase, key in self._phrase_starts.get(term, ()):
+                if key not in hits and tuple(sequence[start : start + len(phrase)]) == phrase:
                     hits.add(key)
-                    break
         return hits
