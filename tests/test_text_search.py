@@ -51,3 +51,18 @@ def test_large_index_scores_only_candidates() -> None:
     groups = index.query_words("ремонт даху школи після обстрілу")[0]
     candidates = index._candidates(groups, len(index))
     assert candidates is not None and 0 < len(candidates) < len(index) // 4
+
+
+def test_a_phrase_counts_while_its_document_is_indexed_and_not_after() -> None:
+    index = FieldIndex({"alias": 4.0, "text": 1.0})
+    index.add("dfrr", {"alias": ["фонд регіонального розвитку"], "text": "кошти"}, phrases=["ДФРР"])
+    index.add("dream", {"alias": ["екосистема"], "text": "проєкти"}, phrases=["система DREAM"])
+
+    matches = index.search("як подати проєкт у систему DREAM")
+    assert [(m.key, m.phrase) for m in matches][:1] == [("dream", True)]
+    assert index.search("дфрр")[0].phrase
+
+    index.remove("dream")
+    assert [m.key for m in index.search("як подати проєкт у систему DREAM")] == []
+    index.add("dream", {"alias": ["екосистема"], "text": "система"})  # again, without the phrase
+    assert [(m.key, m.phrase) for m in index.search("система DREAM")] == [("dream", False)]
