@@ -21,7 +21,7 @@ from bot.services.kb_search import KnowledgeSearch, SearchResult
 from bot.services.knowledge import KnowledgeBase
 
 QUESTIONS = Path(__file__).resolve().parent / "kb_questions.yaml"
-# Written without seeing the entries or the main set: the figures the aliases cannot flatter.
+# Written without seeing the first 18 entries or the main set.
 HOLDOUT = Path(__file__).resolve().parent / "kb_questions_holdout.yaml"
 # The same for the articles of issue 15, written from one line per planned article before the
 # articles were; both have since been read while aliases were tuned (see their headers).
