@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.i18n import LOCALES
 from bot.services.knowledge import KnowledgeBase
-from bot.services.text_search import Analyzer, FieldIndex
+from bot.services.text_search import FieldIndex
 
 # How much a word counts in each part of an entry.
 FIELD_WEIGHTS = {"alias": 4.0, "title": 3.0, "topic": 0.5, "short": 1.5, "full": 1.0}
@@ -44,7 +44,7 @@ class KnowledgeSearch:
         self.knowledge = knowledge
         self.index = FieldIndex(FIELD_WEIGHTS)
         self.not_held = frozenset(
-            term for term in Analyzer().terms(NOT_HELD_WORDS) if not term.startswith("p:")
+            term for term in self.index.analyzer.terms(NOT_HELD_WORDS) if not term.startswith("p:")
         )
         for entry in knowledge.entries:
             topic = knowledge.topic(entry.topic)
