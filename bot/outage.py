@@ -17,6 +17,7 @@ own (`redis.exceptions.ConnectionError`, `TelegramNetworkError`), so those never
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import socket
@@ -220,12 +221,11 @@ class WorkerBackoff:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                pause = backoff.failed(error)
-                if pause is None:
-                    logger.exception("card sweep failed")
-                await asyncio.sleep(pause or interval)
-                continue
-            backoff.succeeded()
+                if await backoff.waited_out(error):
+                    continue
+                logger.exception("card sweep failed")
+            else:
+                backoff.succeeded()
             await asyncio.sleep(interval)
     """
 
@@ -254,6 +254,15 @@ class WorkerBackoff:
         pause: float = min(self.cap, self.first * 2.0**self.failures)
         self.failures += 1
         return pause
+
+    async def waited_out(self, error: BaseException) -> bool:
+        """For an outage error: the next pause slept, True (the loop tries again at once);
+        for any other error False, nothing slept."""
+        pause = self.failed(error)
+        if pause is None:
+            return False
+        await asyncio.sleep(pause)
+        return True
 
     def succeeded(self) -> None:
         """After a step that reached what failed before: the outage it saw is over."""

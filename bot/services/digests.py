@@ -473,9 +473,7 @@ class DigestScheduler:
                 raise
             except Exception as error:
                 # The database unreachable: logged once, retried from a second to a minute.
-                pause = self.outage_backoff.failed(error)
-                if pause is not None:
-                    await asyncio.sleep(pause)
+                if await self.outage_backoff.waited_out(error):
                     continue
                 logger.exception("digest check failed")
             else:

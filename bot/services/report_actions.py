@@ -5,6 +5,7 @@ Every action checks the staff member's rights again."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +49,32 @@ class ReportStaffActions(ReportBase):
             raise ReportClosed(report.status)
         return report
 
+    async def _by_staff(
+        self,
+        session: AsyncSession,
+        report: Report,
+        staff: Actor,
+        kind: str,
+        public: bool,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        text: str | None = None,
+        request_key: str | None = None,
+    ) -> HistoryEntry:
+        """A history entry (and its audit twin) of what this staff member did."""
+        return await self._record(
+            session,
+            report,
+            staff.telegram_id,
+            _staff_name(staff.name),
+            kind,
+            public,
+            before,
+            after,
+            text,
+            request_key,
+        )
+
     async def take(self, report_id: int, staff: Actor) -> HistoryEntry | None:
         """Assign an open report to this staff member; None when it was theirs already.
         AlreadyTaken (with who has it) when someone else was first."""
@@ -64,11 +91,10 @@ class ReportStaffActions(ReportBase):
                 if report.status not in OPEN:
                     raise ReportClosed(report.status)
                 raise AlreadyTaken(report.assignee_name, report.assignee_telegram_id)
-            return await self._record(
+            return await self._by_staff(
                 session,
                 report,
-                staff.telegram_id,
-                name,
+                staff,
                 "assign",
                 False,
                 before,
@@ -97,11 +123,10 @@ class ReportStaffActions(ReportBase):
                 if status not in OPEN:
                     report.resolved_at = now
                 await session.flush()
-                entry = await self._record(
+                entry = await self._by_staff(
                     session,
                     report,
-                    staff.telegram_id,
-                    _staff_name(staff.name),
+                    staff,
                     "status",
                     True,
                     before,
@@ -146,11 +171,10 @@ class ReportStaffActions(ReportBase):
                 if public and report.first_response_at is None:
                     report.first_response_at = utcnow()
                     await session.flush()
-                return await self._record(
+                return await self._by_staff(
                     session,
                     report,
-                    staff.telegram_id,
-                    _staff_name(staff.name),
+                    staff,
                     kind,
                     public,
                     None,
@@ -202,11 +226,10 @@ class ReportStaffActions(ReportBase):
                 if not report.joint:
                     report.joint = True
                     await session.flush()
-                    entry = await self._record(
+                    entry = await self._by_staff(
                         session,
                         report,
-                        staff.telegram_id,
-                        _staff_name(staff.name),
+                        staff,
                         "joint",
                         True,
                         {"joint": False},
@@ -258,11 +281,10 @@ class ReportStaffActions(ReportBase):
                 name,
                 utcnow(),
             )
-            return await self._record(
+            return await self._by_staff(
                 session,
                 report,
-                staff.telegram_id,
-                name,
+                staff,
                 "position",
                 False,
                 before,
@@ -276,7 +298,6 @@ class ReportStaffActions(ReportBase):
         if report_id == into_id:
             raise InvalidInput("merge-self")
         rights = await self.staff.rights(staff.telegram_id)
-        name = _staff_name(staff.name)
 
         async def operation() -> HistoryEntry:
             async with self.db.transaction() as session:
@@ -331,21 +352,19 @@ class ReportStaffActions(ReportBase):
                 source.first_response_at = source.first_response_at or now
                 target.updated_at = now
                 await session.flush()
-                await self._record(
+                await self._by_staff(
                     session,
                     target,
-                    staff.telegram_id,
-                    name,
+                    staff,
                     "merge",
                     True,
                     None,
                     {"merged_from": source.reference, "moved": moved},
                 )
-                entry = await self._record(
+                entry = await self._by_staff(
                     session,
                     source,
-                    staff.telegram_id,
-                    name,
+                    staff,
                     "merge",
                     True,
                     before,

@@ -31,6 +31,7 @@ from bot.services.report_types import (
     _hromada_key,
     normalise_reference,
 )
+from bot.services.row_views import view_of
 from bot.services.staff import PermissionDenied, Rights
 from bot.services.staff_chats import CardRef
 from storage.models import (
@@ -100,22 +101,7 @@ class ReportQueries(ReportBase):
             rows, total = await repo.queue_page(session, query, (page - 1) * per_page, per_page)
             places = await self.places.places([place_key(row) for row, _count in rows], session)
         items = tuple(
-            QueueItem(
-                id=row.id,
-                reference=row.reference,
-                title=row.title,
-                status=row.status,
-                category=row.category,
-                urgency=row.urgency,
-                oblast_code=row.oblast_code,
-                hromada_text=row.hromada_text,
-                deadline_at=row.deadline_at,
-                first_response_at=row.first_response_at,
-                assignee_name=row.assignee_name,
-                joint=row.joint,
-                supporters=count,
-                place=places[place_key(row)],
-            )
+            view_of(QueueItem, row, supporters=count, place=places[place_key(row)])
             for row, count in rows
         )
         return QueuePage(items, total, page, per_page)
@@ -229,50 +215,22 @@ async def _view(session: AsyncSession, report: Report, reporter: Member) -> Repo
         await repo.references(session, [report.merged_into_id]) if report.merged_into_id else {}
     )
     figures = await _figures(session, report, supporters=supporters)
-    return ReportView(
-        id=report.id,
-        reference=report.reference,
-        status=report.status,
-        category=report.category,
-        urgency=report.urgency,
-        title=report.title,
-        description=report.description,
-        residents=report.residents,
+    return view_of(
+        ReportView,
+        report,
         affected_groups=tuple(report.affected_groups or ()),
-        dream_id=report.dream_id,
-        hromada_code=report.hromada_code,
-        hromada_text=report.hromada_text,
-        oblast_code=report.oblast_code,
-        locale=report.locale,
         reporter_telegram_id=reporter.telegram_id,
         reporter_name=reporter.full_name,
-        reporter_verified=report.reporter_verified,
-        joint=report.joint,
-        merged_into_id=report.merged_into_id,
         merged_into_reference=merged_into.get(report.merged_into_id or 0),
-        assignee_telegram_id=report.assignee_telegram_id,
-        assignee_name=report.assignee_name,
-        created_at=report.created_at,
-        submitted_at=report.submitted_at,
-        deadline_at=report.deadline_at,
-        first_response_at=report.first_response_at,
-        resolved_at=report.resolved_at,
-        updated_at=report.updated_at,
-        version=report.version,
         association_codes=tuple(codes),
-        attachments=tuple(
-            AttachmentView(a.kind, a.file_id, a.file_unique_id, a.file_name) for a in attachments
-        ),
+        attachments=tuple(view_of(AttachmentView, a) for a in attachments),
         supporters=tuple(
-            SupporterView(
+            view_of(
+                SupporterView,
+                row,
                 telegram_id=member.telegram_id,
                 full_name=member.full_name,
-                hromada_code=row.hromada_code,
-                hromada_text=row.hromada_text,
-                oblast_code=row.oblast_code,
-                residents=row.residents,
                 verified=member.verification == Verification.VERIFIED,
-                joined_at=row.joined_at,
                 erased=member.erased_at is not None,
             )
             for row, member in supporters

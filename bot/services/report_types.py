@@ -16,6 +16,7 @@ from bot.content import AssociationInfo
 from bot.services.hromadas import Oblast, Place
 from bot.services.members import InvalidInput
 from bot.services.report_rules import Category, Urgency
+from bot.services.row_views import view_of
 from bot.services.staff import Rights
 from bot.services.staff_chats import BoundChat, CardRef
 from bot.services.text_input import (
@@ -422,18 +423,7 @@ def _may_act(rights: Rights, codes: Iterable[str], joint: bool) -> bool:
 
 
 def _entry(row: ReportEvent, repeated: bool = False) -> HistoryEntry:
-    return HistoryEntry(
-        id=row.id,
-        at=row.at,
-        kind=row.kind,
-        public=row.public,
-        actor_telegram_id=row.actor_telegram_id,
-        actor_name=row.actor_name,
-        before=row.before,
-        after=row.after,
-        text=row.text,
-        repeated=repeated,
-    )
+    return view_of(HistoryEntry, row, repeated=repeated)
 
 
 def _hromada_key(code: str | None, text: str | None) -> str | None:

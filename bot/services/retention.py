@@ -362,9 +362,7 @@ class RetentionJob:
                 raise
             except Exception as error:
                 # The database unreachable: logged once, retried from a second to a minute.
-                pause = self.outage_backoff.failed(error)
-                if pause is not None:
-                    await asyncio.sleep(pause)
+                if await self.outage_backoff.waited_out(error):
                     continue
                 # Only the type: an SQL error's text may carry the values it was given.
                 logger.error("retention check failed: %s", type(error).__name__)
