@@ -5,7 +5,6 @@ Every action checks the staff member's rights again."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +23,6 @@ from bot.services.report_types import (
     ReportClosed,
     TransitionRefused,
     UnknownReport,
-    _staff_name,
     clean_text,
 )
 from bot.services.request_keys import once_per_key
@@ -49,56 +47,29 @@ class ReportStaffActions(ReportBase):
             raise ReportClosed(report.status)
         return report
 
-    async def _by_staff(
-        self,
-        session: AsyncSession,
-        report: Report,
-        staff: Actor,
-        kind: str,
-        public: bool,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
-        text: str | None = None,
-        request_key: str | None = None,
-    ) -> HistoryEntry:
-        """A history entry (and its audit twin) of what this staff member did."""
-        return await self._record(
-            session,
-            report,
-            staff.telegram_id,
-            _staff_name(staff.name),
-            kind,
-            public,
-            before,
-            after,
-            text,
-            request_key,
-        )
-
     async def take(self, report_id: int, staff: Actor) -> HistoryEntry | None:
         """Assign an open report to this staff member; None when it was theirs already.
         AlreadyTaken (with who has it) when someone else was first."""
         rights = await self.staff.rights(staff.telegram_id)
-        name = _staff_name(staff.name)
         async with self.db.transaction() as session:
             report = await self._open_staff_report(session, report_id, rights)
             before = {"assignee": report.assignee_name}
             if report.assignee_telegram_id == staff.telegram_id:
                 return None
-            claimed = await repo.claim(session, report.id, staff.telegram_id, name, utcnow())
+            claimed = await repo.claim(session, report.id, staff.telegram_id, staff.name, utcnow())
             await session.refresh(report)
             if not claimed:
                 if report.status not in OPEN:
                     raise ReportClosed(report.status)
                 raise AlreadyTaken(report.assignee_name, report.assignee_telegram_id)
-            return await self._by_staff(
+            return await self._record(
                 session,
                 report,
                 staff,
                 "assign",
                 False,
                 before,
-                {"assignee": name, "assignee_telegram_id": staff.telegram_id},
+                {"assignee": staff.name, "assignee_telegram_id": staff.telegram_id},
             )
 
     async def set_status(
@@ -123,7 +94,7 @@ class ReportStaffActions(ReportBase):
                 if status not in OPEN:
                     report.resolved_at = now
                 await session.flush()
-                entry = await self._by_staff(
+                entry = await self._record(
                     session,
                     report,
                     staff,
@@ -171,7 +142,7 @@ class ReportStaffActions(ReportBase):
                 if public and report.first_response_at is None:
                     report.first_response_at = utcnow()
                     await session.flush()
-                return await self._by_staff(
+                return await self._record(
                     session,
                     report,
                     staff,
@@ -205,8 +176,7 @@ class ReportStaffActions(ReportBase):
             return await self._record(
                 session,
                 report,
-                telegram_id,
-                member.full_name,
+                Actor(telegram_id, member.full_name or ""),
                 "reporter_reply",
                 True,
                 None,
@@ -226,7 +196,7 @@ class ReportStaffActions(ReportBase):
                 if not report.joint:
                     report.joint = True
                     await session.flush()
-                    entry = await self._by_staff(
+                    entry = await self._record(
                         session,
                         report,
                         staff,
@@ -261,7 +231,6 @@ class ReportStaffActions(ReportBase):
         rights = await self.staff.rights(staff.telegram_id)
         if not rights.may_act_for(association_code):
             raise PermissionDenied
-        name = _staff_name(staff.name)
         async with self.db.transaction() as session:
             report, _ = await self._staff_report(session, report_id, rights)
             if not report.joint:
@@ -278,10 +247,10 @@ class ReportStaffActions(ReportBase):
                 position,
                 cleaned,
                 staff.telegram_id,
-                name,
+                staff.name,
                 utcnow(),
             )
-            return await self._by_staff(
+            return await self._record(
                 session,
                 report,
                 staff,
@@ -352,7 +321,7 @@ class ReportStaffActions(ReportBase):
                 source.first_response_at = source.first_response_at or now
                 target.updated_at = now
                 await session.flush()
-                await self._by_staff(
+                await self._record(
                     session,
                     target,
                     staff,
@@ -361,7 +330,7 @@ class ReportStaffActions(ReportBase):
                     None,
                     {"merged_from": source.reference, "moved": moved},
                 )
-                entry = await self._by_staff(
+                entry = await self._record(
                     session,
                     source,
                     staff,

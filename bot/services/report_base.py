@@ -21,6 +21,7 @@ from bot.services.members import InvalidInput
 from bot.services.report_rules import ReportRules
 from bot.services.report_types import (
     OPEN,
+    Actor,
     ConcurrentChange,
     HistoryEntry,
     UnknownReport,
@@ -136,8 +137,7 @@ class ReportBase:
         self,
         session: AsyncSession,
         report: Report,
-        actor_id: int | None,
-        actor_name: str | None,
+        actor: Actor,
         kind: str,
         public: bool,
         before: dict[str, Any] | None,
@@ -151,8 +151,8 @@ class ReportBase:
             ReportEvent(
                 report_id=report.id,
                 at=utcnow(),
-                actor_telegram_id=actor_id,
-                actor_name=actor_name,
+                actor_telegram_id=actor.telegram_id,
+                actor_name=actor.name,
                 kind=kind,
                 public=public,
                 before=before,
@@ -163,7 +163,7 @@ class ReportBase:
         )
         await add_audit_event(
             session,
-            actor_id=actor_id,
+            actor_id=actor.telegram_id,
             action=f"report.{kind}",
             subject_type="report",
             subject_id=report.id,

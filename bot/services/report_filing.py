@@ -19,6 +19,7 @@ from bot.services.report_types import (
     ATTACHMENT_KINDS,
     ATTACHMENTS_MAX,
     OPEN,
+    Actor,
     CosignResult,
     ReportClosed,
     ReportForm,
@@ -221,7 +222,13 @@ class ReportFiling(ReportBase):
                 "attachments": len(form.attachments),
             }
             await self._record(
-                session, report, telegram_id, member.full_name, "status", True, None, after
+                session,
+                report,
+                Actor(telegram_id, member.full_name or ""),
+                "status",
+                True,
+                None,
+                after,
             )
             chats = group_bindings(await questions_repo.active_bindings(session, codes))
             result = SubmittedReport(
@@ -352,8 +359,7 @@ class ReportFiling(ReportBase):
                     await self._record(
                         session,
                         report,
-                        telegram_id,
-                        member.full_name,
+                        Actor(telegram_id, member.full_name or ""),
                         kind,
                         False,
                         before,

@@ -203,10 +203,14 @@ class ReportForm:
 
 @dataclass(frozen=True)
 class Actor:
-    """A staff member acting on a report: who, and the name shown in its history."""
+    """Someone acting on a report: who, and the name shown in its history (one line, at most
+    NAME_MAX characters, "—" for none)."""
 
     telegram_id: int
     name: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", _actor_name(self.name))
 
 
 # ----------------------------------------------------------------------------- data objects
@@ -430,7 +434,7 @@ def _hromada_key(code: str | None, text: str | None) -> str | None:
     return code or (" ".join(text.lower().split()) if text else None)
 
 
-def _staff_name(name: str) -> str:
+def _actor_name(name: str) -> str:
     return _one_line(name)[:NAME_MAX] or "—"
 
 
