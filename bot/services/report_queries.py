@@ -154,12 +154,8 @@ class ReportQueries(ReportBase):
 
     async def report(self, report_id: int) -> ReportView | None:
         async with self.db.transaction() as session:
-            report = await repo.get_report(session, report_id)
-            if report is None:
-                return None
-            reporter = await session.get(Member, report.member_id, options=_NO_ASSOCIATIONS)
-            assert reporter is not None
-            return await _view(session, report, reporter)
+            found = await _with_reporter(session, report_id)
+            return None if found is None else await _view(session, *found)
 
     async def card(
         self, report_id: int, viewer: CardViewer = CardViewer.GROUP
@@ -167,11 +163,10 @@ class ReportQueries(ReportBase):
         """Everything the report's card shows (see ReportCardData), in one transaction; the
         reporter's phone number itself only for a staff member in private chat."""
         async with self.db.transaction() as session:
-            report = await repo.get_report(session, report_id)
-            if report is None:
+            found = await _with_reporter(session, report_id)
+            if found is None:
                 return None
-            reporter = await session.get(Member, report.member_id, options=_NO_ASSOCIATIONS)
-            assert reporter is not None
+            report, reporter = found
             view = await _view(session, report, reporter)
             place = await self.places.place(place_key(view), session)
             decline_reason = None
@@ -201,6 +196,16 @@ class ReportQueries(ReportBase):
                 if a.active
             ),
         )
+
+
+async def _with_reporter(session: AsyncSession, report_id: int) -> tuple[Report, Member] | None:
+    """The report and its reporter (without their associations), or None for no such report."""
+    report = await repo.get_report(session, report_id)
+    if report is None:
+        return None
+    reporter = await session.get(Member, report.member_id, options=_NO_ASSOCIATIONS)
+    assert reporter is not None  # a member's row outlives erasure: it is emptied, not deleted
+    return report, reporter
 
 
 async def _view(session: AsyncSession, report: Report, reporter: Member) -> ReportView:
