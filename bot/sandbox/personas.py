@@ -8,8 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+class FullName:
+    """A person of the sandbox's example data, named as profiles show them."""
+
+    first_name: str
+    last_name: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
 @dataclass(frozen=True)
-class Persona:
+class Persona(FullName):
     """A Telegram account the page can act as."""
 
     key: str
@@ -24,10 +35,6 @@ class Persona:
     staff_of: tuple[str, ...] = ()
     admin: bool = False
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
 
 @dataclass(frozen=True)
 class StaffGroup:
@@ -36,6 +43,23 @@ class StaffGroup:
     chat_id: int
     association: str
     title: str
+
+
+def _officer(
+    number: int, association: str, first_name: str, last_name: str, role_uk: str, role_en: str
+) -> Persona:
+    """A secretariat officer of one association, numbered in the officers' id and phone series."""
+    return Persona(
+        key=f"officer-{association}",
+        user_id=720_000 + number,
+        first_name=first_name,
+        last_name=last_name,
+        language_code="uk",
+        phone=f"+3805011200{number:02d}",
+        role_uk=role_uk,
+        role_en=role_en,
+        staff_of=(association,),
+    )
 
 
 PERSONAS: tuple[Persona, ...] = (
@@ -59,39 +83,11 @@ PERSONAS: tuple[Persona, ...] = (
         role_uk="Голова громади (англійською)",
         role_en="Hromada head (English)",
     ),
-    Persona(
-        key="officer-vag",
-        user_id=720_001,
-        first_name="Ірина",
-        last_name="Бондар",
-        language_code="uk",
-        phone="+380501120001",
-        role_uk="Секретаріат ВАГ",
-        role_en="VAG secretariat",
-        staff_of=("vag",),
+    _officer(1, "vag", "Ірина", "Бондар", "Секретаріат ВАГ", "VAG secretariat"),
+    _officer(
+        2, "aotg", "Тарас", "Шевчук", "Секретаріат Асоціації ОТГ", "Association of ATH secretariat"
     ),
-    Persona(
-        key="officer-aotg",
-        user_id=720_002,
-        first_name="Тарас",
-        last_name="Шевчук",
-        language_code="uk",
-        phone="+380501120002",
-        role_uk="Секретаріат Асоціації ОТГ",
-        role_en="Association of ATH secretariat",
-        staff_of=("aotg",),
-    ),
-    Persona(
-        key="officer-uaror",
-        user_id=720_003,
-        first_name="Марія",
-        last_name="Ткаченко",
-        language_code="uk",
-        phone="+380501120003",
-        role_uk="Секретаріат УАРОР",
-        role_en="UAROR secretariat",
-        staff_of=("uaror",),
-    ),
+    _officer(3, "uaror", "Марія", "Ткаченко", "Секретаріат УАРОР", "UAROR secretariat"),
     Persona(
         key="admin",
         user_id=700_001,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.app import Content, migrate_and_sync
-from bot.sandbox.personas import PERSONAS, STAFF_GROUPS, Persona, persona
+from bot.sandbox.personas import PERSONAS, STAFF_GROUPS, FullName, Persona, persona
 from bot.services.broadcasts import Announcement, Audience, BroadcastService
 from bot.services.hromadas import HromadaDirectory
 from bot.services.katottg import import_shipped_codifier
@@ -37,7 +37,7 @@ class SeedError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class ExampleMember:
+class ExampleMember(FullName):
     """A registered member who is not a persona: another hromada's head, for example data."""
 
     telegram_id: int
@@ -49,10 +49,6 @@ class ExampleMember:
     associations: tuple[str, ...]
     phone: str
     verified_by: str | None  # the persona key of the officer who verified them; None: waits
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
 
 
 @dataclass(frozen=True)
