@@ -9,17 +9,17 @@ from datetime import datetime
 from bot.content import AssociationInfo
 from bot.services.hromadas import Place
 from bot.services.members import MemberProfile
+from bot.services.request_keys import KeyedResult
 from bot.services.staff import Rights
 from bot.services.staff_chats import BoundChat, CardRef
 from storage.models import Association
 
 
 @dataclass(frozen=True)
-class AskedQuestion:
+class AskedQuestion(KeyedResult):
     question_id: int
     association_codes: tuple[str, ...]
     chats: tuple[BoundChat, ...]  # the staff groups to post its card to
-    repeated: bool = False  # stored by an earlier press with the same key: nothing new
 
 
 @dataclass(frozen=True)

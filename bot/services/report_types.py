@@ -16,6 +16,7 @@ from bot.content import AssociationInfo
 from bot.services.hromadas import Oblast, Place
 from bot.services.members import InvalidInput
 from bot.services.report_rules import Category, Urgency
+from bot.services.request_keys import KeyedResult
 from bot.services.row_views import view_of
 from bot.services.staff import Rights
 from bot.services.staff_chats import BoundChat, CardRef
@@ -223,13 +224,12 @@ class SavedDraft:
 
 
 @dataclass(frozen=True)
-class SubmittedReport:
+class SubmittedReport(KeyedResult):
     id: int
     reference: str
     deadline_at: datetime
     association_codes: tuple[str, ...]  # routed to, the lead first
     chats: tuple[BoundChat, ...]  # the staff groups to post its card to
-    repeated: bool = False  # filed by an earlier press with the same key: nothing new
 
 
 @dataclass(frozen=True)
@@ -256,16 +256,15 @@ class ReportFigures:
 
 
 @dataclass(frozen=True)
-class CosignResult:
+class CosignResult(KeyedResult):
     report_id: int
     reference: str
     changed: bool  # False: they had co-signed (or withdrawn) already
     supporters: int  # active co-signers now, verified or not
-    repeated: bool = False  # done by an earlier press with the same key: nothing new
 
 
 @dataclass(frozen=True)
-class HistoryEntry:
+class HistoryEntry(KeyedResult):
     id: int
     at: datetime
     kind: str
@@ -275,7 +274,6 @@ class HistoryEntry:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     text: str | None
-    repeated: bool = False  # recorded by an earlier press with the same key: nothing new
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ result instead."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.db import Database
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyedResult:
+    """What a keyed action returns: `repeated` when an earlier press with the same key did it
+    (nothing new to send)."""
+
+    repeated: bool = False
 
 
 async def once_per_key(
