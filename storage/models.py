@@ -655,6 +655,14 @@ class Broadcast(Base):
     # One per composing dialog: confirming twice (a resent press, a restart between the
     # commit and the dialog's own record of it) finds this broadcast instead of making another.
     request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # What the sender delivers: an announcement, or a consultation's question (with its answer
+    # buttons), reminder or outcome; `consultation_id` names the consultation then.
+    purpose: Mapped[str] = mapped_column(
+        String(16), default="announcement", server_default="announcement"
+    )
+    # No foreign key: consultations name their broadcasts, and a cycle of keys would make
+    # SQLite rebuild this table (and its deliveries' references) to add the column.
+    consultation_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class BroadcastDelivery(Base):
@@ -729,3 +737,139 @@ class MaintenanceRun(Base):
 
 
 __all__ += ["MaintenanceRun"]
+
+
+# ------------------------------------------------------------------------------ consultations
+
+
+class BroadcastPurpose(enum.StrEnum):
+    ANNOUNCEMENT = "announcement"
+    CONSULTATION = "consultation"  # the question, with the answer buttons
+    REMINDER = "reminder"  # the question again, to those asked who have not answered
+    OUTCOME = "outcome"  # the consolidated position, to everyone asked
+
+
+class ConsultationKind(enum.StrEnum):
+    POSITION = "position"  # support / support with amendments / oppose / no opinion
+    PRIORITIES = "priorities"  # up to `max_choices` of the options
+
+
+class ConsultationStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Consultation(Base):
+    """Staff ask members a question; it reaches them through the announcement outbox (the
+    broadcast `broadcast_id`, written in the same transaction) and closes at `closes_at`."""
+
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_telegram_id: Mapped[int] = mapped_column(BigInteger)
+    author_name: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))
+    question_uk: Mapped[str] = mapped_column(Text)
+    question_en: Mapped[str | None] = mapped_column(Text)
+    document_kind: Mapped[str | None] = mapped_column(String(16))  # photo | document
+    document_file_id: Mapped[str | None] = mapped_column(String(255))
+    document_name: Mapped[str | None] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    # Priorities: [{"uk": ..., "en": ...}], answered by index; empty for a position.
+    options: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    max_choices: Mapped[int] = mapped_column(Integer, default=1)
+    # The announcements' audience, as the author's rights left it.
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON)
+    closes_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Individual answers shown to staff of the member's own associations (admins: all).
+    answers_visible_to_staff: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default=ConsultationStatus.OPEN)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
+    # Set in the transaction that writes the reminder (or outcome) broadcast, only when still
+    # empty: whoever sets it first wrote the only one.
+    reminder_broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
+    outcome_broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
+    # Claimed by the process that posts the final summary to the staff groups.
+    summary_posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_consultations_status_closes", "status", "closes_at"),)
+
+
+class ConsultationAnswer(Base):
+    """One member's answer, with who they were when answering (their associations, oblast,
+    role, hromada, verification): the breakdowns count that. On erasure the row stays in the
+    counts without `member_id`, the comment or the hromada."""
+
+    __tablename__ = "consultation_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    # A position code ("support") or a list of option indices ([0, 3]).
+    choice: Mapped[Any] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)
+    association_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    oblast_code: Mapped[str | None] = mapped_column(String(19))
+    role: Mapped[str | None] = mapped_column(String(32))
+    hromada_code: Mapped[str | None] = mapped_column(String(19))
+    hromada_text: Mapped[str | None] = mapped_column(String(200))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # The press that last changed it: a repeat of that press changes nothing.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "member_id", name="uq_consultation_answers_member"),
+    )
+
+
+class ConsultationChoice(Base):
+    """One option an answer chose (a position code, or a priority's index as text), and one
+    association of the answer's snapshot: what the results GROUP BY, rewritten with the answer."""
+
+    __tablename__ = "consultation_choices"
+
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_answers.id", ondelete="CASCADE"), primary_key=True
+    )
+    option: Mapped[str] = mapped_column(String(16), primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"))
+
+    __table_args__ = (Index("ix_consultation_choices_consultation", "consultation_id", "option"),)
+
+
+class ConsultationAnswerAssociation(Base):
+    """An association the member belonged to when answering (the by-association breakdown)."""
+
+    __tablename__ = "consultation_answer_associations"
+
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("consultation_answers.id", ondelete="CASCADE"), primary_key=True
+    )
+    association_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"))
+
+    __table_args__ = (
+        Index(
+            "ix_consultation_answer_associations_consultation",
+            "consultation_id",
+            "association_code",
+        ),
+    )
+
+
+__all__ += [
+    "BroadcastPurpose",
+    "Consultation",
+    "ConsultationAnswer",
+    "ConsultationAnswerAssociation",
+    "ConsultationChoice",
+    "ConsultationKind",
+    "ConsultationStatus",
+]

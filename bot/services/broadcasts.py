@@ -228,7 +228,7 @@ class BroadcastService:
     async def allowed_associations(self, telegram_id: int) -> tuple[str, ...] | None:
         """None: may not broadcast; (): an admin, any audience; else the associations whose
         members this staff member may address."""
-        return _addressable(await self.staff.rights(telegram_id))
+        return addressable(await self.staff.rights(telegram_id))
 
     async def _required(self, telegram_id: int) -> tuple[str, ...]:
         """`allowed_associations`, refusing those who may not broadcast."""
@@ -237,29 +237,19 @@ class BroadcastService:
             raise BroadcastError("not-allowed")
         return allowed
 
-    @staticmethod
-    def _effective(audience: Audience, allowed: tuple[str, ...]) -> Audience:
-        """The audience as the actor may address it: staff picking "all" get their own
-        associations; picking others' is refused."""
-        if not allowed:
-            return audience
-        if not audience.associations:
-            return Audience(allowed, audience.oblasts, audience.roles)
-        if not set(audience.associations) <= set(allowed):
-            raise BroadcastError("not-allowed")
-        return audience
-
     async def count_recipients(
         self, actor_telegram_id: int, audience: Audience, urgent: bool
     ) -> int:
         """How many outbox rows confirming now would create."""
-        effective = self._effective(audience, await self._required(actor_telegram_id))
+        effective = audience_within(audience, await self._required(actor_telegram_id))
         async with self.db.transaction() as session:
-            return await repo.count_recipients(session, _condition(effective, urgent))
+            return await repo.count_recipients(
+                session, audience_condition(effective, urgent=urgent)
+            )
 
     async def effective_audience(self, actor_telegram_id: int, audience: Audience) -> Audience:
         """The audience as it will be stored (staff: restricted to their associations)."""
-        return self._effective(audience, await self._required(actor_telegram_id))
+        return audience_within(audience, await self._required(actor_telegram_id))
 
     # ------------------------------------------------------------------ confirmation
 
@@ -315,13 +305,13 @@ class BroadcastService:
         request_key: str | None,
         now: datetime,
     ) -> BroadcastProgress:
-        audience = self._effective(announcement.audience, await self._required(actor_telegram_id))
+        audience = audience_within(announcement.audience, await self._required(actor_telegram_id))
         effective = replace(announcement, audience=audience)
         problems = announcement_problems(effective, self.render)
         if problems:
             raise problems[0]
         async with self.db.transaction() as session:
-            broadcast = await repo.add_broadcast(
+            broadcast = await write_outbox(
                 session,
                 Broadcast(
                     author_telegram_id=actor_telegram_id,
@@ -339,13 +329,9 @@ class BroadcastService:
                     progress_locale=progress_locale,
                     request_key=request_key,
                 ),
+                audience_condition(audience, urgent=effective.urgent),
+                now,
             )
-            total = await repo.add_deliveries(
-                session, broadcast.id, _condition(audience, effective.urgent), now
-            )
-            if total == 0:
-                raise BroadcastError("empty-audience")  # rolls the broadcast back too
-            broadcast.recipients = total
             await add_event(
                 session,
                 actor_id=actor_telegram_id,
@@ -353,7 +339,7 @@ class BroadcastService:
                 subject_type="broadcast",
                 subject_id=broadcast.id,
                 after={
-                    "recipients": total,
+                    "recipients": broadcast.recipients,
                     "urgent": effective.urgent,
                     "audience": audience.as_json(),
                     "attachment": effective.attachment_kind,
@@ -517,19 +503,59 @@ class BroadcastService:
         ]
 
 
-def _condition(audience: Audience, urgent: bool) -> Any:
+def audience_condition(audience: Audience, *, urgent: bool, unverified: bool = False) -> Any:
+    """The members `audience` covers (those who muted announcements only when `urgent`; the
+    unverified too when `unverified`), as a condition on `Member`."""
     return repo.recipients_filter(
         associations=audience.associations,
         oblasts=audience.oblasts,
         roles=audience.roles,
         urgent=urgent,
+        unverified=unverified,
     )
 
 
-def _addressable(rights: Rights) -> tuple[str, ...] | None:
+def addressable(rights: Rights) -> tuple[str, ...] | None:
+    """None: may not address members; (): an admin, any audience; else the associations whose
+    members this staff member may address."""
     if rights.is_admin:
         return ()
     return tuple(sorted(rights.staff_of)) or None
+
+
+def audience_within(audience: Audience, allowed: tuple[str, ...]) -> Audience:
+    """The audience as the actor may address it: staff picking "all" get their own
+    associations; picking others' is refused."""
+    if not allowed:
+        return audience
+    if not audience.associations:
+        return Audience(allowed, audience.oblasts, audience.roles)
+    if not set(audience.associations) <= set(allowed):
+        raise BroadcastError("not-allowed")
+    return audience
+
+
+async def write_outbox(
+    session: AsyncSession,
+    broadcast: Broadcast,
+    condition: Any,
+    now: datetime,
+    *,
+    allow_empty: bool = False,
+) -> Broadcast:
+    """The broadcast and one PENDING outbox row per member matching `condition`, in the
+    caller's transaction. When nobody matches: BroadcastError("empty-audience"), which rolls
+    the broadcast back too; with `allow_empty` the broadcast is kept, done at once (a record
+    that there was nobody left to send it to)."""
+    broadcast = await repo.add_broadcast(session, broadcast)
+    total = await repo.add_deliveries(session, broadcast.id, condition, now)
+    if total == 0:
+        if not allow_empty:
+            raise BroadcastError("empty-audience")
+        broadcast.status = BroadcastStatus.DONE
+        broadcast.finished_at = now
+    broadcast.recipients = total
+    return broadcast
 
 
 def _check_manage(rights: Rights, broadcast: Broadcast) -> None:

@@ -28,6 +28,7 @@ from storage.models import (
     Association,
     Broadcast,
     BroadcastDelivery,
+    BroadcastPurpose,
     BroadcastStatus,
     DeliveryStatus,
     Member,
@@ -68,12 +69,18 @@ def recipients_filter(
     oblasts: Sequence[str],
     roles: Sequence[str],
     urgent: bool,
+    unverified: bool = False,
 ) -> ColumnElement[bool]:
     """Registered, verified, reachable members matching every non-empty filter; members who
-    muted announcements only when the announcement is urgent."""
+    muted announcements only when the announcement is urgent; with `unverified`, those not yet
+    verified too (a consultation asks them; rejected members never)."""
     conditions: list[ColumnElement[bool]] = [
         Member.registered_at.is_not(None),
-        Member.verification == Verification.VERIFIED,
+        (
+            Member.verification != Verification.REJECTED
+            if unverified
+            else Member.verification == Verification.VERIFIED
+        ),
         Member.reachable.is_(True),
     ]
     if not urgent:
@@ -251,10 +258,14 @@ async def open_rows(session: AsyncSession, broadcast_id: int) -> int:
 
 
 async def recent_broadcasts(session: AsyncSession, limit: int) -> list[Broadcast]:
-    """The latest announcements that were not cancelled, newest first."""
+    """The latest announcements that were not cancelled, newest first (a consultation's
+    outcome among them; its question and reminder are found in the consultations menu)."""
     rows = await session.scalars(
         select(Broadcast)
-        .where(Broadcast.status != BroadcastStatus.CANCELLED)
+        .where(
+            Broadcast.status != BroadcastStatus.CANCELLED,
+            Broadcast.purpose.in_([BroadcastPurpose.ANNOUNCEMENT, BroadcastPurpose.OUTCOME]),
+        )
         .order_by(Broadcast.id.desc())
         .limit(limit)
     )
