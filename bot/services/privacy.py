@@ -8,9 +8,11 @@ Erasure is one transaction. The member row stays, because their reports and co-s
 their place in the associations' records and in the co-signing figures (hromada, oblast,
 residents, verification stay); everything that identifies the person goes: name, phone, role,
 language, consent time, associations, and the Telegram id, replaced by `-members.id` (never a
-Telegram user id). Their dialog state, report draft, knowledge-base votes and unsent
-announcement deliveries are deleted; the history entries and audit entries they made or that
-are about them keep the event without the personal values. A later /start by the same Telegram
+Telegram user id). Consultation answers stay in the counts (choice, the associations, oblast,
+role and verification of the time) without the member, their comment or their hromada. Their
+dialog state, report draft, knowledge-base votes and unsent announcement deliveries are
+deleted; the history entries and audit entries they made or that are about them keep the event
+without the personal values. A later /start by the same Telegram
 user finds no member and registers afresh. The staff cards that showed the member are edited by
 the caller afterwards (Telegram is not this module's business); `Erasure` lists them.
 """
@@ -28,6 +30,7 @@ from bot.services.staff_chats import CardRef
 from storage.db import Database
 from storage.fsm import delete_user_records
 from storage.models import AuditEvent, Member, utcnow
+from storage.repositories import consultations as consultations_repo
 from storage.repositories import members as members_repo
 from storage.repositories import privacy as repo
 from storage.repositories import reports as reports_repo
@@ -178,6 +181,7 @@ class PrivacyService:
             draft = await reports_repo.draft_of(session, member.id)
             deliveries = await repo.deliveries(session, member.id)
             votes = await repo.kb_feedback(session, member.id)
+            consulted = await consultations_repo.answers_of_member(session, member.id)
             rights = await repo.staff_rights(session, telegram_id)
             audit = await repo.audit_about(session, telegram_id)
             places = await repo.unit_names(
@@ -315,6 +319,24 @@ class PrivacyService:
                     }
                     for delivery, broadcast in deliveries
                 ],
+                "consultation_answers": [
+                    {
+                        "consultation_id": consultation.id,
+                        "title": consultation.title,
+                        "kind": consultation.kind,
+                        "choice": _json(answer.choice),
+                        "comment": answer.comment,
+                        "associations": list(answer.association_codes or []),
+                        "oblast_code": answer.oblast_code,
+                        "role": answer.role,
+                        "hromada_code": answer.hromada_code,
+                        "hromada_text": answer.hromada_text,
+                        "verified_when_answered": answer.verified,
+                        "created_at": _time(answer.created_at),
+                        "updated_at": _time(answer.updated_at),
+                    }
+                    for answer, consultation in consulted
+                ],
                 "kb_feedback": [
                     {
                         "slug": vote.slug,
@@ -354,6 +376,9 @@ class PrivacyService:
                 "dialog_state": await delete_user_records(session, telegram_id),
             }
             await repo.readdress_deliveries(session, member.id, new_id)
+            removed["consultation_answers"] = await consultations_repo.anonymise_answers(
+                session, member.id
+            )
             removed["history_entries"] = await repo.anonymise_report_events(
                 session, telegram_id, new_id
             )
