@@ -1,0 +1,127 @@
+"""Sending a consultation as members receive it: the one call used by the broadcast sender (the
+question and the reminder), by the menu (the consultation shown again with the member's answer)
+and by the staff compose preview, so the preview is exactly what members get.
+
+A document goes first, on its own with the title as its caption, then the text with the answer
+buttons: the question may be longer than a caption's 1024 characters, and the buttons belong
+on the message a member replies to with a comment."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import LinkPreviewOptions, Message
+
+from bot.i18n import Translations
+from bot.services.consultations import ConsultationDraft, ConsultationView, MyAnswer
+from dialogs.common import esc
+from dialogs.consultation_texts import (
+    KYIV,
+    answer_keyboard,
+    closed_keyboard,
+    consultation_text,
+)
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_ID = 1  # the buttons of a preview name no consultation yet: a press finds none
+
+
+async def send_consultation(
+    bot: Bot,
+    chat_id: int,
+    view: ConsultationView | ConsultationDraft,
+    locale: str,
+    translations: Translations,
+    *,
+    my_answer: MyAnswer | None = None,
+    reminder_at: datetime | None = None,
+    now: datetime | None = None,
+    tz: ZoneInfo = KYIV,
+    request_timeout: int | None = None,
+) -> Message:
+    """Send the consultation as a member of `locale` receives it; the message with the buttons
+    is returned. `reminder_at`: it goes as the reminder sent then; `now` past the closing time
+    (or a closed view): shown closed, with the "closed" marker instead of the buttons. A draft
+    (the staff preview) gets buttons that answer nothing."""
+    t = translations.get(locale)
+    consultation_id = view.id if isinstance(view, ConsultationView) else PREVIEW_ID
+    closed = isinstance(view, ConsultationView) and now is not None and not view.is_open(now)
+    document = view.document
+    if document is not None:
+        send = bot.send_photo if document.kind == "photo" else bot.send_document
+        await send(
+            chat_id,
+            document.file_id,
+            caption=t("consult-member-title", title=esc(view.title)),
+            parse_mode=ParseMode.HTML,
+            request_timeout=request_timeout,
+        )
+    text = consultation_text(
+        t, view, my_answer=my_answer, reminder_at=reminder_at, closed=closed, tz=tz
+    )
+    keyboard = (
+        closed_keyboard(t, consultation_id)
+        if closed
+        else answer_keyboard(t, view, consultation_id, my_answer=my_answer)
+    )
+    return await bot.send_message(
+        chat_id,
+        text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+        request_timeout=request_timeout,
+    )
+
+
+async def show_consultation(
+    bot: Bot,
+    message: Message,
+    view: ConsultationView,
+    locale: str,
+    translations: Translations,
+    *,
+    my_answer: MyAnswer | None = None,
+    closed: bool = False,
+    mask: int | None = None,
+    tz: ZoneInfo = KYIV,
+) -> None:
+    """Edit a consultation message already sent: the answer as it now stands, the buttons
+    (priorities ticked as `mask`), or the "closed" marker."""
+    t = translations.get(locale)
+    text = consultation_text(t, view, my_answer=my_answer, closed=closed, tz=tz)
+    keyboard = (
+        closed_keyboard(t, view.id)
+        if closed
+        else answer_keyboard(t, view, view.id, my_answer=my_answer, mask=mask)
+    )
+    try:
+        await bot.edit_message_text(
+            text=text,
+            chat_id=message.chat.id,
+            message_id=message.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+    except TelegramBadRequest as error:
+        if "message is not modified" not in error.message.lower():
+            logger.info("consultation %s: message not edited: %s", view.id, error.message)
+
+
+async def mark_closed(
+    bot: Bot, message: Message, locale: str, translations: Translations, consultation_id: int
+) -> None:
+    """Only the buttons of a message replaced by the "closed" marker (its text kept)."""
+    keyboard = closed_keyboard(translations.get(locale), consultation_id)
+    with contextlib.suppress(TelegramBadRequest):
+        await bot.edit_message_reply_markup(
+            chat_id=message.chat.id, message_id=message.message_id, reply_markup=keyboard
+        )
