@@ -31,6 +31,7 @@ from bot.response_models import KeepResponseModels
 from bot.retry import RetryMiddleware
 from bot.services.associations import sync_associations
 from bot.services.broadcasts import BroadcastService
+from bot.services.consultations import ConsultationService
 from bot.services.digests import DigestService
 from bot.services.filing_limits import FilingLimits
 from bot.services.hromadas import HromadaDirectory, Oblast, load_oblasts
@@ -137,10 +138,12 @@ class Services:
     kb_search: KnowledgeSearch
     digests: DigestService
     broadcasts: BroadcastService
+    consultations: ConsultationService
 
 
 def create_services(settings: Settings, db: Database, content: Content) -> Services:
     from dialogs.announcement_texts import announcement_renderer
+    from dialogs.consultation_texts import consultation_renderer
 
     admins = settings.admin_ids
     hromadas = HromadaDirectory(db, content.oblasts)
@@ -174,6 +177,12 @@ def create_services(settings: Settings, db: Database, content: Content) -> Servi
         digests=DigestService(db, admins),
         broadcasts=BroadcastService(
             db, admins, render=announcement_renderer(content.translations, content.associations)
+        ),
+        consultations=ConsultationService(
+            db,
+            admins,
+            oblast_codes=[oblast.code for oblast in content.oblasts],
+            render=consultation_renderer(content.translations, settings.tz),
         ),
     )
 
