@@ -86,6 +86,23 @@ ATTACHMENT_MAX_MB = ATTACHMENT_MAX_BYTES // (1024 * 1024)
 BAD_ATTACHMENT = ("unsupported-attachment", "file-too-large")
 
 
+def attachment_of(message: Message) -> dict[str, Any] | None:
+    """A photo (its largest size) or document sent to attach, as dialog data keeps it (kind,
+    file_id, name, size); None for anything else."""
+    if message.photo:
+        photo = message.photo[-1]
+        return {"kind": "photo", "file_id": photo.file_id, "name": None, "size": None}
+    if message.document:
+        document = message.document
+        return {
+            "kind": "document",
+            "file_id": document.file_id,
+            "name": document.file_name,
+            "size": document.file_size,
+        }
+    return None
+
+
 # ------------------------------------------------------------------------------------------ getters
 
 
@@ -254,19 +271,8 @@ async def on_skip_english(
 
 async def on_attachment(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
     t = translator(manager)
-    attachment: dict[str, Any]
-    if message.photo:
-        photo = message.photo[-1]  # the largest size
-        attachment = {"kind": "photo", "file_id": photo.file_id, "name": None, "size": None}
-    elif message.document:
-        document = message.document
-        attachment = {
-            "kind": "document",
-            "file_id": document.file_id,
-            "name": document.file_name,
-            "size": document.file_size,
-        }
-    else:
+    attachment = attachment_of(message)
+    if attachment is None:
         await on_other_attachment(message, _widget, manager)
         return
     try:
@@ -387,12 +393,13 @@ async def on_confirm(callback: CallbackQuery, _button: Button, manager: DialogMa
     data["recipients"] = created.total
     logger.info("broadcast %s created: %s recipients", created.broadcast_id, created.total)
     if created.progress_message_id is None:
-        await _post_progress(manager, created.broadcast_id, chat_id)
+        await post_progress(manager, created.broadcast_id, chat_id)
     await manager.switch_to(BroadcastCompose.done)
 
 
-async def _post_progress(manager: DialogManager, broadcast_id: int, chat_id: int) -> None:
-    """The progress message with its buttons; the broadcast goes out either way."""
+async def post_progress(manager: DialogManager, broadcast_id: int, chat_id: int) -> None:
+    """The progress message with its buttons (a consultation's broadcast too); the broadcast
+    goes out either way."""
     from delivery.progress import post_progress_message
 
     try:

@@ -1,12 +1,15 @@
-"""The audience of an announcement: everyone (staff: everyone in their associations), or members
-narrowed by associations, oblasts and positions, each filter a list of ticks. Rights are read
-again for every window: staff pick among their own associations only."""
+"""The audience of an announcement or a consultation: everyone (staff: everyone in their
+associations), or members narrowed by associations, oblasts and positions, each filter a list of
+ticks. Rights are read again for every window: staff pick among their own associations only.
+`audience_windows` builds the four windows in a composing dialog's own states."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from aiogram.fsm.state import StatesGroup
 from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.kbd import (
@@ -96,18 +99,6 @@ async def audience_texts(manager: DialogManager, allowed: tuple[str, ...]) -> di
 # ------------------------------------------------------------------------------------------ getters
 
 
-async def get_audience(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    allowed = await allowed_associations(dialog_manager) or ()
-    addressable = _addressable(associations_of(dialog_manager), allowed)
-    return {
-        **await audience_texts(dialog_manager, allowed),
-        "is_admin": not allowed,
-        "is_staff": bool(allowed),
-        "several": len(addressable) > 1,
-        "editing": bool(dialog_manager.dialog_data.get("editing")),
-    }
-
-
 async def get_association_items(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     locale = translator(dialog_manager).locale
     allowed = await allowed_associations(dialog_manager) or ()
@@ -131,15 +122,6 @@ async def get_role_items(dialog_manager: DialogManager, **_: Any) -> dict[str, A
 
 
 # ---------------------------------------------------------------------------------------- callbacks
-
-
-async def on_everyone(_callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
-    """No filter at all: every verified member (staff: of the associations they serve); the
-    audience is chosen, so on to the next step."""
-    for key, widget_id in FILTERS.items():
-        manager.dialog_data[key] = []
-        set_ticks(manager, widget_id, [])
-    await after_step(manager, "audience")
 
 
 async def on_associations_changed(
@@ -170,72 +152,126 @@ async def on_clear(_callback: CallbackQuery, button: Button, manager: DialogMana
     set_ticks(manager, FILTERS[key], [])
 
 
-async def on_audience_chosen(
-    _callback: CallbackQuery, _button: Button, manager: DialogManager
-) -> None:
-    await after_step(manager, "audience")
-
-
 # ------------------------------------------------------------------------------------------ windows
 
 
-audience_window = Window(
-    Tr("broadcast-audience-prompt"),
-    Tr("broadcast-audience-staff-note", when="is_staff"),
-    Button(Tr("broadcast-audience-everyone"), id="everyone", on_click=on_everyone, when="is_admin"),
-    Button(
-        Tr("broadcast-audience-everyone-own"),
-        id="everyone_own",
-        on_click=on_everyone,
-        when="is_staff",
-    ),
-    Group(
-        SwitchTo(
-            Tr("broadcast-audience-associations"),
-            id="to_associations",
-            state=BroadcastCompose.associations,
-            when="several",
+@dataclass(frozen=True)
+class AudienceSteps:
+    """What a composing dialog gives its audience windows: its states (`audience`,
+    `associations`, `oblasts`, `roles`), what follows once the audience is chosen, the row under
+    the audience window, the prefix of the prompts' Fluent ids (`<texts>-audience-prompt`...),
+    and, when the prompt shows it, how many members the audience reaches now (`$count`)."""
+
+    states: type[StatesGroup]
+    chosen: Callable[[DialogManager], Awaitable[None]]
+    nav: Keyboard
+    texts: str = "broadcast"
+    count: Callable[[DialogManager], Awaitable[int]] | None = None
+
+
+def audience_windows(steps: AudienceSteps) -> tuple[Window, Window, Window, Window]:
+    """The audience window and its three filters' windows, in the states of `steps`."""
+
+    async def get_audience(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+        allowed = await allowed_associations(dialog_manager) or ()
+        addressable = _addressable(associations_of(dialog_manager), allowed)
+        found = {
+            **await audience_texts(dialog_manager, allowed),
+            "is_admin": not allowed,
+            "is_staff": bool(allowed),
+            "several": len(addressable) > 1,
+            "editing": bool(dialog_manager.dialog_data.get("editing")),
+        }
+        if steps.count is not None:
+            found["count"] = await steps.count(dialog_manager)
+        return found
+
+    async def on_everyone(
+        _callback: CallbackQuery, _button: Button, manager: DialogManager
+    ) -> None:
+        """No filter at all: every member (staff: everyone in the associations they serve);
+        the audience is chosen, so on to the next step."""
+        for key, widget_id in FILTERS.items():
+            manager.dialog_data[key] = []
+            set_ticks(manager, widget_id, [])
+        await steps.chosen(manager)
+
+    async def on_audience_chosen(
+        _callback: CallbackQuery, _button: Button, manager: DialogManager
+    ) -> None:
+        await steps.chosen(manager)
+
+    states, texts = steps.states, steps.texts
+    audience = Window(
+        Tr(f"{texts}-audience-prompt"),
+        Tr(f"{texts}-audience-staff-note", when="is_staff"),
+        Button(
+            Tr(f"{texts}-audience-everyone"), id="everyone", on_click=on_everyone, when="is_admin"
         ),
-        SwitchTo(Tr("broadcast-audience-oblasts"), id="to_oblasts", state=BroadcastCompose.oblasts),
-        SwitchTo(Tr("broadcast-audience-roles"), id="to_roles", state=BroadcastCompose.roles),
-        width=3,
-    ),
-    Button(Tr("broadcast-next"), id="audience_done", on_click=on_audience_chosen),
-    Row(back_button("audience"), CANCEL),
-    USE_BUTTONS,
-    state=BroadcastCompose.audience,
-    getter=get_audience,
-)
-
-
-def _filter_window(key: str, picker: Keyboard, getter: Any) -> Window:
-    """One filter's choices, ticked, with a button to clear them; done, back to the audience."""
-    return Window(
-        Tr(f"broadcast-{key}-prompt"),
-        picker,
-        Button(Tr("broadcast-clear"), id=f"clear_{key}", on_click=on_clear),
-        SwitchTo(Tr("broadcast-choose-done"), id="chosen", state=BroadcastCompose.audience),
+        Button(
+            Tr(f"{texts}-audience-everyone-own"),
+            id="everyone_own",
+            on_click=on_everyone,
+            when="is_staff",
+        ),
+        Group(
+            SwitchTo(
+                Tr("broadcast-audience-associations"),
+                id="to_associations",
+                state=states.associations,
+                when="several",
+            ),
+            SwitchTo(Tr("broadcast-audience-oblasts"), id="to_oblasts", state=states.oblasts),
+            SwitchTo(Tr("broadcast-audience-roles"), id="to_roles", state=states.roles),
+            width=3,
+        ),
+        Button(Tr("broadcast-next"), id="audience_done", on_click=on_audience_chosen),
+        steps.nav,
         USE_BUTTONS,
-        state=getattr(BroadcastCompose, key),
-        getter=getter,
+        state=states.audience,
+        getter=get_audience,
+    )
+
+    def filter_window(key: str, picker: Keyboard, getter: Any) -> Window:
+        """One filter's choices, ticked, with a button to clear them; done, back to the audience."""
+        return Window(
+            Tr(f"{texts}-{key}-prompt"),
+            picker,
+            Button(Tr("broadcast-clear"), id=f"clear_{key}", on_click=on_clear),
+            SwitchTo(Tr("broadcast-choose-done"), id="chosen", state=states.audience),
+            USE_BUTTONS,
+            state=getattr(states, key),
+            getter=getter,
+        )
+
+    return (
+        audience,
+        filter_window(
+            "associations",
+            Column(ticked_select(ASSOCIATIONS_SELECT, "associations", on_associations_changed)),
+            get_association_items,
+        ),
+        filter_window(
+            "oblasts",
+            ScrollingGroup(
+                ticked_select(OBLASTS_SELECT, "oblasts", on_oblasts_changed),
+                id="oblast_pages",
+                width=2,
+                height=6,
+            ),
+            get_oblast_items,
+        ),
+        filter_window(
+            "roles", Column(ticked_select(ROLES_SELECT, "roles", on_roles_changed)), get_role_items
+        ),
     )
 
 
-associations_window = _filter_window(
-    "associations",
-    Column(ticked_select(ASSOCIATIONS_SELECT, "associations", on_associations_changed)),
-    get_association_items,
-)
-oblasts_window = _filter_window(
-    "oblasts",
-    ScrollingGroup(
-        ticked_select(OBLASTS_SELECT, "oblasts", on_oblasts_changed),
-        id="oblast_pages",
-        width=2,
-        height=6,
-    ),
-    get_oblast_items,
-)
-roles_window = _filter_window(
-    "roles", Column(ticked_select(ROLES_SELECT, "roles", on_roles_changed)), get_role_items
+async def _after_audience(manager: DialogManager) -> None:
+    await after_step(manager, "audience")
+
+
+# The announcement's: no count on the audience window (the preview gives it).
+audience_window, associations_window, oblasts_window, roles_window = audience_windows(
+    AudienceSteps(BroadcastCompose, _after_audience, Row(back_button("audience"), CANCEL))
 )
