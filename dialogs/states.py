@@ -123,3 +123,38 @@ class News(StatesGroup):
 class Privacy(StatesGroup):
     notice = State()
     confirm = State()
+
+
+class ConsultDesk(StatesGroup):
+    refused = State()
+    list = State()
+    card = State()
+
+
+class ConsultCompose(StatesGroup):
+    refused = State()
+    title = State()
+    question_uk = State()
+    question_en = State()
+    document = State()
+    kind = State()
+    options = State()
+    max_choices = State()
+    audience = State()
+    associations = State()
+    oblasts = State()
+    roles = State()
+    closing = State()
+    visibility = State()
+    preview = State()
+    edit = State()
+    done = State()
+
+
+class ConsultOutcome(StatesGroup):
+    refused = State()
+    text_uk = State()
+    text_en = State()
+    document = State()
+    preview = State()
+    done = State()
