@@ -40,6 +40,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.types import Message
 
 from bot.content import AssociationInfo
 from bot.i18n import Translations
@@ -53,13 +54,16 @@ from bot.services.broadcasts import (
     NewsItem,
     news_item_from_row,
 )
+from bot.services.consultations import ConsultationView, view_of
 from delivery.announcements import send_announcement
+from delivery.consultations import send_consultation
 from delivery.leases import holder_is_gone, new_holder
 from delivery.pacing import Clock, Pacer, RealClock
 from delivery.progress import edit_progress_message
 from storage.db import Database
-from storage.models import BroadcastStatus, DeliveryStatus
+from storage.models import BroadcastPurpose, BroadcastStatus, DeliveryStatus
 from storage.repositories import broadcasts as repo
+from storage.repositories import consultations as consultations_repo
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +172,8 @@ class BroadcastSender:
         self._started: collections.deque[float] = collections.deque()  # last second's sends
         self._chat_free_at: dict[int, float] = {}
         self._items: dict[int, NewsItem] = {}
+        # The consultation a question or reminder broadcast carries, by broadcast id.
+        self._consultations: dict[int, ConsultationView] = {}
         self._in_flight: set[asyncio.Task[None]] = set()
         self._has_lease = False
         self._lease_checked = -math.inf
@@ -348,7 +354,13 @@ class BroadcastSender:
             chosen = [row for row in chosen if row.id in marked]
             missing = {row.broadcast_id for row in chosen} - set(self._items)
             for broadcast in await repo.broadcasts_by_ids(session, missing):
-                self._items[broadcast.id] = news_item_from_row(broadcast)
+                consultation = None
+                if broadcast.consultation_id is not None:
+                    consultation = await consultations_repo.get(session, broadcast.consultation_id)
+                if consultation is not None and broadcast.purpose in _ASKING:
+                    self._consultations[broadcast.id] = view_of(consultation)
+                title = consultation.title if consultation is not None else None
+                self._items[broadcast.id] = news_item_from_row(broadcast, title)
         self._lease_checked = mono
         self.stats.claims += len(chosen)
         return chosen
@@ -399,15 +411,7 @@ class BroadcastSender:
         item = self._items[row.broadcast_id]
         self.stats.send_started.append((self.clock.monotonic(), row.chat_id))
         try:
-            message = await send_announcement(
-                self.bot,
-                row.chat_id,
-                item,
-                row.locale,
-                self.translations,
-                self.associations,
-                request_timeout=self.request_timeout,
-            )
+            message = await self._send_item(row, item)
         except TelegramRetryAfter as error:
             return self._too_many(row, float(error.retry_after))
         except TelegramForbiddenError as error:
@@ -436,6 +440,33 @@ class BroadcastSender:
         except TelegramAPIError as error:
             return self._retry(row, error)
         return _Outcome(DeliveryStatus.SENT, message_id=message.message_id)
+
+    async def _send_item(self, row: repo.ClaimedRow, item: NewsItem) -> Message:
+        """A consultation's question or reminder with its answer buttons; anything else (an
+        announcement, a consultation's outcome) as an announcement."""
+        consultation = self._consultations.get(row.broadcast_id)
+        if consultation is not None:
+            now = self.clock.now()
+            reminder = item.purpose == BroadcastPurpose.REMINDER
+            return await send_consultation(
+                self.bot,
+                row.chat_id,
+                consultation,
+                row.locale,
+                self.translations,
+                reminder_at=now if reminder else None,
+                now=now,
+                request_timeout=self.request_timeout,
+            )
+        return await send_announcement(
+            self.bot,
+            row.chat_id,
+            item,
+            row.locale,
+            self.translations,
+            self.associations,
+            request_timeout=self.request_timeout,
+        )
 
     def _too_many(self, row: repo.ClaimedRow, retry_after: float) -> _Outcome:
         mono = self.clock.monotonic()
@@ -582,6 +613,10 @@ class BroadcastSender:
                 self._chat_free_at.get(progress.progress_chat_id, 0.0),
                 mono + self.per_chat_interval,
             )
+
+
+# The purposes sent with the answer buttons.
+_ASKING = (BroadcastPurpose.CONSULTATION, BroadcastPurpose.REMINDER)
 
 
 def _short(error: Exception) -> str:

@@ -32,8 +32,14 @@ def render_announcement(
     """The HTML a member of `locale` receives: the header, a blank line, the text (English for
     "en" when there is one, else Ukrainian)."""
     t = translations.get(locale)
-    header_id = "announcement-header-urgent" if item.urgent else "announcement-header"
-    header = t(header_id, sender=esc(sender_name(item, locale, associations)))
+    sender = esc(sender_name(item, locale, associations))
+    if isinstance(item, NewsItem) and item.consultation_title is not None:
+        # A consultation's outcome: named by the consultation it answers.
+        title = esc(item.consultation_title)
+        header = t("consult-member-outcome-header", title=title, sender=sender)
+    else:
+        header_id = "announcement-header-urgent" if item.urgent else "announcement-header"
+        header = t(header_id, sender=sender)
     text = (item.text_en if locale == "en" else None) or item.text_uk
     return f"{header}\n\n{text}"
 

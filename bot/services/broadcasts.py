@@ -25,6 +25,7 @@ from storage.models import (
     utcnow,
 )
 from storage.repositories import broadcasts as repo
+from storage.repositories import consultations as consultations_repo
 from storage.repositories import members as members_repo
 from storage.repositories.audit import add_event
 
@@ -159,6 +160,10 @@ class NewsItem:
     attachment_file_id: str | None
     attachment_name: str | None
     audience: Audience
+    # What the broadcast carried (BroadcastPurpose); an outcome names its consultation.
+    purpose: str = "announcement"
+    consultation_id: int | None = None
+    consultation_title: str | None = None
 
 
 # (announcement, locale) -> the HTML a member of that locale receives (header included).
@@ -496,7 +501,7 @@ class BroadcastService:
         delivered = await repo.broadcasts_with_delivery(session, member.id, [r.id for r in rows])
         codes = {association.code for association in member.associations}
         return [
-            news_item_from_row(row)
+            news_item_from_row(row, await consultation_title(session, row))
             for row in rows
             if row.id in delivered
             or Audience.from_json(row.audience).includes(codes, member.oblast_code, member.role)
@@ -568,7 +573,7 @@ def _check_manage(rights: Rights, broadcast: Broadcast) -> None:
         raise BroadcastError("finished")
 
 
-def news_item_from_row(row: Broadcast) -> NewsItem:
+def news_item_from_row(row: Broadcast, consultation_title: str | None = None) -> NewsItem:
     return NewsItem(
         broadcast_id=row.id,
         created_at=row.created_at,
@@ -579,4 +584,15 @@ def news_item_from_row(row: Broadcast) -> NewsItem:
         attachment_file_id=row.attachment_file_id,
         attachment_name=row.attachment_name,
         audience=Audience.from_json(row.audience),
+        purpose=row.purpose,
+        consultation_id=row.consultation_id,
+        consultation_title=consultation_title,
     )
+
+
+async def consultation_title(session: AsyncSession, row: Broadcast) -> str | None:
+    """The title of the consultation a broadcast carries (its question, reminder or outcome)."""
+    if row.consultation_id is None:
+        return None
+    consultation = await consultations_repo.get(session, row.consultation_id)
+    return None if consultation is None else consultation.title
