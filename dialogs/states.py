@@ -158,3 +158,18 @@ class ConsultOutcome(StatesGroup):
     document = State()
     preview = State()
     done = State()
+    main = State()
+
+
+class ConsultComment(StatesGroup):
+    """A member's comment on their consultation answer; started with `data` naming the
+    consultation, the answer it goes with, and the consultation message to edit."""
+
+    text = State()
+    saved = State()
+
+
+class ConsultList(StatesGroup):
+    """The open consultations a member was asked."""
+
+    list = State()
