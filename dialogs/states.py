@@ -158,7 +158,6 @@ class ConsultOutcome(StatesGroup):
     document = State()
     preview = State()
     done = State()
-    main = State()
 
 
 class ConsultComment(StatesGroup):
