@@ -864,6 +864,27 @@ class ConsultationAnswerAssociation(Base):
     )
 
 
+class ConsultationSummary(Base):
+    """The final summary of one closed consultation for one staff group. The unique key lets
+    one process have it; a claim left by a process that died is taken over after a timeout."""
+
+    __tablename__ = "consultation_summaries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))  # claimed | sent | failed
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    sent_chat_id: Mapped[int | None] = mapped_column(BigInteger)  # after a migration, the new id
+    error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "chat_id", name="uq_consultation_summaries_chat"),
+    )
+
+
 __all__ += [
     "BroadcastPurpose",
     "Consultation",
@@ -872,4 +893,5 @@ __all__ += [
     "ConsultationChoice",
     "ConsultationKind",
     "ConsultationStatus",
+    "ConsultationSummary",
 ]

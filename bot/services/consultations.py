@@ -11,8 +11,9 @@ count them apart) and members who muted announcements too (a question is not new
 Exactly once: the reminder and the outcome are each a broadcast whose id is written into the
 consultation only while still empty, in the transaction that writes the broadcast, so a second
 process's attempt rolls back whole; closing and the summary claim are conditional updates that
-only one caller wins. The summary is claimed before it is posted: a process dying between the
-two loses it (never posts it twice). Knows nothing of Telegram."""
+only one caller wins. The final summary is posted per staff group by
+`consultation_worker.py` (a claim per group, taken over when its process died); `claim_summary`
+then marks the consultation done. Knows nothing of Telegram."""
 
 from __future__ import annotations
 
@@ -516,6 +517,16 @@ class ConsultationService:
                 raise ConsultationError("not-found")
             return await self._results(session, consultation, None)
 
+    async def summary_for(self, consultation_id: int, association_codes: Sequence[str]) -> Results:
+        """The final summary for the staff group of these associations: the aggregate, and the
+        answers their staff may see (none when answers are hidden from staff)."""
+        async with self.db.transaction() as session:
+            consultation = await repo.get(session, consultation_id)
+            if consultation is None:
+                raise ConsultationError("not-found")
+            rights = Rights(telegram_id=0, is_admin=False, staff_of=frozenset(association_codes))
+            return await self._results(session, consultation, rights)
+
     async def _results(
         self, session: AsyncSession, consultation: Consultation, rights: Rights | None
     ) -> Results:
@@ -851,8 +862,8 @@ class ConsultationService:
             return closed
 
     async def claim_summary(self, consultation_id: int) -> bool:
-        """True for the one caller, across processes and restarts, that is to post the final
-        summary of this closed consultation (see the module's docstring for the limit)."""
+        """Mark the final summary done (every staff group's post settled): True for the one
+        caller, across processes and restarts, that did; it leaves `due_summaries` then."""
         async with self.db.transaction() as session:
             return await repo.claim_summary(session, consultation_id, self.clock())
 

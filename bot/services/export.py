@@ -222,27 +222,31 @@ def _row(
 # ----------------------------------------------------------------------------- writing
 
 
+def xlsx_value(sheet: Any, value: Any) -> Any:
+    """A value for a write-only `sheet`, text made inert: openpyxl stores a str starting with
+    `=` as a formula and `#REF!` as an error, and refuses control characters (which Excel
+    cannot hold)."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith("=") or value in ERROR_CODES:
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def write_xlsx(rows: Sequence[ExportRow], labels: _Labels) -> bytes:
     """An XLSX workbook: one sheet, a bold frozen header with filters, dates as Excel dates."""
     # openpyxl (with numpy and Pillow, which it imports) only when a workbook is written:
     # about 20 MB and a fifth of a second the bot no longer spends at start-up.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
-
-    def xlsx_value(value: Any) -> Any:
-        """Text as a string cell: openpyxl stores a str starting with `=` as a formula and
-        `#REF!` as an error, and refuses control characters (which Excel cannot hold)."""
-        if not isinstance(value, str):
-            return value
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value.startswith("=") or value in ERROR_CODES:
-            cell = WriteOnlyCell(sheet, value)
-            cell.data_type = "s"
-            return cell
-        return value
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(labels.t("queue-export-sheet"))
@@ -262,7 +266,7 @@ def write_xlsx(rows: Sequence[ExportRow], labels: _Labels) -> bytes:
     # built as cells: plain values are much faster.
     formatted = [i for i, column in enumerate(COLUMNS) if column.number_format]
     for row in rows:
-        values: list[Any] = [xlsx_value(column.value(row, labels)) for column in COLUMNS]
+        values: list[Any] = [xlsx_value(sheet, column.value(row, labels)) for column in COLUMNS]
         for i in formatted:
             if values[i] is not None:
                 cell = WriteOnlyCell(sheet, values[i])

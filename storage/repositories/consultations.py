@@ -31,6 +31,7 @@ from storage.models import (
     ConsultationAnswerAssociation,
     ConsultationChoice,
     ConsultationStatus,
+    ConsultationSummary,
     Member,
 )
 
@@ -415,3 +416,70 @@ async def answer_rows(
             )
         )
     return [(answer, name) for answer, name in (await session.execute(query)).all()]
+
+
+# ------------------------------------------------------------------------------ final summaries
+
+
+async def add_summary_run(session: AsyncSession, run: ConsultationSummary) -> ConsultationSummary:
+    """Insert a group's summary as claimed: IntegrityError when another process has it."""
+    session.add(run)
+    await session.flush()
+    return run
+
+
+async def summary_runs(session: AsyncSession, consultation_id: int) -> list[ConsultationSummary]:
+    rows = await session.scalars(
+        select(ConsultationSummary)
+        .where(ConsultationSummary.consultation_id == consultation_id)
+        .order_by(ConsultationSummary.id)
+    )
+    return list(rows)
+
+
+async def stale_summary_claims(
+    session: AsyncSession, claimed_before: datetime
+) -> list[ConsultationSummary]:
+    rows = await session.scalars(
+        select(ConsultationSummary)
+        .where(
+            ConsultationSummary.status == "claimed",
+            ConsultationSummary.claimed_at < claimed_before,
+        )
+        .order_by(ConsultationSummary.id)
+    )
+    return list(rows)
+
+
+async def take_over_summary(
+    session: AsyncSession, run_id: int, claimed_at: datetime, holder: str, now: datetime
+) -> bool:
+    """Compare-and-set on the claim time: of several processes taking it over, one does."""
+    result = await session.execute(
+        update(ConsultationSummary)
+        .where(
+            ConsultationSummary.id == run_id,
+            ConsultationSummary.status == "claimed",
+            ConsultationSummary.claimed_at == claimed_at,
+        )
+        .values(claimed_by=holder, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def finish_summary(
+    session: AsyncSession,
+    run_id: int,
+    *,
+    status: str,
+    sent_chat_id: int | None,
+    error: str | None,
+    sent_at: datetime | None,
+) -> None:
+    await session.execute(
+        update(ConsultationSummary)
+        .where(ConsultationSummary.id == run_id)
+        .values(status=status, sent_chat_id=sent_chat_id, error=error, sent_at=sent_at)
+        .execution_options(synchronize_session=False)
+    )

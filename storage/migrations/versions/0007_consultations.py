@@ -156,6 +156,27 @@ def upgrade() -> None:
             "ix_consultation_choices_consultation", ["consultation_id", "option"], unique=False
         )
 
+    op.create_table(
+        "consultation_summaries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("consultation_id", sa.Integer(), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("claimed_by", sa.String(length=64), nullable=True),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sent_chat_id", sa.BigInteger(), nullable=True),
+        sa.Column("error", sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["consultation_id"],
+            ["consultations.id"],
+            name=op.f("fk_consultation_summaries_consultation_id_consultations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consultation_summaries")),
+        sa.UniqueConstraint("consultation_id", "chat_id", name="uq_consultation_summaries_chat"),
+    )
+
     with op.batch_alter_table("broadcasts", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -181,6 +202,7 @@ def downgrade() -> None:
     with op.batch_alter_table("consultation_choices", schema=None) as batch_op:
         batch_op.drop_index("ix_consultation_choices_consultation")
 
+    op.drop_table("consultation_summaries")
     op.drop_table("consultation_choices")
     with op.batch_alter_table("consultation_answer_associations", schema=None) as batch_op:
         batch_op.drop_index("ix_consultation_answer_associations_consultation")
