@@ -224,6 +224,7 @@ def create_dispatcher(
     from dialogs import broadcast_progress, entry, errors, expert_desk, report_desk, verification
     from dialogs.broadcast import broadcast_dialog, create_broadcast_router
     from dialogs.common import BotMessageManager, distinct_intent_ids
+    from dialogs.consultation_results import consultation_results_dialog
     from dialogs.digest_settings import create_digest_router
     from dialogs.knowledge import knowledge_dialog
     from dialogs.language import language_dialog
@@ -281,6 +282,7 @@ def create_dispatcher(
         broadcast_dialog(),
         news_dialog(),
         privacy_dialog(),
+        consultation_results_dialog(),
     )
     dp.include_router(entry.create_fallback_router())
     distinct_intent_ids()

@@ -160,6 +160,12 @@ class ConsultOutcome(StatesGroup):
     done = State()
 
 
+class ConsultResults(StatesGroup):
+    """Started with `data={"consultation_id": id}`; Back returns to the starting dialog."""
+
+    main = State()
+
+
 class ConsultComment(StatesGroup):
     """A member's comment on their consultation answer; started with `data` naming the
     consultation, the answer it goes with, and the consultation message to edit."""
