@@ -121,6 +121,7 @@ async def run_bot(settings: Settings) -> None:
             asyncio.create_task(_run_digest_scheduler(settings, db, content, bot)),
             asyncio.create_task(_run_retention_job(settings, db, storage)),
             asyncio.create_task(_run_card_sweeper(settings, db, content, bot, services)),
+            asyncio.create_task(_run_consultation_worker(settings, content, bot, services)),
         ]
         stack.push_async_callback(_stop_workers, workers)
 
@@ -346,6 +347,26 @@ async def _run_digest_scheduler(
 
     names = Names.of(content.report_rules, content.oblasts, content.associations)
     await create_digest_scheduler(bot, db, settings, content.translations, names).run()
+
+
+async def _run_consultation_worker(
+    settings: Settings, content: Content, bot: Bot, services: Services
+) -> None:
+    """Consultations' reminders, closing and final summaries, checked every minute in every
+    process (the database makes each happen once). Cancelled at shutdown."""
+    from bot.names import Names
+    from delivery.consultation_summaries import create_consultation_worker
+
+    names = Names.of(content.report_rules, content.oblasts, content.associations)
+    worker = create_consultation_worker(
+        bot,
+        services.consultations,
+        services.staff_chats,
+        content.translations,
+        names,
+        settings.tz,
+    )
+    await worker.run()
 
 
 async def _run_retention_job(settings: Settings, db: Database, storage: BaseStorage) -> None:
