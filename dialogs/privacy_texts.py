@@ -301,6 +301,26 @@ class _Page:
                 f"<h3>{_e(' · '.join(head))}</h3>{self.text(item['text'] + attachment)}"
             )
 
+    def consultations(self, answers: list[dict[str, Any]]) -> None:
+        t = self.t
+        self.heading("privacy-html-consultations")
+        if not answers:
+            self.parts.append(f"<p>{self.none()}</p>")
+        for answer in answers:
+            self.parts.append(f"<h3>{_e(answer['title'])}</h3>")
+            if answer["chosen_options"]:
+                chosen = "; ".join(
+                    (option.get(t.locale) or option["uk"]) for option in answer["chosen_options"]
+                )
+            else:
+                chosen = t(f"consult-member-position-{answer['choice']}")
+            rows = [
+                (t("privacy-html-consultation-answer"), _e(chosen)),
+                (t("privacy-html-consultation-comment"), self.text(answer["comment"])),
+                (t("privacy-html-consultation-changed"), _e(self.when(answer["updated_at"]))),
+            ]
+            self.table(rows)
+
     def kb_feedback(self, votes: list[dict[str, Any]]) -> None:
         if not votes:
             return
@@ -352,6 +372,7 @@ def export_html(t: Translator, data: dict[str, Any], names: Names, tz: ZoneInfo)
     page.draft(data["report_draft"])
     page.questions(data["questions"])
     page.announcements(data["announcements"])
+    page.consultations(data["consultation_answers"])
     page.kb_feedback(data["kb_feedback"])
     page.audit(data["audit"])
     return (

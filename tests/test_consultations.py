@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.content import CONTENT_DIR
+from bot.content import CONTENT_DIR, load_associations
+from bot.i18n import Translations
+from bot.names import Names
 from bot.services.broadcasts import Audience, BroadcastService
 from bot.services.consultations import (
     ConsultationClosed,
@@ -27,7 +30,9 @@ from bot.services.consultations import (
 )
 from bot.services.hromadas import load_oblasts
 from bot.services.privacy import PrivacyService
+from bot.services.report_rules import load_report_rules
 from bot.services.staff import StaffService
+from dialogs.privacy_texts import export_html
 from storage.db import Database
 from storage.models import (
     Association,
@@ -580,3 +585,26 @@ async def test_the_export_holds_the_answers_and_erasure_keeps_them_counted(
     assert after.options["amend"].members == 1
     assert after.comments == ()
     assert [row.member_name for row in after.rows or () if row.choice == "amend"] == [None]
+
+
+async def test_the_readable_copy_shows_the_answers_as_the_member_gave_them(
+    staffed: Database, service: ConsultationService, clock: Clock
+) -> None:
+    await _vote(staffed, service, clock)
+    ranked = await service.create(ADMIN, "Адмін", priorities(clock))
+    await service.answer(2002, ranked.id, [2, 0])
+
+    data = await PrivacyService(staffed).export(2002)
+    names = Names.of(
+        load_report_rules(), load_oblasts(CONTENT_DIR / "oblasts.yaml"), load_associations()
+    )
+    translations = Translations()
+    page = export_html(translations.get("uk"), data, names, ZoneInfo("Europe/Kyiv"))
+    assert "<h2>Ваші відповіді на консультації</h2>" in page
+    assert "Законопроєкт №1234 про місцеві бюджети" in page
+    assert "<td>Підтримую з поправками</td>" in page and "Додати статтю про ЦНАП" in page
+    assert "<td>Пріоритет 0; Пріоритет 2</td>" in page
+    english = export_html(translations.get("en"), data, names, ZoneInfo("Europe/Kyiv"))
+    assert "Відповідь на консультацію" in page
+    assert "<h2>Your answers to consultations</h2>" in english
+    assert "<td>Priority 0; Priority 2</td>" in english

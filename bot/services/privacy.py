@@ -79,6 +79,12 @@ def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _chosen_options(options: list[dict[str, Any]], choice: Any) -> list[dict[str, Any]]:
+    if not isinstance(choice, list):
+        return []
+    return [dict(options[index]) for index in choice if 0 <= index < len(options)]
+
+
 def _json(value: Any) -> Any:
     """Stored JSON as it is, with any datetime made text."""
     if isinstance(value, dict):
@@ -325,6 +331,8 @@ class PrivacyService:
                         "title": consultation.title,
                         "kind": consultation.kind,
                         "choice": _json(answer.choice),
+                        # A priorities answer's indices, as the options read (uk and en).
+                        "chosen_options": _chosen_options(consultation.options, answer.choice),
                         "comment": answer.comment,
                         "associations": list(answer.association_codes or []),
                         "oblast_code": answer.oblast_code,

@@ -88,6 +88,10 @@ privacy-html-draft = Unfinished report (draft)
 privacy-html-draft-updated = Last changed on { $time }
 privacy-html-questions = Questions to the experts
 privacy-html-sent-announcements = Announcements for you
+privacy-html-consultations = Your answers to consultations
+privacy-html-consultation-answer = Answer
+privacy-html-consultation-comment = Comment
+privacy-html-consultation-changed = Last changed
 privacy-html-kb-feedback = Ratings of knowledge-base articles
 privacy-html-audit = Change log entries about you
 privacy-html-none = none
@@ -149,6 +153,7 @@ privacy-html-action =
         [member-announcements_muted] Announcement settings
         [question-asked] Question to the experts
         [kb-feedback] Article rating
+        [consultation-answered] Consultation answer
        *[other] { $action }
     }
 privacy-html-when = When

@@ -89,6 +89,10 @@ privacy-html-draft = Незавершене звернення (чернетка
 privacy-html-draft-updated = Востаннє змінено { $time }
 privacy-html-questions = Запитання експертам
 privacy-html-sent-announcements = Оголошення для вас
+privacy-html-consultations = Ваші відповіді на консультації
+privacy-html-consultation-answer = Відповідь
+privacy-html-consultation-comment = Коментар
+privacy-html-consultation-changed = Востаннє змінено
 privacy-html-kb-feedback = Оцінки статей бази знань
 privacy-html-audit = Журнал змін, що стосуються вас
 privacy-html-none = немає
@@ -150,6 +154,7 @@ privacy-html-action =
         [member-announcements_muted] Налаштування оголошень
         [question-asked] Запитання експертам
         [kb-feedback] Оцінка статті
+        [consultation-answered] Відповідь на консультацію
        *[other] { $action }
     }
 privacy-html-when = Коли
