@@ -79,6 +79,7 @@ COMMENT_LIMIT = 2000
 MAX_AHEAD = timedelta(days=90)
 REMINDER_LEAD = timedelta(hours=24)
 RECENT_LIMIT = 20
+DESK_LIMIT = 10  # the staff's list: each row's counts are two small queries
 
 
 class ConsultationError(BroadcastError):
@@ -334,6 +335,29 @@ def consultation_problems(
     return problems
 
 
+def outcome_problems(
+    text_uk: str,
+    text_en: str | None = None,
+    document: Document | None = None,
+    audience: Audience | None = None,
+) -> list[ConsultationError]:
+    """What stops this outcome from going out (an announcement's rules), empty when nothing."""
+    announcement = Announcement(
+        text_uk=text_uk,
+        text_en=text_en,
+        attachment_kind=document.kind if document else None,
+        attachment_file_id=document.file_id if document else None,
+        attachment_name=document.name if document else None,
+        urgent=False,
+        audience=audience or Audience(),
+        attachment_size=document.size if document else None,
+    )
+    return [
+        ConsultationError(p.code, locale=p.locale, length=p.length, limit=p.limit)
+        for p in announcement_problems(announcement)
+    ]
+
+
 def _has_text(html_text: str) -> bool:
     return has_words(visible_text(html_text))
 
@@ -487,6 +511,19 @@ class ConsultationService:
                 raise ConsultationError("not-allowed")
             rows = await repo.recent(session, limit * 5)
             return [view_of(row) for row in rows if _may_view(rights, row)][:limit]
+
+    async def desk(self, viewer_telegram_id: int, limit: int = DESK_LIMIT) -> list[DeskRow]:
+        """The latest consultations this staff member may see, newest first, each with how
+        many were asked and how many answered (the staff's list)."""
+        views = await self.recent(viewer_telegram_id, limit)
+        async with self.db.transaction() as session:
+            return [await _desk_row(session, view) for view in views]
+
+    async def desk_row(self, consultation_id: int, viewer_telegram_id: int) -> DeskRow:
+        """One consultation as the staff's list shows it, for staff who may see it."""
+        async with self.db.transaction() as session:
+            consultation, _ = await self._viewable(session, consultation_id, viewer_telegram_id)
+            return await _desk_row(session, view_of(consultation))
 
     async def _viewable(
         self, session: AsyncSession, consultation_id: int, viewer_telegram_id: int
@@ -897,23 +934,11 @@ class ConsultationService:
                 return consultation.outcome_broadcast_id
             if consultation.status != ConsultationStatus.CLOSED:
                 raise ConsultationError("still-open")
-            problems = announcement_problems(
-                Announcement(
-                    text_uk=text_uk,
-                    text_en=text_en,
-                    attachment_kind=document.kind if document else None,
-                    attachment_file_id=document.file_id if document else None,
-                    attachment_name=document.name if document else None,
-                    urgent=False,
-                    audience=Audience.from_json(consultation.audience),
-                    attachment_size=document.size if document else None,
-                )
+            problems = outcome_problems(
+                text_uk, text_en, document, Audience.from_json(consultation.audience)
             )
             if problems:
-                first = problems[0]
-                raise ConsultationError(
-                    first.code, locale=first.locale, length=first.length, limit=first.limit
-                )
+                raise problems[0]
             broadcast = await self._follow_up(
                 session,
                 consultation,
@@ -983,6 +1008,23 @@ class ConsultationService:
             now,
             allow_empty=True,
         )
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    """A consultation in the staff's list: how many were asked, how many answered (verified
+    or not)."""
+
+    consultation: ConsultationView
+    asked: int
+    answered: int
+
+
+async def _desk_row(session: AsyncSession, view: ConsultationView) -> DeskRow:
+    asked, _ = await repo.audience_size(session, view.broadcast_id)
+    total = _counts(await repo.tally(session, view.id, None, by_option=False))
+    respondents = total.get((None, None), Count())
+    return DeskRow(view, asked, respondents.members + respondents.unverified)
 
 
 class _Lost(Exception):

@@ -1,0 +1,832 @@
+"""Composing a consultation in private chat (admins, and staff for their own associations): the
+title, the question in Ukrainian and optionally in English, an optional document (the draft
+law), the kind (a position, or priorities: the options and how many to choose), the audience
+with its live count (`dialogs/broadcast_audience.py`'s windows), the closing time, whether staff
+see individual answers; then a preview sent exactly as members will receive it
+(`delivery.consultations.send_consultation`), with the audience count, and confirmation, which
+writes the consultation and its outbox and posts the announcements' progress message.
+
+Every answer lives in dialog_data as plain JSON, so a composition survives a restart; every
+step is checked with the service's `problems` and a refused answer loses nothing typed before.
+Rights are read again at the start, for the audience, at the preview and at confirmation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from dataclasses import replace
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from aiogram.enums import ContentType
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button, Group, Row, Select, Start, SwitchTo
+from aiogram_dialog.widgets.text import Format, Multi
+
+from bot.i18n import Translator
+from bot.services.consultations import (
+    MAX_OPTIONS,
+    ConsultationDraft,
+    ConsultationError,
+    ConsultationService,
+    Document,
+    Option,
+)
+from bot.services.members import MemberProfile
+from bot.services.message_limits import visible_text
+from bot.services.text_input import InvalidInput, require_words, strip_format
+from delivery.consultations import send_consultation
+from dialogs.broadcast import (
+    ATTACHMENT_MAX_MB,
+    BAD_ATTACHMENT,
+    DOCUMENT_KINDS,
+    attachment_of,
+    post_progress,
+)
+from dialogs.broadcast_audience import AudienceSteps, audience_texts, audience_windows
+from dialogs.broadcast_draft import audience_of
+from dialogs.common import (
+    USE_BUTTONS,
+    Tr,
+    Window,
+    answer,
+    bot_of,
+    broadcasts_of,
+    esc,
+    open_menu,
+    refuse_input,
+    timezone_of,
+    translations_of,
+    translator,
+    user_id,
+)
+from dialogs.presenters import local_time
+from dialogs.states import ConsultCompose, ConsultDesk
+from dialogs.widgets import edit_picker, menu_window
+from storage.models import ConsultationKind, utcnow
+
+logger = logging.getLogger(__name__)
+
+# The steps in order, each answered in the window of the same name; a position skips PRIORITIES.
+STEPS = (
+    "title",
+    "question_uk",
+    "question_en",
+    "document",
+    "kind",
+    "options",
+    "max_choices",
+    "audience",
+    "closing",
+    "visibility",
+)
+PRIORITIES = ("options", "max_choices")
+# The service's problem codes each step answers for (the others wait for their own step).
+STEP_CODES = {
+    "title": {"empty-title", "title-too-long"},
+    "question_uk": {"empty-question", "too-long"},
+    "question_en": {"too-long"},
+    "document": {"unsupported-attachment", "file-too-large", "too-long"},
+    "options": {"too-few-options", "too-many-options", "empty-option", "option-too-long"},
+    "max_choices": {"bad-max-choices"},
+    "closing": {"closes-in-past", "closes-too-late"},
+}
+QUICK_DAYS = (3, 7, 14)
+CLOSING_HOUR = time(18, 0)
+DATE_FORMATS = ("%d.%m.%Y %H:%M", "%d.%m.%y %H:%M", "%d.%m.%Y")
+KIND_SELECT = "kind"
+MAX_SELECT = "max"
+QUICK_SELECT = "quick"
+
+
+# ----------------------------------------------------------------------------- the draft
+
+
+def service_of(manager: DialogManager) -> ConsultationService:
+    return manager.middleware_data["consultations"]  # type: ignore[no-any-return]
+
+
+def error_text(t: Translator, error: ConsultationError) -> str:
+    """A refusal of the service in the reader's words."""
+    language = t(f"broadcast-language-{error.locale}") if error.locale else ""
+    return t(
+        f"consult-staff-error-{error.code}",
+        language=language,
+        length=error.length or 0,
+        limit=error.limit or 0,
+    )
+
+
+def _closes_at(manager: DialogManager) -> datetime:
+    stored = manager.dialog_data.get("closes_at")
+    # Before the closing step: a day ahead, so that no step is refused for a time not chosen.
+    return datetime.fromisoformat(stored) if stored else utcnow() + timedelta(days=1)
+
+
+def draft_of(manager: DialogManager) -> ConsultationDraft:
+    """The consultation as composed so far (the audience as chosen, not yet restricted)."""
+    data = manager.dialog_data
+    kind = ConsultationKind(data.get("kind") or ConsultationKind.POSITION)
+    priorities = kind == ConsultationKind.PRIORITIES
+    document = data.get("document")
+    return ConsultationDraft(
+        title=data.get("title") or "",
+        question_uk=data.get("question_uk") or "",
+        question_en=data.get("question_en") or None,
+        kind=kind,
+        closes_at=_closes_at(manager),
+        options=tuple(Option(uk, en) for uk, en in data.get("options") or ()) if priorities else (),
+        max_choices=int(data.get("max_choices") or 1) if priorities else 1,
+        audience=audience_of(manager),
+        answers_visible_to_staff=data.get("visible", True) is not False,
+        document=Document(**document) if document else None,
+    )
+
+
+def step_problems(
+    manager: DialogManager, step: str, draft: ConsultationDraft
+) -> list[ConsultationError]:
+    """The service's problems with `draft` that this step answers for."""
+    codes = STEP_CODES.get(step, set())
+    return [p for p in service_of(manager).problems(draft) if p.code in codes]
+
+
+def steps_of(manager: DialogManager) -> tuple[str, ...]:
+    """The steps this consultation has: a position has no options to give."""
+    if manager.dialog_data.get("kind") == ConsultationKind.PRIORITIES:
+        return STEPS
+    return tuple(step for step in STEPS if step not in PRIORITIES)
+
+
+async def refuse_rights(manager: DialogManager) -> None:
+    manager.dialog_data.clear()
+    await manager.switch_to(ConsultCompose.refused, show_mode=ShowMode.SEND)
+
+
+async def after_step(manager: DialogManager, step: str) -> None:
+    """After an answer: the next step, or the preview when editing from it (a kind changed to
+    priorities asks for the options first, and new options for how many to choose)."""
+    data = manager.dialog_data
+    steps = steps_of(manager)
+    editing = bool(data.get("editing"))
+    if editing and step == "kind" and "options" in steps:
+        await manager.switch_to(ConsultCompose.options)
+        return
+    if editing and step == "options":
+        await manager.switch_to(ConsultCompose.max_choices)
+        return
+    if editing or step == steps[-1]:
+        await to_preview(manager)
+        return
+    await manager.switch_to(getattr(ConsultCompose, steps[steps.index(step) + 1]))
+
+
+def _fingerprint(draft: ConsultationDraft) -> str:
+    fields = {
+        "title": draft.title,
+        "uk": draft.question_uk,
+        "en": draft.question_en,
+        "kind": draft.kind,
+        "options": [[o.uk, o.en] for o in draft.options],
+        "max": draft.max_choices,
+        "closes": draft.closes_at.isoformat(),
+        "file": draft.document.file_id if draft.document else None,
+    }
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True)
+
+
+async def to_preview(manager: DialogManager) -> None:
+    """Send the consultation as members will get it (each language present), then the
+    preview window with the audience count below it."""
+    data = manager.dialog_data
+    data["editing"] = False
+    service = service_of(manager)
+    draft = draft_of(manager)
+    try:
+        audience = await service.effective_audience(user_id(manager), draft.audience)
+        data["count"] = await service.count_audience(user_id(manager), audience)
+    except ConsultationError:
+        await refuse_rights(manager)
+        return
+    draft = replace(draft, audience=audience)
+    problems = service.problems(draft)
+    t = translator(manager)
+    bot = bot_of(manager)
+    chat_id: int = manager.middleware_data["event_chat"].id
+    if problems:
+        # A closing time that has passed meanwhile, say: the step to change it is offered.
+        await bot.send_message(chat_id, error_text(t, problems[0]))
+        await manager.switch_to(ConsultCompose.edit, show_mode=ShowMode.SEND)
+        return
+    fingerprint = _fingerprint(draft)
+    if data.get("previewed") == fingerprint:
+        await manager.switch_to(ConsultCompose.preview)
+        return
+    locales = ("uk", "en") if draft.question_en else ("uk",)
+    try:
+        intro = (
+            "consult-staff-preview-intro-both"
+            if len(locales) > 1
+            else "consult-staff-preview-intro"
+        )
+        await bot.send_message(chat_id, t(intro))
+        for locale in locales:
+            await send_consultation(
+                bot, chat_id, draft, locale, translations_of(manager), tz=timezone_of(manager)
+            )
+    except TelegramAPIError as error:
+        logger.warning("consultation preview not sent: %s", type(error).__name__)
+        await bot.send_message(chat_id, t("consult-staff-preview-failed"))
+        data["previewed"] = None
+        await manager.switch_to(ConsultCompose.edit, show_mode=ShowMode.SEND)
+        return
+    data["previewed"] = fingerprint
+    await manager.switch_to(ConsultCompose.preview, show_mode=ShowMode.SEND)
+
+
+async def _count(manager: DialogManager) -> int:
+    """The audience's live count (0 when the rights went: the next step refuses then)."""
+    try:
+        return await service_of(manager).count_audience(user_id(manager), audience_of(manager))
+    except ConsultationError:
+        return 0
+
+
+def closing_choices(manager: DialogManager) -> list[datetime]:
+    """The quick picks: in 3, 7 and 14 days at 18:00 in the bot's time zone."""
+    tz = timezone_of(manager)
+    today = utcnow().astimezone(tz).date()
+    return [datetime.combine(today + timedelta(days=d), CLOSING_HOUR, tz) for d in QUICK_DAYS]
+
+
+def parse_closing(text: str, manager: DialogManager) -> datetime | None:
+    """`25.12.2026 18:00` (or a date alone: 18:00 then) in the bot's time zone."""
+    cleaned = " ".join(text.split())
+    for pattern in DATE_FORMATS:
+        try:
+            moment = datetime.strptime(cleaned, pattern)
+        except ValueError:
+            continue
+        if pattern == "%d.%m.%Y":
+            moment = datetime.combine(moment.date(), CLOSING_HOUR)
+        return moment.replace(tzinfo=timezone_of(manager))
+    return None
+
+
+# ------------------------------------------------------------------------------------------ getters
+
+
+async def get_step(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    data = dialog_manager.dialog_data
+    document = data.get("document") or {}
+    options = data.get("options") or []
+    return {
+        "editing": bool(data.get("editing")),
+        "not_first": True,
+        "has_en": bool(data.get("question_en")),
+        "no_en": not data.get("question_en"),
+        "has_document": bool(document),
+        "no_document": not document,
+        "name": esc(document.get("name") or "") if document.get("kind") == "document" else "",
+        "kinds": DOCUMENT_KINDS,
+        "max_mb": ATTACHMENT_MAX_MB,
+        "max_options": MAX_OPTIONS,
+        "has_options": bool(options),
+        "options_text": esc("\n".join(f"{uk} | {en}" if en else uk for uk, en in options)),
+        "kinds_list": [
+            ("position", translator(dialog_manager)("consult-staff-kind-position")),
+            ("priorities", translator(dialog_manager)("consult-staff-kind-priorities")),
+        ],
+        "choices": [(str(n), str(n)) for n in range(1, len(options) + 1)],
+        "option_count": len(options),
+    }
+
+
+async def get_closing(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    tz = timezone_of(dialog_manager)
+    t = translator(dialog_manager)
+    picks = closing_choices(dialog_manager)
+    stored = dialog_manager.dialog_data.get("closes_at")
+    return {
+        "quick": [
+            (str(i), t("consult-staff-closing-in", days=days, date=local_time(moment, tz)))
+            for i, (days, moment) in enumerate(zip(QUICK_DAYS, picks, strict=True))
+        ],
+        "chosen": local_time(datetime.fromisoformat(stored), tz) if stored else "",
+        "has_chosen": bool(stored),
+        "example": local_time(picks[1], tz),
+    }
+
+
+async def get_preview(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    t = translator(dialog_manager)
+    data = dialog_manager.dialog_data
+    allowed = await broadcasts_of(dialog_manager).allowed_associations(user_id(dialog_manager))
+    texts = await audience_texts(dialog_manager, allowed or ())
+    draft = draft_of(dialog_manager)
+    audience = draft.audience
+    if audience.associations or audience.oblasts or audience.roles:
+        summary = t(
+            "broadcast-audience-summary",
+            associations=texts["associations"],
+            oblasts=texts["oblasts"],
+            roles=texts["roles"],
+        )
+    elif allowed:
+        summary = t("consult-staff-audience-own-summary", own=texts["own"])
+    else:
+        summary = t("consult-staff-audience-everyone-summary")
+    count = int(data.get("count") or 0)
+    kind = t(f"consult-staff-kind-{draft.kind}")
+    if draft.kind == ConsultationKind.PRIORITIES:
+        kind = t(
+            "consult-staff-kind-priorities-summary",
+            max=draft.max_choices,
+            options=len(draft.options),
+        )
+    document = draft.document
+    return {
+        "title": esc(draft.title),
+        "kind": kind,
+        "count": count,
+        "audience": summary,
+        "closes": local_time(draft.closes_at, timezone_of(dialog_manager)),
+        "english": t("broadcast-english-yes" if draft.question_en else "broadcast-english-no"),
+        "document": (
+            t("broadcast-attachment-nothing")
+            if document is None
+            else t("broadcast-attachment-photo")
+            if document.kind == "photo"
+            else t("broadcast-attachment-document", name=esc(document.name or ""))
+        ),
+        "visibility": t(
+            "consult-staff-visible-yes"
+            if draft.answers_visible_to_staff
+            else "consult-staff-visible-no"
+        ),
+        "has_recipients": count > 0,
+        "nobody": count == 0,
+    }
+
+
+async def get_edit_items(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    t = translator(dialog_manager)
+    steps = steps_of(dialog_manager)
+    return {"fields": [(step, t(f"consult-staff-edit-{step.replace('_', '-')}")) for step in steps]}
+
+
+async def get_created(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    data = dialog_manager.dialog_data
+    stored = data.get("closes_at")
+    closes = (
+        local_time(datetime.fromisoformat(stored), timezone_of(dialog_manager)) if stored else ""
+    )
+    return {
+        "id": str(data.get("consultation_id", "")),
+        "count": int(data.get("recipients") or 0),
+        "closes": closes,
+    }
+
+
+# ---------------------------------------------------------------------------------------- callbacks
+
+
+async def on_start(_start_data: Any, manager: DialogManager) -> None:
+    # One composition, one consultation: the key makes a repeated confirmation find it.
+    manager.dialog_data["request_key"] = secrets.token_hex(16)
+    manager.dialog_data["visible"] = True
+    if await broadcasts_of(manager).allowed_associations(user_id(manager)) is None:
+        await manager.switch_to(ConsultCompose.refused)
+
+
+def _step_name(manager: DialogManager) -> str:
+    state = manager.current_context().state
+    return state.state.split(":")[-1] if state and state.state else ""
+
+
+async def _accept(
+    message: Message, manager: DialogManager, step: str, draft: ConsultationDraft, **values: Any
+) -> None:
+    """Store `values` when the service finds nothing wrong with `draft` at this step; else say
+    what is wrong and ask again."""
+    problems = step_problems(manager, step, draft)
+    if problems:
+        worst = max(problems, key=lambda p: p.length or 0)
+        await refuse_input(message, manager, error_text(translator(manager), worst))
+        return
+    manager.dialog_data.update(values)
+    await after_step(manager, step)
+
+
+async def on_title(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    title = " ".join((message.text or "").split())
+    await _accept(message, manager, "title", replace(draft_of(manager), title=title), title=title)
+
+
+async def on_question(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    step = _step_name(manager)
+    # Formatting stays as Telegram sent it; invisible characters go.
+    text = strip_format(message.html_text).strip()
+    try:
+        require_words(visible_text(text))
+    except InvalidInput as error:
+        refusal = "consult-staff-question-empty" if error.code == "empty" else "input-no-letters"
+        await refuse_input(message, manager, translator(manager)(refusal))
+        return
+    if step == "question_en":
+        draft = replace(draft_of(manager), question_en=text)
+        await _accept(message, manager, step, draft, question_en=text)
+    else:
+        draft = replace(draft_of(manager), question_uk=text)
+        await _accept(message, manager, "question_uk", draft, question_uk=text)
+
+
+async def on_not_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    await refuse_input(message, manager, translator(manager)("consult-staff-text-expected"))
+
+
+async def on_skip_english(
+    _callback: CallbackQuery, _button: Button, manager: DialogManager
+) -> None:
+    manager.dialog_data["question_en"] = None
+    await after_step(manager, "question_en")
+
+
+async def on_document(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    attachment = attachment_of(message)
+    if attachment is None:
+        await on_other_document(message, _widget, manager)
+        return
+    draft = replace(draft_of(manager), document=Document(**attachment))
+    problems = step_problems(manager, "document", draft)
+    t = translator(manager)
+    if any(p.code in BAD_ATTACHMENT for p in problems):
+        name = esc(attachment["name"] or "")
+        text = t(
+            "broadcast-attachment-bad-document",
+            name=name,
+            kinds=DOCUMENT_KINDS,
+            max_mb=ATTACHMENT_MAX_MB,
+        )
+        await refuse_input(message, manager, text)
+        return
+    await _accept(message, manager, "document", draft, document=attachment)
+
+
+async def on_other_document(
+    message: Message, _widget: MessageInput, manager: DialogManager
+) -> None:
+    text = translator(manager)(
+        "consult-staff-document-refused", kinds=DOCUMENT_KINDS, max_mb=ATTACHMENT_MAX_MB
+    )
+    await refuse_input(message, manager, text)
+
+
+async def on_no_document(_callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
+    manager.dialog_data["document"] = None
+    await after_step(manager, "document")
+
+
+async def on_keep(_callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    await after_step(manager, (button.widget_id or "").removeprefix("keep_"))
+
+
+async def on_kind(
+    _callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
+) -> None:
+    manager.dialog_data["kind"] = (
+        ConsultationKind.PRIORITIES
+        if item_id == ConsultationKind.PRIORITIES
+        else ConsultationKind.POSITION
+    ).value
+    await after_step(manager, "kind")
+
+
+async def on_options(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    """One option a line; `Українською | In English` gives an option both texts."""
+    given = []
+    for line in (message.text or "").splitlines():
+        if not line.strip():
+            continue
+        uk, _, en = line.partition("|")
+        given.append(Option(" ".join(uk.split()), " ".join(en.split()) or None))
+    options = [[option.uk, option.en] for option in given]
+    draft = replace(
+        draft_of(manager),
+        kind=ConsultationKind.PRIORITIES,
+        options=tuple(given),
+        max_choices=1,
+    )
+    stored = min(int(manager.dialog_data.get("max_choices") or 1), max(len(options), 1))
+    await _accept(message, manager, "options", draft, options=options, max_choices=stored)
+
+
+async def on_max_choices(
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
+) -> None:
+    chosen = int(item_id) if item_id.isdigit() else 0
+    draft = replace(draft_of(manager), max_choices=chosen)
+    problems = step_problems(manager, "max_choices", draft)
+    if problems:
+        await answer(manager, callback, error_text(translator(manager), problems[0]), alert=True)
+        return
+    manager.dialog_data["max_choices"] = chosen
+    await after_step(manager, "max_choices")
+
+
+async def _closing_chosen(manager: DialogManager, moment: datetime) -> list[ConsultationError]:
+    draft = replace(draft_of(manager), closes_at=moment)
+    problems = step_problems(manager, "closing", draft)
+    if not problems:
+        manager.dialog_data["closes_at"] = moment.isoformat()
+        await after_step(manager, "closing")
+    return problems
+
+
+async def on_quick_closing(
+    callback: CallbackQuery, _widget: Any, manager: DialogManager, item_id: str
+) -> None:
+    picks = closing_choices(manager)
+    index = int(item_id) if item_id.isdigit() else -1
+    if not 0 <= index < len(picks):
+        await answer(manager, callback, translator(manager)("error-stale-button"))
+        return
+    problems = await _closing_chosen(manager, picks[index])
+    if problems:
+        await answer(manager, callback, error_text(translator(manager), problems[0]), alert=True)
+
+
+async def on_typed_closing(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+    t = translator(manager)
+    moment = parse_closing(message.text or "", manager)
+    if moment is None:
+        example = local_time(closing_choices(manager)[1], timezone_of(manager))
+        await refuse_input(message, manager, t("consult-staff-closing-bad", example=example))
+        return
+    problems = await _closing_chosen(manager, moment)
+    if problems:
+        await refuse_input(message, manager, error_text(t, problems[0]))
+
+
+async def on_visibility(_callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    manager.dialog_data["visible"] = button.widget_id == "visible_yes"
+    await after_step(manager, "visibility")
+
+
+async def on_back(_callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    """Back one step; from a step opened to edit, back to the preview."""
+    if manager.dialog_data.get("editing"):
+        await to_preview(manager)
+        return
+    steps = steps_of(manager)
+    current = (button.widget_id or "").removeprefix("back_")
+    index = steps.index(current) if current in steps else 1
+    await manager.switch_to(getattr(ConsultCompose, steps[max(index - 1, 0)]))
+
+
+async def on_back_to_preview(
+    _callback: CallbackQuery, _button: Button, manager: DialogManager
+) -> None:
+    await to_preview(manager)
+
+
+async def on_cancel(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    await answer(manager, callback, translator(manager)("consult-staff-cancelled"))
+    await open_menu(callback, button, manager)
+
+
+async def on_confirm(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
+    data = manager.dialog_data
+    if data.get("consultation_id"):
+        # A second press (a slow connection): the consultation was created once already.
+        await manager.switch_to(ConsultCompose.done)
+        return
+    t = translator(manager)
+    member: MemberProfile | None = manager.middleware_data.get("member")
+    author = (member.full_name if member else None) or callback.from_user.full_name
+    chat_id: int = manager.middleware_data["event_chat"].id
+    try:
+        created = await service_of(manager).create(
+            user_id(manager),
+            author,
+            draft_of(manager),
+            request_key=data.get("request_key"),
+            progress_chat_id=chat_id,
+            progress_locale=t.locale,
+        )
+    except ConsultationError as error:
+        logger.info("consultation refused for %s: %s", user_id(manager), error.code)
+        await answer(manager, callback, error_text(t, error), alert=True)
+        if error.code == "not-allowed":
+            await refuse_rights(manager)
+        elif error.code == "empty-audience":
+            data["count"] = 0
+        return
+    data["consultation_id"] = created.id
+    data["recipients"] = (await service_of(manager).desk_row(created.id, user_id(manager))).asked
+    logger.info("consultation %s created: broadcast %s", created.id, created.broadcast_id)
+    if created.broadcast_id is not None:
+        progress = await broadcasts_of(manager).progress(created.broadcast_id)
+        if progress.progress_message_id is None:
+            await post_progress(manager, created.broadcast_id, chat_id)
+    await manager.switch_to(ConsultCompose.done)
+
+
+# ------------------------------------------------------------------------------------------ windows
+
+
+CANCEL = Button(Tr("broadcast-cancel"), id="cancel", on_click=on_cancel)
+TEXT_INPUT = MessageInput(on_question, content_types=ContentType.TEXT)
+NOT_TEXT = MessageInput(on_not_text, content_types=ContentType.ANY)
+
+
+def back_button(step: str) -> Button:
+    return Button(Tr("broadcast-back"), id=f"back_{step}", on_click=on_back)
+
+
+def _step(
+    step: str,
+    *widgets: Any,
+    inputs: tuple[MessageInput, ...] = (TEXT_INPUT, NOT_TEXT),
+    getter: Any = get_step,
+    back: bool = True,
+) -> Window:
+    """A step of the composition: its prompt and buttons, back and cancel, what it takes in."""
+    nav = Row(back_button(step), CANCEL) if back else Row(CANCEL)
+    return Window(
+        Tr(f"consult-staff-{step.replace('_', '-')}-prompt"),
+        *widgets,
+        nav,
+        *inputs,
+        state=getattr(ConsultCompose, step),
+        getter=getter,
+    )
+
+
+def _keep(step: str) -> Button:
+    """On without changing what this step holds (shown when editing)."""
+    return Button(Tr("broadcast-next"), id=f"keep_{step}", on_click=on_keep, when="editing")
+
+
+def compose_windows() -> list[Window]:
+    audience = audience_windows(
+        AudienceSteps(
+            ConsultCompose,
+            lambda manager: after_step(manager, "audience"),
+            Row(back_button("audience"), CANCEL),
+            texts="consult-staff",
+            count=_count,
+        )
+    )
+    return [
+        menu_window(Tr("consult-staff-not-allowed"), state=ConsultCompose.refused),
+        _step(
+            "title",
+            _keep("title"),
+            inputs=(MessageInput(on_title, content_types=ContentType.TEXT), NOT_TEXT),
+            back=False,
+        ),
+        _step("question_uk", _keep("question_uk")),
+        _step(
+            "question_en",
+            Button(Tr("broadcast-skip"), id="en_skip", on_click=on_skip_english, when="no_en"),
+            Button(
+                Tr("broadcast-text-en-remove"),
+                id="en_remove",
+                on_click=on_skip_english,
+                when="has_en",
+            ),
+            _keep("question_en"),
+        ),
+        _step(
+            "document",
+            Tr("consult-staff-document-current", when="has_document"),
+            Button(Tr("broadcast-next"), id="keep_document", on_click=on_keep, when="has_document"),
+            Button(
+                Tr("broadcast-attachment-remove"),
+                id="document_remove",
+                on_click=on_no_document,
+                when="has_document",
+            ),
+            Button(
+                Tr("consult-staff-document-none"),
+                id="document_none",
+                on_click=on_no_document,
+                when="no_document",
+            ),
+            inputs=(
+                MessageInput(on_document, content_types=[ContentType.PHOTO, ContentType.DOCUMENT]),
+                MessageInput(on_other_document, content_types=ContentType.ANY),
+            ),
+        ),
+        _step(
+            "kind",
+            Group(
+                Select(
+                    Format("{item[1]}"),
+                    id=KIND_SELECT,
+                    item_id_getter=lambda i: i[0],
+                    items="kinds_list",
+                    on_click=on_kind,
+                ),
+                width=1,
+            ),
+            inputs=(USE_BUTTONS,),
+        ),
+        _step(
+            "options",
+            Tr("consult-staff-options-current", when="has_options"),
+            _keep("options"),
+            inputs=(MessageInput(on_options, content_types=ContentType.TEXT), NOT_TEXT),
+        ),
+        _step(
+            "max_choices",
+            Group(
+                Select(
+                    Format("{item[1]}"),
+                    id=MAX_SELECT,
+                    item_id_getter=lambda i: i[0],
+                    items="choices",
+                    on_click=on_max_choices,
+                ),
+                width=5,
+            ),
+            inputs=(USE_BUTTONS,),
+        ),
+        *audience,
+        _step(
+            "closing",
+            Tr("consult-staff-closing-current", when="has_chosen"),
+            Group(
+                Select(
+                    Format("{item[1]}"),
+                    id=QUICK_SELECT,
+                    item_id_getter=lambda i: i[0],
+                    items="quick",
+                    on_click=on_quick_closing,
+                ),
+                width=1,
+            ),
+            inputs=(MessageInput(on_typed_closing, content_types=ContentType.TEXT), NOT_TEXT),
+            getter=get_closing,
+        ),
+        _step(
+            "visibility",
+            Row(
+                Button(
+                    Tr("consult-staff-visible-yes-button"), id="visible_yes", on_click=on_visibility
+                ),
+                Button(
+                    Tr("consult-staff-visible-no-button"), id="visible_no", on_click=on_visibility
+                ),
+            ),
+            inputs=(USE_BUTTONS,),
+        ),
+        Window(
+            Multi(
+                Tr("consult-staff-preview"),
+                Tr("consult-staff-preview-ready", when="has_recipients"),
+                Tr("consult-staff-preview-empty", when="nobody"),
+                sep="\n\n",
+            ),
+            Button(
+                Tr("consult-staff-confirm"),
+                id="confirm",
+                on_click=on_confirm,
+                when="has_recipients",
+            ),
+            Row(SwitchTo(Tr("broadcast-edit"), id="to_edit", state=ConsultCompose.edit), CANCEL),
+            USE_BUTTONS,
+            state=ConsultCompose.preview,
+            getter=get_preview,
+        ),
+        Window(
+            Tr("consult-staff-edit-prompt"),
+            edit_picker(STEPS, ConsultCompose),
+            Button(Tr("broadcast-back-preview"), id="back_preview", on_click=on_back_to_preview),
+            CANCEL,
+            USE_BUTTONS,
+            state=ConsultCompose.edit,
+            getter=get_edit_items,
+        ),
+        menu_window(
+            Tr("consult-staff-created"),
+            Start(
+                Tr("consult-staff-to-desk"),
+                id="to_desk",
+                state=ConsultDesk.list,
+                mode=StartMode.RESET_STACK,
+            ),
+            state=ConsultCompose.done,
+            getter=get_created,
+        ),
+    ]
+
+
+def consultation_compose_dialog() -> Dialog:
+    return Dialog(*compose_windows(), on_start=on_start)
