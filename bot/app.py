@@ -224,6 +224,12 @@ def create_dispatcher(
     from dialogs import broadcast_progress, entry, errors, expert_desk, report_desk, verification
     from dialogs.broadcast import broadcast_dialog, create_broadcast_router
     from dialogs.common import BotMessageManager, distinct_intent_ids
+    from dialogs.consultation_compose import consultation_compose_dialog
+    from dialogs.consultation_desk import (
+        consultation_desk_dialog,
+        consultation_outcome_dialog,
+        create_consult_router,
+    )
     from dialogs.consultation_results import consultation_results_dialog
     from dialogs.digest_settings import create_digest_router
     from dialogs.knowledge import knowledge_dialog
@@ -264,6 +270,7 @@ def create_dispatcher(
     dp.include_router(create_queue_router())  # /queue, /export
     dp.include_router(broadcast_progress.create_progress_router())  # ⏸ ▶️ ✖️ of announcements
     dp.include_router(create_broadcast_router())  # /broadcast
+    dp.include_router(create_consult_router())  # /consult
     dp.include_router(create_privacy_router())  # /privacy
     dp.include_router(entry.create_command_router())
     dp.include_routers(
@@ -282,6 +289,9 @@ def create_dispatcher(
         broadcast_dialog(),
         news_dialog(),
         privacy_dialog(),
+        consultation_desk_dialog(),
+        consultation_compose_dialog(),
+        consultation_outcome_dialog(),
         consultation_results_dialog(),
     )
     dp.include_router(entry.create_fallback_router())

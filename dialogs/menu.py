@@ -13,6 +13,7 @@ from aiogram_dialog.widgets.kbd import Button, Row, Start, SwitchTo
 from bot.services.staff import Rights
 from dialogs.broadcast import start_compose
 from dialogs.common import USE_BUTTONS, Tr, Window, answer, current_rights, esc, translator
+from dialogs.consultation_desk import start_desk
 from dialogs.knowledge import refused_question, start_question
 from dialogs.states import (
     Knowledge,
@@ -83,7 +84,10 @@ main_window = Window(
     Start(Tr("menu-language"), id="language", state=LanguageChoice.choose),
     SwitchTo(Tr("menu-help"), id="help", state=Menu.help),
     Button(Tr("menu-staff-invites"), id="invites", on_click=on_staff_invites, when="is_admin"),
-    Button(Tr("menu-broadcast"), id="broadcast", on_click=start_compose, when="is_staff"),
+    Row(
+        Button(Tr("menu-broadcast"), id="broadcast", on_click=start_compose, when="is_staff"),
+        Button(Tr("consult-staff-menu-button"), id="consult", on_click=start_desk, when="is_staff"),
+    ),
     QUESTION_INPUT,
     USE_BUTTONS,
     state=Menu.main,
