@@ -201,7 +201,8 @@ def audience_windows(steps: AudienceSteps) -> tuple[Window, Window, Window, Wind
     ) -> None:
         await steps.chosen(manager)
 
-    states, texts = steps.states, steps.texts
+    states: Any = steps.states  # a StatesGroup with the four states named above
+    texts = steps.texts
     audience = Window(
         Tr(f"{texts}-audience-prompt"),
         Tr(f"{texts}-audience-staff-note", when="is_staff"),
