@@ -224,6 +224,11 @@ def create_dispatcher(
     from dialogs import broadcast_progress, entry, errors, expert_desk, report_desk, verification
     from dialogs.broadcast import broadcast_dialog, create_broadcast_router
     from dialogs.common import BotMessageManager, distinct_intent_ids
+    from dialogs.consultation_answer import (
+        consultation_comment_dialog,
+        create_consultation_answer_router,
+    )
+    from dialogs.consultation_list import consultation_list_dialog
     from dialogs.consultation_compose import consultation_compose_dialog
     from dialogs.consultation_desk import (
         consultation_desk_dialog,
@@ -263,6 +268,8 @@ def create_dispatcher(
     )
     errors.register_error_handlers(dp)
     dp.include_router(create_digest_router())  # /digest; before the desks' catch-alls
+    # Answer buttons and replies to consultation messages; before the desks' catch-alls.
+    dp.include_router(create_consultation_answer_router())
     dp.include_router(verification.create_verification_router())  # before the desk's catch-all
     dp.include_router(report_desk.create_report_desk_router())  # before the desk's catch-alls
     dp.include_router(create_staff_groups_router())  # /bind, /unbind, migration, membership
@@ -289,6 +296,8 @@ def create_dispatcher(
         broadcast_dialog(),
         news_dialog(),
         privacy_dialog(),
+        consultation_comment_dialog(),
+        consultation_list_dialog(),
         consultation_desk_dialog(),
         consultation_compose_dialog(),
         consultation_outcome_dialog(),

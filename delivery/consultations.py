@@ -8,7 +8,6 @@ on the message a member replies to with a comment."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,7 +15,7 @@ from zoneinfo import ZoneInfo
 from aiogram import Bot
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import LinkPreviewOptions, Message
+from aiogram.types import InlineKeyboardMarkup, LinkPreviewOptions, Message
 
 from bot.i18n import Translations
 from bot.services.consultations import ConsultationDraft, ConsultationView, MyAnswer
@@ -83,7 +82,8 @@ async def send_consultation(
 
 async def show_consultation(
     bot: Bot,
-    message: Message,
+    chat_id: int,
+    message_id: int,
     view: ConsultationView,
     locale: str,
     translations: Translations,
@@ -105,23 +105,33 @@ async def show_consultation(
     try:
         await bot.edit_message_text(
             text=text,
-            chat_id=message.chat.id,
-            message_id=message.message_id,
+            chat_id=chat_id,
+            message_id=message_id,
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
     except TelegramBadRequest as error:
-        if "message is not modified" not in error.message.lower():
-            logger.info("consultation %s: message not edited: %s", view.id, error.message)
+        _not_edited(view.id, error)
 
 
-async def mark_closed(
-    bot: Bot, message: Message, locale: str, translations: Translations, consultation_id: int
+async def show_buttons(
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    keyboard: InlineKeyboardMarkup,
+    consultation_id: int,
 ) -> None:
-    """Only the buttons of a message replaced by the "closed" marker (its text kept)."""
-    keyboard = closed_keyboard(translations.get(locale), consultation_id)
-    with contextlib.suppress(TelegramBadRequest):
+    """Only the buttons of a consultation message changed (a priority ticked, or closed)."""
+    try:
         await bot.edit_message_reply_markup(
-            chat_id=message.chat.id, message_id=message.message_id, reply_markup=keyboard
+            chat_id=chat_id, message_id=message_id, reply_markup=keyboard
         )
+    except TelegramBadRequest as error:
+        _not_edited(consultation_id, error)
+
+
+def _not_edited(consultation_id: int, error: TelegramBadRequest) -> None:
+    # A double tap edits to what is shown already; an old message may be gone.
+    if "message is not modified" not in error.message.lower():
+        logger.info("consultation %s: message not edited: %s", consultation_id, error.message)

@@ -16,6 +16,7 @@ from dialogs.common import USE_BUTTONS, Tr, Window, answer, current_rights, esc,
 from dialogs.consultation_desk import start_desk
 from dialogs.knowledge import refused_question, start_question
 from dialogs.states import (
+    ConsultList,
     Knowledge,
     LanguageChoice,
     Menu,
@@ -81,6 +82,7 @@ main_window = Window(
         Start(Tr("menu-news"), id="news", state=News.list),
         Start(Tr("menu-profile"), id="profile", state=Profile.view),
     ),
+    Start(Tr("consult-member-menu-button"), id="consults", state=ConsultList.list),
     Start(Tr("menu-language"), id="language", state=LanguageChoice.choose),
     SwitchTo(Tr("menu-help"), id="help", state=Menu.help),
     Button(Tr("menu-staff-invites"), id="invites", on_click=on_staff_invites, when="is_admin"),
