@@ -228,13 +228,13 @@ def create_dispatcher(
         consultation_comment_dialog,
         create_consultation_answer_router,
     )
-    from dialogs.consultation_list import consultation_list_dialog
     from dialogs.consultation_compose import consultation_compose_dialog
     from dialogs.consultation_desk import (
         consultation_desk_dialog,
         consultation_outcome_dialog,
         create_consult_router,
     )
+    from dialogs.consultation_list import consultation_list_dialog
     from dialogs.consultation_results import consultation_results_dialog
     from dialogs.digest_settings import create_digest_router
     from dialogs.knowledge import knowledge_dialog
@@ -296,11 +296,11 @@ def create_dispatcher(
         broadcast_dialog(),
         news_dialog(),
         privacy_dialog(),
-        consultation_comment_dialog(),
-        consultation_list_dialog(),
         consultation_desk_dialog(),
         consultation_compose_dialog(),
         consultation_outcome_dialog(),
+        consultation_comment_dialog(),
+        consultation_list_dialog(),
         consultation_results_dialog(),
     )
     dp.include_router(entry.create_fallback_router())
