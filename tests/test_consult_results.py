@@ -4,6 +4,9 @@ limit, the chart, the spreadsheet and who sees which answers in it, the reminder
 closing, and the final summary posted to each staff group once — across two workers, a crash
 after the claim and a restart."""
 
+# The core tests' fixtures (staffed, service, clock) are imported and taken as arguments.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import asyncio
@@ -14,9 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram import Bot
-from aiogram.client.session.base import BaseSession
-from aiogram.methods import SendDocument, SendMessage, SendPhoto, TelegramMethod
-from aiogram.types import Chat, Message
+from aiogram.methods import SendDocument, SendMessage, SendPhoto
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -35,23 +36,24 @@ from bot.services.consultations import (
 )
 from bot.services.digests import SendOutcome
 from bot.services.message_limits import TEXT_LIMIT, utf16_len
-from bot.services.staff import StaffService
 from bot.services.staff_chats import BoundChat, StaffChatService
 from delivery.consultation_summaries import TelegramSummaryPoster
 from dialogs.consultation_result_texts import render_results, results_chart_data
 from storage.db import Database
-from storage.models import Broadcast, ConsultationSummary, StaffRole
-from tests.broadcast_helpers import VOLYN, prepare
-from tests.test_consultations import (
+from storage.models import Broadcast, ConsultationSummary
+from tests.broadcast_helpers import VOLYN
+from tests.flows.test_broadcast import MediaSession
+from tests.test_consultations import (  # noqa: F401
     ADMIN,
-    AOTG,
     OBLASTS,
-    UAROR,
     VAG,
     Clock,
+    clock,
     position,
     priorities,
     seed,
+    service,
+    staffed,
 )
 
 KYIV_TZ = ZoneInfo("Europe/Kyiv")
@@ -68,26 +70,6 @@ def content() -> Content:
 @pytest.fixture
 def names(content: Content) -> Names:
     return Names.of(content.report_rules, content.oblasts, content.associations)
-
-
-@pytest.fixture
-async def staffed(db: Database) -> Database:
-    await prepare(db)
-    staff = StaffService(db)
-    await staff.grant(VAG, StaffRole.STAFF, "vag")
-    await staff.grant(UAROR, StaffRole.STAFF, "uaror")
-    await staff.grant(AOTG, StaffRole.STAFF, "aotg")
-    return db
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def service(staffed: Database, clock: Clock) -> ConsultationService:
-    return ConsultationService(staffed, frozenset({ADMIN}), oblast_codes=OBLASTS, clock=clock)
 
 
 async def vote(db: Database, service: ConsultationService, clock: Clock, **draft: Any) -> int:
@@ -442,36 +424,6 @@ async def test_a_consultation_with_no_staff_group_is_done_without_a_post(
 # ------------------------------------------------------------------------------ Telegram side
 
 
-class GroupSession(BaseSession):
-    """Answers sendMessage, sendPhoto and sendDocument with a message in a group."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[TelegramMethod[Any]] = []
-
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[Any],
-        timeout: int | None = None,  # noqa: ASYNC109
-    ) -> Any:
-        self.calls.append(method)
-        assert isinstance(method, SendMessage | SendPhoto | SendDocument)
-        from datetime import datetime
-
-        return Message(
-            message_id=len(self.calls),
-            date=datetime.now(),
-            chat=Chat(id=int(method.chat_id), type="supergroup"),
-        )
-
-    async def stream_content(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError
-
-    async def close(self) -> None:
-        return None
-
-
 async def test_the_summary_goes_to_a_group_as_text_chart_and_its_spreadsheet(
     staffed: Database, service: ConsultationService, clock: Clock, content: Content, names: Names
 ) -> None:
@@ -479,7 +431,7 @@ async def test_the_summary_goes_to_a_group_as_text_chart_and_its_spreadsheet(
     consultation_id = await vote(staffed, service, clock)
     clock.now += timedelta(days=8)
     await service.close(consultation_id)
-    session = GroupSession()
+    session = MediaSession()
     bot = Bot("42:TEST", session=session)
     chats = StaffChatService(staffed, frozenset({ADMIN}))
     poster = TelegramSummaryPoster(bot, service, chats, content.translations, names, KYIV_TZ)

@@ -8,7 +8,6 @@ call `render_results_chart` in a thread. Labels come in already translated.
 
 from __future__ import annotations
 
-import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from bot.services.digest_chart import (
     WIDTH_INCHES,
     _lock,
     _pyplot,
+    png_of,
 )
 
 # The first series (all associations) in the digest's blue, each association after it.
@@ -55,10 +55,7 @@ def render_results_chart(data: ResultsChartData) -> bytes:
             )
             axis.set_title(data.subtitle, fontsize=12)
             _draw(axis, data)
-            figure.tight_layout()
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format="png", dpi=DPI)
-            return buffer.getvalue()
+            return png_of(figure)
         finally:
             plt.close(figure)
 

@@ -77,12 +77,17 @@ def render_chart(data: ChartData) -> bytes:
             figure.suptitle(data.title, fontsize=15, fontweight="bold")
             _draw_days(days_axis, data)
             _draw_categories(category_axis, data, categories)
-            figure.tight_layout()
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format="png", dpi=DPI)
-            return buffer.getvalue()
+            return png_of(figure)
         finally:
             plt.close(figure)
+
+
+def png_of(figure: Any) -> bytes:
+    """A drawn figure laid out and saved as PNG bytes (the caller closes it)."""
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
 
 
 def _draw_days(axis: Any, data: ChartData) -> None:
