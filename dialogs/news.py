@@ -3,6 +3,7 @@ member received it, its photo or document sent again by file_id."""
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 from aiogram.enums import ContentType
@@ -13,6 +14,7 @@ from aiogram_dialog.widgets.kbd import Column, SwitchTo
 from aiogram_dialog.widgets.media import DynamicMedia
 from aiogram_dialog.widgets.text import Format
 
+from bot.i18n import Translator
 from bot.services.broadcasts import NewsItem
 from bot.services.members import MemberProfile
 from bot.services.message_limits import visible_text
@@ -50,6 +52,16 @@ def snippet(item: NewsItem, locale: str) -> str:
     return shorten(visible_text(text, tag=" "), SNIPPET)
 
 
+def _button_text(t: Translator, item: NewsItem, tz: tzinfo) -> str:
+    """An announcement's date and first words; a consultation's outcome named by its title."""
+    date = item.created_at.astimezone(tz).strftime(DATE_FORMAT)
+    if item.consultation_title is not None:
+        title = shorten(item.consultation_title, SNIPPET)
+        return t("consult-member-news-outcome", date=date, title=title)
+    button_id = "news-item-button-urgent" if item.urgent else "news-item-button"
+    return t(button_id, date=date, snippet=snippet(item, t.locale))
+
+
 # ---------------------------------------------------------------------------------- getters
 
 
@@ -59,17 +71,7 @@ async def get_news(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     t = translator(dialog_manager)
     tz = timezone_of(dialog_manager)
     items = await broadcasts_of(dialog_manager).news_for(user_id(dialog_manager), NEWS_SHOWN)
-    buttons = [
-        (
-            str(item.broadcast_id),
-            t(
-                "news-item-button-urgent" if item.urgent else "news-item-button",
-                date=item.created_at.astimezone(tz).strftime(DATE_FORMAT),
-                snippet=snippet(item, t.locale),
-            ),
-        )
-        for item in items
-    ]
+    buttons = [(str(item.broadcast_id), _button_text(t, item, tz)) for item in items]
     return {"items": buttons, "has_news": bool(items), "empty": not items}
 
 

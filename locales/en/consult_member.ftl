@@ -45,7 +45,10 @@ consult-member-amend-prompt = ✍️ <b>{ $title }</b>
 consult-member-comment-cancel = ↩️ Cancel
 consult-member-comment-cancelled = No comment was sent; your previous answer stays as it was.
 consult-member-comment-saved = ✅ Your comment is saved.
-consult-member-comment-too-long = The comment is too long: { $length } characters, and at most { $limit } are accepted. Shorten it and send it again.
+consult-member-comment-too-long = The comment is too long: { $length } { $length ->
+    [one] character
+   *[other] characters
+}, and at most { $limit } are accepted. Shorten it and send it again.
 consult-member-comment-text-only = Comments are accepted as text only. Please send it as a text message.
 consult-member-reply-unknown = To comment on a consultation, reply to the message with the answer buttons.
 

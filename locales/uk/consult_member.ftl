@@ -47,7 +47,11 @@ consult-member-amend-prompt = ✍️ <b>{ $title }</b>
 consult-member-comment-cancel = ↩️ Скасувати
 consult-member-comment-cancelled = Коментар не надіслано, попередня відповідь залишилася без змін.
 consult-member-comment-saved = ✅ Коментар збережено.
-consult-member-comment-too-long = Коментар задовгий: { $length } символів, а можна не більше ніж { $limit }. Скоротіть його й надішліть ще раз.
+consult-member-comment-too-long = Коментар задовгий: { $length } { $length ->
+    [one] символ
+    [few] символи
+   *[many] символів
+}, а можна не більше ніж { $limit }. Скоротіть його й надішліть ще раз.
 consult-member-comment-text-only = Коментар приймається лише текстом. Надішліть його текстовим повідомленням.
 consult-member-reply-unknown = Щоб додати коментар до консультації, відповідайте на повідомлення з кнопками відповіді.
 
