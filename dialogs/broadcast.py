@@ -23,7 +23,9 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, StartMode
 from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.input.base import MessageHandlerFunc
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
+from aiogram_dialog.widgets.kbd.button import OnClick
 from aiogram_dialog.widgets.text import Multi
 
 from bot.i18n import Translator
@@ -447,6 +449,33 @@ TEXT_INPUT = MessageInput(on_text, content_types=ContentType.TEXT)
 NOT_TEXT = MessageInput(on_not_text, content_types=ContentType.ANY)
 
 
+def attachment_buttons(
+    prefix: str, on_keep: OnClick, on_remove: OnClick, none_text: str
+) -> tuple[Button, Button, Button]:
+    """The attachment step's buttons: on keeping the file, remove it, or go on without one
+    (`has_attachment` / `no_attachment` from the getter)."""
+    return (
+        Button(Tr("broadcast-next"), id=f"{prefix}_keep", on_click=on_keep, when="has_attachment"),
+        Button(
+            Tr("broadcast-attachment-remove"),
+            id=f"{prefix}_remove",
+            on_click=on_remove,
+            when="has_attachment",
+        ),
+        Button(Tr(none_text), id=f"{prefix}_none", on_click=on_remove, when="no_attachment"),
+    )
+
+
+def attachment_inputs(
+    on_file: MessageHandlerFunc, on_other: MessageHandlerFunc
+) -> tuple[MessageInput, MessageInput]:
+    """A photo or document taken by `on_file`; anything else answered by `on_other`."""
+    return (
+        MessageInput(on_file, content_types=[ContentType.PHOTO, ContentType.DOCUMENT]),
+        MessageInput(on_other, content_types=ContentType.ANY),
+    )
+
+
 refused_window = menu_window(Tr("broadcast-not-allowed"), state=BroadcastCompose.refused)
 
 
@@ -481,28 +510,10 @@ attachment_window = _step(
     "attachment",
     Tr("broadcast-attachment-current-photo", when="has_photo"),
     Tr("broadcast-attachment-current-document", when="has_document"),
-    Button(
-        Tr("broadcast-next"),
-        id="attachment_keep",
-        on_click=on_keep_attachment,
-        when="has_attachment",
+    *attachment_buttons(
+        "attachment", on_keep_attachment, on_no_attachment, "broadcast-attachment-none"
     ),
-    Button(
-        Tr("broadcast-attachment-remove"),
-        id="attachment_remove",
-        on_click=on_no_attachment,
-        when="has_attachment",
-    ),
-    Button(
-        Tr("broadcast-attachment-none"),
-        id="attachment_none",
-        on_click=on_no_attachment,
-        when="no_attachment",
-    ),
-    inputs=(
-        MessageInput(on_attachment, content_types=[ContentType.PHOTO, ContentType.DOCUMENT]),
-        MessageInput(on_other_attachment, content_types=ContentType.ANY),
-    ),
+    inputs=attachment_inputs(on_attachment, on_other_attachment),
 )
 
 

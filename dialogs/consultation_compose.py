@@ -13,269 +13,78 @@ Rights are read again at the start, for the audience, at the preview and at conf
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from aiogram.enums import ContentType
-from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message
-from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode
+from aiogram_dialog import Dialog, DialogManager, StartMode
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Group, Row, Select, Start, SwitchTo
-from aiogram_dialog.widgets.text import Format, Multi
+from aiogram_dialog.widgets.kbd import Button, Group, Row, Start, SwitchTo
+from aiogram_dialog.widgets.text import Multi
 
-from bot.i18n import Translator
 from bot.services.consultations import (
     MAX_OPTIONS,
     ConsultationDraft,
     ConsultationError,
-    ConsultationService,
     Document,
     Option,
 )
-from bot.services.members import MemberProfile
 from bot.services.message_limits import visible_text
 from bot.services.text_input import InvalidInput, require_words, strip_format
-from delivery.consultations import send_consultation
 from dialogs.broadcast import (
     ATTACHMENT_MAX_MB,
     BAD_ATTACHMENT,
     DOCUMENT_KINDS,
+    attachment_buttons,
+    attachment_inputs,
     attachment_of,
-    post_progress,
 )
 from dialogs.broadcast_audience import AudienceSteps, audience_texts, audience_windows
-from dialogs.broadcast_draft import audience_of
 from dialogs.common import (
     USE_BUTTONS,
     Tr,
     Window,
     answer,
-    bot_of,
     broadcasts_of,
     esc,
+    indexed_select,
     open_menu,
     refuse_input,
     timezone_of,
-    translations_of,
     translator,
     user_id,
+)
+from dialogs.consultation_draft import (
+    QUICK_DAYS,
+    STEPS,
+    after_step,
+    audience_count,
+    author_of,
+    closing_choices,
+    draft_of,
+    error_text,
+    parse_closing,
+    post_progress_once,
+    refuse_rights,
+    service_of,
+    step_problems,
+    steps_of,
+    to_preview,
 )
 from dialogs.presenters import local_time
 from dialogs.states import ConsultCompose, ConsultDesk
 from dialogs.widgets import edit_picker, menu_window
-from storage.models import ConsultationKind, utcnow
+from storage.models import ConsultationKind
 
 logger = logging.getLogger(__name__)
 
-# The steps in order, each answered in the window of the same name; a position skips PRIORITIES.
-STEPS = (
-    "title",
-    "question_uk",
-    "question_en",
-    "document",
-    "kind",
-    "options",
-    "max_choices",
-    "audience",
-    "closing",
-    "visibility",
-)
-PRIORITIES = ("options", "max_choices")
-# The service's problem codes each step answers for (the others wait for their own step).
-STEP_CODES = {
-    "title": {"empty-title", "title-too-long"},
-    "question_uk": {"empty-question", "too-long"},
-    "question_en": {"too-long"},
-    "document": {"unsupported-attachment", "file-too-large", "too-long"},
-    "options": {"too-few-options", "too-many-options", "empty-option", "option-too-long"},
-    "max_choices": {"bad-max-choices"},
-    "closing": {"closes-in-past", "closes-too-late"},
-}
-QUICK_DAYS = (3, 7, 14)
-CLOSING_HOUR = time(18, 0)
-DATE_FORMATS = ("%d.%m.%Y %H:%M", "%d.%m.%y %H:%M", "%d.%m.%Y")
 KIND_SELECT = "kind"
 MAX_SELECT = "max"
 QUICK_SELECT = "quick"
-
-
-# ----------------------------------------------------------------------------- the draft
-
-
-def service_of(manager: DialogManager) -> ConsultationService:
-    return manager.middleware_data["consultations"]  # type: ignore[no-any-return]
-
-
-def error_text(t: Translator, error: ConsultationError) -> str:
-    """A refusal of the service in the reader's words."""
-    language = t(f"broadcast-language-{error.locale}") if error.locale else ""
-    return t(
-        f"consult-staff-error-{error.code}",
-        language=language,
-        length=error.length or 0,
-        limit=error.limit or 0,
-    )
-
-
-def _closes_at(manager: DialogManager) -> datetime:
-    stored = manager.dialog_data.get("closes_at")
-    # Before the closing step: a day ahead, so that no step is refused for a time not chosen.
-    return datetime.fromisoformat(stored) if stored else utcnow() + timedelta(days=1)
-
-
-def draft_of(manager: DialogManager) -> ConsultationDraft:
-    """The consultation as composed so far (the audience as chosen, not yet restricted)."""
-    data = manager.dialog_data
-    kind = ConsultationKind(data.get("kind") or ConsultationKind.POSITION)
-    priorities = kind == ConsultationKind.PRIORITIES
-    document = data.get("document")
-    return ConsultationDraft(
-        title=data.get("title") or "",
-        question_uk=data.get("question_uk") or "",
-        question_en=data.get("question_en") or None,
-        kind=kind,
-        closes_at=_closes_at(manager),
-        options=tuple(Option(uk, en) for uk, en in data.get("options") or ()) if priorities else (),
-        max_choices=int(data.get("max_choices") or 1) if priorities else 1,
-        audience=audience_of(manager),
-        answers_visible_to_staff=data.get("visible", True) is not False,
-        document=Document(**document) if document else None,
-    )
-
-
-def step_problems(
-    manager: DialogManager, step: str, draft: ConsultationDraft
-) -> list[ConsultationError]:
-    """The service's problems with `draft` that this step answers for."""
-    codes = STEP_CODES.get(step, set())
-    return [p for p in service_of(manager).problems(draft) if p.code in codes]
-
-
-def steps_of(manager: DialogManager) -> tuple[str, ...]:
-    """The steps this consultation has: a position has no options to give."""
-    if manager.dialog_data.get("kind") == ConsultationKind.PRIORITIES:
-        return STEPS
-    return tuple(step for step in STEPS if step not in PRIORITIES)
-
-
-async def refuse_rights(manager: DialogManager) -> None:
-    manager.dialog_data.clear()
-    await manager.switch_to(ConsultCompose.refused, show_mode=ShowMode.SEND)
-
-
-async def after_step(manager: DialogManager, step: str) -> None:
-    """After an answer: the next step, or the preview when editing from it (a kind changed to
-    priorities asks for the options first, and new options for how many to choose)."""
-    data = manager.dialog_data
-    steps = steps_of(manager)
-    editing = bool(data.get("editing"))
-    if editing and step == "kind" and "options" in steps:
-        await manager.switch_to(ConsultCompose.options)
-        return
-    if editing and step == "options":
-        await manager.switch_to(ConsultCompose.max_choices)
-        return
-    if editing or step == steps[-1]:
-        await to_preview(manager)
-        return
-    await manager.switch_to(getattr(ConsultCompose, steps[steps.index(step) + 1]))
-
-
-def _fingerprint(draft: ConsultationDraft) -> str:
-    fields = {
-        "title": draft.title,
-        "uk": draft.question_uk,
-        "en": draft.question_en,
-        "kind": draft.kind,
-        "options": [[o.uk, o.en] for o in draft.options],
-        "max": draft.max_choices,
-        "closes": draft.closes_at.isoformat(),
-        "file": draft.document.file_id if draft.document else None,
-    }
-    return json.dumps(fields, ensure_ascii=False, sort_keys=True)
-
-
-async def to_preview(manager: DialogManager) -> None:
-    """Send the consultation as members will get it (each language present), then the
-    preview window with the audience count below it."""
-    data = manager.dialog_data
-    data["editing"] = False
-    service = service_of(manager)
-    draft = draft_of(manager)
-    try:
-        audience = await service.effective_audience(user_id(manager), draft.audience)
-        data["count"] = await service.count_audience(user_id(manager), audience)
-    except ConsultationError:
-        await refuse_rights(manager)
-        return
-    draft = replace(draft, audience=audience)
-    problems = service.problems(draft)
-    t = translator(manager)
-    bot = bot_of(manager)
-    chat_id: int = manager.middleware_data["event_chat"].id
-    if problems:
-        # A closing time that has passed meanwhile, say: the step to change it is offered.
-        await bot.send_message(chat_id, error_text(t, problems[0]))
-        await manager.switch_to(ConsultCompose.edit, show_mode=ShowMode.SEND)
-        return
-    fingerprint = _fingerprint(draft)
-    if data.get("previewed") == fingerprint:
-        await manager.switch_to(ConsultCompose.preview)
-        return
-    locales = ("uk", "en") if draft.question_en else ("uk",)
-    try:
-        intro = (
-            "consult-staff-preview-intro-both"
-            if len(locales) > 1
-            else "consult-staff-preview-intro"
-        )
-        await bot.send_message(chat_id, t(intro))
-        for locale in locales:
-            await send_consultation(
-                bot, chat_id, draft, locale, translations_of(manager), tz=timezone_of(manager)
-            )
-    except TelegramAPIError as error:
-        logger.warning("consultation preview not sent: %s", type(error).__name__)
-        await bot.send_message(chat_id, t("consult-staff-preview-failed"))
-        data["previewed"] = None
-        await manager.switch_to(ConsultCompose.edit, show_mode=ShowMode.SEND)
-        return
-    data["previewed"] = fingerprint
-    await manager.switch_to(ConsultCompose.preview, show_mode=ShowMode.SEND)
-
-
-async def _count(manager: DialogManager) -> int:
-    """The audience's live count (0 when the rights went: the next step refuses then)."""
-    try:
-        return await service_of(manager).count_audience(user_id(manager), audience_of(manager))
-    except ConsultationError:
-        return 0
-
-
-def closing_choices(manager: DialogManager) -> list[datetime]:
-    """The quick picks: in 3, 7 and 14 days at 18:00 in the bot's time zone."""
-    tz = timezone_of(manager)
-    today = utcnow().astimezone(tz).date()
-    return [datetime.combine(today + timedelta(days=d), CLOSING_HOUR, tz) for d in QUICK_DAYS]
-
-
-def parse_closing(text: str, manager: DialogManager) -> datetime | None:
-    """`25.12.2026 18:00` (or a date alone: 18:00 then) in the bot's time zone."""
-    cleaned = " ".join(text.split())
-    for pattern in DATE_FORMATS:
-        try:
-            moment = datetime.strptime(cleaned, pattern)
-        except ValueError:
-            continue
-        if pattern == "%d.%m.%Y":
-            moment = datetime.combine(moment.date(), CLOSING_HOUR)
-        return moment.replace(tzinfo=timezone_of(manager))
-    return None
 
 
 # ------------------------------------------------------------------------------------------ getters
@@ -290,8 +99,8 @@ async def get_step(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
         "not_first": True,
         "has_en": bool(data.get("question_en")),
         "no_en": not data.get("question_en"),
-        "has_document": bool(document),
-        "no_document": not document,
+        "has_attachment": bool(document),
+        "no_attachment": not document,
         "name": esc(document.get("name") or "") if document.get("kind") == "document" else "",
         "kinds": DOCUMENT_KINDS,
         "max_mb": ATTACHMENT_MAX_MB,
@@ -493,7 +302,9 @@ async def on_no_document(_callback: CallbackQuery, _button: Button, manager: Dia
 
 
 async def on_keep(_callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    await after_step(manager, (button.widget_id or "").removeprefix("keep_"))
+    """On without changing what the step holds: its id is `keep_<step>` or `<step>_keep`."""
+    step = (button.widget_id or "").removeprefix("keep_").removesuffix("_keep")
+    await after_step(manager, step)
 
 
 async def on_kind(
@@ -607,13 +418,11 @@ async def on_confirm(callback: CallbackQuery, _button: Button, manager: DialogMa
         await manager.switch_to(ConsultCompose.done)
         return
     t = translator(manager)
-    member: MemberProfile | None = manager.middleware_data.get("member")
-    author = (member.full_name if member else None) or callback.from_user.full_name
     chat_id: int = manager.middleware_data["event_chat"].id
     try:
         created = await service_of(manager).create(
             user_id(manager),
-            author,
+            author_of(manager, callback),
             draft_of(manager),
             request_key=data.get("request_key"),
             progress_chat_id=chat_id,
@@ -631,9 +440,7 @@ async def on_confirm(callback: CallbackQuery, _button: Button, manager: DialogMa
     data["recipients"] = (await service_of(manager).desk_row(created.id, user_id(manager))).asked
     logger.info("consultation %s created: broadcast %s", created.id, created.broadcast_id)
     if created.broadcast_id is not None:
-        progress = await broadcasts_of(manager).progress(created.broadcast_id)
-        if progress.progress_message_id is None:
-            await post_progress(manager, created.broadcast_id, chat_id)
+        await post_progress_once(manager, created.broadcast_id)
     await manager.switch_to(ConsultCompose.done)
 
 
@@ -680,7 +487,7 @@ def compose_windows() -> list[Window]:
             lambda manager: after_step(manager, "audience"),
             Row(back_button("audience"), CANCEL),
             texts="consult-staff",
-            count=_count,
+            count=audience_count,
         )
     )
     return [
@@ -705,35 +512,14 @@ def compose_windows() -> list[Window]:
         ),
         _step(
             "document",
-            Tr("consult-staff-document-current", when="has_document"),
-            Button(Tr("broadcast-next"), id="keep_document", on_click=on_keep, when="has_document"),
-            Button(
-                Tr("broadcast-attachment-remove"),
-                id="document_remove",
-                on_click=on_no_document,
-                when="has_document",
-            ),
-            Button(
-                Tr("consult-staff-document-none"),
-                id="document_none",
-                on_click=on_no_document,
-                when="no_document",
-            ),
-            inputs=(
-                MessageInput(on_document, content_types=[ContentType.PHOTO, ContentType.DOCUMENT]),
-                MessageInput(on_other_document, content_types=ContentType.ANY),
-            ),
+            Tr("consult-staff-document-current", when="has_attachment"),
+            *attachment_buttons("document", on_keep, on_no_document, "consult-staff-document-none"),
+            inputs=attachment_inputs(on_document, on_other_document),
         ),
         _step(
             "kind",
             Group(
-                Select(
-                    Format("{item[1]}"),
-                    id=KIND_SELECT,
-                    item_id_getter=lambda i: i[0],
-                    items="kinds_list",
-                    on_click=on_kind,
-                ),
+                indexed_select(KIND_SELECT, "kinds_list", on_kind),
                 width=1,
             ),
             inputs=(USE_BUTTONS,),
@@ -747,13 +533,7 @@ def compose_windows() -> list[Window]:
         _step(
             "max_choices",
             Group(
-                Select(
-                    Format("{item[1]}"),
-                    id=MAX_SELECT,
-                    item_id_getter=lambda i: i[0],
-                    items="choices",
-                    on_click=on_max_choices,
-                ),
+                indexed_select(MAX_SELECT, "choices", on_max_choices),
                 width=5,
             ),
             inputs=(USE_BUTTONS,),
@@ -763,13 +543,7 @@ def compose_windows() -> list[Window]:
             "closing",
             Tr("consult-staff-closing-current", when="has_chosen"),
             Group(
-                Select(
-                    Format("{item[1]}"),
-                    id=QUICK_SELECT,
-                    item_id_getter=lambda i: i[0],
-                    items="quick",
-                    on_click=on_quick_closing,
-                ),
+                indexed_select(QUICK_SELECT, "quick", on_quick_closing),
                 width=1,
             ),
             inputs=(MessageInput(on_typed_closing, content_types=ContentType.TEXT), NOT_TEXT),

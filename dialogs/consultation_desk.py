@@ -32,7 +32,6 @@ from bot.services.consultations import (
     Document,
     outcome_problems,
 )
-from bot.services.members import MemberProfile
 from bot.services.message_limits import visible_text
 from bot.services.text_input import InvalidInput, require_words, strip_format
 from delivery.announcements import send_announcement
@@ -41,7 +40,6 @@ from dialogs.broadcast import (
     BAD_ATTACHMENT,
     DOCUMENT_KINDS,
     attachment_of,
-    post_progress,
 )
 from dialogs.common import (
     MENU_BUTTON,
@@ -60,7 +58,7 @@ from dialogs.common import (
     translator,
     user_id,
 )
-from dialogs.consultation_compose import error_text, service_of
+from dialogs.consultation_draft import author_of, error_text, post_progress_once, service_of
 from dialogs.presenters import local_time
 from dialogs.states import ConsultCompose, ConsultDesk, ConsultOutcome, ConsultResults
 from dialogs.widgets import menu_window
@@ -403,13 +401,11 @@ async def on_publish_confirm(
         await manager.switch_to(ConsultOutcome.done)
         return
     t = translator(manager)
-    member: MemberProfile | None = manager.middleware_data.get("member")
-    author = (member.full_name if member else None) or callback.from_user.full_name
     chat_id: int = manager.middleware_data["event_chat"].id
     try:
         broadcast_id = await service_of(manager).publish_outcome(
             user_id(manager),
-            author,
+            author_of(manager, callback),
             _consultation_id(manager),
             data.get("text_uk") or "",
             data.get("text_en") or None,
@@ -426,9 +422,7 @@ async def on_publish_confirm(
             await manager.switch_to(ConsultOutcome.refused, show_mode=ShowMode.SEND)
         return
     data["broadcast_id"] = broadcast_id
-    progress = await broadcasts_of(manager).progress(broadcast_id)
-    if progress.progress_message_id is None and progress.total:
-        await post_progress(manager, broadcast_id, chat_id)
+    await post_progress_once(manager, broadcast_id)
     await manager.switch_to(ConsultOutcome.done)
 
 
