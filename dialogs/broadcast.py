@@ -20,6 +20,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.enums import ContentType
 from aiogram.filters import Command
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, StartMode
 from aiogram_dialog.widgets.input import MessageInput
@@ -420,26 +421,32 @@ async def post_progress(manager: DialogManager, broadcast_id: int, chat_id: int)
 # ------------------------------------------------------------------------------------------ command
 
 
-async def broadcast_command(
-    message: Message,
-    dialog_manager: DialogManager,
-    broadcasts: BroadcastService,
-    i18n: Translator,
-) -> None:
-    assert message.from_user is not None
-    if await broadcasts.allowed_associations(message.from_user.id) is None:
-        await message.answer(i18n("broadcast-not-allowed"))
-        return
-    await dialog_manager.start(BroadcastCompose.text_uk, mode=StartMode.RESET_STACK)
+def staff_command_router(command: str, state: State, refusal_id: str) -> Router:
+    """`/<command>` in private chat for those who may address members (admins, and staff for
+    their associations): `state` started afresh; anyone else gets `refusal_id`. Included before
+    the command router, which would take it for an unknown command."""
+
+    async def on_command(
+        message: Message,
+        dialog_manager: DialogManager,
+        broadcasts: BroadcastService,
+        i18n: Translator,
+    ) -> None:
+        assert message.from_user is not None
+        if await broadcasts.allowed_associations(message.from_user.id) is None:
+            await message.answer(i18n(refusal_id))
+            return
+        await dialog_manager.start(state, mode=StartMode.RESET_STACK)
+
+    router = Router(name=command)
+    router.message.filter(F.chat.type == "private")
+    router.message.register(on_command, Command(command))
+    return router
 
 
 def create_broadcast_router() -> Router:
-    """`/broadcast` in private chat; included before the command router, which would take it
-    for an unknown command."""
-    router = Router(name="broadcast")
-    router.message.filter(F.chat.type == "private")
-    router.message.register(broadcast_command, Command("broadcast"))
-    return router
+    """`/broadcast`."""
+    return staff_command_router("broadcast", BroadcastCompose.text_uk, "broadcast-not-allowed")
 
 
 # ------------------------------------------------------------------------------------------ windows

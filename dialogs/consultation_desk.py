@@ -14,10 +14,9 @@ import logging
 import secrets
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.enums import ContentType
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.input import MessageInput
@@ -25,7 +24,7 @@ from aiogram_dialog.widgets.kbd import Button, Column, Row, Start, SwitchTo
 from aiogram_dialog.widgets.text import Format, Multi
 
 from bot.i18n import Translator
-from bot.services.broadcasts import BroadcastService, NewsItem
+from bot.services.broadcasts import NewsItem
 from bot.services.consultations import (
     ConsultationError,
     DeskRow,
@@ -40,6 +39,7 @@ from dialogs.broadcast import (
     BAD_ATTACHMENT,
     DOCUMENT_KINDS,
     attachment_of,
+    staff_command_router,
 )
 from dialogs.common import (
     MENU_BUTTON,
@@ -189,26 +189,9 @@ async def start_desk(callback: CallbackQuery, _button: Button, manager: DialogMa
     await manager.start(ConsultDesk.list, mode=StartMode.RESET_STACK)
 
 
-async def consult_command(
-    message: Message,
-    dialog_manager: DialogManager,
-    broadcasts: BroadcastService,
-    i18n: Translator,
-) -> None:
-    assert message.from_user is not None
-    if await broadcasts.allowed_associations(message.from_user.id) is None:
-        await message.answer(i18n("consult-staff-not-allowed"))
-        return
-    await dialog_manager.start(ConsultDesk.list, mode=StartMode.RESET_STACK)
-
-
 def create_consult_router() -> Router:
-    """`/consult` in private chat; included before the command router, which would take it
-    for an unknown command."""
-    router = Router(name="consult")
-    router.message.filter(F.chat.type == "private")
-    router.message.register(consult_command, Command("consult"))
-    return router
+    """`/consult`."""
+    return staff_command_router("consult", ConsultDesk.list, "consult-staff-not-allowed")
 
 
 def consultation_desk_dialog() -> Dialog:
