@@ -26,7 +26,6 @@ from bot.services.consultations import (
     ConsultationError,
     ConsultationService,
     ConsultationView,
-    MyAnswer,
     Position,
 )
 from delivery.consultations import show_buttons, show_consultation
@@ -102,16 +101,25 @@ async def _asked(
     return view
 
 
-async def _answered(
+async def _save(
     callback: CallbackQuery,
     bot: Bot,
     i18n: Translator,
     translations: Translations,
     consultations: ConsultationService,
     consultation_id: int,
-    answer: MyAnswer,
-) -> None:
-    """The answer saved: a short notice, and the message shows it with the buttons to change it."""
+    choice: str | list[int],
+) -> ConsultationError | None:
+    """Save the pressed answer: a short notice, and the message shows it with the buttons to
+    change it. A refusal is alerted (but "comment-required", left to the caller) and returned."""
+    try:
+        answer = await consultations.answer(
+            callback.from_user.id, consultation_id, choice, request_key=_press_key(callback)
+        )
+    except ConsultationError as error:
+        if error.code != "comment-required":
+            await _refused(callback, bot, i18n, error, consultation_id)
+        return error
     await callback.answer(i18n("consult-member-saved"))
     view = await consultations.for_member(callback.from_user.id, consultation_id)
     message = callback.message
@@ -125,6 +133,7 @@ async def _answered(
             translations,
             my_answer=answer,
         )
+    return None
 
 
 async def on_position(
@@ -140,20 +149,12 @@ async def on_position(
     if callback_data.option >= len(POSITIONS):
         await _refused(callback, bot, i18n, ConsultationError("bad-choice"), cid)
         return
-    position = POSITIONS[callback_data.option]
-    try:
-        # "With amendments" keeps a comment given before; without one it asks for it.
-        answer = await consultations.answer(
-            callback.from_user.id, cid, position.value, request_key=_press_key(callback)
-        )
-    except ConsultationError as error:
-        if error.code == "comment-required":
-            await callback.answer()
-            await _start_comment(dialog_manager, callback, cid, position.value)
-            return
-        await _refused(callback, bot, i18n, error, cid)
-        return
-    await _answered(callback, bot, i18n, translations, consultations, cid, answer)
+    position = POSITIONS[callback_data.option].value
+    # "With amendments" keeps a comment given before; without one it asks for it.
+    error = await _save(callback, bot, i18n, translations, consultations, cid, position)
+    if error is not None and error.code == "comment-required":
+        await callback.answer()
+        await _start_comment(dialog_manager, callback, cid, position)
 
 
 async def on_toggle(
@@ -197,14 +198,7 @@ async def on_submit(
     if not chosen:
         await callback.answer(i18n("consult-member-alert-none-chosen"), show_alert=True)
         return
-    try:
-        answer = await consultations.answer(
-            callback.from_user.id, cid, chosen, request_key=_press_key(callback)
-        )
-    except ConsultationError as error:
-        await _refused(callback, bot, i18n, error, cid)
-        return
-    await _answered(callback, bot, i18n, translations, consultations, cid, answer)
+    await _save(callback, bot, i18n, translations, consultations, cid, chosen)
 
 
 async def on_comment(
