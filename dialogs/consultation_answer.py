@@ -26,10 +26,11 @@ from bot.services.consultations import (
     ConsultationError,
     ConsultationService,
     ConsultationView,
+    MyAnswer,
     Position,
 )
 from delivery.consultations import show_buttons, show_consultation
-from dialogs.common import Tr, esc, refuse_input, translations_of, translator, user_id
+from dialogs.common import Tr, bot_of, esc, refuse_input, translations_of, translator, user_id
 from dialogs.consultation_texts import (
     POSITIONS,
     ConsultAction,
@@ -121,19 +122,29 @@ async def _save(
             await _refused(callback, bot, i18n, error, consultation_id)
         return error
     await callback.answer(i18n("consult-member-saved"))
-    view = await consultations.for_member(callback.from_user.id, consultation_id)
-    message = callback.message
-    if view is not None and message is not None:
-        await show_consultation(
-            bot,
-            message.chat.id,
-            message.message_id,
-            view,
-            i18n.locale,
-            translations,
-            my_answer=answer,
-        )
+    if callback.message is not None:
+        where = (callback.message.chat.id, callback.message.message_id)
+        member = callback.from_user.id
+        await show_answer(bot, consultations, translations, i18n.locale, where, member, answer)
     return None
+
+
+async def show_answer(
+    bot: Bot,
+    consultations: ConsultationService,
+    translations: Translations,
+    locale: str,
+    where: tuple[int, int],
+    member: int,
+    answer: MyAnswer,
+) -> None:
+    """The consultation message (chat id, message id) edited to show the member's answer."""
+    view = await consultations.for_member(member, answer.consultation_id)
+    if view is not None:
+        chat_id, message_id = where
+        await show_consultation(
+            bot, chat_id, message_id, view, locale, translations, my_answer=answer
+        )
 
 
 async def on_position(
@@ -288,17 +299,10 @@ async def on_reply(
         return
     await message.answer(i18n("consult-member-comment-saved"))
     replied = message.reply_to_message
-    view = await consultations.for_member(message.from_user.id, consultation_id)
-    if replied is not None and view is not None:
-        await show_consultation(
-            bot,
-            replied.chat.id,
-            replied.message_id,
-            view,
-            i18n.locale,
-            translations,
-            my_answer=answer,
-        )
+    if replied is not None:
+        where = (replied.chat.id, replied.message_id)
+        member = message.from_user.id
+        await show_answer(bot, consultations, translations, i18n.locale, where, member, answer)
 
 
 def _refusal_text(t: Translator, error: ConsultationError, text: str) -> str:
@@ -376,16 +380,16 @@ async def on_comment_text(message: Message, _widget: MessageInput, manager: Dial
         await manager.switch_to(ConsultComment.saved)
         return
     chat_id, message_id = data.get("chat_id"), data.get("message_id")
-    view = await consultations.for_member(user_id(manager), cid)
-    if view is not None and chat_id and message_id:
-        await show_consultation(
-            manager.middleware_data["bot"],
-            int(chat_id),
-            int(message_id),
-            view,
-            t.locale,
+    if chat_id and message_id:
+        where = (int(chat_id), int(message_id))
+        await show_answer(
+            bot_of(manager),
+            consultations,
             translations_of(manager),
-            my_answer=answer,
+            t.locale,
+            where,
+            user_id(manager),
+            answer,
         )
     manager.dialog_data["result"] = "consult-member-comment-saved"
     await manager.switch_to(ConsultComment.saved)
