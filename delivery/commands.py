@@ -20,8 +20,17 @@ from bot.services.staff import Rights
 logger = logging.getLogger(__name__)
 
 MEMBER_COMMANDS = ("start", "menu", "profile", "language", "privacy", "help", "cancel")
-STAFF_COMMANDS = ("questions", "queue", "export", "broadcast", "digest")
-ADMIN_COMMANDS = ("questions", "queue", "export", "broadcast", "digest", "invite", "staff")
+STAFF_COMMANDS = ("questions", "queue", "export", "broadcast", "consult", "digest")
+ADMIN_COMMANDS = (
+    "questions",
+    "queue",
+    "export",
+    "broadcast",
+    "consult",
+    "digest",
+    "invite",
+    "staff",
+)
 # In groups, for their administrators: binding the group is for bot admins, who are usually
 # among them; the bot checks the right itself.
 GROUP_ADMIN_COMMANDS = ("bind", "unbind", "digest")
@@ -31,6 +40,7 @@ _DESCRIPTIONS = {
     "queue": "queue-command-queue",
     "export": "queue-command-export",
     "broadcast": "broadcast-command",
+    "consult": "consult-staff-command",
     "digest": "digest-command",
     "staff": "staff-command",
     "bind": "desk-command-bind",

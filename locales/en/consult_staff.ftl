@@ -1,5 +1,6 @@
 ## Consultations: secretariat staff create them, see the list and publish the consolidated position
 
+consult-staff-command = Consult association members: ask for a position or priorities
 consult-staff-not-allowed = ⛔ Only the bot's administrators and the associations' secretariat staff can run consultations.
 consult-staff-menu-button = 🗳 Consultations
 consult-staff-cancelled = Consultation cancelled: nothing was sent.
