@@ -19,6 +19,7 @@ from aiogram.types import InlineKeyboardMarkup, LinkPreviewOptions, Message
 
 from bot.i18n import Translations
 from bot.services.consultations import ConsultationDraft, ConsultationView, MyAnswer
+from bot.services.text_input import ID_MAX
 from dialogs.common import esc
 from dialogs.consultation_texts import (
     KYIV,
@@ -29,7 +30,9 @@ from dialogs.consultation_texts import (
 
 logger = logging.getLogger(__name__)
 
-PREVIEW_ID = 1  # the buttons of a preview name no consultation yet: a press finds none
+# The buttons of a preview name no consultation yet: the largest id, which no row reaches, so a
+# press finds none (and is told so).
+PREVIEW_ID = ID_MAX
 
 
 async def send_consultation(
