@@ -244,6 +244,7 @@ def _outcome_problems(manager: DialogManager, **changed: Any) -> list[Consultati
         data.get("text_uk") or "",
         data.get("text_en") or None,
         Document(**document) if document else None,
+        title=data.get("title") or "",
     )
 
 

@@ -27,6 +27,7 @@ from bot.services.consultations import (
     Document,
     Option,
     Position,
+    outcome_problems,
 )
 from bot.services.hromadas import load_oblasts
 from bot.services.privacy import PrivacyService
@@ -236,9 +237,10 @@ async def test_draft_problems_are_codes_a_dialog_can_show(
     assert codes(position(clock, question_uk="<b> </b>")) == ["empty-question"]
     long = service.problems(position(clock, question_uk="Так " * 1100))
     assert [(p.code, p.locale) for p in long] == [("too-long", "uk")]
-    # With a document the caption's limit applies.
+    # A document goes on its own before the text: the message's limit still applies.
     document = Document("document", "FILE", "draft.pdf")
-    assert codes(position(clock, question_uk="Так " * 300, document=document)) == ["too-long"]
+    assert codes(position(clock, question_uk="Так " * 300, document=document)) == []
+    assert codes(position(clock, question_uk="Так " * 1100, document=document)) == ["too-long"]
     assert codes(position(clock, document=Document("document", "FILE", "virus.exe"))) == [
         "unsupported-attachment"
     ]
@@ -608,3 +610,11 @@ async def test_the_readable_copy_shows_the_answers_as_the_member_gave_them(
     assert "Відповідь на консультацію" in page
     assert "<h2>Your answers to consultations</h2>" in english
     assert "<td>Priority 0; Priority 2</td>" in english
+
+
+def test_an_outcome_is_measured_with_the_header_naming_its_consultation() -> None:
+    text = "Позиція " * 500  # 4,000 characters: an announcement's header would still fit
+    assert outcome_problems(text) == []
+    refused = outcome_problems(text, title="Законопроєкт " * 9)
+    # English-speaking members get the English header over the Ukrainian text.
+    assert [(p.code, p.locale) for p in refused] == [("too-long", "uk"), ("too-long", "en")]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -78,6 +78,9 @@ MAX_OPTIONS = 10
 COMMENT_LIMIT = 2000
 MAX_AHEAD = timedelta(days=90)
 REMINDER_LEAD = timedelta(hours=24)
+# An outcome's header beside the consultation's title: «📌 Підсумки консультації «…» · ВАГ,
+# Асоціація ОТГ, УАРОР» and its English twin.
+OUTCOME_HEADER_ROOM = 80
 RECENT_LIMIT = 20
 DESK_LIMIT = 10  # the staff's list: each row's counts are two small queries
 
@@ -286,8 +289,8 @@ def consultation_problems(
     draft: ConsultationDraft, now: datetime, render: Renderer = plain_render
 ) -> list[ConsultationError]:
     """What stops this draft from going out, empty when nothing does. Lengths are measured on
-    the rendered message of each locale against the caption's limit (with a document) or the
-    message's."""
+    the rendered message of each locale against the message's limit: a document goes first on
+    its own (`delivery.consultations.send_consultation`), the text with the buttons after it."""
     problems: list[ConsultationError] = []
     title = " ".join(draft.title.split())
     if not title:
@@ -307,11 +310,10 @@ def consultation_problems(
     )
     if not _has_text(draft.question_uk):
         problems.append(ConsultationError("empty-question"))
-    problems += [
-        ConsultationError(p.code, locale=p.locale, length=p.length, limit=p.limit)
-        for p in announcement_problems(as_announcement)
-        if p.code != "empty-text"
-    ]
+    text_only = replace(as_announcement, attachment_kind=None, attachment_file_id=None)
+    problems += _as_consultation_errors(
+        announcement_problems(as_announcement), drop=("empty-text", "too-long")
+    ) + _as_consultation_errors(announcement_problems(text_only), keep=("too-long",))
     if draft.kind == ConsultationKind.PRIORITIES:
         count = len(draft.options)
         if count < 2:
@@ -340,8 +342,11 @@ def outcome_problems(
     text_en: str | None = None,
     document: Document | None = None,
     audience: Audience | None = None,
+    title: str = "",
 ) -> list[ConsultationError]:
-    """What stops this outcome from going out (an announcement's rules), empty when nothing."""
+    """What stops this outcome from going out (an announcement's rules), empty when nothing.
+    Its header names the consultation: the length is measured with the `title` and room for
+    the header's own words and the associations' names."""
     announcement = Announcement(
         text_uk=text_uk,
         text_en=text_en,
@@ -352,9 +357,27 @@ def outcome_problems(
         audience=audience or Audience(),
         attachment_size=document.size if document else None,
     )
+    room = "x" * (len(title) + OUTCOME_HEADER_ROOM) + "\n\n"
+    headed = replace(
+        announcement, text_uk=room + text_uk, text_en=room + text_en if text_en else None
+    )
+    return _as_consultation_errors(
+        announcement_problems(announcement), drop=("too-long",)
+    ) + _as_consultation_errors(announcement_problems(headed), keep=("too-long",))
+
+
+def _as_consultation_errors(
+    problems: list[BroadcastError],
+    *,
+    keep: tuple[str, ...] | None = None,
+    drop: tuple[str, ...] = (),
+) -> list[ConsultationError]:
+    """An announcement's problems as a consultation's, those of the codes kept (all when None)
+    and not dropped."""
     return [
         ConsultationError(p.code, locale=p.locale, length=p.length, limit=p.limit)
-        for p in announcement_problems(announcement)
+        for p in problems
+        if (keep is None or p.code in keep) and p.code not in drop
     ]
 
 
@@ -935,7 +958,11 @@ class ConsultationService:
             if consultation.status != ConsultationStatus.CLOSED:
                 raise ConsultationError("still-open")
             problems = outcome_problems(
-                text_uk, text_en, document, Audience.from_json(consultation.audience)
+                text_uk,
+                text_en,
+                document,
+                Audience.from_json(consultation.audience),
+                title=consultation.title,
             )
             if problems:
                 raise problems[0]
