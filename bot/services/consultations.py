@@ -656,7 +656,7 @@ class ConsultationService:
         scope = None if rights.is_admin else sorted(rights.staff_of)
         return tuple(
             AnswerRow(
-                member_name=name,
+                member_name=row.member_name,
                 choice=_choice(row.choice),
                 comment=row.comment,
                 association_codes=tuple(row.association_codes or ()),
@@ -668,7 +668,7 @@ class ConsultationService:
                 created_at=row.created_at,
                 updated_at=row.updated_at,
             )
-            for row, name in await repo.answer_rows(session, consultation.id, scope)
+            for row in await repo.answer_rows(session, consultation.id, scope)
         )
 
     # ------------------------------------------------------------------ members
