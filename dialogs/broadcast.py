@@ -17,24 +17,16 @@ import secrets
 from dataclasses import replace
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.enums import ContentType
-from aiogram.filters import Command
-from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, StartMode
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.input.base import MessageHandlerFunc
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
-from aiogram_dialog.widgets.kbd.button import OnClick
 from aiogram_dialog.widgets.text import Multi
 
-from bot.i18n import Translator
 from bot.services.broadcasts import (
-    ATTACHMENT_MAX_BYTES,
-    DOCUMENT_EXTENSIONS,
     BroadcastError,
-    BroadcastService,
 )
 from bot.services.members import MemberProfile
 from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT, visible_text
@@ -67,44 +59,26 @@ from dialogs.common import (
     Tr,
     Window,
     answer,
-    bot_of,
     broadcasts_of,
     esc,
     refuse_input,
-    translations_of,
     translator,
     user_id,
+)
+from dialogs.composing import (
+    ATTACHMENT_MAX_MB,
+    BAD_ATTACHMENT,
+    DOCUMENT_KINDS,
+    attachment_buttons,
+    attachment_inputs,
+    attachment_of,
+    post_progress,
+    staff_command_router,
 )
 from dialogs.states import BroadcastCompose
 from dialogs.widgets import edit_picker, menu_window
 
 logger = logging.getLogger(__name__)
-
-DOCUMENT_KINDS = ", ".join(extension.upper() for extension in DOCUMENT_EXTENSIONS)
-
-
-ATTACHMENT_MAX_MB = ATTACHMENT_MAX_BYTES // (1024 * 1024)
-
-
-BAD_ATTACHMENT = ("unsupported-attachment", "file-too-large")
-
-
-def attachment_of(message: Message) -> dict[str, Any] | None:
-    """A photo (its largest size) or document sent to attach, as dialog data keeps it (kind,
-    file_id, name, size); None for anything else."""
-    if message.photo:
-        photo = message.photo[-1]
-        return {"kind": "photo", "file_id": photo.file_id, "name": None, "size": None}
-    if message.document:
-        document = message.document
-        return {
-            "kind": "document",
-            "file_id": document.file_id,
-            "name": document.file_name,
-            "size": document.file_size,
-        }
-    return None
-
 
 # ------------------------------------------------------------------------------------------ getters
 
@@ -400,48 +374,7 @@ async def on_confirm(callback: CallbackQuery, _button: Button, manager: DialogMa
     await manager.switch_to(BroadcastCompose.done)
 
 
-async def post_progress(manager: DialogManager, broadcast_id: int, chat_id: int) -> None:
-    """The progress message with its buttons (a consultation's broadcast too); the broadcast
-    goes out either way."""
-    from delivery.progress import post_progress_message
-
-    try:
-        await post_progress_message(
-            bot_of(manager),
-            broadcasts_of(manager),
-            translations_of(manager),
-            broadcast_id,
-            chat_id,
-            translator(manager).locale,
-        )
-    except Exception:
-        logger.exception("broadcast %s: progress message not posted", broadcast_id)
-
-
 # ------------------------------------------------------------------------------------------ command
-
-
-def staff_command_router(command: str, state: State, refusal_id: str) -> Router:
-    """`/<command>` in private chat for those who may address members (admins, and staff for
-    their associations): `state` started afresh; anyone else gets `refusal_id`. Included before
-    the command router, which would take it for an unknown command."""
-
-    async def on_command(
-        message: Message,
-        dialog_manager: DialogManager,
-        broadcasts: BroadcastService,
-        i18n: Translator,
-    ) -> None:
-        assert message.from_user is not None
-        if await broadcasts.allowed_associations(message.from_user.id) is None:
-            await message.answer(i18n(refusal_id))
-            return
-        await dialog_manager.start(state, mode=StartMode.RESET_STACK)
-
-    router = Router(name=command)
-    router.message.filter(F.chat.type == "private")
-    router.message.register(on_command, Command(command))
-    return router
 
 
 def create_broadcast_router() -> Router:
@@ -454,33 +387,6 @@ def create_broadcast_router() -> Router:
 
 TEXT_INPUT = MessageInput(on_text, content_types=ContentType.TEXT)
 NOT_TEXT = MessageInput(on_not_text, content_types=ContentType.ANY)
-
-
-def attachment_buttons(
-    prefix: str, on_keep: OnClick, on_remove: OnClick, none_text: str
-) -> tuple[Button, Button, Button]:
-    """The attachment step's buttons: on keeping the file, remove it, or go on without one
-    (`has_attachment` / `no_attachment` from the getter)."""
-    return (
-        Button(Tr("broadcast-next"), id=f"{prefix}_keep", on_click=on_keep, when="has_attachment"),
-        Button(
-            Tr("broadcast-attachment-remove"),
-            id=f"{prefix}_remove",
-            on_click=on_remove,
-            when="has_attachment",
-        ),
-        Button(Tr(none_text), id=f"{prefix}_none", on_click=on_remove, when="no_attachment"),
-    )
-
-
-def attachment_inputs(
-    on_file: MessageHandlerFunc, on_other: MessageHandlerFunc
-) -> tuple[MessageInput, MessageInput]:
-    """A photo or document taken by `on_file`; anything else answered by `on_other`."""
-    return (
-        MessageInput(on_file, content_types=[ContentType.PHOTO, ContentType.DOCUMENT]),
-        MessageInput(on_other, content_types=ContentType.ANY),
-    )
 
 
 refused_window = menu_window(Tr("broadcast-not-allowed"), state=BroadcastCompose.refused)

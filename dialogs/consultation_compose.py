@@ -35,14 +35,6 @@ from bot.services.consultations import (
 )
 from bot.services.message_limits import visible_text
 from bot.services.text_input import InvalidInput, require_words, strip_format
-from dialogs.broadcast import (
-    ATTACHMENT_MAX_MB,
-    BAD_ATTACHMENT,
-    DOCUMENT_KINDS,
-    attachment_buttons,
-    attachment_inputs,
-    attachment_of,
-)
 from dialogs.broadcast_audience import AudienceSteps, audience_texts, audience_windows
 from dialogs.common import (
     USE_BUTTONS,
@@ -57,6 +49,14 @@ from dialogs.common import (
     timezone_of,
     translator,
     user_id,
+)
+from dialogs.composing import (
+    ATTACHMENT_MAX_MB,
+    BAD_ATTACHMENT,
+    DOCUMENT_KINDS,
+    attachment_buttons,
+    attachment_inputs,
+    attachment_of,
 )
 from dialogs.consultation_draft import (
     QUICK_DAYS,

@@ -34,13 +34,6 @@ from bot.services.consultations import (
 from bot.services.message_limits import visible_text
 from bot.services.text_input import InvalidInput, require_words, strip_format
 from delivery.announcements import send_announcement
-from dialogs.broadcast import (
-    ATTACHMENT_MAX_MB,
-    BAD_ATTACHMENT,
-    DOCUMENT_KINDS,
-    attachment_of,
-    staff_command_router,
-)
 from dialogs.common import (
     MENU_BUTTON,
     USE_BUTTONS,
@@ -57,6 +50,13 @@ from dialogs.common import (
     translations_of,
     translator,
     user_id,
+)
+from dialogs.composing import (
+    ATTACHMENT_MAX_MB,
+    BAD_ATTACHMENT,
+    DOCUMENT_KINDS,
+    attachment_of,
+    staff_command_router,
 )
 from dialogs.consultation_draft import author_of, error_text, post_progress_once, service_of
 from dialogs.presenters import local_time

@@ -25,7 +25,6 @@ from bot.services.consultations import (
 )
 from bot.services.members import MemberProfile
 from delivery.consultations import send_consultation
-from dialogs.broadcast import post_progress
 from dialogs.broadcast_draft import audience_of
 from dialogs.common import (
     bot_of,
@@ -35,6 +34,7 @@ from dialogs.common import (
     translator,
     user_id,
 )
+from dialogs.composing import post_progress
 from dialogs.states import ConsultCompose
 from storage.models import ConsultationKind, utcnow
 
