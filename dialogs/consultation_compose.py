@@ -35,7 +35,7 @@ from bot.services.consultations import (
 )
 from bot.services.message_limits import visible_text
 from bot.services.text_input import InvalidInput, require_words, strip_format
-from dialogs.broadcast_audience import AudienceSteps, audience_texts, audience_windows
+from dialogs.broadcast_audience import AudienceSteps, audience_windows
 from dialogs.common import (
     USE_BUTTONS,
     Tr,
@@ -67,6 +67,7 @@ from dialogs.consultation_draft import (
     closing_choices,
     draft_of,
     error_text,
+    get_preview,
     parse_closing,
     post_progress_once,
     refuse_rights,
@@ -129,57 +130,6 @@ async def get_closing(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
         "chosen": local_time(datetime.fromisoformat(stored), tz) if stored else "",
         "has_chosen": bool(stored),
         "example": local_time(picks[1], tz),
-    }
-
-
-async def get_preview(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    t = translator(dialog_manager)
-    data = dialog_manager.dialog_data
-    allowed = await broadcasts_of(dialog_manager).allowed_associations(user_id(dialog_manager))
-    texts = await audience_texts(dialog_manager, allowed or ())
-    draft = draft_of(dialog_manager)
-    audience = draft.audience
-    if audience.associations or audience.oblasts or audience.roles:
-        summary = t(
-            "broadcast-audience-summary",
-            associations=texts["associations"],
-            oblasts=texts["oblasts"],
-            roles=texts["roles"],
-        )
-    elif allowed:
-        summary = t("consult-staff-audience-own-summary", own=texts["own"])
-    else:
-        summary = t("consult-staff-audience-everyone-summary")
-    count = int(data.get("count") or 0)
-    kind = t(f"consult-staff-kind-{draft.kind}")
-    if draft.kind == ConsultationKind.PRIORITIES:
-        kind = t(
-            "consult-staff-kind-priorities-summary",
-            max=draft.max_choices,
-            options=len(draft.options),
-        )
-    document = draft.document
-    return {
-        "title": esc(draft.title),
-        "kind": kind,
-        "count": count,
-        "audience": summary,
-        "closes": local_time(draft.closes_at, timezone_of(dialog_manager)),
-        "english": t("broadcast-english-yes" if draft.question_en else "broadcast-english-no"),
-        "document": (
-            t("broadcast-attachment-nothing")
-            if document is None
-            else t("broadcast-attachment-photo")
-            if document.kind == "photo"
-            else t("broadcast-attachment-document", name=esc(document.name or ""))
-        ),
-        "visibility": t(
-            "consult-staff-visible-yes"
-            if draft.answers_visible_to_staff
-            else "consult-staff-visible-no"
-        ),
-        "has_recipients": count > 0,
-        "nobody": count == 0,
     }
 
 

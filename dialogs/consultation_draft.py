@@ -10,6 +10,7 @@ import json
 import logging
 from dataclasses import replace
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery
@@ -25,16 +26,19 @@ from bot.services.consultations import (
 )
 from bot.services.members import MemberProfile
 from delivery.consultations import send_consultation
+from dialogs.broadcast_audience import audience_texts
 from dialogs.broadcast_draft import audience_of
 from dialogs.common import (
     bot_of,
     broadcasts_of,
+    esc,
     timezone_of,
     translations_of,
     translator,
     user_id,
 )
 from dialogs.composing import post_progress
+from dialogs.presenters import local_time
 from dialogs.states import ConsultCompose
 from storage.models import ConsultationKind, utcnow
 
@@ -252,3 +256,56 @@ async def post_progress_once(manager: DialogManager, broadcast_id: int) -> None:
     progress = await broadcasts_of(manager).progress(broadcast_id)
     if progress.progress_message_id is None and progress.total:
         await post_progress(manager, broadcast_id, manager.middleware_data["event_chat"].id)
+
+
+async def get_preview(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+    """The preview's summary under the message as members get it: kind, audience and its
+    count, closing time, English, document, visibility."""
+    t = translator(dialog_manager)
+    data = dialog_manager.dialog_data
+    allowed = await broadcasts_of(dialog_manager).allowed_associations(user_id(dialog_manager))
+    texts = await audience_texts(dialog_manager, allowed or ())
+    draft = draft_of(dialog_manager)
+    audience = draft.audience
+    if audience.associations or audience.oblasts or audience.roles:
+        summary = t(
+            "broadcast-audience-summary",
+            associations=texts["associations"],
+            oblasts=texts["oblasts"],
+            roles=texts["roles"],
+        )
+    elif allowed:
+        summary = t("consult-staff-audience-own-summary", own=texts["own"])
+    else:
+        summary = t("consult-staff-audience-everyone-summary")
+    count = int(data.get("count") or 0)
+    kind = t(f"consult-staff-kind-{draft.kind}")
+    if draft.kind == ConsultationKind.PRIORITIES:
+        kind = t(
+            "consult-staff-kind-priorities-summary",
+            max=draft.max_choices,
+            options=len(draft.options),
+        )
+    document = draft.document
+    return {
+        "title": esc(draft.title),
+        "kind": kind,
+        "count": count,
+        "audience": summary,
+        "closes": local_time(draft.closes_at, timezone_of(dialog_manager)),
+        "english": t("broadcast-english-yes" if draft.question_en else "broadcast-english-no"),
+        "document": (
+            t("broadcast-attachment-nothing")
+            if document is None
+            else t("broadcast-attachment-photo")
+            if document.kind == "photo"
+            else t("broadcast-attachment-document", name=esc(document.name or ""))
+        ),
+        "visibility": t(
+            "consult-staff-visible-yes"
+            if draft.answers_visible_to_staff
+            else "consult-staff-visible-no"
+        ),
+        "has_recipients": count > 0,
+        "nobody": count == 0,
+    }
