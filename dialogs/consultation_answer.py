@@ -81,7 +81,18 @@ async def _refused(
     message = callback.message
     if isinstance(error, ConsultationClosed) and message is not None:
         keyboard = closed_keyboard(i18n, consultation_id)
-        await show_buttons(bot, message.chat.id, message.message_id, keyboard, consultation_id)
+        # A message already showing the marker (closing replaced its buttons) is left alone:
+        # Telegram refuses an edit that changes nothing.
+        if not _shows(message, keyboard):
+            await show_buttons(bot, message.chat.id, message.message_id, keyboard, consultation_id)
+
+
+def _shows(message: object, keyboard: InlineKeyboardMarkup) -> bool:
+    """Whether the message (as the press reported it) shows exactly these buttons."""
+    shown = getattr(message, "reply_markup", None)
+    return isinstance(shown, InlineKeyboardMarkup) and shown.model_dump(
+        exclude_none=True
+    ) == keyboard.model_dump(exclude_none=True)
 
 
 async def _asked(

@@ -263,6 +263,29 @@ async def test_after_closing_the_buttons_say_so(app: App) -> None:
     assert await stored(app, view.id) == []
 
 
+async def test_a_stale_press_on_a_message_already_closed_edits_nothing(app: App) -> None:
+    """Closing replaced the buttons by the marker, but the member's client still had the old
+    ones: the press is refused, and the message (showing the marker) is not edited again,
+    which Telegram would refuse as "message is not modified"."""
+    await add_member(app, 2001)
+    view = await consult(app)
+    member = app.member(2001)
+    message = await delivered(app, member, view, "uk")
+    assert isinstance(message.reply_markup, InlineKeyboardMarkup)
+    support = message.reply_markup.inline_keyboard[0][0].callback_data or ""
+    assert await service(app).close(view.id)
+    shown = await press(member, message, "Підтримую")  # the marker is put in place once
+    assert isinstance(shown.reply_markup, InlineKeyboardMarkup)
+    assert labels(shown.reply_markup) == ["🔒 Консультацію завершено"]
+
+    calls = len(app.session.calls)
+    await press_data(member, shown, support)
+    assert last_answer(app).show_alert
+    assert last_answer(app).text == "Консультацію завершено: відповіді більше не приймаються."
+    assert not [c for c in app.session.calls[calls:] if isinstance(c, EditMessageReplyMarkup)]
+    assert await stored(app, view.id) == []
+
+
 async def test_members_not_asked_and_forged_buttons_are_refused(app: App) -> None:
     await add_member(app, 2001)
     await add_member(app, 2002, associations=("uaror",))
