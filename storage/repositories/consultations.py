@@ -118,6 +118,50 @@ async def was_asked(session: AsyncSession, consultation: Consultation, member_id
     return bool(await session.scalar(select(_asked(consultation.broadcast_id, member_id))))
 
 
+def _with_buttons(broadcast_ids: Sequence[int | None], member_id: Any) -> ColumnElement[bool]:
+    """A delivery row of those broadcasts (None: not written), to this member, that reached
+    them (a message id)."""
+    return and_(
+        BroadcastDelivery.broadcast_id.in_([i for i in broadcast_ids if i is not None]),
+        BroadcastDelivery.member_id == member_id,
+        BroadcastDelivery.message_id.is_not(None),
+    )
+
+
+def shown_buttons_filter(consultation: Consultation) -> ColumnElement[bool]:
+    """Members the question or the reminder reached who can still be reached: those whose
+    answer buttons the closing replaces. A condition on `Member` for the outbox."""
+    return and_(
+        exists(
+            select(BroadcastDelivery.id).where(
+                _with_buttons(
+                    (consultation.broadcast_id, consultation.reminder_broadcast_id), Member.id
+                )
+            )
+        ),
+        Member.reachable.is_(True),
+        Member.erased_at.is_(None),
+    )
+
+
+async def button_messages(
+    session: AsyncSession, broadcast_ids: Sequence[int | None], delivery_id: int
+) -> list[tuple[int, int]]:
+    """The (chat, message) pairs of these broadcasts (a consultation's question and reminder)
+    that reached the member of the outbox row `delivery_id`, the question's first."""
+    member_id = (
+        select(BroadcastDelivery.member_id)
+        .where(BroadcastDelivery.id == delivery_id)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(BroadcastDelivery.chat_id, BroadcastDelivery.message_id)
+        .where(_with_buttons(broadcast_ids, member_id))
+        .order_by(BroadcastDelivery.id)
+    )
+    return [(int(chat), int(message)) for chat, message in rows if message is not None]
+
+
 async def open_for_member(
     session: AsyncSession, member_id: int, now: datetime
 ) -> list[Consultation]:
@@ -386,7 +430,7 @@ async def tally(
 
 class AnswerData(NamedTuple):
     """An answer's columns as the results read them: plain rows, not ORM objects (the results
-    read thousands of answers, and loading them as objects was a third of their time)."""
+    read thousands of answers, and loading them as objects was a quarter of their time)."""
 
     choice: Any
     comment: str | None
