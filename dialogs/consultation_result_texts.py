@@ -255,9 +255,17 @@ async def results_files(
     t: Translator, results: Results, names: Names, tz: ZoneInfo
 ) -> tuple[bytes, bytes]:
     """The chart (PNG) and the spreadsheet (XLSX) of these results, drawn in threads."""
-    chart = await asyncio.to_thread(render_results_chart, results_chart_data(t, results, names))
-    sheet = await asyncio.to_thread(results_workbook, t, results, names, tz)
-    return chart, sheet
+    return await results_chart(t, results, names), await results_sheet(t, results, names, tz)
+
+
+async def results_chart(t: Translator, results: Results, names: Names) -> bytes:
+    """The chart (PNG) of these results, drawn in a thread."""
+    return await asyncio.to_thread(render_results_chart, results_chart_data(t, results, names))
+
+
+async def results_sheet(t: Translator, results: Results, names: Names, tz: ZoneInfo) -> bytes:
+    """The spreadsheet (XLSX) of these results, written in a thread."""
+    return await asyncio.to_thread(results_workbook, t, results, names, tz)
 
 
 def results_file_name(results: Results, extension: str) -> str:

@@ -27,8 +27,9 @@ from dialogs.common import (
 )
 from dialogs.consultation_result_texts import (
     render_results,
+    results_chart,
     results_file_name,
-    results_files,
+    results_sheet,
     sheet_caption,
 )
 from dialogs.states import ConsultResults
@@ -55,9 +56,12 @@ def _consultation_id(manager: DialogManager) -> int:
     return value if isinstance(value, int) else 0
 
 
-async def _results(manager: DialogManager) -> Results:
-    """The results as this viewer may see them now; ConsultationError when they may not."""
-    return await consultations_of(manager).results(_consultation_id(manager), user_id(manager))
+async def _results(manager: DialogManager, *, with_rows: bool = False) -> Results:
+    """The results as this viewer may see them now (the answers themselves only `with_rows`,
+    for the spreadsheet); ConsultationError when they may not."""
+    return await consultations_of(manager).results(
+        _consultation_id(manager), user_id(manager), with_rows=with_rows
+    )
 
 
 def _refusal(manager: DialogManager, error: ConsultationError) -> str:
@@ -89,22 +93,27 @@ async def on_refresh(callback: CallbackQuery, _button: Button, manager: DialogMa
 async def _send_file(callback: CallbackQuery, manager: DialogManager, chart: bool) -> None:
     t = translator(manager)
     try:
-        results = await _results(manager)
+        results = await _results(manager, with_rows=not chart)
     except ConsultationError as error:
         await answer(manager, callback, _refusal(manager, error), alert=True)
         return
-    png, xlsx = await results_files(t, results, _names(manager), timezone_of(manager))
-    bot, chat_id = bot_of(manager), user_id(manager)
+    bot, chat_id, names = bot_of(manager), user_id(manager), _names(manager)
     if chart:
         await bot.send_photo(
             chat_id,
-            BufferedInputFile(png, filename=results_file_name(results, "png")),
+            BufferedInputFile(
+                await results_chart(t, results, names),
+                filename=results_file_name(results, "png"),
+            ),
             caption=t("consult-results-chart-caption"),
         )
     else:
         await bot.send_document(
             chat_id,
-            BufferedInputFile(xlsx, filename=results_file_name(results, "xlsx")),
+            BufferedInputFile(
+                await results_sheet(t, results, names, timezone_of(manager)),
+                filename=results_file_name(results, "xlsx"),
+            ),
             caption=sheet_caption(t, results),
         )
     manager.show_mode = ShowMode.SEND  # the window again below the file, its buttons in reach

@@ -559,14 +559,17 @@ class ConsultationService:
             raise ConsultationError("not-allowed")
         return consultation, rights
 
-    async def results(self, consultation_id: int, viewer_telegram_id: int) -> Results:
+    async def results(
+        self, consultation_id: int, viewer_telegram_id: int, *, with_rows: bool = True
+    ) -> Results:
         """Live results for staff who may see them; `rows` only as `answers_visible_to_staff`
-        and the viewer's associations allow (admins: all)."""
+        and the viewer's associations allow (admins: all), and only `with_rows` (the window's
+        text needs none of the thousands of answers; the spreadsheet does)."""
         async with self.db.transaction() as session:
             consultation, rights = await self._viewable(
                 session, consultation_id, viewer_telegram_id
             )
-            return await self._results(session, consultation, rights)
+            return await self._results(session, consultation, rights if with_rows else None)
 
     async def summary(self, consultation_id: int) -> Results:
         """The aggregate results for the final summary in the staff groups: no individual
