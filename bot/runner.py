@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
@@ -116,6 +117,10 @@ async def run_bot(settings: Settings) -> None:
             update_log=update_log,
             services=services,
         )
+        # What start-up built (content, the search index, the routers and dialogs) lives as long
+        # as the process: frozen out of the collector's sight, a full collection walks only what
+        # updates make. Unfrozen, one took ~180 ms and struck one results view in five.
+        gc.freeze()
         workers = [
             asyncio.create_task(_run_broadcast_sender(settings, db, content)),
             asyncio.create_task(_run_digest_scheduler(settings, db, content, bot)),
