@@ -347,8 +347,13 @@ def hour_events(
             add(later, "comment", comment_call(member, rng.choice(COMMENTS)))
     for minute in range(1, int(HOUR // 60) + 1):
         at = minute * 60 / rush
-        add(at, "results staff", lambda: service.results(consultation_id, STAFF_ID))
-        add(at, "results admin", lambda: service.results(consultation_id, ADMIN_ID))
+        # What the live window reads: the figures and comments, not the answers themselves.
+        for name, viewer in (("results staff", STAFF_ID), ("results admin", ADMIN_ID)):
+            add(
+                at,
+                name,
+                lambda v=viewer: service.results(consultation_id, v, with_rows=False),
+            )
     return events
 
 
@@ -492,9 +497,16 @@ async def consultation_run(
     ):
         samples, statements, _ = await repeated(counter, 1, call)
         add(name, samples, statements, "")
-    for name, viewer in (("staff", STAFF_ID), ("admin", ADMIN_ID)):
+    for name, viewer, rows in (
+        ("staff, window", STAFF_ID, False),
+        ("staff, spreadsheet", STAFF_ID, True),
+        ("admin, window", ADMIN_ID, False),
+        ("admin, spreadsheet", ADMIN_ID, True),
+    ):
         samples, statements, results = await repeated(
-            counter, SUMMARY_REPEATS, lambda v=viewer: service.results(view.id, v)
+            counter,
+            SUMMARY_REPEATS,
+            lambda v=viewer, r=rows: service.results(view.id, v, with_rows=r),
         )
         detail = (
             f"{results.answered} answered of {results.asked}, "
