@@ -91,6 +91,15 @@ class SandboxRun:
         found = self.api(f"/api/chats/{chat_id}/messages?persona={persona_key}")
         return [m.get("text") or m.get("caption") or "" for m in found["messages"]]
 
+    def cards(self, persona_key: str, chat_id: int) -> list[str]:
+        """The group's cards: its texts but the closed consultation's final summary (its text,
+        chart and spreadsheet), which the bot posts once, on its own time, after the start."""
+        return [
+            text
+            for text in self.texts(persona_key, chat_id)
+            if "🏁" not in text and not text.startswith(("📊", "📎"))
+        ]
+
     def wait(self, what: str, check: Callable[[], bool], timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -148,13 +157,28 @@ def test_sandbox_seeds_answers_resets_and_stops(
     assert "first start: example data created" in first.output
 
     # The seeded cards are in the VAG group already, the announcement reached head-en.
-    cards = first.texts(OFFICER_VAG.key, VAG_GROUP)
+    cards = first.cards(OFFICER_VAG.key, VAG_GROUP)
     assert any("Підвезення учнів до опорного ліцею" in text for text in cards)
     assert any("Bridge on the road" in text and "у роботі" in text for text in cards)
     assert any("Як громаді оформити співфінансування" in text for text in cards)
     first.wait(
         "the announcement for head-en",
         lambda: any("Webinar" in t for t in first.texts(HEAD_EN.key, HEAD_EN.user_id)),
+    )
+    # The closed consultation's final summary reaches the group, the open one head-en.
+    first.wait(
+        "the closed consultation's summary",
+        lambda: any(
+            "🏁" in t and "Пріоритети асоціацій на 2027 рік" in t
+            for t in first.texts(OFFICER_VAG.key, VAG_GROUP)
+        ),
+    )
+    first.wait(
+        "the open consultation for head-en",
+        lambda: any(
+            "Consultation: Законопроєкт № 1234" in t
+            for t in first.texts(HEAD_EN.key, HEAD_EN.user_id)
+        ),
     )
 
     # The Ukrainian head, not registered, starts the bot and is asked for a language.
@@ -167,7 +191,7 @@ def test_sandbox_seeds_answers_resets_and_stops(
     # Reset: the chat is empty again, the cards are back once, the bot runs again.
     first.api("/api/reset", {"confirm": True})
     assert first.texts(HEAD_UK.key, HEAD_UK.user_id) == []
-    assert len(first.texts(OFFICER_VAG.key, VAG_GROUP)) == len(cards)
+    assert len(first.cards(OFFICER_VAG.key, VAG_GROUP)) == len(cards)
     first.wait_running()
 
     code, seconds = first.stop()
@@ -183,7 +207,7 @@ def test_sandbox_seeds_answers_resets_and_stops(
     second.wait_running()
     assert "first start" not in second.output
     assert "WARNING" in second.output and "anyone who can reach" in second.output
-    assert len(second.texts(OFFICER_VAG.key, VAG_GROUP)) == len(cards)
+    assert len(second.cards(OFFICER_VAG.key, VAG_GROUP)) == len(cards)
     code, _ = second.stop(signal.SIGINT)  # Ctrl+C
     assert code == 0, second.output
     assert "Traceback" not in second.output

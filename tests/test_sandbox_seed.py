@@ -4,20 +4,33 @@ nothing."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import Content
 from bot.sandbox.personas import STAFF_GROUPS, persona
-from bot.sandbox.seed import EXAMPLE_MEMBERS, seed
+from bot.sandbox.seed import CLOSED_CONSULTATION, EXAMPLE_MEMBERS, seed
 from bot.services.broadcasts import BroadcastService
+from bot.services.consultations import ConsultationService
 from bot.services.hromadas import HromadaDirectory
 from bot.services.members import MemberService
 from bot.services.reports import ReportService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from storage.db import Database
-from storage.models import AdminUnit, Base, Question, QuestionAnswer, Report, ReportSupporter
+from storage.models import (
+    AdminUnit,
+    Base,
+    ConsultationKind,
+    ConsultationStatus,
+    Question,
+    QuestionAnswer,
+    Report,
+    ReportSupporter,
+    utcnow,
+)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +106,25 @@ async def test_seed_makes_every_feature_ready_to_try(db: Database, content: Cont
     progress = await BroadcastService(db).progress(summary.broadcasts[0])
     assert progress.total == 4
     news = await BroadcastService(db).news_for(persona("head-en").user_id)
-    assert len(news) == 1
+    # ... and the closed consultation's outcome, named by its title.
+    assert [item.consultation_title for item in news] == [CLOSED_CONSULTATION.title, None]
+
+    # The heads' consultations: head-en finds the open one in the menu (two example answers
+    # so far); an officer sees its results; the closed one has its outcome published.
+    opened, closed = summary.consultations
+    consultations = ConsultationService(db)
+    assert [c.id for c in await consultations.open_for(persona("head-en").user_id)] == [opened]
+    assert await consultations.my_answer(persona("head-en").user_id, opened) is None
+    results = await consultations.results(opened, persona("officer-vag").user_id)
+    assert results.consultation.kind == ConsultationKind.POSITION
+    assert results.consultation.audience.roles == ("hromada_head",)
+    assert results.asked == 5  # head-en and the four example members (one unverified)
+    assert results.answered == 2 and results.options["amend"].members == 1
+    assert timedelta(days=4) < results.consultation.closes_at - utcnow() <= timedelta(days=5)
+    done = await consultations.results(closed, persona("officer-aotg").user_id)
+    assert done.consultation.status == ConsultationStatus.CLOSED
+    assert done.answered == 3 and done.consultation.outcome_broadcast_id is not None
+    assert done.options["0"].members == 2
 
 
 async def test_seeding_again_adds_nothing(db: Database, content: Content) -> None:

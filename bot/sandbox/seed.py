@@ -3,7 +3,9 @@
 After `seed()` the database has the schema, the associations, the shipped КАТОТТГ codifier, the
 three staff groups bound, each officer persona granted staff of their association, head-en
 registered and verified (head-uk is left to register), and a few example members from different
-oblasts with reports, questions and one announcement, so every feature can be tried at once.
+oblasts with reports, questions, one announcement and two consultations of the hromada heads (one
+open with a couple of answers, one closed with its outcome published), so every feature can be
+tried at once.
 
 Idempotent: every step either checks what is there or goes through the services' request keys,
 so a seed cut short by a crash is simply run again, and a second run changes nothing. Nothing
@@ -13,11 +15,13 @@ sandbox runner and the bot process (see bot/sandbox/runner.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 from bot.app import Content, migrate_and_sync
 from bot.sandbox.personas import PERSONAS, STAFF_GROUPS, FullName, Persona, persona
 from bot.services.broadcasts import Announcement, Audience, BroadcastService
+from bot.services.consultations import ConsultationDraft, ConsultationService, Option, Position
 from bot.services.hromadas import HromadaDirectory
 from bot.services.katottg import import_shipped_codifier
 from bot.services.members import MemberService, RegistrationForm
@@ -27,7 +31,7 @@ from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from bot.services.verification import VerificationService
 from storage.db import Database
-from storage.models import StaffRole
+from storage.models import ConsultationKind, StaffRole, utcnow
 
 KEY = "sandbox-seed"  # the prefix of every request key the seed uses
 
@@ -79,6 +83,7 @@ class SeedSummary:
     reports: list[str] = field(default_factory=list)  # reference numbers
     questions: list[int] = field(default_factory=list)
     broadcasts: list[int] = field(default_factory=list)
+    consultations: list[int] = field(default_factory=list)  # the open one, then the closed one
 
 
 HEAD_EN = persona("head-en")
@@ -258,6 +263,55 @@ ANNOUNCEMENT = Announcement(
     audience=Audience(),
 )
 
+HEADS = Audience(roles=("hromada_head",))
+OPEN_CONSULTATION = ConsultationDraft(
+    title="Законопроєкт № 1234 про ставки місцевих податків",
+    question_uk=(
+        "Чи підтримуєте ви <b>законопроєкт № 1234</b>, який зменшує частку ПДФО, що лишається "
+        "громадам, з 64 % до 60 %, і водночас дозволяє громадам самим встановлювати ставку "
+        "туристичного збору?"
+    ),
+    question_en=(
+        "Do you support <b>draft law No. 1234</b>, which cuts the share of personal income tax "
+        "left to hromadas from 64 % to 60 % and lets hromadas set the tourist tax themselves?"
+    ),
+    kind=ConsultationKind.POSITION,
+    closes_at=utcnow(),  # set when seeding: five days ahead
+    audience=HEADS,
+)
+OPEN_ANSWERS: tuple[tuple[int, str, str | None], ...] = (
+    (730_001, Position.SUPPORT, None),
+    (730_003, Position.AMEND, "Залишити громадам 64 % ПДФО, а туристичний збір підтримуємо."),
+)
+CLOSED_CONSULTATION = ConsultationDraft(
+    title="Пріоритети асоціацій на 2027 рік",
+    question_uk="Які питання асоціації мають обстоювати перед урядом у 2027 році насамперед?",
+    question_en="Which issues should the associations raise with the government first in 2027?",
+    kind=ConsultationKind.PRIORITIES,
+    closes_at=utcnow(),  # set when seeding: a day ahead, then closed early
+    options=(
+        Option("Фінансова спроможність громад", "Hromadas' finances"),
+        Option("Відновлення інфраструктури", "Restoring infrastructure"),
+        Option("Освіта й підвезення учнів", "Schools and school transport"),
+        Option("Земельні питання", "Land issues"),
+    ),
+    max_choices=2,
+    audience=HEADS,
+)
+CLOSED_ANSWERS: tuple[tuple[int, list[int], str | None], ...] = (
+    (730_001, [0, 2], None),
+    (730_002, [0, 3], "Без передачі земель громади не можуть планувати розвиток."),
+    (730_003, [1], None),
+)
+OUTCOME_UK = (
+    "<b>Пріоритети на 2027 рік</b>: більшість громад, що відповіли, назвала першим "
+    "фінансову спроможність громад. Асоціації внесуть це до спільного звернення до уряду."
+)
+OUTCOME_EN = (
+    "<b>Priorities for 2027</b>: most hromadas that answered put their finances first. The "
+    "associations will include it in their joint letter to the government."
+)
+
 
 async def seed(db: Database, content: Content) -> SeedSummary:
     """Bring the sandbox's database to its first-start state; safe to run again."""
@@ -285,11 +339,13 @@ async def seed(db: Database, content: Content) -> SeedSummary:
         progress_locale=admin.language_code,
         request_key=f"{KEY}:announcement-1",
     )
+    consultations = await _consult(db, admin_ids)
     return SeedSummary(
         members=len(EXAMPLE_MEMBERS) + 1,
         reports=reports,
         questions=questions,
         broadcasts=[broadcast.broadcast_id],
+        consultations=consultations,
     )
 
 
@@ -386,3 +442,48 @@ async def _ask_questions(db: Database, admin_ids: frozenset[int]) -> list[int]:
             # The example exchange happened before the sandbox began: the member had it.
             await service.mark_delivered(receipt.answer_id, True)
     return ids
+
+
+async def _consult(db: Database, admin_ids: frozenset[int]) -> list[int]:
+    """The heads' two consultations: one open for five days with a couple of example answers,
+    one closed early with its outcome published (its summary goes to the staff groups when the
+    bot starts). Every step is keyed, or changes nothing the second time."""
+    admin = persona("admin")
+    service = ConsultationService(db, admin_ids)
+    now = utcnow()
+    opened = await service.create(
+        admin.user_id,
+        admin.full_name,
+        replace(OPEN_CONSULTATION, closes_at=now + timedelta(days=5)),
+        progress_chat_id=admin.user_id,
+        progress_locale=admin.language_code,
+        request_key=f"{KEY}:consultation-1",
+    )
+    for member, position, comment in OPEN_ANSWERS:
+        await service.answer(
+            member, opened.id, position, comment, request_key=f"{KEY}:consultation-1:{member}"
+        )
+    closed = await service.create(
+        admin.user_id,
+        admin.full_name,
+        replace(CLOSED_CONSULTATION, closes_at=now + timedelta(days=1)),
+        progress_chat_id=admin.user_id,
+        progress_locale=admin.language_code,
+        request_key=f"{KEY}:consultation-2",
+    )
+    for member, chosen, comment in CLOSED_ANSWERS:
+        await service.answer(
+            member, closed.id, chosen, comment, request_key=f"{KEY}:consultation-2:{member}"
+        )
+    await service.close(closed.id, actor_telegram_id=admin.user_id)
+    await service.publish_outcome(
+        admin.user_id,
+        admin.full_name,
+        closed.id,
+        OUTCOME_UK,
+        OUTCOME_EN,
+        request_key=f"{KEY}:consultation-2:outcome",
+        progress_chat_id=admin.user_id,
+        progress_locale=admin.language_code,
+    )
+    return [opened.id, closed.id]
