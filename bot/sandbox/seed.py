@@ -15,6 +15,7 @@ sandbox runner and the bot process (see bot/sandbox/runner.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -279,7 +280,9 @@ OPEN_CONSULTATION = ConsultationDraft(
     closes_at=utcnow(),  # set when seeding: five days ahead
     audience=HEADS,
 )
-OPEN_ANSWERS: tuple[tuple[int, str, str | None], ...] = (
+# (member, a position or the chosen options, a comment)
+Answer = tuple[int, str | list[int], str | None]
+OPEN_ANSWERS: tuple[Answer, ...] = (
     (730_001, Position.SUPPORT, None),
     (730_003, Position.AMEND, "Залишити громадам 64 % ПДФО, а туристичний збір підтримуємо."),
 )
@@ -298,7 +301,7 @@ CLOSED_CONSULTATION = ConsultationDraft(
     max_choices=2,
     audience=HEADS,
 )
-CLOSED_ANSWERS: tuple[tuple[int, list[int], str | None], ...] = (
+CLOSED_ANSWERS: tuple[Answer, ...] = (
     (730_001, [0, 2], None),
     (730_002, [0, 3], "Без передачі земель громади не можуть планувати розвиток."),
     (730_003, [1], None),
@@ -451,39 +454,34 @@ async def _consult(db: Database, admin_ids: frozenset[int]) -> list[int]:
     admin = persona("admin")
     service = ConsultationService(db, admin_ids)
     now = utcnow()
-    opened = await service.create(
-        admin.user_id,
-        admin.full_name,
-        replace(OPEN_CONSULTATION, closes_at=now + timedelta(days=5)),
-        progress_chat_id=admin.user_id,
-        progress_locale=admin.language_code,
-        request_key=f"{KEY}:consultation-1",
+    examples: tuple[tuple[ConsultationDraft, timedelta, Sequence[Answer]], ...] = (
+        (OPEN_CONSULTATION, timedelta(days=5), OPEN_ANSWERS),
+        (CLOSED_CONSULTATION, timedelta(days=1), CLOSED_ANSWERS),
     )
-    for member, position, comment in OPEN_ANSWERS:
-        await service.answer(
-            member, opened.id, position, comment, request_key=f"{KEY}:consultation-1:{member}"
+    ids = []
+    for number, (draft, ahead, answers) in enumerate(examples, 1):
+        key = f"{KEY}:consultation-{number}"
+        view = await service.create(
+            admin.user_id,
+            admin.full_name,
+            replace(draft, closes_at=now + ahead),
+            progress_chat_id=admin.user_id,
+            progress_locale=admin.language_code,
+            request_key=key,
         )
-    closed = await service.create(
-        admin.user_id,
-        admin.full_name,
-        replace(CLOSED_CONSULTATION, closes_at=now + timedelta(days=1)),
-        progress_chat_id=admin.user_id,
-        progress_locale=admin.language_code,
-        request_key=f"{KEY}:consultation-2",
-    )
-    for member, chosen, comment in CLOSED_ANSWERS:
-        await service.answer(
-            member, closed.id, chosen, comment, request_key=f"{KEY}:consultation-2:{member}"
-        )
-    await service.close(closed.id, actor_telegram_id=admin.user_id)
+        for member, choice, comment in answers:
+            await service.answer(member, view.id, choice, comment, request_key=f"{key}:{member}")
+        ids.append(view.id)
+    closed = ids[-1]
+    await service.close(closed, actor_telegram_id=admin.user_id)
     await service.publish_outcome(
         admin.user_id,
         admin.full_name,
-        closed.id,
+        closed,
         OUTCOME_UK,
         OUTCOME_EN,
         request_key=f"{KEY}:consultation-2:outcome",
         progress_chat_id=admin.user_id,
         progress_locale=admin.language_code,
     )
-    return [opened.id, closed.id]
+    return ids
