@@ -40,7 +40,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import AssociationInfo
 from bot.i18n import Translations
@@ -56,12 +56,12 @@ from bot.services.broadcasts import (
 )
 from bot.services.consultations import ConsultationView, view_of
 from delivery.announcements import send_announcement
-from delivery.consultations import send_consultation
+from delivery.consultations import mark_closed, send_consultation
 from delivery.leases import holder_is_gone, new_holder
 from delivery.pacing import Clock, Pacer, RealClock
 from delivery.progress import edit_progress_message
 from storage.db import Database
-from storage.models import BroadcastPurpose, BroadcastStatus, DeliveryStatus
+from storage.models import BroadcastPurpose, BroadcastStatus, ConsultationStatus, DeliveryStatus
 from storage.repositories import broadcasts as repo
 from storage.repositories import consultations as consultations_repo
 
@@ -357,13 +357,25 @@ class BroadcastSender:
                 consultation = None
                 if broadcast.consultation_id is not None:
                     consultation = await consultations_repo.get(session, broadcast.consultation_id)
-                if consultation is not None and broadcast.purpose in _ASKING:
+                if consultation is not None and broadcast.purpose in _OF_CONSULTATION:
                     self._consultations[broadcast.id] = view_of(consultation)
                 title = consultation.title if consultation is not None else None
                 self._items[broadcast.id] = news_item_from_row(broadcast, title)
+            await self._refresh_open(session, {row.broadcast_id for row in chosen} - missing)
         self._lease_checked = mono
         self.stats.claims += len(chosen)
         return chosen
+
+    async def _refresh_open(self, session: AsyncSession, broadcast_ids: set[int]) -> None:
+        """Consultations cached as open are read again: a question claimed after staff closed
+        it early goes out closed (the closing broadcast replaced only the buttons sent)."""
+        for broadcast_id in broadcast_ids:
+            cached = self._consultations.get(broadcast_id)
+            if cached is None or cached.status != ConsultationStatus.OPEN:
+                continue
+            fresh = await consultations_repo.get(session, cached.id)
+            if fresh is not None:
+                self._consultations[broadcast_id] = view_of(fresh)
 
     async def _deliver(self, row: repo.ClaimedRow, slot: float) -> None:
         delay = slot - self.clock.monotonic()
@@ -411,7 +423,7 @@ class BroadcastSender:
         item = self._items[row.broadcast_id]
         self.stats.send_started.append((self.clock.monotonic(), row.chat_id))
         try:
-            message = await self._send_item(row, item)
+            message_id = await self._send_item(row, item)
         except TelegramRetryAfter as error:
             return self._too_many(row, float(error.retry_after))
         except TelegramForbiddenError as error:
@@ -422,8 +434,12 @@ class BroadcastSender:
             # Any other 400 (a file id Telegram no longer knows, say) fails the same way again.
             return _Outcome(DeliveryStatus.FAILED, error=_short(error))
         except TelegramNetworkError as error:
-            if isinstance(error.__cause__, aiohttp.ClientConnectorError):
-                # Nothing reached Telegram: safe to try again.
+            if (
+                isinstance(error.__cause__, aiohttp.ClientConnectorError)
+                or item.purpose == BroadcastPurpose.CLOSING
+            ):
+                # Nothing reached Telegram, or only the "closed" marker, which put twice is
+                # still put once: safe to try again.
                 return self._retry(row, error)
             # A timeout or a dropped connection after the request went out: Telegram may have
             # delivered it, and trying again could deliver it twice.
@@ -439,16 +455,19 @@ class BroadcastSender:
             return self._retry(row, error)
         except TelegramAPIError as error:
             return self._retry(row, error)
-        return _Outcome(DeliveryStatus.SENT, message_id=message.message_id)
+        return _Outcome(DeliveryStatus.SENT, message_id=message_id)
 
-    async def _send_item(self, row: repo.ClaimedRow, item: NewsItem) -> Message:
-        """A consultation's question or reminder with its answer buttons; anything else (an
-        announcement, a consultation's outcome) as an announcement."""
+    async def _send_item(self, row: repo.ClaimedRow, item: NewsItem) -> int | None:
+        """A consultation's question or reminder with its answer buttons, its closing as the
+        "closed" marker put on them; anything else (an announcement, a consultation's outcome)
+        as an announcement. The id of the message sent (or of the first one marked)."""
         consultation = self._consultations.get(row.broadcast_id)
+        if item.purpose == BroadcastPurpose.CLOSING:
+            return None if consultation is None else await self._mark_closed(row, consultation)
         if consultation is not None:
             now = self.clock.now()
             reminder = item.purpose == BroadcastPurpose.REMINDER
-            return await send_consultation(
+            message = await send_consultation(
                 self.bot,
                 row.chat_id,
                 consultation,
@@ -458,15 +477,51 @@ class BroadcastSender:
                 now=now,
                 request_timeout=self.request_timeout,
             )
-        return await send_announcement(
-            self.bot,
-            row.chat_id,
-            item,
-            row.locale,
-            self.translations,
-            self.associations,
-            request_timeout=self.request_timeout,
-        )
+        else:
+            message = await send_announcement(
+                self.bot,
+                row.chat_id,
+                item,
+                row.locale,
+                self.translations,
+                self.associations,
+                request_timeout=self.request_timeout,
+            )
+        return message.message_id
+
+    async def _mark_closed(
+        self, row: repo.ClaimedRow, consultation: ConsultationView
+    ) -> int | None:
+        """The "closed" marker on each message that carried the answer buttons to this member
+        (the question, the reminder), in their language; the first one's id. Messages with
+        nothing left to edit count as done. A second message waits for a slot of its own, of
+        the global pace and of the chat's."""
+        async with self.db.transaction() as session:
+            shown = await consultations_repo.button_messages(
+                session, (consultation.broadcast_id, consultation.reminder_broadcast_id), row.id
+            )
+        for index, (chat_id, message_id) in enumerate(shown):
+            if index:
+                await self._another_slot(chat_id)
+            await mark_closed(
+                self.bot,
+                chat_id,
+                message_id,
+                consultation.id,
+                row.locale,
+                self.translations,
+                request_timeout=self.request_timeout,
+            )
+        return shown[0][1] if shown else None
+
+    async def _another_slot(self, chat_id: int) -> None:
+        """Wait for one more call's slot within a send: the global pace's and the chat's."""
+        mono = self.clock.monotonic()
+        slot = max(self.pacer.take(mono), self._chat_free_at.get(chat_id, mono))
+        self._chat_free_at[chat_id] = slot + self.per_chat_interval
+        if slot > mono:
+            await self.clock.sleep(slot - mono)
+        await self._admit()
 
     def _too_many(self, row: repo.ClaimedRow, retry_after: float) -> _Outcome:
         mono = self.clock.monotonic()
@@ -615,8 +670,13 @@ class BroadcastSender:
             )
 
 
-# The purposes sent with the answer buttons.
-_ASKING = (BroadcastPurpose.CONSULTATION, BroadcastPurpose.REMINDER)
+# The purposes the sender needs the consultation for: those sent with the answer buttons, and
+# the closing that replaces them.
+_OF_CONSULTATION = (
+    BroadcastPurpose.CONSULTATION,
+    BroadcastPurpose.REMINDER,
+    BroadcastPurpose.CLOSING,
+)
 
 
 def _short(error: Exception) -> str:

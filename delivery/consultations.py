@@ -4,7 +4,8 @@ and by the staff compose preview, so the preview is exactly what members get.
 
 A document goes first, on its own with the title as its caption, then the text with the answer
 buttons: the question may be longer than a caption's 1024 characters, and the buttons belong
-on the message a member replies to with a comment."""
+on the message a member replies to with a comment. Once it closed, the sender's closing
+broadcast puts the "closed" marker in place of those buttons (`mark_closed`)."""
 
 from __future__ import annotations
 
@@ -132,6 +133,42 @@ async def show_buttons(
         )
     except TelegramBadRequest as error:
         _not_edited(consultation_id, error)
+
+
+# Telegram's answers when a closed marker has nothing to replace: it is there already, the member
+# deleted the message, or the message can no longer be edited.
+NOTHING_TO_EDIT = (
+    "message is not modified",
+    "message to edit not found",
+    "message can't be edited",
+)
+
+
+async def mark_closed(
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    consultation_id: int,
+    locale: str,
+    translations: Translations,
+    *,
+    request_timeout: int | None = None,
+) -> bool:
+    """Replace a delivered question's (or reminder's) answer buttons with the "closed" marker,
+    in the member's language; False when there was nothing to edit. Other errors propagate:
+    the outbox decides about them."""
+    try:
+        await bot.edit_message_reply_markup(
+            chat_id=chat_id,
+            message_id=message_id,
+            reply_markup=closed_keyboard(translations.get(locale), consultation_id),
+            request_timeout=request_timeout,
+        )
+    except TelegramBadRequest as error:
+        if not any(part in error.message.lower() for part in NOTHING_TO_EDIT):
+            raise
+        return False
+    return True
 
 
 def _not_edited(consultation_id: int, error: TelegramBadRequest) -> None:

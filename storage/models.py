@@ -747,6 +747,9 @@ class BroadcastPurpose(enum.StrEnum):
     CONSULTATION = "consultation"  # the question, with the answer buttons
     REMINDER = "reminder"  # the question again, to those asked who have not answered
     OUTCOME = "outcome"  # the consolidated position, to everyone asked
+    # No message: the answer buttons of the question and the reminder a member got are
+    # replaced by the "closed" marker once the consultation closed.
+    CLOSING = "closing"
 
 
 class ConsultationKind(enum.StrEnum):

@@ -486,7 +486,11 @@ class BroadcastService:
         """One announcement of this member's News; None when it is not theirs."""
         async with self.db.transaction() as session:
             broadcast = await repo.get_broadcast(session, broadcast_id)
-            if broadcast is None or broadcast.status == BroadcastStatus.CANCELLED:
+            if (
+                broadcast is None
+                or broadcast.status == BroadcastStatus.CANCELLED
+                or broadcast.purpose not in repo.NEWS_PURPOSES
+            ):
                 return None
             items = await self._addressed(session, telegram_id, [broadcast])
         return items[0] if items else None

@@ -11,9 +11,10 @@ count them apart) and members who muted announcements too (a question is not new
 Exactly once: the reminder and the outcome are each a broadcast whose id is written into the
 consultation only while still empty, in the transaction that writes the broadcast, so a second
 process's attempt rolls back whole; closing and the summary claim are conditional updates that
-only one caller wins. The final summary is posted per staff group by
-`consultation_worker.py` (a claim per group, taken over when its process died); `claim_summary`
-then marks the consultation done. Knows nothing of Telegram."""
+only one caller wins, and the one that closes writes the closing broadcast (the answer buttons
+members got replaced by the "closed" marker) in the same transaction. The final summary is
+posted per staff group by `consultation_worker.py` (a claim per group, taken over when its
+process died); `claim_summary` then marks the consultation done. Knows nothing of Telegram."""
 
 from __future__ import annotations
 
@@ -902,7 +903,9 @@ class ConsultationService:
 
     async def close(self, consultation_id: int, *, actor_telegram_id: int | None = None) -> bool:
         """Close it (the worker at `closes_at`, or staff early); True for the one call that
-        did. Staff: the author, an admin, or staff of its associations."""
+        did. Staff: the author, an admin, or staff of its associations. The same transaction
+        writes the closing broadcast: one outbox row per member the question or the reminder
+        reached, whose answer buttons the sender then replaces by the "closed" marker."""
         now = self.clock()
         async with self.db.transaction() as session:
             consultation = await repo.get(session, consultation_id)
@@ -914,13 +917,26 @@ class ConsultationService:
                     raise ConsultationError("not-allowed")
             closed = await repo.close(session, consultation.id, now)
             if closed:
+                # Read again under our write: a reminder written meanwhile is in it now.
+                consultation = await repo.get(session, consultation.id) or consultation
+                closing = await self._follow_up(
+                    session,
+                    consultation,
+                    BroadcastPurpose.CLOSING,
+                    repo.shown_buttons_filter(consultation),
+                    now,
+                )
                 await add_event(
                     session,
                     actor_id=actor_telegram_id,
                     action="consultation.closed",
                     subject_type="consultation",
                     subject_id=consultation.id,
-                    after={"early": now < consultation.closes_at},
+                    after={
+                        "early": now < consultation.closes_at,
+                        "closing_broadcast_id": closing.id,
+                        "buttons_closed": closing.recipients,
+                    },
                 )
             return closed
 
@@ -1007,8 +1023,8 @@ class ConsultationService:
         progress: tuple[int | None, str] = (None, "uk"),
         request_key: str | None = None,
     ) -> Broadcast:
-        """A reminder or outcome broadcast of this consultation, to those `condition` picks
-        (kept, done at once, when nobody is left)."""
+        """A reminder, outcome or closing broadcast of this consultation, to those `condition`
+        picks (kept, done at once, when nobody is left)."""
         author_id, author_name = author or (
             consultation.author_telegram_id,
             consultation.author_name,

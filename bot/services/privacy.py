@@ -29,7 +29,7 @@ from bot.services.staff import StaffService
 from bot.services.staff_chats import CardRef
 from storage.db import Database
 from storage.fsm import delete_user_records
-from storage.models import AuditEvent, Member, utcnow
+from storage.models import AuditEvent, BroadcastPurpose, Member, utcnow
 from storage.repositories import consultations as consultations_repo
 from storage.repositories import members as members_repo
 from storage.repositories import privacy as repo
@@ -324,6 +324,8 @@ class PrivacyService:
                         "finished_at": _time(delivery.finished_at),
                     }
                     for delivery, broadcast in deliveries
+                    # A closing only changed the buttons of a message listed here already.
+                    if broadcast.purpose != BroadcastPurpose.CLOSING
                 ],
                 "consultation_answers": [
                     {

@@ -257,6 +257,11 @@ async def open_rows(session: AsyncSession, broadcast_id: int) -> int:
     )
 
 
+# What News lists: announcements and consultations' outcomes (a question and its reminder are
+# in the consultations menu; a closing is no message at all).
+NEWS_PURPOSES = (BroadcastPurpose.ANNOUNCEMENT, BroadcastPurpose.OUTCOME)
+
+
 async def recent_broadcasts(session: AsyncSession, limit: int) -> list[Broadcast]:
     """The latest announcements that were not cancelled, newest first (a consultation's
     outcome among them; its question and reminder are found in the consultations menu)."""
@@ -264,7 +269,7 @@ async def recent_broadcasts(session: AsyncSession, limit: int) -> list[Broadcast
         select(Broadcast)
         .where(
             Broadcast.status != BroadcastStatus.CANCELLED,
-            Broadcast.purpose.in_([BroadcastPurpose.ANNOUNCEMENT, BroadcastPurpose.OUTCOME]),
+            Broadcast.purpose.in_(NEWS_PURPOSES),
         )
         .order_by(Broadcast.id.desc())
         .limit(limit)
