@@ -437,6 +437,10 @@ async def test_individual_answers_only_to_staff_of_the_members_associations(
     uaror = await service.results(consultation_id, UAROR)
     assert who(uaror.rows) == {"Голова 2003", "Голова 2004", "Голова 2005"}
     assert vag.options == admin.options  # the aggregate is everyone's
+    # The results window reads the figures and comments only; the rows are the spreadsheet's.
+    window = await service.results(consultation_id, ADMIN, with_rows=False)
+    assert window.rows is None
+    assert (window.options, window.comments) == (admin.options, admin.comments)
     # Staff of an association it did not ask, and members: not at all.
     assert await error_code(service.results(consultation_id, AOTG)) == "not-allowed"
     assert await error_code(service.results(consultation_id, 2001)) == "not-allowed"
