@@ -34,7 +34,7 @@ from bot.services.text_input import InvalidInput, require_words, strip_format
 from dialogs.broadcast_audience import (
     allowed_associations,
     associations_window,
-    audience_texts,
+    audience_summary,
     audience_window,
     oblasts_window,
     roles_window,
@@ -46,7 +46,6 @@ from dialogs.broadcast_draft import (
     after_step,
     announcement_of,
     as_sent,
-    audience_of,
     back_button,
     on_back,
     on_back_to_preview,
@@ -72,6 +71,7 @@ from dialogs.composing import (
     attachment_buttons,
     attachment_inputs,
     attachment_of,
+    attachment_text,
     post_progress,
     staff_command_router,
 )
@@ -135,27 +135,10 @@ async def get_preview(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
     t = translator(dialog_manager)
     data = dialog_manager.dialog_data
     allowed = await allowed_associations(dialog_manager) or ()
-    texts = await audience_texts(dialog_manager, allowed)
     attachment = data.get("attachment") or {}
-    if attachment.get("kind") == "photo":
-        attached = t("broadcast-attachment-photo")
-    elif attachment.get("kind") == "document":
-        attached = t("broadcast-attachment-document", name=esc(attachment.get("name") or ""))
-    else:
-        attached = t("broadcast-attachment-nothing")
+    attached = attachment_text(t, attachment.get("kind"), attachment.get("name"))
     count = int(data.get("count") or 0)
-    audience = audience_of(dialog_manager)
-    if audience.associations or audience.oblasts or audience.roles:
-        summary = t(
-            "broadcast-audience-summary",
-            associations=texts["associations"],
-            oblasts=texts["oblasts"],
-            roles=texts["roles"],
-        )
-    elif allowed:
-        summary = t("broadcast-audience-own-summary", own=texts["own"])
-    else:
-        summary = t("broadcast-audience-everyone-summary")
+    summary = await audience_summary(dialog_manager, allowed, "broadcast")
     return {
         "count": count,
         "audience": summary,

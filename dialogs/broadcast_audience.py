@@ -75,6 +75,24 @@ def _oblast_names(manager: DialogManager, codes: Sequence[str], locale: str) -> 
     return ", ".join(oblast_name(o, locale) for o in oblasts if o.code in codes)
 
 
+async def audience_summary(manager: DialogManager, allowed: tuple[str, ...], prefix: str) -> str:
+    """The audience in one line for a preview: the filters chosen, else all of the author's own
+    associations (`<prefix>-audience-own-summary`), else everyone (`-everyone-summary`)."""
+    t = translator(manager)
+    texts = await audience_texts(manager, allowed)
+    audience = audience_of(manager)
+    if audience.associations or audience.oblasts or audience.roles:
+        return t(
+            "broadcast-audience-summary",
+            associations=texts["associations"],
+            oblasts=texts["oblasts"],
+            roles=texts["roles"],
+        )
+    if allowed:
+        return t(f"{prefix}-audience-own-summary", own=texts["own"])
+    return t(f"{prefix}-audience-everyone-summary")
+
+
 async def audience_texts(manager: DialogManager, allowed: tuple[str, ...]) -> dict[str, str]:
     """The current audience in words, filter by filter."""
     t = translator(manager)

@@ -20,7 +20,7 @@ from aiogram_dialog.widgets.kbd.button import OnClick
 
 from bot.i18n import Translator
 from bot.services.broadcasts import ATTACHMENT_MAX_BYTES, DOCUMENT_EXTENSIONS, BroadcastService
-from dialogs.common import Tr, bot_of, broadcasts_of, translations_of, translator
+from dialogs.common import Tr, bot_of, broadcasts_of, esc, translations_of, translator
 
 logger = logging.getLogger(__name__)
 
@@ -116,3 +116,12 @@ async def post_progress(manager: DialogManager, broadcast_id: int, chat_id: int)
         )
     except Exception:
         logger.exception("broadcast %s: progress message not posted", broadcast_id)
+
+
+def attachment_text(t: Translator, kind: str | None, name: str | None) -> str:
+    """The preview's line on what goes with the text: a photo, a named document, or nothing."""
+    if kind == "photo":
+        return t("broadcast-attachment-photo")
+    if kind == "document":
+        return t("broadcast-attachment-document", name=esc(name or ""))
+    return t("broadcast-attachment-nothing")

@@ -26,7 +26,7 @@ from bot.services.consultations import (
 )
 from bot.services.members import MemberProfile
 from delivery.consultations import send_consultation
-from dialogs.broadcast_audience import audience_texts
+from dialogs.broadcast_audience import audience_summary
 from dialogs.broadcast_draft import audience_of
 from dialogs.common import (
     bot_of,
@@ -37,7 +37,7 @@ from dialogs.common import (
     translator,
     user_id,
 )
-from dialogs.composing import post_progress
+from dialogs.composing import attachment_text, post_progress
 from dialogs.presenters import local_time
 from dialogs.states import ConsultCompose
 from storage.models import ConsultationKind, utcnow
@@ -264,20 +264,8 @@ async def get_preview(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
     t = translator(dialog_manager)
     data = dialog_manager.dialog_data
     allowed = await broadcasts_of(dialog_manager).allowed_associations(user_id(dialog_manager))
-    texts = await audience_texts(dialog_manager, allowed or ())
+    summary = await audience_summary(dialog_manager, allowed or (), "consult-staff")
     draft = draft_of(dialog_manager)
-    audience = draft.audience
-    if audience.associations or audience.oblasts or audience.roles:
-        summary = t(
-            "broadcast-audience-summary",
-            associations=texts["associations"],
-            oblasts=texts["oblasts"],
-            roles=texts["roles"],
-        )
-    elif allowed:
-        summary = t("consult-staff-audience-own-summary", own=texts["own"])
-    else:
-        summary = t("consult-staff-audience-everyone-summary")
     count = int(data.get("count") or 0)
     kind = t(f"consult-staff-kind-{draft.kind}")
     if draft.kind == ConsultationKind.PRIORITIES:
@@ -294,12 +282,8 @@ async def get_preview(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
         "audience": summary,
         "closes": local_time(draft.closes_at, timezone_of(dialog_manager)),
         "english": t("broadcast-english-yes" if draft.question_en else "broadcast-english-no"),
-        "document": (
-            t("broadcast-attachment-nothing")
-            if document is None
-            else t("broadcast-attachment-photo")
-            if document.kind == "photo"
-            else t("broadcast-attachment-document", name=esc(document.name or ""))
+        "document": attachment_text(
+            t, document.kind if document else None, document.name if document else None
         ),
         "visibility": t(
             "consult-staff-visible-yes"
