@@ -21,6 +21,7 @@ from bot.services.consultation_types import (
     REMINDER_LEAD,
     ConsultationError,
     Document,
+    attachment_fields,
     outcome_problems,
     view_of,
 )
@@ -227,9 +228,7 @@ class ConsultationFollowUps(ConsultationViews):
                 author_name=author_name,
                 text_uk=text_uk,
                 text_en=text_en,
-                attachment_kind=document.kind if document else None,
-                attachment_file_id=document.file_id if document else None,
-                attachment_name=document.name if document else None,
+                **attachment_fields(document),
                 urgent=False,
                 audience=consultation.audience,
                 status=BroadcastStatus.SENDING,

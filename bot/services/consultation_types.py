@@ -92,6 +92,15 @@ class Document:
     size: int | None = None  # as Telegram reports it, when known
 
 
+def attachment_fields(document: Document | None) -> dict[str, Any]:
+    """A broadcast's (or an announcement's) attachment columns for the document, or for none."""
+    return {
+        "attachment_kind": document.kind if document else None,
+        "attachment_file_id": document.file_id if document else None,
+        "attachment_name": document.name if document else None,
+    }
+
+
 @dataclass(frozen=True)
 class ConsultationDraft:
     """A consultation as composed; `question_*` are HTML like announcements' texts."""
@@ -266,9 +275,7 @@ def consultation_problems(
     as_announcement = Announcement(
         text_uk=render(draft, "uk"),
         text_en=render(draft, "en"),
-        attachment_kind=document.kind if document else None,
-        attachment_file_id=document.file_id if document else None,
-        attachment_name=document.name if document else None,
+        **attachment_fields(document),
         urgent=False,
         audience=draft.audience,
         attachment_size=document.size if document else None,
@@ -315,9 +322,7 @@ def outcome_problems(
     announcement = Announcement(
         text_uk=text_uk,
         text_en=text_en,
-        attachment_kind=document.kind if document else None,
-        attachment_file_id=document.file_id if document else None,
-        attachment_name=document.name if document else None,
+        **attachment_fields(document),
         urgent=False,
         audience=audience or Audience(),
         attachment_size=document.size if document else None,
