@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT, visible_length, visible_text
 from bot.services.request_keys import once_per_key
+from bot.services.row_views import view_of
 from bot.services.staff import Rights, StaffService
 from bot.services.text_input import has_words
 from storage.db import Database
@@ -578,18 +579,11 @@ def _check_manage(rights: Rights, broadcast: Broadcast) -> None:
 
 
 def news_item_from_row(row: Broadcast, consultation_title: str | None = None) -> NewsItem:
-    return NewsItem(
+    return view_of(
+        NewsItem,
+        row,
         broadcast_id=row.id,
-        created_at=row.created_at,
-        urgent=row.urgent,
-        text_uk=row.text_uk,
-        text_en=row.text_en,
-        attachment_kind=row.attachment_kind,
-        attachment_file_id=row.attachment_file_id,
-        attachment_name=row.attachment_name,
         audience=Audience.from_json(row.audience),
-        purpose=row.purpose,
-        consultation_id=row.consultation_id,
         consultation_title=consultation_title,
     )
 
