@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
+import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -207,6 +209,12 @@ monitor = OutageMonitor()
 
 
 # ---------------------------------------------------------------------------------- workers
+
+
+def worker_holder() -> str:
+    """Who a background worker's claims name: this machine, this process, a random part (two
+    workers of one process tell themselves apart)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 class WorkerBackoff:

@@ -17,11 +17,11 @@ from bot.services.digest_chart import (
     DPI,
     NEW_COLOR,
     OPEN_COLOR,
+    PYPLOT_LOCK,
     RESOLVED_COLOR,
     WIDTH_INCHES,
-    _lock,
-    _pyplot,
     png_of,
+    pyplot,
 )
 
 # The first series (all associations) in the digest's blue, each association after it.
@@ -42,8 +42,8 @@ class ResultsChartData:
 
 def render_results_chart(data: ResultsChartData) -> bytes:
     """The chart as PNG bytes: 1200 pixels wide, large type."""
-    with _lock:
-        plt = _pyplot()
+    with PYPLOT_LOCK:
+        plt = pyplot()
         bars = max(1, len(data.options)) * max(1, len(data.series))
         figure, axis = plt.subplots(
             figsize=(WIDTH_INCHES, max(4.5, 0.32 * bars + 2.2)),

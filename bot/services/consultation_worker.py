@@ -29,9 +29,9 @@ from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.outage import WorkerBackoff
+from bot.outage import WorkerBackoff, worker_holder
 from bot.services.consultations import ConsultationService
-from bot.services.digests import SendOutcome, _holder
+from bot.services.digests import SendOutcome
 from bot.services.staff_chats import BoundChat, StaffChatService
 from storage.db import Database
 from storage.models import ConsultationSummary, utcnow
@@ -67,7 +67,7 @@ class ConsultationWorker:
     post: SummaryPoster
     association_codes: Sequence[str]  # every association: a consultation that asked them all
     interval: float = CHECK_INTERVAL
-    holder: str = field(default_factory=lambda: _holder())
+    holder: str = field(default_factory=worker_holder)
     clock: Callable[[], datetime] = utcnow
     outage_backoff: WorkerBackoff = field(
         default_factory=lambda: WorkerBackoff("consultation worker")

@@ -25,7 +25,7 @@ CATEGORIES_SHOWN = 11  # every category the rules have today; more are summed as
 LABEL_WIDTH = 28  # characters per line of a category name
 
 # pyplot keeps global state: one chart at a time per process.
-_lock = threading.Lock()
+PYPLOT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class ChartData:
     open_by_category: Sequence[tuple[str, int]]  # category name, open reports; most first
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -62,8 +62,8 @@ def _categories(data: ChartData) -> list[tuple[str, int]]:
 
 def render_chart(data: ChartData) -> bytes:
     """The chart as PNG bytes: 1200 pixels wide, large type."""
-    with _lock:
-        plt = _pyplot()
+    with PYPLOT_LOCK:
+        plt = pyplot()
         categories = _categories(data)
         bars_height = max(2.5, 0.55 * len(categories) + 1.2)
         figure, (days_axis, category_axis) = plt.subplots(

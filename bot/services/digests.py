@@ -28,9 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
-import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -40,7 +37,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from bot.metrics import DIGEST_RUNS
-from bot.outage import WorkerBackoff
+from bot.outage import WorkerBackoff, worker_holder
 from bot.services.digest_schedule import (
     JOINT,
     Schedule,
@@ -390,7 +387,7 @@ class DigestScheduler:
     send: DigestSender
     admin_ids: frozenset[int] = frozenset()
     interval: float = CHECK_INTERVAL
-    holder: str = field(default_factory=lambda: _holder())
+    holder: str = field(default_factory=worker_holder)
     clock: Callable[[], datetime] = utcnow
     outage_backoff: WorkerBackoff = field(default_factory=lambda: WorkerBackoff("digests"))
 
@@ -576,7 +573,3 @@ class DigestScheduler:
             "sent" if outcome.sent else f"failed: {outcome.error}",
         )
         return RunResult(target, run_id, outcome)
-
-
-def _holder() -> str:
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"

@@ -31,9 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
-import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time, timedelta
@@ -42,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.outage import WorkerBackoff
+from bot.outage import WorkerBackoff, worker_holder
 from bot.services import privacy
 from bot.settings import Settings
 from storage.db import Database
@@ -336,7 +333,7 @@ class RetentionJob:
     at: time = RUN_AT
     interval: float = CHECK_INTERVAL
     claim_timeout: timedelta = CLAIM_TIMEOUT
-    holder: str = field(default_factory=lambda: _holder())
+    holder: str = field(default_factory=worker_holder)
     clock: Callable[[], datetime] = utcnow
     outage_backoff: WorkerBackoff = field(default_factory=lambda: WorkerBackoff("retention job"))
 
@@ -440,7 +437,3 @@ class RetentionJob:
             )
         logger.info("retention run %s done: %s", run_id, counts.summary())
         return counts
-
-
-def _holder() -> str:
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
