@@ -29,6 +29,7 @@ from bot.services.consultation_types import (
     view_of,
 )
 from bot.services.members import ROLES
+from bot.services.row_views import view_of as row_view
 from bot.services.staff import Rights, StaffService
 from storage.db import Database
 from storage.models import (
@@ -154,14 +155,12 @@ class ConsultationViews:
                 for key in self._group_keys(group, view, respondents)
             )
         comments = tuple(
-            CommentRow(
-                stored_choice(row.choice),
-                row.comment or "",
-                tuple(row.association_codes or ()),
-                row.oblast_code,
-                row.role,
-                row.verified,
-                row.updated_at,
+            row_view(
+                CommentRow,
+                row,
+                choice=stored_choice(row.choice),
+                comment=row.comment or "",
+                association_codes=tuple(row.association_codes or ()),
             )
             for row in await repo.commented(session, consultation.id)
         )
@@ -199,18 +198,11 @@ class ConsultationViews:
             return None
         scope = None if rights.is_admin else sorted(rights.staff_of)
         return tuple(
-            AnswerRow(
-                member_name=row.member_name,
+            row_view(
+                AnswerRow,
+                row,
                 choice=stored_choice(row.choice),
-                comment=row.comment,
                 association_codes=tuple(row.association_codes or ()),
-                oblast_code=row.oblast_code,
-                role=row.role,
-                hromada_code=row.hromada_code,
-                hromada_text=row.hromada_text,
-                verified=row.verified,
-                created_at=row.created_at,
-                updated_at=row.updated_at,
             )
             for row in await repo.answer_rows(session, consultation.id, scope)
         )
