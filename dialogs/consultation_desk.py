@@ -470,9 +470,7 @@ def consultation_outcome_dialog() -> Dialog:
                 SwitchTo(Tr("broadcast-back"), id="back_en", state=ConsultOutcome.text_en),
                 OUTCOME_CANCEL,
             ),
-            MessageInput(
-                on_outcome_document, content_types=[ContentType.PHOTO, ContentType.DOCUMENT]
-            ),
+            # A photo or document is taken; anything else is answered by the same handler.
             MessageInput(on_outcome_document, content_types=ContentType.ANY),
             state=ConsultOutcome.document,
             getter=get_outcome,
