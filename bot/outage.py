@@ -235,6 +235,8 @@ class WorkerBackoff:
             else:
                 backoff.succeeded()
             await asyncio.sleep(interval)
+
+    `repeat` is that loop, for the workers that need nothing else of it.
     """
 
     def __init__(
@@ -278,6 +280,34 @@ class WorkerBackoff:
             self.outages.answered(dependency)
         self._seen.clear()
         self.failures = 0
+
+    async def repeat(
+        self,
+        step: Callable[[], Awaitable[object]],
+        interval: float,
+        on_error: Callable[[Exception], None],
+        *,
+        proves_recovery: Callable[[], bool] = lambda: True,
+    ) -> None:
+        """A worker's loop until cancelled: `step` now, then every `interval` seconds. An outage
+        error is waited out and the step tried again; any other goes to `on_error` (which logs
+        it) and the loop goes on. `proves_recovery`, asked before each step, says whether its
+        success ends an outage (a step that does not touch the database proves nothing)."""
+        while True:
+            reaches_database = proves_recovery()
+            try:
+                await step()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                # The database unreachable: logged once, retried from a second to a minute.
+                if await self.waited_out(error):
+                    continue
+                on_error(error)
+            else:
+                if reaches_database:
+                    self.succeeded()
+            await asyncio.sleep(interval)
 
 
 # ---------------------------------------------------------------------------------- updates

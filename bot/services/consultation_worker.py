@@ -20,7 +20,6 @@ that refused it (the bot removed) is recorded `failed` with the error, not tried
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.outage import WorkerBackoff, worker_holder
 from bot.services.consultations import ConsultationService
-from bot.services.digests import SendOutcome
+from bot.services.digests import NO_BOUND_GROUP, SendOutcome, outcome_of
 from bot.services.staff_chats import BoundChat, StaffChatService
 from storage.db import Database
 from storage.models import ConsultationSummary, utcnow
@@ -97,19 +96,11 @@ class ConsultationWorker:
         """Check at once (what came due while no process ran goes out on start), then every
         `interval` seconds."""
         logger.info("consultation worker started as %s", self.holder)
-        while True:
-            try:
-                await self.check()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                # The database unreachable: logged once, retried from a second to a minute.
-                if await self.outage_backoff.waited_out(error):
-                    continue
-                logger.exception("consultation check failed")
-            else:
-                self.outage_backoff.succeeded()
-            await asyncio.sleep(self.interval)
+        await self.outage_backoff.repeat(
+            self.check,
+            self.interval,
+            lambda error: logger.exception("consultation check failed"),
+        )
 
     async def _summaries(self, consultation_id: int) -> list[SummaryResult]:
         """Post to every group not yet claimed; mark the summary done once all are settled."""
@@ -164,13 +155,9 @@ class ConsultationWorker:
                 ):
                     continue
                 if chat is None:
+                    unbound = SendOutcome(False, None, NO_BOUND_GROUP)
                     await repo.finish_summary(
-                        session,
-                        run.id,
-                        status="failed",
-                        sent_chat_id=None,
-                        error="no bound group",
-                        sent_at=None,
+                        session, run.id, sent_chat_id=None, **unbound.finished(now)
                     )
                     continue
             logger.warning("consultation summary %s taken over from %s", run.id, run.claimed_by)
@@ -178,26 +165,20 @@ class ConsultationWorker:
         return taken
 
     async def _post(self, run_id: int, consultation_id: int, chat: BoundChat) -> SummaryResult:
-        try:
-            outcome = await self.post(consultation_id, chat)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            logger.exception("consultation summary %s not made or posted", run_id)
-            outcome = SendOutcome(False, chat.chat_id, type(error).__name__)
+        outcome = await outcome_of(
+            lambda: self.post(consultation_id, chat),
+            chat.chat_id,
+            "consultation summary %s not made or posted",
+            run_id,
+        )
         async with self.db.transaction() as session:
             await repo.finish_summary(
-                session,
-                run_id,
-                status="sent" if outcome.sent else "failed",
-                sent_chat_id=outcome.chat_id,
-                error=outcome.error[:200] if outcome.error else None,
-                sent_at=self.clock() if outcome.sent else None,
+                session, run_id, sent_chat_id=outcome.chat_id, **outcome.finished(self.clock())
             )
         logger.info(
             "consultation %s summary to chat %s: %s",
             consultation_id,
             outcome.chat_id,
-            "sent" if outcome.sent else f"failed: {outcome.error}",
+            outcome.described(),
         )
         return SummaryResult(consultation_id, chat.chat_id, run_id, outcome)

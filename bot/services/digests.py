@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
+from typing import Protocol, TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -356,13 +356,55 @@ def _schedule_json(schedule: Schedule) -> dict[str, object]:
 # ------------------------------------------------------------------------------ sending
 
 
+class FinishedFields(TypedDict):
+    """The columns a sent or failed run is finished with (beside the chat, named per table)."""
+
+    status: str
+    error: str | None
+    sent_at: datetime | None
+
+
 @dataclass(frozen=True)
 class SendOutcome:
-    """What became of one digest: `chat_id` where it went (after a migration, the new id)."""
+    """What became of one digest (or consultation summary): `chat_id` where it went (after a
+    migration, the new id)."""
 
     sent: bool
     chat_id: int | None
     error: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "sent" if self.sent else "failed"
+
+    def described(self) -> str:
+        """For the log: "sent", or "failed: " and the error."""
+        return "sent" if self.sent else f"failed: {self.error}"
+
+    def finished(self, now: datetime) -> FinishedFields:
+        """The run's row as this outcome leaves it (the error cut to the column's size)."""
+        return FinishedFields(
+            status=self.status,
+            error=self.error[:200] if self.error else None,
+            sent_at=now if self.sent else None,
+        )
+
+
+NO_BOUND_GROUP = "no bound group"  # the error of a run whose group was unbound meanwhile
+
+
+async def outcome_of(
+    send: Callable[[], Awaitable[SendOutcome]], chat_id: int | None, failure: str, run_id: int
+) -> SendOutcome:
+    """What `send` returns; an exception it raises (other than cancellation) is logged with
+    `failure` % run_id and becomes a failed outcome naming the exception's type."""
+    try:
+        return await send()
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:
+        logger.exception(failure, run_id)
+        return SendOutcome(False, chat_id, type(error).__name__)
 
 
 class DigestSender(Protocol):
@@ -456,26 +498,21 @@ class DigestScheduler:
         """Check at once (missed digests go out on start), then every `interval` seconds."""
         logger.info("digest scheduler started as %s", self.holder)
         first = True
-        while True:
-            try:
-                results = await self.check()
-                if first or results:
-                    logger.info(
-                        "digest check done: %d sent, %d failed",
-                        sum(r.outcome.sent for r in results),
-                        sum(not r.outcome.sent for r in results),
-                    )
-                first = False
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                # The database unreachable: logged once, retried from a second to a minute.
-                if await self.outage_backoff.waited_out(error):
-                    continue
-                logger.exception("digest check failed")
-            else:
-                self.outage_backoff.succeeded()
-            await asyncio.sleep(self.interval)
+
+        async def step() -> None:
+            nonlocal first
+            results = await self.check()
+            if first or results:
+                logger.info(
+                    "digest check done: %d sent, %d failed",
+                    sum(r.outcome.sent for r in results),
+                    sum(not r.outcome.sent for r in results),
+                )
+            first = False
+
+        await self.outage_backoff.repeat(
+            step, self.interval, lambda error: logger.exception("digest check failed")
+        )
 
     async def _period_start(
         self, target: Target, end: datetime, schedule: Schedule, *, on_slot: bool
@@ -528,13 +565,9 @@ class DigestScheduler:
             async with self.db.transaction() as session:
                 if target is None:  # the group was unbound meanwhile
                     if await repo.take_over(session, run.id, run.claimed_at, self.holder, now):
+                        unbound = SendOutcome(False, run.chat_id, NO_BOUND_GROUP)
                         await repo.finish_run(
-                            session,
-                            run.id,
-                            status="failed",
-                            chat_id=run.chat_id,
-                            error="no bound group",
-                            sent_at=None,
+                            session, run.id, chat_id=run.chat_id, **unbound.finished(now)
                         )
                     continue
                 if not await repo.take_over(session, run.id, run.claimed_at, self.holder, now):
@@ -546,30 +579,24 @@ class DigestScheduler:
     async def _deliver(
         self, run_id: int, target: Target, start: datetime, end: datetime
     ) -> RunResult:
-        try:
+        async def build_and_send() -> SendOutcome:
             digest = await self.builder.build(target.key, start, end, now=self.clock())
-            outcome = await self.send(target, digest)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            logger.exception("digest run %s not built or sent", run_id)
-            outcome = SendOutcome(False, target.chat_id, type(error).__name__)
+            return await self.send(target, digest)
+
+        outcome = await outcome_of(
+            build_and_send, target.chat_id, "digest run %s not built or sent", run_id
+        )
         async with self.db.transaction() as session:
             await repo.finish_run(
-                session,
-                run_id,
-                status="sent" if outcome.sent else "failed",
-                chat_id=outcome.chat_id,
-                error=outcome.error[:200] if outcome.error else None,
-                sent_at=self.clock() if outcome.sent else None,
+                session, run_id, chat_id=outcome.chat_id, **outcome.finished(self.clock())
             )
-        DIGEST_RUNS.labels(result="sent" if outcome.sent else "failed").inc()
+        DIGEST_RUNS.labels(result=outcome.status).inc()
         logger.info(
             "digest run %s (%s/%s) to chat %s: %s",
             run_id,
             target.key,
             target.association_code,
             outcome.chat_id,
-            "sent" if outcome.sent else f"failed: {outcome.error}",
+            outcome.described(),
         )
         return RunResult(target, run_id, outcome)

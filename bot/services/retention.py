@@ -350,23 +350,15 @@ class RetentionJob:
 
     async def run(self) -> None:
         logger.info("retention job started as %s, daily at %s", self.holder, self.at)
-        while True:
-            # Before the hour a check does not touch the database: it proves no recovery.
-            reaches_database = self._due(self.clock())
-            try:
-                await self.check()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                # The database unreachable: logged once, retried from a second to a minute.
-                if await self.outage_backoff.waited_out(error):
-                    continue
-                # Only the type: an SQL error's text may carry the values it was given.
-                logger.error("retention check failed: %s", type(error).__name__)
-            else:
-                if reaches_database:
-                    self.outage_backoff.succeeded()
-            await asyncio.sleep(self.interval)
+
+        def failed(error: Exception) -> None:
+            # Only the type: an SQL error's text may carry the values it was given.
+            logger.error("retention check failed: %s", type(error).__name__)
+
+        # Before the hour a check does not touch the database: it proves no recovery.
+        await self.outage_backoff.repeat(
+            self.check, self.interval, failed, proves_recovery=lambda: self._due(self.clock())
+        )
 
     def _due(self, now: datetime) -> bool:
         return now.astimezone(self.tz).time() >= self.at
