@@ -22,15 +22,11 @@ from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, StartMode
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
-from aiogram_dialog.widgets.text import Multi
+from aiogram_dialog.widgets.kbd import Button, Row
 
-from bot.services.broadcasts import (
-    BroadcastError,
-)
+from bot.services.broadcasts import BroadcastError
 from bot.services.members import MemberProfile
-from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT, visible_text
-from bot.services.text_input import InvalidInput, require_words, strip_format
+from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT
 from dialogs.broadcast_audience import (
     allowed_associations,
     associations_window,
@@ -48,9 +44,9 @@ from dialogs.broadcast_draft import (
     as_sent,
     back_button,
     on_back,
-    on_back_to_preview,
     problems_of,
     refuse_rights,
+    to_preview,
     too_long,
 )
 from dialogs.common import (
@@ -66,17 +62,21 @@ from dialogs.common import (
 )
 from dialogs.composing import (
     ATTACHMENT_MAX_MB,
-    BAD_ATTACHMENT,
     DOCUMENT_KINDS,
     attachment_buttons,
     attachment_inputs,
     attachment_of,
     attachment_text,
+    english_buttons,
     post_progress,
+    preview_windows,
+    refuse_file,
+    refused_file,
     staff_command_router,
+    typed_text,
 )
 from dialogs.states import BroadcastCompose
-from dialogs.widgets import edit_picker, menu_window
+from dialogs.widgets import menu_window
 
 logger = logging.getLogger(__name__)
 
@@ -152,17 +152,14 @@ async def get_preview(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
     }
 
 
-async def get_edit_items(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    t = translator(dialog_manager)
-    return {"fields": [(step, t(f"broadcast-edit-{step.replace('_', '-')}")) for step in STEPS]}
-
-
 async def get_created(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     data = dialog_manager.dialog_data
     return {"id": str(data.get("broadcast_id", "")), "count": int(data.get("recipients") or 0)}
 
 
 # ---------------------------------------------------------------------------------------- callbacks
+
+OTHER_ATTACHMENT = "broadcast-attachment-refused"
 
 
 async def start_compose(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
@@ -181,15 +178,9 @@ async def on_start(_start_data: Any, manager: DialogManager) -> None:
 
 
 async def on_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    t = translator(manager)
     step = "text_en" if manager.current_context().state == BroadcastCompose.text_en else "text_uk"
-    # Formatting stays as Telegram sent it; invisible characters go.
-    text = strip_format(message.html_text).strip()
-    try:
-        require_words(visible_text(text))
-    except InvalidInput as error:
-        refusal = "broadcast-text-empty" if error.code == "empty" else "input-no-letters"
-        await refuse_input(message, manager, t(refusal))
+    text = await typed_text(message, manager, "broadcast-text-empty")
+    if text is None:
         return
     try:
         composed = announcement_of(manager)
@@ -209,6 +200,7 @@ async def on_text(message: Message, _widget: MessageInput, manager: DialogManage
         message_id = (
             "broadcast-caption-too-long" if candidate.attachment_kind else "broadcast-text-too-long"
         )
+        t = translator(manager)
         await refuse_input(message, manager, t(message_id, length=worst.length, limit=worst.limit))
         return
     manager.dialog_data[step] = text
@@ -230,10 +222,9 @@ async def on_skip_english(
 
 
 async def on_attachment(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    t = translator(manager)
     attachment = attachment_of(message)
     if attachment is None:
-        await on_other_attachment(message, _widget, manager)
+        await refuse_file(message, manager, OTHER_ATTACHMENT)
         return
     try:
         candidate = await as_sent(
@@ -250,15 +241,7 @@ async def on_attachment(message: Message, _widget: MessageInput, manager: Dialog
         await refuse_rights(manager)
         return
     problems = problems_of(manager, candidate)
-    if any(p.code in BAD_ATTACHMENT for p in problems):
-        name = esc(attachment["name"] or "")
-        text = t(
-            "broadcast-attachment-bad-document",
-            name=name,
-            kinds=DOCUMENT_KINDS,
-            max_mb=ATTACHMENT_MAX_MB,
-        )
-        await refuse_input(message, manager, text)
+    if await refused_file(message, manager, attachment, (p.code for p in problems)):
         return
     manager.dialog_data["attachment"] = attachment
     if too_long(problems):
@@ -270,15 +253,6 @@ async def on_attachment(message: Message, _widget: MessageInput, manager: Dialog
         await manager.switch_to(BroadcastCompose.too_long)
         return
     await after_step(manager, "attachment")
-
-
-async def on_other_attachment(
-    message: Message, _widget: MessageInput, manager: DialogManager
-) -> None:
-    text = translator(manager)(
-        "broadcast-attachment-refused", kinds=DOCUMENT_KINDS, max_mb=ATTACHMENT_MAX_MB
-    )
-    await refuse_input(message, manager, text)
 
 
 async def on_no_attachment(
@@ -397,11 +371,7 @@ text_uk_window = _step(
     "text_uk",
     back=Button(Tr("broadcast-back"), id="back_text_uk", on_click=on_back, when="returnable"),
 )
-text_en_window = _step(
-    "text_en",
-    Button(Tr("broadcast-skip"), id="en_skip", on_click=on_skip_english, when="no_en"),
-    Button(Tr("broadcast-text-en-remove"), id="en_remove", on_click=on_skip_english, when="has_en"),
-)
+text_en_window = _step("text_en", *english_buttons(on_skip_english))
 attachment_window = _step(
     "attachment",
     Tr("broadcast-attachment-current-photo", when="has_photo"),
@@ -409,7 +379,7 @@ attachment_window = _step(
     *attachment_buttons(
         "attachment", on_keep_attachment, on_no_attachment, "broadcast-attachment-none"
     ),
-    inputs=attachment_inputs(on_attachment, on_other_attachment),
+    inputs=attachment_inputs(on_attachment, OTHER_ATTACHMENT),
 )
 
 
@@ -441,32 +411,8 @@ urgent_window = _step(
 )
 
 
-preview_window = Window(
-    Multi(
-        Tr("broadcast-preview"),
-        Tr("broadcast-preview-ready", when="has_recipients"),
-        Tr("broadcast-preview-empty", when="nobody"),
-        sep="\n\n",
-    ),
-    Button(Tr("broadcast-confirm"), id="confirm", on_click=on_confirm, when="has_recipients"),
-    Row(
-        SwitchTo(Tr("broadcast-edit"), id="to_edit", state=BroadcastCompose.edit),
-        CANCEL,
-    ),
-    USE_BUTTONS,
-    state=BroadcastCompose.preview,
-    getter=get_preview,
-)
-
-
-edit_window = Window(
-    Tr("broadcast-edit-prompt"),
-    edit_picker(STEPS, BroadcastCompose),
-    Button(Tr("broadcast-back-preview"), id="back_preview", on_click=on_back_to_preview),
-    CANCEL,
-    USE_BUTTONS,
-    state=BroadcastCompose.edit,
-    getter=get_edit_items,
+preview_window, edit_window = preview_windows(
+    "broadcast", BroadcastCompose, STEPS, get_preview, on_confirm, to_preview, CANCEL
 )
 
 

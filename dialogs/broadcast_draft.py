@@ -7,12 +7,10 @@ Every answer lives in dialog_data as plain JSON, so a composition survives a res
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
-from aiogram.exceptions import TelegramAPIError
+from aiogram import Bot
 from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.kbd import Button
@@ -20,20 +18,9 @@ from aiogram_dialog.widgets.kbd import Button
 from bot.services.broadcasts import Announcement, Audience, BroadcastError, announcement_problems
 from delivery.announcements import send_announcement
 from dialogs.announcement_texts import announcement_renderer
-from dialogs.common import (
-    Tr,
-    answer,
-    associations_of,
-    bot_of,
-    broadcasts_of,
-    open_menu,
-    translations_of,
-    translator,
-    user_id,
-)
+from dialogs.common import Tr, associations_of, broadcasts_of, translations_of, user_id
+from dialogs.composing import cancel_button, show_preview, step_before
 from dialogs.states import BroadcastCompose
-
-logger = logging.getLogger(__name__)
 
 # The steps in order, each answered in the window of the same name.
 STEPS = ("text_uk", "text_en", "attachment", "audience", "urgent")
@@ -113,17 +100,6 @@ async def after_fix(manager: DialogManager) -> None:
         await manager.switch_to(getattr(BroadcastCompose, resume))
 
 
-def _fingerprint(announcement: Announcement) -> str:
-    fields = {
-        "uk": announcement.text_uk,
-        "en": announcement.text_en,
-        "file": announcement.attachment_file_id,
-        "urgent": announcement.urgent,
-        "audience": announcement.audience.as_json(),
-    }
-    return json.dumps(fields, ensure_ascii=False, sort_keys=True)
-
-
 async def to_preview(manager: DialogManager) -> None:
     """Send the announcement as members will get it (each language present), then the
     preview window with the recipient count below it."""
@@ -143,35 +119,21 @@ async def to_preview(manager: DialogManager) -> None:
         await manager.switch_to(BroadcastCompose.too_long)
         return
     data["count"] = count
-    fingerprint = _fingerprint(announcement)
-    if data.get("previewed") == fingerprint:
-        # Nothing changed since the copies above were sent: only the window again.
-        await manager.switch_to(BroadcastCompose.preview)
-        return
-    t = translator(manager)
-    bot = bot_of(manager)
-    chat_id: int = manager.middleware_data["event_chat"].id
+
+    async def send_copy(bot: Bot, chat_id: int, locale: str) -> None:
+        await send_announcement(
+            bot, chat_id, announcement, locale, translations_of(manager), associations_of(manager)
+        )
+
+    shown = {
+        "uk": announcement.text_uk,
+        "en": announcement.text_en,
+        "file": announcement.attachment_file_id,
+        "urgent": announcement.urgent,
+        "audience": announcement.audience.as_json(),
+    }
     locales = ("uk", "en") if announcement.text_en else ("uk",)
-    try:
-        intro = "broadcast-preview-intro-both" if len(locales) > 1 else "broadcast-preview-intro"
-        await bot.send_message(chat_id, t(intro))
-        for locale in locales:
-            await send_announcement(
-                bot,
-                chat_id,
-                announcement,
-                locale,
-                translations_of(manager),
-                associations_of(manager),
-            )
-    except TelegramAPIError as error:
-        logger.warning("broadcast preview not sent: %s", type(error).__name__)
-        await bot.send_message(chat_id, t("broadcast-preview-failed"))
-        data["previewed"] = None
-        await manager.switch_to(BroadcastCompose.edit, show_mode=ShowMode.SEND)
-        return
-    data["previewed"] = fingerprint
-    await manager.switch_to(BroadcastCompose.preview, show_mode=ShowMode.SEND)
+    await show_preview(manager, BroadcastCompose, "broadcast", shown, locales, send_copy)
 
 
 # ---------------------------------------------------------------------------------------- callbacks
@@ -185,23 +147,10 @@ async def on_back(_callback: CallbackQuery, button: Button, manager: DialogManag
     if manager.dialog_data.get("fixing"):
         await manager.switch_to(BroadcastCompose.too_long)
         return
-    current = (button.widget_id or "").removeprefix("back_")
-    index = STEPS.index(current) if current in STEPS else 1
-    await manager.switch_to(getattr(BroadcastCompose, STEPS[max(index - 1, 0)]))
+    await manager.switch_to(getattr(BroadcastCompose, step_before(STEPS, button)))
 
 
-async def on_back_to_preview(
-    _callback: CallbackQuery, _button: Button, manager: DialogManager
-) -> None:
-    await to_preview(manager)
-
-
-async def on_cancel(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    await answer(manager, callback, translator(manager)("broadcast-cancelled"))
-    await open_menu(callback, button, manager)
-
-
-CANCEL = Button(Tr("broadcast-cancel"), id="cancel", on_click=on_cancel)
+CANCEL = cancel_button("broadcast-cancelled")
 
 
 def back_button(step: str) -> Button:

@@ -1,26 +1,46 @@
 """What the composing dialogs (an announcement, a consultation and its outcome) share: the
-command that opens them for staff, the photo-or-document step, and the progress message posted
-once the outbox is written."""
+command that opens them for staff, the typed text and the photo-or-document steps, the way back
+and out, the preview sent as members will get it with its windows, and the progress message
+posted once the outbox is written."""
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, Protocol
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.enums import ContentType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.state import State
-from aiogram.types import Message
-from aiogram_dialog import DialogManager, StartMode
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.input.base import MessageHandlerFunc
-from aiogram_dialog.widgets.kbd import Button
+from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 from aiogram_dialog.widgets.kbd.button import OnClick
+from aiogram_dialog.widgets.text import Multi
 
 from bot.i18n import Translator
 from bot.services.broadcasts import ATTACHMENT_MAX_BYTES, DOCUMENT_EXTENSIONS, BroadcastService
-from dialogs.common import Tr, bot_of, broadcasts_of, esc, translations_of, translator
+from bot.services.message_limits import visible_text
+from bot.services.text_input import InvalidInput, require_words, strip_format
+from dialogs.common import (
+    USE_BUTTONS,
+    Tr,
+    Window,
+    answer,
+    bot_of,
+    broadcasts_of,
+    esc,
+    open_menu,
+    refuse_input,
+    translations_of,
+    translator,
+)
+from dialogs.widgets import edit_picker
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +50,14 @@ DOCUMENT_KINDS = ", ".join(extension.upper() for extension in DOCUMENT_EXTENSION
 ATTACHMENT_MAX_MB = ATTACHMENT_MAX_BYTES // (1024 * 1024)
 
 
-BAD_ATTACHMENT = ("unsupported-attachment", "file-too-large")
+class Previewed(Protocol):
+    """A composition's states group, as far as its preview goes."""
+
+    preview: State
+    edit: State
+
+
+BAD_ATTACHMENT = frozenset({"unsupported-attachment", "file-too-large"})
 
 
 def attachment_of(message: Message) -> dict[str, Any] | None:
@@ -90,14 +117,164 @@ def attachment_buttons(
     )
 
 
+async def refuse_file(
+    message: Message, manager: DialogManager, refusal_id: str, name: str | None = None
+) -> None:
+    """Refuse what was sent for the file step with `refusal_id`, which names the kinds and the
+    size taken (and the file's `name`); the step is asked again."""
+    t = translator(manager)
+    text = t(refusal_id, name=esc(name or ""), kinds=DOCUMENT_KINDS, max_mb=ATTACHMENT_MAX_MB)
+    await refuse_input(message, manager, text)
+
+
+async def refused_file(
+    message: Message, manager: DialogManager, attachment: dict[str, Any], codes: Iterable[str]
+) -> bool:
+    """Whether the service's problem `codes` refuse the file itself (its kind or size): the
+    author then told so."""
+    if not BAD_ATTACHMENT & set(codes):
+        return False
+    await refuse_file(message, manager, "broadcast-attachment-bad-document", attachment["name"])
+    return True
+
+
 def attachment_inputs(
-    on_file: MessageHandlerFunc, on_other: MessageHandlerFunc
+    on_file: MessageHandlerFunc, refusal_id: str
 ) -> tuple[MessageInput, MessageInput]:
-    """A photo or document taken by `on_file`; anything else answered by `on_other`."""
+    """A photo or document taken by `on_file`; anything else refused with `refusal_id`."""
+
+    async def on_other(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+        await refuse_file(message, manager, refusal_id)
+
     return (
         MessageInput(on_file, content_types=[ContentType.PHOTO, ContentType.DOCUMENT]),
         MessageInput(on_other, content_types=ContentType.ANY),
     )
+
+
+async def typed_text(message: Message, manager: DialogManager, empty_id: str) -> str | None:
+    """The text as the author formatted it, invisible characters gone; None, the author told
+    `empty_id` (or that it has no letters), when it has no words."""
+    text = strip_format(message.html_text).strip()
+    try:
+        require_words(visible_text(text))
+    except InvalidInput as error:
+        refusal = empty_id if error.code == "empty" else "input-no-letters"
+        await refuse_input(message, manager, translator(manager)(refusal))
+        return None
+    return text
+
+
+def english_buttons(on_skip: OnClick) -> tuple[Button, Button]:
+    """The English step's buttons: go on without an English version, or remove the one given
+    (`no_en` / `has_en` from the getter)."""
+    return (
+        Button(Tr("broadcast-skip"), id="en_skip", on_click=on_skip, when="no_en"),
+        Button(Tr("broadcast-text-en-remove"), id="en_remove", on_click=on_skip, when="has_en"),
+    )
+
+
+def cancel_button(cancelled_id: str) -> Button:
+    """Cancel the composition: `cancelled_id` said, and the main menu."""
+
+    async def on_cancel(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+        await answer(manager, callback, translator(manager)(cancelled_id))
+        await open_menu(callback, button, manager)
+
+    return Button(Tr("broadcast-cancel"), id="cancel", on_click=on_cancel)
+
+
+def step_before(steps: Sequence[str], button: Button) -> str:
+    """The step before the one whose back button (`back_<step>`) was pressed."""
+    current = (button.widget_id or "").removeprefix("back_")
+    index = steps.index(current) if current in steps else 1
+    return steps[max(index - 1, 0)]
+
+
+async def show_preview(
+    manager: DialogManager,
+    states: Previewed,
+    texts: str,
+    shown: dict[str, Any],
+    locales: Sequence[str],
+    send_copy: Callable[[Bot, int, str], Awaitable[object]],
+) -> None:
+    """The composition sent to its author by `send_copy` as members will get it, in each of
+    `locales`, then the preview window (`states.preview`); only the window again when nothing
+    `shown` in the copies changed since they were sent. Copies Telegram refused: said so, and
+    the steps to edit (`states.edit`) offered."""
+    data = manager.dialog_data
+    fingerprint = json.dumps(shown, ensure_ascii=False, sort_keys=True)
+    if data.get("previewed") == fingerprint:
+        # Nothing changed since the copies above were sent: only the window again.
+        await manager.switch_to(states.preview)
+        return
+    t = translator(manager)
+    bot = bot_of(manager)
+    chat_id: int = manager.middleware_data["event_chat"].id
+    try:
+        intro = f"{texts}-preview-intro-both" if len(locales) > 1 else f"{texts}-preview-intro"
+        await bot.send_message(chat_id, t(intro))
+        for locale in locales:
+            await send_copy(bot, chat_id, locale)
+    except TelegramAPIError as error:
+        logger.warning("%s preview not sent: %s", texts, type(error).__name__)
+        await bot.send_message(chat_id, t(f"{texts}-preview-failed"))
+        data["previewed"] = None
+        await manager.switch_to(states.edit, show_mode=ShowMode.SEND)
+        return
+    data["previewed"] = fingerprint
+    await manager.switch_to(states.preview, show_mode=ShowMode.SEND)
+
+
+def preview_windows(
+    texts: str,
+    states: Previewed,
+    steps: Sequence[str],
+    get_preview: Any,
+    on_confirm: OnClick,
+    to_preview: Callable[[DialogManager], Awaitable[None]],
+    cancel: Button,
+    steps_of: Callable[[DialogManager], Sequence[str]] | None = None,
+) -> tuple[Window, Window]:
+    """The preview under the copies (`{texts}-preview`, confirmed when there are recipients) and
+    the picker of a step to edit (`{texts}-edit-<step>` for `steps`, or those `steps_of` gives
+    for this composition), which leads back to the preview."""
+
+    async def get_edit_items(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
+        t = translator(dialog_manager)
+        shown = steps_of(dialog_manager) if steps_of else steps
+        return {"fields": [(step, t(f"{texts}-edit-{step.replace('_', '-')}")) for step in shown]}
+        return {"fields": [(step, t(f"{texts}-edit-{step.replace('_', '-')}")) for step in steps]}
+
+    async def on_back_to_preview(
+        _callback: CallbackQuery, _button: Button, manager: DialogManager
+    ) -> None:
+        await to_preview(manager)
+
+    preview = Window(
+        Multi(
+            Tr(f"{texts}-preview"),
+            Tr(f"{texts}-preview-ready", when="has_recipients"),
+            Tr(f"{texts}-preview-empty", when="nobody"),
+            sep="\n\n",
+        ),
+        Button(Tr(f"{texts}-confirm"), id="confirm", on_click=on_confirm, when="has_recipients"),
+        Row(SwitchTo(Tr("broadcast-edit"), id="to_edit", state=states.edit), cancel),
+        USE_BUTTONS,
+        state=states.preview,
+        getter=get_preview,
+    )
+    edit = Window(
+        Tr(f"{texts}-edit-prompt"),
+        edit_picker(steps, states),
+        Button(Tr("broadcast-back-preview"), id="back_preview", on_click=on_back_to_preview),
+        cancel,
+        USE_BUTTONS,
+        state=states.edit,
+        getter=get_edit_items,
+    )
+    return preview, edit
 
 
 async def post_progress(manager: DialogManager, broadcast_id: int, chat_id: int) -> None:

@@ -23,8 +23,7 @@ from aiogram.enums import ContentType
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, StartMode
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Group, Row, Start, SwitchTo
-from aiogram_dialog.widgets.text import Multi
+from aiogram_dialog.widgets.kbd import Button, Group, Row, Start
 
 from bot.services.consultations import (
     MAX_OPTIONS,
@@ -33,8 +32,6 @@ from bot.services.consultations import (
     Document,
     Option,
 )
-from bot.services.message_limits import visible_text
-from bot.services.text_input import InvalidInput, require_words, strip_format
 from dialogs.broadcast_audience import AudienceSteps, audience_windows
 from dialogs.common import (
     USE_BUTTONS,
@@ -44,7 +41,6 @@ from dialogs.common import (
     broadcasts_of,
     esc,
     indexed_select,
-    open_menu,
     refuse_input,
     timezone_of,
     translator,
@@ -52,11 +48,17 @@ from dialogs.common import (
 )
 from dialogs.composing import (
     ATTACHMENT_MAX_MB,
-    BAD_ATTACHMENT,
     DOCUMENT_KINDS,
     attachment_buttons,
     attachment_inputs,
     attachment_of,
+    cancel_button,
+    english_buttons,
+    preview_windows,
+    refuse_file,
+    refused_file,
+    step_before,
+    typed_text,
 )
 from dialogs.consultation_draft import (
     QUICK_DAYS,
@@ -78,11 +80,12 @@ from dialogs.consultation_draft import (
 )
 from dialogs.presenters import local_time
 from dialogs.states import ConsultCompose, ConsultDesk
-from dialogs.widgets import edit_picker, menu_window
+from dialogs.widgets import menu_window
 from storage.models import ConsultationKind
 
 logger = logging.getLogger(__name__)
 
+OTHER_DOCUMENT = "consult-staff-document-refused"
 KIND_SELECT = "kind"
 MAX_SELECT = "max"
 QUICK_SELECT = "quick"
@@ -131,12 +134,6 @@ async def get_closing(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
         "has_chosen": bool(stored),
         "example": local_time(picks[1], tz),
     }
-
-
-async def get_edit_items(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
-    t = translator(dialog_manager)
-    steps = steps_of(dialog_manager)
-    return {"fields": [(step, t(f"consult-staff-edit-{step.replace('_', '-')}")) for step in steps]}
 
 
 async def get_created(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
@@ -189,13 +186,8 @@ async def on_title(message: Message, _widget: MessageInput, manager: DialogManag
 
 async def on_question(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
     step = _step_name(manager)
-    # Formatting stays as Telegram sent it; invisible characters go.
-    text = strip_format(message.html_text).strip()
-    try:
-        require_words(visible_text(text))
-    except InvalidInput as error:
-        refusal = "consult-staff-question-empty" if error.code == "empty" else "input-no-letters"
-        await refuse_input(message, manager, translator(manager)(refusal))
+    text = await typed_text(message, manager, "consult-staff-question-empty")
+    if text is None:
         return
     if step == "question_en":
         draft = replace(draft_of(manager), question_en=text)
@@ -219,31 +211,13 @@ async def on_skip_english(
 async def on_document(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
     attachment = attachment_of(message)
     if attachment is None:
-        await on_other_document(message, _widget, manager)
+        await refuse_file(message, manager, OTHER_DOCUMENT)
         return
     draft = replace(draft_of(manager), document=Document(**attachment))
     problems = step_problems(manager, "document", draft)
-    t = translator(manager)
-    if any(p.code in BAD_ATTACHMENT for p in problems):
-        name = esc(attachment["name"] or "")
-        text = t(
-            "broadcast-attachment-bad-document",
-            name=name,
-            kinds=DOCUMENT_KINDS,
-            max_mb=ATTACHMENT_MAX_MB,
-        )
-        await refuse_input(message, manager, text)
+    if await refused_file(message, manager, attachment, (p.code for p in problems)):
         return
     await _accept(message, manager, "document", draft, document=attachment)
-
-
-async def on_other_document(
-    message: Message, _widget: MessageInput, manager: DialogManager
-) -> None:
-    text = translator(manager)(
-        "consult-staff-document-refused", kinds=DOCUMENT_KINDS, max_mb=ATTACHMENT_MAX_MB
-    )
-    await refuse_input(message, manager, text)
 
 
 async def on_no_document(_callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
@@ -344,21 +318,7 @@ async def on_back(_callback: CallbackQuery, button: Button, manager: DialogManag
     if manager.dialog_data.get("editing"):
         await to_preview(manager)
         return
-    steps = steps_of(manager)
-    current = (button.widget_id or "").removeprefix("back_")
-    index = steps.index(current) if current in steps else 1
-    await manager.switch_to(getattr(ConsultCompose, steps[max(index - 1, 0)]))
-
-
-async def on_back_to_preview(
-    _callback: CallbackQuery, _button: Button, manager: DialogManager
-) -> None:
-    await to_preview(manager)
-
-
-async def on_cancel(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    await answer(manager, callback, translator(manager)("consult-staff-cancelled"))
-    await open_menu(callback, button, manager)
+    await manager.switch_to(getattr(ConsultCompose, step_before(steps_of(manager), button)))
 
 
 async def on_confirm(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
@@ -397,7 +357,7 @@ async def on_confirm(callback: CallbackQuery, _button: Button, manager: DialogMa
 # ------------------------------------------------------------------------------------------ windows
 
 
-CANCEL = Button(Tr("broadcast-cancel"), id="cancel", on_click=on_cancel)
+CANCEL = cancel_button("consult-staff-cancelled")
 TEXT_INPUT = MessageInput(on_question, content_types=ContentType.TEXT)
 NOT_TEXT = MessageInput(on_not_text, content_types=ContentType.ANY)
 
@@ -449,22 +409,12 @@ def compose_windows() -> list[Window]:
             back=False,
         ),
         _step("question_uk", _keep("question_uk")),
-        _step(
-            "question_en",
-            Button(Tr("broadcast-skip"), id="en_skip", on_click=on_skip_english, when="no_en"),
-            Button(
-                Tr("broadcast-text-en-remove"),
-                id="en_remove",
-                on_click=on_skip_english,
-                when="has_en",
-            ),
-            _keep("question_en"),
-        ),
+        _step("question_en", *english_buttons(on_skip_english), _keep("question_en")),
         _step(
             "document",
             Tr("consult-staff-document-current", when="has_attachment"),
             *attachment_buttons("document", on_keep, on_no_document, "consult-staff-document-none"),
-            inputs=attachment_inputs(on_document, on_other_document),
+            inputs=attachment_inputs(on_document, OTHER_DOCUMENT),
         ),
         _step(
             "kind",
@@ -511,32 +461,15 @@ def compose_windows() -> list[Window]:
             ),
             inputs=(USE_BUTTONS,),
         ),
-        Window(
-            Multi(
-                Tr("consult-staff-preview"),
-                Tr("consult-staff-preview-ready", when="has_recipients"),
-                Tr("consult-staff-preview-empty", when="nobody"),
-                sep="\n\n",
-            ),
-            Button(
-                Tr("consult-staff-confirm"),
-                id="confirm",
-                on_click=on_confirm,
-                when="has_recipients",
-            ),
-            Row(SwitchTo(Tr("broadcast-edit"), id="to_edit", state=ConsultCompose.edit), CANCEL),
-            USE_BUTTONS,
-            state=ConsultCompose.preview,
-            getter=get_preview,
-        ),
-        Window(
-            Tr("consult-staff-edit-prompt"),
-            edit_picker(STEPS, ConsultCompose),
-            Button(Tr("broadcast-back-preview"), id="back_preview", on_click=on_back_to_preview),
+        *preview_windows(
+            "consult-staff",
+            ConsultCompose,
+            STEPS,
+            get_preview,
+            on_confirm,
+            to_preview,
             CANCEL,
-            USE_BUTTONS,
-            state=ConsultCompose.edit,
-            getter=get_edit_items,
+            steps_of=steps_of,
         ),
         menu_window(
             Tr("consult-staff-created"),

@@ -6,13 +6,11 @@ Every answer lives in dialog_data as plain JSON, so a composition survives a res
 
 from __future__ import annotations
 
-import json
-import logging
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from aiogram.exceptions import TelegramAPIError
+from aiogram import Bot
 from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager, ShowMode
 
@@ -37,12 +35,10 @@ from dialogs.common import (
     translator,
     user_id,
 )
-from dialogs.composing import attachment_text, post_progress
+from dialogs.composing import attachment_text, post_progress, show_preview
 from dialogs.presenters import local_time
 from dialogs.states import ConsultCompose
 from storage.models import ConsultationKind, utcnow
-
-logger = logging.getLogger(__name__)
 
 # The steps in order, each answered in the window of the same name; a position skips PRIORITIES.
 STEPS = (
@@ -152,20 +148,6 @@ async def after_step(manager: DialogManager, step: str) -> None:
     await manager.switch_to(getattr(ConsultCompose, steps[steps.index(step) + 1]))
 
 
-def _fingerprint(draft: ConsultationDraft) -> str:
-    fields = {
-        "title": draft.title,
-        "uk": draft.question_uk,
-        "en": draft.question_en,
-        "kind": draft.kind,
-        "options": [[o.uk, o.en] for o in draft.options],
-        "max": draft.max_choices,
-        "closes": draft.closes_at.isoformat(),
-        "file": draft.document.file_id if draft.document else None,
-    }
-    return json.dumps(fields, ensure_ascii=False, sort_keys=True)
-
-
 async def to_preview(manager: DialogManager) -> None:
     """Send the consultation as members will get it (each language present), then the
     preview window with the audience count below it."""
@@ -181,38 +163,30 @@ async def to_preview(manager: DialogManager) -> None:
         return
     draft = replace(draft, audience=audience)
     problems = service.problems(draft)
-    t = translator(manager)
-    bot = bot_of(manager)
-    chat_id: int = manager.middleware_data["event_chat"].id
     if problems:
         # A closing time that has passed meanwhile, say: the step to change it is offered.
-        await bot.send_message(chat_id, error_text(t, problems[0]))
+        chat_id: int = manager.middleware_data["event_chat"].id
+        await bot_of(manager).send_message(chat_id, error_text(translator(manager), problems[0]))
         await manager.switch_to(ConsultCompose.edit, show_mode=ShowMode.SEND)
         return
-    fingerprint = _fingerprint(draft)
-    if data.get("previewed") == fingerprint:
-        await manager.switch_to(ConsultCompose.preview)
-        return
-    locales = ("uk", "en") if draft.question_en else ("uk",)
-    try:
-        intro = (
-            "consult-staff-preview-intro-both"
-            if len(locales) > 1
-            else "consult-staff-preview-intro"
+
+    async def send_copy(bot: Bot, chat_id: int, locale: str) -> None:
+        await send_consultation(
+            bot, chat_id, draft, locale, translations_of(manager), tz=timezone_of(manager)
         )
-        await bot.send_message(chat_id, t(intro))
-        for locale in locales:
-            await send_consultation(
-                bot, chat_id, draft, locale, translations_of(manager), tz=timezone_of(manager)
-            )
-    except TelegramAPIError as error:
-        logger.warning("consultation preview not sent: %s", type(error).__name__)
-        await bot.send_message(chat_id, t("consult-staff-preview-failed"))
-        data["previewed"] = None
-        await manager.switch_to(ConsultCompose.edit, show_mode=ShowMode.SEND)
-        return
-    data["previewed"] = fingerprint
-    await manager.switch_to(ConsultCompose.preview, show_mode=ShowMode.SEND)
+
+    shown = {
+        "title": draft.title,
+        "uk": draft.question_uk,
+        "en": draft.question_en,
+        "kind": draft.kind,
+        "options": [[o.uk, o.en] for o in draft.options],
+        "max": draft.max_choices,
+        "closes": draft.closes_at.isoformat(),
+        "file": draft.document.file_id if draft.document else None,
+    }
+    locales = ("uk", "en") if draft.question_en else ("uk",)
+    await show_preview(manager, ConsultCompose, "consult-staff", shown, locales, send_copy)
 
 
 async def audience_count(manager: DialogManager) -> int:

@@ -7,7 +7,7 @@ import operator
 from collections.abc import Collection
 from typing import Any
 
-from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.input import MessageInput
@@ -52,7 +52,7 @@ def set_ticks(manager: DialogManager, widget_id: str, ticked: Collection[str]) -
     manager.current_context().widget_data[widget_id] = list(ticked)
 
 
-def edit_picker(fields: Collection[str], states: type[StatesGroup]) -> Group:
+def edit_picker(fields: Collection[str], states: object) -> Group:
     """The preview's ✏️ buttons, two a row, from the getter's `fields` (`(field, label)` pairs):
     a press opens the window of the same name in `states`, marked as editing (its answer leads
     back to the preview)."""
