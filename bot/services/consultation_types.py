@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.services import row_views
 from bot.services.broadcasts import (
     Announcement,
     Audience,
@@ -407,40 +408,20 @@ def stored_choice(stored: Any) -> str | tuple[int, ...]:
 
 
 def view_of(row: Consultation) -> ConsultationView:
-    return ConsultationView(
-        id=row.id,
-        title=row.title,
-        question_uk=row.question_uk,
-        question_en=row.question_en,
+    return row_views.view_of(
+        ConsultationView,
+        row,
         kind=ConsultationKind(row.kind),
         options=tuple(Option(o["uk"], o.get("en")) for o in row.options or ()),
-        max_choices=row.max_choices,
         audience=Audience.from_json(row.audience),
-        closes_at=row.closes_at,
-        answers_visible_to_staff=row.answers_visible_to_staff,
         status=ConsultationStatus(row.status),
-        created_at=row.created_at,
-        closed_at=row.closed_at,
-        author_telegram_id=row.author_telegram_id,
-        author_name=row.author_name,
         document=(
             Document(row.document_kind, row.document_file_id, row.document_name)
             if row.document_kind and row.document_file_id
             else None
         ),
-        broadcast_id=row.broadcast_id,
-        reminder_broadcast_id=row.reminder_broadcast_id,
-        outcome_broadcast_id=row.outcome_broadcast_id,
-        summary_posted_at=row.summary_posted_at,
     )
 
 
 def answer_of(row: ConsultationAnswer) -> MyAnswer:
-    return MyAnswer(
-        consultation_id=row.consultation_id,
-        choice=stored_choice(row.choice),
-        comment=row.comment,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        verified=row.verified,
-    )
+    return row_views.view_of(MyAnswer, row, choice=stored_choice(row.choice))
