@@ -70,14 +70,7 @@ class ConsultationFollowUps(ConsultationViews):
                 )
                 if not await repo.claim_reminder(session, consultation.id, broadcast.id):
                     raise _Lost
-                await add_event(
-                    session,
-                    actor_id=None,
-                    action="consultation.reminded",
-                    subject_type="consultation",
-                    subject_id=consultation.id,
-                    after={"broadcast_id": broadcast.id, "recipients": broadcast.recipients},
-                )
+                await _broadcast_written(session, consultation, "consultation.reminded", broadcast)
                 return broadcast.id
         except (_Lost, IntegrityError):
             return None  # another process wrote it; theirs stands, ours rolled back
@@ -190,13 +183,8 @@ class ConsultationFollowUps(ConsultationViews):
             )
             if not await repo.claim_outcome(session, consultation.id, broadcast.id):
                 raise ConsultationError("finished")
-            await add_event(
-                session,
-                actor_id=actor_telegram_id,
-                action="consultation.outcome",
-                subject_type="consultation",
-                subject_id=consultation.id,
-                after={"broadcast_id": broadcast.id, "recipients": broadcast.recipients},
+            await _broadcast_written(
+                session, consultation, "consultation.outcome", broadcast, actor_telegram_id
             )
             return broadcast.id
 
@@ -243,6 +231,24 @@ class ConsultationFollowUps(ConsultationViews):
             now,
             allow_empty=True,
         )
+
+
+async def _broadcast_written(
+    session: AsyncSession,
+    consultation: Consultation,
+    action: str,
+    broadcast: Broadcast,
+    actor_id: int | None = None,
+) -> None:
+    """The audit entry of a reminder or outcome: its broadcast and how many it goes to."""
+    await add_event(
+        session,
+        actor_id=actor_id,
+        action=action,
+        subject_type="consultation",
+        subject_id=consultation.id,
+        after={"broadcast_id": broadcast.id, "recipients": broadcast.recipients},
+    )
 
 
 class _Lost(Exception):
