@@ -278,18 +278,31 @@ class BroadcastService:
                 earlier = await self._confirmed(session, actor_telegram_id, request_key, now)
             if earlier is not None:
                 return earlier
+        audience = audience_within(announcement.audience, await self._required(actor_telegram_id))
+        effective = replace(announcement, audience=audience)
+        problems = announcement_problems(effective, self.render)
+        if problems:
+            raise problems[0]
+        row = Broadcast(
+            author_telegram_id=actor_telegram_id,
+            author_name=actor_name,
+            text_uk=effective.text_uk,
+            text_en=effective.text_en or None,
+            attachment_kind=effective.attachment_kind,
+            attachment_file_id=effective.attachment_file_id,
+            attachment_name=effective.attachment_name,
+            urgent=effective.urgent,
+            audience=audience.as_json(),
+            status=BroadcastStatus.SENDING,
+            created_at=now,
+            progress_chat_id=progress_chat_id,
+            progress_locale=progress_locale,
+            request_key=request_key,
+        )
         return await once_per_key(
             self.db,
             request_key,
-            lambda: self._create(
-                actor_telegram_id,
-                actor_name,
-                announcement,
-                progress_chat_id=progress_chat_id,
-                progress_locale=progress_locale,
-                request_key=request_key,
-                now=now,
-            ),
+            lambda: self._write(row, effective, now),
             lambda session, key: self._confirmed(session, actor_telegram_id, key, now),
         )
 
@@ -300,55 +313,28 @@ class BroadcastService:
         earlier = await repo.broadcast_by_request_key(session, actor_telegram_id, request_key)
         return None if earlier is None else await self._progress(session, earlier, now)
 
-    async def _create(
-        self,
-        actor_telegram_id: int,
-        actor_name: str | None,
-        announcement: Announcement,
-        *,
-        progress_chat_id: int,
-        progress_locale: str,
-        request_key: str | None,
-        now: datetime,
+    async def _write(
+        self, row: Broadcast, announcement: Announcement, now: datetime
     ) -> BroadcastProgress:
-        audience = audience_within(announcement.audience, await self._required(actor_telegram_id))
-        effective = replace(announcement, audience=audience)
-        problems = announcement_problems(effective, self.render)
-        if problems:
-            raise problems[0]
+        """The broadcast, one outbox row per recipient and the audit entry, in one transaction."""
         async with self.db.transaction() as session:
             broadcast = await write_outbox(
                 session,
-                Broadcast(
-                    author_telegram_id=actor_telegram_id,
-                    author_name=actor_name,
-                    text_uk=effective.text_uk,
-                    text_en=effective.text_en or None,
-                    attachment_kind=effective.attachment_kind,
-                    attachment_file_id=effective.attachment_file_id,
-                    attachment_name=effective.attachment_name,
-                    urgent=effective.urgent,
-                    audience=audience.as_json(),
-                    status=BroadcastStatus.SENDING,
-                    created_at=now,
-                    progress_chat_id=progress_chat_id,
-                    progress_locale=progress_locale,
-                    request_key=request_key,
-                ),
-                audience_condition(audience, urgent=effective.urgent),
+                row,
+                audience_condition(announcement.audience, urgent=announcement.urgent),
                 now,
             )
             await add_event(
                 session,
-                actor_id=actor_telegram_id,
+                actor_id=row.author_telegram_id,
                 action="broadcast.created",
                 subject_type="broadcast",
                 subject_id=broadcast.id,
                 after={
                     "recipients": broadcast.recipients,
-                    "urgent": effective.urgent,
-                    "audience": audience.as_json(),
-                    "attachment": effective.attachment_kind,
+                    "urgent": announcement.urgent,
+                    "audience": announcement.audience.as_json(),
+                    "attachment": announcement.attachment_kind,
                 },
             )
             return await self._progress(session, broadcast, now)
@@ -392,7 +378,9 @@ class BroadcastService:
                 span = max((now - pace.earliest).total_seconds(), 1.0)
                 rate = pace.count / span
                 eta = remaining / rate if rate > 0 else None
-        return BroadcastProgress(
+        return view_of(
+            BroadcastProgress,
+            broadcast,
             broadcast_id=broadcast.id,
             status=str(broadcast.status),
             total=broadcast.recipients,
@@ -404,13 +392,6 @@ class BroadcastService:
             remaining=remaining,
             rate_per_second=rate,
             eta_seconds=eta,
-            created_at=broadcast.created_at,
-            finished_at=broadcast.finished_at,
-            author_telegram_id=broadcast.author_telegram_id,
-            progress_chat_id=broadcast.progress_chat_id,
-            progress_message_id=broadcast.progress_message_id,
-            progress_locale=broadcast.progress_locale,
-            progress_shown=broadcast.progress_shown,
         )
 
     # ------------------------------------------------------------------ pause, resume, cancel
