@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.i18n import LOCALES
 from bot.services.knowledge import KnowledgeBase
-from bot.services.text_search import FieldIndex
+from bot.services.text_search import FieldIndex, normalise
 
 # How much a word counts in each part of an entry.
 FIELD_WEIGHTS = {"alias": 4.0, "title": 3.0, "topic": 0.5, "short": 1.5, "full": 1.0}
-# A confident answer covers enough of what the question asks about, with a real score.
+# A confident answer covers enough of what the question asks about, with a real score. Without
+# one of its aliases in the question, an article must also hold a fifth of the question in its
+# title, aliases or summary (FOCUS_FIELDS): a word deep in its full text (a council secretary's
+# maternity leave in the starosta article) is not what it is about.
 MIN_COVERAGE = 0.5
-MIN_SCORE = 2.0
+MIN_SCORE = 3.25
+MIN_FOCUS = 0.2
+FOCUS_FIELDS = frozenset({"alias", "title", "short"})
+# With one of its aliases in the question, an article must still cover this much of it ("translate
+# my CV for a Polaris job" names Polaris and asks for something else).
+MIN_PHRASE_COVERAGE = 0.2
 # Results far below the best one are noise, not alternatives.
 RELATIVE_CUTOFF = 0.35
 # Facts no article holds: a question asking for a pay figure or a phone number is never answered
 # confidently from an article that merely names the person or body it is about (the bot offers
 # to send it to the experts instead).
 NOT_HELD_WORDS = (
-    "зарплата заробітна оклад заробляти телефон "
-    "salary salaries wage wages earn earns phone telephone hotline"
+    "зарплата заробітна оклад заробляти телефон пенсія відпустка погода завтра "
+    "salary salaries wage wages earn earns phone telephone hotline pension pensions vacation "
+    "weather tomorrow"
+)
+# Nor is the asker's private business ("my own house", "мій особистий кабінет"): the bot answers
+# for the hromada.
+PRIVATE = re.compile(
+    r"\b(?:my|мій|моя|моє|мої|мого|моєї|моєму|моїй|моїм|моїх)\s+(?:own|personal|власн|особист)",
 )
 
 
@@ -42,7 +57,7 @@ class KnowledgeSearch:
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self.knowledge = knowledge
-        self.index = FieldIndex(FIELD_WEIGHTS)
+        self.index = FieldIndex(FIELD_WEIGHTS, focus_fields=FOCUS_FIELDS)
         self.not_held = frozenset(
             term for term in self.index.analyzer.terms(NOT_HELD_WORDS) if not term.startswith("p:")
         )
@@ -67,8 +82,17 @@ class KnowledgeSearch:
         if not matches:
             return SearchResult(query=query, confident=False, hits=())
         best = matches[0]
-        confident = best.phrase or (best.coverage >= MIN_COVERAGE and best.score >= MIN_SCORE)
+        if best.phrase:
+            confident = best.coverage >= MIN_PHRASE_COVERAGE
+        else:
+            confident = (
+                best.coverage >= MIN_COVERAGE
+                and best.score >= MIN_SCORE
+                and best.focus >= MIN_FOCUS
+            )
         if confident and self.not_held.intersection(self.index.analyzer.terms(query, query=True)):
+            confident = False
+        if confident and PRIVATE.search(normalise(query)):
             confident = False
         hits = tuple(
             SearchHit(match.key, round(match.score, 4))

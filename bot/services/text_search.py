@@ -12,8 +12,8 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import islice, product
 
@@ -43,7 +43,7 @@ UK_STOPWORDS = _word_list(
     яка який які якщо я є бо от ось ж мати можна могти хотіти знати скажіть підкажіть будь ласка
     розкажіть поясніть цікаво питання прошу дякую привіт добрий день вже ще тут його-то наша наше
     наші ваш ваша ваше ваші який-небудь де-небудь хтось щось якось нас нашої нашу нашій нашим
-    скільки шо шоб
+    скільки шо шоб взагалі навіщо туди чим саме
     """
 )
 EN_STOPWORDS = _word_list(
@@ -101,6 +101,10 @@ _LATIN_UNITS: list[tuple[str, tuple[str, ...]]] = [
     ("z", ("з",)),
 ]
 _MAX_TRANSLIT_VARIANTS = 48
+_SOFT_SIGN_VARIANTS = 4
+_SOFTENED = frozenset("дзлнстц")
+# Romanisation drops the soft sign: `skilky` reads as скілки.
+_LATIN_STOPWORDS = frozenset(word.replace("ь", "") for word in UK_STOPWORDS)
 
 
 @lru_cache(maxsize=1)
@@ -141,8 +145,27 @@ def english_stem(word: str) -> str:
 @lru_cache(maxsize=20_000)
 def from_latin(word: str) -> str | None:
     """A Ukrainian word that `word` romanises (`detsentralizatsii` → `децентралізації`), if any."""
-    if len(word) < 4 or not word.isascii() or not word.isalpha():
+    if len(word) < 4:
         return None
+    return next(_romanised(word, known_ukrainian), None)
+
+
+@lru_cache(maxsize=20_000)
+def latin_stopword(word: str) -> bool:
+    """Whether `word` is a Ukrainian stop word typed in Latin letters (`shcho`, `yak`, `dlia`)."""
+    return next(_romanised(word, _stopword_reading), None) is not None
+
+
+def _stopword_reading(candidate: str) -> bool:
+    if candidate in _LATIN_STOPWORDS:
+        return True
+    return known_ukrainian(candidate) and ukrainian_lemma(candidate) in UK_STOPWORDS
+
+
+def _romanised(word: str, accept: Callable[[str], bool]) -> Iterator[str]:
+    """The Cyrillic readings of a Latin word that `accept` takes, in order of likelihood."""
+    if not word.isascii() or not word.isalpha():
+        return
     units: list[tuple[str, ...]] = []
     position = 0
     while position < len(word):
@@ -152,12 +175,17 @@ def from_latin(word: str) -> str | None:
                 position += len(latin)
                 break
         else:
-            return None
-    for letters in islice(product(*units), _MAX_TRANSLIT_VARIANTS):
-        candidate = "".join(letters)
-        if known_ukrainian(candidate):
-            return candidate
-    return None
+            return
+    variants = ["".join(letters) for letters in islice(product(*units), _MAX_TRANSLIT_VARIANTS)]
+    yield from filter(accept, variants)
+    # Romanisation drops the soft sign (`spilna` is спільна, `vkhodyt` входить): one put back
+    # after a consonant that takes it, in the likeliest readings.
+    for candidate in variants[:_SOFT_SIGN_VARIANTS]:
+        for index in range(1, len(candidate) + 1):
+            if candidate[index - 1] in _SOFTENED:
+                softened = f"{candidate[:index]}ь{candidate[index:]}"
+                if accept(softened):
+                    yield softened
 
 
 def is_cyrillic(word: str) -> bool:
@@ -210,7 +238,7 @@ class Analyzer:
             if word in UK_STOPWORDS or len(word) < 2:
                 return []
             return _ukrainian_terms(ukrainian_lemma(word), 1.0)
-        if word in EN_STOPWORDS or len(word) < 2:
+        if word in EN_STOPWORDS or len(word) < 2 or latin_stopword(word):
             return []
         terms = [Term(f"en:{english_stem(word)}")]
         ukrainian = from_latin(word)
@@ -245,6 +273,8 @@ class Match:
     score: float
     coverage: float
     phrase: bool
+    # The share of the query found in the index's focus fields (a title, not only a long text).
+    focus: float = 0.0
 
 
 @dataclass
@@ -255,6 +285,8 @@ class FieldIndex:
     k1: float = 1.2
     b: float = 0.6
     phrase_bonus: float = 4.0
+    # Fields whose share of the query each returned match reports as `focus` (none: 0).
+    focus_fields: frozenset[str] = frozenset()
     analyzer: Analyzer = field(default_factory=Analyzer)
     _docs: dict[str, _Document] = field(default_factory=dict)
     _postings: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -295,7 +327,7 @@ class FieldIndex:
             counts[name] = Counter(terms)
             lengths[name] = len(terms)
             self._total_lengths[name] += len(terms)
-        phrase_terms = [tuple(self.analyzer.terms(phrase)) for phrase in phrases]
+        phrase_terms = [self._phrase(phrase) for phrase in phrases]
         document = _Document(key, lengths, counts, [p for p in phrase_terms if p])
         self._docs[key] = document
         for phrase in document.phrases:
@@ -303,6 +335,14 @@ class FieldIndex:
         for counter in counts.values():
             for term in counter:
                 self._postings[term].add(key)
+
+    def _phrase(self, text: str) -> tuple[str, ...]:
+        """A phrase's terms; none when stop words leave one word of several (`khto holova`)."""
+        written = [self.analyzer.word_terms(word) for word in words(text)]
+        content = [terms for terms in written if terms]
+        if len(content) < min(len(written), 2):
+            return ()
+        return tuple(term.key for terms in content for term in terms)
 
     def remove(self, key: str) -> None:
         document = self._docs.pop(key, None)
@@ -404,17 +444,26 @@ class FieldIndex:
         # Per document, how fully each query word is matched (1 for its lemma, less for guesses).
         matched: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(groups))
         for position, terms in enumerate(groups):
+            # A word's lemma and its family prefix count once per document, by the better one.
+            best: dict[str, float] = defaultdict(float)
             for term in terms:
                 postings = self._postings.get(term.key)
                 if not postings:
                     continue
                 idf = self.idf(term.key)
                 keys = postings if candidates is None else postings & candidates
+                family = term.key.startswith(("uk:", "p:"))
                 for key in keys:
                     tf = self._field_tf(self._docs[key], term.key, averages)
-                    scores[key] += term.weight * idf * tf / (self.k1 + tf)
+                    value = term.weight * idf * tf / (self.k1 + tf)
+                    if family:
+                        best[key] = max(best[key], value)
+                    else:
+                        scores[key] += value
                     row = matched[key]
                     row[position] = max(row[position], term.weight)
+            for key, value in best.items():
+                scores[key] += value
         query_mass = sum(word_idf)
         phrase_hits = self._phrase_hits(sequence)
         for key in phrase_hits:
@@ -430,7 +479,23 @@ class FieldIndex:
             for key, score in scores.items()
         ]
         matches.sort(key=lambda match: (-match.score, match.key))
-        return matches[:limit]
+        if not self.focus_fields:
+            return matches[:limit]
+        return [
+            replace(match, focus=self._focus(self._docs[match.key], groups, word_idf) / query_mass)
+            for match in matches[:limit]
+        ]
+
+    def _focus(self, document: _Document, groups: list[list[Term]], word_idf: list[float]) -> float:
+        """The IDF mass of the query words that the document's focus fields contain."""
+        counters = [document.counts[name] for name in self.focus_fields if name in document.counts]
+        found = 0.0
+        for terms, idf in zip(groups, word_idf, strict=True):
+            weight = max(
+                (term.weight for term in terms if any(term.key in c for c in counters)), default=0
+            )
+            found += weight * idf
+        return found
 
     def _candidates(self, groups: list[list[Term]], total: int) -> set[str] | None:
         """In a large index, the documents worth scoring (None: every match is).
