@@ -64,13 +64,12 @@ from dialogs.composing import (
     ATTACHMENT_MAX_MB,
     DOCUMENT_KINDS,
     attachment_buttons,
-    attachment_inputs,
-    attachment_of,
+    attachment_input,
     attachment_text,
     english_buttons,
+    not_text_input,
     post_progress,
     preview_windows,
-    refuse_file,
     refused_file,
     staff_command_router,
     typed_text,
@@ -159,8 +158,6 @@ async def get_created(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
 
 # ---------------------------------------------------------------------------------------- callbacks
 
-OTHER_ATTACHMENT = "broadcast-attachment-refused"
-
 
 async def start_compose(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
     """The main menu's button (shown to staff; the right is read again here)."""
@@ -210,22 +207,9 @@ async def on_text(message: Message, _widget: MessageInput, manager: DialogManage
     await after_step(manager, step)
 
 
-async def on_not_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    await refuse_input(message, manager, translator(manager)("broadcast-text-expected"))
-
-
-async def on_skip_english(
-    _callback: CallbackQuery, _button: Button, manager: DialogManager
+async def on_attachment(
+    message: Message, manager: DialogManager, attachment: dict[str, Any]
 ) -> None:
-    manager.dialog_data["text_en"] = None
-    await after_step(manager, "text_en")
-
-
-async def on_attachment(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    attachment = attachment_of(message)
-    if attachment is None:
-        await refuse_file(message, manager, OTHER_ATTACHMENT)
-        return
     try:
         candidate = await as_sent(
             manager,
@@ -343,7 +327,7 @@ def create_broadcast_router() -> Router:
 
 
 TEXT_INPUT = MessageInput(on_text, content_types=ContentType.TEXT)
-NOT_TEXT = MessageInput(on_not_text, content_types=ContentType.ANY)
+NOT_TEXT = not_text_input("broadcast-text-expected")
 
 
 refused_window = menu_window(Tr("broadcast-not-allowed"), state=BroadcastCompose.refused)
@@ -371,7 +355,9 @@ text_uk_window = _step(
     "text_uk",
     back=Button(Tr("broadcast-back"), id="back_text_uk", on_click=on_back, when="returnable"),
 )
-text_en_window = _step("text_en", *english_buttons(on_skip_english))
+text_en_window = _step(
+    "text_en", *english_buttons("text_en", lambda manager: after_step(manager, "text_en"))
+)
 attachment_window = _step(
     "attachment",
     Tr("broadcast-attachment-current-photo", when="has_photo"),
@@ -379,7 +365,7 @@ attachment_window = _step(
     *attachment_buttons(
         "attachment", on_keep_attachment, on_no_attachment, "broadcast-attachment-none"
     ),
-    inputs=attachment_inputs(on_attachment, OTHER_ATTACHMENT),
+    inputs=(attachment_input(on_attachment, "broadcast-attachment-refused"),),
 )
 
 

@@ -18,7 +18,6 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.input.base import MessageHandlerFunc
 from aiogram_dialog.widgets.kbd import Button, Row, SwitchTo
 from aiogram_dialog.widgets.kbd.button import OnClick
 from aiogram_dialog.widgets.text import Multi
@@ -138,18 +137,29 @@ async def refused_file(
     return True
 
 
-def attachment_inputs(
-    on_file: MessageHandlerFunc, refusal_id: str
-) -> tuple[MessageInput, MessageInput]:
-    """A photo or document taken by `on_file`; anything else refused with `refusal_id`."""
+def attachment_input(
+    on_file: Callable[[Message, DialogManager, dict[str, Any]], Awaitable[None]], refusal_id: str
+) -> MessageInput:
+    """A photo or document handed to `on_file` as dialog data keeps it (`attachment_of`);
+    anything else refused with `refusal_id`."""
 
-    async def on_other(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-        await refuse_file(message, manager, refusal_id)
+    async def on_message(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+        attachment = attachment_of(message)
+        if attachment is None:
+            await refuse_file(message, manager, refusal_id)
+        else:
+            await on_file(message, manager, attachment)
 
-    return (
-        MessageInput(on_file, content_types=[ContentType.PHOTO, ContentType.DOCUMENT]),
-        MessageInput(on_other, content_types=ContentType.ANY),
-    )
+    return MessageInput(on_message, content_types=ContentType.ANY)
+
+
+def not_text_input(refusal_id: str) -> MessageInput:
+    """Where a text is expected, anything else refused with `refusal_id`."""
+
+    async def on_not_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
+        await refuse_input(message, manager, translator(manager)(refusal_id))
+
+    return MessageInput(on_not_text, content_types=ContentType.ANY)
 
 
 async def typed_text(message: Message, manager: DialogManager, empty_id: str) -> str | None:
@@ -165,9 +175,16 @@ async def typed_text(message: Message, manager: DialogManager, empty_id: str) ->
     return text
 
 
-def english_buttons(on_skip: OnClick) -> tuple[Button, Button]:
+def english_buttons(
+    field: str, go_on: Callable[[DialogManager], Awaitable[None]]
+) -> tuple[Button, Button]:
     """The English step's buttons: go on without an English version, or remove the one given
-    (`no_en` / `has_en` from the getter)."""
+    (`no_en` / `has_en` from the getter); either empties `field`, then `go_on`."""
+
+    async def on_skip(_callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
+        manager.dialog_data[field] = None
+        await go_on(manager)
+
     return (
         Button(Tr("broadcast-skip"), id="en_skip", on_click=on_skip, when="no_en"),
         Button(Tr("broadcast-text-en-remove"), id="en_remove", on_click=on_skip, when="has_en"),

@@ -50,12 +50,11 @@ from dialogs.composing import (
     ATTACHMENT_MAX_MB,
     DOCUMENT_KINDS,
     attachment_buttons,
-    attachment_inputs,
-    attachment_of,
+    attachment_input,
     cancel_button,
     english_buttons,
+    not_text_input,
     preview_windows,
-    refuse_file,
     refused_file,
     step_before,
     typed_text,
@@ -85,7 +84,6 @@ from storage.models import ConsultationKind
 
 logger = logging.getLogger(__name__)
 
-OTHER_DOCUMENT = "consult-staff-document-refused"
 KIND_SELECT = "kind"
 MAX_SELECT = "max"
 QUICK_SELECT = "quick"
@@ -197,22 +195,7 @@ async def on_question(message: Message, _widget: MessageInput, manager: DialogMa
         await _accept(message, manager, "question_uk", draft, question_uk=text)
 
 
-async def on_not_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    await refuse_input(message, manager, translator(manager)("consult-staff-text-expected"))
-
-
-async def on_skip_english(
-    _callback: CallbackQuery, _button: Button, manager: DialogManager
-) -> None:
-    manager.dialog_data["question_en"] = None
-    await after_step(manager, "question_en")
-
-
-async def on_document(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    attachment = attachment_of(message)
-    if attachment is None:
-        await refuse_file(message, manager, OTHER_DOCUMENT)
-        return
+async def on_document(message: Message, manager: DialogManager, attachment: dict[str, Any]) -> None:
     draft = replace(draft_of(manager), document=Document(**attachment))
     problems = step_problems(manager, "document", draft)
     if await refused_file(message, manager, attachment, (p.code for p in problems)):
@@ -359,7 +342,7 @@ async def on_confirm(callback: CallbackQuery, _button: Button, manager: DialogMa
 
 CANCEL = cancel_button("consult-staff-cancelled")
 TEXT_INPUT = MessageInput(on_question, content_types=ContentType.TEXT)
-NOT_TEXT = MessageInput(on_not_text, content_types=ContentType.ANY)
+NOT_TEXT = not_text_input("consult-staff-text-expected")
 
 
 def back_button(step: str) -> Button:
@@ -409,12 +392,16 @@ def compose_windows() -> list[Window]:
             back=False,
         ),
         _step("question_uk", _keep("question_uk")),
-        _step("question_en", *english_buttons(on_skip_english), _keep("question_en")),
+        _step(
+            "question_en",
+            *english_buttons("question_en", lambda manager: after_step(manager, "question_en")),
+            _keep("question_en"),
+        ),
         _step(
             "document",
             Tr("consult-staff-document-current", when="has_attachment"),
             *attachment_buttons("document", on_keep, on_no_document, "consult-staff-document-none"),
-            inputs=attachment_inputs(on_document, OTHER_DOCUMENT),
+            inputs=(attachment_input(on_document, "consult-staff-document-refused"),),
         ),
         _step(
             "kind",

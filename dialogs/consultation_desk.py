@@ -31,8 +31,6 @@ from bot.services.consultations import (
     Document,
     outcome_problems,
 )
-from bot.services.message_limits import visible_text
-from bot.services.text_input import InvalidInput, require_words, strip_format
 from delivery.announcements import send_announcement
 from dialogs.common import (
     MENU_BUTTON,
@@ -53,10 +51,12 @@ from dialogs.common import (
 )
 from dialogs.composing import (
     ATTACHMENT_MAX_MB,
-    BAD_ATTACHMENT,
     DOCUMENT_KINDS,
-    attachment_of,
+    attachment_input,
+    not_text_input,
+    refused_file,
     staff_command_router,
+    typed_text,
 )
 from dialogs.consultation_draft import author_of, error_text, post_progress_once, service_of
 from dialogs.presenters import local_time
@@ -259,19 +259,14 @@ async def on_outcome_start(_start_data: Any, manager: DialogManager) -> None:
 
 
 async def on_outcome_text(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
-    t = translator(manager)
-    text = strip_format(message.html_text).strip()
-    try:
-        require_words(visible_text(text))
-    except InvalidInput as error:
-        refusal = "consult-staff-outcome-empty" if error.code == "empty" else "input-no-letters"
-        await refuse_input(message, manager, t(refusal))
+    text = await typed_text(message, manager, "consult-staff-outcome-empty")
+    if text is None:
         return
     english = manager.current_context().state == ConsultOutcome.text_en
     field = "text_en" if english else "text_uk"
     problems = [p for p in _outcome_problems(manager, **{field: text}) if p.code == "too-long"]
     if problems:
-        await refuse_input(message, manager, error_text(t, problems[0]))
+        await refuse_input(message, manager, error_text(translator(manager), problems[0]))
         return
     manager.dialog_data[field] = text
     await manager.switch_to(ConsultOutcome.document if english else ConsultOutcome.text_en)
@@ -285,24 +280,13 @@ async def on_outcome_skip_english(
 
 
 async def on_outcome_document(
-    message: Message, _widget: MessageInput, manager: DialogManager
+    message: Message, manager: DialogManager, attachment: dict[str, Any]
 ) -> None:
-    t = translator(manager)
-    attachment = attachment_of(message)
-    problems = [] if attachment is None else _outcome_problems(manager, document=attachment)
-    if attachment is None or any(p.code in BAD_ATTACHMENT for p in problems):
-        name = esc((attachment or {}).get("name") or "")
-        key = (
-            "consult-staff-document-refused"
-            if attachment is None
-            else "broadcast-attachment-bad-document"
-        )
-        await refuse_input(
-            message, manager, t(key, name=name, kinds=DOCUMENT_KINDS, max_mb=ATTACHMENT_MAX_MB)
-        )
+    problems = _outcome_problems(manager, document=attachment)
+    if await refused_file(message, manager, attachment, (p.code for p in problems)):
         return
     if problems:
-        await refuse_input(message, manager, error_text(t, problems[0]))
+        await refuse_input(message, manager, error_text(translator(manager), problems[0]))
         return
     manager.dialog_data["document"] = attachment
     await outcome_preview(manager)
@@ -424,56 +408,44 @@ async def on_outcome_back(
 
 
 OUTCOME_CANCEL = Button(Tr("broadcast-cancel"), id="cancel", on_click=on_outcome_cancel)
-OUTCOME_TEXT = MessageInput(on_outcome_text, content_types=ContentType.TEXT)
+OUTCOME_TEXT = (
+    MessageInput(on_outcome_text, content_types=ContentType.TEXT),
+    not_text_input("consult-staff-outcome-text-expected"),
+)
 
 
-async def on_outcome_not_text(
-    message: Message, _widget: MessageInput, manager: DialogManager
-) -> None:
-    await refuse_input(message, manager, translator(manager)("consult-staff-outcome-text-expected"))
-
-
-OUTCOME_NOT_TEXT = MessageInput(on_outcome_not_text, content_types=ContentType.ANY)
+def _outcome_step(
+    step: str, *widgets: Any, back: SwitchTo | None = None, inputs: Any = OUTCOME_TEXT
+) -> Window:
+    """A step of the outcome: its prompt and buttons, `back` beside cancel, what it takes in."""
+    return Window(
+        Tr(f"consult-staff-outcome-{step.replace('_', '-')}-prompt"),
+        *widgets,
+        Row(back, OUTCOME_CANCEL) if back else OUTCOME_CANCEL,
+        *inputs,
+        state=getattr(ConsultOutcome, step),
+        getter=get_outcome,
+    )
 
 
 def consultation_outcome_dialog() -> Dialog:
     return Dialog(
         menu_window(Tr("consult-staff-not-allowed"), state=ConsultOutcome.refused),
-        Window(
-            Tr("consult-staff-outcome-text-uk-prompt"),
-            OUTCOME_CANCEL,
-            OUTCOME_TEXT,
-            OUTCOME_NOT_TEXT,
-            state=ConsultOutcome.text_uk,
-            getter=get_outcome,
-        ),
-        Window(
-            Tr("consult-staff-outcome-text-en-prompt"),
+        _outcome_step("text_uk"),
+        _outcome_step(
+            "text_en",
             Button(Tr("broadcast-skip"), id="en_skip", on_click=on_outcome_skip_english),
-            Row(
-                SwitchTo(Tr("broadcast-back"), id="back_uk", state=ConsultOutcome.text_uk),
-                OUTCOME_CANCEL,
-            ),
-            OUTCOME_TEXT,
-            OUTCOME_NOT_TEXT,
-            state=ConsultOutcome.text_en,
-            getter=get_outcome,
+            back=SwitchTo(Tr("broadcast-back"), id="back_uk", state=ConsultOutcome.text_uk),
         ),
-        Window(
-            Tr("consult-staff-outcome-document-prompt"),
+        _outcome_step(
+            "document",
             Button(
                 Tr("consult-staff-document-none"),
                 id="document_none",
                 on_click=on_outcome_no_document,
             ),
-            Row(
-                SwitchTo(Tr("broadcast-back"), id="back_en", state=ConsultOutcome.text_en),
-                OUTCOME_CANCEL,
-            ),
-            # A photo or document is taken; anything else is answered by the same handler.
-            MessageInput(on_outcome_document, content_types=ContentType.ANY),
-            state=ConsultOutcome.document,
-            getter=get_outcome,
+            back=SwitchTo(Tr("broadcast-back"), id="back_en", state=ConsultOutcome.text_en),
+            inputs=(attachment_input(on_outcome_document, "consult-staff-document-refused"),),
         ),
         Window(
             Tr("consult-staff-outcome-preview"),
