@@ -10,6 +10,7 @@ from bot.content import AssociationInfo
 from bot.services.hromadas import Place
 from bot.services.members import MemberProfile
 from bot.services.request_keys import KeyedResult
+from bot.services.row_views import view_of
 from bot.services.staff import Rights
 from bot.services.staff_chats import BoundChat, CardRef
 from storage.models import Association
@@ -90,12 +91,4 @@ class AnswerReceipt:
 
 
 def association_info(row: Association) -> AssociationInfo:
-    return AssociationInfo(
-        code=row.code,
-        name_uk=row.name_uk,
-        name_en=row.name_en,
-        short_uk=row.short_uk,
-        short_en=row.short_en,
-        website=row.website,
-        position=row.position,
-    )
+    return view_of(AssociationInfo, row)

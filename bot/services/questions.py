@@ -28,6 +28,7 @@ from bot.services.question_views import (
     association_info,
 )
 from bot.services.request_keys import once_per_key
+from bot.services.row_views import view_of
 from bot.services.staff import PermissionDenied, Rights, StaffService
 from bot.services.staff_chats import CardRef, StaffChatService, group_bindings
 from bot.services.text_input import clean_block
@@ -154,19 +155,6 @@ class Draft:
     created_by: int
     created_at: datetime
     status: str
-
-
-def _draft(row: KbDraft) -> Draft:
-    return Draft(
-        id=row.id,
-        question_id=row.question_id,
-        locale=row.locale,
-        question_text=row.question_text,
-        answer_text=row.answer_text,
-        created_by=row.created_by,
-        created_at=row.created_at,
-        status=row.status,
-    )
 
 
 # ----------------------------------------------------------------------------- the service
@@ -524,7 +512,7 @@ class QuestionService:
     async def drafts(self, status: str = DraftStatus.NEW) -> list[Draft]:
         """Drafts with this status, oldest first."""
         async with self.db.transaction() as session:
-            return [_draft(row) for row in await repo.drafts_with_status(session, status)]
+            return [view_of(Draft, row) for row in await repo.drafts_with_status(session, status)]
 
     async def mark_exported(self, draft_ids: Iterable[int]) -> int:
         ids = list(draft_ids)
