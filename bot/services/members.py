@@ -137,8 +137,9 @@ class RegistrationForm:
     consent_at: datetime | None = None
 
 
-def _audit_view(row: Member) -> dict[str, Any]:
-    """Profile fields for the audit log; the phone is recorded only as present or absent."""
+def profile_values(row: Member) -> dict[str, Any]:
+    """What the member says of themselves: name, role, place and associations (for the audit
+    log here, for their data export in privacy.py)."""
     return {
         "full_name": row.full_name,
         "role": row.role,
@@ -147,9 +148,12 @@ def _audit_view(row: Member) -> dict[str, Any]:
         "hromada_text": row.hromada_text,
         "associations": [a.code for a in row.associations],
         "associations_unsure": row.associations_unsure,
-        "locale": row.locale,
-        "phone": "set" if row.phone else None,
     }
+
+
+def _audit_view(row: Member) -> dict[str, Any]:
+    """Profile fields for the audit log; the phone is recorded only as present or absent."""
+    return {**profile_values(row), "locale": row.locale, "phone": "set" if row.phone else None}
 
 
 class MemberService:

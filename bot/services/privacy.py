@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.services.members import profile_values
 from bot.services.message_limits import visible_text
 from bot.services.staff import StaffService
 from bot.services.staff_chats import CardRef
@@ -411,13 +412,7 @@ class PrivacyService:
 def _profile(member: Member) -> dict[str, Any]:
     return {
         "telegram_id": member.telegram_id,
-        "full_name": member.full_name,
-        "role": member.role,
-        "oblast_code": member.oblast_code,
-        "hromada_code": member.hromada_code,
-        "hromada_text": member.hromada_text,
-        "associations": [a.code for a in member.associations],
-        "associations_unsure": member.associations_unsure,
+        **profile_values(member),
         "phone": member.phone,
         "locale": member.locale,
         "verification": member.verification,
