@@ -293,6 +293,8 @@ class FieldIndex:
     _total_lengths: Counter[str] = field(default_factory=Counter)
     # Surface word → its terms, for matching a misspelt query word to the words of the corpus.
     _surfaces: dict[str, tuple[Term, ...]] = field(default_factory=dict)
+    # Cyrillic word → its terms, for reading a Latin word no dictionary knows (`otg`, `tsnap`).
+    _cyrillic: dict[str, tuple[Term, ...]] = field(default_factory=dict)
     # A phrase's first term → (phrase, document key): a query is checked only against the
     # phrases that start with one of its terms, not against every phrase of every document.
     _phrase_starts: dict[str, list[tuple[tuple[str, ...], str]]] = field(
@@ -323,6 +325,8 @@ class FieldIndex:
                     word_terms = self.analyzer.word_terms(word)
                     if word_terms and len(word) >= 4:
                         self._surfaces.setdefault(word, tuple(word_terms))
+                    if word_terms and len(word) >= 3 and is_cyrillic(word):
+                        self._cyrillic.setdefault(word, tuple(word_terms))
                     terms.extend(term.key for term in word_terms)
             counts[name] = Counter(terms)
             lengths[name] = len(terms)
@@ -382,6 +386,7 @@ class FieldIndex:
             if word in seen:
                 continue
             seen.add(word)
+            terms = terms + self._reading(word, terms)
             if not any(term.key in self._postings for term in terms) and not (
                 is_cyrillic(word) and known_ukrainian(word)
             ):
@@ -391,6 +396,18 @@ class FieldIndex:
                     terms = guesses
             groups.append(terms)
         return groups, sequence
+
+    def _reading(self, word: str, terms: list[Term]) -> list[Term]:
+        """A Latin word's reading as a Cyrillic word of the documents, when the documents lack the
+        word and no dictionary word reads it (abbreviations: `otg` is ОТГ, `tsnap` ЦНАП)."""
+        if len(word) < 3 or any(
+            term.key.startswith("uk:") or term.key in self._postings for term in terms
+        ):
+            return []
+        reading = next(_romanised(word, self._cyrillic.__contains__), None)
+        if reading is None:
+            return []
+        return [Term(term.key, term.weight * TRANSLIT_WEIGHT) for term in self._cyrillic[reading]]
 
     def _guess(self, word: str) -> list[Term]:
         """Corpus terms for a misspelt word (one typo in a short word, two in a longer one)."""
