@@ -17,6 +17,9 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
+from bot import deferred_types  # noqa: F401  (first: aiogram's types build lazily, as in our bot)
+
+# isort: split
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession

@@ -12,6 +12,9 @@ import html
 import logging
 import os
 
+from bot import deferred_types  # noqa: F401  (first: aiogram's types build lazily, as in our bot)
+
+# isort: split
 from aiogram import Bot, Dispatcher, F
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
