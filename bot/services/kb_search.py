@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from bot.i18n import LOCALES
 from bot.services.knowledge import KnowledgeBase
-from bot.services.text_search import FieldIndex, normalise
+from bot.services.text_search import FieldIndex, words
 
 # How much a word counts in each part of an entry.
 FIELD_WEIGHTS = {"alias": 4.0, "title": 3.0, "topic": 0.5, "short": 1.5, "full": 1.0}
@@ -24,18 +23,23 @@ FOCUS_FIELDS = frozenset({"alias", "title", "short"})
 MIN_PHRASE_COVERAGE = 0.2
 # Results far below the best one are noise, not alternatives.
 RELATIVE_CUTOFF = 0.35
-# Facts no article holds: a question asking for a pay figure or a phone number is never answered
-# confidently from an article that merely names the person or body it is about (the bot offers
-# to send it to the experts instead).
+# Facts no article holds: a question asking for a pay figure, a phone number, an address, a
+# pension, leave, the weather or what happens tomorrow is never answered confidently from an
+# article that merely names the person or body it is about (the bot offers to send it to the
+# experts instead).
 NOT_HELD_WORDS = (
-    "зарплата заробітна оклад заробляти телефон пенсія відпустка погода завтра "
-    "salary salaries wage wages earn earns phone telephone hotline pension pensions vacation "
+    "зарплата заробітна оклад заробляти телефон адреса пенсія відпустка погода завтра "
+    "salary salaries wage wages earn earns phone telephone hotline email pension pensions vacation "
     "weather tomorrow"
 )
-# Nor is the asker's private business ("my own house", "мій особистий кабінет"): the bot answers
-# for the hromada.
-PRIVATE = re.compile(
-    r"\b(?:my|мій|моя|моє|мої|мого|моєї|моєму|моїй|моїм|моїх)\s+(?:own|personal|власн|особист)",
+# Nor is the asker's private business: "my" followed within two words by one of PRIVATE_WORDS
+# ("my own house", "моєму сину", "my family farm"); the bot answers for the hromada.
+MY = frozenset(words("my мій моя моє мої мого моєї моєму моїй моїм моїх мою моєю моїми"))
+PRIVATE_WORDS = (
+    "власний особистий приватний син донька дочка дружина чоловік сім'я родина будинок хата "
+    "квартира машина автомобіль резюме дитина діти "
+    "own personal private son daughter wife husband family house home flat apartment car cv "
+    "resume child children kid kids"
 )
 
 
@@ -58,9 +62,8 @@ class KnowledgeSearch:
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self.knowledge = knowledge
         self.index = FieldIndex(FIELD_WEIGHTS, focus_fields=FOCUS_FIELDS)
-        self.not_held = frozenset(
-            term for term in self.index.analyzer.terms(NOT_HELD_WORDS) if not term.startswith("p:")
-        )
+        self.not_held = self._terms(NOT_HELD_WORDS)
+        self.private = self._terms(PRIVATE_WORDS)
         for entry in knowledge.entries:
             topic = knowledge.topic(entry.topic)
             aliases = [alias for locale in LOCALES for alias in entry.aliases.get(locale, ())]
@@ -92,7 +95,7 @@ class KnowledgeSearch:
             )
         if confident and self.not_held.intersection(self.index.analyzer.terms(query, query=True)):
             confident = False
-        if confident and PRIVATE.search(normalise(query)):
+        if confident and self._private(query):
             confident = False
         hits = tuple(
             SearchHit(match.key, round(match.score, 4))
@@ -100,3 +103,22 @@ class KnowledgeSearch:
             if match.score >= best.score * RELATIVE_CUTOFF
         )
         return SearchResult(query=query, confident=confident, hits=hits)
+
+    def _terms(self, text: str) -> frozenset[str]:
+        """The index terms of `text`'s words themselves (not their family prefixes)."""
+        return frozenset(
+            term for term in self.index.analyzer.terms(text) if not term.startswith("p:")
+        )
+
+    def _private(self, query: str) -> bool:
+        """Whether the question is about the asker's own household, family or belongings."""
+        written = words(query)
+        for index, word in enumerate(written):
+            if word not in MY:
+                continue
+            # English "my" is Ukrainian "ми" (we) typed in Latin letters: only English words count.
+            language = "en:" if word == "my" else "uk:"
+            following = self.index.analyzer.terms(" ".join(written[index + 1 : index + 3]))
+            if any(term in self.private for term in following if term.startswith(language)):
+                return True
+        return False
