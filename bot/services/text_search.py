@@ -52,7 +52,7 @@ EN_STOPWORDS = _word_list(
     have how i if in into is it its me my of on or our please should so tell than that the their
     them then there these they this to us was we were what when where which who whom why will
     with would you your any there's what's how's i'm we're hello hi thanks thank explain know
-    need want get got does anyone something anything much many
+    need want get got does anyone something anything much many he him his she her hers
     """
 )
 
