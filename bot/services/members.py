@@ -9,12 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.staff import Rights, StaffService
 from bot.services.text_input import InvalidInput as InvalidInput  # long imported from here
 from bot.services.text_input import clean_line
 from storage.db import Database
-from storage.models import Member, Verification, utcnow
+from storage.models import AuditEvent, Member, Verification, utcnow
 from storage.repositories import associations as associations_repo
 from storage.repositories import members as repo
 from storage.repositories.audit import add_event
@@ -156,6 +157,29 @@ def _audit_view(row: Member) -> dict[str, Any]:
     return {**profile_values(row), "locale": row.locale, "phone": "set" if row.phone else None}
 
 
+async def verification_changed(
+    session: AsyncSession,
+    action: str,
+    telegram_id: int,
+    change: tuple[Verification, Verification],
+    *,
+    actor_id: int,
+    **details: Any,
+) -> AuditEvent:
+    """The audit entry of a member's verification going from `change[0]` to `change[1]`;
+    `details` join the state after."""
+    before, after = change
+    return await add_event(
+        session,
+        actor_id=actor_id,
+        action=action,
+        subject_type="member",
+        subject_id=telegram_id,
+        before={"verification": str(before)},
+        after={"verification": str(after), **details},
+    )
+
+
 class MemberService:
     """Use cases on members; each method is one transaction."""
 
@@ -280,14 +304,12 @@ class MemberService:
                     # The secretariat decided on what the profile said; corrected, it goes back
                     # to them (once per decision: an unverified member's edits post no card).
                     row.verification = Verification.UNVERIFIED
-                    await add_event(
+                    await verification_changed(
                         session,
+                        REOPENED_ACTION,
+                        telegram_id,
+                        (Verification.REJECTED, Verification.UNVERIFIED),
                         actor_id=telegram_id,
-                        action=REOPENED_ACTION,
-                        subject_type="member",
-                        subject_id=telegram_id,
-                        before={"verification": str(Verification.REJECTED)},
-                        after={"verification": str(Verification.UNVERIFIED)},
                     )
             return MemberProfile.from_row(row)
 

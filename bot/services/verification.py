@@ -14,14 +14,13 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.members import MemberProfile
+from bot.services.members import MemberProfile, verification_changed
 from bot.services.request_keys import once_per_key
 from bot.services.staff import PermissionDenied, Rights, StaffService
 from storage.db import Database
 from storage.models import AuditEvent, Member, Verification, utcnow
 from storage.repositories import members as members_repo
 from storage.repositories import verification as repo
-from storage.repositories.audit import add_event
 
 DECIDED_ACTION = "member.verification"
 
@@ -124,14 +123,13 @@ class VerificationService:
             )
             won = result.rowcount == 1  # type: ignore[attr-defined]
             if won:
-                event = await add_event(
+                event = await verification_changed(
                     session,
+                    DECIDED_ACTION,
+                    member_telegram_id,
+                    (Verification.UNVERIFIED, target),
                     actor_id=staff_telegram_id,
-                    action=DECIDED_ACTION,
-                    subject_type="member",
-                    subject_id=member_telegram_id,
-                    before={"verification": str(Verification.UNVERIFIED)},
-                    after={"verification": str(target), "by_name": staff_name},
+                    by_name=staff_name,
                 )
                 event.request_key = request_key
                 await session.flush()
