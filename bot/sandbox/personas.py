@@ -45,59 +45,72 @@ class StaffGroup:
     title: str
 
 
+def _persona(
+    key: str,
+    user_id: int,
+    first_name: str,
+    last_name: str,
+    roles: tuple[str, str],
+    *,
+    language_code: str = "uk",
+    staff_of: tuple[str, ...] = (),
+    admin: bool = False,
+) -> Persona:
+    """A persona whose phone number follows from its id (710_002 has +380501110002); `roles`
+    in Ukrainian and English."""
+    role_uk, role_en = roles
+    return Persona(
+        key=key,
+        user_id=user_id,
+        first_name=first_name,
+        last_name=last_name,
+        language_code=language_code,
+        phone=f"+3805011{user_id - 700_000:05d}",
+        role_uk=role_uk,
+        role_en=role_en,
+        staff_of=staff_of,
+        admin=admin,
+    )
+
+
+# A head's Telegram language, as their role names it in Ukrainian and English.
+_LANGUAGE_NAMES = {"uk": ("українською", "Ukrainian"), "en": ("англійською", "English")}
+
+
+def _head(number: int, language_code: str, first_name: str, last_name: str) -> Persona:
+    """A hromada head whose Telegram is in `language_code`, numbered in the heads' id series."""
+    in_uk, in_en = _LANGUAGE_NAMES[language_code]
+    roles = (f"Голова громади ({in_uk})", f"Hromada head ({in_en})")
+    key = f"head-{language_code}"
+    return _persona(
+        key, 710_000 + number, first_name, last_name, roles, language_code=language_code
+    )
+
+
 def _officer(
     number: int, association: str, first_name: str, last_name: str, role_uk: str, role_en: str
 ) -> Persona:
-    """A secretariat officer of one association, numbered in the officers' id and phone series."""
-    return Persona(
-        key=f"officer-{association}",
-        user_id=720_000 + number,
-        first_name=first_name,
-        last_name=last_name,
-        language_code="uk",
-        phone=f"+3805011200{number:02d}",
-        role_uk=role_uk,
-        role_en=role_en,
+    """A secretariat officer of one association, numbered in the officers' id series."""
+    return _persona(
+        f"officer-{association}",
+        720_000 + number,
+        first_name,
+        last_name,
+        (role_uk, role_en),
         staff_of=(association,),
     )
 
 
 PERSONAS: tuple[Persona, ...] = (
-    Persona(
-        key="head-uk",
-        user_id=710_001,
-        first_name="Олена",
-        last_name="Коваленко",
-        language_code="uk",
-        phone="+380501110001",
-        role_uk="Голова громади (українською)",
-        role_en="Hromada head (Ukrainian)",
-    ),
-    Persona(
-        key="head-en",
-        user_id=710_002,
-        first_name="Andrii",
-        last_name="Melnyk",
-        language_code="en",
-        phone="+380501110002",
-        role_uk="Голова громади (англійською)",
-        role_en="Hromada head (English)",
-    ),
+    _head(1, "uk", "Олена", "Коваленко"),
+    _head(2, "en", "Andrii", "Melnyk"),
     _officer(1, "vag", "Ірина", "Бондар", "Секретаріат ВАГ", "VAG secretariat"),
     _officer(
         2, "aotg", "Тарас", "Шевчук", "Секретаріат Асоціації ОТГ", "Association of ATH secretariat"
     ),
     _officer(3, "uaror", "Марія", "Ткаченко", "Секретаріат УАРОР", "UAROR secretariat"),
-    Persona(
-        key="admin",
-        user_id=700_001,
-        first_name="Сергій",
-        last_name="Адміненко",
-        language_code="uk",
-        phone="+380501100001",
-        role_uk="Адміністратор",
-        role_en="Administrator",
-        admin=True,
+    _persona(
+        "admin", 700_001, "Сергій", "Адміненко", ("Адміністратор", "Administrator"), admin=True
     ),
 )
 
