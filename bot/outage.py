@@ -220,23 +220,9 @@ def worker_holder() -> str:
 class WorkerBackoff:
     """A background loop's pauses through an outage: `failed(error)` gives the next pause
     (BACKOFF_FIRST doubling to BACKOFF_CAP) for an outage error, None for any other error
-    (the loop handles it as before); `succeeded()` after a step that worked.
-
-        backoff = WorkerBackoff("card sweeper")
-        while True:
-            try:
-                await sweep_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                if await backoff.waited_out(error):
-                    continue
-                logger.exception("card sweep failed")
-            else:
-                backoff.succeeded()
-            await asyncio.sleep(interval)
-
-    `repeat` is that loop, for the workers that need nothing else of it.
+    (the loop handles it as before); `succeeded()` after a step that worked. `repeat` is the
+    whole loop, for a worker that needs nothing else of it (the card sweeper and the broadcast
+    sender, which stop on request, write their own with `failed` and `succeeded`).
     """
 
     def __init__(
