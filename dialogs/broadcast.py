@@ -25,7 +25,6 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Row
 
 from bot.services.broadcasts import BroadcastError
-from bot.services.members import MemberProfile
 from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT
 from dialogs.broadcast_audience import (
     allowed_associations,
@@ -55,23 +54,23 @@ from dialogs.common import (
     Window,
     answer,
     broadcasts_of,
-    esc,
     refuse_input,
     translator,
     user_id,
 )
 from dialogs.composing import (
-    ATTACHMENT_MAX_MB,
-    DOCUMENT_KINDS,
     attachment_buttons,
     attachment_input,
     attachment_text,
+    confirmed_before,
     english_buttons,
+    file_fields,
     not_text_input,
     post_progress,
     preview_windows,
     refused_file,
     staff_command_router,
+    submit,
     typed_text,
 )
 from dialogs.states import BroadcastCompose
@@ -84,21 +83,14 @@ logger = logging.getLogger(__name__)
 
 async def get_limits(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     data = dialog_manager.dialog_data
-    attachment = data.get("attachment") or {}
     return {
         "text_limit": TEXT_LIMIT,
         "caption_limit": CAPTION_LIMIT,
-        "kinds": DOCUMENT_KINDS,
-        "max_mb": ATTACHMENT_MAX_MB,
         "editing": bool(data.get("editing")),
         "has_en": bool(data.get("text_en")),
         "no_en": not data.get("text_en"),
         "returnable": bool(data.get("editing") or data.get("fixing")),
-        "has_photo": attachment.get("kind") == "photo",
-        "has_document": attachment.get("kind") == "document",
-        "has_attachment": bool(attachment),
-        "no_attachment": not attachment,
-        "name": esc(attachment.get("name") or ""),
+        **file_fields(data.get("attachment")),
     }
 
 
@@ -271,24 +263,13 @@ async def on_urgent(_callback: CallbackQuery, button: Button, manager: DialogMan
 
 
 async def on_confirm(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
-    data = manager.dialog_data
-    if data.get("broadcast_id"):
-        # A second press (a slow connection): the announcement was created once already.
-        await manager.switch_to(BroadcastCompose.done)
+    if await confirmed_before(manager, "broadcast_id", BroadcastCompose.done):
         return
+    data = manager.dialog_data
     t = translator(manager)
-    broadcasts = broadcasts_of(manager)
-    member: MemberProfile | None = manager.middleware_data.get("member")
-    author = (member.full_name if member else None) or callback.from_user.full_name
-    chat_id: int = manager.middleware_data["event_chat"].id
     try:
-        created = await broadcasts.create(
-            user_id(manager),
-            author,
-            announcement_of(manager),
-            progress_chat_id=chat_id,
-            progress_locale=t.locale,
-            request_key=data.get("request_key"),
+        created = await submit(
+            manager, callback, broadcasts_of(manager).create, announcement_of(manager)
         )
     except BroadcastError as error:
         logger.info("broadcast refused for %s: %s", user_id(manager), error.code)
@@ -311,7 +292,7 @@ async def on_confirm(callback: CallbackQuery, _button: Button, manager: DialogMa
     data["recipients"] = created.total
     logger.info("broadcast %s created: %s recipients", created.broadcast_id, created.total)
     if created.progress_message_id is None:
-        await post_progress(manager, created.broadcast_id, chat_id)
+        await post_progress(manager, created.broadcast_id)
     await manager.switch_to(BroadcastCompose.done)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, TypeVar
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ContentType
@@ -24,6 +24,7 @@ from aiogram_dialog.widgets.text import Multi
 
 from bot.i18n import Translator
 from bot.services.broadcasts import ATTACHMENT_MAX_BYTES, DOCUMENT_EXTENSIONS, BroadcastService
+from bot.services.members import MemberProfile
 from bot.services.message_limits import visible_text
 from bot.services.text_input import InvalidInput, require_words, strip_format
 from dialogs.common import (
@@ -38,10 +39,13 @@ from dialogs.common import (
     refuse_input,
     translations_of,
     translator,
+    user_id,
 )
 from dialogs.widgets import edit_picker
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 DOCUMENT_KINDS = ", ".join(extension.upper() for extension in DOCUMENT_EXTENSIONS)
 
@@ -56,7 +60,25 @@ class Previewed(Protocol):
     edit: State
 
 
+# What the file step's prompt names: the document kinds and the largest size taken.
+FILE_LIMITS = {"kinds": DOCUMENT_KINDS, "max_mb": ATTACHMENT_MAX_MB}
+
+
 BAD_ATTACHMENT = frozenset({"unsupported-attachment", "file-too-large"})
+
+
+def file_fields(attachment: dict[str, Any] | None) -> dict[str, Any]:
+    """What the file step's window shows of the file kept, if any (a photo, or a document by
+    its `name`), and of the kinds and size it takes."""
+    kept = attachment or {}
+    return {
+        "has_photo": kept.get("kind") == "photo",
+        "has_document": kept.get("kind") == "document",
+        "has_attachment": bool(kept),
+        "no_attachment": not kept,
+        "name": esc(kept.get("name") or ""),
+        **FILE_LIMITS,
+    }
 
 
 def attachment_of(message: Message) -> dict[str, Any] | None:
@@ -294,9 +316,58 @@ def preview_windows(
     return preview, edit
 
 
-async def post_progress(manager: DialogManager, broadcast_id: int, chat_id: int) -> None:
-    """The progress message with its buttons (a consultation's broadcast too); the broadcast
-    goes out either way."""
+class OutboxKeys(TypedDict):
+    """What a confirmation hands the service besides the composition itself."""
+
+    request_key: str | None
+    progress_chat_id: int
+    progress_locale: str
+
+
+def _outbox_keys(manager: DialogManager) -> OutboxKeys:
+    """The composition's request key (a repeated confirmation finds what the first wrote) and
+    where the progress message goes: the author's chat, in the author's language."""
+    return {
+        "request_key": manager.dialog_data.get("request_key"),
+        "progress_chat_id": manager.middleware_data["event_chat"].id,
+        "progress_locale": translator(manager).locale,
+    }
+
+
+def _author_of(manager: DialogManager, callback: CallbackQuery) -> str:
+    """The name a confirmation is recorded under: the member's, else Telegram's."""
+    member: MemberProfile | None = manager.middleware_data.get("member")
+    return (member.full_name if member else None) or callback.from_user.full_name
+
+
+async def submit(
+    manager: DialogManager,
+    callback: CallbackQuery,
+    create: Callable[..., Awaitable[T]],
+    *composition: Any,
+) -> T:
+    """The service's `create` called as every confirmation calls it: the author's id and name,
+    the `composition`, the request key and where the progress message goes."""
+    return await create(
+        user_id(manager),
+        _author_of(manager, callback),
+        *composition,
+        **_outbox_keys(manager),
+    )
+
+
+async def confirmed_before(manager: DialogManager, key: str, done: State) -> bool:
+    """Whether the composition holds `key` already: a second press (a slow connection) on what
+    was created once, which only shows the `done` window again."""
+    if not manager.dialog_data.get(key):
+        return False
+    await manager.switch_to(done)
+    return True
+
+
+async def post_progress(manager: DialogManager, broadcast_id: int) -> None:
+    """The progress message with its buttons (a consultation's broadcast too) in the author's
+    chat; the broadcast goes out either way."""
     from delivery.progress import post_progress_message
 
     try:
@@ -305,7 +376,7 @@ async def post_progress(manager: DialogManager, broadcast_id: int, chat_id: int)
             broadcasts_of(manager),
             translations_of(manager),
             broadcast_id,
-            chat_id,
+            manager.middleware_data["event_chat"].id,
             translator(manager).locale,
         )
     except Exception:

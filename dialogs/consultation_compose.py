@@ -24,6 +24,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import Dialog, DialogManager, StartMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button, Group, Row, Start
+from aiogram_dialog.widgets.kbd.select import OnItemClick
 
 from bot.services.consultations import (
     MAX_OPTIONS,
@@ -47,16 +48,17 @@ from dialogs.common import (
     user_id,
 )
 from dialogs.composing import (
-    ATTACHMENT_MAX_MB,
-    DOCUMENT_KINDS,
     attachment_buttons,
     attachment_input,
     cancel_button,
+    confirmed_before,
     english_buttons,
+    file_fields,
     not_text_input,
     preview_windows,
     refused_file,
     step_before,
+    submit,
     typed_text,
 )
 from dialogs.consultation_draft import (
@@ -64,7 +66,6 @@ from dialogs.consultation_draft import (
     STEPS,
     after_step,
     audience_count,
-    author_of,
     closing_choices,
     draft_of,
     error_text,
@@ -94,18 +95,13 @@ QUICK_SELECT = "quick"
 
 async def get_step(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     data = dialog_manager.dialog_data
-    document = data.get("document") or {}
     options = data.get("options") or []
     return {
         "editing": bool(data.get("editing")),
         "not_first": True,
         "has_en": bool(data.get("question_en")),
         "no_en": not data.get("question_en"),
-        "has_attachment": bool(document),
-        "no_attachment": not document,
-        "name": esc(document.get("name") or "") if document.get("kind") == "document" else "",
-        "kinds": DOCUMENT_KINDS,
-        "max_mb": ATTACHMENT_MAX_MB,
+        **file_fields(data.get("document")),
         "max_options": MAX_OPTIONS,
         "has_options": bool(options),
         "options_text": esc("\n".join(f"{uk} | {en}" if en else uk for uk, en in options)),
@@ -305,25 +301,14 @@ async def on_back(_callback: CallbackQuery, button: Button, manager: DialogManag
 
 
 async def on_confirm(callback: CallbackQuery, _button: Button, manager: DialogManager) -> None:
-    data = manager.dialog_data
-    if data.get("consultation_id"):
-        # A second press (a slow connection): the consultation was created once already.
-        await manager.switch_to(ConsultCompose.done)
+    if await confirmed_before(manager, "consultation_id", ConsultCompose.done):
         return
-    t = translator(manager)
-    chat_id: int = manager.middleware_data["event_chat"].id
+    data = manager.dialog_data
     try:
-        created = await service_of(manager).create(
-            user_id(manager),
-            author_of(manager, callback),
-            draft_of(manager),
-            request_key=data.get("request_key"),
-            progress_chat_id=chat_id,
-            progress_locale=t.locale,
-        )
+        created = await submit(manager, callback, service_of(manager).create, draft_of(manager))
     except ConsultationError as error:
         logger.info("consultation refused for %s: %s", user_id(manager), error.code)
-        await answer(manager, callback, error_text(t, error), alert=True)
+        await answer(manager, callback, error_text(translator(manager), error), alert=True)
         if error.code == "not-allowed":
             await refuse_rights(manager)
         elif error.code == "empty-audience":
@@ -368,6 +353,15 @@ def _step(
     )
 
 
+def _choice_step(
+    step: str, select_id: str, items: str, on_click: OnItemClick[Any, str], width: int
+) -> Window:
+    """A step answered by a press on one of the getter's `items`, `width` buttons a row."""
+    return _step(
+        step, Group(indexed_select(select_id, items, on_click), width=width), inputs=(USE_BUTTONS,)
+    )
+
+
 def _keep(step: str) -> Button:
     """On without changing what this step holds (shown when editing)."""
     return Button(Tr("broadcast-next"), id=f"keep_{step}", on_click=on_keep, when="editing")
@@ -403,28 +397,14 @@ def compose_windows() -> list[Window]:
             *attachment_buttons("document", on_keep, on_no_document, "consult-staff-document-none"),
             inputs=(attachment_input(on_document, "consult-staff-document-refused"),),
         ),
-        _step(
-            "kind",
-            Group(
-                indexed_select(KIND_SELECT, "kinds_list", on_kind),
-                width=1,
-            ),
-            inputs=(USE_BUTTONS,),
-        ),
+        _choice_step("kind", KIND_SELECT, "kinds_list", on_kind, width=1),
         _step(
             "options",
             Tr("consult-staff-options-current", when="has_options"),
             _keep("options"),
             inputs=(MessageInput(on_options, content_types=ContentType.TEXT), NOT_TEXT),
         ),
-        _step(
-            "max_choices",
-            Group(
-                indexed_select(MAX_SELECT, "choices", on_max_choices),
-                width=5,
-            ),
-            inputs=(USE_BUTTONS,),
-        ),
+        _choice_step("max_choices", MAX_SELECT, "choices", on_max_choices, width=5),
         *audience,
         _step(
             "closing",

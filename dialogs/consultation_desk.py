@@ -50,15 +50,16 @@ from dialogs.common import (
     user_id,
 )
 from dialogs.composing import (
-    ATTACHMENT_MAX_MB,
-    DOCUMENT_KINDS,
+    FILE_LIMITS,
     attachment_input,
+    confirmed_before,
     not_text_input,
     refused_file,
     staff_command_router,
+    submit,
     typed_text,
 )
-from dialogs.consultation_draft import author_of, error_text, post_progress_once, service_of
+from dialogs.consultation_draft import error_text, post_progress_once, service_of
 from dialogs.presenters import local_time
 from dialogs.states import ConsultCompose, ConsultDesk, ConsultOutcome, ConsultResults
 from dialogs.widgets import menu_window
@@ -355,8 +356,7 @@ async def get_outcome(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
         "count": int(data.get("count") or 0),
         "has_en": bool(data.get("text_en")),
         "no_en": not data.get("text_en"),
-        "kinds": DOCUMENT_KINDS,
-        "max_mb": ATTACHMENT_MAX_MB,
+        **FILE_LIMITS,
         "has_document": bool(document),
     }
 
@@ -364,27 +364,22 @@ async def get_outcome(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]
 async def on_publish_confirm(
     callback: CallbackQuery, _button: Button, manager: DialogManager
 ) -> None:
-    data = manager.dialog_data
-    if data.get("broadcast_id"):
-        await manager.switch_to(ConsultOutcome.done)
+    if await confirmed_before(manager, "broadcast_id", ConsultOutcome.done):
         return
-    t = translator(manager)
-    chat_id: int = manager.middleware_data["event_chat"].id
+    data = manager.dialog_data
     try:
-        broadcast_id = await service_of(manager).publish_outcome(
-            user_id(manager),
-            author_of(manager, callback),
+        broadcast_id = await submit(
+            manager,
+            callback,
+            service_of(manager).publish_outcome,
             _consultation_id(manager),
             data.get("text_uk") or "",
             data.get("text_en") or None,
             _outcome_document(manager),
-            request_key=data.get("request_key"),
-            progress_chat_id=chat_id,
-            progress_locale=t.locale,
         )
     except ConsultationError as error:
         logger.info("outcome refused for %s: %s", user_id(manager), error.code)
-        await answer(manager, callback, error_text(t, error), alert=True)
+        await answer(manager, callback, error_text(translator(manager), error), alert=True)
         if error.code == "not-allowed":
             data.clear()
             await manager.switch_to(ConsultOutcome.refused, show_mode=ShowMode.SEND)

@@ -11,7 +11,6 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from aiogram import Bot
-from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager, ShowMode
 
 from bot.i18n import Translator
@@ -22,7 +21,6 @@ from bot.services.consultations import (
     Document,
     Option,
 )
-from bot.services.members import MemberProfile
 from delivery.consultations import send_consultation
 from dialogs.broadcast_audience import audience_summary
 from dialogs.broadcast_draft import audience_of
@@ -218,18 +216,12 @@ def parse_closing(text: str, manager: DialogManager) -> datetime | None:
     return None
 
 
-def author_of(manager: DialogManager, callback: CallbackQuery) -> str:
-    """The name a confirmation is recorded under: the member's, else Telegram's."""
-    member: MemberProfile | None = manager.middleware_data.get("member")
-    return (member.full_name if member else None) or callback.from_user.full_name
-
-
 async def post_progress_once(manager: DialogManager, broadcast_id: int) -> None:
     """The announcements' progress message for this broadcast, unless posted already (a
     confirmation repeated after a restart) or there is nobody to send it to."""
     progress = await broadcasts_of(manager).progress(broadcast_id)
     if progress.progress_message_id is None and progress.total:
-        await post_progress(manager, broadcast_id, manager.middleware_data["event_chat"].id)
+        await post_progress(manager, broadcast_id)
 
 
 async def get_preview(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
