@@ -51,13 +51,13 @@ def progress_text(t: Translator, progress: BroadcastProgress) -> str:
         t("announcement-progress-title", id=str(progress.broadcast_id)),
         t("announcement-progress-status", status=progress.status),
     ]
+    # What both the running counts and the final report say.
+    done = {"sent": progress.sent, "unreachable": progress.unreachable, "failed": progress.failed}
     if progress.is_final:
         lines.append(
             t(
                 "announcement-progress-final",
-                sent=progress.sent,
-                unreachable=progress.unreachable,
-                failed=progress.failed,
+                **done,
                 uncertain=progress.uncertain,
                 cancelled=progress.cancelled,
             )
@@ -72,9 +72,7 @@ def progress_text(t: Translator, progress: BroadcastProgress) -> str:
         t(
             "announcement-progress-counts",
             total=progress.total,
-            sent=progress.sent,
-            unreachable=progress.unreachable,
-            failed=progress.failed,
+            **done,
             remaining=progress.remaining,
         )
     )
