@@ -2,7 +2,8 @@
 held-out sets.
 
 Asserts the shape of the main set (size, language balance, expected slugs that exist), floors of
-top-1, top-3 and out-of-scope rejection of `KnowledgeSearch` on each set (FLOORS), and that bad
+top-1, top-3, out-of-scope rejection and answered+right of `KnowledgeSearch` on each set (FLOORS),
+the confidence rule's abstentions (facts no article holds, private business), and that bad
 input (empty, one character, 4,000 characters, emoji, Latin transliteration, mixed languages)
 gets a SearchResult, never an error. `benchmarks/kb_search.py` prints the full figures beside a
 plain-BM25 baseline.
@@ -27,24 +28,28 @@ HOLDOUT = Path(__file__).resolve().parent / "kb_questions_holdout.yaml"
 # articles were; both have since been read while aliases were tuned (see their headers).
 HOLDOUT2 = Path(__file__).resolve().parent / "kb_questions_holdout2.yaml"
 # Written the same way over all 39 articles, with near misses among its out-of-scope questions,
-# and not used for tuning aliases: the honest figures. Its floors are below the others' (FLOORS).
+# and never used for tuning aliases; its misses were read while the engine's confidence rule and
+# analysis were improved (issue 15), so it is a development set now (FLOORS).
 HOLDOUT3 = Path(__file__).resolve().parent / "kb_questions_holdout3.yaml"
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
 MIN_QUESTIONS = 80
 MIN_OUT_OF_SCOPE = 10
-MIN_TOP3 = 0.9
+MIN_TOP3 = 0.95
 MIN_OOS_REJECTED = 0.8
-# Per set: (top-1, top-3, out-of-scope rejected) at least. The third set, measured before anyone
-# read it: top-1 88.5 %, top-3 100 %, 57.1 % of its 14 out-of-scope questions rejected (six name a
-# person, a programme or a fund and ask for a phone number, a salary or a private favour); 78.6 %
-# once pay and phone questions were no longer answered from articles (a rule made on the main
-# set's near misses, after this set's misses had been read). Floors a little under its figures,
-# so that a change making search worse on questions nobody tuned for fails.
+# Per set: (top-1, top-3, out-of-scope rejected, answered confidently with the right first article)
+# at least. The third set, measured before anyone read it: top-1 88.5 %, top-3 100 %, 57.1 % of its
+# 14 out-of-scope questions rejected (six name a person, a programme or a fund and ask for a phone
+# number, a salary or a private favour); 78.6 % once pay and phone questions were no longer answered
+# from articles (a rule made on the main set's near misses, after this set's misses had been read).
+# Since then it has been a development set like the others: the confidence rule (focus fields,
+# private business, more facts no article holds) and the analysis of Latin-typed Ukrainian took
+# it to 93.6 / 100 / 100 %, answered+right 84.6 -> 93.6 %. Floors a little under the figures, so
+# that a change making search worse fails.
 FLOORS = {
-    "main": (0.95, MIN_TOP3, MIN_OOS_REJECTED),
-    "holdout": (0.95, MIN_TOP3, MIN_OOS_REJECTED),
-    "holdout2": (0.95, MIN_TOP3, MIN_OOS_REJECTED),
-    "holdout3": (0.85, MIN_TOP3, 0.7),
+    "main": (0.97, MIN_TOP3, 0.9, 0.97),
+    "holdout": (0.95, MIN_TOP3, MIN_OOS_REJECTED, 0.95),
+    "holdout2": (0.95, MIN_TOP3, 0.9, 0.88),
+    "holdout3": (0.92, MIN_TOP3, 0.9, 0.9),
 }
 
 
@@ -125,13 +130,14 @@ def test_expected_slugs_exist(kb: KnowledgeBase, name: str) -> None:
 def test_search_quality(engine: KnowledgeSearch, name: str) -> None:
     questions = QUESTION_SETS[name]["questions"]
     out_of_scope = QUESTION_SETS[name]["out_of_scope"]
-    top1 = top3 = 0
+    top1 = top3 = answered_right = 0
     misses: list[str] = []
     for item in questions:
         result = engine.search(item["q"], limit=3)
         slugs = [hit.slug for hit in result.hits]
         expect = set(item["expect"])
         top1 += bool(slugs) and slugs[0] in expect
+        answered_right += result.confident and bool(slugs) and slugs[0] in expect
         if expect & set(slugs[:3]):
             top3 += 1
         else:
@@ -143,18 +149,20 @@ def test_search_quality(engine: KnowledgeSearch, name: str) -> None:
             answered.append(f"{item['q']!r} -> {[hit.slug for hit in result.hits]}")
     top1_share = top1 / len(questions)
     top3_share = top3 / len(questions)
+    right_share = answered_right / len(questions)
     rejected = 1 - len(answered) / len(out_of_scope)
     figures = (
-        f"top-1 {top1_share:.1%}, top-3 {top3_share:.1%} of {len(questions)} questions; "
-        f"out-of-scope rejected {rejected:.1%} of {len(out_of_scope)}"
+        f"top-1 {top1_share:.1%}, top-3 {top3_share:.1%}, answered+right {right_share:.1%} of "
+        f"{len(questions)} questions; out-of-scope rejected {rejected:.1%} of {len(out_of_scope)}"
     )
     details = "\n".join(
         [figures, "top-3 misses:", *misses, "out-of-scope answered confidently:", *answered]
     )
-    min_top1, min_top3, min_rejected = FLOORS[name]
+    min_top1, min_top3, min_rejected, min_right = FLOORS[name]
     assert top1_share >= min_top1, details
     assert top3_share >= min_top3, details
     assert rejected >= min_rejected, details
+    assert right_share >= min_right, details
 
 
 # --------------------------------------------------------------------------- bad input
@@ -240,4 +248,35 @@ def test_a_pay_figure_or_a_phone_number_is_not_answered_from_an_article(
     assert engine.search(asked_how, limit=3).confident is True
     result = engine.search(asked_for_a_fact, limit=3)
     assert result.hits
+    assert result.confident is False
+
+
+@pytest.mark.parametrize(
+    ("private", "asked_for_the_hromada"),
+    [
+        ("how much does a solar panel for my own house cost", "solar panels for hromada schools"),
+        ("допоможіть моєму сину вступити до ліцею", "які ліцеї залишаться в мережі громади"),
+        ("can the AUC help my daughter find a job", "can our hromada join the AUC"),
+    ],
+)
+def test_the_askers_private_business_is_not_answered_from_an_article(
+    engine: KnowledgeSearch, private: str, asked_for_the_hromada: str
+) -> None:
+    """The bot answers for the hromada: "my own house", "my son" are the asker's own affairs."""
+    assert engine.search(asked_for_the_hromada, limit=3).confident is True
+    assert engine.search(private, limit=3).confident is False
+
+
+def test_latin_we_is_not_my(engine: KnowledgeSearch) -> None:
+    """`my` in Latin-typed Ukrainian is ми (we): "my maiemo budynok" is not private business."""
+    assert engine._private("my own house")
+    assert not engine._private("my maiemo budynok dlia vpo")
+
+
+def test_a_word_only_deep_in_an_article_is_not_what_it_answers(engine: KnowledgeSearch) -> None:
+    """The starosta article mentions maternity leave once in its full text; a question about a
+    council secretary's maternity leave is not answered from it, one about an acting starosta is."""
+    assert engine.search("хто виконує обов’язки старости, якщо його мобілізували").confident
+    result = engine.search("як оформити декретну відпустку секретарю ради", limit=3)
+    assert result.hits and result.hits[0].slug == "starosta"
     assert result.confident is False

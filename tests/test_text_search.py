@@ -1,10 +1,19 @@
-"""FieldIndex on a large corpus: pruning common words keeps the ranking of an exhaustive search."""
+"""FieldIndex on a large corpus: pruning common words keeps the ranking of an exhaustive search;
+and how words become terms (Latin-typed Ukrainian, family prefixes, phrases, focus fields)."""
 
 from __future__ import annotations
 
 import random
 
-from bot.services.text_search import COMMON_MIN_DOCUMENTS, FieldIndex
+import pytest
+
+from bot.services.text_search import (
+    COMMON_MIN_DOCUMENTS,
+    Analyzer,
+    FieldIndex,
+    from_latin,
+    latin_stopword,
+)
 
 WEIGHTS = {"title": 2.0, "description": 1.0}
 PROBLEMS = ["ремонт даху школи", "немає опалення в ліцеї", "зруйновано міст", "бракує лікарів"]
@@ -66,3 +75,53 @@ def test_a_phrase_counts_while_its_document_is_indexed_and_not_after() -> None:
     assert [m.key for m in index.search("як подати проєкт у систему DREAM")] == []
     index.add("dream", {"alias": ["екосистема"], "text": "система"})  # again, without the phrase
     assert [(m.key, m.phrase) for m in index.search("система DREAM")] == [("dream", False)]
+
+
+# --------------------------------------------------------------------------- how words become terms
+
+
+@pytest.mark.parametrize("word", ["shcho", "yak", "dlia", "khto", "tse", "chy", "skilky", "maie"])
+def test_a_ukrainian_stop_word_typed_in_latin_letters_is_dropped(word: str) -> None:
+    """Kept, it became a rare English term that matched the Latin aliases it happens to be in."""
+    assert latin_stopword(word)
+    assert Analyzer.word_terms(word) == []
+
+
+@pytest.mark.parametrize("word", ["budget", "plan", "council", "starosta", "dream", "oblast"])
+def test_english_words_and_latin_content_words_are_kept(word: str) -> None:
+    assert not latin_stopword(word)
+    assert Analyzer.word_terms(word)
+
+
+@pytest.mark.parametrize(
+    ("latin", "cyrillic"),
+    [("spilna", "спільна"), ("vkhodyt", "входить"), ("hromada", "громада"), ("shkil", "шкіл")],
+)
+def test_a_romanised_word_is_read_back_with_its_soft_sign(latin: str, cyrillic: str) -> None:
+    assert from_latin(latin) == cyrillic
+
+
+def test_a_latin_abbreviation_reads_as_the_cyrillic_one_the_documents_hold() -> None:
+    index = FieldIndex({"text": 1.0})
+    index.add("tsnap", {"text": "ЦНАП видає довідки"})
+    index.add("other", {"text": "довідки видає староста"})
+    assert [m.key for m in index.search("tsnap")] == ["tsnap"]
+
+
+def test_an_alias_left_with_one_word_by_stop_words_is_no_phrase() -> None:
+    index = FieldIndex({"alias": 4.0})
+    index.add("heads", {"alias": ["khto holova"]}, phrases=["khto holova"])
+    index.add("decide", {"alias": ["holova"]}, phrases=["hromada holova"])
+    assert not any(match.phrase for match in index.search("holova sam vyrishuie"))
+    assert index.search("hromada holova")[0].phrase
+
+
+def test_focus_is_the_share_of_the_question_in_the_focus_fields() -> None:
+    index = FieldIndex({"title": 3.0, "text": 1.0}, focus_fields=frozenset({"title"}))
+    index.add("head", {"title": "секретар", "text": "секретар у декретній відпустці"})
+    index.add("other", {"title": "бюджет", "text": "бюджет громади"})
+    match = index.search("декретна відпустка секретаря")[0]
+    assert match.key == "head"
+    assert match.coverage == pytest.approx(1.0)
+    assert 0 < match.focus < 0.5
+    assert FieldIndex({"text": 1.0}).search("будь-що") == []
