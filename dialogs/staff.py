@@ -419,12 +419,21 @@ TO_LIST = SwitchTo(Tr("staff-back-list"), id="to_list", state=StaffAccess.rights
 TO_INVITES = SwitchTo(Tr("staff-back-invites"), id="to_invites", state=StaffAccess.invites)
 NEW_INVITE = Start(Tr("staff-new-invite"), id="new_invite", state=StaffInvites.association)
 
+
+def _listing(texts: str, when: str) -> tuple[Text, ...]:
+    """A page of the roster's list, shown `when` it has rows: `{texts}-title`, the rows, the
+    page number and `{texts}-hint`."""
+    return (
+        Tr(f"{texts}-title", when=when),
+        Format("{lines}", when=when),
+        Tr("staff-list-page", when="paged"),
+        Tr(f"{texts}-hint", when=when),
+    )
+
+
 rights_window = menu_window(
     DENIED,
-    Tr("staff-list-title", when="allowed"),
-    Format("{lines}", when="allowed"),
-    Tr("staff-list-page", when="paged"),
-    Tr("staff-list-hint", when="allowed"),
+    *_listing("staff-list", when="allowed"),
     Column(indexed_select(RIGHT_SELECT, "rights", on_right)),
     _pager("page"),
     SwitchTo(Tr("staff-invites-button"), id="invites", state=StaffAccess.invites, when="allowed"),
@@ -467,10 +476,7 @@ right_revoked_window = menu_window(
 
 invites_window = Window(
     DENIED,
-    Tr("staff-invites-title", when="has_invites"),
-    Format("{lines}", when="has_invites"),
-    Tr("staff-list-page", when="paged"),
-    Tr("staff-invites-hint", when="has_invites"),
+    *_listing("staff-invites", when="has_invites"),
     Tr("staff-invites-none", when="no_invites"),
     Column(indexed_select(INVITE_SELECT, "invites", on_invite)),
     _pager("invite_page"),
