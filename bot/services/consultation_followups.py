@@ -61,7 +61,7 @@ class ConsultationFollowUps(ConsultationViews):
                     or not view_of(consultation).is_open(now)
                 ):
                     return None
-                broadcast = await self._follow_up(
+                broadcast = await self._write_broadcast(
                     session,
                     consultation,
                     BroadcastPurpose.REMINDER,
@@ -103,7 +103,7 @@ class ConsultationFollowUps(ConsultationViews):
             if closed:
                 # Read again under our write: a reminder written meanwhile is in it now.
                 consultation = await repo.get(session, consultation.id) or consultation
-                closing = await self._follow_up(
+                closing = await self._write_broadcast(
                     session,
                     consultation,
                     BroadcastPurpose.CLOSING,
@@ -169,7 +169,7 @@ class ConsultationFollowUps(ConsultationViews):
             )
             if problems:
                 raise problems[0]
-            broadcast = await self._follow_up(
+            broadcast = await self._write_broadcast(
                 session,
                 consultation,
                 BroadcastPurpose.OUTCOME,
@@ -188,7 +188,7 @@ class ConsultationFollowUps(ConsultationViews):
             )
             return broadcast.id
 
-    async def _follow_up(
+    async def _write_broadcast(
         self,
         session: AsyncSession,
         consultation: Consultation,
@@ -201,9 +201,11 @@ class ConsultationFollowUps(ConsultationViews):
         document: Document | None = None,
         progress: tuple[int | None, str] = (None, "uk"),
         request_key: str | None = None,
+        allow_empty: bool = True,
     ) -> Broadcast:
-        """A reminder, outcome or closing broadcast of this consultation, to those `condition`
-        picks (kept, done at once, when nobody is left)."""
+        """A broadcast of this consultation (the question itself, a reminder, the closing or the
+        outcome), to those `condition` picks; a follow-up to nobody is kept, done at once (the
+        question to nobody: BroadcastError("empty-audience"))."""
         author_id, author_name = author or (
             consultation.author_telegram_id,
             consultation.author_name,
@@ -229,7 +231,7 @@ class ConsultationFollowUps(ConsultationViews):
             ),
             condition,
             now,
-            allow_empty=True,
+            allow_empty=allow_empty,
         )
 
 

@@ -31,7 +31,6 @@ from bot.services.broadcasts import (
     addressable,
     audience_condition,
     audience_within,
-    write_outbox,
 )
 from bot.services.consultation_followups import ConsultationFollowUps
 from bot.services.consultation_results import ConsultationViews
@@ -55,7 +54,6 @@ from bot.services.consultation_types import (
     Renderer,
     Results,
     answer_of,
-    attachment_fields,
     checked_choice,
     comment_text,
     consultation_problems,
@@ -66,9 +64,7 @@ from bot.services.consultation_types import (
 from bot.services.request_keys import once_per_key
 from bot.services.text_input import clean_line
 from storage.models import (
-    Broadcast,
     BroadcastPurpose,
-    BroadcastStatus,
     Consultation,
     ConsultationAnswer,
     ConsultationKind,
@@ -149,27 +145,17 @@ class ConsultationService(ConsultationFollowUps):
                 )
                 consultation.created_at = now
                 consultation.request_key = request_key
-                document = draft.document
                 try:
-                    broadcast = await write_outbox(
+                    broadcast = await self._write_broadcast(
                         session,
-                        Broadcast(
-                            author_telegram_id=actor_telegram_id,
-                            author_name=actor_name,
-                            text_uk=draft.question_uk,
-                            text_en=draft.question_en or None,
-                            **attachment_fields(document),
-                            urgent=False,
-                            audience=audience.as_json(),
-                            status=BroadcastStatus.SENDING,
-                            created_at=now,
-                            progress_chat_id=progress_chat_id,
-                            progress_locale=progress_locale,
-                            purpose=BroadcastPurpose.CONSULTATION,
-                            consultation_id=consultation.id,
-                        ),
+                        consultation,
+                        BroadcastPurpose.CONSULTATION,
                         _condition(audience),
                         now,
+                        texts=(draft.question_uk, draft.question_en or None),
+                        document=draft.document,
+                        progress=(progress_chat_id, progress_locale),
+                        allow_empty=False,
                     )
                 except BroadcastError as error:
                     raise ConsultationError(error.code) from None
