@@ -15,6 +15,10 @@ FIELD_WEIGHTS = {"alias": 4.0, "title": 3.0, "topic": 0.5, "short": 1.5, "full":
 # title, aliases or summary (FOCUS_FIELDS): a word deep in its full text (a council secretary's
 # maternity leave in the starosta article) is not what it is about.
 MIN_COVERAGE = 0.5
+# A long question carries context besides what it asks ("our school was shelled, the council
+# cannot gather, ..."): from LONG_QUESTION words on, a third of it covered is enough.
+LONG_QUESTION = 10
+MIN_LONG_COVERAGE = 0.35
 MIN_SCORE = 3.25
 MIN_FOCUS = 0.2
 FOCUS_FIELDS = frozenset({"alias", "title", "short"})
@@ -88,10 +92,9 @@ class KnowledgeSearch:
         if best.phrase:
             confident = best.coverage >= MIN_PHRASE_COVERAGE
         else:
+            needed = MIN_LONG_COVERAGE if best.words >= LONG_QUESTION else MIN_COVERAGE
             confident = (
-                best.coverage >= MIN_COVERAGE
-                and best.score >= MIN_SCORE
-                and best.focus >= MIN_FOCUS
+                best.coverage >= needed and best.score >= MIN_SCORE and best.focus >= MIN_FOCUS
             )
         if confident and self.not_held.intersection(self.index.analyzer.terms(query, query=True)):
             confident = False

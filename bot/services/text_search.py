@@ -275,6 +275,8 @@ class Match:
     phrase: bool
     # The share of the query found in the index's focus fields (a title, not only a long text).
     focus: float = 0.0
+    # How many distinct words of the query count (coverage is a share of them, by IDF).
+    words: int = 0
 
 
 @dataclass
@@ -492,6 +494,7 @@ class FieldIndex:
                 coverage=sum(f * w for f, w in zip(matched[key], word_idf, strict=True))
                 / query_mass,
                 phrase=key in phrase_hits,
+                words=len(groups),
             )
             for key, score in scores.items()
         ]
