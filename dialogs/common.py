@@ -182,6 +182,8 @@ async def open_menu(_event: CallbackQuery, _button: Button, manager: DialogManag
 
 MENU_BUTTON = Button(Tr("common-menu"), id="to_menu", on_click=open_menu)
 
+BUTTON_TITLE = 40  # characters of a title on a list button
+
 
 def distinct_intent_ids() -> None:
     """Dialog ids that do not repeat within a second in this process.

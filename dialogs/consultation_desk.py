@@ -33,6 +33,7 @@ from bot.services.consultations import (
 )
 from delivery.announcements import send_announcement
 from dialogs.common import (
+    BUTTON_TITLE,
     MENU_BUTTON,
     USE_BUTTONS,
     Tr,
@@ -68,7 +69,6 @@ from storage.models import ConsultationStatus, utcnow
 logger = logging.getLogger(__name__)
 
 CONSULTATION_SELECT = "cons"
-TITLE_SHOWN = 40  # characters of a title on a list button
 
 
 # ----------------------------------------------------------------------------- the desk
@@ -108,7 +108,7 @@ async def get_desk(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
         "has_rows": bool(rows),
         "empty": not rows,
         "items": [
-            (str(index), f"№\u00a0{row.consultation.id} · {row.consultation.title[:TITLE_SHOWN]}")
+            (str(index), f"№\u00a0{row.consultation.id} · {row.consultation.title[:BUTTON_TITLE]}")
             for index, row in enumerate(rows)
         ],
     }

@@ -27,6 +27,7 @@ from bot.services.reports import (
 from bot.services.staff import PermissionDenied
 from bot.services.text_input import parse_id
 from dialogs.common import (
+    BUTTON_TITLE,
     USE_BUTTONS,
     Tr,
     Window,
@@ -40,6 +41,7 @@ from dialogs.common import (
     translator,
     user_id,
 )
+from dialogs.report_card_texts import link_text
 from dialogs.report_review import refresh_cards
 from dialogs.report_texts import member_time
 from dialogs.states import MyReports, ReportForm
@@ -48,7 +50,6 @@ from dialogs.widgets import menu_window
 logger = logging.getLogger(__name__)
 
 LIST_SELECT = "mine"
-LIST_TITLE = 40  # characters of a title on a list button
 # The latest entries of a report's history, each reply quoted up to HISTORY_TEXT characters:
 # with the report's details, well within Telegram's 4,096 characters.
 HISTORY_SHOWN = 8
@@ -88,14 +89,11 @@ def history_line(t: Translator, entry: HistoryEntry, when: str) -> str | None:
         body = t("report-mine-history-reply", text=esc(_short(entry.text or "", HISTORY_TEXT)))
     elif entry.kind == "reporter_reply":
         body = t("report-mine-history-answer", text=esc(_short(entry.text or "", HISTORY_TEXT)))
-    elif entry.kind == "merge" and after.get("into"):
-        body = t("report-mine-history-merged-into", reference=str(after["into"]))
-    elif entry.kind == "merge":
-        body = t("report-mine-history-merged-from", reference=str(after.get("merged_from", "")))
-    elif entry.kind == "joint":
-        body = t("report-mine-history-joint")
     else:
-        return None
+        linked = link_text(t, entry, "report-mine-history")
+        if linked is None:
+            return None
+        body = linked
     return f"<i>{when}</i> — {body}"
 
 
@@ -116,7 +114,7 @@ async def get_list(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
             (
                 str(item.id),
                 f"{STATUS_MARKS.get(item.status, '')} {item.reference} · "
-                f"{_short(item.title, LIST_TITLE)}" + ("" if item.own else " 🤝"),
+                f"{_short(item.title, BUTTON_TITLE)}" + ("" if item.own else " 🤝"),
             )
             for item in items
         ],

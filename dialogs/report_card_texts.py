@@ -323,6 +323,19 @@ def escaped_pieces(text: str, limit: int, first_taken: int) -> list[str]:
         budget = max(1, budget * 9 // 10)
 
 
+def link_text(t: Translator, entry: HistoryEntry, texts: str) -> str | None:
+    """A merge or a joint filing in a report's history as members read it (`{texts}-merged-into`,
+    `-merged-from`, `-joint`); None for any other entry."""
+    after = entry.after or {}
+    if entry.kind == "merge" and after.get("into"):
+        return t(f"{texts}-merged-into", reference=str(after["into"]))
+    if entry.kind == "merge":
+        return t(f"{texts}-merged-from", reference=str(after.get("merged_from", "")))
+    if entry.kind == "joint":
+        return t(f"{texts}-joint")
+    return None
+
+
 def member_messages(t: Translator, view: ReportView, entry: HistoryEntry) -> list[str]:
     """A public history entry as a member reads it (a long reply takes several messages); none
     for entries members are not told about."""
@@ -339,15 +352,9 @@ def member_messages(t: Translator, view: ReportView, entry: HistoryEntry) -> lis
         body = t("rdesk-member-status", status=t(f"rdesk-status-{status}"))
         if entry.text:
             body += "\n" + t("rdesk-member-reason", reason=esc(entry.text))
-    elif entry.kind == "merge" and after.get("into"):
-        body = t("rdesk-member-merged-into", reference=str(after["into"]))
-    elif entry.kind == "merge":
-        body = t("rdesk-member-merged-from", reference=str(after.get("merged_from", "")))
-    elif entry.kind == "joint":
-        body = t("rdesk-member-joint")
-    else:
-        return []
-    return [f"{head}\n\n{body}"]
+        return [f"{head}\n\n{body}"]
+    linked = link_text(t, entry, "rdesk-member")
+    return [] if linked is None else [f"{head}\n\n{linked}"]
 
 
 def reporter_reply_messages(t: Translator, view: ReportView, entry: HistoryEntry) -> list[str]:
