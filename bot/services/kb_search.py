@@ -32,7 +32,8 @@ RELATIVE_CUTOFF = 0.35
 # article that merely names the person or body it is about (the bot offers to send it to the
 # experts instead).
 NOT_HELD_WORDS = (
-    "зарплата заробітна оклад заробляти телефон адреса пенсія відпустка погода завтра "
+    "зарплата зарплатня заробітна заробіток оклад заробляти телефон адреса пенсія відпустка "
+    "погода завтра "
     "salary salaries wage wages earn earns phone telephone hotline email pension pensions vacation "
     "weather tomorrow"
 )
