@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.members import MemberProfile, verification_changed
 from bot.services.request_keys import once_per_key
 from bot.services.staff import PermissionDenied, Rights, StaffService
+from bot.services.staff_chats import CardRef
 from storage.db import Database
 from storage.models import AuditEvent, Member, Verification, utcnow
 from storage.repositories import members as members_repo
@@ -29,13 +30,9 @@ class UnknownMember(LookupError):
     """No registered member has this Telegram id."""
 
 
-@dataclass(frozen=True)
-class PostedCard:
-    """A member's verification card in a staff group, and the language it was posted in."""
-
-    chat_id: int
-    message_id: int
-    locale: str
+# A member's verification card in a staff group, and the language it was posted in: a card
+# like the reports' and questions' ones.
+PostedCard = CardRef
 
 
 @dataclass(frozen=True)
