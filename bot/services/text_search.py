@@ -101,10 +101,9 @@ _LATIN_UNITS: list[tuple[str, tuple[str, ...]]] = [
     ("z", ("з",)),
 ]
 _MAX_TRANSLIT_VARIANTS = 48
-_SOFT_SIGN_VARIANTS = 4
+_SOFT_SIGN_VARIANTS = 1
 _SOFTENED = frozenset("дзлнстц")
-# Romanisation drops the soft sign: `skilky` reads as скілки.
-_LATIN_STOPWORDS = frozenset(word.replace("ь", "") for word in UK_STOPWORDS)
+_VOWELS = frozenset("аеиіуєюяї")
 
 
 @lru_cache(maxsize=1)
@@ -152,20 +151,39 @@ def from_latin(word: str) -> str | None:
 
 @lru_cache(maxsize=20_000)
 def latin_stopword(word: str) -> bool:
-    """Whether `word` is a Ukrainian stop word typed in Latin letters (`shcho`, `yak`, `dlia`)."""
-    return next(_romanised(word, _stopword_reading), None) is not None
+    """Whether `word` is a Ukrainian stop word typed in Latin letters (`shcho`, `yak`, `maie`)."""
+    units = _latin_units(word)
+    forms, prefixes = _stopword_forms()
+
+    def reads(position: int, prefix: str) -> bool:
+        if position == len(units):
+            return prefix in forms
+        return any(
+            reads(position + 1, prefix + letters)
+            for letters in units[position]
+            if prefix + letters in prefixes
+        )
+
+    return bool(units) and reads(0, "")
 
 
-def _stopword_reading(candidate: str) -> bool:
-    if candidate in _LATIN_STOPWORDS:
-        return True
-    return known_ukrainian(candidate) and ukrainian_lemma(candidate) in UK_STOPWORDS
+@lru_cache(maxsize=1)
+def _stopword_forms() -> tuple[frozenset[str], frozenset[str]]:
+    """Every form of the Ukrainian stop words (має of мати), spelt as romanisation reads it back
+    (without the soft sign and the apostrophe), and every beginning of one."""
+    forms = set(UK_STOPWORDS)
+    for stopword in UK_STOPWORDS:
+        for parse in _morph().parse(stopword):
+            if parse.normal_form == stopword:
+                forms.update(form.word for form in parse.lexeme)
+    spelt = frozenset(normalise(form).replace("ь", "") for form in forms)
+    return spelt, frozenset(form[:end] for form in spelt for end in range(1, len(form) + 1))
 
 
-def _romanised(word: str, accept: Callable[[str], bool]) -> Iterator[str]:
-    """The Cyrillic readings of a Latin word that `accept` takes, in order of likelihood."""
+def _latin_units(word: str) -> list[tuple[str, ...]]:
+    """The Cyrillic letters each romanised unit of `word` may stand for (none: not romanised)."""
     if not word.isascii() or not word.isalpha():
-        return
+        return []
     units: list[tuple[str, ...]] = []
     position = 0
     while position < len(word):
@@ -175,14 +193,23 @@ def _romanised(word: str, accept: Callable[[str], bool]) -> Iterator[str]:
                 position += len(latin)
                 break
         else:
-            return
+            return []
+    return units
+
+
+def _romanised(word: str, accept: Callable[[str], bool]) -> Iterator[str]:
+    """The Cyrillic readings of a Latin word that `accept` takes, in order of likelihood."""
+    units = _latin_units(word)
+    if not units:
+        return
     variants = ["".join(letters) for letters in islice(product(*units), _MAX_TRANSLIT_VARIANTS)]
     yield from filter(accept, variants)
     # Romanisation drops the soft sign (`spilna` is спільна, `vkhodyt` входить): one put back
-    # after a consonant that takes it, in the likeliest readings.
+    # after a consonant that takes it, in the likeliest reading.
     for candidate in variants[:_SOFT_SIGN_VARIANTS]:
         for index in range(1, len(candidate) + 1):
-            if candidate[index - 1] in _SOFTENED:
+            # ь follows a consonant and stands before a consonant, о or the word's end.
+            if candidate[index - 1] in _SOFTENED and candidate[index : index + 1] not in _VOWELS:
                 softened = f"{candidate[:index]}ь{candidate[index:]}"
                 if accept(softened):
                     yield softened
@@ -464,7 +491,7 @@ class FieldIndex:
         matched: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(groups))
         for position, terms in enumerate(groups):
             # A word's lemma and its family prefix count once per document, by the better one.
-            best: dict[str, float] = defaultdict(float)
+            best: dict[str, float] = {}
             for term in terms:
                 postings = self._postings.get(term.key)
                 if not postings:
@@ -475,18 +502,20 @@ class FieldIndex:
                 for key in keys:
                     tf = self._field_tf(self._docs[key], term.key, averages)
                     value = term.weight * idf * tf / (self.k1 + tf)
-                    if family:
-                        best[key] = max(best[key], value)
-                    else:
+                    if not family:
                         scores[key] += value
+                    elif value > best.get(key, 0.0):
+                        best[key] = value
                     row = matched[key]
-                    row[position] = max(row[position], term.weight)
+                    if term.weight > row[position]:
+                        row[position] = term.weight
             for key, value in best.items():
                 scores[key] += value
         query_mass = sum(word_idf)
         phrase_hits = self._phrase_hits(sequence)
         for key in phrase_hits:
             scores[key] += self.phrase_bonus
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
         matches = [
             Match(
                 key=key,
@@ -496,14 +525,13 @@ class FieldIndex:
                 phrase=key in phrase_hits,
                 words=len(groups),
             )
-            for key, score in scores.items()
+            for key, score in ranked
         ]
-        matches.sort(key=lambda match: (-match.score, match.key))
         if not self.focus_fields:
-            return matches[:limit]
+            return matches
         return [
             replace(match, focus=self._focus(self._docs[match.key], groups, word_idf) / query_mass)
-            for match in matches[:limit]
+            for match in matches
         ]
 
     def _focus(self, document: _Document, groups: list[list[Term]], word_idf: list[float]) -> float:
