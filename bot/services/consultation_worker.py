@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.outage import WorkerBackoff, worker_holder
 from bot.services.consultations import ConsultationService
-from bot.services.digests import NO_BOUND_GROUP, SendOutcome, outcome_of
+from bot.services.run_outcome import NO_BOUND_GROUP, SendOutcome, outcome_of
 from bot.services.staff_chats import BoundChat, StaffChatService
 from storage.db import Database
 from storage.models import ConsultationSummary, utcnow
@@ -170,6 +170,7 @@ class ConsultationWorker:
             chat.chat_id,
             "consultation summary %s not made or posted",
             run_id,
+            log=logger,
         )
         async with self.db.transaction() as session:
             await repo.finish_summary(

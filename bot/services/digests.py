@@ -26,12 +26,11 @@ next slot.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol, TypedDict
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -49,6 +48,8 @@ from bot.services.digest_schedule import (
     schedule_of,
 )
 from bot.services.reports import AFFECTED_GROUPS
+from bot.services.run_outcome import NO_BOUND_GROUP, outcome_of
+from bot.services.run_outcome import SendOutcome as SendOutcome  # long imported from here
 from bot.services.staff import PermissionDenied, StaffService
 from storage.db import Database
 from storage.models import OPEN_REPORT_STATUSES, DigestRun, DigestSchedule, Report, utcnow
@@ -356,57 +357,6 @@ def _schedule_json(schedule: Schedule) -> dict[str, object]:
 # ------------------------------------------------------------------------------ sending
 
 
-class FinishedFields(TypedDict):
-    """The columns a sent or failed run is finished with (beside the chat, named per table)."""
-
-    status: str
-    error: str | None
-    sent_at: datetime | None
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    """What became of one digest (or consultation summary): `chat_id` where it went (after a
-    migration, the new id)."""
-
-    sent: bool
-    chat_id: int | None
-    error: str | None = None
-
-    @property
-    def status(self) -> str:
-        return "sent" if self.sent else "failed"
-
-    def described(self) -> str:
-        """For the log: "sent", or "failed: " and the error."""
-        return "sent" if self.sent else f"failed: {self.error}"
-
-    def finished(self, now: datetime) -> FinishedFields:
-        """The run's row as this outcome leaves it (the error cut to the column's size)."""
-        return FinishedFields(
-            status=self.status,
-            error=self.error[:200] if self.error else None,
-            sent_at=now if self.sent else None,
-        )
-
-
-NO_BOUND_GROUP = "no bound group"  # the error of a run whose group was unbound meanwhile
-
-
-async def outcome_of(
-    send: Callable[[], Awaitable[SendOutcome]], chat_id: int | None, failure: str, run_id: int
-) -> SendOutcome:
-    """What `send` returns; an exception it raises (other than cancellation) is logged with
-    `failure` % run_id and becomes a failed outcome naming the exception's type."""
-    try:
-        return await send()
-    except asyncio.CancelledError:
-        raise
-    except Exception as error:
-        logger.exception(failure, run_id)
-        return SendOutcome(False, chat_id, type(error).__name__)
-
-
 class DigestSender(Protocol):
     """Posts one digest to its group (text, chart, spreadsheet); never raises for Telegram."""
 
@@ -584,7 +534,7 @@ class DigestScheduler:
             return await self.send(target, digest)
 
         outcome = await outcome_of(
-            build_and_send, target.chat_id, "digest run %s not built or sent", run_id
+            build_and_send, target.chat_id, "digest run %s not built or sent", run_id, log=logger
         )
         async with self.db.transaction() as session:
             await repo.finish_run(
