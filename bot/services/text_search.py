@@ -103,6 +103,7 @@ _LATIN_UNITS: list[tuple[str, tuple[str, ...]]] = [
 _MAX_TRANSLIT_VARIANTS = 48
 _SOFT_SIGN_VARIANTS = 1
 _SOFTENED = frozenset("дзлнстц")
+_MAX_READINGS = 20_000  # Latin words an index remembers the reading of
 _VOWELS = frozenset("аеиіуєюяї")
 
 
@@ -324,6 +325,7 @@ class FieldIndex:
     _surfaces: dict[str, tuple[Term, ...]] = field(default_factory=dict)
     # Cyrillic word → its terms, for reading a Latin word no dictionary knows (`otg`, `tsnap`).
     _cyrillic: dict[str, tuple[Term, ...]] = field(default_factory=dict)
+    _readings: dict[str, str | None] = field(default_factory=dict)  # Latin word → its reading
     # A phrase's first term → (phrase, document key): a query is checked only against the
     # phrases that start with one of its terms, not against every phrase of every document.
     _phrase_starts: dict[str, list[tuple[tuple[str, ...], str]]] = field(
@@ -342,6 +344,7 @@ class FieldIndex:
     ) -> None:
         """Index a document; `phrases` (aliases) score a bonus when the query contains one whole."""
         self.remove(key)
+        self._readings.clear()
         counts: dict[str, Counter[str]] = {}
         lengths: dict[str, int] = {}
         for name, value in fields.items():
@@ -433,7 +436,11 @@ class FieldIndex:
             term.key.startswith("uk:") or term.key in self._postings for term in terms
         ):
             return []
-        reading = next(_romanised(word, self._cyrillic.__contains__), None)
+        if word not in self._readings:
+            if len(self._readings) >= _MAX_READINGS:
+                self._readings.clear()
+            self._readings[word] = next(_romanised(word, self._cyrillic.__contains__), None)
+        reading = self._readings[word]
         if reading is None:
             return []
         return [Term(term.key, term.weight * TRANSLIT_WEIGHT) for term in self._cyrillic[reading]]
