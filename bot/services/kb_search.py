@@ -11,7 +11,7 @@ from bot.services.text_search import FieldIndex, words
 # How much a word counts in each part of an entry.
 FIELD_WEIGHTS = {"alias": 4.0, "title": 3.0, "topic": 0.5, "short": 1.5, "full": 1.0}
 # A confident answer covers enough of what the question asks about, with a real score. Without
-# one of its aliases in the question, an article must also hold a fifth of the question in its
+# one of its aliases in the question, an article must also hold 15 % of the question in its
 # title, aliases or summary (FOCUS_FIELDS): a word deep in its full text (a council secretary's
 # maternity leave in the starosta article) is not what it is about.
 MIN_COVERAGE = 0.5
@@ -20,7 +20,7 @@ MIN_COVERAGE = 0.5
 LONG_QUESTION = 10
 MIN_LONG_COVERAGE = 0.35
 MIN_SCORE = 3.25
-MIN_FOCUS = 0.2
+MIN_FOCUS = 0.15
 FOCUS_FIELDS = frozenset({"alias", "title", "short"})
 # With one of its aliases in the question, an article must still cover this much of it ("translate
 # my CV for a Polaris job" names Polaris and asks for something else).
