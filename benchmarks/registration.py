@@ -234,16 +234,21 @@ class Sampler:
             self._stop.wait(self.interval)
 
     def cpu_seconds(self) -> float:
+        return sum(self.cpu_times())
+
+    def cpu_times(self) -> tuple[float, float]:
+        """User and system CPU seconds of the process and its children."""
         try:
             times = self.process.cpu_times()
-            total = times.user + times.system
+            user, system = times.user, times.system
             for child in self.process.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
                     child_times = child.cpu_times()
-                    total += child_times.user + child_times.system
-            return float(total)
+                    user += child_times.user
+                    system += child_times.system
+            return float(user), float(system)
         except psutil.Error:
-            return 0.0
+            return 0.0, 0.0
 
 
 # --------------------------------------------------------------------------- profiling
@@ -338,6 +343,7 @@ class Result:
     peak_rss_mb: float = 0.0
     bot_cpu_s: float = 0.0
     cpu_ms_per_update: float = 0.0
+    bot_cpu_system_s: float = 0.0  # of bot_cpu_s, the kernel's share (system calls)
     # SQL statements the bot sent during the measured phase (hromada_db_statements_total);
     # None for the echo and floor bots, which have no database
     statements: int | None = None
@@ -429,13 +435,15 @@ async def run_backend(
 
         spy = await start_py_spy(profile_dir, backend, process.process.pid)
         statements_before = await scrape_statements(port) if port else 0
-        cpu_before = sampler.cpu_seconds()
+        user_before, system_before = sampler.cpu_times()
         harness_before = time.process_time()
         started = time.perf_counter()
         tasks = [asyncio.ensure_future(member(user)) for user in users]
         done, pending = await asyncio.wait(tasks, timeout=run_timeout)
         result.wall_s = time.perf_counter() - started
-        result.bot_cpu_s = sampler.cpu_seconds() - cpu_before
+        user_after, system_after = sampler.cpu_times()
+        result.bot_cpu_s = user_after - user_before + system_after - system_before
+        result.bot_cpu_system_s = system_after - system_before
         result.harness_cpu_s = time.process_time() - harness_before
         if port:
             result.statements = await scrape_statements(port) - statements_before
@@ -645,6 +653,17 @@ def table(results: list[Result], columns: tuple[Column, ...] = COLUMNS) -> str:
 # --------------------------------------------------------------------------- main
 
 
+RUNS = ("echo", "floor", "sqlite", "postgres")
+
+
+def _runs(text: str) -> tuple[str, ...]:
+    runs = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in runs if name not in RUNS]
+    if unknown or not runs:
+        raise argparse.ArgumentTypeError(f"runs are {', '.join(RUNS)}, not {text!r}")
+    return runs
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=100, help="simulated members (100)")
@@ -655,6 +674,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="at most this many members registering at once (0: all of them, the default)",
     )
     parser.add_argument("--skip-postgres", action="store_true", help="echo, floor and SQLite only")
+    parser.add_argument(
+        "--only",
+        type=_runs,
+        default=RUNS,
+        metavar="RUN[,RUN]",
+        help=f"only these runs, of {','.join(RUNS)} (for A/B comparisons of one backend)",
+    )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
@@ -727,21 +753,30 @@ async def main(args: argparse.Namespace) -> list[Result]:
         return result
 
     no_database = "sqlite+aiosqlite:///unused.sqlite3"
+    echo: Result | None = None
+    floor: Result | None = None
     try:
-        echo = await run(
-            "echo (ceiling)", [sys.executable, str(ECHO_SCRIPT)], no_database, ECHO, "echo"
-        )
-        floor = await run(
-            "dialog floor (aiogram-dialog, memory)",
-            [sys.executable, str(FLOOR_SCRIPT)],
-            no_database,
-            REGISTRATION,
-            "floor",
-        )
-        sqlite_file = workdir / "sqlite" / "bench.sqlite3"
-        await run("bot, SQLite", None, f"sqlite+aiosqlite:///{sqlite_file}", REGISTRATION, "sqlite")
+        if "echo" in args.only:
+            echo = await run(
+                "echo (ceiling)", [sys.executable, str(ECHO_SCRIPT)], no_database, ECHO, "echo"
+            )
+        if "floor" in args.only:
+            floor = await run(
+                "dialog floor (aiogram-dialog, memory)",
+                [sys.executable, str(FLOOR_SCRIPT)],
+                no_database,
+                REGISTRATION,
+                "floor",
+            )
+        if "sqlite" in args.only:
+            sqlite_file = workdir / "sqlite" / "bench.sqlite3"
+            await run(
+                "bot, SQLite", None, f"sqlite+aiosqlite:///{sqlite_file}", REGISTRATION, "sqlite"
+            )
 
-        if args.skip_postgres:
+        if "postgres" not in args.only:
+            pass
+        elif args.skip_postgres:
             results.append(Result("bot, PostgreSQL", args.members, skipped="--skip-postgres"))
         else:
             try:
@@ -763,9 +798,9 @@ async def main(args: argparse.Namespace) -> list[Result]:
     for result in results:
         if result.skipped:
             continue
-        if echo.updates_per_s:
+        if echo is not None and echo.updates_per_s:
             result.share_of_echo = result.updates_per_s / echo.updates_per_s
-        if floor.cpu_ms_per_update:
+        if floor is not None and floor.cpu_ms_per_update:
             result.of_floor = result.cpu_ms_per_update / floor.cpu_ms_per_update
     return results
 
