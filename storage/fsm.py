@@ -8,9 +8,10 @@ keys never block each other and writers of the same key never fail on a duplicat
 
 Inside an update scope (`SqlStorage.update_scope()`, opened by the dispatcher around each update)
 the storage reads a member's dialog state once and writes only what changed: the first read of
-the update fetches, on one connection, the aiogram state row, the member's aiogram-dialog stack in
-that chat and the stack's top dialog context (the three rows every update reads); later reads in
-the update are served from the scope, and a write of a value equal to the one read is skipped.
+the update fetches, in one statement, the aiogram state row, the member's aiogram-dialog stack in
+that chat and the stack's top dialog context (the three rows every update reads; the database
+finds the context's key in the stack row); later reads in the update are served from the scope,
+and a write of a value equal to the one read is skipped.
 A write by any other update or worker of the process evicts the key from every other open scope,
 so a scope never serves a value older than the last write this process made. Every write still
 reaches the database when aiogram-dialog saves, before the update is done, so the state survives
@@ -40,7 +41,7 @@ from aiogram.fsm.storage.base import (
 )
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
-from sqlalchemy import Table, bindparam, delete, null, select, update
+from sqlalchemy import Table, bindparam, delete, null, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -89,14 +90,31 @@ _CLEAR_DATA = (
 _DELETE_IF_EMPTY = delete(_RECORDS).where(
     _RECORDS.c.key == bindparam("k"), _RECORDS.c.state.is_(None), _RECORDS.c.data.is_(None)
 )
+# An update's first read in one statement: the rows of `first` and `stack` (aiogram's state key
+# and the member's aiogram-dialog stack; the same key twice when the stack is read first), and
+# the dialog context on top of that stack, whose key is `prefix` followed by the last intent id
+# of the stack's `intents` (read from the stack row by the database, in the same snapshot).
+_TOP_INTENT = {
+    "postgresql": "(s.data -> 'intents' ->> -1)",
+    "sqlite": "json_extract(s.data, '$.intents[#-1]')",
+}
+_FETCH_WITH_CONTEXT_SQL = """
+SELECT key, state, data FROM fsm_records WHERE key IN (:first, :stack)
+UNION ALL
+SELECT key, state, data FROM fsm_records WHERE key = (
+    SELECT CAST(:prefix AS VARCHAR(255)) || {top_intent} FROM fsm_records s WHERE s.key = :stack
+)
+"""
 
 
 @dataclasses.dataclass(frozen=True)
 class _Upserts:
-    """`INSERT ... ON CONFLICT (key) DO UPDATE` of the state or of the data, in a dialect."""
+    """`INSERT ... ON CONFLICT (key) DO UPDATE` of the state or of the data, and the first
+    read of an update, in a dialect."""
 
     upsert_state: Any
     upsert_data: Any
+    fetch_with_context: Any
 
     @classmethod
     def for_dialect(cls, name: str) -> _Upserts:
@@ -128,6 +146,9 @@ class _Upserts:
                     "updated_at": bindparam("updated_at"),
                 },
             ),
+            fetch_with_context=text(
+                _FETCH_WITH_CONTEXT_SQL.format(top_intent=_TOP_INTENT[name])
+            ).columns(_RECORDS.c.key, _RECORDS.c.state, _RECORDS.c.data),
         )
 
 
@@ -146,7 +167,7 @@ def _canonical(data: Mapping[str, Any] | None) -> str | None:
 class _Scope:
     """What one update has read and written of one storage."""
 
-    __slots__ = ("__weakref__", "active", "evicted", "rows", "storage")
+    __slots__ = ("__weakref__", "active", "evicted", "rows", "storage", "watched")
 
     def __init__(self, storage: SqlStorage) -> None:
         self.storage = storage
@@ -154,6 +175,7 @@ class _Scope:
         self.rows: dict[str, _Row] = {}
         # key → the storage's write count when another writer changed it during this update
         self.evicted: dict[str, int] = {}
+        self.watched: set[str] = set()  # the keys of `rows`, ever: in the storage's index
 
     def evict(self, key: str, write_count: int) -> None:
         self.rows.pop(key, None)
@@ -191,7 +213,11 @@ class SqlStorage(BaseStorage):
         self.db = db
         self.key_builder = key_builder or default_key_builder()
         self._statements = _Upserts.for_dialect(db.dialect)
-        self._scopes: weakref.WeakSet[_Scope] = weakref.WeakSet()
+        # Which open scopes keep a row of a key, and which are reading right now (they may be
+        # about to keep any key): a write evicts the key from these alone, not from every
+        # scope open (a hundred updates at once made that a hundred calls per write).
+        self._watchers: dict[str, set[_Scope]] = {}
+        self._reading: dict[_Scope, int] = {}  # scope → its reads in progress
         self._writes = 0  # writes this storage has finished, for the scopes' bookkeeping
         _STORAGES.add(self)
 
@@ -206,7 +232,6 @@ class SqlStorage(BaseStorage):
             yield
             return
         scope = _Scope(self)
-        self._scopes.add(scope)
         token = _SCOPE.set(scope)
         try:
             yield
@@ -214,7 +239,13 @@ class SqlStorage(BaseStorage):
             _SCOPE.reset(token)
             scope.active = False
             scope.rows.clear()
-            self._scopes.discard(scope)
+            for key in scope.watched:
+                watchers = self._watchers.get(key)
+                if watchers is not None:
+                    watchers.discard(scope)
+                    if not watchers:
+                        del self._watchers[key]
+            scope.watched.clear()
 
     def _scope(self) -> _Scope | None:
         scope = _SCOPE.get()
@@ -223,12 +254,19 @@ class SqlStorage(BaseStorage):
         return None
 
     def _written(self, keys: Iterable[str], writer: _Scope | None) -> None:
-        """After a write reached the database: every other open scope forgets these keys."""
+        """After a write reached the database: every other open scope forgets these keys (the
+        ones keeping them, and the ones reading now, whose read may be older than the write)."""
         self._writes += 1
-        for scope in list(self._scopes):
-            if scope is not writer:
-                for key in keys:
+        for key in keys:
+            for scope in (*self._watchers.get(key, ()), *self._reading):
+                if scope is not writer:
                     scope.evict(key, self._writes)
+
+    def _keep(self, scope: _Scope, key: str, row: _Row) -> None:
+        scope.rows[key] = row
+        if key not in scope.watched:
+            scope.watched.add(key)
+            self._watchers.setdefault(key, set()).add(scope)
 
     @staticmethod
     def _stack_of(key: StorageKey) -> StorageKey | None:
@@ -269,22 +307,52 @@ class SqlStorage(BaseStorage):
         stack = self._stack_of(key)
         if stack is not None and stack is not key:
             wanted.append(self._key(stack))
-        async with self.db.reading() as connection:
-            rows = await self._fetch(connection, wanted)
-            context = self._top_context(stack, rows.get(wanted[-1])) if stack else None
-            if context is not None:
-                rows.update(await self._fetch(connection, [context]))
-                wanted.append(context)
+        prefix = self._context_prefix(stack) if stack is not None else None
+        self._reading[scope] = self._reading.get(scope, 0) + 1
+        try:
+            async with self.db.reading() as connection:
+                if prefix is None:
+                    rows = await self._fetch(connection, wanted)
+                else:
+                    rows = await self._fetch_with_context(connection, wanted[0], wanted[-1], prefix)
+                context = self._top_context(stack, rows.get(wanted[-1])) if stack else None
+                if context is not None:
+                    if prefix is None:
+                        rows.update(await self._fetch(connection, [context]))
+                    wanted.append(context)
+        finally:
+            if self._reading[scope] > 1:
+                self._reading[scope] -= 1
+            else:
+                del self._reading[scope]
         for wanted_key in wanted:
             # Not kept when another writer changed the row while it was being read.
             if scope.evicted.get(wanted_key, -1) <= started:
-                scope.rows[wanted_key] = rows.get(wanted_key, _NO_ROW)
+                self._keep(scope, wanted_key, rows.get(wanted_key, _NO_ROW))
         return rows.get(record_key, _NO_ROW)
 
     @staticmethod
     async def _fetch(connection: AsyncConnection, keys: list[str]) -> dict[str, _Row]:
         result = await connection.execute(_FETCH, {"keys": keys})
         return {key: (state, _canonical(data)) for key, state, data in result.all()}
+
+    async def _fetch_with_context(
+        self, connection: AsyncConnection, first: str, stack: str, prefix: str
+    ) -> dict[str, _Row]:
+        """`first`, `stack` and the context on top of the stack, in one statement."""
+        result = await connection.execute(
+            self._statements.fetch_with_context,
+            {"first": first, "stack": stack, "prefix": prefix},
+        )
+        return {key: (state, _canonical(data)) for key, state, data in result.all()}
+
+    def _context_prefix(self, stack: StorageKey) -> str | None:
+        """What the key of a dialog context of this stack is before its intent id, when the key
+        builder writes the destiny last (the default one does); else None, and the context is
+        read by a second statement."""
+        prefix = self._key(dataclasses.replace(stack, destiny="aiogd:context:"))
+        probe = self._key(dataclasses.replace(stack, destiny="aiogd:context:x"))
+        return prefix if probe == prefix + "x" else None
 
     # ------------------------------------------------------------------ the storage
 
@@ -361,7 +429,7 @@ class SqlStorage(BaseStorage):
             if state is _UNKNOWN or text is _UNKNOWN:
                 scope.rows.pop(key, None)
             else:
-                scope.rows[key] = (state, text)
+                self._keep(scope, key, (state, text))
         self._written([key], scope)
 
     async def close(self) -> None:

@@ -72,7 +72,7 @@ async def test_the_first_read_of_an_update_fetches_the_stack_and_its_context(
         with statements.counting() as later:
             stack = await storage.get_data(STACK)
             context = await storage.get_data(CONTEXT)
-    assert first.value == 2  # the state and the stack, then the stack's top context
+    assert first.value == 1  # the state, the stack and the stack's top context at once
     assert later.value == 0
     assert stack["intents"] == ["abc"]
     assert context["dialog_data"] == {"n": 1}
@@ -149,20 +149,20 @@ async def test_a_row_written_while_it_was_being_read_is_not_kept(
     storage: SqlStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The scope's read may see the row before another writer's change: it must not keep it."""
-    fetch = storage._fetch
+    fetch = storage._fetch_with_context
     other = SqlStorage(storage.db)
 
-    async def fetch_then_someone_writes(session: Any, keys: list[str]) -> Any:
-        rows = await fetch(session, keys)
-        if storage._key(STACK) in keys:
+    async def fetch_then_someone_writes(session: Any, first: str, stack: str, prefix: str) -> Any:
+        rows = await fetch(session, first, stack, prefix)
+        if storage._key(STACK) == stack:
             await other.set_data(STACK, {"_id": "", "intents": [], "last_message_id": 8})
             storage._written([storage._key(STACK)], None)  # as the other process-wide write does
         return rows
 
-    monkeypatch.setattr(storage, "_fetch", fetch_then_someone_writes)
+    monkeypatch.setattr(storage, "_fetch_with_context", fetch_then_someone_writes)
     with storage.update_scope():
         await storage.get_state(STATE)
-        monkeypatch.setattr(storage, "_fetch", fetch)
+        monkeypatch.setattr(storage, "_fetch_with_context", fetch)
         assert (await storage.get_data(STACK))["last_message_id"] == 8
 
 
