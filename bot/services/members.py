@@ -195,9 +195,8 @@ class MemberService:
     ) -> tuple[MemberProfile | None, Rights]:
         """The member and their staff rights: what every update reads."""
         async with self.db.reading() as connection:
-            rows = await repo.profile_rows(connection, telegram_id)
-            rights = await staff.rights_in(connection, telegram_id)
-        return MemberProfile.from_columns(rows), rights
+            rows, held = await repo.profile_and_rights(connection, telegram_id)
+        return MemberProfile.from_columns(rows), staff.rights_from(telegram_id, held)
 
     async def set_locale(self, telegram_id: int, locale: str) -> None:
         async with self.db.transaction() as session:

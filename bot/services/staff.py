@@ -170,7 +170,10 @@ class StaffService:
 
     async def rights_in(self, session: AsyncSession | AsyncConnection, telegram_id: int) -> Rights:
         """`rights()` inside the caller's transaction."""
-        held = await repo.rights_of(session, telegram_id)
+        return self.rights_from(telegram_id, await repo.rights_of(session, telegram_id))
+
+    def rights_from(self, telegram_id: int, held: list[tuple[str, str | None]]) -> Rights:
+        """The Rights of the (role, association code) pairs `repo.rights_of` read."""
         is_admin = telegram_id in self.admin_ids or any(role == StaffRole.ADMIN for role, _ in held)
         staff_of = frozenset(code for role, code in held if role == StaffRole.STAFF and code)
         return Rights(telegram_id, is_admin, staff_of)
