@@ -31,6 +31,9 @@ HOLDOUT2 = Path(__file__).resolve().parent / "kb_questions_holdout2.yaml"
 # and never used for tuning aliases; its misses were read while the engine's confidence rule and
 # analysis were improved (issue 15), so it is a development set now (FLOORS).
 HOLDOUT3 = Path(__file__).resolve().parent / "kb_questions_holdout3.yaml"
+# Written blind over all 39 articles after those changes (no article, alias, earlier set or search
+# code seen), and measured once: the figures of the engine on questions nobody tuned for.
+HOLDOUT4 = Path(__file__).resolve().parent / "kb_questions_holdout4.yaml"
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
 MIN_QUESTIONS = 80
 MIN_OUT_OF_SCOPE = 10
@@ -44,12 +47,14 @@ MIN_OOS_REJECTED = 0.8
 # Since then it has been a development set like the others: the confidence rule (focus fields,
 # private business, more facts no article holds) and the analysis of Latin-typed Ukrainian took
 # it to 93.6 / 100 / 100 %, answered+right 84.6 -> 93.6 %. Floors a little under the figures, so
-# that a change making search worse fails.
+# that a change making search worse fails. The fourth set, measured once blind after that: top-1
+# 94.9 %, top-3 98.7 %, out of scope rejected 93.8 %, answered+right 91.0 %.
 FLOORS = {
     "main": (0.97, MIN_TOP3, 0.9, 0.97),
     "holdout": (0.95, MIN_TOP3, MIN_OOS_REJECTED, 0.95),
     "holdout2": (0.95, MIN_TOP3, 0.9, 0.88),
     "holdout3": (0.92, MIN_TOP3, 0.9, 0.9),
+    "holdout4": (0.94, MIN_TOP3, 0.9, 0.9),
 }
 
 
@@ -73,6 +78,7 @@ QUESTION_SETS = {
     "holdout": load_set(HOLDOUT),
     "holdout2": load_set(HOLDOUT2),
     "holdout3": load_set(HOLDOUT3),
+    "holdout4": load_set(HOLDOUT4),
 }
 
 
