@@ -7,13 +7,8 @@ import random
 
 import pytest
 
-from bot.services.text_search import (
-    COMMON_MIN_DOCUMENTS,
-    Analyzer,
-    FieldIndex,
-    from_latin,
-    latin_stopword,
-)
+from bot.services.text_search import COMMON_MIN_DOCUMENTS, Analyzer, FieldIndex
+from bot.services.text_words import from_latin, latin_stopword
 
 WEIGHTS = {"title": 2.0, "description": 1.0}
 PROBLEMS = ["ремонт даху школи", "немає опалення в ліцеї", "зруйновано міст", "бракує лікарів"]

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from bot.i18n import LOCALES
 from bot.services.knowledge import KnowledgeBase
-from bot.services.text_search import FieldIndex, words
+from bot.services.text_search import FieldIndex
+from bot.services.text_words import words
 
 # How much a word counts in each part of an entry.
 FIELD_WEIGHTS = {"alias": 4.0, "title": 3.0, "topic": 0.5, "short": 1.5, "full": 1.0}
