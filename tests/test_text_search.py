@@ -72,6 +72,41 @@ def test_a_phrase_counts_while_its_document_is_indexed_and_not_after() -> None:
     assert [(m.key, m.phrase) for m in index.search("система DREAM")] == [("dream", False)]
 
 
+def test_where_two_documents_phrases_overlap_only_the_longer_one_counts() -> None:
+    index = FieldIndex({"alias": 4.0, "text": 1.0})
+    index.add("dream", {"alias": ["DREAM"], "text": "екосистема"}, phrases=["DREAM"])
+    index.add("id", {"alias": ["DREAM-UA"], "text": "код проєкту"}, phrases=["DREAM-UA"])
+    found = {m.key: m.phrase for m in index.search("відкрити проєкт DREAM-UA-123")}
+    assert found == {"id": True, "dream": False}
+    assert index.search("що таке DREAM")[0].key == "dream"
+    assert index.search("що таке DREAM")[0].phrase
+
+
+def test_a_title_that_names_the_thing_shares_half_of_the_aliass_bonus() -> None:
+    """The overview's alias is the bare name; the how-to article has the name in its title."""
+
+    def build(shared_field: str | None) -> FieldIndex:
+        index = FieldIndex({"alias": 4.0, "title": 3.0}, shared_field=shared_field)
+        index.add(
+            "uf",
+            {"alias": ["Ukraine Facility"], "title": "Ukraine Facility"},
+            phrases=["Ukraine Facility"],
+        )
+        index.add("access", {"title": "Ukraine Facility money: applying, documents, deadlines"})
+        for number in range(4):
+            index.add(f"other{number}", {"title": f"budget forecast {number}"})
+        return index
+
+    query = "applying for Ukraine Facility money: documents and deadlines"
+    before, after = build(None).search(query), build("title").search(query)
+    assert before[0].key == "uf"
+    assert [m.key for m in after][:2] == ["access", "uf"]
+    assert not after[0].phrase
+    gained = after[0].score - next(m.score for m in before if m.key == "access")
+    assert gained == pytest.approx(2.0)
+    assert build("title").search("Ukraine Facility")[0].key == "uf"
+
+
 # --------------------------------------------------------------------------- how words become terms
 
 

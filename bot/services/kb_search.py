@@ -67,7 +67,7 @@ class KnowledgeSearch:
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self.knowledge = knowledge
-        self.index = FieldIndex(FIELD_WEIGHTS, focus_fields=FOCUS_FIELDS)
+        self.index = FieldIndex(FIELD_WEIGHTS, focus_fields=FOCUS_FIELDS, shared_field="title")
         self.not_held = self._terms(NOT_HELD_WORDS)
         self.private = self._terms(PRIVATE_WORDS)
         for entry in knowledge.entries:

@@ -128,6 +128,11 @@ class FieldIndex:
     k1: float = 1.2
     b: float = 0.6
     phrase_bonus: float = 4.0
+    # A document whose `shared_field` (its title) holds every word of an alias the query contains
+    # gets this share of that alias's bonus: the alias names the document it belongs to, but the
+    # other one names the thing in its title too, so the rest of the question decides between them.
+    shared_field: str | None = None
+    shared_bonus: float = 0.5
     # Fields whose share of the query each returned match reports as `focus` (none: 0).
     focus_fields: frozenset[str] = frozenset()
     analyzer: Analyzer = field(default_factory=Analyzer)
@@ -335,6 +340,8 @@ class FieldIndex:
         phrase_hits = self._phrase_hits(sequence)
         for key in phrase_hits:
             scores[key] += self.phrase_bonus
+        for key in self._sharing(phrase_hits, scores):
+            scores[key] += self.phrase_bonus * self.shared_bonus
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
         matches = [
             Match(
@@ -411,12 +418,40 @@ class FieldIndex:
                 tf += self.weights[name] * count / norm
         return tf
 
-    def _phrase_hits(self, sequence: list[str]) -> set[str]:
-        if not sequence:
-            return set()
-        hits: set[str] = set()
+    def _phrase_hits(self, sequence: list[str]) -> dict[str, list[tuple[str, ...]]]:
+        """The documents with a phrase in the query, and those phrases.
+
+        Where phrases of two documents overlap, only the longer one counts: DREAM-UA, the
+        project-ID article's alias, not the DREAM inside it, the overview's alias.
+        """
+        spans: list[tuple[int, int, str, tuple[str, ...]]] = []
         for start, term in enumerate(sequence):
             for phrase, key in self._phrase_starts.get(term, ()):
-                if key not in hits and tuple(sequence[start : start + len(phrase)]) == phrase:
-                    hits.add(key)
+                end = start + len(phrase)
+                if tuple(sequence[start:end]) == phrase:
+                    spans.append((start, end, key, phrase))
+        hits: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for start, end, key, phrase in spans:
+            if not any(
+                other != key and first <= start and end <= last and last - first > end - start
+                for first, last, other, _ in spans
+            ):
+                hits[key].append(phrase)
         return hits
+
+    def _sharing(
+        self, phrase_hits: Mapping[str, list[tuple[str, ...]]], scores: Mapping[str, float]
+    ) -> list[str]:
+        """The scored documents without a phrase of their own whose shared field holds every
+        term of a phrase the query contains."""
+        if self.shared_field is None or not phrase_hits:
+            return []
+        phrases = {phrase for found in phrase_hits.values() for phrase in found}
+        sharing: list[str] = []
+        for key in scores:
+            counter = self._docs[key].counts.get(self.shared_field)
+            if key in phrase_hits or not counter:
+                continue
+            if any(all(term in counter for term in phrase) for phrase in phrases):
+                sharing.append(key)
+        return sharing
