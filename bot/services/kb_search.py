@@ -26,6 +26,10 @@ FOCUS_FIELDS = frozenset({"alias", "title", "short"})
 # With one of its aliases in the question, an article must still cover this much of it ("translate
 # my CV for a Polaris job" names Polaris and asks for something else).
 MIN_PHRASE_COVERAGE = 0.2
+# A Ukrainian verb no article holds ("просить", "подивитися", "підняли") counts for half of a noun
+# no article holds when the share of the question an article covers is weighed: the question's
+# nouns say what it asks about.
+UNHELD_VERB_WEIGHT = 0.5
 # Results far below the best one are noise, not alternatives.
 RELATIVE_CUTOFF = 0.35
 # Facts no article holds: a question asking for a pay figure, a phone number, an address, a
@@ -67,7 +71,12 @@ class KnowledgeSearch:
 
     def __init__(self, knowledge: KnowledgeBase) -> None:
         self.knowledge = knowledge
-        self.index = FieldIndex(FIELD_WEIGHTS, focus_fields=FOCUS_FIELDS, shared_field="title")
+        self.index = FieldIndex(
+            FIELD_WEIGHTS,
+            focus_fields=FOCUS_FIELDS,
+            shared_field="title",
+            unheld_verb_weight=UNHELD_VERB_WEIGHT,
+        )
         self.not_held = self._terms(NOT_HELD_WORDS)
         self.private = self._terms(PRIVATE_WORDS)
         for entry in knowledge.entries:
