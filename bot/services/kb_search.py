@@ -35,12 +35,13 @@ RELATIVE_CUTOFF = 0.35
 # Facts no article holds: a question asking for a pay figure, a phone number, an address, a
 # pension, leave, the weather or what happens tomorrow is never answered confidently from an
 # article that merely names the person or body it is about (the bot offers to send it to the
-# experts instead).
+# experts instead). Nor is a computer fault (a browser, a bug, a crash, the cache): the articles
+# say what to do in a system such as Prozorro or DREAM, not how to mend a program.
 NOT_HELD_WORDS = (
     "зарплата зарплатня заробітна заробіток оклад заробляти телефон адреса пенсія відпустка "
-    "погода завтра "
+    "погода завтра браузер баг глюк глючити вилітати зависати "
     "salary salaries wage wages earn earns phone telephone hotline email pension pensions vacation "
-    "weather tomorrow"
+    "weather tomorrow browser bug bugs glitch crash crashes cache cookies"
 )
 # Nor is the asker's private business: "my" followed within two words by one of PRIVATE_WORDS
 # ("my own house", "моєму сину", "my family farm"); the bot answers for the hromada.
