@@ -82,11 +82,11 @@ def test_where_two_documents_phrases_overlap_only_the_longer_one_counts() -> Non
     assert index.search("що таке DREAM")[0].phrase
 
 
-def test_a_title_that_names_the_thing_shares_half_of_the_aliass_bonus() -> None:
+def test_a_title_that_names_the_thing_shares_part_of_the_aliass_bonus() -> None:
     """The overview's alias is the bare name; the how-to article has the name in its title."""
 
-    def build(shared_field: str | None) -> FieldIndex:
-        index = FieldIndex({"alias": 4.0, "title": 3.0}, shared_field=shared_field)
+    def build(shared: dict[str, float]) -> FieldIndex:
+        index = FieldIndex({"alias": 4.0, "title": 3.0}, shared_bonus=shared)
         index.add(
             "uf",
             {"alias": ["Ukraine Facility"], "title": "Ukraine Facility"},
@@ -98,13 +98,17 @@ def test_a_title_that_names_the_thing_shares_half_of_the_aliass_bonus() -> None:
         return index
 
     query = "applying for Ukraine Facility money: documents and deadlines"
-    before, after = build(None).search(query), build("title").search(query)
+    before, after = build({}).search(query), build({"title": 0.5}).search(query)
     assert before[0].key == "uf"
     assert [m.key for m in after][:2] == ["access", "uf"]
     assert not after[0].phrase
     gained = after[0].score - next(m.score for m in before if m.key == "access")
     assert gained == pytest.approx(2.0)
-    assert build("title").search("Ukraine Facility")[0].key == "uf"
+    assert build({"title": 0.5}).search("Ukraine Facility")[0].key == "uf"
+    # A field not sharing the bonus (the alias here) gives nothing; the best share counts once.
+    assert build({"alias": 0.25}).search(query)[0].key == "uf"
+    both = build({"title": 0.5, "alias": 0.25}).search(query)
+    assert both[0].score == pytest.approx(after[0].score)
 
 
 def test_a_ukrainian_verb_no_document_holds_weighs_less_in_the_coverage() -> None:

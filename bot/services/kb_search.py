@@ -26,6 +26,11 @@ FOCUS_FIELDS = frozenset({"alias", "title", "short"})
 # With one of its aliases in the question, an article must still cover this much of it ("translate
 # my CV for a Polaris job" names Polaris and asks for something else).
 MIN_PHRASE_COVERAGE = 0.2
+# An alias in the question scores its article a bonus. Another article naming the thing in its
+# title gets half of it, one naming it in an alias ("доступ до дрім", "apply for Ukraine Facility")
+# a quarter: the overview's alias is the bare name, and the how-to article that names it too is
+# then compared with it on the rest of the question.
+SHARED_BONUS = {"title": 0.5, "alias": 0.25}
 # A Ukrainian verb no article holds ("просить", "подивитися", "підняли") counts for half of a noun
 # no article holds when the share of the question an article covers is weighed: the question's
 # nouns say what it asks about.
@@ -75,7 +80,7 @@ class KnowledgeSearch:
         self.index = FieldIndex(
             FIELD_WEIGHTS,
             focus_fields=FOCUS_FIELDS,
-            shared_field="title",
+            shared_bonus=SHARED_BONUS,
             unheld_verb_weight=UNHELD_VERB_WEIGHT,
         )
         self.not_held = self._terms(NOT_HELD_WORDS)

@@ -129,11 +129,10 @@ class FieldIndex:
     k1: float = 1.2
     b: float = 0.6
     phrase_bonus: float = 4.0
-    # A document whose `shared_field` (its title) holds every word of an alias the query contains
-    # gets this share of that alias's bonus: the alias names the document it belongs to, but the
-    # other one names the thing in its title too, so the rest of the question decides between them.
-    shared_field: str | None = None
-    shared_bonus: float = 0.5
+    # A document whose field holds every term of an alias the query contains gets this share of
+    # the alias's bonus (field name → share): the alias names the document it belongs to, but the
+    # other one names the thing too (in its title, say), so the rest of the question decides.
+    shared_bonus: Mapping[str, float] = field(default_factory=dict)
     # How much of a question a Ukrainian verb, adverb or gerund that no document holds is (1: as
     # much as a noun no document holds). What a question asks about is in its nouns; a verb the
     # articles never use ("просить", "подивитися") is how it is put.
@@ -350,8 +349,8 @@ class FieldIndex:
         phrase_hits = self._phrase_hits(sequence)
         for key in phrase_hits:
             scores[key] += self.phrase_bonus
-        for key in self._sharing(phrase_hits, scores):
-            scores[key] += self.phrase_bonus * self.shared_bonus
+        for key, share in self._sharing(phrase_hits, scores).items():
+            scores[key] += self.phrase_bonus * share
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
         matches = [
             Match(
@@ -451,17 +450,23 @@ class FieldIndex:
 
     def _sharing(
         self, phrase_hits: Mapping[str, list[tuple[str, ...]]], scores: Mapping[str, float]
-    ) -> list[str]:
-        """The scored documents without a phrase of their own whose shared field holds every
-        term of a phrase the query contains."""
-        if self.shared_field is None or not phrase_hits:
-            return []
+    ) -> dict[str, float]:
+        """The scored documents without a phrase of their own that hold every term of a phrase
+        the query contains in a field sharing the bonus, and the share each gets."""
+        if not self.shared_bonus or not phrase_hits:
+            return {}
         phrases = {phrase for found in phrase_hits.values() for phrase in found}
-        sharing: list[str] = []
+        sharing: dict[str, float] = {}
         for key in scores:
-            counter = self._docs[key].counts.get(self.shared_field)
-            if key in phrase_hits or not counter:
+            if key in phrase_hits:
                 continue
-            if any(all(term in counter for term in phrase) for phrase in phrases):
-                sharing.append(key)
+            counts = self._docs[key].counts
+            for name, share in self.shared_bonus.items():
+                counter = counts.get(name)
+                if (
+                    counter
+                    and share > sharing.get(key, 0.0)
+                    and any(all(term in counter for term in phrase) for phrase in phrases)
+                ):
+                    sharing[key] = share
         return sharing
