@@ -48,13 +48,16 @@ MIN_OOS_REJECTED = 0.8
 # private business, more facts no article holds) and the analysis of Latin-typed Ukrainian took
 # it to 93.6 / 100 / 100 %, answered+right 84.6 -> 93.6 %. Floors a little under the figures, so
 # that a change making search worse fails. The fourth set, measured once blind after that: top-1
-# 94.9 %, top-3 98.7 %, out of scope rejected 93.8 %, answered+right 91.0 %.
+# 94.9 %, top-3 98.7 %, out of scope rejected 93.8 %, answered+right 91.0 %; then a development
+# set too: alias bonuses shared with articles naming the thing, the longer of overlapping aliases,
+# unheld verbs weighing less and computer faults took it to 97.4 / 98.7 / 100 / 96.2 % (holdout3
+# 94.9 / 100 / 100 / 94.9 %, holdout2 98.4 / 100 / 100 / 95.2 %).
 FLOORS = {
     "main": (0.97, MIN_TOP3, 0.9, 0.97),
     "holdout": (0.95, MIN_TOP3, MIN_OOS_REJECTED, 0.95),
-    "holdout2": (0.95, MIN_TOP3, 0.9, 0.88),
-    "holdout3": (0.92, MIN_TOP3, 0.9, 0.9),
-    "holdout4": (0.94, MIN_TOP3, 0.9, 0.9),
+    "holdout2": (0.95, MIN_TOP3, 0.9, 0.95),
+    "holdout3": (0.94, MIN_TOP3, 0.9, 0.94),
+    "holdout4": (0.96, MIN_TOP3, 0.9, 0.95),
 }
 
 
