@@ -34,6 +34,9 @@ HOLDOUT3 = Path(__file__).resolve().parent / "kb_questions_holdout3.yaml"
 # Written blind over all 39 articles after those changes (no article, alias, earlier set or search
 # code seen), and measured once: the figures of the engine on questions nobody tuned for.
 HOLDOUT4 = Path(__file__).resolve().parent / "kb_questions_holdout4.yaml"
+# Written the same way while holdout4's misses were being worked on, and measured blind twice,
+# before and after that work (its header).
+HOLDOUT5 = Path(__file__).resolve().parent / "kb_questions_holdout5.yaml"
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
 MIN_QUESTIONS = 80
 MIN_OUT_OF_SCOPE = 10
@@ -58,6 +61,7 @@ FLOORS = {
     "holdout2": (0.95, MIN_TOP3, 0.9, 0.95),
     "holdout3": (0.94, MIN_TOP3, 0.9, 0.94),
     "holdout4": (0.96, MIN_TOP3, 0.9, 0.95),
+    "holdout5": (0.94, MIN_TOP3, 0.9, 0.87),
 }
 
 
@@ -82,6 +86,7 @@ QUESTION_SETS = {
     "holdout2": load_set(HOLDOUT2),
     "holdout3": load_set(HOLDOUT3),
     "holdout4": load_set(HOLDOUT4),
+    "holdout5": load_set(HOLDOUT5),
 }
 
 
