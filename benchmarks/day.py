@@ -440,13 +440,13 @@ async def staff_flow(
     await steps.answered(lambda: user.click("Взяти в роботу", message=card_id, chat=group))
     await steps.step(
         lambda: user.click("Змінити статус", message=card_id, chat=group),
-        this_card(has_button("В роботі")),
+        this_card(has_button("У роботі")),
         f"the status buttons on {reference}",
         chat=group,
     )
     await steps.step(
-        lambda: user.click("В роботі", message=card_id, chat=group),
-        this_card(has_text("Статус: в роботі")),
+        lambda: user.click("У роботі", message=card_id, chat=group),
+        this_card(has_text("Статус: у роботі")),
         f"{reference} in progress",
         chat=group,
     )
