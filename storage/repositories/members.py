@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import (
     CompoundSelect,
@@ -53,7 +53,7 @@ _RIGHTS: Table = StaffRight.__table__  # type: ignore[assignment]
 _RIGHT_ASSOCIATIONS = _ASSOCIATIONS.alias("right_associations")
 # The profile's rows (part 0), then the user's staff rights (part 1, `right_role` and
 # `right_code` set, every member column NULL): what every update reads, in one statement.
-_PROFILE_AND_RIGHTS: CompoundSelect[Unpack[tuple[Any, ...]]] = union_all(
+_PROFILE_AND_RIGHTS: CompoundSelect[*tuple[Any, ...]] = union_all(
     select(
         literal_column("0").label("part"),
         *_MEMBERS.c,
