@@ -22,7 +22,7 @@ from bot.services.filing_limits import (
     MemberRejected,
     next_allowed,
 )
-from bot.services.members import MemberService, RegistrationForm
+from bot.services.members import MemberService
 from bot.services.questions import QuestionService
 from bot.services.report_rules import load_report_rules
 from bot.services.reports import ReportForm, ReportService
@@ -30,6 +30,7 @@ from bot.settings import Settings
 from dialogs.filing_texts import again_at, refusal_text
 from storage.db import Database
 from storage.models import Member, Question, Report, ReportCounter
+from tests.forms import head_form
 
 KYIV = ZoneInfo("Europe/Kyiv")
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)  # 14:00 in Kyiv
@@ -98,14 +99,7 @@ async def register(db: Database, telegram_id: int, verification: str) -> None:
     members = MemberService(db)
     await members.register(
         telegram_id,
-        RegistrationForm(
-            full_name="Олена Петренко",
-            role="hromada_head",
-            oblast_code="UA05000000000010236",
-            hromada_code=None,
-            hromada_text="Іллінецька",
-            association_codes=["vag"],
-        ),
+        head_form(),
     )
     async with db.transaction() as session:
         await session.execute(

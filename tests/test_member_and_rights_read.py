@@ -8,11 +8,12 @@ from typing import Any
 
 from bot.content import load_associations
 from bot.services.associations import sync_associations
-from bot.services.members import MemberService, RegistrationForm
+from bot.services.members import MemberService
 from bot.services.staff import StaffRole, StaffService
 from storage.db import Database
 from storage.repositories import members as members_repo
 from storage.repositories import staff as staff_repo
+from tests.forms import head_form
 
 MEMBER = 3001
 STAFF_ONLY = 3002  # staff rights, never registered
@@ -42,15 +43,7 @@ async def test_one_statement_reads_what_the_two_did(db: Database) -> None:
     members = MemberService(db)
     await members.register(
         MEMBER,
-        RegistrationForm(
-            full_name="Олена Петренко",
-            role="hromada_head",
-            oblast_code="UA05000000000010236",
-            hromada_code=None,
-            hromada_text="Іллінецька",
-            association_codes=["uaror", "vag"],
-            consent_at=datetime.now(UTC),
-        ),
+        head_form(association_codes=["uaror", "vag"], consent_at=datetime.now(UTC)),
     )
     staff = StaffService(db)
     await staff.grant(MEMBER, StaffRole.STAFF, "vag")

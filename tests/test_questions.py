@@ -15,7 +15,7 @@ from bot.cli import main
 from bot.content import load_associations
 from bot.services.associations import sync_associations
 from bot.services.kb_drafts import draft_yaml
-from bot.services.members import InvalidInput, MemberService, RegistrationForm
+from bot.services.members import InvalidInput, MemberService
 from bot.services.questions import (
     QUESTION_MAX,
     NotAnswered,
@@ -30,6 +30,7 @@ from bot.services.staff_chats import BindStatus, StaffChatService
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import AuditEvent, KbFeedback, Member, StaffRole
+from tests.forms import head_form
 
 ADMIN = 1
 VAG_STAFF = 501
@@ -54,15 +55,7 @@ async def register(
     await members.set_locale(telegram_id, locale)
     await members.register(
         telegram_id,
-        RegistrationForm(
-            full_name="Олена Петренко",
-            role="hromada_head",
-            oblast_code="UA05000000000010236",
-            hromada_code=None,
-            hromada_text="Іллінецька",
-            association_codes=codes,
-            associations_unsure=unsure,
-        ),
+        head_form(association_codes=codes, associations_unsure=unsure),
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot.cli import main
 from bot.content import load_associations
 from bot.services.associations import sync_associations
-from bot.services.members import MemberService, RegistrationForm
+from bot.services.members import MemberService
 from bot.services.retention import (
     DELIVERIES_REMOVED,
     RetentionJob,
@@ -39,6 +39,7 @@ from storage.models import (
     ReportDraft,
     StaffRole,
 )
+from tests.forms import head_form
 
 NOW = datetime(2027, 3, 10, 2, 0, tzinfo=UTC)  # 04:00 in Kyiv
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -81,15 +82,7 @@ async def telegram_ids(db: Database) -> set[int]:
 async def register(db: Database, telegram_id: int) -> int:
     await MemberService(db).register(
         telegram_id,
-        RegistrationForm(
-            full_name="Олена Петренко",
-            role="hromada_head",
-            oblast_code="UA05000000000010236",
-            hromada_code=None,
-            hromada_text="Іллінецька",
-            association_codes=["vag"],
-            phone="+380501234567",
-        ),
+        head_form(phone="+380501234567"),
     )
     async with db.transaction() as session:
         member_id = await session.scalar(select(Member.id).where(Member.telegram_id == telegram_id))

@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from bot.content import load_associations
 from bot.services.associations import sync_associations
-from bot.services.members import MemberProfile, MemberService, RegistrationForm
+from bot.services.members import MemberProfile, MemberService
 from bot.services.staff import PermissionDenied, StaffService
 from bot.services.verification import UnknownMember, VerificationService
 from storage.db import Database
 from storage.models import AuditEvent, StaffRole
+from tests.forms import head_form
 
 ADMIN = 1
 VAG_STAFF = 501
@@ -37,15 +38,7 @@ async def register(
 ) -> MemberProfile:
     return await MemberService(db).register(
         telegram_id,
-        RegistrationForm(
-            full_name="Олена Петренко",
-            role="hromada_head",
-            oblast_code="UA05000000000010236",
-            hromada_code=None,
-            hromada_text="Іллінецька",
-            association_codes=list(codes),
-            associations_unsure=not codes,
-        ),
+        head_form(association_codes=list(codes), associations_unsure=not codes),
     )
 
 

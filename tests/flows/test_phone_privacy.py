@@ -9,7 +9,7 @@ import pytest
 from aiogram import Bot
 from aiogram.types import InlineKeyboardMarkup, Message
 
-from bot.services.members import MemberService, RegistrationForm
+from bot.services.members import MemberService
 from bot.services.reports import ReportForm, ReportService
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
@@ -19,6 +19,7 @@ from delivery.verification_cards import announce_new_member
 from storage.models import StaffRole
 from tests.flows.group_harness import GroupSession
 from tests.flows.harness import App
+from tests.forms import head_form
 
 ADMIN = 1
 VAG_STAFF = 501
@@ -56,15 +57,7 @@ async def register(app: App, telegram_id: int, *, phone: str | None) -> None:
     await members.set_locale(telegram_id, "uk")
     profile = await members.register(
         telegram_id,
-        RegistrationForm(
-            full_name="Олена Петренко",
-            role="hromada_head",
-            oblast_code="UA05000000000010236",
-            hromada_code=None,
-            hromada_text="Іллінецька",
-            association_codes=["vag"],
-            phone=phone,
-        ),
+        head_form(phone=phone),
     )
     await announce_new_member(app.dp.workflow_data | {"bot": app.bot}, profile)
 

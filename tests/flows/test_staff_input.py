@@ -12,7 +12,7 @@ from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import Message
 
 from bot.i18n import Translations
-from bot.services.members import MemberService, RegistrationForm
+from bot.services.members import MemberService
 from bot.services.questions import QuestionService
 from bot.services.reports import ReportForm, ReportService
 from bot.services.staff import StaffService
@@ -22,6 +22,7 @@ from delivery.report_cards import publish_report
 from storage.models import StaffRole
 from tests.flows.group_harness import Group, GroupSession
 from tests.flows.harness import App
+from tests.forms import head_form
 
 ADMIN = 1
 VAG_STAFF = 501
@@ -43,14 +44,7 @@ async def desk(app: App, caplog: pytest.LogCaptureFixture) -> App:
     await members.set_locale(MEMBER, "uk")
     await members.register(
         MEMBER,
-        RegistrationForm(
-            full_name="Олена Петренко",
-            role="hromada_head",
-            oblast_code="UA05000000000010236",
-            hromada_code=None,
-            hromada_text="Іллінецька громада",
-            association_codes=["vag"],
-        ),
+        head_form(hromada_text="Іллінецька громада"),
     )
     caplog.set_level(logging.INFO)
     return app
