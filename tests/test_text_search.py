@@ -111,21 +111,6 @@ def test_a_title_that_names_the_thing_shares_part_of_the_aliass_bonus() -> None:
     assert both[0].score == pytest.approx(after[0].score)
 
 
-def test_a_ukrainian_verb_no_document_holds_weighs_less_in_the_coverage() -> None:
-    def coverage(query: str, verb_weight: float) -> float:
-        index = FieldIndex({"text": 1.0}, unheld_verb_weight=verb_weight)
-        index.add("id", {"text": "номер проєкту в DREAM"})
-        index.add("other", {"text": "бюджет громади"})
-        return index.search(query)[0].coverage
-
-    # "просить" and "подивитися" are in no document: how the question is put, not what it asks.
-    asked = "просить номер проєкту, де подивитися"
-    assert coverage(asked, 0.5) > coverage(asked, 1.0)
-    assert coverage(asked, 0.0) == pytest.approx(1.0)
-    # A noun no document holds ("паспорт") still counts in full.
-    assert coverage("номер паспорта", 0.5) == pytest.approx(coverage("номер паспорта", 1.0))
-
-
 # --------------------------------------------------------------------------- how words become terms
 
 

@@ -31,10 +31,6 @@ MIN_PHRASE_COVERAGE = 0.2
 # a quarter: the overview's alias is the bare name, and the how-to article that names it too is
 # then compared with it on the rest of the question.
 SHARED_BONUS = {"title": 0.5, "alias": 0.25}
-# A Ukrainian verb no article holds ("просить", "подивитися", "підняли") counts for half of a noun
-# no article holds when the share of the question an article covers is weighed: the question's
-# nouns say what it asks about.
-UNHELD_VERB_WEIGHT = 0.5
 # Results far below the best one are noise, not alternatives.
 RELATIVE_CUTOFF = 0.35
 # Facts no article holds: a question asking for a pay figure, a phone number, an address, a
@@ -81,7 +77,6 @@ class KnowledgeSearch:
             FIELD_WEIGHTS,
             focus_fields=FOCUS_FIELDS,
             shared_bonus=SHARED_BONUS,
-            unheld_verb_weight=UNHELD_VERB_WEIGHT,
         )
         self.not_held = self._terms(NOT_HELD_WORDS)
         self.private = self._terms(PRIVATE_WORDS)

@@ -26,7 +26,6 @@ from bot.services.text_words import (
     latin_stopword,
     romanised,
     ukrainian_lemma,
-    ukrainian_verb,
     words,
 )
 
@@ -133,10 +132,6 @@ class FieldIndex:
     # the alias's bonus (field name → share): the alias names the document it belongs to, but the
     # other one names the thing too (in its title, say), so the rest of the question decides.
     shared_bonus: Mapping[str, float] = field(default_factory=dict)
-    # How much of a question a Ukrainian verb, adverb or gerund that no document holds is (1: as
-    # much as a noun no document holds). What a question asks about is in its nouns; a verb the
-    # articles never use ("просить", "подивитися") is how it is put.
-    unheld_verb_weight: float = 1.0
     # Fields whose share of the query each returned match reports as `focus` (none: 0).
     focus_fields: frozenset[str] = frozenset()
     analyzer: Analyzer = field(default_factory=Analyzer)
@@ -227,12 +222,10 @@ class FieldIndex:
         total = len(self._docs)
         return math.log(1 + (total - count + 0.5) / (count + 0.5))
 
-    def query_words(self, text: str) -> tuple[list[list[Term]], list[str], set[int]]:
-        """Each query word's terms (with guesses for misspelt words), the term sequence, and the
-        positions (in the first list) of the Ukrainian verbs no document holds."""
+    def query_words(self, text: str) -> tuple[list[list[Term]], list[str]]:
+        """Each query word's terms (with guesses for misspelt words), and the term sequence."""
         sequence: list[str] = []
         groups: list[list[Term]] = []
-        verbs: set[int] = set()
         seen: set[str] = set()
         for word in words(text)[:MAX_QUERY_WORDS]:
             terms = self.analyzer.word_terms(word)
@@ -243,17 +236,15 @@ class FieldIndex:
                 continue
             seen.add(word)
             terms = terms + self._reading(word, terms)
-            held = any(term.key in self._postings for term in terms)
-            if not held and is_cyrillic(word) and known_ukrainian(word):
-                # A real word the documents do not use is not guessed at.
-                if ukrainian_verb(word):
-                    verbs.add(len(groups))
-            elif not held:
-                guesses = self._guess(word)  # a misspelt word
+            if not any(term.key in self._postings for term in terms) and not (
+                is_cyrillic(word) and known_ukrainian(word)
+            ):
+                # A misspelt word; a real word the documents do not use is not guessed at.
+                guesses = self._guess(word)
                 if guesses:
                     terms = guesses
             groups.append(terms)
-        return groups, sequence, verbs
+        return groups, sequence
 
     def _reading(self, word: str, terms: list[Term]) -> list[Term]:
         """A Latin word's reading as a Cyrillic word of the documents, when the documents lack the
@@ -303,15 +294,14 @@ class FieldIndex:
         `max_words` keeps only the query's most informative words (by IDF), as "more like this"
         searches do: a long draft is compared by what is particular about it.
         """
-        groups, sequence, verbs = self.query_words(text)
+        groups, sequence = self.query_words(text)
         if not groups or not self._docs:
             return []
         total = len(self._docs)
         unknown_idf = math.log(1 + (total - 0.5) / 1.5)
         word_idf = [
             max((self.idf(t.key) for t in terms if t.key in self._postings), default=unknown_idf)
-            * (self.unheld_verb_weight if position in verbs else 1.0)
-            for position, terms in enumerate(groups)
+            for terms in groups
         ]
         if max_words is not None and len(groups) > max_words:
             keep = sorted(range(len(groups)), key=lambda i: -word_idf[i])[:max_words]

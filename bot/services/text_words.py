@@ -17,7 +17,6 @@ _CYRILLIC_RE = re.compile(r"[а-яіїєґёыэъ]")
 _APOSTROPHES = str.maketrans({"’": "", "ʼ": "", "'": "", "`": "", "‘": "", "´": ""})
 # Letters of the Russian alphabet typed on a Ukrainian phone keyboard by habit.
 _RUSSIAN_LETTERS = str.maketrans({"ы": "и", "э": "е", "ё": "е", "ъ": ""})
-_VERB_LIKE = frozenset({"VERB", "INFN", "GRND", "ADVB"})
 
 
 def _word_list(text: str) -> frozenset[str]:
@@ -119,12 +118,6 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=100_000)
 def ukrainian_lemma(word: str) -> str:
     return str(_morph().parse(word)[0].normal_form).replace("ʼ", "")
-
-
-@lru_cache(maxsize=100_000)
-def ukrainian_verb(word: str) -> bool:
-    """Whether a Ukrainian word reads likeliest as a verb, an adverb or a gerund."""
-    return _morph().parse(word)[0].tag.POS in _VERB_LIKE
 
 
 @lru_cache(maxsize=100_000)
