@@ -12,9 +12,11 @@ uses a few dozen of those types (`Update` and what it nests, the answers of the 
 with `model_rebuild` doing only its first half for the deferred types: it resolves the fields'
 annotations with aiogram's namespace (so a type nested in any other model, `Response[Message]`
 included, is known by class) and keeps the namespace as the type's parent namespace (which
-pydantic's own first-use rebuild reads). Validators are then built by pydantic, on first use, as
-`defer_build` intends. The upstream issues are aiogram/aiogram#1876 and #1891 (the slow import,
-still open); aiogram/aiogram#1861 only shared the namespace between the rebuilds. The upstream
+pydantic's own first-use rebuild reads). It also marks aiogram's `TelegramMethod` deferred before
+the method classes (`SendMessage`, …) are defined, as they would otherwise be built at import
+too. Validators are then built by pydantic, on first use, as `defer_build` intends. The upstream
+issues are aiogram/aiogram#1891 (the slow import, open) and #1876 (closed); aiogram/aiogram#1861
+only shared the namespace between the rebuilds. The upstream
 fix would be for the loop to skip types whose config defers building; pydantic offers no public
 "resolve the fields only" call, hence the two private functions below, checked by
 tests/test_deferred_types.py against the pinned pydantic (every type still builds and parses).
