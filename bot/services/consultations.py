@@ -61,7 +61,7 @@ from bot.services.consultation_types import (
     stored_choice,
     view_of,
 )
-from bot.services.request_keys import once_per_key
+from bot.services.request_keys import members_own, once_per_key
 from bot.services.text_input import clean_line
 from storage.models import (
     BroadcastPurpose,
@@ -299,11 +299,9 @@ class ConsultationService(ConsultationFollowUps):
 
         async def keyed(session: AsyncSession, key: str) -> MyAnswer | None:
             """What this member's press with this key did (someone else's key shows nothing)."""
-            row = await repo.answer_by_request_key(session, key)
-            if row is None or row.member_id is None:
-                return None
-            member = await members_repo.get_by_telegram_id(session, member_telegram_id)
-            return answer_of(row) if member is not None and member.id == row.member_id else None
+            found = await repo.answer_by_request_key(session, key)
+            row = await members_own(session, found, member_telegram_id)
+            return None if row is None else answer_of(row)
 
         async def keyed_once() -> MyAnswer:
             return await once_per_key(self.db, request_key, attempt, keyed)

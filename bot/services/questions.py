@@ -27,7 +27,7 @@ from bot.services.question_views import (
     QuestionView,
     association_info,
 )
-from bot.services.request_keys import once_per_key
+from bot.services.request_keys import members_own, once_per_key
 from bot.services.row_views import view_of
 from bot.services.staff import PermissionDenied, Rights, StaffService
 from bot.services.staff_chats import CardRef, StaffChatService, group_bindings
@@ -198,12 +198,10 @@ class QuestionService:
         self, session: AsyncSession, telegram_id: int, request_key: str
     ) -> AskedQuestion | None:
         """The question this member stored with this key, if any."""
-        question = await repo.question_by_request_key(session, request_key)
+        found = await repo.question_by_request_key(session, request_key)
+        question = await members_own(session, found, telegram_id)
         if question is None:
             return None
-        member = await session.get(Member, question.member_id)
-        if member is None or member.telegram_id != telegram_id:
-            return None  # a key is the member's own; someone else's never shows theirs
         codes = list(question.association_codes)
         chats = group_bindings(await repo.active_bindings(session, codes))
         return AskedQuestion(question.id, tuple(codes), tuple(chats), repeated=True)

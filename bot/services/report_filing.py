@@ -33,7 +33,7 @@ from bot.services.report_types import (
     clean_residents,
     clean_title,
 )
-from bot.services.request_keys import once_per_key
+from bot.services.request_keys import members_own, once_per_key
 from bot.services.staff_chats import group_bindings
 from storage.models import (
     Member,
@@ -124,12 +124,10 @@ class ReportFiling(ReportBase):
         self, session: AsyncSession, telegram_id: int, request_key: str
     ) -> SubmittedReport | None:
         """The report this member filed with this key, if any."""
-        report = await repo.report_by_request_key(session, request_key)
+        found = await repo.report_by_request_key(session, request_key)
+        report = await members_own(session, found, telegram_id)
         if report is None:
             return None
-        member = await members_repo.get_by_telegram_id(session, telegram_id)
-        if member is None or member.id != report.member_id:
-            return None  # a key is the member's own; someone else's never shows theirs
         codes = await repo.route_codes(session, report.id)
         chats = group_bindings(await questions_repo.active_bindings(session, codes))
         return SubmittedReport(

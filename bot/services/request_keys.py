@@ -7,14 +7,25 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
+from storage.models import Member
 
 T = TypeVar("T")
+
+
+class _MembersRow(Protocol):
+    """A row a member's press wrote: a report, a question, a consultation answer."""
+
+    @property
+    def member_id(self) -> int | None: ...
+
+
+R = TypeVar("R", bound=_MembersRow)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,3 +55,12 @@ async def once_per_key(
         if found is None:
             raise
         return found
+
+
+async def members_own(session: AsyncSession, row: R | None, telegram_id: int) -> R | None:
+    """`row` (found by a request key) when this member wrote it: a key is the member's own,
+    someone else's never shows theirs."""
+    if row is None or row.member_id is None:
+        return None
+    member = await session.get(Member, row.member_id)
+    return row if member is not None and member.telegram_id == telegram_id else None
