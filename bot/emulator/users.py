@@ -5,6 +5,7 @@ a button, send a file or a contact) and waiting for the bot's answer.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .api import (
@@ -42,27 +43,18 @@ def _format_message(message: dict[str, Any]) -> str:
     return line
 
 
+@dataclass(eq=False)
 class FakeUser:
     """A simulated Telegram user talking to the bot; private chat id == user id."""
 
-    def __init__(
-        self,
-        server: FakeTelegram,
-        user_id: int,
-        first_name: str,
-        last_name: str | None,
-        username: str | None,
-        language_code: str | None,
-        phone_number: str,
-    ) -> None:
-        self.server = server
-        self.id = user_id
-        self.first_name = first_name
-        self.last_name = last_name
-        self.username = username
-        self.language_code = language_code
-        self.phone_number = phone_number
-        self._mark = 0
+    server: FakeTelegram = field(repr=False)
+    id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    language_code: str | None
+    phone_number: str
+    _mark: int = field(default=0, init=False, repr=False)
 
     @property
     def info(self) -> dict[str, Any]:

@@ -22,17 +22,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.metrics import CARDS_PENDING, CARDS_SWEPT
-from bot.outage import WorkerBackoff
+from bot.outage import WorkerBackoff, worker_holder
 from storage.db import Database
 from storage.models import utcnow
 from storage.repositories import broadcasts as leases
@@ -80,35 +77,26 @@ class SweepResult:
         return sum(self.posted.values())
 
 
+@dataclass(eq=False)
 class CardSweeper:
     """Sweeps for missing cards every `interval` seconds. `sweep()` is one pass (None when
     another process holds the lease); `run()` loops until `stop()` or cancelled."""
 
-    def __init__(
-        self,
-        db: Database,
-        poster: CardPoster,
-        *,
-        interval: float = INTERVAL,
-        grace: timedelta = GRACE,
-        lease_ttl: timedelta = LEASE_TTL,
-        per_chat: int = PER_CHAT,
-        holder: str | None = None,
-        holder_is_gone: Callable[[str], bool] | None = None,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self.db = db
-        self.poster = poster
-        self.interval = interval
-        self.grace = grace
-        self.lease_ttl = lease_ttl
-        self.per_chat = per_chat
-        self.holder = holder or f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(6)}"
-        self.holder_is_gone = holder_is_gone
-        self.clock = clock
-        self._stopping = asyncio.Event()
-        # A group that refused a card: when to try it again, and how many refusals in a row.
-        self._chat_paused: dict[int, tuple[datetime, int]] = {}
+    db: Database
+    poster: CardPoster
+    _: KW_ONLY
+    interval: float = INTERVAL
+    grace: timedelta = GRACE
+    lease_ttl: timedelta = LEASE_TTL
+    per_chat: int = PER_CHAT
+    holder: str = field(default_factory=worker_holder)
+    holder_is_gone: Callable[[str], bool] | None = None
+    clock: Callable[[], datetime] = utcnow
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+    # A group that refused a card: when to try it again, and how many refusals in a row.
+    _chat_paused: dict[int, tuple[datetime, int]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     async def run(self) -> None:
         """Sweep until stopped; a failed sweep is logged and the next one comes as usual."""
