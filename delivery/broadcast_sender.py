@@ -21,7 +21,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -40,7 +40,6 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import AssociationInfo
 from bot.i18n import Translations
@@ -49,19 +48,18 @@ from bot.observability import BotApiMetrics
 from bot.outage import WorkerBackoff
 from bot.response_models import KeepResponseModels
 from bot.services.broadcasts import (
-    BroadcastProgress,
     BroadcastService,
     NewsItem,
-    news_item_from_row,
 )
-from bot.services.consultations import ConsultationView, view_of
+from bot.services.consultations import ConsultationView
 from delivery.announcements import send_announcement
+from delivery.broadcast_contents import BroadcastContents
 from delivery.consultations import mark_closed, send_consultation
 from delivery.leases import holder_is_gone, new_holder
 from delivery.pacing import Clock, Pacer, RealClock
-from delivery.progress import edit_progress_message
+from delivery.progress import ProgressReporter
 from storage.db import Database
-from storage.models import BroadcastPurpose, BroadcastStatus, ConsultationStatus, DeliveryStatus
+from storage.models import BroadcastPurpose, DeliveryStatus
 from storage.repositories import broadcasts as repo
 from storage.repositories import consultations as consultations_repo
 
@@ -160,25 +158,30 @@ class BroadcastSender:
         self.backoff_cap = backoff_cap
         self.lease_ttl = timedelta(seconds=lease_ttl)
         self.lease_renew = lease_renew
-        self.progress_interval = progress_interval
         self.request_timeout = request_timeout
         self.lookahead = lookahead
         self.use_lease = use_lease
         self.holder = holder or new_holder()
         self.clock: Clock = clock or RealClock()
         self.service = BroadcastService(db, admin_ids, clock=self.clock.now)
+        self.progress = ProgressReporter(
+            bot,
+            db,
+            translations,
+            self.service,
+            self.clock,
+            interval=progress_interval,
+            request_timeout=request_timeout,
+            on_edit=self._progress_edited,
+        )
         self.pacer = Pacer(rate)
         self.stats = SenderStats()
         self._started: collections.deque[float] = collections.deque()  # last second's sends
         self._chat_free_at: dict[int, float] = {}
-        self._items: dict[int, NewsItem] = {}
-        # The consultation a question or reminder broadcast carries, by broadcast id.
-        self._consultations: dict[int, ConsultationView] = {}
+        self.contents = BroadcastContents()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._has_lease = False
         self._lease_checked = -math.inf
-        self._last_finalize = -math.inf
-        self._last_edit: dict[int, tuple[float, str]] = {}
         self._stopping = asyncio.Event()
         self.idle_poll = idle_poll
         self.outage_backoff = outage_backoff or WorkerBackoff("broadcast sender")
@@ -236,7 +239,7 @@ class BroadcastSender:
         if not await self._ensure_lease():
             return 0
         claimed = await self._claim_and_send()
-        await self._progress_step()
+        await self.progress.step()
         return claimed
 
     async def drain(self) -> None:
@@ -253,7 +256,7 @@ class BroadcastSender:
             await self.drain()
             if claimed:
                 continue
-            await self._progress_step(force=True)
+            await self.progress.step(force=True)
             due = await self._next_due()
             if due is None:
                 return
@@ -352,30 +355,10 @@ class BroadcastSender:
                     break
             marked = await repo.reserve(session, [row.id for row in chosen], self.holder, now)
             chosen = [row for row in chosen if row.id in marked]
-            missing = {row.broadcast_id for row in chosen} - set(self._items)
-            for broadcast in await repo.broadcasts_by_ids(session, missing):
-                consultation = None
-                if broadcast.consultation_id is not None:
-                    consultation = await consultations_repo.get(session, broadcast.consultation_id)
-                if consultation is not None and broadcast.purpose in _OF_CONSULTATION:
-                    self._consultations[broadcast.id] = view_of(consultation)
-                title = consultation.title if consultation is not None else None
-                self._items[broadcast.id] = news_item_from_row(broadcast, title)
-            await self._refresh_open(session, {row.broadcast_id for row in chosen} - missing)
+            await self.contents.load(session, {row.broadcast_id for row in chosen})
         self._lease_checked = mono
         self.stats.claims += len(chosen)
         return chosen
-
-    async def _refresh_open(self, session: AsyncSession, broadcast_ids: set[int]) -> None:
-        """Consultations cached as open are read again: a question claimed after staff closed
-        it early goes out closed (the closing broadcast replaced only the buttons sent)."""
-        for broadcast_id in broadcast_ids:
-            cached = self._consultations.get(broadcast_id)
-            if cached is None or cached.status != ConsultationStatus.OPEN:
-                continue
-            fresh = await consultations_repo.get(session, cached.id)
-            if fresh is not None:
-                self._consultations[broadcast_id] = view_of(fresh)
 
     async def _deliver(self, row: repo.ClaimedRow, slot: float) -> None:
         delay = slot - self.clock.monotonic()
@@ -420,7 +403,7 @@ class BroadcastSender:
             return False
 
     async def _send(self, row: repo.ClaimedRow) -> _Outcome:
-        item = self._items[row.broadcast_id]
+        item = self.contents.items[row.broadcast_id]
         self.stats.send_started.append((self.clock.monotonic(), row.chat_id))
         try:
             message_id = await self._send_item(row, item)
@@ -461,7 +444,7 @@ class BroadcastSender:
         """A consultation's question or reminder with its answer buttons, its closing as the
         "closed" marker put on them; anything else (an announcement, a consultation's outcome)
         as an announcement. The id of the message sent (or of the first one marked)."""
-        consultation = self._consultations.get(row.broadcast_id)
+        consultation = self.contents.consultations.get(row.broadcast_id)
         if item.purpose == BroadcastPurpose.CLOSING:
             return None if consultation is None else await self._mark_closed(row, consultation)
         if consultation is not None:
@@ -597,86 +580,15 @@ class BroadcastSender:
         async with self.db.transaction() as session:
             return await repo.next_due(session)
 
-    # ------------------------------------------------------------------ progress and the end
+    # ------------------------------------------------------------------ progress
 
-    async def _progress_step(self, *, force: bool = False) -> None:
-        mono = self.clock.monotonic()
-        if not force and mono - self._last_finalize < 1.0:
-            return
-        self._last_finalize = mono
-        async with self.db.transaction() as session:
-            broadcasts = await repo.unfinished_broadcasts(session)
-        for broadcast in broadcasts:
-            progress = await self.service.progress(broadcast.id)
-            open_rows = progress.remaining
-            ended = open_rows == 0 and progress.status in (
-                BroadcastStatus.SENDING,
-                BroadcastStatus.CANCELLED,
-            )
-            if ended:
-                await self._finish(progress)
-            else:
-                await self._edit_progress(progress, final=False)
-
-    async def _finish(self, progress: BroadcastProgress) -> None:
-        """The final report first, then the broadcast is closed: a crash between the two only
-        means the report is edited once more."""
-        final_status = (
-            BroadcastStatus.CANCELLED
-            if progress.status == BroadcastStatus.CANCELLED
-            else BroadcastStatus.DONE
+    def _progress_edited(self, chat_id: int, mono: float) -> None:
+        """The author's chat had a message just now; it takes part in the global pace too."""
+        self.stats.progress_edits += 1
+        self.pacer.take(mono)
+        self._chat_free_at[chat_id] = max(
+            self._chat_free_at.get(chat_id, 0.0), mono + self.per_chat_interval
         )
-        report = replace(progress, status=str(final_status), finished_at=self.clock.now())
-        await self._edit_progress(report, final=True)
-        async with self.db.transaction() as session:
-            await repo.close_broadcast(
-                session, progress.broadcast_id, final_status, self.clock.now()
-            )
-        self._last_edit.pop(progress.broadcast_id, None)
-        logger.info(
-            "broadcast %s %s: sent %d, unreachable %d, failed %d, uncertain %d, cancelled %d",
-            progress.broadcast_id,
-            final_status.value,
-            progress.sent,
-            progress.unreachable,
-            progress.failed,
-            progress.uncertain,
-            progress.cancelled,
-        )
-
-    async def _edit_progress(self, progress: BroadcastProgress, *, final: bool) -> None:
-        if progress.progress_chat_id is None or progress.progress_message_id is None:
-            return
-        mono = self.clock.monotonic()
-        last = self._last_edit.get(progress.broadcast_id)
-        if not final and last is not None and mono - last[0] < self.progress_interval:
-            return
-        text = await edit_progress_message(
-            self.bot,
-            self.translations,
-            progress,
-            previous=None if last is None else last[1],
-            request_timeout=self.request_timeout,
-            broadcasts=self.service,
-        )
-        if text is not None:
-            self.stats.progress_edits += 1
-            self._last_edit[progress.broadcast_id] = (mono, text)
-            # The author's chat had a message just now; it takes part in the global pace too.
-            self.pacer.take(mono)
-            self._chat_free_at[progress.progress_chat_id] = max(
-                self._chat_free_at.get(progress.progress_chat_id, 0.0),
-                mono + self.per_chat_interval,
-            )
-
-
-# The purposes the sender needs the consultation for: those sent with the answer buttons, and
-# the closing that replaces them.
-_OF_CONSULTATION = (
-    BroadcastPurpose.CONSULTATION,
-    BroadcastPurpose.REMINDER,
-    BroadcastPurpose.CLOSING,
-)
 
 
 def _short(error: Exception) -> str:
