@@ -45,7 +45,7 @@ from bot.content import AssociationInfo
 from bot.i18n import Translations
 from bot.metrics import OUTBOX_SENT
 from bot.observability import BotApiMetrics
-from bot.outage import WorkerBackoff
+from bot.outage import WorkerBackoff, worker_holder
 from bot.response_models import KeepResponseModels
 from bot.services.broadcasts import (
     BroadcastService,
@@ -55,7 +55,7 @@ from bot.services.consultations import ConsultationView
 from delivery.announcements import send_announcement
 from delivery.broadcast_contents import BroadcastContents
 from delivery.consultations import mark_closed, send_consultation
-from delivery.leases import holder_is_gone, new_holder
+from delivery.leases import holder_is_gone
 from delivery.pacing import Clock, Pacer, RealClock
 from delivery.progress import ProgressReporter
 from storage.db import Database
@@ -161,7 +161,7 @@ class BroadcastSender:
         self.request_timeout = request_timeout
         self.lookahead = lookahead
         self.use_lease = use_lease
-        self.holder = holder or new_holder()
+        self.holder = holder or worker_holder()
         self.clock: Clock = clock or RealClock()
         self.service = BroadcastService(db, admin_ids, clock=self.clock.now)
         self.progress = ProgressReporter(

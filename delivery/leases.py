@@ -1,10 +1,10 @@
-"""Lease holders' ids ("host:pid:random") and telling a holder that died on this machine, so
-its lease need not be waited out (the broadcast sender's lease, the card sweep's)."""
+"""Telling a lease holder that died on this machine, so its lease need not be waited out (the
+broadcast sender's lease, the card sweep's); holders' ids ("host:pid:random") are
+`bot.outage.worker_holder`'s."""
 
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 
 # This machine's name as it appears in lease holders' ids ("host:pid:random").
@@ -28,8 +28,3 @@ def holder_is_gone(holder: str) -> bool:
     except OSError:
         return False  # it exists, run by someone else
     return False
-
-
-def new_holder() -> str:
-    """A holder id for a worker of this process: this machine, this process, a random part."""
-    return f"{_HOST}:{os.getpid()}:{secrets.token_hex(6)}"
