@@ -34,10 +34,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outage import WorkerBackoff, worker_holder
 from bot.services import privacy
@@ -63,6 +64,7 @@ DELIVERIES_REMOVED = "broadcast.deliveries_removed"
 PERSONAL_AUDIT_FIELDS = privacy.PERSONAL_AUDIT_FIELDS + privacy.THIRD_PARTY_AUDIT_FIELDS
 
 Progress = Callable[[], Awaitable[None]]
+Key = TypeVar("Key", int, str)  # where a rule's walk through its table has got to
 
 
 @dataclass(frozen=True)
@@ -194,15 +196,14 @@ class RetentionService:
     ) -> int:
         """Report drafts untouched for RETENTION_DRAFT_DAYS."""
         cutoff = now - timedelta(days=self.periods.draft_days)
-        total, after = 0, 0
-        while True:
-            async with self.db.transaction() as session:
-                ids = await repo.drafts_batch(session, cutoff, after, self.batch)
-                if not ids:
-                    return total
-                after = ids[-1]
-                total += len(ids) if dry_run else await repo.delete_drafts(session, ids, cutoff)
-            await progress()
+
+        async def step(session: AsyncSession, after: int) -> tuple[int, int] | None:
+            ids = await repo.drafts_batch(session, cutoff, after, self.batch)
+            if not ids:
+                return None
+            return ids[-1], len(ids) if dry_run else await repo.delete_drafts(session, ids, cutoff)
+
+        return await self._in_batches(0, step, progress)
 
     async def dialog_states(
         self, now: datetime, *, dry_run: bool = False, progress: Progress = _nothing
@@ -210,25 +211,24 @@ class RetentionService:
         """Dialog state of a person in a chat whose every record is older than
         RETENTION_DIALOG_DAYS: one record left behind would be a dialog cut in half."""
         cutoff = now - timedelta(days=self.periods.dialog_days)
-        total, after = 0, ""
-        while True:
-            async with self.db.transaction() as session:
-                keys = await repo.fsm_batch(session, cutoff, after, self.batch)
-                if not keys:
-                    return total
-                after = keys[-1]
-                owners = {key: key_owner(key) for key in keys}
-                active = {
-                    key_owner(key)
-                    for key in await repo.fsm_written_since(session, set(owners.values()), cutoff)
-                }
-                idle = [key for key in keys if owners[key] not in active]
-                if dry_run:
-                    total += len(idle)
-                elif idle:
-                    total += await repo.delete_fsm(session, idle, cutoff)
-                    forget_cached(idle)
-            await progress()
+
+        async def step(session: AsyncSession, after: str) -> tuple[str, int] | None:
+            keys = await repo.fsm_batch(session, cutoff, after, self.batch)
+            if not keys:
+                return None
+            owners = {key: key_owner(key) for key in keys}
+            active = {
+                key_owner(key)
+                for key in await repo.fsm_written_since(session, set(owners.values()), cutoff)
+            }
+            idle = [key for key in keys if owners[key] not in active]
+            if dry_run or not idle:
+                return keys[-1], len(idle)
+            removed = await repo.delete_fsm(session, idle, cutoff)
+            forget_cached(idle)
+            return keys[-1], removed
+
+        return await self._in_batches("", step, progress)
 
     async def delivery_rows(
         self, now: datetime, *, dry_run: bool = False, progress: Progress = _nothing
@@ -242,19 +242,21 @@ class RetentionService:
         for broadcast_id in broadcast_ids:
             if not dry_run:
                 await self._keep_counts(broadcast_id)
-            after = 0
-            while True:
-                async with self.db.transaction() as session:
-                    ids = await repo.deliveries_batch(session, broadcast_id, after, self.batch)
-                    if not ids:
-                        break
-                    after = ids[-1]
-                    if dry_run:
-                        total += len(ids)
-                    else:
-                        total += await repo.delete_deliveries(session, broadcast_id, ids, cutoff)
-                await progress()
+            total += await self._deliveries_of(broadcast_id, cutoff, dry_run, progress)
         return total
+
+    async def _deliveries_of(
+        self, broadcast_id: int, cutoff: datetime, dry_run: bool, progress: Progress
+    ) -> int:
+        async def step(session: AsyncSession, after: int) -> tuple[int, int] | None:
+            ids = await repo.deliveries_batch(session, broadcast_id, after, self.batch)
+            if not ids:
+                return None
+            if dry_run:
+                return ids[-1], len(ids)
+            return ids[-1], await repo.delete_deliveries(session, broadcast_id, ids, cutoff)
+
+        return await self._in_batches(0, step, progress)
 
     async def _keep_counts(self, broadcast_id: int) -> None:
         """Once per announcement, before any of its rows goes: a run stopped midway must not
@@ -279,36 +281,54 @@ class RetentionService:
         """Personal values in audit entries older than RETENTION_AUDIT_DAYS, and in entries
         about a member who deleted their profile or is gone, replaced by null."""
         cutoff = now - timedelta(days=self.periods.audit_days)
-        total, after = 0, 0
+
+        async def step(session: AsyncSession, after: int) -> tuple[int, int] | None:
+            events = await repo.audit_batch(session, cutoff, after, self.batch)
+            if not events:
+                return None
+            subjects = {
+                int(event.subject_id)
+                for event in events
+                if event.subject_type == "member" and _telegram_id(event.subject_id)
+            }
+            present = await members_repo.existing_ids(session, subjects) if subjects else set()
+            scrubbed_count = 0
+            for event in events:
+                expired = event.at < cutoff or (
+                    event.subject_type == "member" and _telegram_id(event.subject_id) not in present
+                )
+                if not expired:
+                    continue
+                changed = {
+                    column: scrubbed
+                    for column, value in (("before", event.before), ("after", event.after))
+                    if (scrubbed := scrub(value)) != value and scrubbed is not None
+                }
+                if not changed:
+                    continue
+                scrubbed_count += 1
+                if not dry_run:
+                    await repo.set_audit_values(session, event.id, changed)
+            return events[-1].id, scrubbed_count
+
+        return await self._in_batches(0, step, progress)
+
+    async def _in_batches(
+        self,
+        after: Key,
+        step: Callable[[AsyncSession, Key], Awaitable[tuple[Key, int] | None]],
+        progress: Progress,
+    ) -> int:
+        """A rule's walk: `step` on the batch after key `after`, one short transaction each,
+        until it finds nothing; each step gives its batch's last key and what it counted."""
+        total = 0
         while True:
             async with self.db.transaction() as session:
-                events = await repo.audit_batch(session, cutoff, after, self.batch)
-                if not events:
+                found = await step(session, after)
+                if found is None:
                     return total
-                after = events[-1].id
-                subjects = {
-                    int(event.subject_id)
-                    for event in events
-                    if event.subject_type == "member" and _telegram_id(event.subject_id)
-                }
-                present = await members_repo.existing_ids(session, subjects) if subjects else set()
-                for event in events:
-                    expired = event.at < cutoff or (
-                        event.subject_type == "member"
-                        and _telegram_id(event.subject_id) not in present
-                    )
-                    if not expired:
-                        continue
-                    changed = {
-                        column: scrubbed
-                        for column, value in (("before", event.before), ("after", event.after))
-                        if (scrubbed := scrub(value)) != value and scrubbed is not None
-                    }
-                    if not changed:
-                        continue
-                    total += 1
-                    if not dry_run:
-                        await repo.set_audit_values(session, event.id, changed)
+                after, counted = found
+            total += counted
             await progress()
 
 
