@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.i18n import LOCALES
 from bot.services.knowledge import KnowledgeBase
-from bot.services.text_search import FieldIndex
+from bot.services.text_search import FieldIndex, Match
 from bot.services.text_words import words
 
 # How much a word counts in each part of an entry.
@@ -33,6 +33,13 @@ MIN_PHRASE_COVERAGE = 0.2
 SHARED_BONUS = {"title": 0.5, "alias": 0.25}
 # Results far below the best one are noise, not alternatives.
 RELATIVE_CUTOFF = 0.35
+# Of two articles on one thing the more specific ranks first: the overview holds the bare name as
+# an alias ("DREAM"), the how-to article the rest of what is asked ("who in our council enters
+# projects into DREAM"). A runner-up scoring at least SPECIFIC_SHARE of the best that names in its
+# title or aliases every word of the question the best names there, and covers more of the
+# question both overall and in its focus fields, is taken first.
+SPECIFIC_SHARE = 0.7
+SPECIFIC_RIVALS = 2
 # Facts no article holds: a question asking for a pay figure, a phone number, an address, a
 # pension, leave, the weather or what happens tomorrow is never answered confidently from an
 # article that merely names the person or body it is about (the bot offers to send it to the
@@ -80,6 +87,9 @@ class KnowledgeSearch:
         )
         self.not_held = self._terms(NOT_HELD_WORDS)
         self.private = self._terms(PRIVATE_WORDS)
+        # Each entry's title and alias terms, what it names (SPECIFIC_SHARE), on first use: most
+        # questions never need them, and the index is built at every start.
+        self._naming: dict[str, frozenset[str]] = {}
         for entry in knowledge.entries:
             topic = knowledge.topic(entry.topic)
             aliases = [alias for locale in LOCALES for alias in entry.aliases.get(locale, ())]
@@ -97,9 +107,10 @@ class KnowledgeSearch:
 
     def search(self, query: str, limit: int = 3) -> SearchResult:
         """The best entries for `query`, and whether the best one is a confident answer."""
-        matches = self.index.search(query, limit=max(limit, 1))
+        matches = self.index.search(query, limit=max(limit, 1 + SPECIFIC_RIVALS))
         if not matches:
             return SearchResult(query=query, confident=False, hits=())
+        matches = self._specific_first(query, matches)
         best = matches[0]
         if best.phrase:
             confident = best.coverage >= MIN_PHRASE_COVERAGE
@@ -118,6 +129,37 @@ class KnowledgeSearch:
             if match.score >= best.score * RELATIVE_CUTOFF
         )
         return SearchResult(query=query, confident=confident, hits=hits)
+
+    def _specific_first(self, query: str, matches: list[Match]) -> list[Match]:
+        """`matches` with the more specific article on the best one's thing first."""
+        best = matches[0]
+        written = set(words(query))
+        named = self._named(written, best.key)
+        for match in matches[1 : 1 + SPECIFIC_RIVALS]:
+            if match.score < best.score * SPECIFIC_SHARE:
+                break
+            if (
+                match.coverage > best.coverage
+                and match.focus > best.focus
+                and named <= self._named(written, match.key)
+            ):
+                return [match, *(other for other in matches if other is not match)]
+        return matches
+
+    def _named(self, written: set[str], slug: str) -> set[str]:
+        """The words of `written` that the entry's title or aliases hold."""
+        naming = self._naming.get(slug)
+        if naming is None:
+            entry = self.knowledge.entry(slug)
+            assert entry is not None
+            aliases = [alias for locale in LOCALES for alias in entry.aliases.get(locale, ())]
+            text = " ".join([entry.title.uk, entry.title.en, *aliases])
+            naming = self._naming[slug] = frozenset(self.index.analyzer.terms(text))
+        return {
+            word
+            for word in written
+            if any(term.key in naming for term in self.index.analyzer.word_terms(word))
+        }
 
     def _terms(self, text: str) -> frozenset[str]:
         """The index terms of `text`'s words themselves (not their family prefixes)."""

@@ -1,0 +1,90 @@
+"""Ranking rules of `KnowledgeSearch` on a small knowledge base built here, not the shipped one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.services import kb_search
+from bot.services.kb_search import KnowledgeSearch
+from bot.services.knowledge import Entry, KnowledgeBase, Localized, Source, Topic
+
+
+def entry(number: int, slug: str, title: str, text: str, aliases: tuple[str, ...]) -> Entry:
+    return Entry(
+        slug=slug,
+        topic="tools",
+        title=Localized(uk=title, en=title),
+        short=Localized(uk=text, en=text),
+        full=Localized(uk=text, en=text),
+        legal_basis=None,
+        sources=(Source("https://example.org"),),
+        checked=date(2026, 12, 1),
+        aliases={"uk": (), "en": aliases},
+        related=(),
+        number=number,
+    )
+
+
+# An overview that holds the bare name as an alias, and the how-to article on the same system.
+KNOWLEDGE = KnowledgeBase(
+    topics=(Topic("tools", Localized(uk="Системи", en="Systems")),),
+    entries=(
+        entry(
+            1,
+            "beacon",
+            "Beacon, the national registry of local projects",
+            "Beacon is the registry where the ministry publishes local projects, launched in 2023 "
+            "by a government resolution, with open data on every project and its funding.",
+            ("Beacon", "Beacon registry", "what is Beacon"),
+        ),
+        entry(
+            2,
+            "beacon-access",
+            "Working in Beacon: who gets an account, who enters projects",
+            "The head appoints a responsible officer by an order; the officer asks the support "
+            "office for an account and enters the projects of the hromada.",
+            ("Beacon account", "access to Beacon"),
+        ),
+        entry(
+            3,
+            "orchard",
+            "Orchard grants for school gardens",
+            "Orchard pays for school gardens planted by pupils, a small share from the budget.",
+            ("Orchard",),
+        ),
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def engine() -> KnowledgeSearch:
+    return KnowledgeSearch(KNOWLEDGE)
+
+
+def test_the_specific_article_ranks_before_the_overview_naming_the_same_thing(
+    engine: KnowledgeSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "who in the council should be appointed to enter projects in Beacon"
+    result = engine.search(question)
+    assert [hit.slug for hit in result.hits[:2]] == ["beacon-access", "beacon"]
+    # Without the rule the overview's alias bonus puts it first.
+    monkeypatch.setattr(kb_search, "SPECIFIC_SHARE", 2.0)
+    assert engine.search(question).hits[0].slug == "beacon"
+
+
+def test_the_overview_stays_first_when_the_question_asks_what_the_thing_is(
+    engine: KnowledgeSearch,
+) -> None:
+    assert engine.search("what is Beacon and who launched it").hits[0].slug == "beacon"
+
+
+def test_an_article_that_does_not_name_the_thing_is_not_taken_first(
+    engine: KnowledgeSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Orchard covers more of the question ("school", "share", "budget") close behind, but does
+    # not name Beacon: it is another thing, not the more specific article on this one.
+    monkeypatch.setattr(kb_search, "SPECIFIC_SHARE", 0.5)
+    result = engine.search("Beacon projects of a school, share from the budget")
+    assert [hit.slug for hit in result.hits[:2]] == ["beacon", "orchard"]
