@@ -36,13 +36,13 @@ from bot.services.digests import DigestService
 from bot.services.filing_limits import FilingLimits
 from bot.services.hromadas import HromadaDirectory, Oblast, load_oblasts
 from bot.services.katottg import CodifierError, import_shipped_codifier
-from bot.services.kb_search import KnowledgeSearch
 from bot.services.knowledge import KnowledgeBase
 from bot.services.members import MemberService
 from bot.services.privacy import PrivacyService
 from bot.services.questions import QuestionService
 from bot.services.report_rules import ReportRules, load_report_rules
 from bot.services.reports import ReportService
+from bot.services.search_index import SearchIndex
 from bot.services.staff import StaffService
 from bot.services.staff_chats import StaffChatService
 from bot.services.verification import VerificationService
@@ -90,10 +90,10 @@ class Content:
         )
 
     @cached_property
-    def kb_search(self) -> KnowledgeSearch:
+    def kb_search(self) -> SearchIndex:
         """The knowledge base's search index, built once for this content (lemmatising every
-        article takes a few tenths of a second; the bot process builds it while it migrates)."""
-        return KnowledgeSearch(self.knowledge)
+        article takes half a second; the bot process builds it once it is polling)."""
+        return SearchIndex(self.knowledge)
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -135,7 +135,7 @@ class Services:
     reports: ReportService
     privacy: PrivacyService
     verification: VerificationService
-    kb_search: KnowledgeSearch
+    kb_search: SearchIndex
     digests: DigestService
     broadcasts: BroadcastService
     consultations: ConsultationService

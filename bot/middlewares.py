@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import TelegramObject, Update, User
 
 from bot import outage
@@ -18,6 +17,7 @@ from bot.metrics import UPDATE_SECONDS, UPDATES
 from bot.observability import InFlightUpdates
 from bot.services.members import MemberService
 from bot.services.staff import Rights, StaffService
+from storage.fsm import is_redis
 
 logger = logging.getLogger("bot.updates")
 
@@ -43,7 +43,7 @@ class MemberContextMiddleware(BaseMiddleware):
             member, rights = await self.members.get_with_rights(user.id, self.staff)
             # The database answered, and the FSM storage before it: an outage is over.
             outage.monitor.answered(outage.Dependency.DATABASE)
-            if isinstance(data.get("fsm_storage"), RedisStorage) and data.get("state"):
+            if is_redis(data.get("fsm_storage")) and data.get("state"):
                 outage.monitor.answered(outage.Dependency.REDIS)
             if member is not None and not member.reachable and _private_message(event):
                 # They write to the bot (`/start` after unblocking it): announcements reach them.

@@ -23,6 +23,7 @@ import logging
 import os
 import secrets
 import socket
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,6 @@ from enum import StrEnum
 from typing import Any
 
 import asyncpg
-import redis.exceptions
 import sqlalchemy.exc
 from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError
@@ -79,7 +79,11 @@ _ASYNCPG_CONNECTION_ERRORS = (
 
 def classify(error: BaseException) -> Dependency | None:
     """The dependency this one exception says is unreachable, or None for any other error."""
-    if isinstance(error, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+    # A deployment without Redis never imports its client (start-up time): no error is its then.
+    redis_errors = sys.modules.get("redis.exceptions")
+    if redis_errors is not None and isinstance(
+        error, redis_errors.ConnectionError | redis_errors.TimeoutError
+    ):
         return Dependency.REDIS
     if isinstance(error, sqlalchemy.exc.DBAPIError):
         if error.connection_invalidated:

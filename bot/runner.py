@@ -75,9 +75,10 @@ async def run_bot(settings: Settings) -> None:
     the background workers stop, sessions close; the exit code is 0.
     """
     content = Content.load()
-    # The search index is built on a thread meanwhile: the steps up to the services mostly wait
-    # on the database and the network.
-    search_index = asyncio.create_task(asyncio.to_thread(lambda: content.kb_search))
+    # What the imports and the content made lives as long as the process (the CLI held the
+    # collector off meanwhile): out of its sight from here on.
+    gc.freeze()
+    gc.enable()
     stop = _stop_event()
     async with contextlib.AsyncExitStack() as stack:
         db = Database.from_url(settings.database_url)
@@ -107,7 +108,6 @@ async def run_bot(settings: Settings) -> None:
         bot = create_bot(settings)
         stack.push_async_callback(bot.session.close)
         update_log = UpdateLogMiddleware()
-        await search_index
         services = create_services(settings, db, content)
         dp = create_dispatcher(
             settings=settings,
@@ -119,7 +119,8 @@ async def run_bot(settings: Settings) -> None:
             services=services,
         )
         run_pure_filters_inline(dp)  # magic filters on the loop, not in a worker thread each
-        # What start-up built (content, the search index, the routers and dialogs) lives as long
+        dp.startup.register(_index_once_polling(content))
+        # What start-up built (the services, the routers and dialogs) lives as long
         # as the process: frozen out of the collector's sight, a full collection walks only what
         # updates make. Unfrozen, one took ~180 ms and struck one results view in five.
         gc.freeze()
@@ -152,6 +153,18 @@ async def run_bot(settings: Settings) -> None:
                 SHUTDOWN_GRACE,
             )
     logger.info("stopped")
+
+
+def _index_once_polling(content: Content) -> Callable[[], Awaitable[None]]:
+    """A startup handler (aiogram's last step before its first getUpdates or the webhook's
+    first update) that starts building the search index on a worker thread. Built before,
+    it added half a second to start-up; a question asked before it is ready waits for it."""
+
+    async def build_search_index() -> None:
+        # Frozen once built, like what start-up made: it lives as long as the content.
+        content.kb_search.build_in_background(then=gc.freeze)
+
+    return build_search_index
 
 
 def _stop_event() -> asyncio.Event:

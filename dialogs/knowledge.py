@@ -13,9 +13,9 @@ from aiogram_dialog.widgets.kbd import Button, Column, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
 from bot.services.filing_limits import FilingRefused, MemberRejected
-from bot.services.kb_search import KnowledgeSearch
 from bot.services.knowledge import Entry
 from bot.services.questions import QUESTION_MAX, clean_question
+from bot.services.search_index import SearchIndex
 from bot.services.text_input import InvalidInput, require_words, strip_format
 from delivery.question_cards import send_to_experts
 from dialogs.common import (
@@ -168,11 +168,12 @@ async def get_escalation(dialog_manager: DialogManager, **_: Any) -> dict[str, A
 async def on_start(start_data: Any, manager: DialogManager) -> None:
     query = start_data.get("query") if isinstance(start_data, dict) else None
     if isinstance(query, str):
-        _search(manager, query)
+        await _search(manager, query)
 
 
-def _search(manager: DialogManager, query: str) -> None:
-    search: KnowledgeSearch = manager.middleware_data["kb_search"]
+async def _search(manager: DialogManager, query: str) -> None:
+    index: SearchIndex = manager.middleware_data["kb_search"]
+    search = await index.get()
     knowledge = knowledge_of(manager)
     query = strip_format(query).strip()
     result = search.search(query, limit=3)
@@ -244,7 +245,7 @@ async def on_back_from_entry(
 async def on_question(message: Message, _widget: MessageInput, manager: DialogManager) -> None:
     if await refused_question(message, manager):
         return
-    _search(manager, message.text or "")
+    await _search(manager, message.text or "")
     manager.dialog_data.pop("question_id", None)
     manager.show_mode = ShowMode.SEND
     await manager.switch_to(Knowledge.results)

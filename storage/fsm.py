@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import (
@@ -40,13 +41,15 @@ from aiogram.fsm.storage.base import (
     StorageKey,
 )
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy import Table, bindparam, delete, null, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.db import Database
 from storage.models import FsmRecord, utcnow
+
+if TYPE_CHECKING:
+    from aiogram.fsm.storage.redis import RedisStorage
 
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 KEY_MAX_LENGTH = 255
@@ -519,7 +522,7 @@ async def forget_user(storage: object, user_id: int) -> int:
     if isinstance(storage, SqlStorage):
         async with storage.db.transaction() as session:
             return await delete_user_records(session, user_id)
-    if not isinstance(storage, RedisStorage):
+    if not is_redis(storage):
         return 0
     doomed: set[str] = set()
     async for raw in storage.redis.scan_iter(match=f"fsm:*{user_id}*", count=500):
@@ -538,6 +541,13 @@ async def forget_user(storage: object, user_id: int) -> int:
     return int(await storage.redis.delete(*doomed))
 
 
+def is_redis(storage: object) -> TypeGuard[RedisStorage]:
+    """Whether `storage` is aiogram's Redis storage. A SQLite or single-process deployment
+    never imports the Redis client (a tenth of a second of start-up): no storage is Redis then."""
+    module = sys.modules.get("aiogram.fsm.storage.redis")
+    return module is not None and isinstance(storage, module.RedisStorage)
+
+
 def create_fsm_storage(
     db: Database, redis_url: str | None, *, state_ttl: timedelta | None = None
 ) -> tuple[BaseStorage, BaseEventIsolation]:
@@ -545,6 +555,8 @@ def create_fsm_storage(
     `state_ttl`: Redis forgets a record not written for that long (RETENTION_DIALOG_DAYS; in
     the database the daily retention job deletes such rows)."""
     if redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
         redis_storage = RedisStorage.from_url(
             redis_url,
             # Redis gone: a call fails within seconds (and the member gets the outage notice)
@@ -575,6 +587,7 @@ __all__ = [
     "delete_user_records",
     "forget_cached",
     "forget_user",
+    "is_redis",
     "key_owner",
     "update_scope",
 ]
