@@ -88,3 +88,15 @@ def test_an_article_that_does_not_name_the_thing_is_not_taken_first(
     monkeypatch.setattr(kb_search, "SPECIFIC_SHARE", 0.5)
     result = engine.search("Beacon projects of a school, share from the budget")
     assert [hit.slug for hit in result.hits[:2]] == ["beacon", "orchard"]
+
+
+def test_a_lower_score_is_confident_when_no_other_article_comes_close(
+    engine: KnowledgeSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "pupils plant gardens"
+    result = engine.search(question)
+    assert result.hits[0].slug == "orchard"
+    assert kb_search.MIN_CLEAR_SCORE <= result.hits[0].score < kb_search.MIN_SCORE
+    assert result.confident
+    monkeypatch.setattr(kb_search, "MIN_CLEAR_SCORE", kb_search.MIN_SCORE)
+    assert not engine.search(question).confident

@@ -21,6 +21,10 @@ MIN_COVERAGE = 0.5
 LONG_QUESTION = 10
 MIN_LONG_COVERAGE = 0.35
 MIN_SCORE = 3.25
+# A lower score is enough when it stands clearly above the runner-up's: a short question ("what is
+# GRB", "хто входить до інвестиційної ради громади") matches few words, and one article holds them.
+MIN_CLEAR_SCORE = 2.5
+CLEAR_MARGIN = 1.25
 MIN_FOCUS = 0.15
 FOCUS_FIELDS = frozenset({"alias", "title", "short"})
 # With one of its aliases in the question, an article must still cover this much of it ("translate
@@ -116,8 +120,12 @@ class KnowledgeSearch:
             confident = best.coverage >= MIN_PHRASE_COVERAGE
         else:
             needed = MIN_LONG_COVERAGE if best.words >= LONG_QUESTION else MIN_COVERAGE
+            runner_up = matches[1].score if len(matches) > 1 else 0.0
+            clear = best.score >= runner_up * CLEAR_MARGIN
             confident = (
-                best.coverage >= needed and best.score >= MIN_SCORE and best.focus >= MIN_FOCUS
+                best.coverage >= needed
+                and best.score >= (MIN_CLEAR_SCORE if clear else MIN_SCORE)
+                and best.focus >= MIN_FOCUS
             )
         if confident and self.not_held.intersection(self.index.analyzer.terms(query, query=True)):
             confident = False
