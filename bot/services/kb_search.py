@@ -40,8 +40,8 @@ RELATIVE_CUTOFF = 0.35
 # Of two articles on one thing the more specific ranks first: the overview holds the bare name as
 # an alias ("DREAM"), the how-to article the rest of what is asked ("who in our council enters
 # projects into DREAM"). A runner-up scoring at least SPECIFIC_SHARE of the best that names in its
-# title or aliases every word of the question the best names there, and covers more of the
-# question both overall and in its focus fields, is taken first.
+# title or aliases every word of the question the best names there, and covers as much of the
+# question overall and more of it in its focus fields, is taken first.
 SPECIFIC_SHARE = 0.7
 SPECIFIC_RIVALS = 2
 # Facts no article holds: a question asking for a pay figure, a phone number, an address, a
@@ -147,7 +147,7 @@ class KnowledgeSearch:
             if match.score < best.score * SPECIFIC_SHARE:
                 break
             if (
-                match.coverage > best.coverage
+                match.coverage >= best.coverage
                 and match.focus > best.focus
                 and named <= self._named(written, match.key)
             ):
