@@ -100,3 +100,27 @@ def test_a_lower_score_is_confident_when_no_other_article_comes_close(
     assert result.confident
     monkeypatch.setattr(kb_search, "MIN_CLEAR_SCORE", kb_search.MIN_SCORE)
     assert not engine.search(question).confident
+
+
+def test_a_fact_no_article_holds_is_answered_when_the_article_names_it() -> None:
+    """A pension is a fact the articles do not hold, unless the article is about one."""
+    knowledge = KnowledgeBase(
+        topics=KNOWLEDGE.topics,
+        entries=(
+            entry(
+                1,
+                "host-pension",
+                "Pension fund compensation for hosts",
+                "Hosts of displaced people get compensation from the pension fund every month.",
+                (),
+            ),
+            entry(2, "orchard", "Orchard grants", "Orchard pays for school gardens.", ()),
+        ),
+    )
+    engine = KnowledgeSearch(knowledge)
+    named = engine.search("compensation for hosts from the pension fund")
+    assert named.hits[0].slug == "host-pension"
+    assert named.confident
+    asked = engine.search("orchard grants for school gardens and my salary")
+    assert asked.hits[0].slug == "orchard"
+    assert not asked.confident

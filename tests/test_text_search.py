@@ -159,3 +159,16 @@ def test_focus_is_the_share_of_the_question_in_the_focus_fields() -> None:
     assert match.coverage == pytest.approx(1.0)
     assert 0 < match.focus < 0.5
     assert FieldIndex({"text": 1.0}).search("будь-що") == []
+
+
+@pytest.mark.parametrize("word", ["because", "cant", "dont", "just", "спочатку", "якісь"])
+def test_conversational_filler_is_no_term(word: str) -> None:
+    """Kept, an English contraction no article holds was read as a misspelt word (cant as cent,
+    because as became) and lowered how much of a question its article covers."""
+    assert Analyzer.word_terms(word) == []
+
+
+def test_every_apostrophe_reads_alike() -> None:
+    terms = {tuple(Analyzer().terms(f"об{mark}єкта")) for mark in ("ʼ", "'", "’", "`")}
+    assert len(terms) == 1
+    assert terms.pop()

@@ -32,7 +32,7 @@ UK_STOPWORDS = _word_list(
     яка який які якщо я є бо от ось ж мати можна могти хотіти знати скажіть підкажіть будь ласка
     розкажіть поясніть цікаво питання прошу дякую привіт добрий день вже ще тут його-то наша наше
     наші ваш ваша ваше ваші який-небудь де-небудь хтось щось якось нас нашої нашу нашій нашим
-    скільки шо шоб взагалі навіщо туди чим саме
+    скільки шо шоб взагалі навіщо туди чим саме звідки спочатку просто типу короче якийсь
     """
 )
 EN_STOPWORDS = _word_list(
@@ -42,6 +42,7 @@ EN_STOPWORDS = _word_list(
     them then there these they this to us was we were what when where which who whom why will
     with would you your any there's what's how's i'm we're hello hi thanks thank explain know
     need want get got does anyone something anything much many he him his she her hers
+    because cant dont doesnt didnt isnt arent wont just also really actually whats
     """
 )
 
