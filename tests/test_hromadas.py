@@ -40,6 +40,7 @@ ZGHURIVSKA = "UA32060110000050416"
 MYKOLAIVSKA_DNIPRO = "UA12020090000044548"
 MYKOLAIVSKA_SYNELNYKOVE = "UA12140170000037152"
 
+TRANSLATIONS = Translations()
 UKRAINIAN_ALPHABET = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
 
 
@@ -390,5 +391,5 @@ async def test_places_name_codifier_picks_typed_text_and_kyiv(
 async def test_place_text(
     directory: HromadaDirectory, locale: str, key: PlaceKey, shown: str
 ) -> None:
-    t = Translations().get(locale)
+    t = TRANSLATIONS.get(locale)
     assert place_text(t, await directory.place(key)) == shown

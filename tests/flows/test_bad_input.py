@@ -20,11 +20,10 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
 
-from bot.i18n import Translations
 from bot.services.members import MemberService, RegistrationForm
 from bot.services.reports import RESIDENTS_MAX, TITLE_MAX, ReportForm, ReportService
 from storage.models import Base
-from tests.flows.harness import App, Member
+from tests.flows.harness import App, Member, loaded_content
 
 ADMIN = 1  # the app fixture's ADMIN_IDS
 MEMBER = 1001
@@ -711,7 +710,8 @@ async def test_bad_input(app: App, caplog: pytest.LogCaptureFixture, case: Bad) 
 
     await case.feed(member)
 
-    expected = Translations().get(case.locale)(case.answer, **case.arguments)
+    # The bot's own translations (parsed once per process; a parse per case was half the time).
+    expected = loaded_content().translations.get(case.locale)(case.answer, **case.arguments)
     shown = told(app, since, case.seen, member.user.id)
     if case.seen == "alert":
         assert expected[:200] in shown, f"{case.id}: {shown}"
