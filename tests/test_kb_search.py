@@ -124,3 +124,16 @@ def test_a_fact_no_article_holds_is_answered_when_the_article_names_it() -> None
     asked = engine.search("orchard grants for school gardens and my salary")
     assert asked.hits[0].slug == "orchard"
     assert not asked.confident
+
+
+def test_a_longer_question_clearly_led_by_one_article_needs_less_of_it_covered(
+    engine: KnowledgeSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nine words, four of them context no article holds: the garden article still answers."""
+    question = "pupils plant school gardens, neighbours bring tractors, seedlings and water"
+    result = engine.search(question)
+    assert result.hits[0].slug == "orchard"
+    assert result.confident
+    # Only from LONG_QUESTION words on would less than half of it covered be enough.
+    monkeypatch.setattr(kb_search, "SHORT_QUESTION", kb_search.LONG_QUESTION)
+    assert not engine.search(question).confident

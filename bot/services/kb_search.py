@@ -17,7 +17,11 @@ FIELD_WEIGHTS = {"alias": 4.0, "title": 3.0, "topic": 0.5, "short": 1.5, "full":
 # maternity leave in the starosta article) is not what it is about.
 MIN_COVERAGE = 0.5
 # A long question carries context besides what it asks ("our school was shelled, the council
-# cannot gather, ..."): from LONG_QUESTION words on, a third of it covered is enough.
+# cannot gather, ..."): from LONG_QUESTION words on, a third of it covered is enough. Between
+# SHORT_QUESTION and LONG_QUESTION words the share needed falls evenly from MIN_COVERAGE when the
+# best article leads clearly (CLEAR_MARGIN): "хочемо з сусідньою ОТГ спільно утримувати пожежну
+# команду, як це оформити" names the fire brigade it is about, not the cooperation it asks for.
+SHORT_QUESTION = 6
 LONG_QUESTION = 10
 MIN_LONG_COVERAGE = 0.35
 MIN_SCORE = 3.25
@@ -64,6 +68,16 @@ PRIVATE_WORDS = (
     "own personal private son daughter wife husband family house home flat apartment car cv "
     "resume child children kid kids"
 )
+
+
+def _coverage_needed(words: int, *, clear: bool) -> float:
+    """The share of a question of `words` words its best article must cover to answer it."""
+    if words >= LONG_QUESTION:
+        return MIN_LONG_COVERAGE
+    if not clear or words <= SHORT_QUESTION:
+        return MIN_COVERAGE
+    share = (words - SHORT_QUESTION) / (LONG_QUESTION - SHORT_QUESTION)
+    return MIN_COVERAGE - (MIN_COVERAGE - MIN_LONG_COVERAGE) * share
 
 
 @dataclass(frozen=True)
@@ -119,11 +133,10 @@ class KnowledgeSearch:
         if best.phrase:
             confident = best.coverage >= MIN_PHRASE_COVERAGE
         else:
-            needed = MIN_LONG_COVERAGE if best.words >= LONG_QUESTION else MIN_COVERAGE
             runner_up = matches[1].score if len(matches) > 1 else 0.0
             clear = best.score >= runner_up * CLEAR_MARGIN
             confident = (
-                best.coverage >= needed
+                best.coverage >= _coverage_needed(best.words, clear=clear)
                 and best.score >= (MIN_CLEAR_SCORE if clear else MIN_SCORE)
                 and best.focus >= MIN_FOCUS
             )
