@@ -172,3 +172,14 @@ def test_every_apostrophe_reads_alike() -> None:
     terms = {tuple(Analyzer().terms(f"об{mark}єкта")) for mark in ("ʼ", "'", "’", "`")}
     assert len(terms) == 1
     assert terms.pop()
+
+
+def test_a_misspelt_latin_word_is_guessed_only_with_its_first_letter() -> None:
+    """No English dictionary tells weather (a word) from wheather (a typo); a first letter is
+    seldom mistyped, so weather is not read as rather."""
+    index = FieldIndex({"text": 1.0})
+    index.add("vote", {"text": "rather than a vote of the council"})
+    index.add("other", {"text": "the budget of the hromada"})
+    assert index.search("weather") == []
+    assert [match.key for match in index.search("counsil vote")] == ["vote"]
+    assert index.search("counsil")[0].coverage > 0

@@ -278,10 +278,15 @@ class FieldIndex:
         for surface, distance, _ in found:
             if is_cyrillic(surface) != is_cyrillic(word):
                 continue
-            if typos == 1 and len(surface) != len(word) and not is_cyrillic(word):
-                # In a short Latin word only a wrong letter counts as a typo: a letter more or
-                # less makes another word (salary is not SALAR). Cyrillic keeps both: an
-                # unknown word's case ending (дрімі) is one letter more.
+            if not is_cyrillic(word) and (
+                surface[0] != word[0] or (typos == 1 and len(surface) != len(word))
+            ):
+                # No dictionary tells a misspelt Latin word from an English word the documents
+                # do not use, so a guess keeps the first letter, which is seldom mistyped
+                # (weather is not rather, raid not paid), and in a short word only a wrong
+                # letter counts as a typo: a letter more or less makes another word (salary is
+                # not SALAR). Cyrillic keeps both: an unknown word's case ending (дрімі) is one
+                # letter more.
                 continue
             weight = 0.8 if distance <= 1 else 0.6
             for term in self._surfaces[surface]:

@@ -42,7 +42,7 @@ EN_STOPWORDS = _word_list(
     them then there these they this to us was we were what when where which who whom why will
     with would you your any there's what's how's i'm we're hello hi thanks thank explain know
     need want get got does anyone something anything much many he him his she her hers
-    because cant dont doesnt didnt isnt arent wont just also really actually whats
+    because cant dont doesnt didnt isnt arent wasnt werent wont just also really actually whats
     """
 )
 
