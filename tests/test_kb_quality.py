@@ -68,9 +68,9 @@ FLOORS = {
     "holdout": (0.95, MIN_TOP3, MIN_OOS_REJECTED, 0.95),
     "holdout2": (0.95, MIN_TOP3, 0.9, 0.95),
     "holdout3": (0.94, MIN_TOP3, 0.9, 0.94),
-    "holdout4": (0.96, MIN_TOP3, 0.9, 0.93),
-    "holdout5": (0.92, MIN_TOP3, 0.9, 0.85),
-    "holdout6": (0.91, MIN_TOP3, 0.9, 0.86),
+    "holdout4": (0.96, MIN_TOP3, 0.9, 0.94),
+    "holdout5": (0.92, MIN_TOP3, 0.9, 0.88),
+    "holdout6": (0.91, MIN_TOP3, 0.9, 0.87),
 }
 
 
