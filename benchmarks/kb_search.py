@@ -18,7 +18,8 @@ were improved, so it is a development set too; `tests/kb_questions_holdout4.yaml
 written blind after those changes) was measured once before its misses were read, and
 `tests/kb_questions_holdout5.yaml` before and after the work on them;
 `tests/kb_questions_holdout6.yaml` (3 questions an article) blind before and after the
-specific-article rule. A new blind set
+specific-article rule (its misses then read and worked on), and
+`tests/kb_questions_holdout7.yaml` (another voice) blind before and after that. A new blind set
 is measured with `--questions PATH` (repeatable): `questions` with `q` and `expect` (a slug or a
 list of slugs), `out_of_scope` with `q`; either list may be missing. Two engines run on each set:
 
@@ -83,6 +84,8 @@ HOLDOUT3 = REPO / "tests" / "kb_questions_holdout3.yaml"
 HOLDOUT4 = REPO / "tests" / "kb_questions_holdout4.yaml"
 HOLDOUT5 = REPO / "tests" / "kb_questions_holdout5.yaml"
 HOLDOUT6 = REPO / "tests" / "kb_questions_holdout6.yaml"
+HOLDOUT7 = REPO / "tests" / "kb_questions_holdout7.yaml"
+HOLDOUTS = (HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6, HOLDOUT7)
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
 LIMIT = 3
 # The clock of latencies and build times: wall time, or this process's CPU time (--cpu-time) on a
@@ -500,7 +503,7 @@ def measure(args: argparse.Namespace, path: Path) -> dict[str, Any] | None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     CLOCK[0] = time.process_time if args.cpu_time else time.perf_counter
-    sets = args.questions or [QUESTIONS, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6]
+    sets = args.questions or [QUESTIONS, *HOLDOUTS]
     payloads = [measure(args, path) for path in sets]
     if args.json:
         print(json.dumps(payloads, ensure_ascii=False, indent=2))
