@@ -65,16 +65,18 @@ MIN_OOS_REJECTED = 0.8
 # and the blind holdout6 from 89.7 / 98.3 / 100 / 85.5 to 91.5 / 98.3 / 100 / 86.3 %, and cost
 # holdout5 two questions (94.9 / 88.5 -> 92.3 / 85.9 %): an overview question ("what is DREAM and
 # why enter a project with no money yet") now gets the how-to article, and one on whether gender
-# budgeting is mandatory gets the passports article.
+# budgeting is mandatory gets the passports article. Aliases then written from the misses of
+# holdout1-6 took holdout4-6 to 100 / 100 / 98.3 % top-1 (development figures now) and the blind
+# holdout7 from 93.2 / 89.7 to 94.0 / 91.5 % (top-1 / answered+right).
 FLOORS = {
     "main": (0.97, MIN_TOP3, 0.9, 0.97),
     "holdout": (0.95, MIN_TOP3, MIN_OOS_REJECTED, 0.95),
     "holdout2": (0.95, MIN_TOP3, 0.9, 0.95),
     "holdout3": (0.94, MIN_TOP3, 0.9, 0.94),
-    "holdout4": (0.96, MIN_TOP3, 0.9, 0.94),
-    "holdout5": (0.92, MIN_TOP3, 0.9, 0.88),
-    "holdout6": (0.91, MIN_TOP3, 0.9, 0.87),
-    "holdout7": (0.93, MIN_TOP3, 0.9, 0.89),
+    "holdout4": (0.98, MIN_TOP3, 0.9, 0.97),
+    "holdout5": (0.97, MIN_TOP3, 0.9, 0.97),
+    "holdout6": (0.97, MIN_TOP3, 0.9, 0.93),
+    "holdout7": (0.94, MIN_TOP3, 0.9, 0.91),
 }
 
 
