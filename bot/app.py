@@ -24,9 +24,7 @@ from aiogram_dialog.api.protocols import MessageManagerProtocol
 from bot.content import AssociationInfo, PrivacyNotice, load_associations, load_privacy_notice
 from bot.i18n import Translations
 from bot.middlewares import MemberContextMiddleware, UpdateLogMiddleware
-from bot.observability import (
-    BotApiMetrics,
-)
+from bot.observability import BotApiMetrics, InFlightUpdates
 from bot.response_models import KeepResponseModels
 from bot.retry import RetryMiddleware
 from bot.services.associations import sync_associations
@@ -112,11 +110,24 @@ def create_bot(settings: Settings) -> Bot:
 class Dispatcher(aiogram.Dispatcher):
     """aiogram's dispatcher, each update (aiogram-dialog's background ones too) handled in the
     FSM storage's update scope: its dialog state read once, unchanged state not written again
-    (`storage.fsm.SqlStorage.update_scope`)."""
+    (`storage.fsm.SqlStorage.update_scope`).
+
+    `in_flight` counts the updates from Telegram being handled, whole: shutdown waits for none
+    before it closes the storage. The update log's own count (`UpdateLogMiddleware`) runs inside
+    aiogram's FSM middleware, which holds the member's lock until the update is done; with Redis
+    letting it go is a command of its own, which a shutdown waiting on that count raced."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.in_flight = InFlightUpdates()
 
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
-        with update_scope(self.storage):
-            return await super().feed_update(bot, update, **kwargs)
+        self.in_flight.enter()
+        try:
+            with update_scope(self.storage):
+                return await super().feed_update(bot, update, **kwargs)
+        finally:
+            self.in_flight.leave()
 
     async def propagate_event(self, update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
         with update_scope(self.storage):
@@ -216,7 +227,6 @@ def create_dispatcher(
     storage: BaseStorage,
     events_isolation: BaseEventIsolation,
     message_manager: MessageManagerProtocol | None = None,
-    update_log: UpdateLogMiddleware | None = None,
     services: Services | None = None,
 ) -> Dispatcher:
     """A dispatcher with fresh routers and dialogs, its services (built here when not given)
@@ -262,7 +272,7 @@ def create_dispatcher(
         knowledge=content.knowledge,
         **vars(services),
     )
-    dp.update.outer_middleware(update_log or UpdateLogMiddleware())
+    dp.update.outer_middleware(UpdateLogMiddleware())
     dp.update.outer_middleware(
         MemberContextMiddleware(services.members, services.staff, content.translations)
     )

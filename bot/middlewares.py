@@ -67,7 +67,8 @@ def _private_message(event: TelegramObject) -> bool:
 class UpdateLogMiddleware(BaseMiddleware):
     """Logs each update's id, type, user id and handling time, never its text; counts it in
     the metrics by type and outcome (ok, error, unavailable) with its handling time, and keeps
-    `in_flight` so that shutdown can wait for the updates being handled."""
+    `in_flight`, the updates whose handlers are running. It runs inside the member's lock, so
+    shutdown waits on the dispatcher's count of whole updates (`bot.app.Dispatcher.in_flight`)."""
 
     def __init__(self) -> None:
         self.in_flight = InFlightUpdates()

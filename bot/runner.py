@@ -35,7 +35,6 @@ from bot.app import (
     migrate_and_sync,
 )
 from bot.metrics import DEPENDENCY_UP, count_statements
-from bot.middlewares import UpdateLogMiddleware
 from bot.observability import (
     GaugeRefresher,
     Heartbeat,
@@ -107,7 +106,6 @@ async def run_bot(settings: Settings) -> None:
         stack.push_async_callback(storage.close)
         bot = create_bot(settings)
         stack.push_async_callback(bot.session.close)
-        update_log = UpdateLogMiddleware()
         services = create_services(settings, db, content)
         dp = create_dispatcher(
             settings=settings,
@@ -115,7 +113,6 @@ async def run_bot(settings: Settings) -> None:
             content=content,
             storage=storage,
             events_isolation=isolation,
-            update_log=update_log,
             services=services,
         )
         run_pure_filters_inline(dp)  # magic filters on the loop, not in a worker thread each
@@ -138,18 +135,18 @@ async def run_bot(settings: Settings) -> None:
         else:
             await _run_polling(settings, bot, dp, readiness, stop)
         readiness.stopping = True
-        if update_log.in_flight.count:
+        if dp.in_flight.count:
             logger.info(
                 "stopping: waiting up to %.0fs for %d update(s) in flight",
                 SHUTDOWN_GRACE,
-                update_log.in_flight.count,
+                dp.in_flight.count,
             )
-        if await update_log.in_flight.wait_idle(SHUTDOWN_GRACE):
+        if await dp.in_flight.wait_idle(SHUTDOWN_GRACE):
             logger.info("stopping: no update in flight; stopping the background workers")
         else:
             logger.warning(
                 "stopping: %d update(s) still in flight after %.0fs are cut short",
-                update_log.in_flight.count,
+                dp.in_flight.count,
                 SHUTDOWN_GRACE,
             )
     logger.info("stopped")
