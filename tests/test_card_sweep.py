@@ -390,6 +390,9 @@ async def test_run_sweeps_until_stopped(synced: Database) -> None:
     poster = FakePoster()
     job = CardSweeper(db, poster, holder="a", interval=0.05, clock=lambda: utcnow() + LATER)
     running = asyncio.create_task(job.run())
+    # The first sweep posts the card (waited for, not slept on: a busy machine is slow) ...
+    await asyncio.wait_for(poster.started.wait(), 10)
+    # ... and the sweeps after it, every 0.05 s, do not post it again.
     await asyncio.sleep(0.3)
     job.stop()
     await asyncio.wait_for(running, 5)
