@@ -38,6 +38,12 @@ def is_sqlite(url: str) -> bool:
 # most, all kept: an update finding them all busy waits for one, as it did at 15 before.
 POOL_SIZE = 15
 POOL_OVERFLOW = 0
+# SQLite: one connection. The database takes one writer at a time whatever the pool holds, and
+# each aiosqlite connection is a thread of its own that the event loop's thread waits behind for
+# the GIL at every hand-off: with 15, a sixth of the loop's time went to that wait and a
+# registration rush ran at 130-136 updates/s; with one, 167-177 (benchmarks/README.md). Nothing
+# nests a transaction in another, so one connection serves every caller in turn.
+SQLITE_POOL_SIZE = 1
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -45,7 +51,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     error never carries the statement's parameters (members' names, phones, texts) into a log."""
     kwargs.setdefault("hide_parameters", True)
     if url.startswith(("postgresql", SQLITE_PREFIX)) and ":memory:" not in url:
-        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE if is_sqlite(url) else POOL_SIZE)
         kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     if is_sqlite(url):
         path = url[len(SQLITE_PREFIX) :] if url.startswith(SQLITE_PREFIX) else ""

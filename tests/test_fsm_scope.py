@@ -150,7 +150,9 @@ async def test_a_row_written_while_it_was_being_read_is_not_kept(
 ) -> None:
     """The scope's read may see the row before another writer's change: it must not keep it."""
     fetch = storage._fetch_with_context
-    other = SqlStorage(storage.db)
+    # Another writer with a connection of its own (SQLite's pool holds one: a second engine).
+    other_db = Database.from_url(storage.db.engine.url.render_as_string(hide_password=False))
+    other = SqlStorage(other_db)
 
     async def fetch_then_someone_writes(session: Any, first: str, stack: str, prefix: str) -> Any:
         rows = await fetch(session, first, stack, prefix)
@@ -160,10 +162,13 @@ async def test_a_row_written_while_it_was_being_read_is_not_kept(
         return rows
 
     monkeypatch.setattr(storage, "_fetch_with_context", fetch_then_someone_writes)
-    with storage.update_scope():
-        await storage.get_state(STATE)
-        monkeypatch.setattr(storage, "_fetch_with_context", fetch)
-        assert (await storage.get_data(STACK))["last_message_id"] == 8
+    try:
+        with storage.update_scope():
+            await storage.get_state(STATE)
+            monkeypatch.setattr(storage, "_fetch_with_context", fetch)
+            assert (await storage.get_data(STACK))["last_message_id"] == 8
+    finally:
+        await other_db.close()
 
 
 async def test_erasing_a_member_empties_the_open_scopes(storage: SqlStorage, db: Database) -> None:
