@@ -681,7 +681,8 @@ async def test_stop_settles_sends_in_flight_and_releases_the_lease(
     await announce(db)
     worker = sender(bot, db, translations, associations, None, rate=25.0)
     task = asyncio.create_task(worker.run())
-    await asyncio.sleep(0.6)
+    await wait_sent(db, 1, timeout=10)  # sending has begun (a busy machine starts it later)
+    await asyncio.sleep(0.3)
     await worker.stop()
     await task
     counts = await statuses(db)
