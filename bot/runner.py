@@ -117,9 +117,9 @@ async def run_bot(settings: Settings) -> None:
         )
         run_pure_filters_inline(dp)  # magic filters on the loop, not in a worker thread each
         dp.startup.register(_index_once_polling(content))
-        # What start-up built (the services, the routers and dialogs) lives as long
-        # as the process: frozen out of the collector's sight, a full collection walks only what
-        # updates make. Unfrozen, one took ~180 ms and struck one results view in five.
+        # What start-up built (the services, the routers and dialogs) lives as long as the
+        # process: frozen out of the collector's sight, a full collection walks only what updates
+        # make. Unfrozen, one took ~180 ms and struck one results view in five.
         gc.freeze()
         workers = [
             asyncio.create_task(_run_broadcast_sender(settings, db, content)),

@@ -41,8 +41,9 @@ POOL_OVERFLOW = 0
 # SQLite: one connection. The database takes one writer at a time whatever the pool holds, and
 # each aiosqlite connection is a thread of its own that the event loop's thread waits behind for
 # the GIL at every hand-off: with 15, a sixth of the loop's time went to that wait and a
-# registration rush ran at 130-136 updates/s; with one, 167-177 (benchmarks/README.md). Nothing
-# nests a transaction in another, so one connection serves every caller in turn.
+# registration rush ran at 128-138 updates/s; with one, 167-180 (benchmarks/README.md). No
+# caller holds a transaction while it opens another (the whole suite runs this way), so one
+# connection serves every caller in turn.
 SQLITE_POOL_SIZE = 1
 
 
