@@ -47,6 +47,7 @@ RELATIVE_CUTOFF = 0.35
 # title or aliases every word of the question the best names there, and covers as much of the
 # question overall and more of it in its focus fields, is taken first.
 SPECIFIC_SHARE = 0.7
+NAMING_FIELDS = ("title", "alias")  # where an article names the thing it is about
 SPECIFIC_RIVALS = 2
 # Facts no article holds: a question asking for a pay figure, a phone number, an address, a
 # pension, leave, the weather or what happens tomorrow is never answered confidently from an
@@ -105,9 +106,6 @@ class KnowledgeSearch:
         )
         self.not_held = self._terms(NOT_HELD_WORDS)
         self.private = self._terms(PRIVATE_WORDS)
-        # Each entry's title and alias terms, what it names (SPECIFIC_SHARE), on first use: most
-        # questions never need them, and the index is built at every start.
-        self._naming: dict[str, frozenset[str]] = {}
         for entry in knowledge.entries:
             topic = knowledge.topic(entry.topic)
             aliases = [alias for locale in LOCALES for alias in entry.aliases.get(locale, ())]
@@ -169,13 +167,7 @@ class KnowledgeSearch:
 
     def _named(self, written: set[str], slug: str) -> set[str]:
         """The words of `written` that the entry's title or aliases hold."""
-        naming = self._naming.get(slug)
-        if naming is None:
-            entry = self.knowledge.entry(slug)
-            assert entry is not None
-            aliases = [alias for locale in LOCALES for alias in entry.aliases.get(locale, ())]
-            text = " ".join([entry.title.uk, entry.title.en, *aliases])
-            naming = self._naming[slug] = frozenset(self.index.analyzer.terms(text))
+        naming = self.index.field_terms(slug, NAMING_FIELDS)
         return {
             word
             for word in written
@@ -187,7 +179,7 @@ class KnowledgeSearch:
         entry does not name in its title, aliases or summary either: the compensation paid to
         those who host displaced people goes through the Pension Fund, and that article says so."""
         asked = self.not_held.intersection(self.index.analyzer.terms(query, query=True))
-        return bool(asked) and not asked <= self.index.focus_terms(slug)
+        return bool(asked) and not asked <= self.index.field_terms(slug)
 
     def _terms(self, text: str) -> frozenset[str]:
         """The index terms of `text`'s words themselves (not their family prefixes)."""

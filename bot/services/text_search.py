@@ -365,14 +365,14 @@ class FieldIndex:
             for match in matches
         ]
 
-    def focus_terms(self, key: str) -> frozenset[str]:
-        """The terms of a document's focus fields (none for an unknown key)."""
+    def field_terms(self, key: str, fields: Iterable[str] | None = None) -> frozenset[str]:
+        """The terms of a document's `fields` (its focus fields when None; none for an
+        unknown key)."""
         document = self._docs.get(key)
         if document is None:
             return frozenset()
-        return frozenset(
-            term for name in self.focus_fields for term in document.counts.get(name, ())
-        )
+        names = self.focus_fields if fields is None else fields
+        return frozenset(term for name in names for term in document.counts.get(name, ()))
 
     def _focus(self, document: _Document, groups: list[list[Term]], word_idf: list[float]) -> float:
         """The IDF mass of the query words that the document's focus fields contain."""
