@@ -9,18 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import datetime
-from typing import Any
 
-from aiogram import Bot
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
-from aiogram.types import Chat, Message, Update, User
 
-from bot.app import create_dispatcher
-from bot.settings import Settings
 from storage.db import Database
-from storage.fsm import create_fsm_storage
-from tests.flows.harness import RecordingSession, WindowRecorder, loaded_content
+from tests.flows.harness import build_app
 
 
 class HeldRelease(BaseEventIsolation):
@@ -48,29 +41,10 @@ class HeldRelease(BaseEventIsolation):
 
 
 async def test_an_update_is_in_flight_until_its_lock_is_released(db: Database) -> None:
-    settings = Settings(_env_file=None, bot_token=None, database_url="sqlite+aiosqlite:///:memory:")  # type: ignore[call-arg]
-    storage, _ = create_fsm_storage(db, None)
     isolation = HeldRelease()
-    dp = create_dispatcher(
-        settings=settings,
-        db=db,
-        content=loaded_content(),
-        storage=storage,
-        events_isolation=isolation,
-        message_manager=WindowRecorder(),
-    )
-    bot = Bot("42:TEST", session=RecordingSession())
-    user = User(id=7001, is_bot=False, first_name="Олена", language_code="uk")
-    message = Message(
-        message_id=1,
-        date=datetime.now(),
-        chat=Chat(id=user.id, type="private"),
-        from_user=user,
-        text="/start",
-    )
-    feeding: asyncio.Task[Any] = asyncio.create_task(
-        dp.feed_update(bot, Update(update_id=1, message=message))
-    )
+    app = await build_app(db, events_isolation=isolation)
+    dp = app.dp
+    feeding = asyncio.create_task(app.member(7001, language_code="uk").send("/start"))
     await asyncio.wait_for(isolation.handled.wait(), 30)
     # Handled, the lock not yet let go: still in flight, so a shutdown keeps waiting.
     assert dp.in_flight.count == 1

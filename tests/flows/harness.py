@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.client.session.base import BaseSession
+from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.methods import GetMe, SendMessage, TelegramMethod
 from aiogram.types import (
     CallbackQuery,
@@ -37,7 +38,7 @@ from aiogram.types import (
 from aiogram_dialog.api.entities import NewMessage, OldMessage
 from aiogram_dialog.test_tools import MockMessageManager
 
-from bot.app import Content, create_dispatcher
+from bot.app import Content, Dispatcher, create_dispatcher
 from bot.services.associations import sync_associations
 from bot.settings import Settings
 from storage.db import Database
@@ -264,7 +265,11 @@ def loaded_content() -> Content:
     return Content.load()
 
 
-async def build_app(db: Database, *, admin_ids: str = "") -> App:
+async def build_app(
+    db: Database, *, admin_ids: str = "", events_isolation: BaseEventIsolation | None = None
+) -> App:
+    """The bot's dispatcher on `db` with a recording Bot; `events_isolation` in place of the
+    storage's own (the members' locks)."""
     settings = Settings(
         _env_file=None,
         bot_token=None,
@@ -280,7 +285,7 @@ async def build_app(db: Database, *, admin_ids: str = "") -> App:
         db=db,
         content=content,
         storage=storage,
-        events_isolation=isolation,
+        events_isolation=events_isolation or isolation,
         message_manager=windows,
     )
     session = RecordingSession()
