@@ -222,6 +222,17 @@ def score(
                     "top-1" if any3 else "top-3",
                 )
             )
+        elif not answer.confident:
+            figures.misses.append(
+                Miss(
+                    question.q,
+                    question.lang,
+                    list(question.expect),
+                    list(answer.slugs),
+                    False,
+                    "unsure",
+                )
+            )
     rejected = 0
     for question, answer in zip(out_of_scope, oos_answers, strict=True):
         rejected += not answer.confident
@@ -408,6 +419,8 @@ def misses_text(figures: Figures) -> str:
         flag = "confident" if miss.confident else "not confident"
         if miss.kind == "OOS answered":
             lines.append(f"  [OOS answered] {miss.q!r} -> {got} ({flag})")
+        elif miss.kind == "unsure":
+            lines.append(f"  [right but not confident, {miss.lang}] {miss.q!r} -> {got}")
         else:
             expected = " | ".join(miss.expected)
             lines.append(
