@@ -30,7 +30,7 @@ from bot.services.question_views import (
 from bot.services.request_keys import members_own, once_per_key
 from bot.services.row_views import view_of
 from bot.services.staff import PermissionDenied, Rights, StaffService
-from bot.services.staff_chats import CardRef, StaffChatService, group_bindings
+from bot.services.staff_chats import CardRef, StaffChatService, bound_chats
 from bot.services.text_input import clean_block
 from storage.db import Database
 from storage.models import (
@@ -203,7 +203,7 @@ class QuestionService:
         if question is None:
             return None
         codes = list(question.association_codes)
-        chats = group_bindings(await repo.active_bindings(session, codes))
+        chats = await bound_chats(session, codes)
         return AskedQuestion(question.id, tuple(codes), tuple(chats), repeated=True)
 
     async def _ask(
@@ -250,7 +250,7 @@ class QuestionService:
                 subject_id=question.id,
                 after={"associations": codes, "locale": locale, "length": len(cleaned)},
             )
-            chats = group_bindings(await repo.active_bindings(session, codes))
+            chats = await bound_chats(session, codes)
             return AskedQuestion(question.id, tuple(codes), tuple(chats))
 
     async def add_cards(self, question_id: int, cards: Sequence[tuple[int, int]]) -> None:

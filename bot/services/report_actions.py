@@ -27,11 +27,10 @@ from bot.services.report_types import (
 )
 from bot.services.request_keys import once_per_key
 from bot.services.staff import PermissionDenied, Rights
-from bot.services.staff_chats import group_bindings
+from bot.services.staff_chats import bound_chats
 from storage.models import Report, ReportCard, ReportStatus, ReportSupporter, Verification, utcnow
 from storage.repositories import associations as associations_repo
 from storage.repositories import members as members_repo
-from storage.repositories import questions as questions_repo
 from storage.repositories import reports as repo
 
 
@@ -206,11 +205,7 @@ class ReportStaffActions(ReportBase):
                         {"joint": True},
                     )
                 posted = {card.chat_id for card in await repo.cards_of(session, report.id)}
-                chats = [
-                    chat
-                    for chat in group_bindings(await questions_repo.active_bindings(session))
-                    if chat.chat_id not in posted
-                ]
+                chats = [chat for chat in await bound_chats(session) if chat.chat_id not in posted]
                 return JointResult(entry, tuple(chats))
 
         return await self._retrying(operation)

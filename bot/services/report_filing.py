@@ -34,7 +34,7 @@ from bot.services.report_types import (
     clean_title,
 )
 from bot.services.request_keys import members_own, once_per_key
-from bot.services.staff_chats import group_bindings
+from bot.services.staff_chats import bound_chats
 from storage.models import (
     Member,
     Report,
@@ -47,7 +47,6 @@ from storage.models import (
 from storage.repositories import associations as associations_repo
 from storage.repositories import filing as filing_repo
 from storage.repositories import members as members_repo
-from storage.repositories import questions as questions_repo
 from storage.repositories import reports as repo
 
 # What a change to a co-signature records: its history entry's before and after; None when
@@ -129,7 +128,7 @@ class ReportFiling(ReportBase):
         if report is None:
             return None
         codes = await repo.route_codes(session, report.id)
-        chats = group_bindings(await questions_repo.active_bindings(session, codes))
+        chats = await bound_chats(session, codes)
         return SubmittedReport(
             report.id,
             report.reference,
@@ -228,7 +227,7 @@ class ReportFiling(ReportBase):
                 None,
                 after,
             )
-            chats = group_bindings(await questions_repo.active_bindings(session, codes))
+            chats = await bound_chats(session, codes)
             result = SubmittedReport(
                 report.id, report.reference, report.deadline_at, tuple(codes), tuple(chats)
             )

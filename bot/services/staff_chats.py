@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.i18n import DEFAULT_LOCALE, LOCALES
 from bot.services.staff import PermissionDenied, StaffService, UnknownAssociation
 from storage.db import Database
@@ -68,6 +70,14 @@ def group_bindings(pairs: Iterable[tuple[StaffChat, Association]]) -> list[Bound
             codes = (*known.association_codes, association.code)
             chats[binding.chat_id] = BoundChat(known.chat_id, known.title, known.locale, codes)
     return list(chats.values())
+
+
+async def bound_chats(
+    session: AsyncSession, association_codes: Iterable[str] | None = None
+) -> list[BoundChat]:
+    """The distinct active groups serving any of these associations (of every association
+    when None), in the caller's transaction."""
+    return group_bindings(await repo.active_bindings(session, association_codes))
 
 
 class StaffChatService:
@@ -200,7 +210,7 @@ class StaffChatService:
     async def chats_for(self, association_codes: Iterable[str]) -> list[BoundChat]:
         """The distinct active groups serving any of these associations."""
         async with self.db.transaction() as session:
-            return group_bindings(await repo.active_bindings(session, association_codes))
+            return await bound_chats(session, association_codes)
 
     async def chat(self, chat_id: int) -> BoundChat | None:
         """This group's active bindings, or None when it serves no association."""
