@@ -80,6 +80,22 @@ def test_the_overview_stays_first_when_the_question_asks_what_the_thing_is(
     assert engine.search("what is Beacon and who launched it").hits[0].slug == "beacon"
 
 
+def test_a_question_asking_what_the_thing_is_takes_the_article_naming_it_first(
+    engine: KnowledgeSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The how-to article's text covers the rest of the question and scores higher; "what is"
+    # asks for the overview, which holds the bare name as an alias.
+    question = "what is Beacon and why does the head appoint an officer"
+    raw = engine.index.search(question, limit=2)
+    assert [match.key for match in raw] == ["beacon-access", "beacon"]
+    assert engine.search(question).hits[0].slug == "beacon"
+    assert engine.search("Beacon: why does the head appoint an officer").hits[0].slug == (
+        "beacon-access"
+    )
+    monkeypatch.setattr(kb_search, "DEFINING", ())
+    assert engine.search(question).hits[0].slug == "beacon-access"
+
+
 def test_an_article_that_does_not_name_the_thing_is_not_taken_first(
     engine: KnowledgeSearch, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,7 +15,7 @@ FIELD_WEIGHTS = {"alias": 4.0, "title": 3.0, "topic": 0.5, "short": 1.5, "full":
 # one of its aliases in the question, an article must also hold 15 % of the question in its
 # title, aliases or summary (FOCUS_FIELDS): a word deep in its full text (a council secretary's
 # maternity leave in the starosta article) is not what it is about.
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = 0.45
 # A long question carries context besides what it asks ("our school was shelled, the council
 # cannot gather, ..."): from LONG_QUESTION words on, a third of it covered is enough. Between
 # SHORT_QUESTION and LONG_QUESTION words the share needed falls evenly from MIN_COVERAGE when the
@@ -33,7 +33,7 @@ MIN_FOCUS = 0.15
 FOCUS_FIELDS = frozenset({"alias", "title", "short"})
 # With one of its aliases in the question, an article must still cover this much of it ("translate
 # my CV for a Polaris job" names Polaris and asks for something else).
-MIN_PHRASE_COVERAGE = 0.2
+MIN_PHRASE_COVERAGE = 0.15
 # An alias in the question scores its article a bonus. Another article naming the thing in its
 # title gets half of it, one naming it in an alias ("доступ до дрім", "apply for Ukraine Facility")
 # a quarter: the overview's alias is the bare name, and the how-to article that names it too is
@@ -49,6 +49,21 @@ RELATIVE_CUTOFF = 0.35
 SPECIFIC_SHARE = 0.7
 NAMING_FIELDS = ("title", "alias")  # where an article names the thing it is about
 SPECIFIC_RIVALS = 2
+# A question asking what a thing is ("що таке DREAM і чого його вимагають", "what is GRB"; words()
+# spells "what's" as "whats") wants the overview: the runner-up within SPECIFIC_SHARE that holds
+# the thing's name as an alias is taken before a best article that does not (the how-to article's
+# text can cover the rest of the words).
+DEFINING = (
+    ("що", "таке"),
+    ("шо", "таке"),
+    ("shcho", "take"),
+    ("sho", "take"),
+    ("what", "is"),
+    ("whats",),
+    ("what", "are"),
+    ("що", "означає"),
+    ("what", "does"),
+)
 # Facts no article holds: a question asking for a pay figure, a phone number, an address, a
 # pension, leave, the weather or what happens tomorrow is never answered confidently from an
 # article that merely names the person or body it is about (the bot offers to send it to the
@@ -79,6 +94,16 @@ def _coverage_needed(words: int, *, clear: bool) -> float:
         return MIN_COVERAGE
     share = (words - SHORT_QUESTION) / (LONG_QUESTION - SHORT_QUESTION)
     return MIN_COVERAGE - (MIN_COVERAGE - MIN_LONG_COVERAGE) * share
+
+
+def _defining(query: str) -> bool:
+    """Whether the question asks what something is: a cue of DEFINING among its first words."""
+    written = words(query)[:4]
+    return any(
+        tuple(written[start : start + len(cue)]) == cue
+        for cue in DEFINING
+        for start in range(len(written) - len(cue) + 1)
+    )
 
 
 @dataclass(frozen=True)
@@ -126,7 +151,10 @@ class KnowledgeSearch:
         matches = self.index.search(query, limit=max(limit, 1 + SPECIFIC_RIVALS))
         if not matches:
             return SearchResult(query=query, confident=False, hits=())
-        matches = self._specific_first(query, matches)
+        if _defining(query):
+            matches = self._named_first(matches)
+        else:
+            matches = self._specific_first(query, matches)
         best = matches[0]
         if best.phrase:
             confident = best.coverage >= MIN_PHRASE_COVERAGE
@@ -162,6 +190,19 @@ class KnowledgeSearch:
                 and match.focus > best.focus
                 and named <= self._named(written, match.key)
             ):
+                return [match, *(other for other in matches if other is not match)]
+        return matches
+
+    @staticmethod
+    def _named_first(matches: list[Match]) -> list[Match]:
+        """`matches` with the article holding the asked-about name as an alias first."""
+        best = matches[0]
+        if best.phrase:
+            return matches
+        for match in matches[1 : 1 + SPECIFIC_RIVALS]:
+            if match.score < best.score * SPECIFIC_SHARE:
+                break
+            if match.phrase:
                 return [match, *(other for other in matches if other is not match)]
         return matches
 
