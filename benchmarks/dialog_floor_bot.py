@@ -5,17 +5,25 @@ buttons, oblast buttons, typed hromada, association multiselect with «Далі�
 reply keyboard, then the main menu), with the Ukrainian texts hard-coded: no Fluent, no database,
 no middlewares of ours, aiogram's `MemoryStorage`. What our bot costs per update beyond this is
 ours to cut; what this costs is aiogram-dialog's (and aiogram's, see echo_bot.py).
+
+`--durable`: the same bot with its dialog state durable as our bot keeps it, and nothing else of
+ours: the dispatcher's FSM storage (through which aiogram-dialog keeps its stacks and contexts) is
+`storage.fsm.SqlStorage` on DATABASE_URL, built as `bot/app.py` and `bot/runner.py` build it
+(`Database.from_url`, the Alembic migration, each update in the storage's update scope, aiogram's
+per-chat event isolation). With METRICS_PORT set it serves the statement count at /metrics, as
+our bot does. What this costs beyond the plain floor is the price of the durability alone.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import html
 import logging
 import operator
 import os
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import deferred_types  # noqa: F401  (first: aiogram's types build lazily, as in our bot)
 
@@ -28,7 +36,7 @@ from aiogram.enums import ContentType, ParseMode
 from aiogram.filters import CommandStart
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from aiogram_dialog import Dialog, DialogManager, ShowMode, StartMode, Window, setup_dialogs
 from aiogram_dialog.widgets.input import ManagedTextInput, MessageInput, TextInput
 from aiogram_dialog.widgets.kbd import (
@@ -47,6 +55,9 @@ from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Const, Format
 
 from bot.response_models import KeepResponseModels
+
+if TYPE_CHECKING:
+    from storage.fsm import SqlStorage
 
 logging.basicConfig(level=logging.WARNING)
 
@@ -431,12 +442,51 @@ async def start(_message: Message, dialog_manager: DialogManager) -> None:
     await dialog_manager.start(Registration.language, mode=StartMode.RESET_STACK)
 
 
+class ScopedDispatcher(Dispatcher):
+    """As `bot.app.Dispatcher`: each update (aiogram-dialog's background ones too) handled in
+    the SQL storage's update scope, its dialog state read once and unchanged state not written."""
+
+    def __init__(self, storage: SqlStorage, **kwargs: Any) -> None:
+        super().__init__(storage=storage, **kwargs)
+        self.sql_storage = storage
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        with self.sql_storage.update_scope():
+            return await super().feed_update(bot, update, **kwargs)
+
+    async def propagate_event(self, update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
+        with self.sql_storage.update_scope():
+            return await super().propagate_event(update_type, event, **kwargs)
+
+
+async def durable_dispatcher(isolation: SimpleEventIsolation) -> Dispatcher:
+    """A dispatcher on our durable FSM storage in DATABASE_URL, migrated as our bot migrates it,
+    its statements counted at METRICS_PORT's /metrics. Imported here: the plain floor loads
+    none of our storage (SQLAlchemy, the models), so its figures stay what they were."""
+    from prometheus_client import start_http_server
+
+    from bot.metrics import REGISTRY, count_statements
+    from storage.db import Database
+    from storage.fsm import SqlStorage
+    from storage.migrate import upgrade
+
+    db = Database.from_url(os.environ["DATABASE_URL"])
+    metrics_port = os.environ.get("METRICS_PORT")
+    if metrics_port:
+        count_statements(db.engine)
+        start_http_server(int(metrics_port), addr="127.0.0.1", registry=REGISTRY)
+    await upgrade(db.engine)
+    dp = ScopedDispatcher(storage=SqlStorage(db), events_isolation=isolation)
+    dp.shutdown.register(db.close)
+    return dp
+
+
 # aiogram parses each Bot API answer with pydantic's `Response[method.__returning__]`, a class
 # pydantic caches only weakly: our bot keeps these classes alive (bot/response_models.py), and
 # so does this bot, with the same middleware, to compare like with like.
 
 
-async def main() -> None:
+async def main(durable: bool) -> None:
     api = TelegramAPIServer.from_base(os.environ["TELEGRAM_API_URL"])
     session = AiohttpSession(api=api)
     session.middleware(KeepResponseModels())
@@ -448,7 +498,10 @@ async def main() -> None:
     # One update per chat at a time, as our bot: aiogram-dialog reads a button's context before
     # it locks the stack, so without this a quick second press would see the previous step.
     isolation = SimpleEventIsolation()
-    dp = Dispatcher(events_isolation=isolation)  # MemoryStorage
+    if durable:
+        dp = await durable_dispatcher(isolation)
+    else:
+        dp = Dispatcher(events_isolation=isolation)  # MemoryStorage
     dp.message.register(start, CommandStart())
     dp.include_routers(registration, menu)
     setup_dialogs(dp, events_isolation=isolation)
@@ -456,5 +509,15 @@ async def main() -> None:
     await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
 
 
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--durable",
+        action="store_true",
+        help="dialog state in storage.fsm.SqlStorage on DATABASE_URL instead of MemoryStorage",
+    )
+    return parser.parse_args()
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(parse_args().durable))

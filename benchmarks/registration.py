@@ -2,10 +2,13 @@
 
 N simulated members register at once (each one step after another, all of them concurrently).
 The same harness first drives a bare aiogram echo bot with as many updates (the ceiling) and the
-same registration written as the smallest aiogram-dialog bot (the floor), then the real bot on
-SQLite and PostgreSQL; last, each bot's start-up is timed from launch to its first getUpdates.
+same registration written as the smallest aiogram-dialog bot (the floor), then that floor bot with
+our durable dialog state (`dialog_floor_bot.py --durable`: `storage.fsm.SqlStorage`, nothing else
+of ours) and the real bot, each on SQLite and on PostgreSQL; last, each bot's start-up is timed
+from launch to its first getUpdates.
 
     .venv/bin/python benchmarks/registration.py [--members N] [--concurrency C] [--json]
+    .venv/bin/python benchmarks/registration.py --only floor,floor-sqlite,sqlite --startups 0
 
 See benchmarks/README.md for what the figures mean.
 """
@@ -345,7 +348,7 @@ class Result:
     cpu_ms_per_update: float = 0.0
     bot_cpu_system_s: float = 0.0  # of bot_cpu_s, the kernel's share (system calls)
     # SQL statements the bot sent during the measured phase (hromada_db_statements_total);
-    # None for the echo and floor bots, which have no database
+    # None for the echo and plain floor bots, which have no database
     statements: int | None = None
     statements_per_update: float | None = None
     harness_cpu_s: float = 0.0
@@ -355,6 +358,9 @@ class Result:
     share_of_echo: float | None = None
     # CPU per update as a multiple of the dialog floor bot's
     of_floor: float | None = None
+    # our bot's CPU per update as a multiple of the floor bot's with durable state on the same
+    # database: what our bot costs beyond keeping its dialog state durable
+    of_durable_floor: float | None = None
     # seconds from launching the process to its first getUpdates, one per fresh start
     startups_s: list[float] = field(default_factory=list)
     startup_median_s: float | None = None
@@ -612,6 +618,7 @@ COLUMNS: tuple[Column, ...] = (
     ("stmts/upd", "statements_per_update", "{:.1f}"),
     ("of echo", "share_of_echo", "{:.0%}"),
     ("of floor", "of_floor", "{:.2f}x"),
+    ("of durable", "of_durable_floor", "{:.2f}x"),
     ("failed", "failed", "{}"),
 )
 STARTUP_COLUMNS: tuple[Column, ...] = (
@@ -653,7 +660,7 @@ def table(results: list[Result], columns: tuple[Column, ...] = COLUMNS) -> str:
 # --------------------------------------------------------------------------- main
 
 
-RUNS = ("echo", "floor", "sqlite", "postgres")
+RUNS = ("echo", "floor", "floor-sqlite", "floor-postgres", "sqlite", "postgres")
 
 
 def _runs(text: str) -> tuple[str, ...]:
@@ -673,7 +680,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0,
         help="at most this many members registering at once (0: all of them, the default)",
     )
-    parser.add_argument("--skip-postgres", action="store_true", help="echo, floor and SQLite only")
+    parser.add_argument(
+        "--skip-postgres", action="store_true", help="skip the PostgreSQL runs (floor and bot)"
+    )
     parser.add_argument(
         "--only",
         type=_runs,
@@ -725,11 +734,17 @@ async def main(args: argparse.Namespace) -> list[Result]:
     results: list[Result] = []
 
     async def run(
-        backend: str, argv: list[str] | None, database_url: str, steps: tuple[Step, ...], name: str
+        backend: str,
+        argv: list[str] | None,
+        database_url: str,
+        steps: tuple[Step, ...],
+        name: str,
+        *,
+        metrics: bool,
     ) -> Result:
-        """The measured run, then the start-ups against the database it left migrated."""
+        """The measured run, then the start-ups against the database it left migrated.
+        `metrics`: the bot has a database and counts its statements at /metrics."""
         print(f"{backend}: {args.members} members ...", file=log)
-        metrics = argv is None  # only our bot has /metrics and a database
         result = await run_backend(
             backend,
             argv=argv,
@@ -752,41 +767,79 @@ async def main(args: argparse.Namespace) -> list[Result]:
         results.append(result)
         return result
 
+    async def postgres_ready(backend: str) -> bool:
+        """An empty PostgreSQL database for the run; else a skipped result says why not."""
+        if args.skip_postgres:
+            results.append(Result(backend, args.members, skipped="--skip-postgres"))
+            return False
+        try:
+            await asyncio.wait_for(reset_postgres(args.postgres_url), 20)
+        except Exception as error:  # any reason means "not reachable"
+            reason = f"PostgreSQL not reachable at {args.postgres_url}: {error!r}"
+            print(reason, file=log)
+            results.append(Result(backend, args.members, skipped=reason))
+            return False
+        return True
+
+    def sqlite_url(name: str) -> str:
+        return f"sqlite+aiosqlite:///{workdir / name / 'bench.sqlite3'}"
+
     no_database = "sqlite+aiosqlite:///unused.sqlite3"
+    floor_argv = [sys.executable, str(FLOOR_SCRIPT)]
+    durable_floor_argv = [*floor_argv, "--durable"]
     echo: Result | None = None
     floor: Result | None = None
+    # the floor bot with durable state, by database: what our bot on it is compared with
+    durable_floors: dict[str, Result] = {}
+    sqlite: Result | None = None
+    postgres: Result | None = None
     try:
         if "echo" in args.only:
             echo = await run(
-                "echo (ceiling)", [sys.executable, str(ECHO_SCRIPT)], no_database, ECHO, "echo"
+                "echo (ceiling)",
+                [sys.executable, str(ECHO_SCRIPT)],
+                no_database,
+                ECHO,
+                "echo",
+                metrics=False,
             )
         if "floor" in args.only:
             floor = await run(
                 "dialog floor (aiogram-dialog, memory)",
-                [sys.executable, str(FLOOR_SCRIPT)],
+                floor_argv,
                 no_database,
                 REGISTRATION,
                 "floor",
+                metrics=False,
+            )
+        if "floor-sqlite" in args.only:
+            durable_floors["sqlite"] = await run(
+                "floor + durable state, SQLite",
+                durable_floor_argv,
+                sqlite_url("floor-sqlite"),
+                REGISTRATION,
+                "floor-sqlite",
+                metrics=True,
             )
         if "sqlite" in args.only:
-            sqlite_file = workdir / "sqlite" / "bench.sqlite3"
-            await run(
-                "bot, SQLite", None, f"sqlite+aiosqlite:///{sqlite_file}", REGISTRATION, "sqlite"
+            sqlite = await run(
+                "bot, SQLite", None, sqlite_url("sqlite"), REGISTRATION, "sqlite", metrics=True
             )
-
-        if "postgres" not in args.only:
-            pass
-        elif args.skip_postgres:
-            results.append(Result("bot, PostgreSQL", args.members, skipped="--skip-postgres"))
-        else:
-            try:
-                await asyncio.wait_for(reset_postgres(args.postgres_url), 20)
-            except Exception as error:  # any reason means "not reachable"
-                reason = f"PostgreSQL not reachable at {args.postgres_url}: {error!r}"
-                print(reason, file=log)
-                results.append(Result("bot, PostgreSQL", args.members, skipped=reason))
-            else:
-                await run("bot, PostgreSQL", None, args.postgres_url, REGISTRATION, "postgres")
+        backend = "floor + durable state, PostgreSQL"
+        if "floor-postgres" in args.only and await postgres_ready(backend):
+            durable_floors["postgres"] = await run(
+                backend,
+                durable_floor_argv,
+                args.postgres_url,
+                REGISTRATION,
+                "floor-postgres",
+                metrics=True,
+            )
+        backend = "bot, PostgreSQL"
+        if "postgres" in args.only and await postgres_ready(backend):
+            postgres = await run(
+                backend, None, args.postgres_url, REGISTRATION, "postgres", metrics=True
+            )
     finally:
         if args.keep:
             print(f"logs and data kept in {workdir}", file=log)
@@ -802,6 +855,10 @@ async def main(args: argparse.Namespace) -> list[Result]:
             result.share_of_echo = result.updates_per_s / echo.updates_per_s
         if floor is not None and floor.cpu_ms_per_update:
             result.of_floor = result.cpu_ms_per_update / floor.cpu_ms_per_update
+    for database, ours in (("sqlite", sqlite), ("postgres", postgres)):
+        durable_floor = durable_floors.get(database)
+        if ours is not None and durable_floor is not None and durable_floor.cpu_ms_per_update:
+            ours.of_durable_floor = ours.cpu_ms_per_update / durable_floor.cpu_ms_per_update
     return results
 
 
