@@ -44,6 +44,7 @@ EN_STOPWORDS = _word_list(
     with would you your any there's what's how's i'm we're hello hi thanks thank explain know
     need want get got does anyone something anything much many he him his she her hers
     because cant dont doesnt didnt isnt arent wasnt werent wont just also really actually whats
+    whos hows wheres whens theres thats im ive weve youre theyre lets those
     """
 )
 
