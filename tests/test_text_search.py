@@ -45,6 +45,26 @@ def test_large_index_prunes_common_words_without_changing_the_best_matches() -> 
         assert got[0] == expected[0]
 
 
+def test_kept_term_frequencies_score_as_computed_ones_and_follow_added_documents() -> None:
+    plain, cached = corpus(60), corpus(60)
+    cached.cache_tf = True
+    queries = ["протікає дах у школі", "немає опалення в ліцеї", "міст після повені, Хмільник"]
+
+    def scores(index: FieldIndex) -> list[list[tuple[str, float]]]:
+        return [[(m.key, m.score) for m in index.search(q, limit=5)] for q in queries]
+
+    assert scores(cached) == scores(plain)
+    assert cached._tf  # kept for the documents scored
+    # A new document changes the average lengths every score is normalised by.
+    for index in (plain, cached):
+        index.add("bridge", {"title": "Зруйновано міст у Хмільнику", "description": "Міст."})
+    assert scores(cached) == scores(plain)
+    assert scores(cached)[2][0][0] == "bridge"
+    for index in (plain, cached):
+        index.remove("bridge")
+    assert scores(cached) == scores(plain)
+
+
 def test_small_index_scores_every_match() -> None:
     index = corpus(50)
     assert index._candidates(index.query_words("ремонт даху школи")[0], len(index)) is None

@@ -128,6 +128,7 @@ class KnowledgeSearch:
             FIELD_WEIGHTS,
             focus_fields=FOCUS_FIELDS,
             shared_bonus=SHARED_BONUS,
+            cache_tf=True,
         )
         self.not_held = self._terms(NOT_HELD_WORDS)
         self.private = self._terms(PRIVATE_WORDS)

@@ -12,6 +12,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -73,19 +74,26 @@ class Analyzer:
 
     @staticmethod
     def word_terms(word: str) -> list[Term]:
-        if word.isdigit():
-            return [Term(f"n:{word}")] if len(word) >= 2 else []
-        if is_cyrillic(word):
-            if word in UK_STOPWORDS or len(word) < 2:
-                return []
-            return _ukrainian_terms(ukrainian_lemma(word), 1.0)
-        if word in EN_STOPWORDS or len(word) < 2 or latin_stopword(word):
-            return []
-        terms = [Term(f"en:{english_stem(word)}")]
-        ukrainian = from_latin(word)
-        if ukrainian is not None:
-            terms.extend(_ukrainian_terms(ukrainian_lemma(ukrainian), TRANSLIT_WEIGHT))
-        return terms
+        return list(_word_terms(word))
+
+
+@lru_cache(maxsize=50_000)
+def _word_terms(word: str) -> tuple[Term, ...]:
+    """`Analyzer.word_terms`, analysed once per word: an article's words recur across its fields
+    and aliases, and members ask in the same words."""
+    if word.isdigit():
+        return (Term(f"n:{word}"),) if len(word) >= 2 else ()
+    if is_cyrillic(word):
+        if word in UK_STOPWORDS or len(word) < 2:
+            return ()
+        return tuple(_ukrainian_terms(ukrainian_lemma(word), 1.0))
+    if word in EN_STOPWORDS or len(word) < 2 or latin_stopword(word):
+        return ()
+    terms = [Term(f"en:{english_stem(word)}")]
+    ukrainian = from_latin(word)
+    if ukrainian is not None:
+        terms.extend(_ukrainian_terms(ukrainian_lemma(ukrainian), TRANSLIT_WEIGHT))
+    return tuple(terms)
 
 
 def _ukrainian_terms(lemma: str, weight: float) -> list[Term]:
@@ -134,6 +142,10 @@ class FieldIndex:
     shared_bonus: Mapping[str, float] = field(default_factory=dict)
     # Fields whose share of the query each returned match reports as `focus` (none: 0).
     focus_fields: frozenset[str] = frozenset()
+    # Keep each scored document's term frequencies, weighted and length-normalised over its
+    # fields, until a document is added or removed: for an index built once and searched often
+    # (the knowledge base), not one that changes with every search (similar reports).
+    cache_tf: bool = False
     analyzer: Analyzer = field(default_factory=Analyzer)
     _docs: dict[str, _Document] = field(default_factory=dict)
     _postings: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -143,6 +155,7 @@ class FieldIndex:
     # Cyrillic word → its terms, for reading a Latin word no dictionary knows (`otg`, `tsnap`).
     _cyrillic: dict[str, tuple[Term, ...]] = field(default_factory=dict)
     _readings: dict[str, str | None] = field(default_factory=dict)  # Latin word → its reading
+    _tf: dict[str, dict[str, float]] = field(default_factory=dict)  # see cache_tf
     # A phrase's first term → (phrase, document key): a query is checked only against the
     # phrases that start with one of its terms, not against every phrase of every document.
     _phrase_starts: dict[str, list[tuple[tuple[str, ...], str]]] = field(
@@ -162,6 +175,7 @@ class FieldIndex:
         """Index a document; `phrases` (aliases) score a bonus when the query contains one whole."""
         self.remove(key)
         self._readings.clear()
+        self._tf.clear()
         counts: dict[str, Counter[str]] = {}
         lengths: dict[str, int] = {}
         for name, value in fields.items():
@@ -201,6 +215,7 @@ class FieldIndex:
         document = self._docs.pop(key, None)
         if document is None:
             return
+        self._tf.clear()
         for name, length in document.lengths.items():
             self._total_lengths[name] -= length
         for phrase in document.phrases:
@@ -329,7 +344,11 @@ class FieldIndex:
                 keys = postings if candidates is None else postings & candidates
                 family = term.key.startswith(("uk:", "p:"))
                 for key in keys:
-                    tf = self._field_tf(self._docs[key], term.key, averages)
+                    tf = (
+                        self._document_tf(key, averages).get(term.key, 0.0)
+                        if self.cache_tf
+                        else self._field_tf(self._docs[key], term.key, averages)
+                    )
                     value = term.weight * idf * tf / (self.k1 + tf)
                     if not family:
                         scores[key] += value
@@ -421,6 +440,19 @@ class FieldIndex:
         if len(shared) <= common_df or not candidates:
             candidates |= shared
         return candidates
+
+    def _document_tf(self, key: str, averages: dict[str, float]) -> dict[str, float]:
+        """`_field_tf` of every term of the document, kept (see `cache_tf`)."""
+        table = self._tf.get(key)
+        if table is None:
+            document = self._docs[key]
+            table = {}
+            for name, counter in document.counts.items():
+                norm = 1 - self.b + self.b * document.lengths[name] / averages[name]
+                for term, count in counter.items():
+                    table[term] = table.get(term, 0.0) + self.weights[name] * count / norm
+            self._tf[key] = table
+        return table
 
     def _field_tf(self, document: _Document, term: str, averages: dict[str, float]) -> float:
         tf = 0.0
