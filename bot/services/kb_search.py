@@ -65,15 +65,17 @@ DEFINING = (
     ("what", "does"),
 )
 # Facts no article holds: a question asking for a pay figure, a phone number, an address, a
-# pension, leave, the weather or what happens tomorrow is never answered confidently from an
-# article that merely names the person or body it is about (the bot offers to send it to the
-# experts instead). Nor is a computer fault (a browser, a bug, a crash, the cache): the articles
-# say what to do in a system such as Prozorro or DREAM, not how to mend a program.
+# pension, leave, the weather or what happens tomorrow, local elections, a tax rate or booking
+# staff from mobilisation is never answered confidently from an article that merely names the
+# person or body it is about (the bot offers to send it to the experts instead); an article that
+# names the word in its title, aliases or summary (the military's income tax) still answers. Nor
+# is a computer fault (a browser, a bug, a crash, the cache): the articles say what to do in a
+# system such as Prozorro or DREAM, not how to mend a program.
 NOT_HELD_WORDS = (
     "зарплата зарплатня заробітна заробіток оклад заробляти телефон адреса пенсія відпустка "
-    "погода завтра браузер баг глюк глючити вилітати зависати "
+    "погода завтра браузер баг глюк глючити вилітати зависати вибори податок бронювання бронь "
     "salary salaries wage wages earn earns phone telephone hotline email pension pensions vacation "
-    "weather tomorrow browser bug bugs glitch crash crashes cache cookies"
+    "weather tomorrow browser bug bugs glitch crash crashes cache cookies tax taxes"
 )
 # Nor is the asker's private business: "my" followed within two words by one of PRIVATE_WORDS
 # ("my own house", "моєму сину", "my family farm"); the bot answers for the hromada.
