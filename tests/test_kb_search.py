@@ -96,6 +96,18 @@ def test_a_question_asking_what_the_thing_is_takes_the_article_naming_it_first(
     assert engine.search(question).hits[0].slug == "beacon-access"
 
 
+def test_of_two_articles_with_an_alias_in_the_question_the_one_naming_the_asked_thing_is_first(
+    engine: KnowledgeSearch,
+) -> None:
+    # Both aliases are in the question and Beacon's scores higher; the question asks what
+    # Orchard is.
+    question = "what is Orchard and is it in the Beacon registry"
+    raw = engine.index.search(question, limit=2)
+    assert [(match.key, match.phrase) for match in raw] == [("beacon", True), ("orchard", True)]
+    assert engine.search(question).hits[0].slug == "orchard"
+    assert engine.search("is Orchard in the Beacon registry").hits[0].slug == "beacon"
+
+
 def test_an_article_that_does_not_name_the_thing_is_not_taken_first(
     engine: KnowledgeSearch, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.i18n import LOCALES
 from bot.services.knowledge import KnowledgeBase
-from bot.services.text_search import FieldIndex, Match
+from bot.services.text_search import Analyzer, FieldIndex, Match
 from bot.services.text_words import words
 
 # How much a word counts in each part of an entry.
@@ -98,14 +98,17 @@ def _coverage_needed(words: int, *, clear: bool) -> float:
     return MIN_COVERAGE - (MIN_COVERAGE - MIN_LONG_COVERAGE) * share
 
 
-def _defining(query: str) -> bool:
-    """Whether the question asks what something is: a cue of DEFINING among its first words."""
-    written = words(query)[:4]
-    return any(
-        tuple(written[start : start + len(cue)]) == cue
-        for cue in DEFINING
-        for start in range(len(written) - len(cue) + 1)
-    )
+def _defined(query: str) -> str | None:
+    """The word a question asking what something is asks about: the first word after a cue of
+    DEFINING among its first words that is not a stop word ("what is the DREAM ecosystem":
+    dream); None for another question."""
+    written = words(query)
+    for start in range(min(len(written), 4)):
+        for cue in DEFINING:
+            end = start + len(cue)
+            if tuple(written[start:end]) == cue:
+                return next((word for word in written[end:] if Analyzer.word_terms(word)), None)
+    return None
 
 
 @dataclass(frozen=True)
@@ -154,8 +157,9 @@ class KnowledgeSearch:
         matches = self.index.search(query, limit=max(limit, 1 + SPECIFIC_RIVALS))
         if not matches:
             return SearchResult(query=query, confident=False, hits=())
-        if _defining(query):
-            matches = self._named_first(matches)
+        defined = _defined(query)
+        if defined is not None:
+            matches = self._named_first(defined, matches)
         else:
             matches = self._specific_first(query, matches)
         best = matches[0]
@@ -196,16 +200,15 @@ class KnowledgeSearch:
                 return [match, *(other for other in matches if other is not match)]
         return matches
 
-    @staticmethod
-    def _named_first(matches: list[Match]) -> list[Match]:
-        """`matches` with the article holding the asked-about name as an alias first."""
+    def _named_first(self, defined: str, matches: list[Match]) -> list[Match]:
+        """`matches` with the article holding the asked-about name as an alias first: of the best
+        and its close rivals, the first with an alias in the question whose title or aliases name
+        `defined`."""
         best = matches[0]
-        if best.phrase:
-            return matches
-        for match in matches[1 : 1 + SPECIFIC_RIVALS]:
+        for match in matches[: 1 + SPECIFIC_RIVALS]:
             if match.score < best.score * SPECIFIC_SHARE:
                 break
-            if match.phrase:
+            if match.phrase and self._named({defined}, match.key):
                 return [match, *(other for other in matches if other is not match)]
         return matches
 
