@@ -20,11 +20,11 @@ written blind after those changes) was measured once before its misses were read
 `tests/kb_questions_holdout6.yaml` (3 questions an article) blind before and after the
 specific-article rule (its misses then read and worked on), and
 `tests/kb_questions_holdout7.yaml` (another voice) blind before and after that;
-`tests/kb_questions_holdout8.yaml`, `holdout9` and `holdout10` (three more voices) blind once each,
-after the aliases written from the sets before them (their headers give the figures, with the
-engine before that work beside them), each read afterwards. A new blind set is measured with
-`--questions PATH` (repeatable): `questions` with `q` and `expect` (a slug or a list of slugs),
-`out_of_scope` with `q`; either list may be missing. Two engines run on each set:
+`tests/kb_questions_holdout8.yaml` to `holdout11` (four more voices) blind once each, after the
+aliases written from the sets before them (their headers give the figures, with the engine
+before that work beside them); holdout8-10 were read afterwards, holdout11 not yet. A new blind
+set is measured with `--questions PATH` (repeatable): `questions` with `q` and `expect` (a slug or
+a list of slugs), `out_of_scope` with `q`; either list may be missing. Two engines run on each set:
 
 1. **ours**: `KnowledgeSearch(KnowledgeBase.load()).search(q, limit=3)` (lemmatised Ukrainian,
    stemmed English, aliases, typo tolerance, its own `confident` decision).
@@ -91,6 +91,7 @@ HOLDOUT7 = REPO / "tests" / "kb_questions_holdout7.yaml"
 HOLDOUT8 = REPO / "tests" / "kb_questions_holdout8.yaml"
 HOLDOUT9 = REPO / "tests" / "kb_questions_holdout9.yaml"
 HOLDOUT10 = REPO / "tests" / "kb_questions_holdout10.yaml"
+HOLDOUT11 = REPO / "tests" / "kb_questions_holdout11.yaml"
 HOLDOUTS = (
     HOLDOUT,
     HOLDOUT2,
@@ -102,6 +103,7 @@ HOLDOUTS = (
     HOLDOUT8,
     HOLDOUT9,
     HOLDOUT10,
+    HOLDOUT11,
 )
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
 LIMIT = 3

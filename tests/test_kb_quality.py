@@ -43,6 +43,12 @@ HOLDOUT6 = Path(__file__).resolve().parent / "kb_questions_holdout6.yaml"
 # Written the same way in another voice (secretariat and finance staff, implied subjects) while the
 # engine was worked on with holdout6 as a development set; measured blind before and after.
 HOLDOUT7 = Path(__file__).resolve().parent / "kb_questions_holdout7.yaml"
+# Four more voices, each written blind and measured once after the aliases written from the sets
+# before it (their headers give the figures): holdout8-10 have been worked on since, holdout11 not.
+HOLDOUT8 = Path(__file__).resolve().parent / "kb_questions_holdout8.yaml"
+HOLDOUT9 = Path(__file__).resolve().parent / "kb_questions_holdout9.yaml"
+HOLDOUT10 = Path(__file__).resolve().parent / "kb_questions_holdout10.yaml"
+HOLDOUT11 = Path(__file__).resolve().parent / "kb_questions_holdout11.yaml"
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
 MIN_QUESTIONS = 80
 MIN_OUT_OF_SCOPE = 10
@@ -67,7 +73,12 @@ MIN_OOS_REJECTED = 0.8
 # why enter a project with no money yet") now gets the how-to article, and one on whether gender
 # budgeting is mandatory gets the passports article. Aliases then written from the misses of
 # holdout1-6 took holdout4-6 to 100 / 100 / 98.3 % top-1 (development figures now) and the blind
-# holdout7 from 93.2 / 89.7 to 94.0 / 91.5 % (top-1 / answered+right).
+# holdout7 from 93.2 / 89.7 to 94.0 / 91.5 % (top-1 / answered+right). A fifth round (an overview
+# for "what is X", more stop words, elections and tax rates as facts no article holds, four rounds
+# of aliases in members' words, each written from the sets read so far) measured each new set
+# blind once: holdout8 84.6 / 73.5, holdout9 94.9 / 93.2, holdout10 85.5 / 77.8, holdout11
+# 91.5 / 85.5 % (83.8 / 70.9, 92.3 / 88.9, 73.5 / 58.1 and 86.3 / 68.4 % with the engine and
+# aliases before the round).
 FLOORS = {
     "main": (0.97, MIN_TOP3, 0.9, 0.97),
     "holdout": (0.95, MIN_TOP3, MIN_OOS_REJECTED, 0.95),
@@ -75,8 +86,12 @@ FLOORS = {
     "holdout3": (0.94, MIN_TOP3, 0.9, 0.94),
     "holdout4": (0.98, MIN_TOP3, 0.9, 0.97),
     "holdout5": (0.97, MIN_TOP3, 0.9, 0.97),
-    "holdout6": (0.97, MIN_TOP3, 0.9, 0.93),
-    "holdout7": (0.94, MIN_TOP3, 0.9, 0.91),
+    "holdout6": (0.98, MIN_TOP3, 0.9, 0.97),
+    "holdout7": (0.98, MIN_TOP3, 0.9, 0.98),
+    "holdout8": (0.98, MIN_TOP3, 0.9, 0.96),
+    "holdout9": (0.98, MIN_TOP3, 0.9, 0.98),
+    "holdout10": (0.97, MIN_TOP3, 0.9, 0.95),
+    "holdout11": (0.9, MIN_TOP3, 0.9, 0.84),
 }
 
 
@@ -104,6 +119,10 @@ QUESTION_SETS = {
     "holdout5": load_set(HOLDOUT5),
     "holdout6": load_set(HOLDOUT6),
     "holdout7": load_set(HOLDOUT7),
+    "holdout8": load_set(HOLDOUT8),
+    "holdout9": load_set(HOLDOUT9),
+    "holdout10": load_set(HOLDOUT10),
+    "holdout11": load_set(HOLDOUT11),
 }
 
 
