@@ -230,7 +230,8 @@ def score(
         counts[0] += 1
         counts[1] += first
         counts[2] += any3
-        if not first:
+        if not first or not answer.confident:
+            kind = ("top-1" if any3 else "top-3") if not first else "unsure"
             figures.misses.append(
                 Miss(
                     question.q,
@@ -238,18 +239,7 @@ def score(
                     list(question.expect),
                     list(answer.slugs),
                     answer.confident,
-                    "top-1" if any3 else "top-3",
-                )
-            )
-        elif not answer.confident:
-            figures.misses.append(
-                Miss(
-                    question.q,
-                    question.lang,
-                    list(question.expect),
-                    list(answer.slugs),
-                    False,
-                    "unsure",
+                    kind,
                 )
             )
     rejected = 0
