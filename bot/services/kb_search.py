@@ -50,9 +50,10 @@ SPECIFIC_SHARE = 0.7
 NAMING_FIELDS = ("title", "alias")  # where an article names the thing it is about
 SPECIFIC_RIVALS = 2
 # A question asking what a thing is ("що таке DREAM і чого його вимагають", "what is GRB"; words()
-# spells "what's" as "whats") wants the overview: the runner-up within SPECIFIC_SHARE that holds
-# the thing's name as an alias is taken before a best article that does not (the how-to article's
-# text can cover the rest of the words).
+# spells "what's" as "whats") wants the overview: of the best article and its rivals within
+# SPECIFIC_SHARE, the first with an alias in the question whose title or aliases name the word
+# asked about is taken first (the how-to article's text can cover the rest of the words, and
+# another article's alias can stand in the question too: "what is DREAM ... modelled on Prozorro").
 DEFINING = (
     ("що", "таке"),
     ("шо", "таке"),
@@ -62,7 +63,6 @@ DEFINING = (
     ("whats",),
     ("what", "are"),
     ("що", "означає"),
-    ("what", "does"),
 )
 # Facts no article holds: a question asking for a pay figure, a phone number, an address, a
 # pension, leave, the weather or what happens tomorrow, local elections, a tax rate or booking
