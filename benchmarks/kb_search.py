@@ -81,29 +81,11 @@ from bot.services.kb_search import KnowledgeSearch  # noqa: E402
 from bot.services.knowledge import KnowledgeBase  # noqa: E402
 
 QUESTIONS = REPO / "tests" / "kb_questions.yaml"
-HOLDOUT = REPO / "tests" / "kb_questions_holdout.yaml"
-HOLDOUT2 = REPO / "tests" / "kb_questions_holdout2.yaml"
-HOLDOUT3 = REPO / "tests" / "kb_questions_holdout3.yaml"
-HOLDOUT4 = REPO / "tests" / "kb_questions_holdout4.yaml"
-HOLDOUT5 = REPO / "tests" / "kb_questions_holdout5.yaml"
-HOLDOUT6 = REPO / "tests" / "kb_questions_holdout6.yaml"
-HOLDOUT7 = REPO / "tests" / "kb_questions_holdout7.yaml"
-HOLDOUT8 = REPO / "tests" / "kb_questions_holdout8.yaml"
-HOLDOUT9 = REPO / "tests" / "kb_questions_holdout9.yaml"
-HOLDOUT10 = REPO / "tests" / "kb_questions_holdout10.yaml"
-HOLDOUT11 = REPO / "tests" / "kb_questions_holdout11.yaml"
-HOLDOUTS = (
-    HOLDOUT,
-    HOLDOUT2,
-    HOLDOUT3,
-    HOLDOUT4,
-    HOLDOUT5,
-    HOLDOUT6,
-    HOLDOUT7,
-    HOLDOUT8,
-    HOLDOUT9,
-    HOLDOUT10,
-    HOLDOUT11,
+# Named one by one (tests/kb_questions_<name>.yaml): a set being written blind is not measured
+# by accident.
+HOLDOUTS = tuple(
+    REPO / "tests" / f"kb_questions_{name}.yaml"
+    for name in ("holdout", *(f"holdout{number}" for number in range(2, 12)))
 )
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
 LIMIT = 3
