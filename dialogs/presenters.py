@@ -26,9 +26,7 @@ def is_kyiv(oblast_code: str | None) -> bool:
 
 
 def oblast_name(oblast: Oblast | None, locale: str) -> str:
-    if oblast is None:
-        return ""
-    return oblast.name_uk if locale == "uk" else oblast.name_en
+    return "" if oblast is None else oblast.name(locale)
 
 
 def unit_name(name: str, locale: str) -> str:

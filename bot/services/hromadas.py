@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 
 from bot.content import ContentError, read_entries, text_field
 from bot.services.katottg import CODE_RE
+from bot.services.localized import in_locale
 from bot.services.romanization import APOSTROPHES, romanize
 from storage.db import Database
 from storage.models import AdminUnit
@@ -144,7 +145,7 @@ class Oblast:
     name_en: str
 
     def name(self, locale: str) -> str:
-        return self.name_uk if locale == "uk" else self.name_en
+        return in_locale(locale, self.name_uk, self.name_en)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from bot.content import CONTENT_DIR, ContentError, read_yaml
 from bot.i18n import LOCALES
+from bot.services.localized import Localized as Localized  # long imported from here
 
 KB_DIR = CONTENT_DIR / "kb"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -21,15 +22,6 @@ ENTRY_FIELDS = frozenset(
 )
 LIMITS = {"title": 120, "short": 700, "full": 3500, "legal_basis": 300, "alias": 60}
 SOURCE_TITLE_LIMIT = 80
-
-
-@dataclass(frozen=True)
-class Localized:
-    uk: str
-    en: str
-
-    def get(self, locale: str) -> str:
-        return self.uk if locale == "uk" else self.en
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from bot.content import (
 )
 from bot.content import text_field as _text_field
 from bot.i18n import LOCALES
+from bot.services.localized import in_locale
 
 DEFAULT_ROUTE = "reporter"
 NAME_MAX = 80
@@ -39,7 +40,7 @@ class Category:
     en: str
 
     def name(self, locale: str) -> str:
-        return self.uk if locale == "uk" else self.en
+        return in_locale(locale, self.uk, self.en)
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,10 @@ class Urgency:
         return timedelta(hours=self.hours)
 
     def name(self, locale: str) -> str:
-        return self.uk if locale == "uk" else self.en
+        return in_locale(locale, self.uk, self.en)
 
     def description(self, locale: str) -> str:
-        return self.description_uk if locale == "uk" else self.description_en
+        return in_locale(locale, self.description_uk, self.description_en)
 
 
 @dataclass(frozen=True)
