@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.message_limits import CAPTION_LIMIT, TEXT_LIMIT, visible_length, visible_text
 from bot.services.request_keys import once_per_key
 from bot.services.row_views import view_of
-from bot.services.staff import Rights, StaffService
+from bot.services.staff import Rights, StaffGuarded
 from bot.services.text_input import has_words
 from storage.db import Database
 from storage.models import (
@@ -212,7 +212,7 @@ def _accepted_document(name: str | None) -> bool:
     return PurePath(name).suffix.lower().lstrip(".") in DOCUMENT_EXTENSIONS
 
 
-class BroadcastService:
+class BroadcastService(StaffGuarded):
     """Use cases on announcements; each method is one transaction."""
 
     def __init__(
@@ -223,9 +223,7 @@ class BroadcastService:
         render: Renderer | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.db = db
-        self.admin_ids = admin_ids
-        self.staff = StaffService(db, admin_ids)
+        super().__init__(db, admin_ids)
         self.render = render
         self.clock = clock
 

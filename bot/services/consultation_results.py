@@ -30,7 +30,7 @@ from bot.services.consultation_types import (
 )
 from bot.services.members import ROLES
 from bot.services.row_views import view_of as row_view
-from bot.services.staff import Rights, StaffService
+from bot.services.staff import Rights, StaffGuarded
 from storage.db import Database
 from storage.models import (
     Consultation,
@@ -39,7 +39,7 @@ from storage.models import (
 from storage.repositories import consultations as repo
 
 
-class ConsultationViews:
+class ConsultationViews(StaffGuarded):
     """What staff read of consultations (the desk, a consultation, its results and the final
     summary), each one transaction; the base of `ConsultationService`."""
 
@@ -52,8 +52,7 @@ class ConsultationViews:
         render: Renderer = plain_render,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.db = db
-        self.staff = StaffService(db, admin_ids)
+        super().__init__(db, admin_ids)
         self.oblast_codes = tuple(oblast_codes)
         self.render = render
         self.clock = clock

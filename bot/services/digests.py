@@ -50,7 +50,7 @@ from bot.services.digest_schedule import (
 from bot.services.reports import AFFECTED_GROUPS
 from bot.services.run_outcome import NO_BOUND_GROUP, outcome_of
 from bot.services.run_outcome import SendOutcome as SendOutcome  # long imported from here
-from bot.services.staff import PermissionDenied, StaffService
+from bot.services.staff import PermissionDenied, StaffGuarded
 from storage.db import Database
 from storage.models import OPEN_REPORT_STATUSES, DigestRun, DigestSchedule, Report, utcnow
 from storage.repositories import digests as repo
@@ -237,12 +237,8 @@ class Target:
     association_codes: tuple[str, ...] = ()  # every association the group serves
 
 
-class DigestService:
+class DigestService(StaffGuarded):
     """Schedules and group languages as staff change them; each method is one transaction."""
-
-    def __init__(self, db: Database, admin_ids: frozenset[int] = frozenset()) -> None:
-        self.db = db
-        self.staff = StaffService(db, admin_ids)
 
     async def schedule(self, key: str) -> Schedule:
         async with self.db.transaction() as session:

@@ -26,9 +26,8 @@ from typing import Any
 
 from bot.services.members import profile_values
 from bot.services.message_limits import visible_text
-from bot.services.staff import StaffService
+from bot.services.staff import StaffGuarded
 from bot.services.staff_chats import CardRef
-from storage.db import Database
 from storage.fsm import delete_user_records
 from storage.models import AuditEvent, BroadcastPurpose, Member, utcnow
 from storage.repositories import consultations as consultations_repo
@@ -135,12 +134,8 @@ def _matches(member: Member, hromada: str | None, words: list[str], digits: str)
     return all(word in haystack for word in words)
 
 
-class PrivacyService:
+class PrivacyService(StaffGuarded):
     """The export and the erasure of one member's data; each method is one transaction."""
-
-    def __init__(self, db: Database, admin_ids: frozenset[int] = frozenset()) -> None:
-        self.db = db
-        self.staff = StaffService(db, admin_ids)
 
     async def find(self, query: str, *, limit: int = 20) -> list[PersonFound]:
         """Members whose name (and hromada) hold every word of `query`, or, for a query of seven

@@ -29,7 +29,7 @@ from bot.services.question_views import (
 )
 from bot.services.request_keys import members_own, once_per_key
 from bot.services.row_views import view_of
-from bot.services.staff import PermissionDenied, Rights, StaffService
+from bot.services.staff import PermissionDenied, Rights, StaffGuarded
 from bot.services.staff_chats import CardRef, StaffChatService, bound_chats
 from bot.services.text_input import clean_block
 from storage.db import Database
@@ -160,7 +160,7 @@ class Draft:
 # ----------------------------------------------------------------------------- the service
 
 
-class QuestionService:
+class QuestionService(StaffGuarded):
     """Use cases on questions to the experts; each method is one transaction."""
 
     def __init__(
@@ -172,8 +172,7 @@ class QuestionService:
         limits: FilingLimits = UNLIMITED,
         staff_chats: StaffChatService | None = None,
     ) -> None:
-        self.db = db
-        self.staff = StaffService(db, admin_ids)
+        super().__init__(db, admin_ids)
         # The staff groups the cards go to: delivery follows their migrations through it.
         self.staff_chats = staff_chats or StaffChatService(db, admin_ids)
         self.hromadas = hromadas  # names the member's hromada and oblast on cards

@@ -28,7 +28,7 @@ from bot.services.report_types import (
     _entry,
     _may_act,
 )
-from bot.services.staff import PermissionDenied, Rights, StaffService
+from bot.services.staff import PermissionDenied, Rights, StaffGuarded
 from bot.services.staff_chats import StaffChatService
 from bot.services.text_search import FieldIndex
 from storage.db import Database
@@ -99,7 +99,7 @@ class _SimilarIndex:
 # ----------------------------------------------------------------------------- the core
 
 
-class ReportBase:
+class ReportBase(StaffGuarded):
     """What every report use case shares; see ReportService for the use cases."""
 
     def __init__(
@@ -114,11 +114,10 @@ class ReportBase:
         oblasts: Sequence[Oblast] = (),
         staff_chats: StaffChatService | None = None,
     ) -> None:
-        self.db = db
+        super().__init__(db, admin_ids)
         self.rules = rules
         self.oblasts = {oblast.code: oblast for oblast in oblasts}  # named on cards
         self.places = HromadaDirectory(db, list(oblasts))  # members' places, named on cards
-        self.staff = StaffService(db, admin_ids)
         # The groups its cards go to: a migrated group's binding follows through it.
         self.staff_chats = staff_chats or StaffChatService(db, admin_ids)
         self.limits = limits  # reports per member in 24 hours

@@ -424,13 +424,7 @@ class StaffService:
                 "granted_at": right.granted_at.isoformat(),
             },
         )
-        remaining = await repo.rights_of(session, right.telegram_id)
-        rights = Rights(
-            right.telegram_id,
-            right.telegram_id in self.admin_ids
-            or any(role == StaffRole.ADMIN for role, _ in remaining),
-            frozenset(c for role, c in remaining if role == StaffRole.STAFF and c),
-        )
+        rights = await self.rights_in(session, right.telegram_id)  # what they still hold
         withdrawn: list[int] = []
         if held.role == StaffRole.ADMIN and not rights.is_admin:
             now = utcnow()
@@ -442,6 +436,15 @@ class StaffService:
                 if invite.id in withdrawn:
                     await _invite_revoked(session, actor_id, invite, invite_code)
         return Revoked(held, rights, len(withdrawn))
+
+
+class StaffGuarded:
+    """The base of a service whose use cases check the sender's staff rights: its database, and
+    `staff` reading those rights (the settings' admins among them)."""
+
+    def __init__(self, db: Database, admin_ids: frozenset[int] = frozenset()) -> None:
+        self.db = db
+        self.staff = StaffService(db, admin_ids)
 
 
 async def _association_id(

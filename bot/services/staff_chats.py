@@ -14,8 +14,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import DEFAULT_LOCALE, LOCALES
-from bot.services.staff import PermissionDenied, StaffService, UnknownAssociation
-from storage.db import Database
+from bot.services.staff import PermissionDenied, StaffGuarded, UnknownAssociation
 from storage.models import Association, StaffChat, utcnow
 from storage.repositories import associations as associations_repo
 from storage.repositories import questions as repo
@@ -80,12 +79,8 @@ async def bound_chats(
     return group_bindings(await repo.active_bindings(session, association_codes))
 
 
-class StaffChatService:
+class StaffChatService(StaffGuarded):
     """Use cases on staff group bindings; each method is one transaction."""
-
-    def __init__(self, db: Database, admin_ids: frozenset[int] = frozenset()) -> None:
-        self.db = db
-        self.staff = StaffService(db, admin_ids)
 
     async def bind(
         self,

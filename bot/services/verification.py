@@ -16,9 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.members import MemberProfile, verification_changed
 from bot.services.request_keys import once_per_key
-from bot.services.staff import PermissionDenied, Rights, StaffService
+from bot.services.staff import PermissionDenied, Rights, StaffGuarded
 from bot.services.staff_chats import CardRef
-from storage.db import Database
 from storage.models import AuditEvent, Member, Verification, utcnow
 from storage.repositories import members as members_repo
 from storage.repositories import verification as repo
@@ -60,12 +59,8 @@ def may_verify(rights: Rights, member: MemberProfile) -> bool:
     return any(rights.may_act_for(code) for code in member.association_codes)
 
 
-class VerificationService:
+class VerificationService(StaffGuarded):
     """Use cases on member verification; each method is one transaction."""
-
-    def __init__(self, db: Database, admin_ids: frozenset[int] = frozenset()) -> None:
-        self.db = db
-        self.staff = StaffService(db, admin_ids)
 
     async def decide(
         self,
