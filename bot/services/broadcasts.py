@@ -341,9 +341,7 @@ class BroadcastService(StaffGuarded):
         self, broadcast_id: int, message_id: int, shown: str | None = None
     ) -> None:
         async with self.db.transaction() as session:
-            broadcast = await repo.get_broadcast(session, broadcast_id)
-            if broadcast is None:
-                raise BroadcastError("not-found")
+            broadcast = await _existing_broadcast(session, broadcast_id)
             broadcast.progress_message_id = message_id
             broadcast.progress_shown = shown
 
@@ -358,9 +356,7 @@ class BroadcastService(StaffGuarded):
 
     async def progress(self, broadcast_id: int) -> BroadcastProgress:
         async with self.db.transaction() as session:
-            broadcast = await repo.get_broadcast(session, broadcast_id)
-            if broadcast is None:
-                raise BroadcastError("not-found")
+            broadcast = await _existing_broadcast(session, broadcast_id)
             return await self._progress(session, broadcast, self.clock())
 
     async def _progress(
@@ -414,9 +410,7 @@ class BroadcastService(StaffGuarded):
         """The broadcast as it stands, when this user may still pause, resume or cancel it."""
         rights = await self.staff.rights(actor_telegram_id)
         async with self.db.transaction() as session:
-            broadcast = await repo.get_broadcast(session, broadcast_id)
-            if broadcast is None:
-                raise BroadcastError("not-found")
+            broadcast = await _existing_broadcast(session, broadcast_id)
             _check_manage(rights, broadcast)
             return await self._progress(session, broadcast, self.clock())
 
@@ -430,9 +424,7 @@ class BroadcastService(StaffGuarded):
         now = self.clock()
         rights = await self.staff.rights(actor_telegram_id)
         async with self.db.transaction() as session:
-            broadcast = await repo.get_broadcast(session, broadcast_id, for_update=True)
-            if broadcast is None:
-                raise BroadcastError("not-found")
+            broadcast = await _existing_broadcast(session, broadcast_id, for_update=True)
             _check_manage(rights, broadcast)
             if expected is not None and broadcast.status != expected:
                 # Already in the wanted state (a double press): report it as it stands.
@@ -544,6 +536,16 @@ async def write_outbox(
         broadcast.status = BroadcastStatus.DONE
         broadcast.finished_at = now
     broadcast.recipients = total
+    return broadcast
+
+
+async def _existing_broadcast(
+    session: AsyncSession, broadcast_id: int, *, for_update: bool = False
+) -> Broadcast:
+    """The broadcast; BroadcastError "not-found" when there is none."""
+    broadcast = await repo.get_broadcast(session, broadcast_id, for_update=for_update)
+    if broadcast is None:
+        raise BroadcastError("not-found")
     return broadcast
 
 

@@ -16,7 +16,7 @@ from bot.services.broadcasts import (
     Audience,
     write_outbox,
 )
-from bot.services.consultation_results import ConsultationViews, may_view
+from bot.services.consultation_results import ConsultationViews, existing_consultation, may_view
 from bot.services.consultation_types import (
     REMINDER_LEAD,
     ConsultationError,
@@ -92,9 +92,7 @@ class ConsultationFollowUps(ConsultationViews):
         reached, whose answer buttons the sender then replaces by the "closed" marker."""
         now = self.clock()
         async with self.db.transaction() as session:
-            consultation = await repo.get(session, consultation_id)
-            if consultation is None:
-                raise ConsultationError("not-found")
+            consultation = await existing_consultation(session, consultation_id)
             if actor_telegram_id is not None:
                 rights = await self.staff.rights_in(session, actor_telegram_id)
                 if not may_view(rights, consultation):
@@ -150,9 +148,7 @@ class ConsultationFollowUps(ConsultationViews):
         second outcome) returns the first one's id."""
         now = self.clock()
         async with self.db.transaction() as session:
-            consultation = await repo.get(session, consultation_id, for_update=True)
-            if consultation is None:
-                raise ConsultationError("not-found")
+            consultation = await existing_consultation(session, consultation_id, for_update=True)
             rights = await self.staff.rights_in(session, actor_telegram_id)
             if not may_view(rights, consultation):
                 raise ConsultationError("not-allowed")

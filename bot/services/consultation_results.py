@@ -93,9 +93,7 @@ class ConsultationViews(StaffGuarded):
         self, session: AsyncSession, consultation_id: int, viewer_telegram_id: int
     ) -> tuple[Consultation, Rights]:
         rights = await self.staff.rights_in(session, viewer_telegram_id)
-        consultation = await repo.get(session, consultation_id)
-        if consultation is None:
-            raise ConsultationError("not-found")
+        consultation = await existing_consultation(session, consultation_id)
         if not may_view(rights, consultation):
             raise ConsultationError("not-allowed")
         return consultation, rights
@@ -116,18 +114,14 @@ class ConsultationViews(StaffGuarded):
         """The aggregate results for the final summary in the staff groups: no individual
         answers (each group's staff may see different ones)."""
         async with self.db.transaction() as session:
-            consultation = await repo.get(session, consultation_id)
-            if consultation is None:
-                raise ConsultationError("not-found")
+            consultation = await existing_consultation(session, consultation_id)
             return await self._results(session, consultation, None)
 
     async def summary_for(self, consultation_id: int, association_codes: Sequence[str]) -> Results:
         """The final summary for the staff group of these associations: the aggregate, and the
         answers their staff may see (none when answers are hidden from staff)."""
         async with self.db.transaction() as session:
-            consultation = await repo.get(session, consultation_id)
-            if consultation is None:
-                raise ConsultationError("not-found")
+            consultation = await existing_consultation(session, consultation_id)
             rights = Rights(telegram_id=0, is_admin=False, staff_of=frozenset(association_codes))
             return await self._results(session, consultation, rights)
 
@@ -205,6 +199,16 @@ class ConsultationViews(StaffGuarded):
             )
             for row in await repo.answer_rows(session, consultation.id, scope)
         )
+
+
+async def existing_consultation(
+    session: AsyncSession, consultation_id: int, *, for_update: bool = False
+) -> Consultation:
+    """The consultation; ConsultationError "not-found" when there is none."""
+    consultation = await repo.get(session, consultation_id, for_update=for_update)
+    if consultation is None:
+        raise ConsultationError("not-found")
+    return consultation
 
 
 async def _desk_row(session: AsyncSession, view: ConsultationView) -> DeskRow:

@@ -33,7 +33,7 @@ from bot.services.broadcasts import (
     audience_within,
 )
 from bot.services.consultation_followups import ConsultationFollowUps
-from bot.services.consultation_results import ConsultationViews
+from bot.services.consultation_results import ConsultationViews, existing_consultation
 from bot.services.consultation_types import (
     COMMENT_LIMIT,
     MAX_OPTIONS,
@@ -299,8 +299,7 @@ class ConsultationService(ConsultationFollowUps):
 
         async def keyed(session: AsyncSession, key: str) -> MyAnswer | None:
             """What this member's press with this key did (someone else's key shows nothing)."""
-            found = await repo.answer_by_request_key(session, key)
-            row = await members_own(session, found, member_telegram_id)
+            row = await members_own(session, repo.answer_by_request_key, key, member_telegram_id)
             return None if row is None else answer_of(row)
 
         async def keyed_once() -> MyAnswer:
@@ -313,9 +312,7 @@ class ConsultationService(ConsultationFollowUps):
     async def _asked(
         self, session: AsyncSession, member_telegram_id: int, consultation_id: int
     ) -> tuple[Consultation, Member]:
-        consultation = await repo.get(session, consultation_id)
-        if consultation is None:
-            raise ConsultationError("not-found")
+        consultation = await existing_consultation(session, consultation_id)
         member = await members_repo.get_by_telegram_id(session, member_telegram_id)
         if (
             member is None

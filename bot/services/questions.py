@@ -197,8 +197,9 @@ class QuestionService(StaffGuarded):
         self, session: AsyncSession, telegram_id: int, request_key: str
     ) -> AskedQuestion | None:
         """The question this member stored with this key, if any."""
-        found = await repo.question_by_request_key(session, request_key)
-        question = await members_own(session, found, telegram_id)
+        question = await members_own(
+            session, repo.question_by_request_key, request_key, telegram_id
+        )
         if question is None:
             return None
         codes = list(question.association_codes)

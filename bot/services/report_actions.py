@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.members import InvalidInput
-from bot.services.report_base import ReportBase
+from bot.services.report_base import ReportBase, existing_report
 from bot.services.report_types import (
     COMMENT_MAX,
     MESSAGE_MAX,
@@ -22,7 +22,6 @@ from bot.services.report_types import (
     JointResult,
     ReportClosed,
     TransitionRefused,
-    UnknownReport,
     clean_text,
 )
 from bot.services.request_keys import once_per_key
@@ -164,9 +163,7 @@ class ReportStaffActions(ReportBase):
         """The reporter answers back; it reaches the card. PermissionDenied for anyone else."""
         cleaned = clean_text(text, MESSAGE_MAX)
         async with self.db.transaction() as session:
-            report = await repo.get_report(session, report_id)
-            if report is None:
-                raise UnknownReport(report_id)
+            report = await existing_report(session, report_id)
             member = await members_repo.get_by_telegram_id(session, telegram_id)
             if member is None or member.id != report.member_id:
                 raise PermissionDenied
@@ -347,9 +344,7 @@ class ReportStaffActions(ReportBase):
         if not cards:
             return
         async with self.db.transaction() as session:
-            report = await repo.get_report(session, report_id)
-            if report is None:
-                raise UnknownReport(report_id)
+            await existing_report(session, report_id)  # UnknownReport
             for chat_id, message_id in cards:
                 await repo.add_card(
                     session, ReportCard(report_id=report_id, chat_id=chat_id, message_id=message_id)

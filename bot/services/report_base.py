@@ -96,6 +96,14 @@ class _SimilarIndex:
             return index
 
 
+async def existing_report(session: AsyncSession, report_id: int) -> Report:
+    """The report; UnknownReport when there is none."""
+    report = await repo.get_report(session, report_id)
+    if report is None:
+        raise UnknownReport(report_id)
+    return report
+
+
 # ----------------------------------------------------------------------------- the core
 
 
@@ -191,9 +199,7 @@ class ReportBase(StaffGuarded):
     async def _report_and_member(
         self, session: AsyncSession, report_id: int, telegram_id: int
     ) -> tuple[Report, Member]:
-        report = await repo.get_report(session, report_id)
-        if report is None:
-            raise UnknownReport(report_id)
+        report = await existing_report(session, report_id)
         member = await members_repo.get_by_telegram_id(session, telegram_id)
         if member is None or member.registered_at is None:
             raise InvalidInput("not-registered")
@@ -202,9 +208,7 @@ class ReportBase(StaffGuarded):
     async def _staff_report(
         self, session: AsyncSession, report_id: int, rights: Rights
     ) -> tuple[Report, list[str]]:
-        report = await repo.get_report(session, report_id)
-        if report is None:
-            raise UnknownReport(report_id)
+        report = await existing_report(session, report_id)
         codes = await repo.route_codes(session, report.id)
         if not _may_act(rights, codes, report.joint):
             raise PermissionDenied

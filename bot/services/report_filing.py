@@ -123,8 +123,7 @@ class ReportFiling(ReportBase):
         self, session: AsyncSession, telegram_id: int, request_key: str
     ) -> SubmittedReport | None:
         """The report this member filed with this key, if any."""
-        found = await repo.report_by_request_key(session, request_key)
-        report = await members_own(session, found, telegram_id)
+        report = await members_own(session, repo.report_by_request_key, request_key, telegram_id)
         if report is None:
             return None
         codes = await repo.route_codes(session, report.id)

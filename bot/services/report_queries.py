@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import AssociationInfo
 from bot.services.hromadas import place_key
-from bot.services.report_base import ReportBase
+from bot.services.report_base import ReportBase, existing_report
 from bot.services.report_types import (
     _NO_ASSOCIATIONS,
     OPEN,
@@ -26,7 +26,6 @@ from bot.services.report_types import (
     ReportFigures,
     ReportView,
     SupporterView,
-    UnknownReport,
     _entry,
     _hromada_key,
     normalise_reference,
@@ -56,17 +55,13 @@ class ReportQueries(ReportBase):
     async def figures(self, report_id: int, verified_only: bool = True) -> ReportFigures:
         """Hromadas, oblasts, residents and members behind a report (see ReportFigures)."""
         async with self.db.transaction() as session:
-            report = await repo.get_report(session, report_id)
-            if report is None:
-                raise UnknownReport(report_id)
+            report = await existing_report(session, report_id)
             return await _figures(session, report, verified_only)
 
     async def recipients(self, report_id: int) -> list[tuple[int, str]]:
         """(Telegram id, language) of the reporter and active co-signers who can be reached."""
         async with self.db.transaction() as session:
-            report = await repo.get_report(session, report_id)
-            if report is None:
-                raise UnknownReport(report_id)
+            report = await existing_report(session, report_id)
             reporter = await session.get(Member, report.member_id, options=_NO_ASSOCIATIONS)
             members = [reporter] if reporter is not None else []
             members += [member for _, member in await repo.active_supporters(session, report.id)]
@@ -109,8 +104,7 @@ class ReportQueries(ReportBase):
     async def history(self, report_id: int, include_internal: bool = False) -> list[HistoryEntry]:
         """The report's history, oldest first; members see public entries only."""
         async with self.db.transaction() as session:
-            if await repo.get_report(session, report_id) is None:
-                raise UnknownReport(report_id)
+            await existing_report(session, report_id)  # UnknownReport
             rows = await repo.events_of(session, report_id, public_only=not include_internal)
             return [_entry(row) for row in rows]
 

@@ -57,9 +57,15 @@ async def once_per_key(
         return found
 
 
-async def members_own(session: AsyncSession, row: R | None, telegram_id: int) -> R | None:
-    """`row` (found by a request key) when this member wrote it: a key is the member's own,
-    someone else's never shows theirs."""
+async def members_own(
+    session: AsyncSession,
+    find: Callable[[AsyncSession, str], Awaitable[R | None]],
+    request_key: str,
+    telegram_id: int,
+) -> R | None:
+    """The row `find` reads under `request_key` when this member wrote it: a key is the
+    member's own, someone else's never shows theirs."""
+    row = await find(session, request_key)
     if row is None or row.member_id is None:
         return None
     member = await session.get(Member, row.member_id)
