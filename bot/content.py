@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 import content as _content_package
+from bot.i18n import in_locale
 
 CONTENT_DIR = Path(_content_package.__file__).resolve().parent
 
@@ -30,10 +31,10 @@ class AssociationInfo:
     position: int
 
     def short(self, locale: str) -> str:
-        return self.short_uk if locale == "uk" else self.short_en
+        return in_locale(locale, self.short_uk, self.short_en)
 
     def name(self, locale: str) -> str:
-        return self.name_uk if locale == "uk" else self.name_en
+        return in_locale(locale, self.name_uk, self.name_en)
 
 
 # libyaml's safe loader where PyYAML was built with it (the wheels are): several times faster
@@ -141,10 +142,10 @@ class PrivacyNotice:
     other_contact_en: str | None
 
     def controller(self, locale: str) -> str:
-        return self.controller_uk if locale == "uk" else self.controller_en
+        return in_locale(locale, self.controller_uk, self.controller_en)
 
     def other_contact(self, locale: str) -> str | None:
-        return self.other_contact_uk if locale == "uk" else self.other_contact_en
+        return in_locale(locale, self.other_contact_uk, self.other_contact_en)
 
 
 def _both_languages(

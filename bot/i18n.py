@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fluent.runtime import FluentBundle
 from fluent.syntax import FluentParser, ast
@@ -14,9 +14,17 @@ import locales as _locales_package
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 LOCALES = ("uk", "en")
 DEFAULT_LOCALE = "uk"
 LOCALES_DIR = Path(_locales_package.__file__).resolve().parent
+
+
+def in_locale(locale: str, uk: T, en: T) -> T:
+    """`uk` for the Ukrainian locale, `en` for any other: the one place content given in both
+    languages (associations, categories, oblasts, articles, the privacy notice) picks one."""
+    return uk if locale == "uk" else en
 
 
 class LocaleFilesError(ValueError):

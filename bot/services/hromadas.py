@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.content import ContentError, read_entries, text_field
+from bot.i18n import in_locale
 from bot.services.katottg import CODE_RE
-from bot.services.localized import in_locale
 from bot.services.romanization import APOSTROPHES, romanize
 from storage.db import Database
 from storage.models import AdminUnit

@@ -1,17 +1,11 @@
-"""Texts in both languages, as the content files give them: Ukrainian for the `uk` locale,
-English for every other one. The one place that choice is made."""
+"""A text in both languages, as the content files give them (the choice of one is
+`bot.i18n.in_locale`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
 
-T = TypeVar("T")
-
-
-def in_locale(locale: str, uk: T, en: T) -> T:
-    """`uk` for the Ukrainian locale, `en` for any other."""
-    return uk if locale == "uk" else en
+from bot.i18n import in_locale
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,7 @@ from bot.content import (
     unique_code,
 )
 from bot.content import text_field as _text_field
-from bot.i18n import LOCALES
-from bot.services.localized import in_locale
+from bot.i18n import LOCALES, in_locale
 
 DEFAULT_ROUTE = "reporter"
 NAME_MAX = 80
