@@ -2,9 +2,19 @@
 
 `SqlStorage` keeps one `fsm_records` row per storage key (user, chat, bot, destiny): the state in
 `state`, the data in the JSON column `data`. A key whose state is None and whose data is empty has
-no row at all, so the table only holds live dialogs. Every call is one short transaction; writes
-are dialect upserts (`INSERT ... ON CONFLICT (key) DO UPDATE`), so concurrent writers of different
-keys never block each other and writers of the same key never fail on a duplicate key.
+no row at all, so the table only holds live dialogs. Writes are dialect upserts (`INSERT ... ON
+CONFLICT (key) DO UPDATE`), so concurrent writers of different keys never block each other and
+writers of the same key never fail on a duplicate key.
+
+The storage's own event isolation (`SqlStorage.create_isolation()`, the members' locks aiogram and
+aiogram-dialog take around each update) holds back the writes a task makes while it holds one of
+its locks, and sends them as it lets that lock go, before another update can take it: all in
+one transaction, the rows given a value in one multi-row upsert, the rows known to be emptied in
+one delete (a half emptied in a row the update has not read is cleared, and the row deleted if
+nothing is left). An update of the bot thus writes its dialog context, its stack and a state
+change in one statement, and they are in the database before the update is done, as when each
+write went at once. Reads of that task see its held writes; a failed write fails the update, as
+an immediate one did. Outside such a lock every call is one short transaction of its own.
 
 Inside an update scope (`SqlStorage.update_scope()`, opened by the dispatcher around each update)
 the storage reads a member's dialog state once and writes only what changed: the first read of
@@ -13,19 +23,20 @@ that chat and the stack's top dialog context (the three rows every update reads;
 finds the context's key in the stack row); later reads in the update are served from the scope,
 and a write of a value equal to the one read is skipped.
 A write by any other update or worker of the process evicts the key from every other open scope,
-so a scope never serves a value older than the last write this process made. Every write still
-reaches the database when aiogram-dialog saves, before the update is done, so the state survives
-a crash. Several processes share dialog state through Redis (REDIS_URL), not through this table.
+so a scope never serves a value older than the last write this process made. Several processes
+share dialog state through Redis (REDIS_URL), not through this table.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
 import json
 import sys
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -41,7 +52,7 @@ from aiogram.fsm.storage.base import (
     StorageKey,
 )
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from sqlalchemy import Table, bindparam, delete, null, select, text, update
+from sqlalchemy import JSON, Table, bindparam, delete, func, null, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -93,6 +104,23 @@ _CLEAR_DATA = (
 _DELETE_IF_EMPTY = delete(_RECORDS).where(
     _RECORDS.c.key == bindparam("k"), _RECORDS.c.state.is_(None), _RECORDS.c.data.is_(None)
 )
+# A batch's statements besides its upsert (`_upsert_rows`), each for all of its keys at once.
+_KEYS: Any = bindparam("keys", expanding=True)
+_CLEAR_STATES = (
+    update(_RECORDS)
+    .where(_RECORDS.c.key.in_(_KEYS))
+    .values(state=None, updated_at=bindparam("now"))
+)
+_CLEAR_DATAS = (
+    update(_RECORDS)
+    .where(_RECORDS.c.key.in_(_KEYS))
+    .values(data=null(), updated_at=bindparam("now"))
+)
+_DELETE = delete(_RECORDS).where(_RECORDS.c.key.in_(_KEYS))
+_DELETE_EMPTY = delete(_RECORDS).where(
+    _RECORDS.c.key.in_(_KEYS), _RECORDS.c.state.is_(None), _RECORDS.c.data.is_(None)
+)
+_BATCH_DATA = JSON(none_as_null=True)  # a row's data not written: SQL NULL, not JSON null
 # An update's first read in one statement: the rows of `first` and `stack` (aiogram's state key
 # and the member's aiogram-dialog stack; the same key twice when the stack is read first), and
 # the dialog context on top of that stack, whose key is `prefix` followed by the last intent id
@@ -155,6 +183,34 @@ class _Upserts:
         )
 
 
+@functools.lru_cache(maxsize=64)
+def _upsert_rows(dialect: str, count: int) -> Any:
+    """One statement upserting `count` rows (`key_<i>`, `state_<i>`, `data_<i>`; `updated_at`):
+    a half given as NULL keeps what the row holds (a new row gets NULL there), so rows that write
+    only their data and rows that write only their state go in the same statement."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    now: Any = bindparam("updated_at")
+    stmt = insert(_RECORDS).values(
+        [
+            {
+                "key": bindparam(f"key_{i}"),
+                "state": bindparam(f"state_{i}"),
+                "data": bindparam(f"data_{i}", type_=_BATCH_DATA),
+                "updated_at": now,
+            }
+            for i in range(count)
+        ]
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[_RECORDS.c.key],
+        set_={
+            "state": func.coalesce(stmt.excluded.state, _RECORDS.c.state),
+            "data": func.coalesce(stmt.excluded.data, _RECORDS.c.data),
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
+
+
 # A row as the scope keeps it: (state, data as canonical JSON text); (None, None) = no row.
 _Row = tuple[str | None, str | None]
 _NO_ROW: _Row = (None, None)
@@ -185,16 +241,55 @@ class _Scope:
         self.evicted[key] = write_count
 
 
+_UNSET: Any = object()  # a half of a row a batch does not write
+
+
+class _Pending:
+    """A key's writes held by a batch: the state, and the data (canonical text, payload)."""
+
+    __slots__ = ("payload", "state", "text")
+
+    def __init__(self) -> None:
+        self.state: Any = _UNSET  # str | None (cleared) | _UNSET
+        self.text: Any = _UNSET  # str | None (emptied) | _UNSET
+        self.payload: dict[str, Any] | None = None
+
+
+class _Batch:
+    """The writes one task makes while it holds locks of the storage's isolation."""
+
+    __slots__ = ("depth", "owner", "pending", "storage")
+
+    def __init__(self, storage: SqlStorage, owner: asyncio.Task[Any] | None) -> None:
+        self.storage = storage
+        # The task, not the context: a task started inside the lock copies the context
+        # variable, yet its writes are its own (it takes the lock, or none, for itself).
+        self.owner = owner
+        self.depth = 0  # the locks the task holds
+        self.pending: dict[str, _Pending] = {}
+
+
 _SCOPE: ContextVar[_Scope | None] = ContextVar("fsm_update_scope", default=None)
+_BATCH: ContextVar[_Batch | None] = ContextVar("fsm_write_batch", default=None)
 _STORAGES: weakref.WeakSet[SqlStorage] = weakref.WeakSet()
 
 
 def forget_cached(keys: Iterable[str]) -> None:
     """Rows changed behind the storages' backs (deleted by the privacy erase or the retention
-    job): every open update scope of this process forgets them."""
+    job): every open update scope of this process forgets them. A write an update holds back
+    for one of them still reaches the database, as it would have a moment after the delete."""
     doomed = list(keys)
     for storage in list(_STORAGES):
         storage._written(doomed, None)
+
+
+def _forget_erased(keys: Iterable[str]) -> None:
+    """Rows of an erased member: forgotten like `forget_cached`, and the writes held back for
+    them dropped, as if they had reached the database before the erase deleted them."""
+    doomed = list(keys)
+    for storage in list(_STORAGES):
+        storage._drop_pending(doomed)
+    forget_cached(doomed)
 
 
 def update_scope(storage: BaseStorage) -> AbstractContextManager[None]:
@@ -222,7 +317,13 @@ class SqlStorage(BaseStorage):
         self._watchers: dict[str, set[_Scope]] = {}
         self._reading: dict[_Scope, int] = {}  # scope → its reads in progress
         self._writes = 0  # writes this storage has finished, for the scopes' bookkeeping
+        self._batches: set[_Batch] = set()  # the open ones, for `_forget_erased`
         _STORAGES.add(self)
+
+    def create_isolation(self) -> BaseEventIsolation:
+        """The members' locks for the dispatcher and aiogram-dialog: each holds back the writes
+        made under it until it is let go (see the module's docstring)."""
+        return SqlEventIsolation(self)
 
     # ------------------------------------------------------------------ the update scope
 
@@ -294,9 +395,21 @@ class SqlStorage(BaseStorage):
         return self._key(dataclasses.replace(stack, destiny=f"aiogd:context:{intents[-1]}"))
 
     async def _read(self, key: StorageKey) -> _Row:
+        """The row of `key` as this task's held writes leave it, over `_read_stored`."""
+        record_key = self._key(key)
+        row = await self._read_stored(key, record_key)
+        batch = self._batch()
+        held = batch.pending.get(record_key) if batch else None
+        if held is None:
+            return row
+        return (
+            row[0] if held.state is _UNSET else held.state,
+            row[1] if held.text is _UNSET else held.text,
+        )
+
+    async def _read_stored(self, key: StorageKey, record_key: str) -> _Row:
         """The row of `key`: from the update's scope, else from the database (in a scope, with
         the member's dialog stack and its top context, which the update reads next)."""
-        record_key = self._key(key)
         scope = self._scope()
         if scope is None:
             async with self.db.reading() as connection:
@@ -357,6 +470,138 @@ class SqlStorage(BaseStorage):
         probe = self._key(dataclasses.replace(stack, destiny="aiogd:context:x"))
         return prefix if probe == prefix + "x" else None
 
+    # ------------------------------------------------------------------ the write batch
+
+    @asynccontextmanager
+    async def _batching(self) -> AsyncIterator[None]:
+        """Writes of this task in the enclosed block are held back and sent at its end, whether
+        it ends well or by an error (an immediate write would have been made by then too). A
+        nested block sends what is held at its own end as well: each lock covers its writes."""
+        batch = self._batch()
+        outer = _BATCH.get()
+        if batch is None:
+            batch = _Batch(self, asyncio.current_task())
+            _BATCH.set(batch)
+            self._batches.add(batch)
+        batch.depth += 1
+        try:
+            yield
+        finally:
+            batch.depth -= 1
+            try:
+                await self._flush(batch)
+            finally:
+                if batch.depth == 0:
+                    self._batches.discard(batch)
+                    _BATCH.set(outer)
+
+    def _batch(self) -> _Batch | None:
+        batch = _BATCH.get()
+        if (
+            batch is not None
+            and batch.depth > 0
+            and batch.storage is self
+            and batch.owner is asyncio.current_task()
+        ):
+            return batch
+        return None
+
+    def _hold(
+        self,
+        batch: _Batch,
+        scope: _Scope | None,
+        key: str,
+        state: Any,
+        text: Any,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        """Hold back a write of the state or the data (the other half `_UNSET`); a half equal
+        to the row this update read is no write at all."""
+        pending = batch.pending.get(key) or _Pending()
+        if state is not _UNSET:
+            pending.state = state
+        if text is not _UNSET:
+            pending.text = text
+            pending.payload = payload
+        row = scope.rows.get(key) if scope else None
+        if row is not None:
+            if pending.state is not _UNSET and pending.state == row[0]:
+                pending.state = _UNSET
+            if pending.text is not _UNSET and pending.text == row[1]:
+                pending.text = _UNSET
+                pending.payload = None
+        if pending.state is _UNSET and pending.text is _UNSET:
+            batch.pending.pop(key, None)
+        else:
+            batch.pending[key] = pending
+
+    def _drop_pending(self, keys: list[str]) -> None:
+        for batch in self._batches:
+            for key in keys:
+                batch.pending.pop(key, None)
+
+    async def _flush(self, batch: _Batch) -> None:
+        """Send the batch's held writes in one transaction: one upsert of the rows with a value,
+        one delete of the rows known to be empty now; a half emptied in a row whose other half
+        this update has not read is cleared, and the row deleted if nothing is left of it."""
+        pending, batch.pending = batch.pending, {}
+        if not pending:
+            return
+        scope = self._scope()
+        upserts: list[tuple[str, str | None, dict[str, Any] | None]] = []
+        deletes: list[str] = []
+        clear_states: list[str] = []
+        clear_datas: list[str] = []
+        rows: dict[str, _Row | None] = {}  # the row each key holds after the flush, if known
+        for key, held in pending.items():
+            row = scope.rows.get(key) if scope else None
+            state = held.state if held.state is not _UNSET else (row[0] if row else _UNSET)
+            text = held.text if held.text is not _UNSET else (row[1] if row else _UNSET)
+            if state is None and text is None:
+                deletes.append(key)
+                rows[key] = _NO_ROW
+                continue
+            rows[key] = None if state is _UNSET or text is _UNSET else (state, text)
+            if held.state is None:
+                clear_states.append(key)
+            if held.text is None:
+                clear_datas.append(key)
+            if isinstance(held.state, str) or held.payload is not None:
+                upserts.append(
+                    (key, held.state if isinstance(held.state, str) else None, held.payload)
+                )
+        now = utcnow()
+        statements: list[tuple[Any, dict[str, Any]]] = []
+        if upserts:
+            # in the order of the keys: two batches of rows in common lock them in one order
+            upserts.sort(key=lambda upsert: upsert[0])
+            values: dict[str, Any] = {"updated_at": now}
+            for i, (key, state, payload) in enumerate(upserts):
+                values |= {f"key_{i}": key, f"state_{i}": state, f"data_{i}": payload}
+            statements.append((_upsert_rows(self.db.dialect, len(upserts)), values))
+        if clear_states:
+            statements.append((_CLEAR_STATES, {"keys": clear_states, "now": now}))
+        if clear_datas:
+            statements.append((_CLEAR_DATAS, {"keys": clear_datas, "now": now}))
+        if clear_states or clear_datas:
+            statements.append((_DELETE_EMPTY, {"keys": [*clear_states, *clear_datas]}))
+        if deletes:
+            statements.append((_DELETE, {"keys": deletes}))
+        if len(statements) == 1:
+            async with self.db.single_statement() as connection:
+                await connection.execute(*statements[0])
+        else:
+            async with self.db.engine.begin() as connection:
+                for statement, params in statements:
+                    await connection.execute(statement, params)
+        if scope is not None:
+            for key, kept in rows.items():
+                if kept is None:
+                    scope.rows.pop(key, None)
+                else:
+                    self._keep(scope, key, kept)
+        self._written(rows, scope)
+
     # ------------------------------------------------------------------ the storage
 
     def _key(self, key: StorageKey) -> str:
@@ -371,6 +616,10 @@ class SqlStorage(BaseStorage):
             raise ValueError(f"FSM state is longer than {STATE_MAX_LENGTH}: {name!r}")
         record_key = self._key(key)
         scope = self._scope()
+        batch = self._batch()
+        if batch is not None:
+            self._hold(batch, scope, record_key, name, _UNSET)
+            return
         row = scope.rows.get(record_key) if scope else None
         if row is not None and row[0] == name:
             return  # read in this update, and unchanged
@@ -397,6 +646,10 @@ class SqlStorage(BaseStorage):
             ) from error
         text = _canonical(payload)
         scope = self._scope()
+        batch = self._batch()
+        if batch is not None:
+            self._hold(batch, scope, record_key, _UNSET, text, payload or None)
+            return
         row = scope.rows.get(record_key) if scope else None
         if row is not None and row[1] == text:
             return  # read in this update, and unchanged
@@ -437,6 +690,21 @@ class SqlStorage(BaseStorage):
 
     async def close(self) -> None:
         """Nothing to release: the `Database` belongs to the application."""
+
+
+class SqlEventIsolation(SimpleEventIsolation):
+    """The members' locks of this process (aiogram's `SimpleEventIsolation`), each sending the
+    writes its holder made to `storage` before it is let go: the next update that takes it reads
+    them from the database."""
+
+    def __init__(self, storage: SqlStorage) -> None:
+        super().__init__()
+        self.storage = storage
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncIterator[None]:
+        async with super().lock(key), self.storage._batching():
+            yield
 
 
 # ------------------------------------------------------------------------------ one user's state
@@ -512,7 +780,7 @@ async def delete_user_records(session: AsyncSession, user_id: int) -> int:
     if not doomed:
         return 0
     result = await session.execute(delete(FsmRecord).where(FsmRecord.key.in_(doomed)))
-    forget_cached(doomed)
+    _forget_erased(doomed)
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -576,10 +844,12 @@ def create_fsm_storage(
             lock_kwargs={"timeout": REDIS_LOCK_TIMEOUT, "sleep": REDIS_LOCK_POLL}
         )
         return redis_storage, isolation
-    return SqlStorage(db), SimpleEventIsolation()
+    storage = SqlStorage(db)
+    return storage, storage.create_isolation()
 
 
 __all__ = [
+    "SqlEventIsolation",
     "SqlStorage",
     "belongs_to",
     "create_fsm_storage",

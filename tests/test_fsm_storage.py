@@ -18,7 +18,7 @@ import pytest
 from aiogram import Dispatcher
 from aiogram.filters import CommandStart
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.fsm.storage.base import BaseStorage, StorageKey
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, StorageKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import Message
@@ -27,10 +27,16 @@ from aiogram_dialog.test_tools import BotClient, MockMessageManager
 from aiogram_dialog.test_tools.keyboard import InlineButtonTextLocator
 from aiogram_dialog.widgets.kbd import Button
 from aiogram_dialog.widgets.text import Const, Format
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from storage.db import Database
-from storage.fsm import SqlStorage, create_fsm_storage, default_key_builder
+from storage.fsm import (
+    SqlEventIsolation,
+    SqlStorage,
+    create_fsm_storage,
+    default_key_builder,
+    update_scope,
+)
 from storage.models import FsmRecord
 
 BOT_ID = 1  # the id of aiogram_dialog.test_tools' FakeBot
@@ -249,6 +255,7 @@ async def test_sql_storage_stores_one_row_per_key_with_destiny(db: Database) -> 
 async def test_create_fsm_storage_picks_the_backend(db: Database) -> None:
     storage, isolation = create_fsm_storage(db, None)
     assert isinstance(storage, SqlStorage)
+    assert isinstance(isolation, SqlEventIsolation)
     assert isinstance(isolation, SimpleEventIsolation)
 
     # Building a Redis storage does not connect, so this needs no server.
@@ -290,8 +297,19 @@ async def _survey_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[
     }
 
 
-def build_dispatcher(storage: BaseStorage) -> tuple[Dispatcher, MockMessageManager]:
-    """A fresh dispatcher and dialog, as a newly started bot process would build them."""
+class ScopedDispatcher(Dispatcher):
+    """As `bot.app.Dispatcher`: each update in the storage's update scope."""
+
+    async def feed_update(self, bot: Any, update: Any, **kwargs: Any) -> Any:
+        with update_scope(self.storage):
+            return await super().feed_update(bot, update, **kwargs)
+
+
+def build_dispatcher(
+    storage: BaseStorage, isolation: BaseEventIsolation | None = None
+) -> tuple[Dispatcher, MockMessageManager]:
+    """A fresh dispatcher and dialog, as a newly started bot process would build them; with
+    `isolation`, in the storage's update scope and with its locks, as the bot builds them."""
     dialog = Dialog(
         Window(
             Format("Вітаємо, {name}! Оберіть область."),
@@ -310,11 +328,15 @@ def build_dispatcher(storage: BaseStorage) -> tuple[Dispatcher, MockMessageManag
     async def start(_message: Message, dialog_manager: DialogManager) -> None:
         await dialog_manager.start(Survey.first, mode=StartMode.RESET_STACK, data={"name": "Олена"})
 
-    dp = Dispatcher(storage=storage)
+    dp = (
+        Dispatcher(storage=storage)
+        if isolation is None
+        else ScopedDispatcher(storage=storage, events_isolation=isolation)
+    )
     dp.message.register(start, CommandStart())
     dp.include_router(dialog)
     message_manager = MockMessageManager()
-    setup_dialogs(dp, message_manager=message_manager)
+    setup_dialogs(dp, message_manager=message_manager, events_isolation=isolation)
     return dp, message_manager
 
 
@@ -346,3 +368,42 @@ async def test_dialog_continues_after_a_restart(backend: Backend) -> None:
 
     await client.click(second, InlineButtonTextLocator("Готово"))
     assert await backend.count_records() == 0  # a closed dialog leaves nothing behind
+
+
+async def test_a_dialog_update_on_the_database_reads_once_and_writes_once(db: Database) -> None:
+    """With the storage's own locks and update scope, as the bot runs it: each update of a dialog
+    reads its state in one statement and writes its context and stack in one; a restart right
+    after an update finds them."""
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.split()[0])
+
+    event.listen(db.engine.sync_engine, "after_cursor_execute", seen)
+    storage = SqlStorage(db)
+    dp, messages = build_dispatcher(storage, storage.create_isolation())
+    client = BotClient(dp, user_id=502, chat_id=502)
+
+    await client.send("/start")
+    first = messages.last_message()
+    statements.clear()
+    await client.click(first, InlineButtonTextLocator("Львівська"))
+    assert statements == ["SELECT", "INSERT"]
+    second = messages.last_message()
+    statements.clear()
+    await client.click(second, InlineButtonTextLocator("Ще раз"))
+    assert statements == ["SELECT", "INSERT"]
+    assert second.text == "Область: Львівська. Натискань: 0"
+
+    other_db = Database.from_url(db.engine.url.render_as_string(hide_password=False))
+    try:
+        restarted = SqlStorage(other_db)
+        dp, messages = build_dispatcher(restarted, restarted.create_isolation())
+        client = BotClient(dp, user_id=502, chat_id=502)
+        await client.click(second, InlineButtonTextLocator("Ще раз"))
+        assert messages.last_message().text == "Область: Львівська. Натискань: 2"
+        await client.click(second, InlineButtonTextLocator("Готово"))
+    finally:
+        await other_db.close()
+    async with db.transaction() as session:
+        assert (await session.execute(select(func.count(FsmRecord.key)))).scalar_one() == 0
