@@ -54,6 +54,9 @@ HELD_OUT = (
     "holdout9",
     "holdout10",
     "holdout11",
+    # Written blind in a sixth voice (dictated on a bad line; donors' formal emails) and measured
+    # before and after BM25's k1 moved to 1.6 (its header); not worked on.
+    "holdout12",
 )
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
 MIN_QUESTIONS = 80
@@ -98,6 +101,7 @@ FLOORS = {
     "holdout9": (0.98, MIN_TOP3, 0.9, 0.98),
     "holdout10": (0.97, MIN_TOP3, 0.9, 0.95),
     "holdout11": (0.9, MIN_TOP3, 0.9, 0.84),
+    "holdout12": (0.88, MIN_TOP3, 0.85, 0.77),
 }
 
 
