@@ -52,7 +52,7 @@ from aiogram.fsm.storage.base import (
     StorageKey,
 )
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from sqlalchemy import JSON, Table, bindparam, delete, func, null, select, text, update
+from sqlalchemy import JSON, Table, bindparam, delete, null, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -183,32 +183,28 @@ class _Upserts:
         )
 
 
+_UPSERT_ROWS_SQL = """
+INSERT INTO fsm_records (key, state, data, updated_at) VALUES {rows}
+ON CONFLICT (key) DO UPDATE SET state = coalesce(excluded.state, fsm_records.state),
+    data = coalesce(excluded.data, fsm_records.data), updated_at = excluded.updated_at
+"""
+
+
 @functools.lru_cache(maxsize=64)
-def _upsert_rows(dialect: str, count: int) -> Any:
+def _upsert_rows(count: int) -> Any:
     """One statement upserting `count` rows (`key_<i>`, `state_<i>`, `data_<i>`; `updated_at`):
     a half given as NULL keeps what the row holds (a new row gets NULL there), so rows that write
-    only their data and rows that write only their state go in the same statement."""
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    now: Any = bindparam("updated_at")
-    stmt = insert(_RECORDS).values(
-        [
-            {
-                "key": bindparam(f"key_{i}"),
-                "state": bindparam(f"state_{i}"),
-                "data": bindparam(f"data_{i}", type_=_BATCH_DATA),
-                "updated_at": now,
-            }
-            for i in range(count)
+    only their data and rows that write only their state go in the same statement. Text, as the
+    first read: SQLAlchemy compiles a multi-row `insert().values()` anew at every call."""
+    rows = ", ".join(f"(:key_{i}, :state_{i}, :data_{i}, :updated_at)" for i in range(count))
+    binds = [bindparam("updated_at", type_=_RECORDS.c.updated_at.type)]
+    for i in range(count):
+        binds += [
+            bindparam(f"key_{i}", type_=_RECORDS.c.key.type),
+            bindparam(f"state_{i}", type_=_RECORDS.c.state.type),
+            bindparam(f"data_{i}", type_=_BATCH_DATA),
         ]
-    )
-    return stmt.on_conflict_do_update(
-        index_elements=[_RECORDS.c.key],
-        set_={
-            "state": func.coalesce(stmt.excluded.state, _RECORDS.c.state),
-            "data": func.coalesce(stmt.excluded.data, _RECORDS.c.data),
-            "updated_at": stmt.excluded.updated_at,
-        },
-    )
+    return text(_UPSERT_ROWS_SQL.format(rows=rows)).bindparams(*binds)
 
 
 # A row as the scope keeps it: (state, data as canonical JSON text); (None, None) = no row.
@@ -578,7 +574,7 @@ class SqlStorage(BaseStorage):
             values: dict[str, Any] = {"updated_at": now}
             for i, (key, state, payload) in enumerate(upserts):
                 values |= {f"key_{i}": key, f"state_{i}": state, f"data_{i}": payload}
-            statements.append((_upsert_rows(self.db.dialect, len(upserts)), values))
+            statements.append((_upsert_rows(len(upserts)), values))
         if clear_states:
             statements.append((_CLEAR_STATES, {"keys": clear_states, "now": now}))
         if clear_datas:
