@@ -203,3 +203,28 @@ def test_a_misspelt_latin_word_is_guessed_only_with_its_first_letter() -> None:
     assert index.search("weather") == []
     assert [match.key for match in index.search("counsil vote")] == ["vote"]
     assert index.search("counsil")[0].coverage > 0
+
+
+def test_naming_a_documents_subject_counts_beyond_saturation_in_order_only() -> None:
+    # Only the starosta's title word is a subject: say certificates are in many titles.
+    fields = {
+        "starosta": {"title": "Староста", "description": "Староста веде прийом."},
+        "papers": {
+            "title": "Довідки і виписки",
+            "description": "Довідки видає ЦНАП. Довідки видає староста. Довідки, довідки.",
+        },
+    }
+    plain = FieldIndex(WEIGHTS)
+    with_subject = FieldIndex(WEIGHTS, subject_bonus=5.0)
+    for key, texts in fields.items():
+        plain.add(key, texts)
+        with_subject.add(key, texts, subject=["Староста"] if key == "starosta" else [])
+    query = "староста пішов, хто видає довідки"
+    assert plain.search(query)[0].key == "papers"
+    ranked = with_subject.search(query)
+    assert ranked[0].key == "starosta"
+    # The bonus is reported apart, so a caller can judge confidence on the score without it.
+    assert ranked[0].subject > 0
+    assert ranked[0].score - ranked[0].subject == pytest.approx(
+        next(m.score for m in plain.search(query) if m.key == "starosta")
+    )

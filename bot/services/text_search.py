@@ -112,6 +112,10 @@ class _Document:
     lengths: dict[str, int]
     counts: dict[str, Counter[str]]
     phrases: list[tuple[str, ...]]
+    # Each subject text's words, by their terms (see `FieldIndex.subject_bonus`).
+    subjects: tuple[tuple[frozenset[str], ...], ...] = ()
+    # Every term of `subjects`, to tell at once whether a query term is one.
+    subject_terms: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,8 @@ class Match:
     focus: float = 0.0
     # How many distinct words of the query count (coverage is a share of them, by IDF).
     words: int = 0
+    # The part of `score` that naming the document's subject earned (`FieldIndex.subject_bonus`).
+    subject: float = 0.0
 
 
 @dataclass
@@ -140,6 +146,11 @@ class FieldIndex:
     # the alias's bonus (field name → share): the alias names the document it belongs to, but the
     # other one names the thing too (in its title, say), so the rest of the question decides.
     shared_bonus: Mapping[str, float] = field(default_factory=dict)
+    # BM25F saturates: a word a document is about scores it little more than a passing mention
+    # scores another. A query word of a document's subject (`add(subject=...)`, what its title
+    # names) adds this many times the word's IDF, times the share of the subject's words the query
+    # names: the question that names the whole subject gets the whole bonus.
+    subject_bonus: float = 0.0
     # Fields whose share of the query each returned match reports as `focus` (none: 0).
     focus_fields: frozenset[str] = frozenset()
     # Keep each scored document's term frequencies, weighted and length-normalised over its
@@ -171,8 +182,10 @@ class FieldIndex:
         fields: Mapping[str, str | Iterable[str]],
         *,
         phrases: Iterable[str] = (),
+        subject: Iterable[str] = (),
     ) -> None:
-        """Index a document; `phrases` (aliases) score a bonus when the query contains one whole."""
+        """Index a document; `phrases` (aliases) score a bonus when the query contains one whole,
+        the words of `subject` (texts naming what it is about) `subject_bonus`."""
         self.remove(key)
         self._readings.clear()
         self._tf.clear()
@@ -195,7 +208,22 @@ class FieldIndex:
             lengths[name] = len(terms)
             self._total_lengths[name] += len(terms)
         phrase_terms = [self._phrase(phrase) for phrase in phrases]
-        document = _Document(key, lengths, counts, [p for p in phrase_terms if p])
+        subjects = tuple(
+            tuple(
+                frozenset(term.key for term in terms)
+                for terms in (self.analyzer.word_terms(word) for word in words(text))
+                if terms
+            )
+            for text in subject
+        )
+        document = _Document(
+            key,
+            lengths,
+            counts,
+            [p for p in phrase_terms if p],
+            tuple(s for s in subjects if s),
+            frozenset(term for s in subjects for word in s for term in word),
+        )
         self._docs[key] = document
         for phrase in document.phrases:
             self._phrase_starts[phrase[0]].append((phrase, key))
@@ -331,11 +359,14 @@ class FieldIndex:
         candidates = self._candidates(groups, total)
         averages = {name: max(self._total_lengths[name] / total, 1.0) for name in self.weights}
         scores: dict[str, float] = defaultdict(float)
+        # Per document, the subject bonus of the query words its subject holds (before its share).
+        subject_idf: dict[str, float] = defaultdict(float)
         # Per document, how fully each query word is matched (1 for its lemma, less for guesses).
         matched: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(groups))
         for position, terms in enumerate(groups):
             # A word's lemma and its family prefix count once per document, by the better one.
             best: dict[str, float] = {}
+            subject_best: dict[str, float] = {}
             for term in terms:
                 postings = self._postings.get(term.key)
                 if not postings:
@@ -357,9 +388,20 @@ class FieldIndex:
                     row = matched[key]
                     if term.weight > row[position]:
                         row[position] = term.weight
+                    if (
+                        self.subject_bonus
+                        and term.weight * idf > subject_best.get(key, 0.0)
+                        and term.key in self._docs[key].subject_terms
+                    ):
+                        subject_best[key] = term.weight * idf
             for key, value in best.items():
                 scores[key] += value
+            for key, value in subject_best.items():
+                subject_idf[key] += value
         query_mass = sum(word_idf)
+        subject_scores = self._subject_scores(subject_idf, groups)
+        for key, value in subject_scores.items():
+            scores[key] += value
         phrase_hits = self._phrase_hits(sequence)
         for key in phrase_hits:
             scores[key] += self.phrase_bonus
@@ -374,6 +416,7 @@ class FieldIndex:
                 / query_mass,
                 phrase=key in phrase_hits,
                 words=len(groups),
+                subject=subject_scores.get(key, 0.0),
             )
             for key, score in ranked
         ]
@@ -383,6 +426,21 @@ class FieldIndex:
             replace(match, focus=self._focus(self._docs[match.key], groups, word_idf) / query_mass)
             for match in matches
         ]
+
+    def _subject_scores(
+        self, subject_idf: Mapping[str, float], groups: list[list[Term]]
+    ) -> dict[str, float]:
+        """Each document's subject bonus: `subject_bonus` times the IDF of the query words its
+        subject holds, times the largest share of one subject text's words the query names."""
+        named = {term.key for terms in groups for term in terms}
+        result: dict[str, float] = {}
+        for key, idf in subject_idf.items():
+            share = max(
+                sum(1 for word in subject if word & named) / len(subject)
+                for subject in self._docs[key].subjects
+            )
+            result[key] = self.subject_bonus * idf * share
+        return result
 
     def field_terms(self, key: str, fields: Iterable[str] | None = None) -> frozenset[str]:
         """The terms of a document's `fields` (its focus fields when None; none for an
