@@ -23,7 +23,7 @@ import logging
 import operator
 import os
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from bot import deferred_types  # noqa: F401  (first: aiogram's types build lazily, as in our bot)
 
@@ -459,7 +459,7 @@ class ScopedDispatcher(Dispatcher):
             return await super().propagate_event(update_type, event, **kwargs)
 
 
-async def durable_dispatcher(isolation: SimpleEventIsolation) -> Dispatcher:
+async def durable_dispatcher() -> Dispatcher:
     """A dispatcher on our durable FSM storage in DATABASE_URL, migrated as our bot migrates it,
     its statements counted at METRICS_PORT's /metrics. Imported here: the plain floor loads
     none of our storage (SQLAlchemy, the models), so its figures stay what they were."""
@@ -476,7 +476,8 @@ async def durable_dispatcher(isolation: SimpleEventIsolation) -> Dispatcher:
         count_statements(db.engine)
         start_http_server(int(metrics_port), addr="127.0.0.1", registry=REGISTRY)
     await upgrade(db.engine)
-    dp = ScopedDispatcher(storage=SqlStorage(db), events_isolation=isolation)
+    storage = SqlStorage(db)
+    dp = ScopedDispatcher(storage=storage, events_isolation=storage.create_isolation())
     dp.shutdown.register(db.close)
     return dp
 
@@ -497,10 +498,12 @@ async def main(durable: bool) -> None:
     )
     # One update per chat at a time, as our bot: aiogram-dialog reads a button's context before
     # it locks the stack, so without this a quick second press would see the previous step.
-    isolation = SimpleEventIsolation()
     if durable:
-        dp = await durable_dispatcher(isolation)
+        dp = await durable_dispatcher()
+        # The storage's own locks, as in our bot: each sends its update's writes in one statement.
+        isolation = cast(SimpleEventIsolation, dp.fsm.events_isolation)
     else:
+        isolation = SimpleEventIsolation()
         dp = Dispatcher(events_isolation=isolation)  # MemoryStorage
     dp.message.register(start, CommandStart())
     dp.include_routers(registration, menu)
