@@ -58,12 +58,10 @@ class Names:
         return oblast.name(locale)
 
     def category(self, code: str, locale: str) -> str:
-        category = self.rules.category(code)
-        return category.name(locale) if category else code
+        return self.rules.category_name(code, locale)
 
     def urgency(self, code: str, locale: str) -> str:
-        urgency = self.rules.urgency(code)
-        return urgency.name(locale) if urgency else code
+        return self.rules.urgency_name(code, locale)
 
     @staticmethod
     def role(t: Translator, code: str) -> str:

@@ -142,8 +142,6 @@ async def get_report(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
     shown = lines[earlier:]
     if earlier:
         shown.insert(0, t("report-mine-history-earlier", count=earlier))
-    category = reports.rules.category(view.category)
-    urgency = reports.rules.urgency(view.urgency)
     replied = any(entry.kind == "reply" for entry in history)
     return {
         "found": True,
@@ -152,8 +150,8 @@ async def get_report(dialog_manager: DialogManager, **_: Any) -> dict[str, Any]:
         "title": esc(view.title),
         "status": t(f"report-mine-status-{view.status}"),
         "mark": STATUS_MARKS.get(view.status, ""),
-        "category": category.name(t.locale) if category else view.category,
-        "urgency": urgency.name(t.locale) if urgency else view.urgency,
+        "category": reports.rules.category_name(view.category, t.locale),
+        "urgency": reports.rules.urgency_name(view.urgency, t.locale),
         "submitted": _local(view.submitted_at, dialog_manager),
         "deadline": _local(view.deadline_at, dialog_manager),
         "awaiting": view.is_open and view.first_response_at is None,

@@ -99,11 +99,9 @@ def option_label(
     if kind == "status":
         return t(f"queue-status-{code}")
     if kind == "category":
-        category = rules.category(code)
-        return category.name(t.locale) if category else code
+        return rules.category_name(code, t.locale)
     if kind == "urgency":
-        urgency = rules.urgency(code)
-        return urgency.name(t.locale) if urgency else code
+        return rules.urgency_name(code, t.locale)
     oblast = directory.oblast(code)
     return oblast.name(t.locale) if oblast else code
 

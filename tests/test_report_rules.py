@@ -42,6 +42,16 @@ def test_the_shipped_rules_load() -> None:
     assert all(c.uk and c.en for c in rules.categories)
 
 
+def test_names_of_codes_fall_back_to_the_code_the_content_no_longer_lists() -> None:
+    rules = load_report_rules()
+    assert rules.category_name("budget", "uk") == "Місцеві бюджети та фінанси"
+    assert rules.category_name("education", "en") == "Education"
+    assert rules.urgency_name("critical", "en") == rules.urgency("critical").name("en")  # type: ignore[union-attr]
+    # A report filed under a category or urgency since removed from the content keeps its code.
+    assert rules.category_name("roads-2019", "uk") == "roads-2019"
+    assert rules.urgency_name("someday", "en") == "someday"
+
+
 def test_routing_lead_then_reporters_associations() -> None:
     rules = load_report_rules()
     assert rules.route("legislation", ["uaror"], False, ALL) == ("vag", "uaror")

@@ -77,6 +77,17 @@ class ReportRules:
     def urgency(self, code: str) -> Urgency | None:
         return next((u for u in self.urgencies if u.code == code), None)
 
+    def category_name(self, code: str, locale: str) -> str:
+        """A category's name; its code when the content no longer lists it (a report keeps the
+        code it was filed with)."""
+        category = self.category(code)
+        return category.name(locale) if category else code
+
+    def urgency_name(self, code: str, locale: str) -> str:
+        """An urgency level's name; its code when the content no longer lists it."""
+        urgency = self.urgency(code)
+        return urgency.name(locale) if urgency else code
+
     def route(
         self,
         category: str,
