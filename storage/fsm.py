@@ -2,9 +2,11 @@
 
 `SqlStorage` keeps one `fsm_records` row per storage key (user, chat, bot, destiny): the state in
 `state`, the data in the JSON column `data`. A key whose state is None and whose data is empty has
-no row at all, so the table only holds live dialogs. Writes are dialect upserts (`INSERT ... ON
-CONFLICT (key) DO UPDATE`), so concurrent writers of different keys never block each other and
-writers of the same key never fail on a duplicate key.
+no row at all, so the table only holds live dialogs. The data is encoded to JSON once per write
+(`_encode`, keys sorted): that text is bound to the column as it is, and read back as text, which
+the update scope compares with a write's and `get_data` decodes. Writes are dialect upserts
+(`INSERT ... ON CONFLICT (key) DO UPDATE`), so concurrent writers of different keys never block
+each other and writers of the same key never fail on a duplicate key.
 
 The storage's own event isolation (`SqlStorage.create_isolation()`, the members' locks aiogram and
 aiogram-dialog take around each update) holds back the writes a task makes while it holds one of
@@ -52,7 +54,7 @@ from aiogram.fsm.storage.base import (
     StorageKey,
 )
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from sqlalchemy import JSON, Table, bindparam, delete, null, select, text, update
+from sqlalchemy import JSON, Table, Text, bindparam, cast, delete, null, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -88,7 +90,11 @@ def _state_name(state: StateType) -> str | None:
 # The storage's statements, built once (SQLAlchemy then reuses their compiled form), on the
 # bare table: no ORM on the path every update takes.
 _RECORDS: Table = FsmRecord.__table__  # type: ignore[assignment]
-_FETCH = select(_RECORDS.c.key, _RECORDS.c.state, _RECORDS.c.data).where(
+# The data as the text the database holds, not decoded by the driver: a row this storage wrote
+# holds `_encode`'s text, which the scope compares with a write's as it is (a row written
+# otherwise compares unequal, and costs one write that was not needed).
+_DATA_TEXT = cast(_RECORDS.c.data, Text).label("data")
+_FETCH = select(_RECORDS.c.key, _RECORDS.c.state, _DATA_TEXT).where(
     _RECORDS.c.key.in_(bindparam("keys", expanding=True))
 )
 _CLEAR_STATE = (
@@ -120,7 +126,6 @@ _DELETE = delete(_RECORDS).where(_RECORDS.c.key.in_(_KEYS))
 _DELETE_EMPTY = delete(_RECORDS).where(
     _RECORDS.c.key.in_(_KEYS), _RECORDS.c.state.is_(None), _RECORDS.c.data.is_(None)
 )
-_BATCH_DATA = JSON(none_as_null=True)  # a row's data not written: SQL NULL, not JSON null
 # An update's first read in one statement: the rows of `first` and `stack` (aiogram's state key
 # and the member's aiogram-dialog stack; the same key twice when the stack is read first), and
 # the dialog context on top of that stack, whose key is `prefix` followed by the last intent id
@@ -130,9 +135,9 @@ _TOP_INTENT = {
     "sqlite": "json_extract(s.data, '$.intents[#-1]')",
 }
 _FETCH_WITH_CONTEXT_SQL = """
-SELECT key, state, data FROM fsm_records WHERE key IN (:first, :stack)
+SELECT key, state, CAST(data AS TEXT) FROM fsm_records WHERE key IN (:first, :stack)
 UNION ALL
-SELECT key, state, data FROM fsm_records WHERE key = (
+SELECT key, state, CAST(data AS TEXT) FROM fsm_records WHERE key = (
     SELECT CAST(:prefix AS VARCHAR(255)) || {top_intent} FROM fsm_records s WHERE s.key = :stack
 )
 """
@@ -150,6 +155,9 @@ class _Upserts:
     @classmethod
     def for_dialect(cls, name: str) -> _Upserts:
         insert = (postgresql if name == "postgresql" else sqlite).insert
+        data: Any = bindparam("data", type_=Text)
+        if name == "postgresql":
+            data = cast(data, JSON)  # the column is JSON there: the text as it is, parsed once
 
         def upsert(column: str, values: dict[str, Any]) -> Any:
             stmt = insert(_RECORDS).values(**values)
@@ -173,13 +181,13 @@ class _Upserts:
                 {
                     "key": bindparam("key"),
                     "state": null(),
-                    "data": bindparam("data"),
+                    "data": data,
                     "updated_at": bindparam("updated_at"),
                 },
             ),
             fetch_with_context=text(
                 _FETCH_WITH_CONTEXT_SQL.format(top_intent=_TOP_INTENT[name])
-            ).columns(_RECORDS.c.key, _RECORDS.c.state, _RECORDS.c.data),
+            ).columns(_RECORDS.c.key, _RECORDS.c.state, _DATA_TEXT),
         )
 
 
@@ -191,32 +199,56 @@ ON CONFLICT (key) DO UPDATE SET state = coalesce(excluded.state, fsm_records.sta
 
 
 @functools.lru_cache(maxsize=64)
-def _upsert_rows(count: int) -> Any:
-    """One statement upserting `count` rows (`key_<i>`, `state_<i>`, `data_<i>`; `updated_at`):
-    a half given as NULL keeps what the row holds (a new row gets NULL there), so rows that write
-    only their data and rows that write only their state go in the same statement. Text, as the
-    first read: SQLAlchemy compiles a multi-row `insert().values()` anew at every call."""
-    rows = ", ".join(f"(:key_{i}, :state_{i}, :data_{i}, :updated_at)" for i in range(count))
+def _upsert_rows(dialect: str, count: int) -> Any:
+    """One statement upserting `count` rows (`key_<i>`, `state_<i>`, `data_<i>` as JSON text;
+    `updated_at`): a half given as NULL keeps what the row holds (a new row gets NULL there), so
+    rows that write only their data and rows that write only their state go in the same
+    statement. Text, as the first read: SQLAlchemy compiles a multi-row `insert().values()` anew
+    at every call."""
+    data = "CAST(:data_{i} AS JSON)" if dialect == "postgresql" else ":data_{i}"
+    rows = ", ".join(
+        f"(:key_{i}, :state_{i}, {data.format(i=i)}, :updated_at)" for i in range(count)
+    )
     binds = [bindparam("updated_at", type_=_RECORDS.c.updated_at.type)]
     for i in range(count):
         binds += [
             bindparam(f"key_{i}", type_=_RECORDS.c.key.type),
             bindparam(f"state_{i}", type_=_RECORDS.c.state.type),
-            bindparam(f"data_{i}", type_=_BATCH_DATA),
+            bindparam(f"data_{i}", type_=Text),
         ]
     return text(_UPSERT_ROWS_SQL.format(rows=rows)).bindparams(*binds)
 
 
-# A row as the scope keeps it: (state, data as canonical JSON text); (None, None) = no row.
+# A row as the scope keeps it: (state, data as the JSON text stored); (None, None) = no row.
 _Row = tuple[str | None, str | None]
 _NO_ROW: _Row = (None, None)
 _UNKNOWN: Any = object()  # a half of a row the writer has not read
+_EMPTY_TEXTS = frozenset({"null", "{}"})  # data stored by another writer that holds nothing
 
 
-def _canonical(data: Mapping[str, Any] | None) -> str | None:
-    """The JSON text a scope keeps and compares: keys sorted, so a row read back from the
-    database compares equal to the same data about to be written."""
-    return json.dumps(data, sort_keys=True, ensure_ascii=False) if data else None
+def _encode(record_key: str, data: dict[str, Any]) -> str | None:
+    """The data's JSON text, as it is stored and as a scope compares it (None for no data):
+    keys sorted, so equal data written twice is the same text; escaped to ASCII, with the
+    separators of `json.dumps`, as the JSON column's own encoding wrote it. Encoding with sorted
+    keys and no NaN is the check that the data can be stored, done here so that a bad value fails
+    with the key named, not deep in a driver. Keys of mixed types (which JSON turns into strings,
+    and sorting cannot compare) are encoded, decoded and encoded again, as they always were."""
+    if not data:
+        return None
+    try:
+        return json.dumps(data, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError):
+        pass
+    try:
+        return json.dumps(json.loads(json.dumps(data, allow_nan=False)), sort_keys=True)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"FSM data for key {record_key!r} is not JSON-serialisable: {error}"
+        ) from error
+
+
+def _stored(text: str | None) -> str | None:
+    return None if text is None or text in _EMPTY_TEXTS else text
 
 
 class _Scope:
@@ -241,14 +273,13 @@ _UNSET: Any = object()  # a half of a row a batch does not write
 
 
 class _Pending:
-    """A key's writes held by a batch: the state, and the data (canonical text, payload)."""
+    """A key's writes held by a batch: the state, and the data (its JSON text)."""
 
-    __slots__ = ("payload", "state", "text")
+    __slots__ = ("state", "text")
 
     def __init__(self) -> None:
         self.state: Any = _UNSET  # str | None (cleared) | _UNSET
         self.text: Any = _UNSET  # str | None (emptied) | _UNSET
-        self.payload: dict[str, Any] | None = None
 
 
 class _Batch:
@@ -446,7 +477,7 @@ class SqlStorage(BaseStorage):
     @staticmethod
     async def _fetch(connection: AsyncConnection, keys: list[str]) -> dict[str, _Row]:
         result = await connection.execute(_FETCH, {"keys": keys})
-        return {key: (state, _canonical(data)) for key, state, data in result.all()}
+        return {key: (state, _stored(data)) for key, state, data in result.all()}
 
     async def _fetch_with_context(
         self, connection: AsyncConnection, first: str, stack: str, prefix: str
@@ -456,7 +487,7 @@ class SqlStorage(BaseStorage):
             self._statements.fetch_with_context,
             {"first": first, "stack": stack, "prefix": prefix},
         )
-        return {key: (state, _canonical(data)) for key, state, data in result.all()}
+        return {key: (state, _stored(data)) for key, state, data in result.all()}
 
     def _context_prefix(self, stack: StorageKey) -> str | None:
         """What the key of a dialog context of this stack is before its intent id, when the key
@@ -509,7 +540,6 @@ class SqlStorage(BaseStorage):
         key: str,
         state: Any,
         text: Any,
-        payload: dict[str, Any] | None = None,
     ) -> None:
         """Hold back a write of the state or the data (the other half `_UNSET`); a half equal
         to the row this update read is no write at all."""
@@ -518,14 +548,12 @@ class SqlStorage(BaseStorage):
             pending.state = state
         if text is not _UNSET:
             pending.text = text
-            pending.payload = payload
         row = scope.rows.get(key) if scope else None
         if row is not None:
             if pending.state is not _UNSET and pending.state == row[0]:
                 pending.state = _UNSET
             if pending.text is not _UNSET and pending.text == row[1]:
                 pending.text = _UNSET
-                pending.payload = None
         if pending.state is _UNSET and pending.text is _UNSET:
             batch.pending.pop(key, None)
         else:
@@ -544,7 +572,7 @@ class SqlStorage(BaseStorage):
         if not pending:
             return
         scope = self._scope()
-        upserts: list[tuple[str, str | None, dict[str, Any] | None]] = []
+        upserts: list[tuple[str, str | None, str | None]] = []
         deletes: list[str] = []
         clear_states: list[str] = []
         clear_datas: list[str] = []
@@ -562,9 +590,13 @@ class SqlStorage(BaseStorage):
                 clear_states.append(key)
             if held.text is None:
                 clear_datas.append(key)
-            if isinstance(held.state, str) or held.payload is not None:
+            if isinstance(held.state, str) or isinstance(held.text, str):
                 upserts.append(
-                    (key, held.state if isinstance(held.state, str) else None, held.payload)
+                    (
+                        key,
+                        held.state if isinstance(held.state, str) else None,
+                        held.text if isinstance(held.text, str) else None,
+                    )
                 )
         now = utcnow()
         statements: list[tuple[Any, dict[str, Any]]] = []
@@ -572,9 +604,9 @@ class SqlStorage(BaseStorage):
             # in the order of the keys: two batches of rows in common lock them in one order
             upserts.sort(key=lambda upsert: upsert[0])
             values: dict[str, Any] = {"updated_at": now}
-            for i, (key, state, payload) in enumerate(upserts):
-                values |= {f"key_{i}": key, f"state_{i}": state, f"data_{i}": payload}
-            statements.append((_upsert_rows(len(upserts)), values))
+            for i, (key, state, data) in enumerate(upserts):
+                values |= {f"key_{i}": key, f"state_{i}": state, f"data_{i}": data}
+            statements.append((_upsert_rows(self.db.dialect, len(upserts)), values))
         if clear_states:
             statements.append((_CLEAR_STATES, {"keys": clear_states, "now": now}))
         if clear_datas:
@@ -632,19 +664,11 @@ class SqlStorage(BaseStorage):
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         record_key = self._key(key)
-        payload = dict(data)
-        try:
-            # Round-trip now, so a bad value fails here with the key named, not deep in a driver.
-            payload = json.loads(json.dumps(payload, allow_nan=False))
-        except (TypeError, ValueError) as error:
-            raise TypeError(
-                f"FSM data for key {record_key!r} is not JSON-serialisable: {error}"
-            ) from error
-        text = _canonical(payload)
+        text = _encode(record_key, dict(data))
         scope = self._scope()
         batch = self._batch()
         if batch is not None:
-            self._hold(batch, scope, record_key, _UNSET, text, payload or None)
+            self._hold(batch, scope, record_key, _UNSET, text)
             return
         row = scope.rows.get(record_key) if scope else None
         if row is not None and row[1] == text:
@@ -653,13 +677,16 @@ class SqlStorage(BaseStorage):
             record_key,
             _CLEAR_DATA,
             self._statements.upsert_data,
-            {"data": payload} if payload else None,
+            None if text is None else {"data": text},
         )
         self._after_write(scope, record_key, row[0] if row else _UNKNOWN, text)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         text = (await self._read(key))[1]
-        return dict(json.loads(text)) if text else {}
+        if text is None:
+            return {}
+        data = json.loads(text)
+        return dict(data) if data else {}
 
     async def _store(
         self, record_key: str, clear: Any, upsert: Any, values: dict[str, Any] | None

@@ -9,6 +9,7 @@ ones from the same URL.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from aiogram_dialog.test_tools import BotClient, MockMessageManager
 from aiogram_dialog.test_tools.keyboard import InlineButtonTextLocator
 from aiogram_dialog.widgets.kbd import Button
 from aiogram_dialog.widgets.text import Const, Format
-from sqlalchemy import event, func, select
+from sqlalchemy import Text, cast, event, func, select
 
 from storage.db import Database
 from storage.fsm import (
@@ -250,6 +251,76 @@ async def test_sql_storage_stores_one_row_per_key_with_destiny(db: Database) -> 
         ("fsm:42:42:aiogd:stack", "S:one", {"x": 1})
     ]
     assert rows[0].updated_at.tzinfo is not None
+
+
+# Keys in sorted order, so the text the JSON column wrote before the storage bound its own text
+# (`json.dumps(data)`) is the text to expect, byte for byte.
+NESTED = {
+    "answers": [{"бал": 1.5, "так": True}, None, ["ї", 7, -0.25]],
+    "emoji": "🇺🇦 Слава",
+    "full_name": "Олена Ґонтар-Їжакевич",
+    "nested": {"deeper": {"empty": {}, "list": []}, "ціле": 10**18},
+}
+
+
+async def _stored_text(db: Database, key: str) -> str | None:
+    async with db.transaction() as session:
+        query = select(cast(FsmRecord.data, Text)).where(FsmRecord.key == key)
+        return (await session.execute(query)).scalar_one_or_none()
+
+
+async def test_sql_stores_the_text_the_json_column_wrote(db: Database) -> None:
+    """The text stored is the JSON column's own (ASCII escapes, `json.dumps` separators) with the
+    keys sorted, whether written at once or held by a lock and sent with the update's batch; the
+    ORM, SQL and a restarted storage read the same data back."""
+    storage = SqlStorage(db)
+    at_once, batched = make_key(user_id=1, chat_id=1), make_key(user_id=2, chat_id=2)
+    await storage.set_data(at_once, NESTED)
+    async with storage.create_isolation().lock(batched):
+        await storage.set_data(batched, NESTED)
+        assert await storage.get_data(batched) == NESTED
+    for key in (at_once, batched):
+        assert await _stored_text(db, default_key_builder().build(key)) == json.dumps(NESTED)
+    unsorted = {"b": "ї", "a": {"d": 1, "c": 2}}
+    await storage.set_data(at_once, unsorted)
+    assert await _stored_text(db, "fsm:1:1:default") == '{"a": {"c": 2, "d": 1}, "b": "\\u0457"}'
+    async with db.transaction() as session:
+        rows = (await session.execute(select(FsmRecord).order_by(FsmRecord.key))).scalars().all()
+    assert [row.data for row in rows] == [unsorted, NESTED]
+    restarted = SqlStorage(db)
+    assert await restarted.get_data(at_once) == unsorted
+    assert await restarted.get_data(batched) == NESTED
+
+
+async def test_sql_data_reads_back_as_json_made_it(db: Database) -> None:
+    """Tuples come back as lists and keys that are not strings as strings, as they always did
+    (mixed key types included, which sorted encoding alone cannot compare)."""
+    storage = SqlStorage(db)
+    key = make_key(user_id=3)
+    with storage.update_scope():
+        await storage.set_data(key, {"pair": (1, "ї"), 2: {None: True, "x": 1.0}, "2b": "k"})
+        expected = {"pair": [1, "ї"], "2": {"null": True, "x": 1.0}, "2b": "k"}
+        assert await storage.get_data(key) == expected
+    assert await storage.get_data(key) == expected
+    await storage.set_data(key, {10: "ten", 9: "nine"})
+    assert await storage.get_data(key) == {"10": "ten", "9": "nine"}
+
+
+async def test_sql_reads_rows_written_by_others(db: Database) -> None:
+    """A row the storage did not write (keys in another order, JSON null) reads as its data, and
+    a write of the same data over it leaves the same data."""
+    storage = SqlStorage(db)
+    async with db.transaction() as session:
+        session.add(FsmRecord(key="fsm:4:4:default", state="S:one", data={"b": 1, "a": "ї"}))
+        session.add(FsmRecord(key="fsm:5:5:default", state="S:two", data=None))
+    with storage.update_scope():
+        assert await storage.get_data(make_key(user_id=4, chat_id=4)) == {"b": 1, "a": "ї"}
+        assert await storage.get_data(make_key(user_id=5, chat_id=5)) == {}
+        await storage.set_data(make_key(user_id=4, chat_id=4), {"a": "ї", "b": 1})
+        await storage.set_data(make_key(user_id=5, chat_id=5), {})
+    assert await storage.get_data(make_key(user_id=4, chat_id=4)) == {"a": "ї", "b": 1}
+    assert await _stored_text(db, "fsm:4:4:default") == '{"a": "\\u0457", "b": 1}'
+    assert await storage.get_state(make_key(user_id=5, chat_id=5)) == "S:two"
 
 
 async def test_create_fsm_storage_picks_the_backend(db: Database) -> None:
