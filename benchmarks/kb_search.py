@@ -56,7 +56,8 @@ Figures (both engines):
 to show how much of its score comes from the hand-written aliases rather than from the texts.
 
 The misses of our engine (question -> got vs expected; out-of-scope questions it was confident
-about) are listed after the table. Exit status 0 always (it is a measurement, not a test; the
+about) are listed after the table, except for a set not yet read (BLIND; `--show-blind` lists
+them too). Exit status 0 always (it is a measurement, not a test; the
 thresholds are asserted by `tests/test_kb_quality.py`).
 """
 
@@ -90,6 +91,9 @@ HOLDOUTS = tuple(
     REPO / "tests" / f"kb_questions_{name}.yaml"
     for name in ("holdout", *(f"holdout{number}" for number in range(2, 14)))
 )
+# The sets whose misses nobody has read yet: their figures are printed, their misses only with
+# --show-blind, so that measuring them does not spoil them for the next honest figure.
+BLIND = frozenset({"kb_questions_holdout13.yaml"})
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
 LIMIT = 3
 # The clock of latencies and build times: wall time, or this process's CPU time (--cpu-time) on a
@@ -431,7 +435,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--questions",
         type=Path,
         action="append",
-        help="question set (YAML); repeatable; default: the four sets in tests/",
+        help="question set (YAML); repeatable; default: every set in tests/",
     )
     parser.add_argument("--kb", type=Path, default=None, help="knowledge-base directory")
     parser.add_argument(
@@ -441,6 +445,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--repeat", type=int, default=5, help="timed passes over the set (default 5)"
+    )
+    parser.add_argument(
+        "--show-blind",
+        action="store_true",
+        help="also list the misses of the sets not yet read (BLIND), which reads them",
     )
     parser.add_argument(
         "--cpu-time",
@@ -453,6 +462,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def measure(args: argparse.Namespace, path: Path) -> dict[str, Any] | None:
     """Run both engines on one question set; print the table, or return the JSON payload."""
     in_scope, out_of_scope = load_questions(path)
+    hidden = path.name in BLIND and not args.show_blind
     started = time.perf_counter()
     kb = KnowledgeBase.load(args.kb)
     load_ms = (time.perf_counter() - started) * 1000
@@ -480,7 +490,7 @@ def measure(args: argparse.Namespace, path: Path) -> dict[str, Any] | None:
             "out_of_scope": len(out_of_scope),
             "kb_load_ms": load_ms,
             "repeat": repeat,
-            "results": [asdict(f) for f in results],
+            "results": [{**asdict(f), **({"misses": None} if hidden else {})} for f in results],
         }
     by_lang = ", ".join(f"{n} {lang}" for lang, n in sorted(langs.items()))
     print(f"===== {path.name}")
@@ -502,7 +512,10 @@ def measure(args: argparse.Namespace, path: Path) -> dict[str, Any] | None:
         )
         print(f"{figures.engine} by language: {per_lang}")
     print()
-    print(misses_text(results[0]))
+    if hidden:
+        print(f"{results[0].engine}: {len(results[0].misses)} misses, not listed: a blind set")
+    else:
+        print(misses_text(results[0]))
     print()
     return None
 
