@@ -54,8 +54,7 @@ from aiogram.fsm.storage.base import (
     StorageKey,
 )
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from sqlalchemy import JSON, Table, Text, bindparam, cast, delete, null, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, Text, bindparam, cast, delete, null, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.db import Database
@@ -97,20 +96,7 @@ _DATA_TEXT = cast(_RECORDS.c.data, Text).label("data")
 _FETCH = select(_RECORDS.c.key, _RECORDS.c.state, _DATA_TEXT).where(
     _RECORDS.c.key.in_(bindparam("keys", expanding=True))
 )
-_CLEAR_STATE = (
-    update(_RECORDS)
-    .where(_RECORDS.c.key == bindparam("k"))
-    .values(state=None, updated_at=bindparam("now"))
-)
-_CLEAR_DATA = (
-    update(_RECORDS)
-    .where(_RECORDS.c.key == bindparam("k"))
-    .values(data=null(), updated_at=bindparam("now"))
-)
-_DELETE_IF_EMPTY = delete(_RECORDS).where(
-    _RECORDS.c.key == bindparam("k"), _RECORDS.c.state.is_(None), _RECORDS.c.data.is_(None)
-)
-# A batch's statements besides its upsert (`_upsert_rows`), each for all of its keys at once.
+# A write's statements besides its upsert (`_upsert_rows`), each for all of its keys at once.
 _KEYS: Any = bindparam("keys", expanding=True)
 _CLEAR_STATES = (
     update(_RECORDS)
@@ -143,52 +129,11 @@ SELECT key, state, CAST(data AS TEXT) FROM fsm_records WHERE key = (
 """
 
 
-@dataclasses.dataclass(frozen=True)
-class _Upserts:
-    """`INSERT ... ON CONFLICT (key) DO UPDATE` of the state or of the data, and the first
-    read of an update, in a dialect."""
-
-    upsert_state: Any
-    upsert_data: Any
-    fetch_with_context: Any
-
-    @classmethod
-    def for_dialect(cls, name: str) -> _Upserts:
-        insert = (postgresql if name == "postgresql" else sqlite).insert
-        data: Any = bindparam("data", type_=Text)
-        if name == "postgresql":
-            data = cast(data, JSON)  # the column is JSON there: the text as it is, parsed once
-
-        def upsert(column: str, values: dict[str, Any]) -> Any:
-            stmt = insert(_RECORDS).values(**values)
-            return stmt.on_conflict_do_update(
-                index_elements=[_RECORDS.c.key],
-                set_={column: stmt.excluded[column], "updated_at": stmt.excluded.updated_at},
-            )
-
-        return cls(
-            upsert_state=upsert(
-                "state",
-                {
-                    "key": bindparam("key"),
-                    "state": bindparam("state"),
-                    "data": null(),
-                    "updated_at": bindparam("updated_at"),
-                },
-            ),
-            upsert_data=upsert(
-                "data",
-                {
-                    "key": bindparam("key"),
-                    "state": null(),
-                    "data": data,
-                    "updated_at": bindparam("updated_at"),
-                },
-            ),
-            fetch_with_context=text(
-                _FETCH_WITH_CONTEXT_SQL.format(top_intent=_TOP_INTENT[name])
-            ).columns(_RECORDS.c.key, _RECORDS.c.state, _DATA_TEXT),
-        )
+def _fetch_with_context_statement(dialect: str) -> Any:
+    """The first read of an update (`_FETCH_WITH_CONTEXT_SQL`) in a dialect."""
+    return text(_FETCH_WITH_CONTEXT_SQL.format(top_intent=_TOP_INTENT[dialect])).columns(
+        _RECORDS.c.key, _RECORDS.c.state, _DATA_TEXT
+    )
 
 
 _UPSERT_ROWS_SQL = """
@@ -222,7 +167,6 @@ def _upsert_rows(dialect: str, count: int) -> Any:
 # A row as the scope keeps it: (state, data as the JSON text stored); (None, None) = no row.
 _Row = tuple[str | None, str | None]
 _NO_ROW: _Row = (None, None)
-_UNKNOWN: Any = object()  # a half of a row the writer has not read
 _EMPTY_TEXTS = frozenset({"null", "{}"})  # data stored by another writer that holds nothing
 
 
@@ -337,7 +281,7 @@ class SqlStorage(BaseStorage):
             )
         self.db = db
         self.key_builder = key_builder or default_key_builder()
-        self._statements = _Upserts.for_dialect(db.dialect)
+        self._fetch_with_context_statement = _fetch_with_context_statement(db.dialect)
         # Which open scopes keep a row of a key, and which are reading right now (they may be
         # about to keep any key): a write evicts the key from these alone, not from every
         # scope open (a hundred updates at once made that a hundred calls per write).
@@ -484,7 +428,7 @@ class SqlStorage(BaseStorage):
     ) -> dict[str, _Row]:
         """`first`, `stack` and the context on top of the stack, in one statement."""
         result = await connection.execute(
-            self._statements.fetch_with_context,
+            self._fetch_with_context_statement,
             {"first": first, "stack": stack, "prefix": prefix},
         )
         return {key: (state, _stored(data)) for key, state, data in result.all()}
@@ -642,44 +586,14 @@ class SqlStorage(BaseStorage):
         name = _state_name(state)
         if name is not None and len(name) > STATE_MAX_LENGTH:
             raise ValueError(f"FSM state is longer than {STATE_MAX_LENGTH}: {name!r}")
-        record_key = self._key(key)
-        scope = self._scope()
-        batch = self._batch()
-        if batch is not None:
-            self._hold(batch, scope, record_key, name, _UNSET)
-            return
-        row = scope.rows.get(record_key) if scope else None
-        if row is not None and row[0] == name:
-            return  # read in this update, and unchanged
-        await self._store(
-            record_key,
-            _CLEAR_STATE,
-            self._statements.upsert_state,
-            None if name is None else {"state": name},
-        )
-        self._after_write(scope, record_key, name, row[1] if row else _UNKNOWN)
+        await self._write(self._key(key), name, _UNSET)
 
     async def get_state(self, key: StorageKey) -> str | None:
         return (await self._read(key))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         record_key = self._key(key)
-        text = _encode(record_key, dict(data))
-        scope = self._scope()
-        batch = self._batch()
-        if batch is not None:
-            self._hold(batch, scope, record_key, _UNSET, text)
-            return
-        row = scope.rows.get(record_key) if scope else None
-        if row is not None and row[1] == text:
-            return  # read in this update, and unchanged
-        await self._store(
-            record_key,
-            _CLEAR_DATA,
-            self._statements.upsert_data,
-            None if text is None else {"data": text},
-        )
-        self._after_write(scope, record_key, row[0] if row else _UNKNOWN, text)
+        await self._write(record_key, _UNSET, _encode(record_key, dict(data)))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         text = (await self._read(key))[1]
@@ -688,28 +602,17 @@ class SqlStorage(BaseStorage):
         data = json.loads(text)
         return dict(data) if data else {}
 
-    async def _store(
-        self, record_key: str, clear: Any, upsert: Any, values: dict[str, Any] | None
-    ) -> None:
-        """Upsert `values` (the state or the data) as one statement; without them, clear that
-        half and delete the row if nothing is left of it."""
-        if values is None:
-            async with self.db.engine.begin() as connection:
-                await connection.execute(clear, {"k": record_key, "now": utcnow()})
-                await connection.execute(_DELETE_IF_EMPTY, {"k": record_key})
+    async def _write(self, key: str, state: Any, text: Any) -> None:
+        """Write the state or the data (the other half `_UNSET`): held back while this task
+        holds a lock of the storage's isolation, else sent at once, as a batch of one."""
+        scope = self._scope()
+        batch = self._batch()
+        if batch is not None:
+            self._hold(batch, scope, key, state, text)
             return
-        async with self.db.single_statement() as connection:
-            await connection.execute(upsert, {"key": record_key, "updated_at": utcnow(), **values})
-
-    def _after_write(self, scope: _Scope | None, key: str, state: Any, text: Any) -> None:
-        """The write reached the database: the writer's scope keeps the new row when it knows
-        both halves of it, every other open scope forgets the key."""
-        if scope is not None:
-            if state is _UNKNOWN or text is _UNKNOWN:
-                scope.rows.pop(key, None)
-            else:
-                self._keep(scope, key, (state, text))
-        self._written([key], scope)
+        once = _Batch(self, None)
+        self._hold(once, scope, key, state, text)
+        await self._flush(once)
 
     async def close(self) -> None:
         """Nothing to release: the `Database` belongs to the application."""
