@@ -57,7 +57,7 @@ from storage.models import StaffRole
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/bench_day"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
-KB_QUESTIONS = REPO / "tests" / "kb_questions.yaml"
+KB_QUESTIONS = REPO / "content" / "kb" / "examples" / "questions.yaml"
 SEED = 20_261_204
 
 ADMIN_ID = 799_000_001

@@ -3,34 +3,30 @@
     .venv/bin/python benchmarks/kb_search.py                 # table + misses of our engine
     .venv/bin/python benchmarks/kb_search.py --json          # the figures as JSON on stdout
     .venv/bin/python benchmarks/kb_search.py --no-aliases    # + our engine without aliases
+    .venv/bin/python benchmarks/kb_search.py --no-examples   # + our engine without examples
     .venv/bin/python benchmarks/kb_search.py --questions PATH --kb DIR --repeat 5
     .venv/bin/python benchmarks/kb_search.py --cpu-time      # timings in CPU time (busy machine)
 
-Two question sets (in-scope questions with their expected slugs, out-of-scope questions that no
-entry answers): `tests/kb_questions.yaml`, and `tests/kb_questions_holdout.yaml`, written later by
-someone who had seen neither the entries nor the main set. The main set was readable while the
-entries' aliases were written and some aliases coincide with its slang, so its figures flatter
-our engine. The held-out sets were written without the articles: `tests/kb_questions_holdout.yaml`
-(18 articles) and `tests/kb_questions_holdout2.yaml` (the 21 added in issue 15) have since been
-read while aliases were tuned; `tests/kb_questions_holdout3.yaml` (all 39, with near misses) was
-never used for aliases, but its misses were read while the engine's confidence rule and analysis
-were improved, so it is a development set too; `tests/kb_questions_holdout4.yaml` (all 39,
-written blind after those changes) was measured once before its misses were read, and
-`tests/kb_questions_holdout5.yaml` before and after the work on them;
-`tests/kb_questions_holdout6.yaml` (3 questions an article) blind before and after the
-specific-article rule (its misses then read and worked on), and
-`tests/kb_questions_holdout7.yaml` (another voice) blind before and after that;
-`tests/kb_questions_holdout8.yaml` to `holdout11` (four more voices) blind once each, after the
-aliases written from the sets before them (their headers give the figures, with the engine
-before that work beside them); holdout8-11 were read afterwards;
-`tests/kb_questions_holdout12.yaml` (a sixth voice) blind before and after BM25's k1 moved to
-1.6, then read; `tests/kb_questions_holdout13.yaml` (a seventh) blind before and after the
-subject bonus and holdout11-12's aliases. A new blind set is measured with `--questions PATH`
-(repeatable): `questions` with `q` and `expect` (a slug or a list of slugs), `out_of_scope` with
-`q`; either list may be missing. Two engines run on each set:
+The question sets (in-scope questions with their expected slugs, out-of-scope questions that no
+entry answers): the main set, `content/kb/examples/questions.yaml`, readable while the entries'
+aliases were written (some coincide with its slang); and held-out sets written later by helpers who
+saw neither the entries nor the other sets, each in its own voice. A held-out set is measured blind
+(`tests/kb_questions_<name>.yaml`, its misses hidden: BLIND), its figures go into its header, and
+then it is read: aliases may be written from its misses, and it moves to
+`content/kb/examples/<name>.yaml`, where the search learns from it as example questions. Their
+headers tell each set's history: holdout (18 articles) and holdout2 (the 21 added in issue 15) were
+read while aliases were tuned; holdout3 (all 39, with near misses) while the confidence rule was;
+holdout4-12 were each measured blind once or twice (before and after a round of work) and read
+afterwards; `tests/kb_questions_holdout13.yaml` is the one not read yet; holdout14-15 were
+measured blind, then used to choose the example-question rules. A new blind set is
+measured with `--questions PATH` (repeatable): `questions` with `q` and `expect` (a slug or a list
+of slugs), `out_of_scope` with `q`; either list may be missing. Two engines run on each set:
 
 1. **ours**: `KnowledgeSearch(KnowledgeBase.load()).search(q, limit=3)` (lemmatised Ukrainian,
-   stemmed English, aliases, typo tolerance, its own `confident` decision).
+   stemmed English, aliases, typo tolerance, example questions, its own `confident` decision),
+   without the example questions of the set measured (`KnowledgeBase.without_examples_from`): a
+   development set in `content/kb/examples/` is measured as questions the search has not learnt
+   from, the blind set in `tests/` is in no example set anyway.
 2. **plain BM25** (baseline): `bm25s.BM25()` with its default parameters over each entry's title,
    short and full answer in both languages (no aliases), lowercased and split by bm25s's own
    tokenizer (`bm25s.tokenize`, its default token pattern `\\w\\w+`, no stopwords, no stemmer): no
@@ -52,8 +48,9 @@ Figures (both engines):
 - `build ms`: building the index from the loaded knowledge base (`KnowledgeSearch(kb)`;
   tokenising and indexing the corpus for the baseline); `KnowledgeBase.load()` is timed apart.
 
-`--no-aliases` adds a third row: our engine over the same entries with every alias list emptied,
-to show how much of its score comes from the hand-written aliases rather than from the texts.
+`--no-aliases` adds a row: our engine over the same entries with every alias list emptied, to show
+how much of its score comes from the hand-written aliases rather than from the texts;
+`--no-examples` one without the example questions (BM25 and its rules alone).
 
 The misses of our engine (question -> got vs expected; out-of-scope questions it was confident
 about) are listed after the table, except for a set not yet read (BLIND; `--show-blind` lists
@@ -84,12 +81,15 @@ if str(REPO) not in sys.path:
 from bot.services.kb_search import KnowledgeSearch  # noqa: E402
 from bot.services.knowledge import KnowledgeBase  # noqa: E402
 
-QUESTIONS = REPO / "tests" / "kb_questions.yaml"
-# Named one by one (tests/kb_questions_<name>.yaml): a set being written blind is not measured
-# by accident.
-HOLDOUTS = tuple(
-    REPO / "tests" / f"kb_questions_{name}.yaml"
-    for name in ("holdout", *(f"holdout{number}" for number in range(2, 14)))
+EXAMPLES = REPO / "content" / "kb" / "examples"
+QUESTIONS = EXAMPLES / "questions.yaml"
+# Named one by one: a set being written blind is not measured by accident. Once read, a set moves
+# from tests/kb_questions_<name>.yaml to content/kb/examples/<name>.yaml, and the search learns
+# from it.
+HOLDOUTS = (
+    *(EXAMPLES / f"holdout{n}.yaml" for n in ("", *range(2, 13))),
+    REPO / "tests" / "kb_questions_holdout13.yaml",
+    *(EXAMPLES / f"holdout{n}.yaml" for n in (14, 15)),
 )
 # The sets whose misses nobody has read yet: their figures are printed, their misses only with
 # --show-blind, so that measuring them does not spoil them for the next honest figure.
@@ -257,7 +257,7 @@ def without_aliases(kb: KnowledgeBase) -> KnowledgeBase:
     entries = tuple(
         replace(entry, aliases={locale: () for locale in entry.aliases}) for entry in kb.entries
     )
-    return KnowledgeBase(topics=kb.topics, entries=entries)
+    return replace(kb, entries=entries)
 
 
 def run_ours(
@@ -435,13 +435,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--questions",
         type=Path,
         action="append",
-        help="question set (YAML); repeatable; default: every set in tests/",
+        help="question set (YAML); repeatable; default: the main and held-out sets",
     )
     parser.add_argument("--kb", type=Path, default=None, help="knowledge-base directory")
     parser.add_argument(
         "--no-aliases",
         action="store_true",
         help="also run our engine with every entry's aliases removed (ablation)",
+    )
+    parser.add_argument(
+        "--no-examples",
+        action="store_true",
+        help="also run our engine without the example questions (ablation)",
     )
     parser.add_argument(
         "--repeat", type=int, default=5, help="timed passes over the set (default 5)"
@@ -464,7 +469,8 @@ def measure(args: argparse.Namespace, path: Path) -> dict[str, Any] | None:
     in_scope, out_of_scope = load_questions(path)
     hidden = path.name in BLIND and not args.show_blind
     started = time.perf_counter()
-    kb = KnowledgeBase.load(args.kb)
+    # Measured as questions it has not learnt from (nothing goes for a set that no example set is).
+    kb = KnowledgeBase.load(args.kb).without_examples_from(path.stem)
     load_ms = (time.perf_counter() - started) * 1000
     unknown = sorted({s for q in in_scope for s in q.expect if kb.entry(s) is None})
     if unknown:
@@ -477,6 +483,10 @@ def measure(args: argparse.Namespace, path: Path) -> dict[str, Any] | None:
     if args.no_aliases:
         results.append(
             run_ours(without_aliases(kb), in_scope, out_of_scope, repeat, "ours, no aliases")
+        )
+    if args.no_examples:
+        results.append(
+            run_ours(replace(kb, examples=()), in_scope, out_of_scope, repeat, "ours, no examples")
         )
     langs: dict[str, int] = {}
     for question in in_scope:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from bot.services import kb_search
 from bot.services.kb_search import KnowledgeSearch
-from bot.services.knowledge import Entry, KnowledgeBase, Localized, Source, Topic
+from bot.services.knowledge import Entry, Example, KnowledgeBase, Localized, Source, Topic
 
 
 def entry(number: int, slug: str, title: str, text: str, aliases: tuple[str, ...]) -> Entry:
@@ -167,3 +168,75 @@ def test_a_longer_question_clearly_led_by_one_article_needs_less_of_it_covered(
     # Only from LONG_QUESTION words on would less than half of it covered be enough.
     monkeypatch.setattr(kb_search, "SHORT_QUESTION", kb_search.LONG_QUESTION)
     assert not engine.search(question).confident
+
+
+def learnt(*texts: str, slug: str | None) -> KnowledgeBase:
+    """KNOWLEDGE with example questions `texts`, each answered by `slug` (None: out of scope)."""
+    return replace(KNOWLEDGE, examples=tuple(Example(text, slug, "set") for text in texts))
+
+
+def test_examples_put_first_the_article_questions_in_the_same_words_were_about(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """BM25 prefers the overview naming "open data"; members asking in these words wanted to
+    know who enters projects, and said so in the examples. The how-to article covers too little
+    of the question itself for a confident answer (EXAMPLE_COVERAGE), so it is offered first."""
+    question = "the open data has none of our hromada projects, who puts them there"
+    plain = KnowledgeSearch(KNOWLEDGE).search(question)
+    assert [hit.slug for hit in plain.hits] == ["beacon", "beacon-access"]
+    assert not plain.confident
+    knowledge = learnt(
+        "projects of our hromada are missing from the open data, who puts them in",
+        "open data shows none of the hromada projects, who enters them",
+        slug="beacon-access",
+    )
+    engine = KnowledgeSearch(knowledge)
+    result = engine.search(question)
+    assert [hit.slug for hit in result.hits] == ["beacon-access", "beacon"]
+    assert not result.confident
+    monkeypatch.setattr(kb_search, "EXAMPLE_COVERAGE", 0.25)
+    assert engine.search(question).confident
+
+
+def test_examples_make_an_uncertain_article_confident_only_when_they_name_it() -> None:
+    question = "nobody in our council can see the projects, whom do we ask"
+    alike = (
+        "nobody in the council sees our projects, who can help",
+        "the council cannot see any project, whom to ask",
+        "we cannot see projects in the council, who helps",
+    )
+    assert not KnowledgeSearch(KNOWLEDGE).search(question).confident
+    result = KnowledgeSearch(learnt(*alike, slug="beacon-access")).search(question)
+    assert result.hits[0].slug == "beacon-access"
+    assert result.confident
+    # The same questions out of scope, or about another article, make nothing confident.
+    assert not KnowledgeSearch(learnt(*alike, slug=None)).search(question).confident
+    assert not KnowledgeSearch(learnt(*alike, slug="orchard")).search(question).confident
+
+
+def test_examples_never_answer_what_no_article_holds() -> None:
+    """A salary is a fact no article holds, however alike the examples."""
+    question = "nobody in our council can see the projects or my salary, whom do we ask"
+    knowledge = learnt(
+        "nobody in the council sees our projects or my salary, who can help",
+        "the council cannot see any project or salary, whom to ask",
+        slug="beacon-access",
+    )
+    result = KnowledgeSearch(knowledge).search(question)
+    assert result.hits[0].slug == "beacon-access"
+    assert not result.confident
+
+
+def test_a_question_most_like_an_out_of_scope_example_is_never_confident(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """BM25 is confident on the garden article; the question is most like one no article answers."""
+    question = "pupils plant school gardens, which seeds grow fastest"
+    assert KnowledgeSearch(KNOWLEDGE).search(question).confident
+    knowledge = learnt("which seeds grow fastest in school gardens", slug=None)
+    engine = KnowledgeSearch(knowledge)
+    result = engine.search(question)
+    assert result.hits[0].slug == "orchard"
+    assert not result.confident
+    monkeypatch.setattr(kb_search, "OUT_OF_SCOPE_SIMILARITY", 1.01)
+    assert engine.search(question).confident

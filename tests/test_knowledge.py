@@ -149,6 +149,42 @@ def test_kb_check_refuses_a_topic_without_entries(
     assert "kb/topics.yaml: education: no entry has this topic" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("questions: [{q: 'що таке дрім', expect: [drem]}]", "questions[0].expect: ['drem'] names"),
+        ("questions: [{q: 'що таке дрім'}]", "questions[0].expect: is required"),
+        ("out_of_scope: [{q: 'погода', expect: [dream]}]", "out-of-scope question expects no"),
+        ("questions: [{q: '', expect: [dream]}]", "questions[0].q: must be a question of 1 to"),
+        ("questions: [{q: 'дрім', expect: [dream], lang: pl}]", "lang: unknown language"),
+        ("questions: [{q: 'дрім', expekt: [dream]}]", "questions[0]: expected q, expect and lang"),
+        ("answers: []", "examples/bad.yaml: expected a mapping with 'questions'"),
+        ("questions: [{q: [unclosed\n", "bad.yaml, line"),
+    ],
+)
+def test_kb_check_names_each_problem_of_an_example_question_set(
+    kb_copy: Path, capsys: pytest.CaptureFixture[str], text: str, expected: str
+) -> None:
+    """The example questions the search learns from are content too: a wrong slug or field is
+    named with its file and place, never learnt from."""
+    (kb_copy / "examples" / "bad.yaml").write_text(text, encoding="utf-8")
+    assert run_cli("kb", "check", "--directory", str(kb_copy)) == 1
+    assert expected in capsys.readouterr().err
+
+
+def test_example_questions_are_loaded_with_their_set(knowledge: KnowledgeBase) -> None:
+    sources = {example.source for example in knowledge.examples}
+    assert {"questions", "holdout", "holdout12"} <= sources
+    assert "kb_questions_holdout13" not in sources  # the blind set stays in tests/
+    assert any(example.slug is None for example in knowledge.examples)  # out of scope
+    slugs = {entry.slug for entry in knowledge.entries}
+    assert {example.slug for example in knowledge.examples} - {None} <= slugs
+    without = knowledge.without_examples_from("holdout12")
+    assert "holdout12" not in {example.source for example in without.examples}
+    assert len(without.examples) < len(knowledge.examples)
+    assert without.entries == knowledge.entries
+
+
 def test_the_bot_refuses_to_load_invalid_content(kb_copy: Path) -> None:
     edit(kb_copy / "dream.yaml", title__uk=None)
     with pytest.raises(ContentError, match=r"dream.yaml: title.uk"):

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bot.i18n import LOCALES
+from bot.services.kb_examples import ExampleIndex, Votes
 from bot.services.knowledge import KnowledgeBase
 from bot.services.text_search import Analyzer, FieldIndex, Match
 from bot.services.text_words import words
@@ -59,6 +60,23 @@ MIN_PHRASE_COVERAGE = 0.15
 SHARED_BONUS = {"title": 0.5, "alias": 0.25}
 # Results far below the best one are noise, not alternatives.
 RELATIVE_CUTOFF = 0.35
+# The example questions (kb_examples) have their say among the CANDIDATES best articles: each
+# scores its share of the best one's BM25 score (at most all of it) plus EXAMPLE_WEIGHT times its
+# share of the nearest examples' votes, and the highest is taken first. When the examples put
+# another article first, or BM25 doubted the first, the answer is confident if the examples are:
+# the article has EXAMPLE_SHARE of the votes and an example at least EXAMPLE_SIMILARITY alike,
+# covers EXAMPLE_COVERAGE of the question itself, and out-of-scope examples have less than
+# OUT_OF_SCOPE_SHARE of the votes. When the most alike example is out of scope and at least
+# OUT_OF_SCOPE_SIMILARITY alike, nothing is confident ("what is the hryvnia to euro rate" is
+# like "курс долара на сьогодні", not like the co-financing article BM25 finds). Chosen on the
+# development sets and on holdout14-15 (benchmarks/README.md, seventh round).
+CANDIDATES = 5
+EXAMPLE_WEIGHT = 0.3
+EXAMPLE_SHARE = 0.4
+EXAMPLE_SIMILARITY = 0.3
+EXAMPLE_COVERAGE = 0.3
+OUT_OF_SCOPE_SHARE = 0.3
+OUT_OF_SCOPE_SIMILARITY = 0.4
 # Of two articles on one thing the more specific ranks first: the overview holds the bare name as
 # an alias ("DREAM"), the how-to article the rest of what is asked ("who in our council enters
 # projects into DREAM"). A runner-up scoring at least SPECIFIC_SHARE of the best that names in its
@@ -155,6 +173,7 @@ class KnowledgeSearch:
             subject_bonus=SUBJECT_BONUS,
             cache_tf=True,
         )
+        self.examples = ExampleIndex(knowledge.examples, self.index.analyzer)
         self.not_held = self._terms(NOT_HELD_WORDS)
         self.private = self._terms(PRIVATE_WORDS)
         subjects = self._subjects(knowledge)
@@ -194,7 +213,7 @@ class KnowledgeSearch:
 
     def search(self, query: str, limit: int = 3) -> SearchResult:
         """The best entries for `query`, and whether the best one is a confident answer."""
-        matches = self.index.search(query, limit=max(limit, 1 + SPECIFIC_RIVALS))
+        matches = self.index.search(query, limit=max(limit, CANDIDATES, 1 + SPECIFIC_RIVALS))
         if not matches:
             return SearchResult(query=query, confident=False, hits=())
         defined = _defined(query)
@@ -214,16 +233,41 @@ class KnowledgeSearch:
                 and score >= (MIN_CLEAR_SCORE if clear else MIN_SCORE)
                 and best.focus >= MIN_FOCUS
             )
-        if confident and self._asks_not_held(query, best.key):
+        confident = confident and self._may_answer(query, best.key)
+        candidates = [m for m in matches[:CANDIDATES] if m.score >= best.score * RELATIVE_CUTOFF]
+        votes = self.examples.votes(query)
+        ranked = self._with_examples(candidates, votes)
+        if ranked[0] is not best or not confident:
+            # The examples answer for the article they put first, or for the one BM25 doubted.
+            chosen = ranked[0]
+            confident = (
+                votes.share(None) < OUT_OF_SCOPE_SHARE
+                and chosen.coverage >= EXAMPLE_COVERAGE
+                and votes.share(chosen.key) >= EXAMPLE_SHARE
+                and votes.similarity(chosen.key) >= EXAMPLE_SIMILARITY
+                and self._may_answer(query, chosen.key)
+            )
+        if votes.most_alike() is None and votes.similarity(None) >= OUT_OF_SCOPE_SIMILARITY:
             confident = False
-        if confident and self._private(query):
-            confident = False
-        hits = tuple(
-            SearchHit(match.key, round(match.score, 4))
-            for match in matches[:limit]
-            if match.score >= best.score * RELATIVE_CUTOFF
-        )
+        hits = tuple(SearchHit(match.key, round(match.score, 4)) for match in ranked[:limit])
         return SearchResult(query=query, confident=confident, hits=hits)
+
+    @staticmethod
+    def _with_examples(candidates: list[Match], votes: Votes) -> list[Match]:
+        """`candidates` (the first one best) ordered by their share of its BM25 score (at most
+        all of it: a rival the rules above put second is not first again for scoring higher)
+        plus the examples' votes for them (EXAMPLE_WEIGHT); on a tie the earlier one first."""
+        top = candidates[0].score
+        fused = {
+            m.key: min(m.score / top, 1.0) + EXAMPLE_WEIGHT * votes.share(m.key) for m in candidates
+        }
+        order = sorted(range(len(candidates)), key=lambda i: (-fused[candidates[i].key], i))
+        return [candidates[i] for i in order]
+
+    def _may_answer(self, query: str, slug: str) -> bool:
+        """Whether the entry may answer the question at all: not when it asks for a fact no
+        article holds (NOT_HELD_WORDS) or about the asker's private business."""
+        return not self._asks_not_held(query, slug) and not self._private(query)
 
     def _specific_first(self, query: str, matches: list[Match]) -> list[Match]:
         """`matches` with the more specific article on the best one's thing first."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,10 @@ ENTRY_FIELDS = frozenset(
     | {"related"}
 )
 LIMITS = {"title": 120, "short": 700, "full": 3500, "legal_basis": 300, "alias": 60}
+# Example questions, each with the entries that answer it (none: no entry does), in question-set
+# files under the knowledge base's folder: what the search learns members' words from.
+EXAMPLES_DIR = "examples"
+EXAMPLE_LIMIT = 1000  # characters of one example question
 SOURCE_TITLE_LIMIT = 80
 
 
@@ -57,9 +61,19 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Example:
+    """A question as a member asked it and the entry that answers it (None: no entry does)."""
+
+    text: str
+    slug: str | None
+    source: str  # the question set it comes from: its file name without `.yaml`
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     topics: tuple[Topic, ...]
     entries: tuple[Entry, ...]
+    examples: tuple[Example, ...] = ()
     _by_slug: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -78,6 +92,11 @@ class KnowledgeBase:
 
     def in_topic(self, code: str) -> list[Entry]:
         return [entry for entry in self.entries if entry.topic == code]
+
+    def without_examples_from(self, source: str) -> KnowledgeBase:
+        """This knowledge base without the example questions of one set: to measure the search on
+        that set as on questions it has not learnt from."""
+        return replace(self, examples=tuple(e for e in self.examples if e.source != source))
 
     @classmethod
     def load(cls, directory: Path | None = None) -> KnowledgeBase:
@@ -145,6 +164,7 @@ def read_knowledge_base(directory: Path) -> tuple[KnowledgeBase | None, list[str
         if topic.code not in used:
             # Shown in the topics menu, it would open onto an empty list.
             problems.add(directory / "topics.yaml", topic.code, "no entry has this topic")
+    examples = _read_examples(directory / EXAMPLES_DIR, set(slugs), problems)
     if problems.lines:
         return None, problems.lines
     # Topics in file order; entries grouped by topic in that order, then by file name.
@@ -153,7 +173,63 @@ def read_knowledge_base(directory: Path) -> tuple[KnowledgeBase | None, list[str
     numbered = tuple(
         Entry(**{**entry.__dict__, "number": number}) for number, entry in enumerate(entries, 1)
     )
-    return KnowledgeBase(topics=tuple(topics), entries=numbered), []
+    return KnowledgeBase(topics=tuple(topics), entries=numbered, examples=examples), []
+
+
+def _read_examples(folder: Path, slugs: set[str], problems: _Problems) -> tuple[Example, ...]:
+    """The example questions of every question set in `folder` (none when there is no folder).
+
+    A set lists `questions` (`q`, `expect`: the slugs of the entries that answer it, `lang`) and
+    `out_of_scope` questions (`q`, `lang`) that no entry answers. A question two entries answer
+    equally is kept for measuring, not learnt from: it would teach both to each."""
+    examples: list[Example] = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            document = read_yaml(path)
+        except ContentError as error:
+            problems.lines.append(str(error).replace(str(folder.parent.parent) + "/", ""))
+            continue
+        if not isinstance(document, dict) or not set(document) <= {"questions", "out_of_scope"}:
+            problems.add(path, "", "expected a mapping with 'questions' and/or 'out_of_scope'")
+            continue
+        for kind in ("questions", "out_of_scope"):
+            items = document.get(kind) or []
+            if not isinstance(items, list):
+                problems.add(path, kind, "must be a list of questions")
+                continue
+            for index, item in enumerate(items):
+                example = _example(path, f"{kind}[{index}]", item, kind, slugs, problems)
+                if example is not None:
+                    examples.append(example)
+    return tuple(examples)
+
+
+def _example(
+    path: Path, where: str, item: Any, kind: str, slugs: set[str], problems: _Problems
+) -> Example | None:
+    if not isinstance(item, dict) or not set(item) <= {"q", "expect", "lang"}:
+        problems.add(path, where, "expected q, expect and lang")
+        return None
+    text = item.get("q")
+    if not isinstance(text, str) or not text.strip() or len(text) > EXAMPLE_LIMIT:
+        problems.add(path, f"{where}.q", f"must be a question of 1 to {EXAMPLE_LIMIT} characters")
+        return None
+    if item.get("lang") not in (None, *LOCALES):
+        problems.add(path, f"{where}.lang", "unknown language (use 'uk' or 'en')")
+        return None
+    expect = item.get("expect") or []
+    if not isinstance(expect, list) or any(slug not in slugs for slug in expect):
+        problems.add(path, f"{where}.expect", f"{expect!r} names a slug no entry has")
+        return None
+    if kind == "out_of_scope":
+        if expect:
+            problems.add(path, f"{where}.expect", "an out-of-scope question expects no entry")
+            return None
+        return Example(text.strip(), None, path.stem)
+    if not expect:
+        problems.add(path, f"{where}.expect", "is required: the slugs of the entries answering it")
+        return None
+    return Example(text.strip(), expect[0], path.stem) if len(expect) == 1 else None
 
 
 def _read_topics(path: Path, problems: _Problems) -> list[Topic]:
