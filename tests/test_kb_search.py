@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.services import kb_search
+from bot.services import kb_confidence, kb_search
 from bot.services.kb_search import KnowledgeSearch
 from bot.services.knowledge import Entry, Example, KnowledgeBase, Localized, Source, Topic
 
@@ -175,12 +175,9 @@ def learnt(*texts: str, slug: str | None) -> KnowledgeBase:
     return replace(KNOWLEDGE, examples=tuple(Example(text, slug, "set") for text in texts))
 
 
-def test_examples_put_first_the_article_questions_in_the_same_words_were_about(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_examples_put_first_the_article_questions_in_the_same_words_were_about() -> None:
     """BM25 prefers the overview naming "open data"; members asking in these words wanted to
-    know who enters projects, and said so in the examples. The how-to article covers too little
-    of the question itself for a confident answer (EXAMPLE_COVERAGE), so it is offered first."""
+    know who enters projects, and said so in the examples."""
     question = "the open data has none of our hromada projects, who puts them there"
     plain = KnowledgeSearch(KNOWLEDGE).search(question)
     assert [hit.slug for hit in plain.hits] == ["beacon", "beacon-access"]
@@ -193,9 +190,11 @@ def test_examples_put_first_the_article_questions_in_the_same_words_were_about(
     engine = KnowledgeSearch(knowledge)
     result = engine.search(question)
     assert [hit.slug for hit in result.hits] == ["beacon-access", "beacon"]
-    assert not result.confident
-    monkeypatch.setattr(kb_search, "EXAMPLE_COVERAGE", 0.25)
-    assert engine.search(question).confident
+    assert result.confident
+    decision = engine.decide(question)
+    assert decision is not None
+    assert decision.features["first"] == 0.0  # the examples moved it first
+    assert decision.features["share"] == 1.0
 
 
 def test_examples_make_an_uncertain_article_confident_only_when_they_name_it() -> None:
@@ -227,10 +226,11 @@ def test_examples_never_answer_what_no_article_holds() -> None:
     assert not result.confident
 
 
-def test_a_question_most_like_an_out_of_scope_example_is_never_confident(
+def test_a_question_most_like_an_out_of_scope_example_is_not_confident(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """BM25 is confident on the garden article; the question is most like one no article answers."""
+    """The rules would answer with the garden article; the question is most like one no article
+    answers, and that is what the confidence model weighs against it."""
     question = "pupils plant school gardens, which seeds grow fastest"
     assert KnowledgeSearch(KNOWLEDGE).search(question).confident
     knowledge = learnt("which seeds grow fastest in school gardens", slug=None)
@@ -238,5 +238,16 @@ def test_a_question_most_like_an_out_of_scope_example_is_never_confident(
     result = engine.search(question)
     assert result.hits[0].slug == "orchard"
     assert not result.confident
-    monkeypatch.setattr(kb_search, "OUT_OF_SCOPE_SIMILARITY", 1.01)
+    weights = dict(kb_confidence.WEIGHTS)
+    for name in ("out_share", "out_similarity", "out_alike"):
+        weights[name] = 0.0
+    monkeypatch.setattr(kb_confidence, "WEIGHTS", weights)
     assert engine.search(question).confident
+
+
+def test_the_confidence_model_weighs_every_feature_the_search_gives_it() -> None:
+    """kb_confidence's weights and the search's features name the same things."""
+    decision = KnowledgeSearch(KNOWLEDGE).decide("pupils plant school gardens")
+    assert decision is not None
+    assert set(decision.features) == set(kb_confidence.FEATURES) == set(kb_confidence.WEIGHTS)
+    assert 0.0 < kb_confidence.probability(decision.features) < 1.0

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bot.i18n import LOCALES
+from bot.services import kb_confidence
 from bot.services.kb_examples import ExampleIndex, Votes
 from bot.services.knowledge import KnowledgeBase
 from bot.services.text_search import Analyzer, FieldIndex, Match
@@ -62,25 +63,10 @@ SHARED_BONUS = {"title": 0.5, "alias": 0.25}
 RELATIVE_CUTOFF = 0.35
 # The example questions (kb_examples) have their say among the CANDIDATES best articles: each
 # scores its share of the best one's BM25 score (at most all of it) plus EXAMPLE_WEIGHT times its
-# share of the nearest examples' votes, and the highest is taken first. When the examples put
-# another article first, or BM25 doubted the first, the answer is confident if the examples are:
-# the article has EXAMPLE_SHARE of the votes and an example at least EXAMPLE_SIMILARITY alike,
-# covers EXAMPLE_COVERAGE of the question itself, and out-of-scope examples have less than
-# OUT_OF_SCOPE_SHARE of the votes. When the most alike example is out of scope and at least
-# OUT_OF_SCOPE_SIMILARITY alike, nothing is confident ("what is the hryvnia to euro rate" is
-# like "курс долара на сьогодні", not like the co-financing article BM25 finds). Chosen on the
-# development sets and on holdout14-19, each measured blind first (benchmarks/README.md, seventh
-# round): an example 0.3 alike, not 0.25, as one 0.26 alike answered whether snow ploughs may be
-# bought from the education subvention with the Japanese machinery programme; an out-of-scope
-# example 0.3 alike, not 0.4, vetoes (holdout14-19 rejected 88.8 -> 91.2 % of their near misses,
-# answered+right 96.3 -> 95.9 %).
+# share of the nearest examples' votes, and the highest is taken first. Whether it answers the
+# question confidently is kb_confidence's to say, from the rules above and the examples' votes.
 CANDIDATES = 5
 EXAMPLE_WEIGHT = 0.3
-EXAMPLE_SHARE = 0.4
-EXAMPLE_SIMILARITY = 0.3
-EXAMPLE_COVERAGE = 0.3
-OUT_OF_SCOPE_SHARE = 0.3
-OUT_OF_SCOPE_SIMILARITY = 0.3
 # Of two articles on one thing the more specific ranks first: the overview holds the bare name as
 # an alias ("DREAM"), the how-to article the rest of what is asked ("who in our council enters
 # projects into DREAM"). A runner-up scoring at least SPECIFIC_SHARE of the best that names in its
@@ -158,6 +144,16 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """The articles for a question in order, whether the first answers it, and why
+    (`kb_confidence.FEATURES`)."""
+
+    ranked: tuple[Match, ...]
+    confident: bool
+    features: dict[str, float]
+
+
+@dataclass(frozen=True)
 class SearchResult:
     query: str
     confident: bool
@@ -217,44 +213,57 @@ class KnowledgeSearch:
 
     def search(self, query: str, limit: int = 3) -> SearchResult:
         """The best entries for `query`, and whether the best one is a confident answer."""
+        decision = self.decide(query, limit)
+        if decision is None:
+            return SearchResult(query=query, confident=False, hits=())
+        hits = tuple(
+            SearchHit(match.key, round(match.score, 4)) for match in decision.ranked[:limit]
+        )
+        return SearchResult(query=query, confident=decision.confident, hits=hits)
+
+    def decide(self, query: str, limit: int = CANDIDATES) -> Decision | None:
+        """The `limit` best articles for `query` in order, and what decides whether the first one
+        answers it; None when no article shares a word with it."""
         matches = self.index.search(query, limit=max(limit, CANDIDATES, 1 + SPECIFIC_RIVALS))
         if not matches:
-            return SearchResult(query=query, confident=False, hits=())
+            return None
         defined = _defined(query)
         if defined is not None:
             matches = self._named_first(defined, matches)
         else:
             matches = self._specific_first(query, matches)
         best = matches[0]
+        runner_up = matches[1].score - matches[1].subject if len(matches) > 1 else 0.0
         if best.phrase:
-            confident = best.coverage >= MIN_PHRASE_COVERAGE
+            rule = best.coverage >= MIN_PHRASE_COVERAGE
         else:
             score = best.score - best.subject
-            runner_up = matches[1].score - matches[1].subject if len(matches) > 1 else 0.0
             clear = score >= runner_up * CLEAR_MARGIN
-            confident = (
+            rule = (
                 best.coverage >= _coverage_needed(best.words, clear=clear)
                 and score >= (MIN_CLEAR_SCORE if clear else MIN_SCORE)
                 and best.focus >= MIN_FOCUS
             )
-        confident = confident and self._may_answer(query, best.key)
-        candidates = [m for m in matches[:CANDIDATES] if m.score >= best.score * RELATIVE_CUTOFF]
+        kept = [m for m in matches if m.score >= best.score * RELATIVE_CUTOFF]
         votes = self.examples.votes(query)
-        ranked = self._with_examples(candidates, votes)
-        if ranked[0] is not best or not confident:
-            # The examples answer for the article they put first, or for the one BM25 doubted.
-            chosen = ranked[0]
-            confident = (
-                votes.share(None) < OUT_OF_SCOPE_SHARE
-                and chosen.coverage >= EXAMPLE_COVERAGE
-                and votes.share(chosen.key) >= EXAMPLE_SHARE
-                and votes.similarity(chosen.key) >= EXAMPLE_SIMILARITY
-                and self._may_answer(query, chosen.key)
-            )
-        if votes.most_alike() is None and votes.similarity(None) >= OUT_OF_SCOPE_SIMILARITY:
+        ranked = [*self._with_examples(kept[:CANDIDATES], votes), *kept[CANDIDATES:]][:limit]
+        chosen = ranked[0]
+        rivals = [m.score - m.subject for m in matches if m is not chosen]
+        features = kb_confidence.features(
+            chosen,
+            rival=max(rivals, default=0.0),
+            first=chosen is best,
+            rule=rule and chosen is best,
+            votes=votes,
+        )
+        if not self.may_answer(query, chosen.key):
             confident = False
-        hits = tuple(SearchHit(match.key, round(match.score, 4)) for match in ranked[:limit])
-        return SearchResult(query=query, confident=confident, hits=hits)
+        elif len(self.examples):
+            confident = kb_confidence.probability(features) >= kb_confidence.THRESHOLD
+        else:
+            # Without example questions (a knowledge base being written): the rules alone.
+            confident = rule and chosen is best
+        return Decision(tuple(ranked), confident, features)
 
     @staticmethod
     def _with_examples(candidates: list[Match], votes: Votes) -> list[Match]:
@@ -268,7 +277,7 @@ class KnowledgeSearch:
         order = sorted(range(len(candidates)), key=lambda i: (-fused[candidates[i].key], i))
         return [candidates[i] for i in order]
 
-    def _may_answer(self, query: str, slug: str) -> bool:
+    def may_answer(self, query: str, slug: str) -> bool:
         """Whether the entry may answer the question at all: not when it asks for a fact no
         article holds (NOT_HELD_WORDS) or about the asker's private business."""
         return not self._asks_not_held(query, slug) and not self._private(query)
