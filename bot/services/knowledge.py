@@ -62,7 +62,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class Example:
-    """A question as a member asked it and the entry that answers it (None: no entry does)."""
+    """A question as a member might ask it and the entry that answers it (None: no entry does)."""
 
     text: str
     slug: str | None
