@@ -34,7 +34,7 @@ from bot.services.digests import DigestService
 from bot.services.filing_limits import FilingLimits
 from bot.services.hromadas import HromadaDirectory, Oblast, load_oblasts
 from bot.services.katottg import CodifierError, import_shipped_codifier
-from bot.services.knowledge import KnowledgeBase
+from bot.services.knowledge import KB_DIR, KnowledgeBase
 from bot.services.members import MemberService
 from bot.services.privacy import PrivacyService
 from bot.services.questions import QuestionService
@@ -73,7 +73,8 @@ class Content:
         from dialogs.knowledge_texts import oversized_messages
 
         translations = Translations()
-        knowledge = KnowledgeBase.load()
+        # The example questions are read by the search index's build, not at start.
+        knowledge = KnowledgeBase.load(examples=False)
         oversized = oversized_messages(knowledge, {t.locale: t for t in translations})
         if oversized:
             lines = ["the knowledge base has messages too long:", *oversized]
@@ -91,7 +92,7 @@ class Content:
     def kb_search(self) -> SearchIndex:
         """The knowledge base's search index, built once for this content (lemmatising every
         article takes half a second; the bot process builds it once it is polling)."""
-        return SearchIndex(self.knowledge)
+        return SearchIndex(self.knowledge, examples=KB_DIR)
 
 
 def create_bot(settings: Settings) -> Bot:

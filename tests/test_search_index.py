@@ -8,11 +8,12 @@ import subprocess
 import sys
 import textwrap
 import threading
+from pathlib import Path
 
 import pytest
 
 from bot.services import search_index
-from bot.services.knowledge import KnowledgeBase
+from bot.services.knowledge import EXAMPLES_DIR, KB_DIR, KnowledgeBase
 from bot.services.search_index import SearchIndex
 
 
@@ -60,6 +61,22 @@ def test_a_background_build_runs_its_follow_up_once_and_a_question_waits_for_it(
     built = asyncio.run(start_then_ask())
     assert asyncio.run(index.get()) is built
     assert followed == ["frozen"]
+
+
+def test_the_example_questions_are_read_by_the_build_not_at_start(tmp_path: Path) -> None:
+    """Start-up reads the articles only; the index's build adds the example questions, and
+    without them (a broken file the content check would have refused) still searches."""
+    bare = KnowledgeBase.load(examples=False)
+    assert bare.examples == ()
+    built = asyncio.run(SearchIndex(bare, examples=KB_DIR).get())
+    assert len(built.examples) == len(KnowledgeBase.load().examples) > 0
+
+    broken = tmp_path / "kb"
+    (broken / EXAMPLES_DIR).mkdir(parents=True)
+    (broken / EXAMPLES_DIR / "bad.yaml").write_text("questions: [{q: x, expect: [nope]}]")
+    fallback = asyncio.run(SearchIndex(bare, examples=broken).get())
+    assert len(fallback.examples) == 0
+    assert fallback.search("що таке ДФРР").hits[0].slug == "drrf"
 
 
 @pytest.mark.process

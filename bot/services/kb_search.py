@@ -233,11 +233,11 @@ class KnowledgeSearch:
         else:
             matches = self._specific_first(query, matches)
         best = matches[0]
-        runner_up = matches[1].score - matches[1].subject if len(matches) > 1 else 0.0
         if best.phrase:
             rule = best.coverage >= MIN_PHRASE_COVERAGE
         else:
             score = best.score - best.subject
+            runner_up = matches[1].score - matches[1].subject if len(matches) > 1 else 0.0
             clear = score >= runner_up * CLEAR_MARGIN
             rule = (
                 best.coverage >= _coverage_needed(best.words, clear=clear)

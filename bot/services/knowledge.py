@@ -98,17 +98,33 @@ class KnowledgeBase:
         that set as on questions it has not learnt from."""
         return replace(self, examples=tuple(e for e in self.examples if e.source != source))
 
+    def with_examples(self, directory: Path | None = None) -> KnowledgeBase:
+        """This knowledge base with the example questions under `directory` (content/kb/ by
+        default), read when the search index is built, not at start; ContentError lists every
+        problem found."""
+        folder = directory or KB_DIR
+        problems = _Problems(folder)
+        slugs = {entry.slug for entry in self.entries}
+        examples = _read_examples(folder / EXAMPLES_DIR, slugs, problems)
+        if problems.lines:
+            raise _invalid(problems.lines)
+        return replace(self, examples=examples)
+
     @classmethod
-    def load(cls, directory: Path | None = None) -> KnowledgeBase:
-        """Read and validate every entry; ContentError lists every problem found."""
-        knowledge, problems = read_knowledge_base(directory or KB_DIR)
+    def load(cls, directory: Path | None = None, *, examples: bool = True) -> KnowledgeBase:
+        """Read and validate every entry (and the example questions unless `examples` is false);
+        ContentError lists every problem found."""
+        knowledge, problems = read_knowledge_base(directory or KB_DIR, examples=examples)
         if problems:
-            shown = "\n  ".join(problems[:20])
-            more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-            count = len(problems)
-            raise ContentError(f"the knowledge base has {count} problem(s):\n  {shown}{more}")
+            raise _invalid(problems)
         assert knowledge is not None
         return knowledge
+
+
+def _invalid(problems: list[str]) -> ContentError:
+    shown = "\n  ".join(problems[:20])
+    more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+    return ContentError(f"the knowledge base has {len(problems)} problem(s):\n  {shown}{more}")
 
 
 class _Problems:
@@ -126,8 +142,11 @@ class _Problems:
         self.lines.append(f"{name}: {where}: {message}" if where else f"{name}: {message}")
 
 
-def read_knowledge_base(directory: Path) -> tuple[KnowledgeBase | None, list[str]]:
-    """The knowledge base in `directory` and the list of its problems (empty when valid)."""
+def read_knowledge_base(
+    directory: Path, *, examples: bool = True
+) -> tuple[KnowledgeBase | None, list[str]]:
+    """The knowledge base in `directory` (with its example questions unless `examples` is false)
+    and the list of its problems (empty when valid)."""
     problems = _Problems(directory)
     topics = _read_topics(directory / "topics.yaml", problems)
     topic_codes = {topic.code for topic in topics}
@@ -164,7 +183,7 @@ def read_knowledge_base(directory: Path) -> tuple[KnowledgeBase | None, list[str
         if topic.code not in used:
             # Shown in the topics menu, it would open onto an empty list.
             problems.add(directory / "topics.yaml", topic.code, "no entry has this topic")
-    examples = _read_examples(directory / EXAMPLES_DIR, set(slugs), problems)
+    found = _read_examples(directory / EXAMPLES_DIR, set(slugs), problems) if examples else ()
     if problems.lines:
         return None, problems.lines
     # Topics in file order; entries grouped by topic in that order, then by file name.
@@ -173,7 +192,7 @@ def read_knowledge_base(directory: Path) -> tuple[KnowledgeBase | None, list[str
     numbered = tuple(
         Entry(**{**entry.__dict__, "number": number}) for number, entry in enumerate(entries, 1)
     )
-    return KnowledgeBase(topics=tuple(topics), entries=numbered, examples=examples), []
+    return KnowledgeBase(topics=tuple(topics), entries=numbered, examples=found), []
 
 
 def _read_examples(folder: Path, slugs: set[str], problems: _Problems) -> tuple[Example, ...]:
