@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from bot.services.knowledge import Example
 from bot.services.text_search import Analyzer
@@ -67,18 +69,27 @@ class ExampleIndex:
         norm = self._norm(terms)
         if not norm:
             return Votes()
-        dots: dict[int, float] = defaultdict(float)
+        # Each example's dot product with the query: every term's IDF² added to the examples it
+        # stands in. A question meets a thousand postings, so the adding is done by map and
+        # dict.update rather than a loop of Python statements (a third of the time).
+        dots: dict[int, float] = {}
+        current = dots.get
         for term in terms:
             postings = self._postings.get(term)
             if postings:
-                weight = self._idf[term] ** 2
-                for position in postings:
-                    dots[position] += weight
-        inverse = self._inverse_norms
-        nearest_dots = heapq.nlargest(
-            nearest, dots.items(), key=lambda item: (item[1] * inverse[item[0]], item[0])
+                add = (self._idf[term] ** 2).__radd__
+                sums = map(add, map(current, postings, repeat(0.0)))
+                dots.update(zip(postings, sums, strict=True))
+        # (cosine × the query's norm, position) pairs, compared as tuples: the most similar
+        # first, on a tie the later example (a key function per example cost more than the
+        # rest of the search together).
+        positions = dots.keys()
+        scored = zip(
+            map(operator.mul, dots.values(), map(self._inverse_norms.__getitem__, positions)),
+            positions,
+            strict=True,
         )
-        ranked = [(dot * inverse[position] / norm, position) for position, dot in nearest_dots]
+        ranked = [(score / norm, position) for score, position in heapq.nlargest(nearest, scored)]
         total = sum(similarity for similarity, _ in ranked)
         if not total:
             return Votes()

@@ -116,6 +116,8 @@ class _Document:
     subjects: tuple[tuple[frozenset[str], ...], ...] = ()
     # Every term of `subjects`, to tell at once whether a query term is one.
     subject_terms: frozenset[str] = frozenset()
+    # Every term of its focus fields (`FieldIndex.focus_fields`).
+    focus_terms: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,9 @@ class FieldIndex:
     _cyrillic: dict[str, tuple[Term, ...]] = field(default_factory=dict)
     _readings: dict[str, str | None] = field(default_factory=dict)  # Latin word → its reading
     _tf: dict[str, dict[str, float]] = field(default_factory=dict)  # see cache_tf
+    # A phrase → the documents holding all its terms in a field sharing its bonus, and the
+    # largest such share (see `shared_bonus`); kept until a document is added or removed.
+    _holders: dict[tuple[str, ...], dict[str, float]] = field(default_factory=dict)
     # A phrase's first term → (phrase, document key): a query is checked only against the
     # phrases that start with one of its terms, not against every phrase of every document.
     _phrase_starts: dict[str, list[tuple[tuple[str, ...], str]]] = field(
@@ -189,6 +194,7 @@ class FieldIndex:
         self.remove(key)
         self._readings.clear()
         self._tf.clear()
+        self._holders.clear()
         counts: dict[str, Counter[str]] = {}
         lengths: dict[str, int] = {}
         for name, value in fields.items():
@@ -223,6 +229,7 @@ class FieldIndex:
             [p for p in phrase_terms if p],
             tuple(s for s in subjects if s),
             frozenset(term for s in subjects for word in s for term in word),
+            frozenset(term for name in self.focus_fields for term in counts.get(name, ())),
         )
         self._docs[key] = document
         for phrase in document.phrases:
@@ -244,6 +251,7 @@ class FieldIndex:
         if document is None:
             return
         self._tf.clear()
+        self._holders.clear()
         for name, length in document.lengths.items():
             self._total_lengths[name] -= length
         for phrase in document.phrases:
@@ -448,17 +456,16 @@ class FieldIndex:
         document = self._docs.get(key)
         if document is None:
             return frozenset()
-        names = self.focus_fields if fields is None else fields
-        return frozenset(term for name in names for term in document.counts.get(name, ()))
+        if fields is None:
+            return document.focus_terms
+        return frozenset(term for name in fields for term in document.counts.get(name, ()))
 
     def _focus(self, document: _Document, groups: list[list[Term]], word_idf: list[float]) -> float:
         """The IDF mass of the query words that the document's focus fields contain."""
-        counters = [document.counts[name] for name in self.focus_fields if name in document.counts]
+        focus = document.focus_terms
         found = 0.0
         for terms, idf in zip(groups, word_idf, strict=True):
-            weight = max(
-                (term.weight for term in terms if any(term.key in c for c in counters)), default=0
-            )
+            weight = max((term.weight for term in terms if term.key in focus), default=0)
             found += weight * idf
         return found
 
@@ -551,16 +558,26 @@ class FieldIndex:
             return {}
         phrases = {phrase for found in phrase_hits.values() for phrase in found}
         sharing: dict[str, float] = {}
-        for key in scores:
-            if key in phrase_hits:
-                continue
-            counts = self._docs[key].counts
-            for name, share in self.shared_bonus.items():
-                counter = counts.get(name)
-                if (
-                    counter
-                    and share > sharing.get(key, 0.0)
-                    and any(all(term in counter for term in phrase) for phrase in phrases)
-                ):
+        for phrase in phrases:
+            for key, share in self._phrase_holders(phrase).items():
+                if key in scores and key not in phrase_hits and share > sharing.get(key, 0.0):
                     sharing[key] = share
         return sharing
+
+    def _phrase_holders(self, phrase: tuple[str, ...]) -> dict[str, float]:
+        """Every document holding each term of `phrase` in a field sharing the bonus, with the
+        largest such field's share; kept until a document is added or removed."""
+        holders = self._holders.get(phrase)
+        if holders is None:
+            holders = {}
+            for key, document in self._docs.items():
+                for name, share in self.shared_bonus.items():
+                    counter = document.counts.get(name)
+                    if (
+                        counter
+                        and share > holders.get(key, 0.0)
+                        and all(term in counter for term in phrase)
+                    ):
+                        holders[key] = share
+            self._holders[phrase] = holders
+        return holders
