@@ -41,7 +41,7 @@ FIRST_OF_THE_ROUND = 14  # holdout14 on: the sets written since example question
 L2 = 1.0
 STEPS = 3000
 RATE = 0.5
-THRESHOLDS = (0.5, 0.6, 0.65, 0.7, 0.8)  # what other thresholds would do, left out
+THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)  # what other thresholds would do, left out
 
 
 @dataclass(frozen=True)

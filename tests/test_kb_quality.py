@@ -94,6 +94,22 @@ HELD_OUT = (
     "holdout27",
     "holdout28",
     "holdout29",
+    # Three more (official letters quoted; rumour checks and Baltic and Central European partners;
+    # new staff asking step by step), measured once blind before the threshold was moved (headers).
+    "holdout30",
+    "holdout31",
+    "holdout32",
+    # Three more (Russian and Ukrainian mixed, diaspora volunteers; requests for templates and
+    # banks' procurement officers; Soviet-era terms and officials' own English), measured once
+    # blind at the threshold 0.45 (headers).
+    "holdout33",
+    "holdout34",
+    "holdout35",
+    # Three more (comparisons, researchers; raion and oblast councils, European regions;
+    # deadlines, US county officials), measured once blind as the eighth round's final test.
+    "holdout36",
+    "holdout37",
+    "holdout38",
 )
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
 MIN_QUESTIONS = 80
@@ -130,8 +146,11 @@ MIN_OOS_REJECTED = 0.8
 # questions: a question goes where alike questions of the other sets went, kb_examples.py, and a
 # confidence model fitted on the sets, kb_confidence.py) took the blind holdout13 to 95.7 / 91.5 %
 # and its out-of-scope rejection from 85 to 95 %, and measured holdout27-29, written for it, blind
-# at 95.4 / 90.6 %, 96.7 % rejected (93.2 / 86.9 %, 88.9 % without examples); each development set
-# is measured on a search that has not learnt from it (`unlearnt`).
+# at 95.4 / 90.6 %, 96.7 % rejected (93.2 / 86.9 %, 88.9 % without examples). An eighth (nine more
+# sets, the model refitted on each three, its threshold 0.65 -> 0.45 -> 0.6, kb_confidence.py)
+# measured holdout36-38 blind at 97.2 / 95.7 %, 97.8 % rejected, and holdout33-35 at 96.0 /
+# 93.4 %, 88.9 % rejected with the threshold 0.45. Each development set is measured on a search
+# that has not learnt from it (`unlearnt`).
 FLOORS = {
     "main": (0.98, MIN_TOP3, 0.9, 0.97),
     "holdout": (0.95, MIN_TOP3, MIN_OOS_REJECTED, 0.95),
@@ -163,6 +182,15 @@ FLOORS = {
     "holdout27": (0.94, MIN_TOP3, 0.9, 0.88),
     "holdout28": (0.93, MIN_TOP3, 0.9, 0.89),
     "holdout29": (0.95, MIN_TOP3, 0.9, 0.93),
+    "holdout30": (0.95, MIN_TOP3, 0.95, 0.93),
+    "holdout31": (0.97, MIN_TOP3, 0.95, 0.93),
+    "holdout32": (0.96, MIN_TOP3, 0.95, 0.95),
+    "holdout33": (0.94, MIN_TOP3, 0.9, 0.89),
+    "holdout34": (0.97, MIN_TOP3, 0.9, 0.93),
+    "holdout35": (0.93, MIN_TOP3, 0.9, 0.89),
+    "holdout36": (0.97, MIN_TOP3, 0.95, 0.97),
+    "holdout37": (0.96, MIN_TOP3, 0.9, 0.95),
+    "holdout38": (0.94, MIN_TOP3, 0.9, 0.91),
 }
 
 

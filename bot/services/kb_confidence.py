@@ -40,29 +40,35 @@ FEATURES = (
     "alike",  # 1 when the most alike example is one of its own
     "out_alike",  # 1 when the most alike example is out of scope
 )
-# Fitted by benchmarks/kb_confidence.py on the 29 question sets of content/kb/examples/ (4,125
-# questions). Left out one set at a time, answered+right / out of scope rejected at THRESHOLD:
-# 94.0 / 97.9 % on holdout14-29, 97.6 / 98.6 % on the older sets. THRESHOLD was chosen with the
-# sets up to holdout26, where it answered the most questions rightly for the fewest out-of-scope
-# ones answered on both groups; with holdout27-29 added, 0.6 does 0.1 point better on the newer
-# sets and 0.5 0.5 points on the older (a question or two).
+# Fitted by benchmarks/kb_confidence.py on the 38 question sets of content/kb/examples/ (5,433
+# questions sharing a word with an article). Left out one set at a time, answered+right / out of
+# scope rejected at THRESHOLD: 94.7 / 97.0 % on holdout14-38, 97.7 / 98.6 % on the older sets.
+# THRESHOLD was chosen before the final blind test (holdout36-38) as the lowest at which
+# out-of-scope rejection, left out one set at a time, stays at least 96 % on both groups of sets:
+# the issue asks for 90 %, and blind sets have come in up to seven points under their
+# cross-validated rejection (holdout33-35 at 88.9 % with 0.45, the threshold this rule gave before
+# they were added, where they had 96.2 %). With holdout36-38 added the rule would give 0.55
+# (94.9 / 96.4 and 97.7 / 98.6 %), but then "Чи можна купити снігоприбиральну техніку коштом
+# субвенції на освіту?" is answered from the emergency-recovery article (probability 0.59993),
+# so it stays at 0.6, the threshold measured blind. At 0.65, the threshold before (chosen for the
+# most right answers less out-of-scope ones answered), 94.3 / 97.5 and 97.6 / 99.1 %.
 WEIGHTS: dict[str, float] = {
-    "coverage": -0.9367,
-    "focus": 3.6274,
-    "log_score": 0.6343,
-    "margin": 0.4885,
-    "phrase": 0.3942,
-    "first": 0.8912,
-    "rule": 1.8012,
-    "share": 3.6974,
-    "similarity": 0.4689,
-    "out_share": -3.1566,
-    "out_similarity": 0.1217,
-    "alike": 0.9608,
-    "out_alike": -0.9920,
+    "coverage": -1.9597,
+    "focus": 4.0445,
+    "log_score": 0.5703,
+    "margin": 0.3403,
+    "phrase": 0.5821,
+    "first": 0.4087,
+    "rule": 1.6986,
+    "share": 3.3470,
+    "similarity": 0.3871,
+    "out_share": -4.5945,
+    "out_similarity": 0.6441,
+    "alike": 0.9010,
+    "out_alike": -0.3662,
 }
-BIAS = -5.7792
-THRESHOLD = 0.65
+BIAS = -4.4657
+THRESHOLD = 0.6
 
 
 def features(
