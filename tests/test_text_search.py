@@ -131,6 +131,24 @@ def test_a_title_that_names_the_thing_shares_part_of_the_aliass_bonus() -> None:
     assert both[0].score == pytest.approx(after[0].score)
 
 
+def test_the_articles_sharing_an_alias_follow_added_and_removed_documents() -> None:
+    """Which documents share an alias's bonus is kept between searches, not past a change."""
+    index = FieldIndex({"alias": 4.0, "title": 3.0}, shared_bonus={"title": 0.5})
+    index.add("uf", {"alias": ["Ukraine Facility"]}, phrases=["Ukraine Facility"])
+    index.add("plan", {"title": "Ukraine plan"})
+    query = "Ukraine Facility money"
+    assert {m.key: m.score for m in index.search(query)}["plan"] < 2.0  # holds "Facility" nowhere
+
+    index.add("access", {"title": "Ukraine Facility money"})
+    scores = {m.key: m.score for m in index.search(query)}
+    assert scores["access"] > scores["plan"] + 2.0  # half the alias's bonus of 4
+
+    index.remove("access")
+    index.add("access", {"title": "money"})  # again, without the name
+    scores = {m.key: m.score for m in index.search(query)}
+    assert scores["access"] < 2.0
+
+
 # --------------------------------------------------------------------------- how words become terms
 
 
