@@ -54,7 +54,7 @@ from aiogram.fsm.storage.base import (
     StorageKey,
 )
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from sqlalchemy import Table, Text, bindparam, cast, delete, null, select, text, update
+from sqlalchemy import Table, Text, bindparam, cast, delete, event, null, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.db import Database
@@ -261,6 +261,13 @@ def _forget_erased(keys: Iterable[str]) -> None:
     for storage in list(_STORAGES):
         storage._drop_pending(doomed)
     forget_cached(doomed)
+
+
+def _forget_erased_on_commit(session: AsyncSession, keys: Iterable[str]) -> None:
+    """`_forget_erased` once `session`'s transaction commits the delete: if it rolls back, the
+    rows stay, and so do the writes an update holds back for them."""
+    doomed = list(keys)
+    event.listen(session.sync_session, "after_commit", lambda _: _forget_erased(doomed), once=True)
 
 
 def update_scope(storage: BaseStorage) -> AbstractContextManager[None]:
@@ -706,7 +713,7 @@ async def delete_user_records(session: AsyncSession, user_id: int) -> int:
     if not doomed:
         return 0
     result = await session.execute(delete(FsmRecord).where(FsmRecord.key.in_(doomed)))
-    _forget_erased(doomed)
+    _forget_erased_on_commit(session, doomed)
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -461,3 +461,19 @@ async def test_an_erase_drops_the_held_writes_and_the_retention_job_does_not(
             await session.execute(text("DELETE FROM fsm_records"))
         forget_cached([storage._key(STACK)])
     assert (await elsewhere.get_data(STACK))["last_message_id"] == 4
+
+
+async def test_an_erase_that_fails_keeps_the_held_writes(
+    storage: SqlStorage, db: Database, elsewhere: SqlStorage
+) -> None:
+    """The rows stay when the erase's transaction rolls back, and so does what the update wrote:
+    the held writes go only once the delete is committed."""
+    await storage.set_data(CONTEXT, context_with(1))
+    async with storage.create_isolation().lock(STATE):
+        await storage.set_data(CONTEXT, context_with(2))
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as session:
+                assert await delete_user_records(session, USER) >= 1
+                raise RuntimeError("the erase failed after the delete")
+        assert await storage.get_data(CONTEXT) == context_with(2)
+    assert await elsewhere.get_data(CONTEXT) == context_with(2)
