@@ -28,7 +28,7 @@ QUESTIONS = EXAMPLES / "questions.yaml"
 # The held-out sets, named here one by one: a set being written blind is not measured by accident.
 # Once read, a set is a development set: it moves to content/kb/examples/<name>.yaml and the search
 # learns from it; until then it is tests/kb_questions_<name>.yaml and nothing learns from it.
-BLIND = frozenset({"holdout13"})
+BLIND = frozenset({"holdout13", "holdout39", "holdout40", "holdout41"})
 HELD_OUT = (
     # Written without seeing the first 18 entries or the main set.
     "holdout",
@@ -110,6 +110,12 @@ HELD_OUT = (
     "holdout36",
     "holdout37",
     "holdout38",
+    # Three more (digital-transformation officers and digital-governance consultants; council
+    # staff preparing a session and partner parliaments' staff; press secretaries explaining to
+    # residents and NGOs' explainers), measured blind with the search as it shipped; not read.
+    "holdout39",
+    "holdout40",
+    "holdout41",
 )
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
 MIN_QUESTIONS = 80
@@ -149,8 +155,9 @@ MIN_OOS_REJECTED = 0.8
 # at 95.4 / 90.6 %, 96.7 % rejected (93.2 / 86.9 %, 88.9 % without examples). An eighth (nine more
 # sets, the model refitted on each three, its threshold 0.65 -> 0.45 -> 0.6, kb_confidence.py)
 # measured holdout36-38 blind at 97.2 / 95.7 %, 97.8 % rejected, and holdout33-35 at 96.0 /
-# 93.4 %, 88.9 % rejected with the threshold 0.45. Each development set is measured on a search
-# that has not learnt from it (`unlearnt`).
+# 93.4 %, 88.9 % rejected with the threshold 0.45; then holdout39-41, kept blind, at 96.0 /
+# 93.7 %, 96.7 % rejected. Each development set is measured on a search that has not learnt from
+# it (`unlearnt`).
 FLOORS = {
     "main": (0.98, MIN_TOP3, 0.9, 0.97),
     "holdout": (0.95, MIN_TOP3, MIN_OOS_REJECTED, 0.95),
@@ -191,6 +198,9 @@ FLOORS = {
     "holdout36": (0.97, MIN_TOP3, 0.95, 0.97),
     "holdout37": (0.96, MIN_TOP3, 0.9, 0.95),
     "holdout38": (0.94, MIN_TOP3, 0.9, 0.91),
+    "holdout39": (0.96, MIN_TOP3, 0.95, 0.94),
+    "holdout40": (0.97, MIN_TOP3, 0.9, 0.97),
+    "holdout41": (0.91, MIN_TOP3, 0.95, 0.86),
 }
 
 
