@@ -28,7 +28,6 @@ QUESTIONS = EXAMPLES / "questions.yaml"
 # The held-out sets, named here one by one: a set being written blind is not measured by accident.
 # Once read, a set is a development set: it moves to content/kb/examples/<name>.yaml and the search
 # learns from it; until then it is tests/kb_questions_<name>.yaml and nothing learns from it.
-BLIND = frozenset({"holdout13", "holdout39", "holdout40", "holdout41"})
 HELD_OUT = (
     # Written without seeing the first 18 entries or the main set.
     "holdout",
@@ -117,6 +116,8 @@ HELD_OUT = (
     "holdout40",
     "holdout41",
 )
+# The held-out sets nobody has read yet: those still in tests/.
+BLIND = frozenset(name for name in HELD_OUT if (TESTS / f"kb_questions_{name}.yaml").exists())
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)
 MIN_QUESTIONS = 80
 MIN_OUT_OF_SCOPE = 10
