@@ -60,6 +60,10 @@ class LimitStats:
         return self.too_many_global + self.too_many_per_chat
 
 
+# The limiter's clock, a module attribute so that a test can stop it (every send in one instant).
+clock = time.monotonic
+
+
 class Limiter:
     """Sliding one-second windows of accepted sends, overall and per chat, and the faults."""
 
@@ -96,7 +100,7 @@ class Limiter:
 
     def check(self, chat_id: Any) -> ApiError | None:
         """None when the send may go ahead (its slot is taken), else the error to answer."""
-        now = time.monotonic()
+        now = clock()
         if self.stats.first_request_at is None:
             self.stats.first_request_at = now
         self.stats.last_request_at = now
@@ -137,7 +141,7 @@ class Limiter:
 
     def accepted(self, chat_id: Any) -> None:
         self.stats.accepted += 1
-        self.stats.deliveries.append((time.monotonic(), chat_id))
+        self.stats.deliveries.append((clock(), chat_id))
 
 
 @dataclass
