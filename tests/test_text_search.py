@@ -246,3 +246,37 @@ def test_naming_a_documents_subject_counts_beyond_saturation_in_order_only() -> 
     assert ranked[0].score - ranked[0].subject == pytest.approx(
         next(m.score for m in plain.search(query) if m.key == "starosta")
     )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "фінанувння",  # two letters short of a twelve-letter word
+        "фінансуваннння",  # two letters too many
+        "опаленя",  # one short of an eight-letter word
+        "дахх",  # one too many in a short word
+    ],
+)
+def test_a_misspelt_word_meets_corpus_words_as_many_letters_longer_or_shorter_as_its_typos(
+    query: str,
+) -> None:
+    index = FieldIndex({"text": 1.0})
+    index.add("money", {"text": "фінансування"})
+    index.add("heat", {"text": "опалення"})
+    index.add("roof", {"text": "дах"})
+    index.add("other", {"text": "бюджет громади на рік"})
+    expected = {"фінанувння": "money", "фінансуваннння": "money", "опаленя": "heat"}
+    matches = index.search(query)
+    if query in expected:
+        assert [match.key for match in matches] == [expected[query]]
+    else:
+        # A corpus word under four letters is never a guess: `дах` is not read into `дахх`.
+        assert matches == []
+
+
+def test_of_equally_near_guesses_the_first_three_indexed_are_taken() -> None:
+    index = FieldIndex({"text": 1.0})
+    for number, word in enumerate(["bolt", "bale", "bane", "bare", "base"]):
+        index.add(str(number), {"text": word})
+    # "bafe" is one letter from "bale", "bane", "bare" and "base" alike.
+    assert {match.key for match in index.search("bafe")} == {"1", "2", "3"}

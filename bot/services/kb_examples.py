@@ -11,13 +11,10 @@ article.
 
 from __future__ import annotations
 
-import heapq
 import math
-import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import repeat
 
 from bot.services.knowledge import Example
 from bot.services.text_search import Analyzer
@@ -48,48 +45,60 @@ class ExampleIndex:
     """The example questions' terms, searched by cosine similarity."""
 
     def __init__(self, examples: Iterable[Example], analyzer: Analyzer) -> None:
+        # numpy (a tenth of a second to import) is imported where the index is built, on the
+        # search index's worker thread, not at start-up.
+        import numpy as np
+
         self.analyzer = analyzer
         labelled = [(self._terms(example.text), example.slug) for example in examples]
         self._labels = [slug for _, slug in labelled]
         counts = Counter(term for terms, _ in labelled for term in terms)
         self._idf = {term: math.log(1 + len(labelled) / count) for term, count in counts.items()}
         # 1 / each example's norm (an example of stop words only has no terms, and no postings).
-        self._inverse_norms = [1 / (self._norm(terms) or 1.0) for terms, _ in labelled]
-        self._postings: dict[str, list[int]] = defaultdict(list)
+        self._inverse_norms = np.array(
+            [1 / (self._norm(terms) or 1.0) for terms, _ in labelled], dtype=np.float64
+        )
+        postings: dict[str, list[int]] = defaultdict(list)
         for position, (terms, _) in enumerate(labelled):
             for term in terms:
-                self._postings[term].append(position)
+                postings[term].append(position)
+        self._postings = {term: np.array(held, dtype=np.intp) for term, held in postings.items()}
 
     def __len__(self) -> int:
         return len(self._labels)
 
     def votes(self, query: str, nearest: int = NEAREST) -> Votes:
         """How the `nearest` examples most similar to `query` vote."""
+        import numpy as np
+
         terms = self._terms(query)
         norm = self._norm(terms)
         if not norm:
             return Votes()
         # Each example's dot product with the query: every term's IDF² added to the examples it
-        # stands in. A question meets about a thousand postings; adding by map and dict.update
-        # takes a third less time than a loop of Python statements.
-        dots: dict[int, float] = {}
-        current = dots.get
-        for term in terms:
-            postings = self._postings.get(term)
-            if postings:
-                add = (self._idf[term] ** 2).__radd__
-                sums = map(add, map(current, postings, repeat(0.0)))
-                dots.update(zip(postings, sums, strict=True))
-        # (cosine × the query's norm, position) pairs, compared as tuples: the most similar
-        # first, on a tie the later example (a key function per example cost more than the
-        # rest of the search together).
-        positions = dots.keys()
-        scored = zip(
-            map(operator.mul, dots.values(), map(self._inverse_norms.__getitem__, positions)),
-            positions,
-            strict=True,
-        )
-        ranked = [(score / norm, position) for score, position in heapq.nlargest(nearest, scored)]
+        # stands in, in the terms' order (a long question meets about a thousand postings;
+        # numpy's bincount adds them in that order, to the very sums a Python loop made, about
+        # five times faster with the ranking below).
+        held = [(self._postings[term], self._idf[term] ** 2) for term in terms if term in self._idf]
+        positions = np.concatenate([postings for postings, _ in held])
+        weights = np.repeat([weight for _, weight in held], [len(postings) for postings, _ in held])
+        dots = np.bincount(positions, weights=weights, minlength=len(self._labels))
+        scores = dots * self._inverse_norms
+        # The most similar first, on a tie the later example: every example scoring at least
+        # the `nearest`-th best score, compared as (score, position) pairs.
+        met = np.flatnonzero(scores)
+        take = min(nearest, met.size)
+        if take < 1:
+            return Votes()
+        values = scores[met]
+        cutoff = np.partition(values, met.size - take)[met.size - take]
+        tied = met[values >= cutoff]
+        ranked = [
+            (score / norm, position)
+            for score, position in sorted(
+                zip(scores[tied].tolist(), tied.tolist(), strict=True), reverse=True
+            )[:take]
+        ]
         total = sum(similarity for similarity, _ in ranked)
         if not total:
             return Votes()

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import chain
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -165,6 +166,10 @@ class FieldIndex:
     _total_lengths: Counter[str] = field(default_factory=Counter)
     # Surface word → its terms, for matching a misspelt query word to the words of the corpus.
     _surfaces: dict[str, tuple[Term, ...]] = field(default_factory=dict)
+    # The surface words by length, each with its place in `_surfaces`: a misspelt word is compared
+    # only with words whose length allows as few typos as it may have.
+    _by_length: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    _order: dict[str, int] = field(default_factory=dict)
     # Cyrillic word → its terms, for reading a Latin word no dictionary knows (`otg`, `tsnap`).
     _cyrillic: dict[str, tuple[Term, ...]] = field(default_factory=dict)
     _readings: dict[str, str | None] = field(default_factory=dict)  # Latin word → its reading
@@ -205,8 +210,10 @@ class FieldIndex:
             for text in texts:
                 for word in words(text):
                     word_terms = self.analyzer.word_terms(word)
-                    if word_terms and len(word) >= 4:
-                        self._surfaces.setdefault(word, tuple(word_terms))
+                    if word_terms and len(word) >= 4 and word not in self._surfaces:
+                        self._surfaces[word] = tuple(word_terms)
+                        self._order[word] = len(self._order)
+                        self._by_length[len(word)].append(word)
                     if word_terms and len(word) >= 3 and is_cyrillic(word):
                         self._cyrillic.setdefault(word, tuple(word_terms))
                     terms.extend(term.key for term in word_terms)
@@ -318,13 +325,20 @@ class FieldIndex:
         if len(word) < 4 or word.isdigit() or not self._surfaces:
             return []
         typos = 1 if len(word) < 7 else 2
-        found = process.extract(
-            word,
-            self._surfaces.keys(),
-            scorer=Levenshtein.distance,
-            score_cutoff=typos,
-            limit=3,
+        # A word of another length by more than `typos` is further off than that; of those within
+        # reach, the three nearest, the earlier indexed first on a tie.
+        within = list(
+            chain.from_iterable(
+                self._by_length.get(length, ())
+                for length in range(len(word) - typos, len(word) + typos + 1)
+            )
         )
+        found = sorted(
+            process.extract(
+                word, within, scorer=Levenshtein.distance, score_cutoff=typos, limit=None
+            ),
+            key=lambda hit: (hit[1], self._order[hit[0]]),
+        )[:3]
         result: dict[str, float] = {}
         for surface, distance, _ in found:
             if is_cyrillic(surface) != is_cyrillic(word):
