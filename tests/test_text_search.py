@@ -252,9 +252,10 @@ def test_naming_a_documents_subject_counts_beyond_saturation_in_order_only() -> 
     "query",
     [
         "фінанувння",  # two letters short of a twelve-letter word
-        "фінансуваннння",  # two letters too many
+        "фіннансуванння",  # two letters too many
         "опаленя",  # one short of an eight-letter word
-        "дахх",  # one too many in a short word
+        "водаа",  # one too many in a four-letter word
+        "дахх",  # one too many in a word of three: too short to be guessed at
     ],
 )
 def test_a_misspelt_word_meets_corpus_words_as_many_letters_longer_or_shorter_as_its_typos(
@@ -263,14 +264,20 @@ def test_a_misspelt_word_meets_corpus_words_as_many_letters_longer_or_shorter_as
     index = FieldIndex({"text": 1.0})
     index.add("money", {"text": "фінансування"})
     index.add("heat", {"text": "опалення"})
+    index.add("water", {"text": "вода"})
     index.add("roof", {"text": "дах"})
     index.add("other", {"text": "бюджет громади на рік"})
-    expected = {"фінанувння": "money", "фінансуваннння": "money", "опаленя": "heat"}
+    expected = {
+        "фінанувння": "money",
+        "фіннансуванння": "money",
+        "опаленя": "heat",
+        "водаа": "water",
+    }
     matches = index.search(query)
     if query in expected:
         assert [match.key for match in matches] == [expected[query]]
     else:
-        # A corpus word under four letters is never a guess: `дах` is not read into `дахх`.
+        # Only corpus words of four letters or more are guesses: `дах` is not read into `дахх`.
         assert matches == []
 
 
