@@ -91,13 +91,10 @@ class ExampleIndex:
         if take < 1:
             return Votes()
         values = scores[met]
-        cutoff = np.partition(values, met.size - take)[met.size - take]
-        tied = met[values >= cutoff]
+        kept = values >= np.partition(values, met.size - take)[met.size - take]
+        pairs = zip(values[kept].tolist(), met[kept].tolist(), strict=True)
         ranked = [
-            (score / norm, position)
-            for score, position in sorted(
-                zip(scores[tied].tolist(), tied.tolist(), strict=True), reverse=True
-            )[:take]
+            (score / norm, position) for score, position in sorted(pairs, reverse=True)[:take]
         ]
         total = sum(similarity for similarity, _ in ranked)
         if not total:
