@@ -23,6 +23,7 @@ from bot.services.staff import StaffService
 from bot.services.verification import VerificationService
 from storage.db import Database
 from storage.models import (
+    Association,
     AuditEvent,
     Member,
     Question,
@@ -312,3 +313,21 @@ async def test_concurrent_presses_of_one_card_decide_once(synced: Database) -> N
     )
     assert sorted(r.changed for r in results) == [False, True]
     assert await decisions(synced) == 1
+
+
+async def test_replicas_starting_together_sync_the_associations_once(database_url: str) -> None:
+    """Two processes starting at once on a new database: both sync, neither fails, and each
+    association is there once."""
+    replicas = [Database.from_url(database_url) for _ in range(2)]
+    try:
+        await asyncio.gather(*(sync_associations(r, load_associations()) for r in replicas))
+    finally:
+        for replica in replicas:
+            await replica.close()
+    db = Database.from_url(database_url)
+    try:
+        async with db.transaction() as session:
+            codes = list(await session.scalars(select(Association.code)))
+    finally:
+        await db.close()
+    assert sorted(codes) == sorted(info.code for info in load_associations())
