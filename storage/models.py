@@ -333,6 +333,97 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
 
 
+class AuditSubject(enum.StrEnum):
+    """What an audit entry is about: its `subject_type` (the `subject_id` says which one)."""
+
+    MEMBER = "member"  # by Telegram id
+    STAFF = "staff"  # a staff member's rights, by Telegram id
+    ASSOCIATION = "association"  # by code
+    CHAT = "chat"  # a staff group, by chat id
+    QUESTION = "question"
+    KB_ENTRY = "kb_entry"  # by slug
+    KB_DRAFT = "kb_draft"
+    DIGEST = "digest"  # by schedule key
+    CONSULTATION = "consultation"
+    BROADCAST = "broadcast"
+    REPORT = "report"
+
+
+class AuditAction(enum.StrEnum):
+    """Every action the audit log records, as stored in `action`, each with its subject."""
+
+    _value_: str
+    subject: AuditSubject
+
+    def __new__(cls, value: str, subject: AuditSubject) -> AuditAction:
+        action = str.__new__(cls, value)
+        action._value_ = value
+        action.subject = subject
+        return action
+
+    MEMBER_REGISTERED = "member.registered", AuditSubject.MEMBER
+    MEMBER_UPDATED = "member.updated", AuditSubject.MEMBER
+    MEMBER_LOCALE = "member.locale", AuditSubject.MEMBER
+    MEMBER_ANNOUNCEMENTS_MUTED = "member.announcements_muted", AuditSubject.MEMBER
+    MEMBER_VERIFICATION = "member.verification", AuditSubject.MEMBER  # staff decided
+    MEMBER_VERIFICATION_REOPENED = "member.verification_reopened", AuditSubject.MEMBER
+    MEMBER_VERIFICATION_CARD_SWEPT = "member.verification_card_swept", AuditSubject.MEMBER
+    MEMBER_ERASED = "member.erased", AuditSubject.MEMBER
+
+    STAFF_GRANTED = "staff.granted", AuditSubject.STAFF
+    STAFF_REVOKED = "staff.revoked", AuditSubject.STAFF
+    STAFF_INVITE_REDEEMED = "staff.invite_redeemed", AuditSubject.STAFF
+    # An invite is about the association it admits to.
+    STAFF_INVITE_CREATED = "staff.invite_created", AuditSubject.ASSOCIATION
+    STAFF_INVITE_REVOKED = "staff.invite_revoked", AuditSubject.ASSOCIATION
+
+    # A staff group's binding is about the association it serves; its language, the group.
+    STAFF_CHAT_BOUND = "staff_chat.bound", AuditSubject.ASSOCIATION
+    STAFF_CHAT_UNBOUND = "staff_chat.unbound", AuditSubject.ASSOCIATION
+    STAFF_CHAT_DEACTIVATED = "staff_chat.deactivated", AuditSubject.ASSOCIATION
+    STAFF_CHAT_MIGRATED = "staff_chat.migrated", AuditSubject.ASSOCIATION
+    STAFF_CHAT_LOCALE = "staff_chat.locale", AuditSubject.CHAT
+
+    QUESTION_ASKED = "question.asked", AuditSubject.QUESTION
+    QUESTION_POSTED = "question.posted", AuditSubject.QUESTION
+    QUESTION_ANSWERED = "question.answered", AuditSubject.QUESTION
+    QUESTION_ANSWER_DELIVERED = "question.answer_delivered", AuditSubject.QUESTION
+    QUESTION_ANSWER_UNDELIVERED = "question.answer_undelivered", AuditSubject.QUESTION
+    QUESTION_CARD_SWEPT = "question.card_swept", AuditSubject.QUESTION
+
+    KB_FEEDBACK = "kb.feedback", AuditSubject.KB_ENTRY
+    KB_DRAFT_CREATED = "kb.draft_created", AuditSubject.QUESTION  # the question drafted from
+    KB_DRAFT_EXPORTED = "kb.draft_exported", AuditSubject.KB_DRAFT
+
+    DIGEST_SCHEDULE = "digest.schedule", AuditSubject.DIGEST
+
+    CONSULTATION_CREATED = "consultation.created", AuditSubject.CONSULTATION
+    CONSULTATION_ANSWERED = "consultation.answered", AuditSubject.CONSULTATION
+    CONSULTATION_REMINDED = "consultation.reminded", AuditSubject.CONSULTATION
+    CONSULTATION_CLOSED = "consultation.closed", AuditSubject.CONSULTATION
+    CONSULTATION_OUTCOME = "consultation.outcome", AuditSubject.CONSULTATION
+
+    BROADCAST_CREATED = "broadcast.created", AuditSubject.BROADCAST
+    # A status change: "broadcast." and the status it went to.
+    BROADCAST_PAUSED = "broadcast.paused", AuditSubject.BROADCAST
+    BROADCAST_SENDING = "broadcast.sending", AuditSubject.BROADCAST  # resumed
+    BROADCAST_CANCELLED = "broadcast.cancelled", AuditSubject.BROADCAST
+    BROADCAST_DELIVERIES_REMOVED = "broadcast.deliveries_removed", AuditSubject.BROADCAST
+
+    # A report history entry's audit-log twin: "report." and the entry's kind.
+    REPORT_STATUS = "report.status", AuditSubject.REPORT
+    REPORT_ASSIGN = "report.assign", AuditSubject.REPORT
+    REPORT_REPLY = "report.reply", AuditSubject.REPORT
+    REPORT_NOTE = "report.note", AuditSubject.REPORT
+    REPORT_REPORTER_REPLY = "report.reporter_reply", AuditSubject.REPORT
+    REPORT_JOINT = "report.joint", AuditSubject.REPORT
+    REPORT_POSITION = "report.position", AuditSubject.REPORT
+    REPORT_MERGE = "report.merge", AuditSubject.REPORT
+    REPORT_COSIGN = "report.cosign", AuditSubject.REPORT
+    REPORT_WITHDRAW = "report.withdraw", AuditSubject.REPORT
+    REPORT_CARD_SWEPT = "report.card_swept", AuditSubject.REPORT
+
+
 class FsmRecord(Base):
     """aiogram FSM state and data for one storage key (user, chat, bot, destiny)."""
 
@@ -347,7 +438,9 @@ class FsmRecord(Base):
 __all__ = [
     "AdminUnit",
     "Association",
+    "AuditAction",
     "AuditEvent",
+    "AuditSubject",
     "Base",
     "DraftStatus",
     "FsmRecord",

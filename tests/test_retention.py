@@ -18,7 +18,6 @@ from bot.content import load_associations
 from bot.services.associations import sync_associations
 from bot.services.members import MemberService
 from bot.services.retention import (
-    DELIVERIES_REMOVED,
     RetentionJob,
     RetentionPeriods,
     RetentionService,
@@ -27,6 +26,7 @@ from bot.services.retention import (
 from bot.services.staff import StaffService
 from storage.db import Database
 from storage.models import (
+    AuditAction,
     AuditEvent,
     Broadcast,
     BroadcastDelivery,
@@ -41,6 +41,7 @@ from storage.models import (
 )
 from tests.forms import head_form
 
+DELIVERIES_REMOVED = AuditAction.BROADCAST_DELIVERIES_REMOVED
 NOW = datetime(2027, 3, 10, 2, 0, tzinfo=UTC)  # 04:00 in Kyiv
 KYIV = ZoneInfo("Europe/Kyiv")
 PERIODS = RetentionPeriods()  # 30, 90, 180, 365, 1095 days

@@ -19,6 +19,7 @@ from bot.services.staff import Rights, StaffGuarded
 from bot.services.text_input import has_words
 from storage.db import Database
 from storage.models import (
+    AuditAction,
     Broadcast,
     BroadcastStatus,
     DeliveryStatus,
@@ -38,6 +39,12 @@ RATE_WINDOW = timedelta(seconds=30)
 
 # How many of the latest announcements News looks through for a member.
 NEWS_WINDOW = 200
+# The audit action of a status change, by the status it goes to.
+STATUS_ACTIONS = {
+    BroadcastStatus.PAUSED: AuditAction.BROADCAST_PAUSED,
+    BroadcastStatus.SENDING: AuditAction.BROADCAST_SENDING,
+    BroadcastStatus.CANCELLED: AuditAction.BROADCAST_CANCELLED,
+}
 
 
 @dataclass(frozen=True)
@@ -324,10 +331,9 @@ class BroadcastService(StaffGuarded):
             )
             await add_event(
                 session,
+                AuditAction.BROADCAST_CREATED,
+                broadcast.id,
                 actor_id=row.author_telegram_id,
-                action="broadcast.created",
-                subject_type="broadcast",
-                subject_id=broadcast.id,
                 after={
                     "recipients": broadcast.recipients,
                     "urgent": announcement.urgent,
@@ -435,10 +441,9 @@ class BroadcastService(StaffGuarded):
                 await repo.cancel_pending(session, broadcast.id, now)
             await add_event(
                 session,
+                STATUS_ACTIONS[target],
+                broadcast.id,
                 actor_id=actor_telegram_id,
-                action=f"broadcast.{target.value}",
-                subject_type="broadcast",
-                subject_id=broadcast.id,
                 before={"status": before},
                 after={"status": str(target)},
             )

@@ -26,6 +26,7 @@ from bot.services.consultation_types import (
     view_of,
 )
 from storage.models import (
+    AuditAction,
     Broadcast,
     BroadcastPurpose,
     BroadcastStatus,
@@ -70,7 +71,9 @@ class ConsultationFollowUps(ConsultationViews):
                 )
                 if not await repo.claim_reminder(session, consultation.id, broadcast.id):
                     raise _Lost
-                await _broadcast_written(session, consultation, "consultation.reminded", broadcast)
+                await _broadcast_written(
+                    session, consultation, AuditAction.CONSULTATION_REMINDED, broadcast
+                )
                 return broadcast.id
         except (_Lost, IntegrityError):
             return None  # another process wrote it; theirs stands, ours rolled back
@@ -110,10 +113,9 @@ class ConsultationFollowUps(ConsultationViews):
                 )
                 await add_event(
                     session,
+                    AuditAction.CONSULTATION_CLOSED,
+                    consultation.id,
                     actor_id=actor_telegram_id,
-                    action="consultation.closed",
-                    subject_type="consultation",
-                    subject_id=consultation.id,
                     after={
                         "early": now < consultation.closes_at,
                         "closing_broadcast_id": closing.id,
@@ -180,7 +182,11 @@ class ConsultationFollowUps(ConsultationViews):
             if not await repo.claim_outcome(session, consultation.id, broadcast.id):
                 raise ConsultationError("finished")
             await _broadcast_written(
-                session, consultation, "consultation.outcome", broadcast, actor_telegram_id
+                session,
+                consultation,
+                AuditAction.CONSULTATION_OUTCOME,
+                broadcast,
+                actor_telegram_id,
             )
             return broadcast.id
 
@@ -234,17 +240,16 @@ class ConsultationFollowUps(ConsultationViews):
 async def _broadcast_written(
     session: AsyncSession,
     consultation: Consultation,
-    action: str,
+    action: AuditAction,
     broadcast: Broadcast,
     actor_id: int | None = None,
 ) -> None:
     """The audit entry of a reminder or outcome: its broadcast and how many it goes to."""
     await add_event(
         session,
+        action,
+        consultation.id,
         actor_id=actor_id,
-        action=action,
-        subject_type="consultation",
-        subject_id=consultation.id,
         after={"broadcast_id": broadcast.id, "recipients": broadcast.recipients},
     )
 

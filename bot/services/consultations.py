@@ -64,6 +64,7 @@ from bot.services.consultation_types import (
 from bot.services.request_keys import members_own, once_per_key
 from bot.services.text_input import clean_line
 from storage.models import (
+    AuditAction,
     BroadcastPurpose,
     Consultation,
     ConsultationAnswer,
@@ -162,10 +163,9 @@ class ConsultationService(ConsultationFollowUps):
                 consultation.broadcast_id = broadcast.id
                 await add_event(
                     session,
+                    AuditAction.CONSULTATION_CREATED,
+                    consultation.id,
                     actor_id=actor_telegram_id,
-                    action="consultation.created",
-                    subject_type="consultation",
-                    subject_id=consultation.id,
                     after={
                         "title": consultation.title,
                         "kind": consultation.kind,
@@ -346,10 +346,9 @@ class ConsultationService(ConsultationFollowUps):
         await repo.save_answer(session, row, options)
         await add_event(
             session,
+            AuditAction.CONSULTATION_ANSWERED,
+            row.consultation_id,
             actor_id=member.telegram_id,
-            action="consultation.answered",
-            subject_type="consultation",
-            subject_id=row.consultation_id,
             before=None if before is None else {"choice": before},
             after={"choice": row.choice, "comment": row.comment is not None},
         )

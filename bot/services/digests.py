@@ -52,7 +52,14 @@ from bot.services.run_outcome import NO_BOUND_GROUP, outcome_of
 from bot.services.run_outcome import SendOutcome as SendOutcome  # long imported from here
 from bot.services.staff import PermissionDenied, StaffGuarded
 from storage.db import Database
-from storage.models import OPEN_REPORT_STATUSES, DigestRun, DigestSchedule, Report, utcnow
+from storage.models import (
+    OPEN_REPORT_STATUSES,
+    AuditAction,
+    DigestRun,
+    DigestSchedule,
+    Report,
+    utcnow,
+)
 from storage.repositories import digests as repo
 from storage.repositories.audit import add_event
 
@@ -289,10 +296,9 @@ class DigestService(StaffGuarded):
             after = schedule_of(row, key)
             await add_event(
                 session,
+                AuditAction.DIGEST_SCHEDULE,
+                key,
                 actor_id=actor,
-                action="digest.schedule",
-                subject_type="digest",
-                subject_id=key,
                 before=_schedule_json(before),
                 after=_schedule_json(after),
             )
@@ -310,10 +316,9 @@ class DigestService(StaffGuarded):
             await repo.set_chat_locale(session, chat_id, locale)
             await add_event(
                 session,
+                AuditAction.STAFF_CHAT_LOCALE,
+                chat_id,
                 actor_id=actor,
-                action="staff_chat.locale",
-                subject_type="chat",
-                subject_id=chat_id,
                 after={"locale": locale},
             )
 

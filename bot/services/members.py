@@ -15,7 +15,7 @@ from bot.services.staff import Rights, StaffService
 from bot.services.text_input import InvalidInput as InvalidInput  # long imported from here
 from bot.services.text_input import clean_line
 from storage.db import Database
-from storage.models import AuditEvent, Member, Verification, utcnow
+from storage.models import AuditAction, AuditEvent, Member, Verification, utcnow
 from storage.repositories import associations as associations_repo
 from storage.repositories import members as repo
 from storage.repositories.audit import add_event
@@ -43,7 +43,6 @@ REVIEWED_FIELDS = frozenset(
         "associations_unsure",
     }
 )
-REOPENED_ACTION = "member.verification_reopened"
 HROMADA_TEXT_MIN, HROMADA_TEXT_MAX = 2, 120
 _PHONE_RE = re.compile(r"^\+?[0-9]{7,15}$")
 
@@ -159,7 +158,7 @@ def _audit_view(row: Member) -> dict[str, Any]:
 
 async def verification_changed(
     session: AsyncSession,
-    action: str,
+    action: AuditAction,
     telegram_id: int,
     change: tuple[Verification, Verification],
     *,
@@ -171,10 +170,9 @@ async def verification_changed(
     before, after = change
     return await add_event(
         session,
+        action,
+        telegram_id,
         actor_id=actor_id,
-        action=action,
-        subject_type="member",
-        subject_id=telegram_id,
         before={"verification": str(before)},
         after={"verification": str(after), **details},
     )
@@ -206,10 +204,9 @@ class MemberService:
                 row.locale = locale
                 await add_event(
                     session,
+                    AuditAction.MEMBER_LOCALE,
+                    telegram_id,
                     actor_id=telegram_id,
-                    action="member.locale",
-                    subject_type="member",
-                    subject_id=telegram_id,
                     before={"locale": before},
                     after={"locale": locale},
                 )
@@ -237,10 +234,9 @@ class MemberService:
             await session.flush()
             await add_event(
                 session,
+                AuditAction.MEMBER_REGISTERED,
+                telegram_id,
                 actor_id=telegram_id,
-                action="member.registered",
-                subject_type="member",
-                subject_id=telegram_id,
                 before=before,
                 after=_audit_view(row),
             )
@@ -292,10 +288,9 @@ class MemberService:
                 changed = [key for key in after if after[key] != before[key]]
                 await add_event(
                     session,
+                    AuditAction.MEMBER_UPDATED,
+                    telegram_id,
                     actor_id=telegram_id,
-                    action="member.updated",
-                    subject_type="member",
-                    subject_id=telegram_id,
                     before={key: before[key] for key in changed},
                     after={key: after[key] for key in changed},
                 )
@@ -305,7 +300,7 @@ class MemberService:
                     row.verification = Verification.UNVERIFIED
                     await verification_changed(
                         session,
-                        REOPENED_ACTION,
+                        AuditAction.MEMBER_VERIFICATION_REOPENED,
                         telegram_id,
                         (Verification.REJECTED, Verification.UNVERIFIED),
                         actor_id=telegram_id,
@@ -329,10 +324,9 @@ class MemberService:
                 row.announcements_muted = muted
                 await add_event(
                     session,
+                    AuditAction.MEMBER_ANNOUNCEMENTS_MUTED,
+                    telegram_id,
                     actor_id=telegram_id,
-                    action="member.announcements_muted",
-                    subject_type="member",
-                    subject_id=telegram_id,
                     before={"announcements_muted": not muted},
                     after={"announcements_muted": muted},
                 )

@@ -29,7 +29,7 @@ from bot.services.message_limits import visible_text
 from bot.services.staff import StaffGuarded
 from bot.services.staff_chats import CardRef
 from storage.fsm import delete_user_records
-from storage.models import AuditEvent, BroadcastPurpose, Member, utcnow
+from storage.models import AuditAction, AuditEvent, AuditSubject, BroadcastPurpose, Member, utcnow
 from storage.repositories import consultations as consultations_repo
 from storage.repositories import members as members_repo
 from storage.repositories import privacy as repo
@@ -39,7 +39,6 @@ from storage.repositories.audit import add_event
 EXPORT_FORMAT = "hromada-bot/member-data"
 EXPORT_VERSION = 1
 ERASED = "erased"
-ERASED_ACTION = "member.erased"
 # Values in audit entries about a member that say who they are; erasure replaces them.
 PERSONAL_AUDIT_FIELDS = ("full_name", "role", "hromada_text", "phone", "associations")
 # Values in audit entries that name someone else (the officer who decided): not exported.
@@ -395,10 +394,9 @@ class PrivacyService(StaffGuarded):
             await session.flush()
             await add_event(
                 session,
+                AuditAction.MEMBER_ERASED,
+                new_id,
                 actor_id=None if by_operator else new_id,
-                action=ERASED_ACTION,
-                subject_type="member",
-                subject_id=new_id,
                 after={"by": "operator" if by_operator else "member"},
             )
             return Erasure(member.id, now, cards, report_ids, question_ids, removed)
@@ -443,7 +441,7 @@ def _anonymise_audit(events: Iterable[AuditEvent], telegram_id: int, new_id: int
     Telegram id becomes `new_id` wherever it stood."""
     count = 0
     for event in events:
-        if event.subject_type == "member" and event.subject_id == str(telegram_id):
+        if event.subject_type == AuditSubject.MEMBER and event.subject_id == str(telegram_id):
             event.subject_id = str(new_id)
             event.before = _scrub(event.before)
             event.after = _scrub(event.after)

@@ -34,6 +34,7 @@ from bot.services.staff_chats import CardRef, StaffChatService, bound_chats
 from bot.services.text_input import clean_block
 from storage.db import Database
 from storage.models import (
+    AuditAction,
     DraftStatus,
     KbDraft,
     Member,
@@ -244,10 +245,9 @@ class QuestionService(StaffGuarded):
             self.limits.check(member.verification, earlier, now)
             await add_event(
                 session,
+                AuditAction.QUESTION_ASKED,
+                question.id,
                 actor_id=telegram_id,
-                action="question.asked",
-                subject_type="question",
-                subject_id=question.id,
                 after={"associations": codes, "locale": locale, "length": len(cleaned)},
             )
             chats = await bound_chats(session, codes)
@@ -265,10 +265,9 @@ class QuestionService(StaffGuarded):
                 )
             await add_event(
                 session,
+                AuditAction.QUESTION_POSTED,
+                question_id,
                 actor_id=None,
-                action="question.posted",
-                subject_type="question",
-                subject_id=question_id,
                 after={"chats": [chat_id for chat_id, _ in cards]},
             )
 
@@ -358,10 +357,9 @@ class QuestionService(StaffGuarded):
             question.answered_at = question.answered_at or answer.created_at
             await add_event(
                 session,
+                AuditAction.QUESTION_ANSWERED,
+                question.id,
                 actor_id=staff_telegram_id,
-                action="question.answered",
-                subject_type="question",
-                subject_id=question.id,
                 before={"status": before},
                 after={"status": question.status, "answer_id": answer.id, "for": speaks_for},
             )
@@ -381,14 +379,12 @@ class QuestionService(StaffGuarded):
                 member = await session.get(Member, question.member_id)
                 if member is not None:
                     member.reachable = False
-            await add_event(
-                session,
-                actor_id=None,
-                action="question.answer_delivered" if delivered else "question.answer_undelivered",
-                subject_type="question",
-                subject_id=answer.question_id,
-                after={"answer_id": answer_id, "unreachable": unreachable},
-            )
+            if delivered:
+                action = AuditAction.QUESTION_ANSWER_DELIVERED
+            else:
+                action = AuditAction.QUESTION_ANSWER_UNDELIVERED
+            after = {"answer_id": answer_id, "unreachable": unreachable}
+            await add_event(session, action, answer.question_id, actor_id=None, after=after)
 
     async def open_questions(
         self, rights: Rights, limit: int = 20, offset: int = 0
@@ -463,10 +459,9 @@ class QuestionService(StaffGuarded):
             await repo.upsert_feedback(session, member.id, slug, helpful, utcnow())
             await add_event(
                 session,
+                AuditAction.KB_FEEDBACK,
+                slug,
                 actor_id=telegram_id,
-                action="kb.feedback",
-                subject_type="kb_entry",
-                subject_id=slug,
                 after={"helpful": helpful},
             )
 
@@ -499,10 +494,9 @@ class QuestionService(StaffGuarded):
             )
             await add_event(
                 session,
+                AuditAction.KB_DRAFT_CREATED,
+                question.id,
                 actor_id=staff_telegram_id,
-                action="kb.draft_created",
-                subject_type="question",
-                subject_id=question.id,
                 after={"draft_id": draft.id},
             )
             return DraftResult(draft.id, created=True)
@@ -519,10 +513,9 @@ class QuestionService(StaffGuarded):
             for draft_id in ids:
                 await add_event(
                     session,
+                    AuditAction.KB_DRAFT_EXPORTED,
+                    draft_id,
                     actor_id=None,
-                    action="kb.draft_exported",
-                    subject_type="kb_draft",
-                    subject_id=draft_id,
                     after={"status": DraftStatus.EXPORTED},
                 )
             return changed

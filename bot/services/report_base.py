@@ -32,7 +32,7 @@ from bot.services.staff import PermissionDenied, Rights, StaffGuarded
 from bot.services.staff_chats import StaffChatService
 from bot.services.text_search import FieldIndex
 from storage.db import Database
-from storage.models import Member, Report, ReportEvent, utcnow
+from storage.models import AuditAction, AuditSubject, Member, Report, ReportEvent, utcnow
 from storage.repositories import members as members_repo
 from storage.repositories import reports as repo
 from storage.repositories.audit import add_event as add_audit_event
@@ -43,6 +43,12 @@ from storage.repositories.audit import add_event as add_audit_event
 SIMILAR_WEIGHTS = {"title": 2.0, "description": 1.0}
 SIMILAR_MIN_COVERAGE = 0.2
 SIMILAR_RELATIVE_CUTOFF = 0.35
+# A history entry's audit-log twin, by the entry's kind: the action "report." and the kind.
+REPORT_ACTIONS = {
+    action.value.removeprefix("report."): action
+    for action in AuditAction
+    if action.subject is AuditSubject.REPORT
+}
 # Each process keeps its own index; one older than this is refreshed from the rows changed
 # since, so reports submitted or closed by another process show up (or drop out) within it.
 INDEX_MAX_AGE = 30.0
@@ -170,10 +176,9 @@ class ReportBase(StaffGuarded):
         )
         await add_audit_event(
             session,
+            REPORT_ACTIONS[kind],
+            report.id,
             actor_id=actor.telegram_id,
-            action=f"report.{kind}",
-            subject_type="report",
-            subject_id=report.id,
             before=before,
             after={**(after or {}), "event_id": event.id},
         )

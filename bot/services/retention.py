@@ -45,7 +45,7 @@ from bot.services import privacy
 from bot.settings import Settings
 from storage.db import Database
 from storage.fsm import SqlStorage, delete_user_records, forget_cached, forget_user, key_owner
-from storage.models import MaintenanceRun, utcnow
+from storage.models import AuditAction, AuditSubject, MaintenanceRun, utcnow
 from storage.repositories import broadcasts as broadcasts_repo
 from storage.repositories import maintenance as runs_repo
 from storage.repositories import members as members_repo
@@ -59,7 +59,6 @@ BATCH = 500
 RUN_AT = time(3, 30)  # local time of the daily sweep: the bot's quietest hour
 CHECK_INTERVAL = 60.0  # seconds between checks for the day's run
 CLAIM_TIMEOUT = timedelta(hours=1)
-DELIVERIES_REMOVED = "broadcast.deliveries_removed"
 # Values in audit entries that say who someone is (the member, or the officer who decided).
 PERSONAL_AUDIT_FIELDS = privacy.PERSONAL_AUDIT_FIELDS + privacy.THIRD_PARTY_AUDIT_FIELDS
 
@@ -263,15 +262,14 @@ class RetentionService:
         leave a second, partial record."""
         async with self.db.transaction() as session:
             subject = str(broadcast_id)
-            if await repo.has_event(session, DELIVERIES_REMOVED, "broadcast", subject):
+            if await repo.has_event(session, AuditAction.BROADCAST_DELIVERIES_REMOVED, subject):
                 return
             counts = await broadcasts_repo.status_counts(session, broadcast_id)
             await add_event(
                 session,
+                AuditAction.BROADCAST_DELIVERIES_REMOVED,
+                subject,
                 actor_id=None,
-                action=DELIVERIES_REMOVED,
-                subject_type="broadcast",
-                subject_id=subject,
                 after={"counts": counts, "retention_days": self.periods.delivery_days},
             )
 
@@ -289,13 +287,14 @@ class RetentionService:
             subjects = {
                 int(event.subject_id)
                 for event in events
-                if event.subject_type == "member" and _telegram_id(event.subject_id)
+                if event.subject_type == AuditSubject.MEMBER and _telegram_id(event.subject_id)
             }
             present = await members_repo.existing_ids(session, subjects) if subjects else set()
             scrubbed_count = 0
             for event in events:
                 expired = event.at < cutoff or (
-                    event.subject_type == "member" and _telegram_id(event.subject_id) not in present
+                    event.subject_type == AuditSubject.MEMBER
+                    and _telegram_id(event.subject_id) not in present
                 )
                 if not expired:
                     continue

@@ -18,7 +18,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.db import Database
-from storage.models import Association, StaffInvite, StaffRight, StaffRole, utcnow
+from storage.models import Association, AuditAction, StaffInvite, StaffRight, StaffRole, utcnow
 from storage.repositories import associations as associations_repo
 from storage.repositories import staff as repo
 from storage.repositories.audit import add_event
@@ -204,10 +204,9 @@ class StaffService:
             )
             await add_event(
                 session,
+                AuditAction.STAFF_GRANTED,
+                telegram_id,
                 actor_id=granted_by,
-                action="staff.granted",
-                subject_type="staff",
-                subject_id=telegram_id,
                 after={"role": str(role), "association": association_code},
             )
             return True
@@ -233,10 +232,9 @@ class StaffService:
             )
             await add_event(
                 session,
+                AuditAction.STAFF_INVITE_CREATED,
+                association_code,
                 actor_id=actor_id,
-                action="staff.invite_created",
-                subject_type="association",
-                subject_id=association_code,
                 after={"expires_at": expires_at.isoformat()},
             )
         return Invite(token, association_code, expires_at)
@@ -279,10 +277,9 @@ class StaffService:
                 )
             await add_event(
                 session,
+                AuditAction.STAFF_INVITE_REDEEMED,
+                telegram_id,
                 actor_id=telegram_id,
-                action="staff.invite_redeemed",
-                subject_type="staff",
-                subject_id=telegram_id,
                 after={
                     "role": str(StaffRole.STAFF),
                     "association": code,
@@ -413,10 +410,9 @@ class StaffService:
             raise NotHeld
         await add_event(
             session,
+            AuditAction.STAFF_REVOKED,
+            right.telegram_id,
             actor_id=actor_id,
-            action="staff.revoked",
-            subject_type="staff",
-            subject_id=right.telegram_id,
             before={
                 "role": str(held.role),
                 "association": code,
@@ -466,9 +462,8 @@ async def _invite_revoked(
     """The audit entry of an invite revoked, by itself or with its creator's right."""
     await add_event(
         session,
+        AuditAction.STAFF_INVITE_REVOKED,
+        association_code,
         actor_id=actor_id,
-        action="staff.invite_revoked",
-        subject_type="association",
-        subject_id=association_code,
         after={"invite_id": invite.id, "created_by": invite.created_by},
     )

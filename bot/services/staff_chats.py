@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import DEFAULT_LOCALE, LOCALES
 from bot.services.staff import PermissionDenied, StaffGuarded, UnknownAssociation
-from storage.models import Association, StaffChat, utcnow
+from storage.models import Association, AuditAction, StaffChat, utcnow
 from storage.repositories import associations as associations_repo
 from storage.repositories import questions as repo
 from storage.repositories.audit import add_event
@@ -138,10 +138,9 @@ class StaffChatService(StaffGuarded):
             if status != BindStatus.ALREADY:
                 await add_event(
                     session,
+                    AuditAction.STAFF_CHAT_BOUND,
+                    association_code,
                     actor_id=actor,
-                    action="staff_chat.bound",
-                    subject_type="association",
-                    subject_id=association_code,
                     before={"chat_id": previous} if previous is not None else None,
                     after={"chat_id": chat_id, "locale": locale},
                 )
@@ -155,14 +154,16 @@ class StaffChatService(StaffGuarded):
         admins may. Returns the codes unbound."""
         if not (await self.staff.rights(actor)).is_admin:
             raise PermissionDenied
-        return await self._deactivate(chat_id, actor, "staff_chat.unbound", association_code)
+        return await self._deactivate(
+            chat_id, actor, AuditAction.STAFF_CHAT_UNBOUND, association_code
+        )
 
     async def deactivate_chat(self, chat_id: int) -> tuple[str, ...]:
         """The bot was removed from the group: it serves nobody any more."""
-        return await self._deactivate(chat_id, None, "staff_chat.deactivated", None)
+        return await self._deactivate(chat_id, None, AuditAction.STAFF_CHAT_DEACTIVATED, None)
 
     async def _deactivate(
-        self, chat_id: int, actor: int | None, action: str, association_code: str | None
+        self, chat_id: int, actor: int | None, action: AuditAction, association_code: str | None
     ) -> tuple[str, ...]:
         async with self.db.transaction() as session:
             codes = []
@@ -172,12 +173,7 @@ class StaffChatService(StaffGuarded):
                 binding.active = False
                 codes.append(association.code)
                 await add_event(
-                    session,
-                    actor_id=actor,
-                    action=action,
-                    subject_type="association",
-                    subject_id=association.code,
-                    before={"chat_id": chat_id},
+                    session, action, association.code, actor_id=actor, before={"chat_id": chat_id}
                 )
             return tuple(codes)
 
@@ -193,10 +189,9 @@ class StaffChatService(StaffGuarded):
                 moved += 1
                 await add_event(
                     session,
+                    AuditAction.STAFF_CHAT_MIGRATED,
+                    association.code,
                     actor_id=None,
-                    action="staff_chat.migrated",
-                    subject_type="association",
-                    subject_id=association.code,
                     before={"chat_id": old_chat_id},
                     after={"chat_id": new_chat_id},
                 )

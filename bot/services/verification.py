@@ -18,11 +18,9 @@ from bot.services.members import MemberProfile, verification_changed
 from bot.services.request_keys import once_per_key
 from bot.services.staff import PermissionDenied, Rights, StaffGuarded
 from bot.services.staff_chats import CardRef
-from storage.models import AuditEvent, Member, Verification, utcnow
+from storage.models import AuditAction, AuditEvent, AuditSubject, Member, Verification, utcnow
 from storage.repositories import members as members_repo
 from storage.repositories import verification as repo
-
-DECIDED_ACTION = "member.verification"
 
 
 class UnknownMember(LookupError):
@@ -117,7 +115,7 @@ class VerificationService(StaffGuarded):
             if won:
                 event = await verification_changed(
                     session,
-                    DECIDED_ACTION,
+                    AuditAction.MEMBER_VERIFICATION,
                     member_telegram_id,
                     (Verification.UNVERIFIED, target),
                     actor_id=staff_telegram_id,
@@ -200,9 +198,9 @@ async def _earlier_decision(session: AsyncSession, profile: MemberProfile) -> De
     event = await session.scalar(
         select(AuditEvent)
         .where(
-            AuditEvent.subject_type == "member",
+            AuditEvent.subject_type == AuditSubject.MEMBER,
             AuditEvent.subject_id == str(profile.telegram_id),
-            AuditEvent.action == DECIDED_ACTION,
+            AuditEvent.action == AuditAction.MEMBER_VERIFICATION,
         )
         .order_by(AuditEvent.id.desc())
         .limit(1)

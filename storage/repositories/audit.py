@@ -7,23 +7,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEvent
+from storage.models import AuditAction, AuditEvent, AuditSubject
 
 
 async def add_event(
     session: AsyncSession,
+    action: AuditAction,
+    subject_id: str | int,
     *,
     actor_id: int | None,
-    action: str,
-    subject_type: str,
-    subject_id: str | int,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    """Record `action` on `subject_id`; the action says what kind of thing that is."""
     event = AuditEvent(
         actor_id=actor_id,
-        action=action,
-        subject_type=subject_type,
+        action=action.value,
+        subject_type=action.subject.value,
         subject_id=str(subject_id),
         before=before,
         after=after,
@@ -34,11 +34,11 @@ async def add_event(
 
 
 async def events_for(
-    session: AsyncSession, subject_type: str, subject_id: str | int
+    session: AsyncSession, subject: AuditSubject, subject_id: str | int
 ) -> list[AuditEvent]:
     rows = await session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == str(subject_id))
+        .where(AuditEvent.subject_type == subject, AuditEvent.subject_id == str(subject_id))
         .order_by(AuditEvent.id)
     )
     return list(rows)

@@ -29,7 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     OPEN_REPORT_STATUSES,
     Association,
+    AuditAction,
     AuditEvent,
+    AuditSubject,
     Member,
     Question,
     QuestionCard,
@@ -44,11 +46,7 @@ from storage.models import (
 )
 from storage.repositories.audit import add_event
 
-# Written by MemberService when a rejected member's corrected profile goes back for review, and
-# by StaffChatService when a group became a supergroup.
-REOPENED_ACTION = "member.verification_reopened"
-MIGRATED_ACTION = "staff_chat.migrated"
-SWEPT = "card_swept"  # the report history entry's kind, and the audit actions' suffix
+SWEPT = "card_swept"  # the report history entry's kind (its audit action: REPORT_CARD_SWEPT)
 
 
 class CardKind(StrEnum):
@@ -115,7 +113,9 @@ async def _active_bindings(session: AsyncSession) -> list[_Binding]:
 async def _migrated_from(session: AsyncSession) -> dict[int, set[int]]:
     """Each group's earlier chat ids (a group that became a supergroup keeps its old cards
     under the old id)."""
-    events = await session.scalars(select(AuditEvent).where(AuditEvent.action == MIGRATED_ACTION))
+    events = await session.scalars(
+        select(AuditEvent).where(AuditEvent.action == AuditAction.STAFF_CHAT_MIGRATED)
+    )
     earlier: dict[int, set[int]] = defaultdict(set)
     for event in events:
         old, new = (event.before or {}).get("chat_id"), (event.after or {}).get("chat_id")
@@ -282,10 +282,10 @@ async def _verifications(
             select(Member.id, func.max(AuditEvent.at))
             .join(
                 AuditEvent,
-                (AuditEvent.subject_type == "member")
+                (AuditEvent.subject_type == AuditSubject.MEMBER)
                 & (AuditEvent.subject_id == cast(Member.telegram_id, String)),
             )
-            .where(AuditEvent.action == REOPENED_ACTION, *pending)
+            .where(AuditEvent.action == AuditAction.MEMBER_VERIFICATION_REOPENED, *pending)
             .group_by(Member.id)
         )
     }
@@ -330,10 +330,9 @@ async def record_swept(
         # The audit-log twin every report history entry has.
         await add_event(
             session,
+            AuditAction.REPORT_CARD_SWEPT,
+            card.record_id,
             actor_id=None,
-            action=f"report.{SWEPT}",
-            subject_type="report",
-            subject_id=card.record_id,
             after={**after, "event_id": event.id},
         )
     elif card.kind == CardKind.QUESTION:
@@ -341,12 +340,7 @@ async def record_swept(
             QuestionCard(question_id=card.record_id, chat_id=chat_id, message_id=message_id)
         )
         await add_event(
-            session,
-            actor_id=None,
-            action=f"question.{SWEPT}",
-            subject_type="question",
-            subject_id=card.record_id,
-            after=after,
+            session, AuditAction.QUESTION_CARD_SWEPT, card.record_id, actor_id=None, after=after
         )
     else:
         session.add(
@@ -356,10 +350,9 @@ async def record_swept(
         )
         await add_event(
             session,
+            AuditAction.MEMBER_VERIFICATION_CARD_SWEPT,
+            card.member_telegram_id,
             actor_id=None,
-            action=f"member.verification_{SWEPT}",
-            subject_type="member",
-            subject_id=card.member_telegram_id,
             after=after,
         )
     await session.flush()

@@ -13,6 +13,7 @@ from storage.models import (
     AdminUnit,
     Association,
     AuditEvent,
+    AuditSubject,
     Broadcast,
     BroadcastDelivery,
     DeliveryStatus,
@@ -160,7 +161,8 @@ async def audit_about(session: AsyncSession, telegram_id: int) -> list[AuditEven
         select(AuditEvent)
         .where(
             or_(
-                (AuditEvent.subject_type == "member") & (AuditEvent.subject_id == str(telegram_id)),
+                (AuditEvent.subject_type == AuditSubject.MEMBER)
+                & (AuditEvent.subject_id == str(telegram_id)),
                 AuditEvent.actor_id == telegram_id,
             )
         )

@@ -15,7 +15,9 @@ from sqlalchemy import String, cast, delete, exists, literal, or_, select, updat
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    AuditAction,
     AuditEvent,
+    AuditSubject,
     Broadcast,
     BroadcastDelivery,
     BroadcastStatus,
@@ -226,12 +228,12 @@ async def delete_deliveries(
     return _rowcount(result)
 
 
-async def has_event(session: AsyncSession, action: str, subject_type: str, subject_id: str) -> bool:
+async def has_event(session: AsyncSession, action: AuditAction, subject_id: str) -> bool:
     found = await session.scalar(
         select(AuditEvent.id)
         .where(
             AuditEvent.action == action,
-            AuditEvent.subject_type == subject_type,
+            AuditEvent.subject_type == action.subject,
             AuditEvent.subject_id == subject_id,
         )
         .limit(1)
@@ -251,7 +253,7 @@ async def audit_batch(
         select(AuditEvent)
         .where(
             AuditEvent.id > after_id,
-            or_(AuditEvent.at < cutoff, AuditEvent.subject_type == "member"),
+            or_(AuditEvent.at < cutoff, AuditEvent.subject_type == AuditSubject.MEMBER),
         )
         .order_by(AuditEvent.id)
         .limit(limit)
