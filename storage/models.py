@@ -586,6 +586,34 @@ class ReportSupporter(Base):
     )
 
 
+class ReportEventKind(enum.StrEnum):
+    """A report history entry's kind: whether the reporter and co-signers see it (`public`;
+    staff notes, assignments and positions never), and its audit-log twin."""
+
+    _value_: str
+    public: bool
+    action: AuditAction
+
+    def __new__(cls, value: str, public: bool, action: AuditAction) -> ReportEventKind:
+        kind = str.__new__(cls, value)
+        kind._value_ = value
+        kind.public = public
+        kind.action = action
+        return kind
+
+    STATUS = "status", True, AuditAction.REPORT_STATUS
+    ASSIGN = "assign", False, AuditAction.REPORT_ASSIGN
+    REPLY = "reply", True, AuditAction.REPORT_REPLY
+    NOTE = "note", False, AuditAction.REPORT_NOTE
+    REPORTER_REPLY = "reporter_reply", True, AuditAction.REPORT_REPORTER_REPLY
+    JOINT = "joint", True, AuditAction.REPORT_JOINT
+    POSITION = "position", False, AuditAction.REPORT_POSITION
+    MERGE = "merge", True, AuditAction.REPORT_MERGE
+    COSIGN = "cosign", False, AuditAction.REPORT_COSIGN
+    WITHDRAW = "withdraw", False, AuditAction.REPORT_WITHDRAW
+    CARD_SWEPT = "card_swept", False, AuditAction.REPORT_CARD_SWEPT  # posted late by the sweep
+
+
 class ReportEvent(Base):
     """One entry of a report's history; `public` ones are shown to the reporter and co-signers."""
 
@@ -648,6 +676,7 @@ __all__ += [
     "ReportCounter",
     "ReportDraft",
     "ReportEvent",
+    "ReportEventKind",
     "ReportPosition",
     "ReportStatus",
     "ReportSupporter",

@@ -27,7 +27,15 @@ from bot.services.report_types import (
 from bot.services.request_keys import once_per_key
 from bot.services.staff import PermissionDenied, Rights
 from bot.services.staff_chats import bound_chats
-from storage.models import Report, ReportCard, ReportStatus, ReportSupporter, Verification, utcnow
+from storage.models import (
+    Report,
+    ReportCard,
+    ReportEventKind,
+    ReportStatus,
+    ReportSupporter,
+    Verification,
+    utcnow,
+)
 from storage.repositories import associations as associations_repo
 from storage.repositories import members as members_repo
 from storage.repositories import reports as repo
@@ -60,15 +68,8 @@ class ReportStaffActions(ReportBase):
                 if report.status not in OPEN:
                     raise ReportClosed(report.status)
                 raise AlreadyTaken(report.assignee_name, report.assignee_telegram_id)
-            return await self._record(
-                session,
-                report,
-                staff,
-                "assign",
-                False,
-                before,
-                {"assignee": staff.name, "assignee_telegram_id": staff.telegram_id},
-            )
+            after = {"assignee": staff.name, "assignee_telegram_id": staff.telegram_id}
+            return await self._record(session, report, staff, ReportEventKind.ASSIGN, before, after)
 
     async def set_status(
         self, report_id: int, staff: Actor, status: str, reason: str | None = None
@@ -96,11 +97,10 @@ class ReportStaffActions(ReportBase):
                     session,
                     report,
                     staff,
-                    "status",
-                    True,
+                    ReportEventKind.STATUS,
                     before,
                     {"status": status},
-                    cleaned,
+                    text=cleaned,
                 )
             if status not in OPEN:
                 self._similar.drop(report_id)
@@ -113,16 +113,21 @@ class ReportStaffActions(ReportBase):
     ) -> HistoryEntry:
         """A public answer, for the reporter and co-signers; the first one meets the deadline.
         With a `request_key` used before, that answer (`repeated`): nothing new to send."""
-        return await self._message(report_id, staff, text, "reply", request_key)
+        return await self._message(report_id, staff, text, ReportEventKind.REPLY, request_key)
 
     async def note(
         self, report_id: int, staff: Actor, text: str, *, request_key: str | None = None
     ) -> HistoryEntry:
         """An internal note: staff only, never in a member's history."""
-        return await self._message(report_id, staff, text, "note", request_key)
+        return await self._message(report_id, staff, text, ReportEventKind.NOTE, request_key)
 
     async def _message(
-        self, report_id: int, staff: Actor, text: str, kind: str, request_key: str | None
+        self,
+        report_id: int,
+        staff: Actor,
+        text: str,
+        kind: ReportEventKind,
+        request_key: str | None,
     ) -> HistoryEntry:
         cleaned = clean_text(text, MESSAGE_MAX)
         rights = await self.staff.rights(staff.telegram_id)
@@ -134,22 +139,13 @@ class ReportStaffActions(ReportBase):
                     if earlier is not None:
                         return earlier
                 report, _ = await self._staff_report(session, report_id, rights)
-                public = kind == "reply"
-                if public and report.status == ReportStatus.MERGED:
+                if kind.public and report.status == ReportStatus.MERGED:
                     raise ReportClosed(report.status)
-                if public and report.first_response_at is None:
+                if kind.public and report.first_response_at is None:
                     report.first_response_at = utcnow()
                     await session.flush()
                 return await self._record(
-                    session,
-                    report,
-                    staff,
-                    kind,
-                    public,
-                    None,
-                    None,
-                    cleaned,
-                    request_key,
+                    session, report, staff, kind, text=cleaned, request_key=request_key
                 )
 
         return await once_per_key(
@@ -169,15 +165,9 @@ class ReportStaffActions(ReportBase):
                 raise PermissionDenied
             if report.status == ReportStatus.MERGED:
                 raise ReportClosed(report.status)
+            reporter = Actor(telegram_id, member.full_name or "")
             return await self._record(
-                session,
-                report,
-                Actor(telegram_id, member.full_name or ""),
-                "reporter_reply",
-                True,
-                None,
-                None,
-                cleaned,
+                session, report, reporter, ReportEventKind.REPORTER_REPLY, text=cleaned
             )
 
     async def mark_joint(self, report_id: int, staff: Actor) -> JointResult:
@@ -196,8 +186,7 @@ class ReportStaffActions(ReportBase):
                         session,
                         report,
                         staff,
-                        "joint",
-                        True,
+                        ReportEventKind.JOINT,
                         {"joint": False},
                         {"joint": True},
                     )
@@ -242,14 +231,9 @@ class ReportStaffActions(ReportBase):
                 staff.name,
                 utcnow(),
             )
+            after = {"association": association_code, "position": position, "comment": cleaned}
             return await self._record(
-                session,
-                report,
-                staff,
-                "position",
-                False,
-                before,
-                {"association": association_code, "position": position, "comment": cleaned},
+                session, report, staff, ReportEventKind.POSITION, before, after
             )
 
     async def merge(self, report_id: int, into_id: int, staff: Actor) -> HistoryEntry:
@@ -313,23 +297,15 @@ class ReportStaffActions(ReportBase):
                 source.first_response_at = source.first_response_at or now
                 target.updated_at = now
                 await session.flush()
-                await self._record(
-                    session,
-                    target,
-                    staff,
-                    "merge",
-                    True,
-                    None,
-                    {"merged_from": source.reference, "moved": moved},
-                )
+                merged_from = {"merged_from": source.reference, "moved": moved}
+                await self._record(session, target, staff, ReportEventKind.MERGE, None, merged_from)
+                merged_into = {
+                    "status": str(ReportStatus.MERGED),
+                    "into": target.reference,
+                    "moved": moved,
+                }
                 entry = await self._record(
-                    session,
-                    source,
-                    staff,
-                    "merge",
-                    True,
-                    before,
-                    {"status": str(ReportStatus.MERGED), "into": target.reference, "moved": moved},
+                    session, source, staff, ReportEventKind.MERGE, before, merged_into
                 )
             self._similar.drop(report_id)
             return entry

@@ -32,7 +32,7 @@ from bot.services.staff import PermissionDenied, Rights, StaffGuarded
 from bot.services.staff_chats import StaffChatService
 from bot.services.text_search import FieldIndex
 from storage.db import Database
-from storage.models import AuditAction, AuditSubject, Member, Report, ReportEvent, utcnow
+from storage.models import Member, Report, ReportEvent, ReportEventKind, utcnow
 from storage.repositories import members as members_repo
 from storage.repositories import reports as repo
 from storage.repositories.audit import add_event as add_audit_event
@@ -43,12 +43,6 @@ from storage.repositories.audit import add_event as add_audit_event
 SIMILAR_WEIGHTS = {"title": 2.0, "description": 1.0}
 SIMILAR_MIN_COVERAGE = 0.2
 SIMILAR_RELATIVE_CUTOFF = 0.35
-# A history entry's audit-log twin, by the entry's kind: the action "report." and the kind.
-REPORT_ACTIONS = {
-    action.value.removeprefix("report."): action
-    for action in AuditAction
-    if action.subject is AuditSubject.REPORT
-}
 # Each process keeps its own index; one older than this is refreshed from the rows changed
 # since, so reports submitted or closed by another process show up (or drop out) within it.
 INDEX_MAX_AGE = 30.0
@@ -151,14 +145,15 @@ class ReportBase(StaffGuarded):
         session: AsyncSession,
         report: Report,
         actor: Actor,
-        kind: str,
-        public: bool,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
+        kind: ReportEventKind,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        *,
         text: str | None = None,
         request_key: str | None = None,
     ) -> HistoryEntry:
-        """A history entry of the report and its audit-log twin (which never holds the text)."""
+        """A history entry of the report, public or not as its kind says, and its audit-log twin
+        (which never holds the text)."""
         event = await repo.add_event(
             session,
             ReportEvent(
@@ -167,7 +162,7 @@ class ReportBase(StaffGuarded):
                 actor_telegram_id=actor.telegram_id,
                 actor_name=actor.name,
                 kind=kind,
-                public=public,
+                public=kind.public,
                 before=before,
                 after=after,
                 text=text,
@@ -176,7 +171,7 @@ class ReportBase(StaffGuarded):
         )
         await add_audit_event(
             session,
-            REPORT_ACTIONS[kind],
+            kind.action,
             report.id,
             actor_id=actor.telegram_id,
             before=before,

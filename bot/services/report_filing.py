@@ -39,6 +39,7 @@ from storage.models import (
     Member,
     Report,
     ReportAttachment,
+    ReportEventKind,
     ReportStatus,
     ReportSupporter,
     Verification,
@@ -217,15 +218,8 @@ class ReportFiling(ReportBase):
                 "associations": list(codes),
                 "attachments": len(form.attachments),
             }
-            await self._record(
-                session,
-                report,
-                Actor(telegram_id, member.full_name or ""),
-                "status",
-                True,
-                None,
-                after,
-            )
+            reporter = Actor(telegram_id, member.full_name or "")
+            await self._record(session, report, reporter, ReportEventKind.STATUS, None, after)
             chats = await bound_chats(session, codes)
             result = SubmittedReport(
                 report.id, report.reference, report.deadline_at, tuple(codes), tuple(chats)
@@ -312,7 +306,9 @@ class ReportFiling(ReportBase):
             row.joined_at, row.withdrawn_at = utcnow(), None
             return None, {"member_id": member.id, "residents": residents}
 
-        return await self._change_support(report_id, telegram_id, request_key, "cosign", join)
+        return await self._change_support(
+            report_id, telegram_id, request_key, ReportEventKind.COSIGN, join
+        )
 
     async def withdraw(
         self, report_id: int, telegram_id: int, *, request_key: str | None = None
@@ -327,14 +323,16 @@ class ReportFiling(ReportBase):
             row.withdrawn_at = utcnow()
             return {"member_id": member.id}, None
 
-        return await self._change_support(report_id, telegram_id, request_key, "withdraw", leave)
+        return await self._change_support(
+            report_id, telegram_id, request_key, ReportEventKind.WITHDRAW, leave
+        )
 
     async def _change_support(
         self,
         report_id: int,
         telegram_id: int,
         request_key: str | None,
-        kind: str,
+        kind: ReportEventKind,
         change: Callable[[AsyncSession, Report, Member], Awaitable[_Recorded]],
     ) -> CosignResult:
         """A change to the member's co-signature, in one transaction: with a `request_key`
@@ -352,15 +350,9 @@ class ReportFiling(ReportBase):
                 if recorded is not None:
                     await session.flush()
                     before, after = recorded
+                    supporter = Actor(telegram_id, member.full_name or "")
                     await self._record(
-                        session,
-                        report,
-                        Actor(telegram_id, member.full_name or ""),
-                        kind,
-                        False,
-                        before,
-                        after,
-                        request_key=request_key,
+                        session, report, supporter, kind, before, after, request_key=request_key
                     )
                 count = len(await repo.active_supporters(session, report.id))
                 return CosignResult(report.id, report.reference, recorded is not None, count)

@@ -40,13 +40,12 @@ from storage.models import (
     ReportAssociation,
     ReportCard,
     ReportEvent,
+    ReportEventKind,
     StaffChat,
     Verification,
     VerificationCard,
 )
 from storage.repositories.audit import add_event
-
-SWEPT = "card_swept"  # the report history entry's kind (its audit action: REPORT_CARD_SWEPT)
 
 
 class CardKind(StrEnum):
@@ -324,13 +323,14 @@ async def record_swept(
     after = {"chat_id": chat_id, "message_id": message_id, "by": "card_sweep"}
     if card.kind == CardKind.REPORT:
         session.add(ReportCard(report_id=card.record_id, chat_id=chat_id, message_id=message_id))
-        event = ReportEvent(report_id=card.record_id, kind=SWEPT, public=False, after=after)
+        swept = ReportEventKind.CARD_SWEPT
+        event = ReportEvent(report_id=card.record_id, kind=swept, public=swept.public, after=after)
         session.add(event)
         await session.flush()
         # The audit-log twin every report history entry has.
         await add_event(
             session,
-            AuditAction.REPORT_CARD_SWEPT,
+            swept.action,
             card.record_id,
             actor_id=None,
             after={**after, "event_id": event.id},
