@@ -588,7 +588,7 @@ class ReportSupporter(Base):
 
 class ReportEventKind(enum.StrEnum):
     """A report history entry's kind: whether the reporter and co-signers see it (`public`;
-    staff notes, assignments and positions never), and its audit-log twin."""
+    staff notes, assignments, positions and co-signatures never), and its audit-log twin."""
 
     _value_: str
     public: bool
