@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import TableClause, event, text, update
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -125,6 +125,19 @@ def _discard_on_network_error(engine: AsyncEngine) -> None:
     def _network_error_is_disconnect(context: ExceptionContext) -> None:
         if isinstance(context.original_exception, OSError):
             context.is_disconnect = True
+
+
+async def take_turns_writing(session: AsyncSession, table: TableClause) -> None:
+    """Writers of `table` (processes starting at once, imports) take turns until this
+    transaction ends, each seeing what the one before it committed; readers go on."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        name = bind.dialect.identifier_preparer.format_table(table)
+        await session.execute(text(f"LOCK TABLE {name} IN SHARE ROW EXCLUSIVE MODE"))
+    elif bind.dialect.name == "sqlite":
+        # A write that changes nothing takes SQLite's write lock until the transaction ends.
+        column = next(iter(table.columns))
+        await session.execute(update(table).where(text("0")).values({column.name: column}))
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

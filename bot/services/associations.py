@@ -11,7 +11,7 @@ from storage.repositories import associations as repo
 async def sync_associations(db: Database, infos: list[AssociationInfo]) -> None:
     """Insert or update every association of the content file; ones removed become inactive."""
     async with db.transaction() as session:
-        await repo.lock_for_sync(session)
+        await repo.take_turns_syncing(session)
         existing = {row.code: row for row in await repo.all_associations(session)}
         for info in infos:
             row = existing.pop(info.code, None)

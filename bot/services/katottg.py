@@ -10,7 +10,7 @@ in one transaction. Units missing from a newer file are kept (members may point 
 longer offered for registration.
 
 An edition of the file ships with the bot (content/codifier/, xz-compressed); every deployment
-imports it on first start, while the table is empty. Imports take a lock first (an advisory lock on
+imports it on first start, while the table is empty. Imports take a lock first (a table lock on
 PostgreSQL, the write lock on SQLite), so processes starting at once import it exactly once.
 """
 
@@ -40,14 +40,13 @@ from sqlalchemy import (
     or_,
     select,
     table,
-    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Insert
 
-from storage.db import Database
+from storage.db import Database, take_turns_writing
 from storage.models import AdminUnit, UtcDateTime
 
 __all__ = [
@@ -102,8 +101,6 @@ _CHUNK = 1000
 
 # The edition packaged with the bot, in content/codifier/ (the ministry's CSV, xz-compressed).
 SHIPPED_CODIFIER = "kodifikator-16-05-2025.csv.xz"
-# An arbitrary constant naming the codifier import's lock in PostgreSQL.
-_IMPORT_LOCK_KEY = 7_301_202_512
 
 
 class CodifierError(ValueError):
@@ -496,7 +493,7 @@ async def import_codifier(db: Database, path: Path) -> ImportReport:
     path = Path(path)
     report, rows = _prepare(parse_codifier(path), path.name)
     async with db.transaction() as session:
-        await _lock_units(session, db.dialect)
+        await take_turns_writing(session, _units)  # imports run one at a time
         await _apply(session, db.dialect, rows, report)
     report.seconds = time.perf_counter() - started
     return report
@@ -515,7 +512,7 @@ async def import_shipped_codifier(
     report, rows = _prepare(parse_codifier_csv(shipped_codifier_csv(), name), name)
     report.source = f"{name} (shipped with the bot)"
     async with db.transaction() as session:
-        await _lock_units(session, db.dialect)
+        await take_turns_writing(session, _units)  # imports run one at a time
         # Behind the lock: a process that started at the same time may have imported it.
         if only_if_empty and await session.scalar(select(exists().select_from(_units))):
             return None
@@ -527,15 +524,6 @@ async def import_shipped_codifier(
 async def _has_units(db: Database) -> bool:
     async with db.transaction() as session:
         return bool(await session.scalar(select(exists().select_from(_units))))
-
-
-async def _lock_units(session: AsyncSession, dialect: str) -> None:
-    """Imports run one at a time: each sees the units the one before it wrote."""
-    if dialect == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK_KEY})
-    elif dialect == "sqlite":
-        # A write that changes nothing takes SQLite's write lock until the transaction ends.
-        await session.execute(update(_units).where(text("0")).values(code=_units.c.code))
 
 
 def _prepare(parsed: Iterable[CodifierRow], source: str) -> tuple[ImportReport, list[CodifierRow]]:

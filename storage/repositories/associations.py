@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import take_turns_writing
 from storage.models import Association
 
+_ASSOCIATIONS: Table = Association.__table__  # type: ignore[assignment]
 
-async def lock_for_sync(session: AsyncSession) -> None:
-    """Replicas starting together sync one at a time: each sees the rows the one before it wrote."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        # Blocks other writers of the table until the transaction ends; readers go on.
-        await session.execute(text("LOCK TABLE associations IN SHARE ROW EXCLUSIVE MODE"))
-    elif dialect == "sqlite":
-        # A write that changes nothing takes SQLite's write lock until the transaction ends.
-        await session.execute(update(Association).where(text("0")).values(code=Association.code))
+
+async def take_turns_syncing(session: AsyncSession) -> None:
+    """Processes syncing at once (replicas starting together) go one at a time: each sees the
+    rows the one before it wrote."""
+    await take_turns_writing(session, _ASSOCIATIONS)
 
 
 async def all_associations(session: AsyncSession) -> list[Association]:
